@@ -1,0 +1,1 @@
+"""Dossiers: drafting, attachments, submission, completion requests, receipts."""

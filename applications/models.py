@@ -1,0 +1,259 @@
+"""A project dossier and what it is made of."""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from decimal import Decimal
+
+from sqlalchemy import (JSON, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint,
+                        Index)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.db import Base, Money, UTCDateTime, utcnow
+from portal.models import AttachmentKind, Call, Establishment, User, enum_column
+
+
+class DossierStatus(str, enum.Enum):
+    draft = "draft"
+    submitted = "submitted"
+    incomplete = "incomplete"
+    eligible = "eligible"
+    ineligible = "ineligible"
+    in_review = "in_review"
+    reviewed = "reviewed"
+    proposed_accept = "proposed_accept"
+    proposed_reject = "proposed_reject"
+    accepted = "accepted"
+    rejected = "rejected"
+    funded = "funded"
+    reporting = "reporting"
+    closed = "closed"
+    withdrawn = "withdrawn"
+
+
+STATUS_LABELS = {
+    DossierStatus.draft: "Brouillon", DossierStatus.submitted: "Déposé",
+    DossierStatus.incomplete: "À compléter", DossierStatus.eligible: "Recevable",
+    DossierStatus.ineligible: "Irrecevable", DossierStatus.in_review: "En instruction",
+    DossierStatus.reviewed: "Instruit", DossierStatus.proposed_accept: "Proposé au financement",
+    DossierStatus.proposed_reject: "Proposé au rejet", DossierStatus.accepted: "Retenu",
+    DossierStatus.rejected: "Non retenu", DossierStatus.funded: "Conventionné",
+    DossierStatus.reporting: "Bilan déposé", DossierStatus.closed: "Soldé",
+    DossierStatus.withdrawn: "Retiré",
+}
+
+# DSFR badge modifier per family of states.
+STATUS_BADGES = {
+    DossierStatus.draft: "fr-badge--new", DossierStatus.submitted: "fr-badge--info",
+    DossierStatus.incomplete: "fr-badge--warning", DossierStatus.eligible: "fr-badge--info",
+    DossierStatus.ineligible: "fr-badge--error", DossierStatus.in_review: "fr-badge--info",
+    DossierStatus.reviewed: "fr-badge--info", DossierStatus.proposed_accept: "fr-badge--info",
+    DossierStatus.proposed_reject: "fr-badge--info", DossierStatus.accepted: "fr-badge--success",
+    DossierStatus.rejected: "fr-badge--error", DossierStatus.funded: "fr-badge--success",
+    DossierStatus.reporting: "fr-badge--success", DossierStatus.closed: "",
+    DossierStatus.withdrawn: "",
+}
+
+EXPENSE_CATEGORIES = {
+    "personnel": "Personnel (heures, vacations, intervenants)",
+    "services": "Prestations de services",
+    "equipment": "Matériel et fournitures",
+    "travel": "Déplacements et transports",
+    "communication": "Communication",
+    "other": "Autres dépenses",
+}
+
+RESOURCE_SOURCES = {
+    "region": "Région",
+    "state": "Rectorat (État)",
+    "own": "Fonds propres",
+    "other": "Autres co-financeurs",
+}
+
+PARTNER_KINDS = {
+    "association": "Association", "company": "Entreprise", "local_authority": "Collectivité",
+    "greta": "GRETA", "mlds": "MLDS", "civic_service": "Service civique",
+    "public_body": "Service de l'État", "other": "Autre",
+}
+
+
+class Dossier(Base):
+    __tablename__ = "dossier"
+    __table_args__ = (
+        CheckConstraint("target_count IS NULL OR target_count >= 0", name="target_count_positive"),
+        CheckConstraint("status = 'draft' OR status = 'withdrawn' OR reference IS NOT NULL",
+                        name="submitted_has_reference"),
+        Index("ix_dossier_establishment_status", "establishment_id", "status"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("call.id"), index=True)
+    establishment_id: Mapped[int] = mapped_column(ForeignKey("establishment.id"))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    status: Mapped[DossierStatus] = enum_column(DossierStatus, default=DossierStatus.draft)
+    reference: Mapped[str | None] = mapped_column(String(20), unique=True)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    main_axis: Mapped[int | None] = mapped_column(Integer)
+    other_axes: Mapped[list] = mapped_column(JSON, default=list)
+    fields: Mapped[list] = mapped_column(JSON, default=list)
+    target_count: Mapped[int | None] = mapped_column(Integer)
+    target_ages: Mapped[str] = mapped_column(String(100), default="")
+    target_levels: Mapped[str] = mapped_column(String(200), default="")
+    target_profile: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    call: Mapped[Call] = relationship()
+    establishment: Mapped[Establishment] = relationship()
+    created_by: Mapped[User] = relationship()
+    partners: Mapped[list[Partner]] = relationship(order_by="Partner.position",
+                                                   cascade="all, delete-orphan")
+    actions: Mapped[list[Action]] = relationship(order_by="Action.position",
+                                                 cascade="all, delete-orphan")
+    indicators: Mapped[list[Indicator]] = relationship(order_by="Indicator.position",
+                                                       cascade="all, delete-orphan")
+    budget_lines: Mapped[list[BudgetLine]] = relationship(order_by="BudgetLine.position",
+                                                          cascade="all, delete-orphan")
+    attachments: Mapped[list[Attachment]] = relationship(order_by="Attachment.uploaded_at",
+                                                         cascade="all, delete-orphan")
+    submissions: Mapped[list[Submission]] = relationship(order_by="Submission.number",
+                                                         cascade="all, delete-orphan")
+    completion_requests: Mapped[list[CompletionRequest]] = relationship(
+        order_by="CompletionRequest.requested_at", cascade="all, delete-orphan")
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+    @property
+    def status_badge(self) -> str:
+        return STATUS_BADGES[self.status]
+
+    @property
+    def expenses(self) -> list[BudgetLine]:
+        return [b for b in self.budget_lines if b.kind == "expense"]
+
+    @property
+    def resources(self) -> list[BudgetLine]:
+        return [b for b in self.budget_lines if b.kind == "resource"]
+
+    @property
+    def total_expenses(self) -> Decimal:
+        return sum((b.amount for b in self.expenses), Decimal("0.00"))
+
+    @property
+    def total_resources(self) -> Decimal:
+        return sum((b.amount for b in self.resources), Decimal("0.00"))
+
+    def requested(self, source: str) -> Decimal:
+        return sum((b.amount for b in self.resources if b.category == source), Decimal("0.00"))
+
+    @property
+    def requested_total(self) -> Decimal:
+        """What the call is asked for: the Région's part plus the rectorat's part."""
+        return self.requested("region") + self.requested("state")
+
+    @property
+    def latest_submission(self) -> Submission | None:
+        return self.submissions[-1] if self.submissions else None
+
+    @property
+    def open_completion_request(self) -> CompletionRequest | None:
+        for req in reversed(self.completion_requests):
+            if req.answered_at is None:
+                return req
+        return None
+
+
+class Partner(Base):
+    __tablename__ = "dossier_partner"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(30))
+    role: Mapped[str] = mapped_column(Text, default="")
+
+
+class Action(Base):
+    __tablename__ = "dossier_action"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    start_date: Mapped[dt.date | None] = mapped_column()
+    end_date: Mapped[dt.date | None] = mapped_column()
+    __table_args__ = (CheckConstraint("end_date IS NULL OR start_date IS NULL OR end_date >= start_date",
+                                      name="dates_ordered"),)
+
+
+class Indicator(Base):
+    __tablename__ = "dossier_indicator"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    name: Mapped[str] = mapped_column(String(200))
+    baseline: Mapped[str] = mapped_column(String(100), default="")
+    target: Mapped[str] = mapped_column(String(100), default="")
+
+
+class BudgetLine(Base):
+    """An expense (category) or a resource (source) line; kind says which."""
+    __tablename__ = "budget_line"
+    __table_args__ = (
+        CheckConstraint("amount >= 0", name="amount_not_negative"),
+        CheckConstraint("kind IN ('expense', 'resource')", name="kind_known"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    kind: Mapped[str] = mapped_column(String(10))
+    category: Mapped[str] = mapped_column(String(30))  # expense category or resource source
+    label: Mapped[str] = mapped_column(String(200), default="")
+    amount: Mapped[Decimal] = mapped_column(Money)
+
+
+class Attachment(Base):
+    __tablename__ = "attachment"
+    __table_args__ = (CheckConstraint("size > 0", name="size_positive"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id", ondelete="CASCADE"), index=True)
+    kind_id: Mapped[int | None] = mapped_column(ForeignKey("attachment_kind.id"))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(120))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(300), unique=True)
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    kind: Mapped[AttachmentKind | None] = relationship()
+    uploaded_by: Mapped[User] = relationship()
+
+
+class Submission(Base):
+    """A frozen copy of the dossier as the head submitted it; the receipt carries its hash."""
+    __tablename__ = "submission"
+    __table_args__ = (UniqueConstraint("dossier_id", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)  # 1, then 2 after a completion request…
+    submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    snapshot: Mapped[dict] = mapped_column(JSON)
+    snapshot_sha256: Mapped[str] = mapped_column(String(64))
+    submitted_by: Mapped[User] = relationship()
+
+
+class CompletionRequest(Base):
+    __tablename__ = "completion_request"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id", ondelete="CASCADE"), index=True)
+    message: Mapped[str] = mapped_column(Text)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    requested_by: Mapped[User] = relationship()

@@ -1,0 +1,39 @@
+"""The dossier's state machine: (state, action) → new state. Services move dossiers only here.
+
+Who may act is the permission policy's business (portal.permissions); this table says which moves
+exist at all, so a refused move is a clear error and never a silent no-op.
+"""
+from __future__ import annotations
+
+from portal.errors import Conflict
+
+from .models import DossierStatus as S
+
+TRANSITIONS: dict[tuple[S, str], S] = {
+    (S.draft, "submit"): S.submitted,
+    (S.incomplete, "submit"): S.submitted,
+    (S.submitted, "request_completion"): S.incomplete,
+    **{(state, "withdraw"): S.withdrawn
+       for state in (S.draft, S.submitted, S.incomplete, S.eligible, S.in_review)},
+}
+
+REFUSALS = {
+    "submit": "Ce dossier ne peut plus être déposé : il est « {label} ».",
+    "request_completion": "On ne peut demander de compléments que sur un dossier déposé ; "
+                          "celui-ci est « {label} ».",
+    "withdraw": "Ce dossier ne peut plus être retiré : il est « {label} ».",
+}
+
+
+def next_state(dossier, action: str) -> S:
+    try:
+        return TRANSITIONS[(dossier.status, action)]
+    except KeyError:
+        raise Conflict(REFUSALS[action].format(label=dossier.status_label)) from None
+
+
+def transition(dossier, action: str) -> tuple[S, S]:
+    """Apply the move; returns (before, after) for the audit trail."""
+    before = dossier.status
+    dossier.status = next_state(dossier, action)
+    return before, dossier.status

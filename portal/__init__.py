@@ -1,0 +1,162 @@
+"""The portal: create_app() binds config, extensions, blueprints, CLI and error pages."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, g, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+
+from .config import ROOT, load_config
+from .db import db as database
+from .errors import ServiceError
+from .extensions import csrf, limiter, login_manager
+
+
+def create_app(config: dict | None = None) -> Flask:
+    settings = load_config()
+    settings.update(config or {})
+    app = Flask(__name__, template_folder=str(ROOT / "templates"),
+                static_folder=str(ROOT / "static"), instance_path=settings["INSTANCE_PATH"])
+    app.config.update(settings)
+    logging.basicConfig(level=logging.INFO)
+
+    database.init_app(app)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    from .storage import make_store
+    app.extensions["document_store"] = make_store(app.config)
+
+    from . import models
+
+    @login_manager.user_loader
+    def _load_user(user_id: str):
+        user = database.session.get(models.User, int(user_id))
+        return user if user is not None and user.active else None
+
+    _register_blueprints(app)
+    _register_template_helpers(app)
+    _register_error_handlers(app)
+    _register_mail_after_commit(app)
+    _register_security_headers(app)
+
+    from .cli import register_cli
+    register_cli(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from applications.views import bp as applications_bp
+
+    from .admin.views import bp as admin_bp
+    from .api import bp as api_bp
+    from .auth.views import bp as auth_bp
+    from .calls.views import bp as calls_bp
+    from .views import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(calls_bp)
+    app.register_blueprint(applications_bp)
+    app.register_blueprint(api_bp)
+    csrf.exempt(api_bp)  # bearer tokens only, no cookies: nothing for a forged form to ride on
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from . import formatting, models
+
+    app.jinja_env.filters["money"] = formatting.format_money
+    app.jinja_env.filters["datetime_fr"] = formatting.format_datetime
+    app.jinja_env.filters["date_fr"] = formatting.format_date
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.context_processor
+    def _globals():
+        from .permissions import Permission, can
+        return {
+            "theme": app.config["PORTAL_THEME"],
+            "operator_name": app.config["OPERATOR_NAME"],
+            "can": can,
+            "Permission": Permission,
+            "Role": models.Role,
+            "ROLE_LABELS": models.ROLE_LABELS,
+            "KIND_LABELS": models.KIND_LABELS,
+        }
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _register_error_handlers(app: Flask) -> None:
+    def _render(status: int, title: str, message: str):
+        database.session.rollback()
+        if _wants_json():
+            return jsonify({"error": message}), status
+        return render_template("errors.html", status=status, title=title, message=message), status
+
+    @app.errorhandler(ServiceError)
+    def _service_error(exc: ServiceError):
+        titles = {403: "Accès refusé", 404: "Page introuvable", 409: "Action impossible"}
+        if _wants_json():
+            database.session.rollback()
+            body = {"error": exc.message}
+            if exc.errors:
+                body["errors"] = exc.errors
+            return jsonify(body), exc.status
+        return _render(exc.status, titles.get(exc.status, "Action impossible"), exc.message)
+
+    @app.errorhandler(CSRFError)
+    def _csrf(exc):
+        return _render(400, "Formulaire expiré",
+                       "Le formulaire a expiré ou ne provient pas de ce site (jeton CSRF absent ou "
+                       "invalide). Rechargez la page et recommencez.")
+
+    @app.errorhandler(403)
+    def _forbidden(exc):
+        return _render(403, "Accès refusé", "Vous n'avez pas accès à cette page.")
+
+    @app.errorhandler(404)
+    def _not_found(exc):
+        return _render(404, "Page introuvable",
+                       "Cette page n'existe pas ou ne vous est pas accessible.")
+
+    @app.errorhandler(405)
+    def _method(exc):
+        return _render(405, "Méthode non autorisée", "Cette action n'est pas possible ici.")
+
+    @app.errorhandler(413)
+    def _too_large(exc):
+        mb = app.config["MAX_UPLOAD_BYTES"] // (1024 * 1024)
+        return _render(413, "Fichier trop volumineux",
+                       f"Le fichier dépasse la taille maximale de {mb} Mo.")
+
+    @app.errorhandler(429)
+    def _throttled(exc):
+        return _render(429, "Trop de tentatives",
+                       "Trop de tentatives de connexion. Patientez une minute avant de réessayer.")
+
+
+def _register_mail_after_commit(app: Flask) -> None:
+    # portal.mail flags the request when a commit carried outbox rows; send them once it is over.
+    from . import mail  # noqa: F401  (registers the session listeners)
+    @app.after_request
+    def _send(response):
+        if g.pop("send_mail_after_request", False):
+            from .mail import send_pending
+            try:
+                send_pending()
+            except Exception:  # noqa: BLE001 - never fail the user's request for mail
+                app.logger.exception("outbox delivery failed; `flask send-mail` will retry")
+        return response
+
+
+def _register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response

@@ -1,0 +1,163 @@
+"""Accounts: passwords (argon2), one-time links (reset, invitation), API tokens, user creation."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import select
+
+from portal import audit, uai as uai_rules
+from portal.db import db, utcnow
+from portal.errors import ServiceError
+from portal.models import (INSTITUTIONAL_ROLES, ApiToken, Establishment, Institution, Role,
+                           RoleGrant, User, UserToken)
+
+_hasher = PasswordHasher()
+# Verifying against this keeps unknown-email logins as slow as wrong-password ones.
+_DUMMY_HASH = _hasher.hash("not a password")
+MIN_PASSWORD = 10
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def check_password_rules(password: str) -> None:
+    if len(password or "") < MIN_PASSWORD:
+        raise ServiceError(f"Le mot de passe doit comporter au moins {MIN_PASSWORD} caractères.",
+                           field="password")
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this email and password, or None (same cost either way)."""
+    user = db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
+    try:
+        _hasher.verify(user.password_hash if user and user.password_hash else _DUMMY_HASH,
+                       password or "")
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None or not user.password_hash or not user.active:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return user
+
+
+def normalise_email(email: str) -> str:
+    try:
+        return validate_email((email or "").strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        raise ServiceError(f"L'adresse électronique « {email} » n'est pas valide.",
+                           field="email") from None
+
+
+def parse_grants(roles: list[str]) -> list[tuple[Role, Institution | None]]:
+    """'reviewer:region' → (Role.reviewer, Institution.region); refuses incoherent grants."""
+    out = []
+    for text in roles:
+        name, _, inst = text.partition(":")
+        try:
+            role = Role(name.strip())
+        except ValueError:
+            raise ServiceError(f"Rôle inconnu : « {name} ».", field="roles") from None
+        institution = None
+        if role in INSTITUTIONAL_ROLES:
+            try:
+                institution = Institution(inst.strip())
+            except ValueError:
+                raise ServiceError(f"Le rôle « {role.value} » doit préciser l'institution "
+                                   "(state ou region), par exemple reviewer:region.",
+                                   field="roles") from None
+        elif inst:
+            raise ServiceError(f"Le rôle « {role.value} » ne dépend pas d'une institution.",
+                               field="roles")
+        out.append((role, institution))
+    if not out:
+        raise ServiceError("Donnez au moins un rôle.", field="roles")
+    return out
+
+
+def create_user(actor: User | None, *, email: str, full_name: str, roles: list[str],
+                uai: str | None = None, password: str | None = None) -> User:
+    """A new account; applicants must belong to an establishment (given by its UAI)."""
+    email = normalise_email(email)
+    if db.session.scalar(select(User.id).where(User.email == email)):
+        raise ServiceError(f"Un compte existe déjà pour {email}.", field="email")
+    full_name = (full_name or "").strip()
+    if not full_name:
+        raise ServiceError("Indiquez le nom de la personne.", field="full_name")
+    grants = parse_grants(roles)
+    establishment = None
+    if uai:
+        try:
+            code = uai_rules.validate(uai)
+        except ValueError as exc:
+            raise ServiceError(str(exc), field="uai") from None
+        establishment = db.session.scalar(select(Establishment).where(Establishment.uai == code))
+        if establishment is None:
+            raise ServiceError(f"Aucun établissement n'a l'UAI {code}.", field="uai")
+    if any(r in (Role.applicant_head, Role.applicant_staff) for r, _ in grants) and not establishment:
+        raise ServiceError("Un personnel d'établissement doit être rattaché à un établissement "
+                           "(UAI).", field="uai")
+    if password is not None:
+        check_password_rules(password)
+    user = User(email=email, full_name=full_name, establishment=establishment,
+                password_hash=hash_password(password) if password else None)
+    user.grants = [RoleGrant(role=r, institution=i) for r, i in grants]
+    db.session.add(user)
+    audit.record(actor, "user_created", user,
+                 {"email": email, "roles": [f"{r.value}:{i.value if i else ''}" for r, i in grants],
+                  "establishment": establishment.uai if establishment else None})
+    return user
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_link_token(user: User, purpose: str) -> str:
+    """A one-time token for a reset or invitation link; only its hash is stored."""
+    hours = (current_app.config["RESET_TOKEN_HOURS"] if purpose == "reset"
+             else current_app.config["INVITATION_TOKEN_DAYS"] * 24)
+    token = secrets.token_urlsafe(32)
+    db.session.add(UserToken(user=user, purpose=purpose, token_hash=_digest(token),
+                             expires_at=utcnow() + dt.timedelta(hours=hours)))
+    return token
+
+
+def consume_link_token(token: str, purpose: str, password: str) -> User:
+    """Set the password through a link; an expired, reused or unknown link changes nothing."""
+    row = db.session.scalar(select(UserToken).where(UserToken.token_hash == _digest(token or ""),
+                                                    UserToken.purpose == purpose))
+    if row is None:
+        raise ServiceError("Ce lien n'est pas valide. Demandez un nouveau lien.")
+    if row.used_at is not None:
+        raise ServiceError("Ce lien a déjà été utilisé. Demandez un nouveau lien si besoin.")
+    if row.expires_at <= utcnow():
+        raise ServiceError("Ce lien a expiré. Demandez un nouveau lien.")
+    check_password_rules(password)
+    row.used_at = utcnow()
+    row.user.password_hash = hash_password(password)
+    audit.record(row.user, "password_set" if purpose == "reset" else "invitation_accepted",
+                 row.user, {"via": purpose})
+    return row.user
+
+
+def issue_api_token(user: User) -> str:
+    token = "aap_" + secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user=user, token_hash=_digest(token)))
+    audit.record(user, "api_token_issued", user, {})
+    return token
+
+
+def user_for_api_token(token: str) -> User | None:
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token or ""),
+                                                   ApiToken.revoked_at.is_(None)))
+    if row is None or not row.user.active:
+        return None
+    return row.user

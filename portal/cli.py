@@ -1,0 +1,100 @@
+"""Flask commands: `flask --app wsgi <command>`. Each command commits once, at its end."""
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from .db import db
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(db_group)
+    app.cli.add_command(demo_command)
+    app.cli.add_command(seed_command)
+    app.cli.add_command(send_mail_command)
+    from .accounts_cli import create_token_command, create_user_command, users_command
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(create_token_command)
+    app.cli.add_command(users_command)
+    from .admin.importer import import_establishments_command
+    app.cli.add_command(import_establishments_command)
+
+
+@click.group("db")
+def db_group():
+    """Database schema (Alembic migrations)."""
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str):
+    """Apply the migrations up to REVISION (default: head)."""
+    from .migrate import upgrade
+    upgrade(current_app.config["DATABASE_URL"], revision)
+    click.echo(f"Base de données à jour ({revision}).")
+
+
+@db_group.command("revision")
+@click.option("-m", "--message", required=True)
+def db_revision(message: str):
+    """Write a new migration from the difference between models and database."""
+    from alembic import command
+
+    from .migrate import alembic_config
+    command.revision(alembic_config(current_app.config["DATABASE_URL"]), message=message,
+                     autogenerate=True)
+
+
+def _print_accounts(password: str) -> None:
+    from .models import ROLE_LABELS, User
+    click.echo("\nComptes de démonstration (mot de passe : %s)" % password)
+    for user in db.session.scalars(select(User).order_by(User.id)):
+        roles = ", ".join(
+            ROLE_LABELS[g.role] + (f" ({g.institution.value})" if g.institution else "")
+            for g in user.grants)
+        est = f" — {user.establishment.name}" if user.establishment else ""
+        click.echo(f"  {user.email:42} {roles}{est}")
+
+
+@click.command("seed")
+def seed_command():
+    """Load the demo data if the database is empty."""
+    from . import demo
+    from .migrate import upgrade
+    upgrade(current_app.config["DATABASE_URL"])
+    if demo.is_empty():
+        demo.load(current_app.config["DEMO_PASSWORD"])
+        db.session.commit()
+        click.echo("Données de démonstration chargées.")
+    else:
+        click.echo("La base contient déjà des données : rien n'a été chargé.")
+
+
+@click.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="Prepare the database and exit.")
+def demo_command(host: str, port: int, no_serve: bool):
+    """Upgrade the database, load the demo data when empty, print the accounts, serve."""
+    from . import demo
+    from .migrate import upgrade
+    upgrade(current_app.config["DATABASE_URL"])
+    if demo.is_empty():
+        demo.load(current_app.config["DEMO_PASSWORD"])
+        db.session.commit()
+        click.echo("Données de démonstration chargées.")
+    _print_accounts(current_app.config["DEMO_PASSWORD"])
+    db.session.remove()
+    if no_serve:
+        return
+    click.echo(f"\nPortail : http://{host}:{port}/\n")
+    current_app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+
+
+@click.command("send-mail")
+def send_mail_command():
+    """Send (or retry) the messages waiting in the outbox."""
+    from .mail import send_pending
+    sent, failed = send_pending()
+    click.echo(f"{sent} courriel(s) envoyé(s), {failed} en échec.")

@@ -1,0 +1,65 @@
+"""Recognise an upload by its content, never by its name.
+
+Accepted: PDF, PNG, JPEG, and the zip-based office formats DOCX, XLSX (Office Open XML) and
+ODT, ODS (OpenDocument), told apart by the parts inside the zip.
+"""
+from __future__ import annotations
+
+import io
+import zipfile
+
+ACCEPTED = {
+    "pdf": ("application/pdf", "PDF"),
+    "png": ("image/png", "PNG"),
+    "jpeg": ("image/jpeg", "JPEG"),
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "DOCX"),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "XLSX"),
+    "odt": ("application/vnd.oasis.opendocument.text", "ODT"),
+    "ods": ("application/vnd.oasis.opendocument.spreadsheet", "ODS"),
+}
+
+EXTENSIONS = {
+    "pdf": "pdf", "png": "png", "jpg": "jpeg", "jpeg": "jpeg", "docx": "docx", "xlsx": "xlsx",
+    "odt": "odt", "ods": "ods",
+}
+
+ACCEPTED_LABEL = "PDF, ODT, ODS, DOCX, XLSX, PNG ou JPEG"
+
+
+def sniff(data: bytes) -> str | None:
+    """Return the format key of ACCEPTED that the bytes really are, or None."""
+    if data.startswith(b"%PDF-"):
+        return "pdf"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if data.startswith(b"PK\x03\x04"):
+        return _sniff_zip(data)
+    return None
+
+
+def _sniff_zip(data: bytes) -> str | None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            names = set(zf.namelist())
+            if "mimetype" in names:
+                mimetype = zf.read("mimetype").decode("ascii", "replace").strip()
+                for key in ("odt", "ods"):
+                    if mimetype == ACCEPTED[key][0]:
+                        return key
+                return None
+            if "[Content_Types].xml" in names:
+                if "word/document.xml" in names:
+                    return "docx"
+                if "xl/workbook.xml" in names:
+                    return "xlsx"
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return None
+    return None
+
+
+def extension_format(filename: str) -> str | None:
+    if "." not in filename:
+        return None
+    return EXTENSIONS.get(filename.rsplit(".", 1)[1].lower())

@@ -1,0 +1,83 @@
+"""French formatting and parsing: amounts `12 500,00 €`, dates `12/12/2014 à 23 h 59`."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+PARIS = ZoneInfo("Europe/Paris")
+NBSP = "\u00a0"
+NARROW_NBSP = "\u202f"
+MAX_AMOUNT = Decimal("10000000.00")  # above this, an amount is a typing error, not a project
+
+
+def parse_amount(value, *, allow_zero: bool = True) -> Decimal:
+    """Parse `1 234,50`, `1234.50`, 1234.5 → Decimal('1234.50'), or raise ValueError (French)."""
+    if isinstance(value, bool) or value is None:
+        raise ValueError("Indiquez un montant.")
+    if isinstance(value, (int, Decimal)):
+        text = str(value)
+    elif isinstance(value, float):
+        text = repr(value)
+    else:
+        text = re.sub(r"[\s\u00a0\u202f€]", "", str(value))
+        if not text:
+            raise ValueError("Indiquez un montant.")
+        if "," in text:
+            if "." in text:  # "1.234,50": dots are thousands separators
+                text = text.replace(".", "")
+            text = text.replace(",", ".")
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"« {value} » n'est pas un montant : écrivez par exemple 1 234,50.") from None
+    if not amount.is_finite():
+        raise ValueError(f"« {value} » n'est pas un montant : écrivez par exemple 1 234,50.")
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ValueError("Un montant a au plus deux décimales (les centimes).")
+    if amount < 0:
+        raise ValueError("Un montant ne peut pas être négatif.")
+    if amount == 0 and not allow_zero:
+        raise ValueError("Le montant doit être supérieur à zéro.")
+    if amount > MAX_AMOUNT:
+        raise ValueError(f"Le montant {format_money(amount)} est trop élevé pour un projet "
+                         f"(plafond : {format_money(MAX_AMOUNT)}).")
+    return amount.quantize(Decimal("0.01"))
+
+
+def format_money(value) -> str:
+    if value is None or value == "":
+        return ""
+    amount = Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    sign = "-" if amount < 0 else ""
+    units, cents = f"{abs(amount):.2f}".split(".")
+    groups = []
+    while units:
+        groups.insert(0, units[-3:])
+        units = units[:-3]
+    return sign + NARROW_NBSP.join(groups) + "," + cents + NBSP + "€"
+
+
+def to_paris(value: dt.datetime) -> dt.datetime:
+    return value.astimezone(PARIS)
+
+
+def format_datetime(value: dt.datetime | None) -> str:
+    if value is None:
+        return ""
+    local = to_paris(value)
+    return f"{local:%d/%m/%Y} à {local.hour} h {local.minute:02d} (heure de Paris)"
+
+
+def format_date(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = to_paris(value).date()
+    return f"{value:%d/%m/%Y}"
+
+
+def paris_to_utc(naive_local: dt.datetime) -> dt.datetime:
+    """A wall-clock time typed in Paris → aware UTC (DST handled by zoneinfo)."""
+    return naive_local.replace(tzinfo=PARIS).astimezone(dt.timezone.utc)

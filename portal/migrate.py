@@ -1,0 +1,29 @@
+"""Alembic, driven from the app: `flask --app wsgi db upgrade` and the tests use these."""
+from __future__ import annotations
+
+from alembic import command
+from alembic.config import Config
+
+from .config import ROOT
+
+
+def alembic_config(url: str, connection=None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def upgrade(url: str, revision: str = "head", connection=None) -> None:
+    command.upgrade(alembic_config(url, connection), revision)
+
+
+def all_metadata():
+    """Import every area's models so Base.metadata knows every table."""
+    import applications.models  # noqa: F401
+    import portal.models  # noqa: F401
+    from .db import Base
+
+    return Base.metadata

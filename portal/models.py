@@ -1,0 +1,302 @@
+"""Core models: people, establishments, reference data, calls, audit, outbox, tokens."""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from decimal import Decimal
+
+from flask_login import UserMixin
+from sqlalchemy import (JSON, Boolean, CheckConstraint, Enum, ForeignKey, Integer, String, Text,
+                        UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .db import Base, Money, UTCDateTime, utcnow
+
+
+class Role(str, enum.Enum):
+    applicant_staff = "applicant_staff"
+    applicant_head = "applicant_head"
+    reviewer = "reviewer"
+    copilot = "copilot"
+    call_admin = "call_admin"
+    budget_officer = "budget_officer"
+    observer = "observer"
+    admin = "admin"
+
+
+ROLE_LABELS = {
+    Role.applicant_staff: "Personnel d'établissement",
+    Role.applicant_head: "Chef d'établissement",
+    Role.reviewer: "Instructeur",
+    Role.copilot: "Co-pilote",
+    Role.call_admin: "Gestionnaire de l'appel à projets",
+    Role.budget_officer: "Gestionnaire budgétaire",
+    Role.observer: "Observateur",
+    Role.admin: "Administrateur",
+}
+
+# Roles that act for one institution: the grant must say which.
+INSTITUTIONAL_ROLES = {Role.reviewer, Role.copilot, Role.call_admin, Role.budget_officer}
+
+
+class Institution(str, enum.Enum):
+    state = "state"
+    region = "region"
+
+
+INSTITUTION_LABELS = {Institution.state: "État (rectorat)", Institution.region: "Région"}
+
+
+class EstablishmentKind(str, enum.Enum):
+    college = "college"
+    lgt = "lgt"
+    lp = "lp"
+    lpo = "lpo"
+    erea = "erea"
+    lycee_agricole = "lycee_agricole"
+    lycee_prive = "lycee_prive"
+    mfr = "mfr"
+
+
+KIND_LABELS = {
+    EstablishmentKind.college: "Collège",
+    EstablishmentKind.lgt: "Lycée général et technologique",
+    EstablishmentKind.lp: "Lycée professionnel",
+    EstablishmentKind.lpo: "Lycée polyvalent",
+    EstablishmentKind.erea: "EREA",
+    EstablishmentKind.lycee_agricole: "Lycée agricole",
+    EstablishmentKind.lycee_prive: "Lycée privé sous contrat",
+    EstablishmentKind.mfr: "Maison familiale et rurale",
+}
+
+FIELDS = {
+    "prevention": "Prévention",
+    "intervention": "Intervention",
+    "remediation": "Remédiation",
+}
+
+ACADEMY_DEPARTMENTS = {"16": "Charente", "17": "Charente-Maritime", "79": "Deux-Sèvres",
+                       "86": "Vienne"}
+
+
+def enum_column(enum_cls, **kw):
+    # Stored as plain strings with a CHECK, portable across SQLite and PostgreSQL.
+    return mapped_column(Enum(enum_cls, native_enum=False, length=32,
+                              create_constraint=True, validate_strings=True), **kw)
+
+
+class Department(Base):
+    __tablename__ = "department"
+    code: Mapped[str] = mapped_column(String(3), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+
+
+class Network(Base):
+    """A FOQUALE network (Formation–Qualification–Emploi) of a département."""
+    __tablename__ = "network"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    department_code: Mapped[str] = mapped_column(ForeignKey("department.code"))
+    department: Mapped[Department] = relationship()
+
+
+class Establishment(Base):
+    __tablename__ = "establishment"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uai: Mapped[str] = mapped_column(String(8), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[EstablishmentKind] = enum_column(EstablishmentKind)
+    public: Mapped[bool] = mapped_column(Boolean, default=True)
+    department_code: Mapped[str] = mapped_column(ForeignKey("department.code"))
+    commune: Mapped[str] = mapped_column(String(120), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
+    network_id: Mapped[int | None] = mapped_column(ForeignKey("network.id"))
+    priority_education: Mapped[str] = mapped_column(String(10), default="")  # "", REP, REP+
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    department: Mapped[Department] = relationship()
+    network: Mapped[Network | None] = relationship()
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS[self.kind]
+
+
+class User(UserMixin, Base):
+    __tablename__ = "user_account"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(200), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    establishment_id: Mapped[int | None] = mapped_column(ForeignKey("establishment.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    establishment: Mapped[Establishment | None] = relationship()
+    grants: Mapped[list[RoleGrant]] = relationship(back_populates="user", cascade="all, delete-orphan",
+                                                   lazy="selectin")
+
+    @property
+    def is_active(self) -> bool:  # flask-login
+        return self.active
+
+    @property
+    def roles(self) -> set[Role]:
+        return {g.role for g in self.grants}
+
+    def has_role(self, *roles: Role) -> bool:
+        return any(g.role in roles for g in self.grants)
+
+    def institutions(self, role: Role) -> set[Institution]:
+        return {g.institution for g in self.grants if g.role == role and g.institution}
+
+
+class RoleGrant(Base):
+    __tablename__ = "role_grant"
+    __table_args__ = (
+        UniqueConstraint("user_id", "role", "institution"),
+        CheckConstraint(
+            "(role IN ('reviewer','copilot','call_admin','budget_officer') AND institution IS NOT NULL)"
+            " OR (role NOT IN ('reviewer','copilot','call_admin','budget_officer') AND institution IS NULL)",
+            name="institution_matches_role"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    role: Mapped[Role] = enum_column(Role)
+    institution: Mapped[Institution | None] = enum_column(Institution, nullable=True)
+    user: Mapped[User] = relationship(back_populates="grants")
+
+
+class UserToken(Base):
+    """One-time links (password reset, invitation). Only the token's hash is stored."""
+    __tablename__ = "user_token"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(20))  # reset | invitation
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    user: Mapped[User] = relationship()
+
+
+class ApiToken(Base):
+    __tablename__ = "api_token"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    user: Mapped[User] = relationship()
+
+
+class CallStatus(str, enum.Enum):
+    draft = "draft"
+    open = "open"
+    closed = "closed"
+    review = "review"
+    commission = "commission"
+    decided = "decided"
+    follow_up = "follow_up"
+    archived = "archived"
+
+
+CALL_STATUS_LABELS = {
+    CallStatus.draft: "En préparation", CallStatus.open: "Ouvert", CallStatus.closed: "Clos",
+    CallStatus.review: "En instruction", CallStatus.commission: "En commission",
+    CallStatus.decided: "Décidé", CallStatus.follow_up: "En suivi", CallStatus.archived: "Archivé",
+}
+
+
+class Call(Base):
+    __tablename__ = "call"
+    __table_args__ = (
+        CheckConstraint("max_amount > 0", name="max_amount_positive"),
+        CheckConstraint("advance_rate >= 0 AND advance_rate <= 100", name="advance_rate_percent"),
+        CheckConstraint("deadline_at > opens_at", name="deadline_after_opening"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    school_year: Mapped[str] = mapped_column(String(9))  # "2014-2015"
+    themes: Mapped[str] = mapped_column(Text, default="")
+    fields: Mapped[list] = mapped_column(JSON, default=list)
+    eligible_kinds: Mapped[list] = mapped_column(JSON, default=list)
+    opens_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    deadline_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    max_amount: Mapped[Decimal] = mapped_column(Money)
+    advance_rate: Mapped[Decimal] = mapped_column(Money)  # percent, e.g. 50.00
+    status: Mapped[CallStatus] = enum_column(CallStatus, default=CallStatus.draft)
+    reference_seq: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    axes: Mapped[list[Axis]] = relationship(back_populates="call", order_by="Axis.number",
+                                            cascade="all, delete-orphan")
+    attachment_kinds: Mapped[list[AttachmentKind]] = relationship(
+        back_populates="call", order_by="AttachmentKind.position", cascade="all, delete-orphan")
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def year(self) -> int:
+        return int(self.school_year[:4])
+
+    def effective_status(self, now: dt.datetime | None = None) -> CallStatus:
+        """An open call is closed by its deadline itself, not by someone clicking."""
+        now = now or utcnow()
+        if self.status == CallStatus.open and now >= self.deadline_at:
+            return CallStatus.closed
+        return self.status
+
+    def accepts_submissions(self, now: dt.datetime | None = None) -> bool:
+        now = now or utcnow()
+        return self.status == CallStatus.open and self.opens_at <= now < self.deadline_at
+
+    @property
+    def required_attachment_kinds(self) -> list[AttachmentKind]:
+        return [k for k in self.attachment_kinds if k.required]
+
+
+class Axis(Base):
+    __tablename__ = "axis"
+    __table_args__ = (UniqueConstraint("call_id", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("call.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(300))
+    call: Mapped[Call] = relationship(back_populates="axes")
+
+
+class AttachmentKind(Base):
+    """A kind of document a call asks for (e.g. budget détaillé, lettre d'engagement)."""
+    __tablename__ = "attachment_kind"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("call.id", ondelete="CASCADE"))
+    label: Mapped[str] = mapped_column(String(200))
+    required: Mapped[bool] = mapped_column(Boolean, default=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    call: Mapped[Call] = relationship(back_populates="attachment_kinds")
+
+
+class AuditEvent(Base):
+    """Append-only trail: who did what to which object, with the changed values."""
+    __tablename__ = "audit_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    action: Mapped[str] = mapped_column(String(60))
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[int | None] = mapped_column(Integer)
+    changes: Mapped[dict] = mapped_column(JSON, default=dict)
+    ip: Mapped[str] = mapped_column(String(45), default="")
+    actor: Mapped[User | None] = relationship()
+
+
+class OutboxMessage(Base):
+    """Mail is a row first; it is sent after the transaction commits, and retried on failure."""
+    __tablename__ = "outbox_message"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,65 @@
+"""Dossier rules, at the service level."""
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+
+from applications import services
+from applications.models import DossierStatus, Submission
+from portal.db import db, utcnow
+from portal.errors import Conflict, NotFound, PermissionDenied, ServiceError
+from portal.models import AuditEvent, OutboxMessage
+
+from ..conftest import fill_complete
+
+
+def test_head_submits_a_complete_dossier(world, factory):
+    dossier = factory.dossier(world.call, world.staff_a, complete=True)
+    submission = services.submit_dossier(world.head_a, dossier)
+    assert dossier.status == DossierStatus.submitted
+    assert dossier.reference == "AAP-2014-0001"
+    assert len(submission.snapshot_sha256) == 64
+    assert submission.snapshot["totals"]["expenses"] == "7234.50"
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) >= 1
+    actions = db.session.scalars(select(AuditEvent.action)).all()
+    assert "dossier_submitted" in actions
+
+
+def test_second_submit_is_refused_and_creates_nothing(world, factory):
+    dossier = factory.dossier(world.call, world.head_a, complete=True)
+    services.submit_dossier(world.head_a, dossier)
+    with pytest.raises(Conflict, match="déjà été déposé"):
+        services.submit_dossier(world.head_a, dossier)
+    assert db.session.scalar(select(func.count()).select_from(Submission)) == 1
+
+
+def test_staff_who_is_not_head_cannot_submit(world, factory):
+    dossier = factory.dossier(world.call, world.staff_a, complete=True)
+    with pytest.raises(PermissionDenied):
+        services.submit_dossier(world.staff_a, dossier)
+    assert dossier.status == DossierStatus.draft
+
+
+def test_other_establishment_cannot_see_or_edit(world, factory):
+    dossier = factory.dossier(world.call, world.head_a)
+    with pytest.raises(NotFound):
+        services.update_dossier(world.head_b, dossier, {"title": "piraté"})
+    with pytest.raises(NotFound):
+        services.submit_dossier(world.head_b, dossier)
+
+
+def test_unbalanced_budget_blocks_submission(world, factory):
+    dossier = factory.dossier(world.call, world.head_a, complete=True)
+    services.update_dossier(world.head_a, dossier, {"resources": [
+        {"category": "region", "amount": "8434.50"}]})
+    with pytest.raises(ServiceError, match="les recettes dépassent les dépenses de 1\u202f200,00"):
+        services.submit_dossier(world.head_a, dossier)
+    assert dossier.status == DossierStatus.draft and dossier.reference is None
+
+
+def test_deadline_is_enforced_by_the_server(world, factory):
+    dossier = factory.dossier(world.call, world.head_a, complete=True)
+    late = world.call.deadline_at + dt.timedelta(seconds=1)
+    with pytest.raises(ServiceError, match="date limite"):
+        services.submit_dossier(world.head_a, dossier, now=late)
+    assert dossier.status == DossierStatus.draft

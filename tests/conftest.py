@@ -1,0 +1,259 @@
+"""Shared fixtures.
+
+The schema is built once per run by the Alembic migrations (SQLite by default, PostgreSQL when
+TEST_DATABASE_URL is set); each test runs inside a transaction rolled back at its end, the app's
+own commits becoming savepoints.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from decimal import Decimal
+
+import pytest
+from flask.testing import FlaskClient
+
+from portal import create_app
+from portal.auth.services import hash_password
+from portal.db import db, utcnow
+from portal.extensions import limiter
+from portal.models import (AttachmentKind, Axis, Call, CallStatus, Department, Establishment,
+                           EstablishmentKind, Institution, Network, Role, RoleGrant, User)
+from portal.uai import with_check_letter
+
+PASSWORD = "mot-de-passe-de-test"
+_PASSWORD_HASH = hash_password(PASSWORD)
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    url = _database_url(tmp_path_factory)
+    if url.startswith("postgresql"):
+        _reset_postgres_schema(url)
+    return url
+
+
+def _reset_postgres_schema(url: str) -> None:
+    from sqlalchemy import create_engine, text
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    instance = tmp_path_factory.mktemp("instance")
+    app = create_app({
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "INSTANCE_PATH": str(instance),
+        "UPLOAD_FOLDER": str(instance / "uploads"),
+        "SECRET_KEY": "test-secret",
+        "SERVER_NAME": "localhost",
+        "PUBLIC_URL": "http://localhost",
+    })
+    from portal.migrate import upgrade
+    upgrade(database_url)
+    return app
+
+
+@pytest.fixture(autouse=True)
+def _transaction(request, app):
+    """Every test in a transaction that is rolled back; the app context is pushed."""
+    if "live_server" in request.fixturenames:
+        yield
+        return
+    connection = db.engine.connect()
+    outer = connection.begin()
+    db.session.remove()
+    db.session.configure(bind=connection, join_transaction_mode="create_savepoint")
+    limiter.reset()
+    with app.app_context():
+        yield
+    db.session.remove()
+    outer.rollback()
+    connection.close()
+    db.session.configure(bind=db.engine, join_transaction_mode="conservative_savepoint")
+
+
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+class PortalClient(FlaskClient):
+    """A test client that adds a valid CSRF token to form posts unless told `csrf=False`."""
+
+    _token: str | None = None
+
+    def csrf_token(self) -> str:
+        if self._token is None:
+            page = super().get("/connexion").get_data(as_text=True)
+            self._token = _CSRF.search(page).group(1)
+        return self._token
+
+    def post(self, *args, csrf: bool = True, **kwargs):
+        if csrf and "json" not in kwargs and not kwargs.get("headers", {}).get("Authorization"):
+            data = kwargs.setdefault("data", {})
+            if isinstance(data, dict):
+                data.setdefault("csrf_token", self.csrf_token())
+        return super().post(*args, **kwargs)
+
+
+@pytest.fixture
+def client(app):
+    app.test_client_class = PortalClient
+    return app.test_client()
+
+
+def login(client, user: User, password: str = PASSWORD):
+    response = client.post("/connexion", data={"email": user.email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    client._token = None  # a fresh session after login
+    return response
+
+
+# ------------------------------------------------------------------ factories
+
+class Factory:
+    """Builds consistent domain objects inside the test transaction."""
+
+    def __init__(self):
+        self._n = 0
+
+    def _next(self) -> int:
+        self._n += 1
+        return self._n
+
+    def department(self, code: str = "86") -> Department:
+        dep = db.session.get(Department, code)
+        if dep is None:
+            dep = Department(code=code, name={"16": "Charente", "17": "Charente-Maritime",
+                                              "79": "Deux-Sèvres", "86": "Vienne"}[code])
+            db.session.add(dep)
+            db.session.flush()
+        return dep
+
+    def network(self, name: str | None = None, department: str = "86") -> Network:
+        self.department(department)
+        net = Network(name=name or f"Réseau FOQUALE test {self._next()}",
+                      department_code=department)
+        db.session.add(net)
+        db.session.flush()
+        return net
+
+    def establishment(self, kind: EstablishmentKind = EstablishmentKind.lgt, department: str = "86",
+                      name: str | None = None, network: Network | None = None) -> Establishment:
+        self.department(department)
+        n = self._next()
+        est = Establishment(uai=with_check_letter(f"0{department}{9000 + n:04d}"),
+                            name=name or f"Lycée d'essai {n}", kind=kind, public=True,
+                            department_code=department, commune="Poitiers", network=network)
+        db.session.add(est)
+        db.session.flush()
+        return est
+
+    def user(self, *roles, establishment: Establishment | None = None,
+             institution: Institution | None = None, email: str | None = None,
+             name: str | None = None) -> User:
+        n = self._next()
+        user = User(email=email or f"user{n}@test.ac-poitiers.fr", full_name=name or f"Personne {n}",
+                    password_hash=_PASSWORD_HASH, establishment=establishment)
+        from portal.models import INSTITUTIONAL_ROLES
+        user.grants = [RoleGrant(role=r, institution=(institution or Institution.state)
+                                 if r in INSTITUTIONAL_ROLES else None) for r in roles]
+        db.session.add(user)
+        db.session.flush()
+        return user
+
+    def call(self, status: CallStatus = CallStatus.open, deadline: dt.datetime | None = None,
+             max_amount: str = "15000.00", kinds=None, opens_at: dt.datetime | None = None) -> Call:
+        now = utcnow()
+        call = Call(title=f"Appel à projets test {self._next()}", school_year="2014-2015",
+                    fields=["prevention", "intervention", "remediation"],
+                    eligible_kinds=[k.value for k in (kinds or list(EstablishmentKind))],
+                    opens_at=opens_at or now - dt.timedelta(days=10),
+                    deadline_at=deadline or now + dt.timedelta(days=30),
+                    max_amount=Decimal(max_amount), advance_rate=Decimal("50.00"), status=status)
+        call.axes = [Axis(number=i, label=f"Axe {i}") for i in range(1, 5)]
+        call.attachment_kinds = [
+            AttachmentKind(label="Budget prévisionnel détaillé", required=True, position=1),
+            AttachmentKind(label="Autre pièce", required=False, position=2),
+        ]
+        db.session.add(call)
+        db.session.flush()
+        return call
+
+    def dossier(self, call: Call, author: User, complete: bool = False):
+        from applications import services
+        dossier = services.create_dossier(author, call, title="Projet d'essai")
+        db.session.flush()
+        if complete:
+            fill_complete(dossier, author)
+        return dossier
+
+
+PDF_BYTES = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+             b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+
+
+def complete_data() -> dict:
+    return {
+        "title": "Raccrocher par le projet",
+        "summary": "Un atelier de remobilisation pour des élèves de seconde en risque de décrochage.",
+        "main_axis": 2, "other_axes": [1], "fields": ["prevention", "intervention"],
+        "target_count": 24, "target_ages": "15-17 ans", "target_levels": "Seconde",
+        "target_profile": "Élèves absentéistes repérés par le GPDS.",
+        "partners": [{"name": "Mission locale", "kind": "association", "role": "Accompagnement"}],
+        "actions": [{"title": "Atelier théâtre", "description": "Chaque semaine",
+                     "start_date": "2014-11-03", "end_date": "2015-06-15"}],
+        "indicators": [{"name": "Taux d'absentéisme", "baseline": "18 %", "target": "10 %"}],
+        "expenses": [{"category": "services", "label": "Intervenant", "amount": "6000.00"},
+                     {"category": "equipment", "label": "Fournitures", "amount": "1234.50"}],
+        "resources": [{"category": "region", "label": "", "amount": "3000.00"},
+                      {"category": "state", "label": "", "amount": "3000.00"},
+                      {"category": "own", "label": "", "amount": "1234.50"}],
+    }
+
+
+def fill_complete(dossier, author: User) -> None:
+    """Fill every section and attach the required pieces, as a head would before submitting."""
+    from applications import services
+    services.update_dossier(author, dossier, complete_data())
+    for kind in dossier.call.required_attachment_kinds:
+        services.add_attachment(author, dossier, "piece.pdf", PDF_BYTES, kind_id=kind.id)
+    db.session.flush()
+
+
+@pytest.fixture
+def factory():
+    return Factory()
+
+
+@pytest.fixture
+def world(factory):
+    """A typical cast: an open call, two establishments, their heads and staff, call staff."""
+    class World:
+        pass
+    w = World()
+    w.call = factory.call()
+    w.est_a = factory.establishment(name="Lycée A")
+    w.est_b = factory.establishment(name="Lycée B", department="17")
+    w.head_a = factory.user(Role.applicant_head, establishment=w.est_a)
+    w.staff_a = factory.user(Role.applicant_staff, establishment=w.est_a)
+    w.head_b = factory.user(Role.applicant_head, establishment=w.est_b)
+    w.call_admin = factory.user(Role.call_admin, institution=Institution.state)
+    w.admin = factory.user(Role.admin)
+    w.reviewer = factory.user(Role.reviewer, institution=Institution.region)
+    w.observer = factory.user(Role.observer)
+    w.budget = factory.user(Role.budget_officer, institution=Institution.region)
+    w.copilot = factory.user(Role.copilot, institution=Institution.state)
+    return w
