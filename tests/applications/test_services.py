@@ -1,7 +1,9 @@
 """Dossier rules, at the service level."""
 import datetime as dt
+import io
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from applications import services
@@ -63,3 +65,14 @@ def test_deadline_is_enforced_by_the_server(world, factory):
     with pytest.raises(ServiceError, match="date limite"):
         services.submit_dossier(world.head_a, dossier, now=late)
     assert dossier.status == DossierStatus.draft
+
+
+def test_receipt_is_a_pdf_carrying_the_snapshot_hash(world, factory):
+    from applications.receipts import render_receipt
+    dossier = factory.dossier(world.call, world.head_a, complete=True)
+    submission = services.submit_dossier(world.head_a, dossier)
+    pdf = render_receipt(dossier, submission)
+    assert pdf.startswith(b"%PDF-")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert dossier.reference in text
+    assert submission.snapshot_sha256 in text.replace("\n", "")
