@@ -19,6 +19,7 @@ def create_app(config: dict | None = None) -> Flask:
                 static_folder=str(ROOT / "static"), instance_path=settings["INSTANCE_PATH"])
     app.config.update(settings)
     logging.basicConfig(level=logging.INFO)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
     database.init_app(app)
     login_manager.init_app(app)

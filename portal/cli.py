@@ -89,7 +89,9 @@ def demo_command(host: str, port: int, no_serve: bool):
     if no_serve:
         return
     click.echo(f"\nPortail : http://{host}:{port}/\n")
-    current_app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+    # app.run() refuses to start under the `flask` command; serve with Werkzeug directly.
+    from werkzeug.serving import run_simple
+    run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)
 
 
 @click.command("send-mail")

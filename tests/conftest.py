@@ -257,3 +257,115 @@ def world(factory):
     w.budget = factory.user(Role.budget_officer, institution=Institution.region)
     w.copilot = factory.user(Role.copilot, institution=Institution.state)
     return w
+
+
+# ------------------------------------------------------------------ S3 endpoint
+
+def _free_port() -> int:
+    import socket
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """moto's S3 server on a local port: boto3 talks HTTP to it, nothing is patched."""
+    from moto.server import ThreadedMotoServer
+    for key, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+                       "AWS_DEFAULT_REGION": "eu-west-3"}.items():
+        os.environ.setdefault(key, value)
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3_bucket(s3_server):
+    import uuid
+
+    import boto3
+    name = f"aap-test-{uuid.uuid4().hex[:12]}"
+    boto3.client("s3", endpoint_url=s3_server, region_name="eu-west-3").create_bucket(
+        Bucket=name, CreateBucketConfiguration={"LocationConstraint": "eu-west-3"})
+    return s3_server, name
+
+
+# ------------------------------------------------------------------ live server + browser
+
+def _live_database_url(tmp_path) -> str:
+    """A database of its own for the served app: it commits for real."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp_path / 'live.db'}"
+    import psycopg
+    from sqlalchemy.engine import make_url
+    parsed = make_url(url)
+    name = f"{parsed.database}_live"
+    admin = parsed.set(drivername="postgresql", database="postgres")
+    with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return parsed.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def live_server(tmp_path):
+    """The portal served by `flask --app wsgi demo` in a subprocess, on demo data."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    port = _free_port()
+    env = dict(os.environ, DATABASE_URL=_live_database_url(tmp_path),
+               INSTANCE_PATH=str(tmp_path / "instance"), DEMO_PASSWORD="demo-navigateur-2014",
+               SECRET_KEY="live-test-secret", PUBLIC_URL=f"http://127.0.0.1:{port}")
+    log = open(tmp_path / "server.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "demo", "--port",
+                             str(port)], env=env, stdout=log, stderr=subprocess.STDOUT,
+                            cwd=os.path.dirname(os.path.dirname(__file__)))
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(base + "/connexion", timeout=1)
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError("the live server did not start:\n" +
+                                   (tmp_path / "server.log").read_text())
+            time.sleep(0.2)
+
+    class Live:
+        url = base
+        password = "demo-navigateur-2014"
+        log_path = tmp_path / "server.log"
+    yield Live()
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture
+def browser_page(tmp_path):
+    """A page of Debian's Chromium driven by Playwright (no browser download)."""
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--disable-dev-shm-usage"])
+        context = browser.new_context(accept_downloads=True, locale="fr-FR")
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        yield page
+        context.close()
+        browser.close()

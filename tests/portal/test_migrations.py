@@ -1,0 +1,25 @@
+"""The Alembic migrations and the models describe the same schema."""
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from portal.db import db
+from portal.migrate import all_metadata
+
+
+def test_models_and_migrations_agree(app):
+    # The session schema was built by `alembic upgrade head` (see conftest); any difference
+    # with the models means a model changed without its migration.
+    with db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        diff = compare_metadata(context, all_metadata())
+    assert diff == [], f"models and migrations differ: {diff}"
+
+
+def test_migrations_are_at_head(app):
+    from alembic.script import ScriptDirectory
+
+    from portal.migrate import alembic_config
+    script = ScriptDirectory.from_config(alembic_config(app.config["DATABASE_URL"]))
+    with db.engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_heads()
+    assert set(current) == set(script.get_heads()) and len(script.get_heads()) == 1
