@@ -3,20 +3,23 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app
+from flask import current_app, url_for
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 
 from portal import audit, uai as uai_rules
 from portal.db import db, utcnow
 from portal.errors import ServiceError
+from portal.mail import queue_mail
 from portal.models import (INSTITUTIONAL_ROLES, ApiToken, Establishment, Institution, Role,
                            RoleGrant, User, UserToken)
 
+log = logging.getLogger("portal.security")
 _hasher = PasswordHasher()
 # Verifying against this keeps unknown-email logins as slow as wrong-password ones.
 _DUMMY_HASH = _hasher.hash("not a password")
@@ -130,8 +133,8 @@ def issue_link_token(user: User, purpose: str) -> str:
     return token
 
 
-def consume_link_token(token: str, purpose: str, password: str) -> User:
-    """Set the password through a link; an expired, reused or unknown link changes nothing."""
+def check_link_token(token: str, purpose: str) -> UserToken:
+    """The usable link row for this token, or a ServiceError saying why the link is refused."""
     row = db.session.scalar(select(UserToken).where(UserToken.token_hash == _digest(token or ""),
                                                     UserToken.purpose == purpose))
     if row is None:
@@ -140,6 +143,14 @@ def consume_link_token(token: str, purpose: str, password: str) -> User:
         raise ServiceError("Ce lien a déjà été utilisé. Demandez un nouveau lien si besoin.")
     if row.expires_at <= utcnow():
         raise ServiceError("Ce lien a expiré. Demandez un nouveau lien.")
+    if not row.user.active:
+        raise ServiceError("Ce compte est désactivé. Adressez-vous à l'administrateur du portail.")
+    return row
+
+
+def consume_link_token(token: str, purpose: str, password: str) -> User:
+    """Set the password through a link; an expired, reused or unknown link changes nothing."""
+    row = check_link_token(token, purpose)
     check_password_rules(password)
     row.used_at = utcnow()
     row.user.password_hash = hash_password(password)
@@ -161,3 +172,33 @@ def user_for_api_token(token: str) -> User | None:
     if row is None or not row.user.active:
         return None
     return row.user
+
+
+def link_url(token: str, purpose: str) -> str:
+    """The absolute address of a one-time link, on the portal's public URL."""
+    endpoint = "auth.reset_password" if purpose == "reset" else "auth.accept_invitation"
+    return current_app.config["PUBLIC_URL"].rstrip("/") + url_for(endpoint, token=token,
+                                                                  _external=False)
+
+
+def request_password_reset(email: str) -> None:
+    """Mail a reset link when an active account has this address; silent otherwise.
+
+    The caller shows the same confirmation either way, so the page never tells whether an
+    address has an account.
+    """
+    user = db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
+    if user is None or not user.active:
+        log.info("password reset asked for an unknown or inactive address")
+        return
+    token = issue_link_token(user, "reset")
+    hours = current_app.config["RESET_TOKEN_HOURS"]
+    queue_mail(user.email, "Réinitialisation de votre mot de passe",
+               f"Bonjour {user.full_name},\n\n"
+               "Une demande de réinitialisation du mot de passe de votre compte a été faite sur le "
+               "portail de l'appel à projets décrochage scolaire.\n\n"
+               f"Pour choisir un nouveau mot de passe, ouvrez ce lien (valable {hours} heure(s), "
+               f"utilisable une seule fois) :\n{link_url(token, 'reset')}\n\n"
+               "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message : votre mot de "
+               "passe reste inchangé.\n")
+    audit.record(None, "password_reset_requested", user, {})

@@ -1,27 +1,119 @@
-"""Login, logout (placeholder until the auth area is built)."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+"""Login, logout, forgotten password, and the one-time links (reset, invitation)."""
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlsplit
+
+from flask import (Blueprint, current_app, flash, redirect, render_template, request, url_for)
 from flask_login import login_user, logout_user
 
+from portal import audit
 from portal.db import db
+from portal.errors import ServiceError
+from portal.extensions import limiter
 
 from . import services
+from .forms import ForgotPasswordForm, LoginForm, SetPasswordForm
 
 bp = Blueprint("auth", __name__)
+log = logging.getLogger("portal.security")
+
+FORGOT_CONFIRMATION = ("Si un compte correspond à cette adresse, un courriel vient de lui être "
+                       "envoyé avec un lien pour choisir un nouveau mot de passe. Pensez à "
+                       "regarder dans les indésirables.")
+
+
+def _login_limit() -> str:
+    return current_app.config.get("LOGIN_RATE_LIMIT") or "5 per minute;30 per hour"
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only a path of this site: no scheme, no host, no protocol-relative `//host` trick."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
 
 
 @bp.route("/connexion", methods=["GET", "POST"])
+# Only failed attempts count (a successful login answers with a redirect).
+@limiter.limit(_login_limit, methods=["POST"],
+               deduct_when=lambda response: response.status_code != 302)
 def login():
-    if request.method == "POST":
-        user = services.authenticate(request.form.get("email", ""), request.form.get("password", ""))
-        if user:
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is not None:
             login_user(user)
+            audit.record(user, "login", user, {})
             db.session.commit()
-            return redirect(url_for("main.home"))
-        flash("Adresse électronique ou mot de passe incorrect.", "error")
-    return render_template("auth/login.html")
+            return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
+        log.warning("failed login for %r from %s", (form.email.data or "")[:200],
+                    request.remote_addr)
+        form.password.errors = ["Adresse électronique ou mot de passe incorrect."]
+        return render_template("auth/login.html", form=form), 200
+    status = 400 if form.errors else 200
+    return render_template("auth/login.html", form=form), status
 
 
 @bp.post("/deconnexion")
 def logout():
     logout_user()
+    flash("Vous êtes déconnecté.", "success")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/mot-de-passe-oublie", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])  # no mail bombing through this form
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        db.session.commit()
+        return render_template("auth/forgot.html", form=form, sent=True,
+                               confirmation=FORGOT_CONFIRMATION)
+    return render_template("auth/forgot.html", form=form, sent=False), 400 if form.errors else 200
+
+
+def _link_page(token: str, purpose: str):
+    """Shared by the reset and invitation links: check the link, then set the password."""
+    titles = {"reset": "Choisir un nouveau mot de passe",
+              "invitation": "Activer votre compte"}
+    try:
+        row = services.check_link_token(token, purpose)
+    except ServiceError as exc:  # nothing was changed: no rollback needed
+        return render_template("auth/set_password.html", title=titles[purpose], form=None,
+                               link_error=exc.message, purpose=purpose), 400
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = services.consume_link_token(token, purpose, form.password.data)
+        except ServiceError as exc:
+            db.session.rollback()
+            form.password.errors = [exc.message]
+        else:
+            if purpose == "invitation":
+                login_user(user)
+                audit.record(user, "login", user, {"via": "invitation"})
+                db.session.commit()
+                flash("Votre compte est activé. Bienvenue sur le portail.", "success")
+                return redirect(url_for("main.home"))
+            db.session.commit()
+            flash("Votre mot de passe a été changé. Connectez-vous avec le nouveau mot de passe.",
+                  "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/set_password.html", title=titles[purpose], form=form,
+                           user=row.user, link_error=None, purpose=purpose), \
+        400 if form.errors else 200
+
+
+@bp.route("/reinitialiser/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    return _link_page(token, "reset")
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    return _link_page(token, "invitation")

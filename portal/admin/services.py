@@ -1,0 +1,215 @@
+"""Administration rules: invitations, account activation, establishments.
+
+Services check permissions, change models and write the audit trail; the view commits.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal import audit, uai as uai_rules
+from portal.auth import services as auth_services
+from portal.db import db
+from portal.errors import Conflict, ServiceError
+from portal.mail import queue_mail
+from portal.models import (ACADEMY_DEPARTMENTS, ROLE_LABELS, Department, Establishment,
+                           EstablishmentKind, Network, User)
+from portal.permissions import Permission, require
+
+PAGE_SIZE = 50
+PRIORITY_VALUES = ("", "REP", "REP+")
+STALE_MESSAGE = ("Cet établissement a été modifié par quelqu'un d'autre pendant que vous le "
+                 "modifiiez : vos changements n'ont pas été enregistrés. Rechargez la fiche pour "
+                 "voir la version actuelle, puis refaites vos modifications.")
+
+
+# ------------------------------------------------------------------ users
+
+def invite_user(actor: User, *, email: str, full_name: str, roles: list[str],
+                uai: str | None = None) -> User:
+    """Create an account without password and mail it a one-time invitation link."""
+    require(actor, Permission.MANAGE_USERS)
+    user = auth_services.create_user(actor, email=email, full_name=full_name, roles=roles,
+                                     uai=(uai or "").strip() or None)
+    token = auth_services.issue_link_token(user, "invitation")
+    days = current_app.config["INVITATION_TOKEN_DAYS"]
+    roles_text = ", ".join(sorted(ROLE_LABELS[g.role] for g in user.grants))
+    queue_mail(user.email, "Invitation au portail de l'appel à projets décrochage scolaire",
+               f"Bonjour {user.full_name},\n\n"
+               f"{actor.full_name} vous a ouvert un compte sur le portail de l'appel à projets "
+               f"de lutte contre le décrochage scolaire ({roles_text}"
+               + (f", {user.establishment.name}" if user.establishment else "") + ").\n\n"
+               f"Pour activer votre compte, choisissez votre mot de passe en ouvrant ce lien "
+               f"(valable {days} jours, utilisable une seule fois) :\n"
+               f"{auth_services.link_url(token, 'invitation')}\n")
+    audit.record(actor, "user_invited", user, {"email": user.email})
+    return user
+
+
+def set_user_active(actor: User, user: User, active: bool) -> None:
+    """Activate or deactivate an account; an administrator cannot lock themself out."""
+    require(actor, Permission.MANAGE_USERS)
+    if user.id == actor.id and not active:
+        raise ServiceError("Vous ne pouvez pas désactiver votre propre compte.")
+    if user.active == active:
+        return
+    user.active = active
+    audit.record(actor, "user_activated" if active else "user_deactivated", user,
+                 {"active": [not active, active]})
+
+
+def list_users() -> list[User]:
+    return list(db.session.scalars(select(User).options(joinedload(User.establishment))
+                                   .order_by(func.lower(User.full_name), User.id)))
+
+
+# ------------------------------------------------------------------ establishments
+
+@dataclass
+class EstablishmentPage:
+    items: list[Establishment]
+    total: int
+    page: int
+    pages: int
+
+
+def search_establishments(actor: User, *, q: str = "", department: str = "", kind: str = "",
+                          page: int = 1) -> EstablishmentPage:
+    """Establishments matching the search (name, UAI, commune) and filters, 50 a page."""
+    require(actor, Permission.VIEW_ESTABLISHMENTS)
+    stmt = select(Establishment)
+    q = (q or "").strip()
+    if q:
+        needle = q.lower()
+        stmt = stmt.where(or_(*(func.lower(col).contains(needle, autoescape=True)
+                                for col in (Establishment.name, Establishment.uai,
+                                            Establishment.commune))))
+    if department:
+        stmt = stmt.where(Establishment.department_code == department)
+    if kind:
+        stmt = stmt.where(Establishment.kind == kind)
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(1, page), pages)
+    items = list(db.session.scalars(
+        stmt.options(joinedload(Establishment.network))
+        .order_by(Establishment.department_code, Establishment.commune, Establishment.name)
+        .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
+    return EstablishmentPage(items=items, total=total, page=page, pages=pages)
+
+
+def ensure_department(code: str) -> Department:
+    """The Department row of one of the académie's départements, created when missing."""
+    dep = db.session.get(Department, code)
+    if dep is None:
+        dep = Department(code=code, name=ACADEMY_DEPARTMENTS[code])
+        db.session.add(dep)
+    return dep
+
+
+def _clean(data: dict, current: Establishment | None) -> dict:
+    """Checked establishment values, or a ServiceError listing every problem by field."""
+    errors: dict[str, str] = {}
+    out: dict = {}
+    try:
+        out["uai"] = uai_rules.validate(data.get("uai") or "")
+    except ValueError as exc:
+        errors["uai"] = str(exc)
+    else:
+        other = db.session.scalar(select(Establishment).where(Establishment.uai == out["uai"]))
+        if other is not None and other is not current:
+            errors["uai"] = f"L'UAI {out['uai']} est déjà celui de « {other.name} »."
+    out["name"] = " ".join((data.get("name") or "").split())
+    if not out["name"]:
+        errors["name"] = "Indiquez le nom de l'établissement."
+    try:
+        out["kind"] = EstablishmentKind(data.get("kind") or "")
+    except ValueError:
+        errors["kind"] = "Choisissez un type d'établissement de la liste."
+    out["public"] = bool(data.get("public"))
+    out["department_code"] = (data.get("department_code") or "").strip()
+    if out["department_code"] not in ACADEMY_DEPARTMENTS:
+        errors["department_code"] = ("Choisissez l'un des départements de l'académie : "
+                                     + ", ".join(ACADEMY_DEPARTMENTS) + ".")
+    out["commune"] = (data.get("commune") or "").strip()
+    out["email"] = (data.get("email") or "").strip().lower()
+    if out["email"]:
+        try:
+            out["email"] = auth_services.normalise_email(out["email"])
+        except ServiceError as exc:
+            errors["email"] = exc.message
+    network_id = data.get("network_id")
+    out["network"] = None
+    if network_id not in (None, "", 0, "0"):
+        network = db.session.get(Network, int(network_id)) if str(network_id).isdigit() else None
+        if network is None:
+            errors["network_id"] = "Ce réseau FOQUALE n'existe pas."
+        elif network.department_code != out["department_code"]:
+            errors["network_id"] = (f"Le réseau « {network.name} » n'est pas dans le département "
+                                    f"choisi.")
+        out["network"] = network
+    out["priority_education"] = (data.get("priority_education") or "").strip()
+    if out["priority_education"] not in PRIORITY_VALUES:
+        errors["priority_education"] = "Choisissez « Aucune », « REP » ou « REP+ »."
+    if errors:
+        raise ServiceError("Certaines informations de l'établissement sont à corriger.",
+                           errors=errors)
+    return out
+
+
+def validate_establishment(data: dict, current: Establishment | None = None) -> None:
+    """Raise the ServiceError listing every problem of these values; changes nothing."""
+    _clean(data, current)
+
+
+def _snapshot(est: Establishment) -> dict:
+    return {"uai": est.uai, "name": est.name, "kind": est.kind, "public": est.public,
+            "department_code": est.department_code, "commune": est.commune, "email": est.email,
+            "network": est.network.name if est.network else None,
+            "priority_education": est.priority_education}
+
+
+def _flush() -> None:
+    try:
+        db.session.flush()
+    except StaleDataError:
+        raise Conflict(STALE_MESSAGE) from None
+    except IntegrityError:
+        raise ServiceError("Cet UAI est déjà utilisé par un autre établissement.",
+                           field="uai") from None
+
+
+def create_establishment(actor: User, data: dict) -> Establishment:
+    """A new establishment of the académie, with a valid and unique UAI."""
+    require(actor, Permission.MANAGE_ESTABLISHMENTS)
+    values = _clean(data, None)
+    ensure_department(values["department_code"])
+    est = Establishment(**values)
+    db.session.add(est)
+    _flush()
+    audit.record(actor, "establishment_created", est, audit.diff({}, _snapshot(est)))
+    return est
+
+
+def update_establishment(actor: User, est: Establishment, data: dict,
+                         version: int | str | None) -> Establishment:
+    """Apply an edit made on `version` of the record; a stale version is refused (409)."""
+    require(actor, Permission.MANAGE_ESTABLISHMENTS)
+    if str(version or "").strip() != str(est.version):
+        raise Conflict(STALE_MESSAGE)
+    values = _clean(data, est)
+    ensure_department(values["department_code"])
+    before = _snapshot(est)
+    for key, value in values.items():
+        setattr(est, key, value)
+    changes = audit.diff(before, _snapshot(est))
+    if not changes:
+        return est
+    _flush()
+    audit.record(actor, "establishment_updated", est, changes)
+    return est
