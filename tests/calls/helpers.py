@@ -1,0 +1,53 @@
+"""Shared helpers for the call tests."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import event
+
+from portal.db import db, utcnow
+from portal.formatting import to_paris
+from portal.demo import AXES
+
+
+def paris_day(days: int) -> str:
+    """The Paris calendar date `days` from today, as a browser's date input sends it."""
+    return f"{to_paris(utcnow() + dt.timedelta(days=days)):%Y-%m-%d}"
+
+
+def form_data(**overrides) -> dict:
+    data = {
+        "title": "Appel à projets 2014-2015",
+        "school_year": "2014-2015",
+        "themes": "Prévenir le décrochage.",
+        **{f"axes-{i}": label for i, label in enumerate(AXES)},
+        "fields": ["prevention", "intervention"],
+        "eligible_kinds": ["lgt", "lp"],
+        "opens_date": paris_day(-1), "opens_time": "08:00",
+        "deadline_date": paris_day(30), "deadline_time": "23:59",
+        "max_amount": "15 000,00",
+        "advance_rate": "50",
+        "attachment_kinds-0-label": "Budget prévisionnel détaillé",
+        "attachment_kinds-0-required": "y",
+        "attachment_kinds-1-label": "Lettre de soutien d'un partenaire",
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+class QueryCounter:
+    """Counts the SQL queries sent while it is active (the tests' savepoints aside)."""
+
+    def __init__(self):
+        self.count = 0
+
+    def _on(self, conn, cursor, statement, *args):
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+            self.count += 1
+
+    def __enter__(self):
+        event.listen(db.engine, "before_cursor_execute", self._on)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(db.engine, "before_cursor_execute", self._on)
