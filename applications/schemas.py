@@ -1,0 +1,244 @@
+"""marshmallow schemas of dossiers for the API: explicit field lists, amounts as decimal strings.
+
+Input schemas check shapes and types only (unknown fields refused); the domain rules (axes of
+the call, amounts, lengths, dates in order…) stay in applications.services.
+"""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from portal.schemas import Amount, InputSchema
+
+from .models import EXPENSE_CATEGORIES, PARTNER_KINDS, RESOURCE_SOURCES
+
+_MONEY = {"as_string": True, "places": 2}
+
+
+# ---------------------------------------------------------------- output
+
+class PartnerSchema(Schema):
+    name = fields.String()
+    kind = fields.String(metadata={"enum": list(PARTNER_KINDS)})
+    role = fields.String()
+
+
+class ActionSchema(Schema):
+    title = fields.String()
+    description = fields.String()
+    start_date = fields.Date(allow_none=True)
+    end_date = fields.Date(allow_none=True)
+
+
+class IndicatorSchema(Schema):
+    name = fields.String()
+    baseline = fields.String()
+    target = fields.String()
+
+
+class ExpenseSchema(Schema):
+    category = fields.String(metadata={"enum": list(EXPENSE_CATEGORIES)})
+    label = fields.String()
+    amount = fields.Decimal(**_MONEY, metadata={"example": "1234.50"})
+
+
+class ResourceSchema(Schema):
+    source = fields.String(attribute="category", metadata={"enum": list(RESOURCE_SOURCES)})
+    label = fields.String()
+    amount = fields.Decimal(**_MONEY, metadata={"example": "3000.00"})
+
+
+class TargetSchema(Schema):
+    count = fields.Integer(attribute="target_count", allow_none=True)
+    ages = fields.String(attribute="target_ages")
+    levels = fields.String(attribute="target_levels")
+    profile = fields.String(attribute="target_profile")
+
+
+class TotalsSchema(Schema):
+    expenses = fields.Decimal(attribute="total_expenses", **_MONEY)
+    resources = fields.Decimal(attribute="total_resources", **_MONEY)
+    requested_region = fields.Method("get_region", metadata={"type": "string", "format": "decimal"})
+    requested_state = fields.Method("get_state", metadata={"type": "string", "format": "decimal"})
+
+    def get_region(self, dossier):
+        return str(dossier.requested("region"))
+
+    def get_state(self, dossier):
+        return str(dossier.requested("state"))
+
+
+class EstablishmentRefSchema(Schema):
+    id = fields.Integer()
+    uai = fields.String()
+    name = fields.String()
+
+
+class AttachmentSchema(Schema):
+    id = fields.Integer()
+    kind_id = fields.Integer(allow_none=True)
+    kind_label = fields.Method("get_kind_label", metadata={"type": "string", "nullable": True})
+    filename = fields.String()
+    content_type = fields.String()
+    size = fields.Integer()
+    sha256 = fields.String()
+    uploaded_at = fields.DateTime()
+
+    def get_kind_label(self, attachment):
+        return attachment.kind.label if attachment.kind else None
+
+
+class BlockerSchema(Schema):
+    field = fields.String(metadata={"description": "Section en cause (vide : le dossier entier)."})
+    message = fields.String()
+
+
+class DossierSchema(Schema):
+    id = fields.Integer()
+    reference = fields.String(allow_none=True, metadata={"example": "AAP-2014-0042"})
+    status = fields.Method("get_status", metadata={"type": "string"})
+    status_label = fields.String()
+    call_id = fields.Integer()
+    establishment = fields.Nested(EstablishmentRefSchema)
+    title = fields.String()
+    summary = fields.String()
+    main_axis = fields.Integer(allow_none=True)
+    other_axes = fields.List(fields.Integer())
+    fields_ = fields.List(fields.String(), data_key="fields", attribute="fields")
+    target = fields.Function(lambda d: TargetSchema().dump(d),
+                             metadata={"$ref": "Target"})
+    partners = fields.List(fields.Nested(PartnerSchema))
+    actions = fields.List(fields.Nested(ActionSchema))
+    indicators = fields.List(fields.Nested(IndicatorSchema))
+    expenses = fields.List(fields.Nested(ExpenseSchema))
+    resources = fields.List(fields.Nested(ResourceSchema))
+    totals = fields.Function(lambda d: TotalsSchema().dump(d), metadata={"$ref": "Totals"})
+    attachments = fields.List(fields.Nested(AttachmentSchema))
+    version = fields.Integer(metadata={"description": "À renvoyer dans PATCH pour détecter une "
+                                                      "modification concurrente."})
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    submitted_at = fields.DateTime(allow_none=True)
+    blockers = fields.Method("get_blockers", metadata={
+        "type": "array", "items": {"$ref": "Blocker"},
+        "description": "Ce qui empêche encore le dépôt (dossiers modifiables seulement)."})
+
+    def get_status(self, dossier):
+        return dossier.status.value
+
+    def get_blockers(self, dossier):
+        from portal.permissions import EDITABLE_STATES
+
+        from .services import submission_blockers
+        if dossier.status.value not in EDITABLE_STATES:
+            return []
+        return [{"field": f, "message": m} for f, m in submission_blockers(dossier)]
+
+
+class DossierListItemSchema(Schema):
+    """A short view for lists: no sections, no blockers (each would cost queries)."""
+    id = fields.Integer()
+    reference = fields.String(allow_none=True)
+    status = fields.Method("get_status", metadata={"type": "string"})
+    status_label = fields.String()
+    call_id = fields.Integer()
+    establishment = fields.Nested(EstablishmentRefSchema)
+    title = fields.String()
+    version = fields.Integer()
+    updated_at = fields.DateTime()
+    submitted_at = fields.DateTime(allow_none=True)
+
+    def get_status(self, dossier):
+        return dossier.status.value
+
+
+class SubmissionSchema(Schema):
+    dossier_id = fields.Integer()
+    reference = fields.Method("get_reference", metadata={"type": "string"})
+    number = fields.Integer(metadata={"description": "1, puis 2 après une demande de compléments…"})
+    submitted_at = fields.DateTime()
+    snapshot_sha256 = fields.String()
+    status = fields.Method("get_status", metadata={"type": "string"})
+    receipt_url = fields.Method("get_receipt_url", metadata={"type": "string"})
+
+    def get_reference(self, submission):
+        return submission.snapshot.get("reference")
+
+    def get_status(self, submission):
+        from .models import Dossier
+        from portal.db import db
+        return db.session.get(Dossier, submission.dossier_id).status.value
+
+    def get_receipt_url(self, submission):
+        from flask import url_for
+        return url_for("api.dossier_receipt", dossier_id=submission.dossier_id)
+
+
+# ---------------------------------------------------------------- input
+
+_TEXT = {"allow_none": True}
+
+
+class PartnerInput(InputSchema):
+    name = fields.String(**_TEXT)
+    kind = fields.String(**_TEXT, metadata={"enum": list(PARTNER_KINDS)})
+    role = fields.String(**_TEXT)
+
+
+class ActionInput(InputSchema):
+    title = fields.String(**_TEXT)
+    description = fields.String(**_TEXT)
+    start_date = fields.Date(allow_none=True)
+    end_date = fields.Date(allow_none=True)
+
+
+class IndicatorInput(InputSchema):
+    name = fields.String(**_TEXT)
+    baseline = fields.String(**_TEXT)
+    target = fields.String(**_TEXT)
+
+
+class ExpenseInput(InputSchema):
+    category = fields.String(**_TEXT, metadata={"enum": list(EXPENSE_CATEGORIES)})
+    label = fields.String(**_TEXT)
+    amount = Amount(allow_none=True, metadata={"type": "string", "example": "1234.50",
+                                               "description": "Montant en euros, deux décimales "
+                                                              "au plus (chaîne ou nombre)."})
+
+
+class ResourceInput(InputSchema):
+    source = fields.String(**_TEXT, metadata={"enum": list(RESOURCE_SOURCES)})
+    category = fields.String(**_TEXT, metadata={"description": "Synonyme de source."})
+    label = fields.String(**_TEXT)
+    amount = Amount(allow_none=True, metadata={"type": "string", "example": "3000.00",
+                                               "description": "Montant en euros, deux décimales "
+                                                              "au plus (chaîne ou nombre)."})
+
+
+class DossierCreateInput(InputSchema):
+    call_id = fields.Integer(required=True, strict=True)
+    title = fields.String(load_default="", validate=validate.Length(max=200))
+
+
+class DossierPatchInput(InputSchema):
+    """Any subset of the sections; lists replace the whole section."""
+    version = fields.Integer(strict=True, allow_none=True,
+                             metadata={"description": "La version lue ; 409 si le dossier a changé depuis."})
+    title = fields.String(**_TEXT)
+    summary = fields.String(**_TEXT)
+    main_axis = fields.Integer(strict=True, allow_none=True)
+    other_axes = fields.List(fields.Integer(strict=True), allow_none=True)
+    fields_ = fields.List(fields.String(), data_key="fields", attribute="fields", allow_none=True)
+    target_count = fields.Integer(strict=True, allow_none=True)
+    target_ages = fields.String(**_TEXT)
+    target_levels = fields.String(**_TEXT)
+    target_profile = fields.String(**_TEXT)
+    partners = fields.List(fields.Nested(PartnerInput), allow_none=True)
+    actions = fields.List(fields.Nested(ActionInput), allow_none=True)
+    indicators = fields.List(fields.Nested(IndicatorInput), allow_none=True)
+    expenses = fields.List(fields.Nested(ExpenseInput), allow_none=True)
+    resources = fields.List(fields.Nested(ResourceInput), allow_none=True)
+
+
+class AttachmentUploadInput(InputSchema):
+    """The form fields of the multipart upload besides `file`."""
+    kind_id = fields.Integer(allow_none=True, metadata={"description": "Type de pièce de l'appel."})
