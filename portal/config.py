@@ -59,6 +59,7 @@ def load_config() -> dict:
         "DEMO_PASSWORD": os.environ.get("DEMO_PASSWORD", "demo-poitiers-2014"),
         "RESET_TOKEN_HOURS": int(os.environ.get("RESET_TOKEN_HOURS", "2")),
         "INVITATION_TOKEN_DAYS": int(os.environ.get("INVITATION_TOKEN_DAYS", "14")),
+        "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
         "SESSION_COOKIE_SECURE": _bool(os.environ.get("SESSION_COOKIE_SECURE")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -1,5 +1,4 @@
 """Extensions created once, unbound, and bound to the app in create_app."""
-from flask import request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -15,9 +14,7 @@ login_manager.login_message_category = "info"
 csrf = CSRFProtect()
 
 
-def _client_key() -> str:
-    return request.headers.get("X-Real-IP") or get_remote_address()
-
-
 # Storage comes from RATELIMIT_STORAGE_URI: memory by default, Redis when several hosts serve.
-limiter = Limiter(key_func=_client_key, default_limits=[], headers_enabled=False)
+# The client address is request.remote_addr; behind a reverse proxy set PROXY_COUNT so that
+# ProxyFix takes it from X-Forwarded-For (never trust a client-sent header without a proxy).
+limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=False)

@@ -13,6 +13,8 @@ from decimal import Decimal
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from portal import create_app
 from portal.auth.services import hash_password
@@ -86,6 +88,11 @@ def _transaction(request, app):
     db.session.configure(bind=db.engine, join_transaction_mode="conservative_savepoint")
 
 
+@event.listens_for(Session, "after_flush")
+def _note_flush(session, _ctx):
+    session.info["flushed"] = True
+
+
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
@@ -99,6 +106,19 @@ class PortalClient(FlaskClient):
             page = super().get("/connexion").get_data(as_text=True)
             self._token = _CSRF.search(page).group(1)
         return self._token
+
+    def open(self, *args, **kwargs):
+        # The request's teardown closes the (thread-shared) session, which would roll back the
+        # test's pending setup: commit it first (a savepoint release; the test still rolls back).
+        session = db.session()
+        if session.new or session.dirty or session.deleted or session.info.pop("flushed", False):
+            session.commit()
+        # The test's app context stays pushed, so requests share it: give each request a clean
+        # `g`, as a real server would (flask-login caches the user there).
+        from flask import g
+        for name in list(g):
+            g.pop(name)
+        return super().open(*args, **kwargs)
 
     def post(self, *args, csrf: bool = True, **kwargs):
         if csrf and "json" not in kwargs and not kwargs.get("headers", {}).get("Authorization"):
