@@ -72,7 +72,7 @@ def app(database_url, tmp_path_factory):
 @pytest.fixture(autouse=True)
 def _transaction(request, app):
     """Every test in a transaction that is rolled back; the app context is pushed."""
-    if "live_server" in request.fixturenames:
+    if "live_database_url" in request.fixturenames:
         yield
         return
     connection = db.engine.connect()
@@ -331,46 +331,62 @@ def _live_database_url(tmp_path) -> str:
     return parsed.set(database=name).render_as_string(hide_password=False)
 
 
-@pytest.fixture
-def live_server(tmp_path):
-    """The portal served by `flask --app wsgi demo` in a subprocess, on demo data."""
-    import subprocess
-    import sys
-    import time
-    import urllib.request
+class PortalProcess:
+    """The portal served by `flask --app wsgi demo` in a subprocess (a real host of the app)."""
 
-    port = _free_port()
-    env = dict(os.environ, DATABASE_URL=_live_database_url(tmp_path),
-               INSTANCE_PATH=str(tmp_path / "instance"), DEMO_PASSWORD="demo-navigateur-2014",
-               SECRET_KEY="live-test-secret", PUBLIC_URL=f"http://127.0.0.1:{port}")
-    log = open(tmp_path / "server.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "demo", "--port",
-                             str(port)], env=env, stdout=log, stderr=subprocess.STDOUT,
-                            cwd=os.path.dirname(os.path.dirname(__file__)))
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
+    def __init__(self, tmp_path, database_url: str, name: str = "live", **env):
+        import subprocess
+        import sys
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.password = "demo-navigateur-2014"
+        self.log_path = tmp_path / f"{name}.log"
+        full_env = dict(os.environ, DATABASE_URL=database_url,
+                        INSTANCE_PATH=str(tmp_path / f"instance-{name}"),
+                        DEMO_PASSWORD=self.password, SECRET_KEY="live-test-secret",
+                        PUBLIC_URL=self.url, **env)
+        self._log = open(self.log_path, "w")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "demo", "--port", str(self.port)],
+            env=full_env, stdout=self._log, stderr=subprocess.STDOUT,
+            cwd=os.path.dirname(os.path.dirname(__file__)))
+        self._wait()
+
+    def _wait(self) -> None:
+        import time
+        import urllib.request
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(self.url + "/connexion", timeout=1)
+                return
+            except OSError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError("the portal did not start:\n" + self.log_path.read_text())
+                time.sleep(0.2)
+
+    def stop(self) -> None:
+        import subprocess
+        self.proc.terminate()
         try:
-            urllib.request.urlopen(base + "/connexion", timeout=1)
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError("the live server did not start:\n" +
-                                   (tmp_path / "server.log").read_text())
-            time.sleep(0.2)
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self._log.close()
 
-    class Live:
-        url = base
-        password = "demo-navigateur-2014"
-        log_path = tmp_path / "server.log"
-    yield Live()
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+
+@pytest.fixture
+def live_database_url(tmp_path):
+    return _live_database_url(tmp_path)
+
+
+@pytest.fixture
+def live_server(tmp_path, live_database_url):
+    """One host serving the demo data on its own database (commits for real)."""
+    server = PortalProcess(tmp_path, live_database_url)
+    yield server
+    server.stop()
 
 
 @pytest.fixture
