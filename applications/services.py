@@ -19,7 +19,7 @@ from portal import audit
 from portal.db import db, utcnow
 from portal.errors import Conflict, ServiceError
 from portal.filetypes import ACCEPTED, ACCEPTED_LABEL, extension_format, sniff
-from portal.formatting import format_datetime, format_money, parse_amount
+from portal.formatting import format_datetime, format_money, format_size, parse_amount
 from portal.mail import queue_mail
 from portal.models import KIND_LABELS, Call, CallStatus, FIELDS, Role, User
 from portal.permissions import Permission, require, require_dossier
@@ -257,7 +257,7 @@ def add_attachment(user: User, dossier: Dossier, filename: str, data: bytes,
         raise ServiceError(f"Le fichier « {filename} » est vide.", field="file")
     if len(data) > max_bytes:
         raise ServiceError(f"Le fichier « {filename} » dépasse la taille maximale de "
-                           f"{max_bytes // (1024 * 1024)} Mo.", field="file")
+                           f"{format_size(max_bytes)}.", field="file")
     claimed = extension_format(filename)
     actual = sniff(data)
     if actual is None:

@@ -5,6 +5,8 @@ import logging
 
 from flask import Flask, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 
 from .config import ROOT, load_config
 from .db import db as database
@@ -91,6 +93,11 @@ def _register_template_helpers(app: Flask) -> None:
         }
 
 
+STALE_MESSAGE = ("Ces données ont été modifiées au même moment par une autre action (un autre "
+                 "onglet, un double clic ou un collègue). Rechargez la page : votre dernière action "
+                 "n'a pas été enregistrée.")
+
+
 def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
@@ -113,6 +120,17 @@ def _register_error_handlers(app: Flask) -> None:
             return jsonify(body), exc.status
         return _render(exc.status, titles.get(exc.status, "Action impossible"), exc.message)
 
+    @app.errorhandler(StaleDataError)
+    def _stale(exc):
+        # Two writers on the same row: the later one lost the optimistic-lock race.
+        return _render(409, "Action impossible", STALE_MESSAGE)
+
+    @app.errorhandler(OperationalError)
+    def _locked(exc):
+        if "database is locked" not in str(exc):  # SQLite's way of saying the same thing
+            raise exc
+        return _render(409, "Action impossible", STALE_MESSAGE)
+
     @app.errorhandler(CSRFError)
     def _csrf(exc):
         return _render(400, "Formulaire expiré",
@@ -134,9 +152,9 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(413)
     def _too_large(exc):
-        mb = app.config["MAX_UPLOAD_BYTES"] // (1024 * 1024)
-        return _render(413, "Fichier trop volumineux",
-                       f"Le fichier dépasse la taille maximale de {mb} Mo.")
+        from .formatting import format_size
+        return _render(413, "Fichier trop volumineux", "Le fichier dépasse la taille maximale de "
+                       f"{format_size(app.config['MAX_UPLOAD_BYTES'])}.")
 
     @app.errorhandler(429)
     def _throttled(exc):

@@ -59,17 +59,7 @@ class Database:
         self.session = scoped_session(sessionmaker(expire_on_commit=False))
 
     def init_app(self, app) -> None:
-        url = app.config["DATABASE_URL"]
-        kwargs = {}
-        if url.startswith("sqlite"):
-            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
-        else:
-            kwargs["pool_pre_ping"] = True
-        self.engine = create_engine(url, **kwargs)
-        if url.startswith("sqlite"):
-            event.listen(self.engine, "connect", _sqlite_pragmas)
-            # Let SQLAlchemy, not pysqlite, open transactions, so SAVEPOINTs behave.
-            event.listen(self.engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        self.engine = make_engine(app.config["DATABASE_URL"])
         self.session.remove()
         self.session.configure(bind=self.engine)
         app.extensions["database"] = self
@@ -77,6 +67,20 @@ class Database:
         @app.teardown_appcontext
         def _remove_session(exc):
             self.session.remove()
+
+
+def make_engine(url: str) -> Engine:
+    kwargs = {}
+    if url.startswith("sqlite"):
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+    else:
+        kwargs["pool_pre_ping"] = True
+    engine = create_engine(url, **kwargs)
+    if url.startswith("sqlite"):
+        event.listen(engine, "connect", _sqlite_pragmas)
+        # Let SQLAlchemy, not pysqlite, open transactions, so SAVEPOINTs behave.
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+    return engine
 
 
 def _sqlite_pragmas(dbapi_conn, _record):

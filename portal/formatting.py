@@ -81,3 +81,11 @@ def format_date(value) -> str:
 def paris_to_utc(naive_local: dt.datetime) -> dt.datetime:
     """A wall-clock time typed in Paris → aware UTC (DST handled by zoneinfo)."""
     return naive_local.replace(tzinfo=PARIS).astimezone(dt.timezone.utc)
+
+
+def format_size(size: int) -> str:
+    """1048576 → '1 Mo', 524288 → '512 Ko' (binary units, as file managers show them)."""
+    if size >= 1024 * 1024:
+        value = size / (1024 * 1024)
+        return f"{value:.0f} Mo" if value == int(value) else f"{value:.1f} Mo".replace(".", ",")
+    return f"{max(1, round(size / 1024))} Ko"

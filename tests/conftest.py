@@ -85,7 +85,7 @@ def _transaction(request, app):
     db.session.remove()
     outer.rollback()
     connection.close()
-    db.session.configure(bind=db.engine, join_transaction_mode="conservative_savepoint")
+    db.session.configure(bind=db.engine, join_transaction_mode="conditional_savepoint")
 
 
 @event.listens_for(Session, "after_flush")
