@@ -437,7 +437,7 @@ def submit_dossier(user: User, dossier: Dossier, now: dt.datetime | None = None)
     audit.record(user, "dossier_submitted", dossier,
                  {"status": [before.value, dossier.status.value], "reference": dossier.reference,
                   "submission": submission.number, "sha256": submission.snapshot_sha256})
-    _notify(dossier, f"Dossier {dossier.reference} déposé",
+    notify_establishment(dossier, f"Dossier {dossier.reference} déposé",
             f"Le dossier « {dossier.title} » de {dossier.establishment.name} a été déposé le "
             f"{format_datetime(now)} par {user.full_name}.\n\nRéférence : {dossier.reference}\n"
             f"Empreinte SHA-256 du dossier déposé : {submission.snapshot_sha256}\n\n"
@@ -461,7 +461,7 @@ def request_completion(user: User, dossier: Dossier, message: str) -> Completion
     db.session.flush()
     audit.record(user, "completion_requested", dossier,
                  {"status": [before.value, dossier.status.value], "message": message})
-    _notify(dossier, f"Dossier {dossier.reference} : compléments demandés",
+    notify_establishment(dossier, f"Dossier {dossier.reference} : compléments demandés",
             f"Le gestionnaire de l'appel à projets demande de compléter le dossier "
             f"« {dossier.title} » :\n\n{message}\n\nModifiez le dossier sur le portail puis "
             "déposez-le à nouveau avant la date limite.")
@@ -477,13 +477,14 @@ def withdraw_dossier(user: User, dossier: Dossier, reason: str = "") -> Dossier:
     db.session.flush()
     audit.record(user, "dossier_withdrawn", dossier,
                  {"status": [before.value, dossier.status.value], "reason": reason})
-    _notify(dossier, f"Dossier « {dossier.title or 'sans titre'} » retiré",
+    notify_establishment(dossier, f"Dossier « {dossier.title or 'sans titre'} » retiré",
             f"Le dossier « {dossier.title or 'sans titre'} » a été retiré par {user.full_name}."
             + (f"\n\nMotif : {reason}" if reason else ""))
     return dossier
 
 
-def _notify(dossier: Dossier, subject: str, body: str) -> None:
+def notify_establishment(dossier: Dossier, subject: str, body: str) -> None:
+    """Queue a message to every active applicant of the dossier's establishment."""
     recipients = db.session.scalars(
         select(User).where(User.establishment_id == dossier.establishment_id, User.active.is_(True))
     ).all()

@@ -186,8 +186,12 @@ def new():
 # ---------------------------------------------------------------- reading
 
 def _detail_context(dossier: Dossier, **extra) -> dict:
+    from review.forms import ScreeningForm
+    from review.services import latest_screening
     ctx = {
         "dossier": dossier,
+        "screening": latest_screening(dossier) if dossier.reference else None,
+        "screening_form": extra.pop("screening_form", None) or ScreeningForm(formdata=None),
         "completion_form": (extra.pop("completion_form", None)
                             or CompletionRequestForm(formdata=None)),
         "withdraw_form": WithdrawForm(formdata=None),

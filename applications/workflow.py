@@ -13,6 +13,8 @@ TRANSITIONS: dict[tuple[S, str], S] = {
     (S.draft, "submit"): S.submitted,
     (S.incomplete, "submit"): S.submitted,
     (S.submitted, "request_completion"): S.incomplete,
+    (S.submitted, "screen_eligible"): S.eligible,
+    (S.submitted, "screen_ineligible"): S.ineligible,
     **{(state, "withdraw"): S.withdrawn
        for state in (S.draft, S.submitted, S.incomplete, S.eligible, S.in_review)},
 }
@@ -22,6 +24,9 @@ REFUSALS = {
     "request_completion": "On ne peut demander de compléments que sur un dossier déposé ; "
                           "celui-ci est « {label} ».",
     "withdraw": "Ce dossier ne peut plus être retiré : il est « {label} ».",
+    "screen_eligible": "Seul un dossier déposé peut être déclaré recevable ; celui-ci est « {label} ».",
+    "screen_ineligible": "Seul un dossier déposé peut être déclaré irrecevable ; celui-ci est "
+                         "« {label} ».",
 }
 
 

@@ -24,6 +24,7 @@ def all_metadata():
     """Import every area's models so Base.metadata knows every table."""
     import applications.models  # noqa: F401
     import portal.models  # noqa: F401
+    import review.models  # noqa: F401
     from .db import Base
 
     return Base.metadata

@@ -25,6 +25,7 @@ class Permission(str, enum.Enum):
     SUBMIT_DOSSIER = "dossier.submit"
     WITHDRAW_DOSSIER = "dossier.withdraw"
     REQUEST_COMPLETION = "dossier.request_completion"
+    SCREEN_DOSSIER = "dossier.screen"
     MANAGE_ESTABLISHMENTS = "establishment.manage"
     VIEW_ESTABLISHMENTS = "establishment.view"
     MANAGE_USERS = "user.manage"
@@ -80,7 +81,7 @@ def can(user: User | None, permission: Permission, obj=None) -> bool:
         case Permission.WITHDRAW_DOSSIER:
             return (_is_member(user, obj) and user.has_role(Role.applicant_head)
                     and status in WITHDRAWABLE_STATES)
-        case Permission.REQUEST_COMPLETION:
+        case Permission.REQUEST_COMPLETION | Permission.SCREEN_DOSSIER:
             return user.has_role(Role.call_admin) and status == "submitted"
         case Permission.VIEW_ESTABLISHMENTS:
             return user.has_role(Role.admin, Role.call_admin, Role.observer)

@@ -112,6 +112,9 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("applications.request_completion", "POST"): Rule(
         lambda o: f"/dossiers/{o.submitted.id}/complements", {"call_admin"},
         data=lambda o: {"message": "Merci de compléter."}),
+    # review
+    ("review.screen", "POST"): Rule(lambda o: f"/instruction/dossiers/{o.submitted.id}/recevabilite",
+                                    {"call_admin"}, data=lambda o: {"outcome": "eligible"}),
     # API (bearer tokens; anonymous = no token → 401)
     ("api.openapi_document", "GET"): Rule(lambda o: "/api/v1/openapi.json", EVERYONE,
                                           anonymous_ok=True),

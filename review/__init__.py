@@ -1,0 +1,1 @@
+"""Commission review: screening, assignment, conflicts of interest, scoring, ranking, decisions."""

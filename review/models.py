@@ -1,0 +1,250 @@
+"""The co-piloted commission's data: set-up per call, conflicts, reviews and scores, decisions."""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from decimal import Decimal
+
+from sqlalchemy import (JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, Numeric, String, Text,
+                        UniqueConstraint, text)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.db import Base, Money, UTCDateTime, utcnow
+from portal.models import Call, Institution, User, enum_column
+
+
+class PhaseKind(str, enum.Enum):
+    independent_scoring = "independent_scoring"
+    deliberation = "deliberation"
+    decision = "decision"
+
+
+PHASE_LABELS = {PhaseKind.independent_scoring: "Évaluation individuelle",
+                PhaseKind.deliberation: "Délibération", PhaseKind.decision: "Décision"}
+
+
+class Visibility(str, enum.Enum):
+    after_own_review = "after_own_review"  # others' reviews once one's own is submitted
+    never = "never"
+
+
+class ReviewSettings(Base):
+    """The commission's rules for one call (typed columns, not loose key–value settings)."""
+    __tablename__ = "review_settings"
+    __table_args__ = (
+        CheckConstraint("reviewers_per_dossier >= 2", name="at_least_two_reviewers"),
+        CheckConstraint("gap_threshold >= 0 AND spread_threshold >= 0", name="thresholds_positive"),
+    )
+    call_id: Mapped[int] = mapped_column(ForeignKey("call.id", ondelete="CASCADE"), primary_key=True)
+    reviewers_per_dossier: Mapped[int] = mapped_column(Integer, default=2)
+    gap_threshold: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("4.00"))
+    spread_threshold: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("6.00"))
+    visibility: Mapped[Visibility] = enum_column(Visibility, default=Visibility.after_own_review)
+    current_phase_id: Mapped[int | None] = mapped_column(
+        ForeignKey("review_phase.id"))
+    call: Mapped[Call] = relationship()
+    current_phase: Mapped[ReviewPhase | None] = relationship(foreign_keys=[current_phase_id])
+
+
+class ReviewPhase(Base):
+    """A phase switches what reviewers may see and do; a call moves through its phases in order."""
+    __tablename__ = "review_phase"
+    __table_args__ = (UniqueConstraint("call_id", "kind"), UniqueConstraint("call_id", "position"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("call.id", ondelete="CASCADE"))
+    kind: Mapped[PhaseKind] = enum_column(PhaseKind)
+    position: Mapped[int] = mapped_column(Integer)
+    ends_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class Criterion(Base):
+    """A line of the scoring grid: scored on a scale with a weight, or a yes/no flag (not summed)."""
+    __tablename__ = "criterion"
+    __table_args__ = (
+        CheckConstraint("scale_max > scale_min", name="scale_ordered"),
+        CheckConstraint("weight > 0", name="weight_positive"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("call.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    label: Mapped[str] = mapped_column(String(200))
+    guidance: Mapped[str] = mapped_column(Text, default="")
+    scale_min: Mapped[int] = mapped_column(Integer, default=0)
+    scale_max: Mapped[int] = mapped_column(Integer, default=5)
+    weight: Mapped[Decimal] = mapped_column(Numeric(6, 2), default=Decimal("1.00"))
+    required: Mapped[bool] = mapped_column(Boolean, default=True)
+    scoring: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class CommissionMember(Base):
+    """A reviewer of a call, for one institution; at most one co-pilot per institution and call."""
+    __tablename__ = "commission_member"
+    __table_args__ = (
+        UniqueConstraint("call_id", "user_id"),
+        Index("uq_commission_member_one_copilot", "call_id", "institution", unique=True,
+              sqlite_where=text("is_copilot"), postgresql_where=text("is_copilot")),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("call.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    institution: Mapped[Institution] = enum_column(Institution)
+    is_copilot: Mapped[bool] = mapped_column(Boolean, default=False)
+    user: Mapped[User] = relationship()
+
+
+class ConflictKind(str, enum.Enum):
+    institutional = "institutional"
+    personal = "personal"
+    other = "other"
+
+
+CONFLICT_LABELS = {ConflictKind.institutional: "Lien institutionnel",
+                   ConflictKind.personal: "Lien personnel", ConflictKind.other: "Autre"}
+
+
+class ConflictDeclaration(Base):
+    """A reviewer's declared conflict of interest with a dossier: never assignable to it."""
+    __tablename__ = "conflict_declaration"
+    __table_args__ = (UniqueConstraint("dossier_id", "user_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    kind: Mapped[ConflictKind] = enum_column(ConflictKind)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    declared_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReviewStatus(str, enum.Enum):
+    assigned = "assigned"
+    draft = "draft"
+    submitted = "submitted"
+    declined = "declined"
+    reopened = "reopened"
+
+
+class Opinion(str, enum.Enum):
+    favourable = "favourable"
+    reserved = "reserved"
+    unfavourable = "unfavourable"
+
+
+OPINION_LABELS = {Opinion.favourable: "Favorable", Opinion.reserved: "Réservé",
+                  Opinion.unfavourable: "Défavorable"}
+
+
+class Review(Base):
+    """One reviewer's assignment to a dossier and the review they write for it."""
+    __tablename__ = "review"
+    __table_args__ = (
+        UniqueConstraint("dossier_id", "reviewer_id"),
+        CheckConstraint("status != 'submitted' OR (opinion IS NOT NULL AND submitted_at IS NOT NULL)",
+                        name="submitted_has_opinion"),
+        CheckConstraint("proposed_amount IS NULL OR proposed_amount >= 0",
+                        name="proposed_amount_not_negative"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id", ondelete="CASCADE"), index=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    institution: Mapped[Institution] = enum_column(Institution)
+    status: Mapped[ReviewStatus] = enum_column(ReviewStatus, default=ReviewStatus.assigned)
+    opinion: Mapped[Opinion | None] = enum_column(Opinion, nullable=True)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    proposed_amount: Mapped[Decimal | None] = mapped_column(Money)
+    assigned_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    reopen_reason: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    reviewer: Mapped[User] = relationship()
+    scores: Mapped[list[Score]] = relationship(cascade="all, delete-orphan")
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Score(Base):
+    __tablename__ = "score"
+    __table_args__ = (UniqueConstraint("review_id", "criterion_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("review.id", ondelete="CASCADE"))
+    criterion_id: Mapped[int] = mapped_column(ForeignKey("criterion.id"))
+    value: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    flag: Mapped[bool | None] = mapped_column(Boolean)
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+
+class ScreeningOutcome(str, enum.Enum):
+    eligible = "eligible"
+    ineligible = "ineligible"
+
+
+class Screening(Base):
+    """The call administrator's eligibility check of a submitted dossier."""
+    __tablename__ = "screening"
+    __table_args__ = (
+        CheckConstraint("outcome = 'eligible' OR length(motivation) > 0",
+                        name="ineligible_has_motivation"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id", ondelete="CASCADE"), index=True)
+    outcome: Mapped[ScreeningOutcome] = enum_column(ScreeningOutcome)
+    checklist: Mapped[dict] = mapped_column(JSON, default=dict)
+    motivation: Mapped[str] = mapped_column(Text, default="")
+    screened_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    screened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    screened_by: Mapped[User] = relationship()
+
+
+class CommissionSession(Base):
+    __tablename__ = "commission_session"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("call.id", ondelete="CASCADE"), index=True)
+    held_on: Mapped[dt.date] = mapped_column()
+    title: Mapped[str] = mapped_column(String(200), default="")
+    attendees: Mapped[list[User]] = relationship(secondary="session_attendee")
+
+
+class SessionAttendee(Base):
+    __tablename__ = "session_attendee"
+    session_id: Mapped[int] = mapped_column(ForeignKey("commission_session.id", ondelete="CASCADE"),
+                                            primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), primary_key=True)
+
+
+class DecisionOutcome(str, enum.Enum):
+    accept = "accept"
+    reject = "reject"
+    adjourn = "adjourn"
+
+
+class Decision(Base):
+    """The commission's proposal for a dossier; final only once both co-pilots validated it.
+
+    The database itself refuses a final decision without both validations, an author and a
+    motivation, and an acceptance without a granted amount.
+    """
+    __tablename__ = "decision"
+    __table_args__ = (
+        CheckConstraint(
+            "finalised_at IS NULL OR (state_validated_by_id IS NOT NULL"
+            " AND region_validated_by_id IS NOT NULL AND proposed_by_id IS NOT NULL"
+            " AND length(motivation) > 0)", name="final_needs_both_copilots"),
+        CheckConstraint(
+            "outcome != 'accept' OR (amount_state >= 0 AND amount_region >= 0"
+            " AND amount_state + amount_region > 0)", name="accept_has_amount"),
+        CheckConstraint("finalised_at IS NULL OR outcome != 'adjourn'", name="adjourned_not_final"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id", ondelete="CASCADE"),
+                                            unique=True)
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("commission_session.id"))
+    outcome: Mapped[DecisionOutcome] = enum_column(DecisionOutcome)
+    amount_state: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    amount_region: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    motivation: Mapped[str] = mapped_column(Text, default="")
+    proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    proposed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    state_validated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    state_validated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    region_validated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    region_validated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    finalised_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version}

@@ -1,0 +1,106 @@
+"""Review rules: screening and conflicts of interest (assignment, scoring and decisions build on these).
+
+Functions take domain objects and plain data, check the policy, audit, queue mail and flush; the
+caller commits once.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from applications import workflow
+from applications.models import Dossier
+from applications.services import notify_establishment
+from portal import audit
+from portal.db import db
+from portal.errors import Conflict, PermissionDenied, ServiceError
+from portal.models import User
+from portal.permissions import Permission, require, require_dossier
+
+from .models import (CONFLICT_LABELS, CommissionMember, ConflictDeclaration, ConflictKind, Review,
+                     ReviewStatus, Screening, ScreeningOutcome)
+
+# The eligibility checklist a call administrator goes through (item → question).
+CHECKLIST = {
+    "establishment_eligible": "L'établissement relève d'un type éligible à l'appel.",
+    "axes_match": "Le projet s'inscrit dans au moins un des quatre axes prioritaires.",
+    "budget_consistent": "Le budget est équilibré et cohérent avec les actions.",
+    "attachments_readable": "Les pièces jointes sont lisibles et conformes.",
+}
+
+
+def screen_dossier(user: User, dossier: Dossier, outcome: str, motivation: str = "",
+                   checklist: dict | None = None) -> Screening:
+    """Mark a submitted dossier eligible, or ineligible with a motivation the establishment sees."""
+    require_dossier(user, Permission.VIEW_DOSSIER, dossier)
+    try:
+        result = ScreeningOutcome(outcome)
+    except ValueError:
+        raise ServiceError("Choisissez « recevable » ou « irrecevable ».", field="outcome") from None
+    action = "screen_eligible" if result == ScreeningOutcome.eligible else "screen_ineligible"
+    workflow.next_state(dossier, action)
+    require(user, Permission.SCREEN_DOSSIER, dossier)
+    motivation = (motivation or "").strip()
+    if result == ScreeningOutcome.ineligible and not motivation:
+        raise ServiceError("Motivez l'irrecevabilité : l'établissement lira ce motif.",
+                           field="motivation")
+    if len(motivation) > 5000:
+        raise ServiceError("Le motif fait au plus 5 000 caractères.", field="motivation")
+    answers = {key: bool((checklist or {}).get(key)) for key in CHECKLIST}
+    before, _ = workflow.transition(dossier, action)
+    screening = Screening(dossier_id=dossier.id, outcome=result, checklist=answers,
+                          motivation=motivation, screened_by_id=user.id)
+    db.session.add(screening)
+    db.session.flush()
+    audit.record(user, "dossier_screened", dossier,
+                 {"status": [before.value, dossier.status.value], "motivation": motivation,
+                  "checklist": answers})
+    if result == ScreeningOutcome.ineligible:
+        notify_establishment(dossier, f"Dossier {dossier.reference} déclaré irrecevable",
+                             f"Le dossier « {dossier.title} » a été déclaré irrecevable.\n\n"
+                             f"Motif : {motivation}")
+    else:
+        notify_establishment(dossier, f"Dossier {dossier.reference} recevable",
+                             f"Le dossier « {dossier.title} » a été déclaré recevable ; il va être "
+                             "instruit par la commission.")
+    return screening
+
+
+def latest_screening(dossier: Dossier) -> Screening | None:
+    return db.session.scalar(select(Screening).where(Screening.dossier_id == dossier.id)
+                             .order_by(Screening.id.desc()).limit(1))
+
+
+def declare_conflict(user: User, dossier: Dossier, kind: str, comment: str = "") -> ConflictDeclaration:
+    """A commission member declares a conflict with a dossier; any assignment of theirs is declined.
+
+    After this the member can never be assigned to the dossier (the assignment step reads these
+    declarations), whatever the phase.
+    """
+    member = db.session.scalar(select(CommissionMember).where(
+        CommissionMember.call_id == dossier.call_id, CommissionMember.user_id == user.id))
+    if member is None:
+        raise PermissionDenied("Seuls les membres de la commission de cet appel déclarent des "
+                               "conflits d'intérêts.")
+    try:
+        conflict_kind = ConflictKind(kind)
+    except ValueError:
+        raise ServiceError("Choisissez le type de conflit : " +
+                           ", ".join(CONFLICT_LABELS.values()) + ".", field="kind") from None
+    comment = (comment or "").strip()
+    if conflict_kind == ConflictKind.other and not comment:
+        raise ServiceError("Précisez la nature du conflit.", field="comment")
+    exists = db.session.scalar(select(ConflictDeclaration.id).where(
+        ConflictDeclaration.dossier_id == dossier.id, ConflictDeclaration.user_id == user.id))
+    if exists:
+        raise Conflict("Vous avez déjà déclaré un conflit d'intérêts pour ce dossier.")
+    declaration = ConflictDeclaration(dossier_id=dossier.id, user_id=user.id, kind=conflict_kind,
+                                      comment=comment[:2000])
+    db.session.add(declaration)
+    review = db.session.scalar(select(Review).where(Review.dossier_id == dossier.id,
+                                                    Review.reviewer_id == user.id))
+    if review is not None and review.status in (ReviewStatus.assigned, ReviewStatus.draft):
+        review.status = ReviewStatus.declined
+    db.session.flush()
+    audit.record(user, "conflict_declared", dossier,
+                 {"kind": conflict_kind.value, "declined_review": review.id if review else None})
+    return declaration
