@@ -29,6 +29,30 @@ class Permission(str, enum.Enum):
     MANAGE_ESTABLISHMENTS = "establishment.manage"
     VIEW_ESTABLISHMENTS = "establishment.view"
     MANAGE_USERS = "user.manage"
+    # review area (checks in review/policy.py, registered through register_area_policy)
+    MANAGE_COMMISSION = "commission.manage"   # obj: the Call
+    SCORE_REVIEW = "review.score"             # obj: the Review
+    VIEW_REVIEW = "review.view"               # obj: the Review
+    REOPEN_REVIEW = "review.reopen"           # obj: the Review
+    DECLARE_CONFLICT = "review.declare_conflict"  # obj: the Dossier
+    VIEW_RANKING = "ranking.view"             # obj: the Call
+    RUN_SESSION = "session.run"               # obj: the Call
+    VALIDATE_DECISION = "decision.validate"   # obj: the Decision
+    PUBLISH_RESULTS = "results.publish"       # obj: the Call
+    VIEW_DECISION = "decision.view"           # obj: the Dossier
+
+
+# Areas extend the policy here (the core never imports them): permission → check(user, obj),
+# and extra dossier readers: (check(user, dossier) → bool, clause(user) → SQL or None).
+_area_checks: dict = {}
+_area_readers: list = []
+
+
+def register_area_policy(checks: dict, readers: list) -> None:
+    _area_checks.update(checks)
+    for reader in readers:
+        if reader not in _area_readers:
+            _area_readers.append(reader)
 
 
 APPLICANT_ROLES = (Role.applicant_staff, Role.applicant_head)
@@ -36,8 +60,6 @@ APPLICANT_ROLES = (Role.applicant_staff, Role.applicant_head)
 _STAFF_READERS = {
     Role.call_admin: None,  # every submitted dossier
     Role.admin: None,
-    Role.copilot: {"in_review", "reviewed", "proposed_accept", "proposed_reject", "accepted",
-                   "rejected", "funded", "reporting", "closed"},
     Role.budget_officer: {"accepted", "funded", "reporting", "closed"},
     Role.observer: {"accepted", "rejected", "funded", "reporting", "closed"},
 }
@@ -72,7 +94,8 @@ def can(user: User | None, permission: Permission, obj=None) -> bool:
         case Permission.CREATE_DOSSIER:
             return user.establishment_id is not None and user.has_role(*APPLICANT_ROLES)
         case Permission.VIEW_DOSSIER:
-            return _is_member(user, obj) or _staff_reads(user, obj)
+            return (_is_member(user, obj) or _staff_reads(user, obj)
+                    or any(check(user, obj) for check, _ in _area_readers))
         case Permission.EDIT_DOSSIER:
             return _is_member(user, obj) and status in EDITABLE_STATES
         case Permission.SUBMIT_DOSSIER:
@@ -87,7 +110,8 @@ def can(user: User | None, permission: Permission, obj=None) -> bool:
             return user.has_role(Role.admin, Role.call_admin, Role.observer)
         case Permission.MANAGE_ESTABLISHMENTS | Permission.MANAGE_USERS:
             return user.has_role(Role.admin)
-    return False
+    check = _area_checks.get(permission)
+    return bool(check and check(user, obj))
 
 
 def require(user: User | None, permission: Permission, obj=None, *, hide: bool = False) -> None:
@@ -124,6 +148,10 @@ def visible_dossiers(user: User | None):
                 clauses.append(Dossier.reference.is_not(None))
             else:
                 clauses.append(Dossier.reference.is_not(None) & Dossier.status.in_(sorted(states)))
+    for _, clause in _area_readers:
+        extra = clause(user)
+        if extra is not None:
+            clauses.append(extra)
     if not clauses:
         return false()
     from sqlalchemy import or_

@@ -9,6 +9,7 @@ from sqlalchemy import (JSON, Boolean, CheckConstraint, ForeignKey, Index, Integ
                         UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from applications.models import Dossier
 from portal.db import Base, Money, UTCDateTime, utcnow
 from portal.models import Call, Institution, User, enum_column
 
@@ -155,6 +156,7 @@ class Review(Base):
     reopen_reason: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int] = mapped_column(Integer, default=1)
     reviewer: Mapped[User] = relationship()
+    dossier: Mapped[Dossier] = relationship()
     scores: Mapped[list[Score]] = relationship(cascade="all, delete-orphan")
     __mapper_args__ = {"version_id_col": version}
 
@@ -230,6 +232,8 @@ class Decision(Base):
             "outcome != 'accept' OR (amount_state >= 0 AND amount_region >= 0"
             " AND amount_state + amount_region > 0)", name="accept_has_amount"),
         CheckConstraint("finalised_at IS NULL OR outcome != 'adjourn'", name="adjourned_not_final"),
+        CheckConstraint("published_at IS NULL OR finalised_at IS NOT NULL",
+                        name="published_only_when_final"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id", ondelete="CASCADE"),
@@ -246,5 +250,7 @@ class Decision(Base):
     region_validated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     region_validated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     finalised_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    dossier: Mapped[Dossier] = relationship()
     __mapper_args__ = {"version_id_col": version}

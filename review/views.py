@@ -36,3 +36,7 @@ def screen(dossier_id: int):
     db.session.commit()
     flash(f"Dossier {dossier.reference} déclaré {dossier.status_label.lower()}.", "success")
     return redirect(url_for("applications.detail", dossier_id=dossier.id))
+
+
+# The area's other pages register their routes on the same blueprint.
+from . import views_commission, views_ranking, views_scoring, views_setup  # noqa: E402,F401
