@@ -255,5 +255,7 @@ class CompletionRequest(Base):
     message: Mapped[str] = mapped_column(Text)
     requested_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The establishment may resubmit until then, even after the call's deadline.
+    due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     requested_by: Mapped[User] = relationship()

@@ -13,15 +13,17 @@ import uuid
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from portal import audit
 from portal.db import db, utcnow
 from portal.errors import Conflict, ServiceError
 from portal.filetypes import ACCEPTED, ACCEPTED_LABEL, extension_format, sniff
-from portal.formatting import format_datetime, format_money, format_size, parse_amount
+from portal.formatting import PARIS, format_datetime, format_money, format_size, parse_amount
 from portal.mail import queue_mail
-from portal.models import KIND_LABELS, Call, CallStatus, FIELDS, Role, User
+from portal.models import KIND_LABELS, Call, CallStatus, FIELDS, ReferenceCounter, Role, User
 from portal.permissions import Permission, require, require_dossier
 from portal.storage import get_store
 
@@ -269,7 +271,8 @@ def add_attachment(user: User, dossier: Dossier, filename: str, data: bytes,
                            "le bon fichier.", field="file")
     kind = None
     if kind_id not in (None, ""):
-        kind = next((k for k in dossier.call.attachment_kinds if k.id == int(kind_id)), None)
+        kind = next((k for k in dossier.call.attachment_kinds if str(k.id) == str(kind_id).strip()),
+                    None)
         if kind is None:
             raise ServiceError("Choisissez le type de pièce parmi ceux que demande l'appel.",
                                field="kind_id")
@@ -311,7 +314,12 @@ def submission_blockers(dossier: Dossier, now: dt.datetime | None = None) -> lis
     now = now or utcnow()
     call = dossier.call
     out: list[tuple[str, str]] = []
-    if not call.accepts_submissions(now):
+    request = dossier.open_completion_request if dossier.status == DossierStatus.incomplete else None
+    if request is not None:
+        if now >= request.due_at:
+            out.append(("", "Le délai accordé pour compléter le dossier est passé "
+                            f"({format_datetime(request.due_at)})."))
+    elif not call.accepts_submissions(now):
         out.append(("", "La date limite de dépôt est passée "
                         f"({format_datetime(call.deadline_at)}) : le dossier ne peut plus être déposé."
                     if now >= call.deadline_at else "L'appel à projets n'est pas ouvert."))
@@ -393,11 +401,18 @@ def snapshot_hash(snapshot: dict) -> str:
 
 
 def _next_reference(call: Call) -> str:
-    # The UPDATE takes the call row's lock, so concurrent submissions get distinct numbers.
-    db.session.execute(update(Call).where(Call.id == call.id)
-                       .values(reference_seq=Call.reference_seq + 1)
-                       .execution_options(synchronize_session=False))
-    seq = db.session.scalar(select(Call.reference_seq).where(Call.id == call.id))
+    """The next AAP-<year>-<nnnn>, counted per year across calls.
+
+    The upsert takes the counter row's lock, so concurrent submissions get distinct numbers, and a
+    rolled-back submission gives its number back.
+    """
+    dialect = db.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = (insert(ReferenceCounter).values(year=call.year, last=1)
+            .on_conflict_do_update(index_elements=["year"],
+                                   set_={"last": ReferenceCounter.last + 1})
+            .returning(ReferenceCounter.last))
+    seq = db.session.execute(stmt).scalar_one()
     return f"AAP-{call.year}-{seq:04d}"
 
 
@@ -445,8 +460,18 @@ def submit_dossier(user: User, dossier: Dossier, now: dt.datetime | None = None)
     return submission
 
 
-def request_completion(user: User, dossier: Dossier, message: str) -> CompletionRequest:
-    """A call administrator sends a submitted dossier back to the establishment, saying why."""
+COMPLETION_DAYS = 15
+
+
+def request_completion(user: User, dossier: Dossier, message: str,
+                       due_at: dt.datetime | None = None,
+                       now: dt.datetime | None = None) -> CompletionRequest:
+    """A call administrator sends a submitted dossier back to the establishment, saying why.
+
+    The establishment may resubmit until `due_at` (default: 15 days, at 23:59 Paris time), even
+    when the call's deadline has passed meanwhile.
+    """
+    now = now or utcnow()
     require_dossier(user, Permission.VIEW_DOSSIER, dossier)
     workflow.next_state(dossier, "request_completion")
     require(user, Permission.REQUEST_COMPLETION, dossier)
@@ -455,8 +480,13 @@ def request_completion(user: User, dossier: Dossier, message: str) -> Completion
         raise ServiceError("Indiquez ce que l'établissement doit compléter.", field="message")
     if len(message) > 5000:
         raise ServiceError("Le message fait au plus 5 000 caractères.", field="message")
+    if due_at is None:
+        day = (now + dt.timedelta(days=COMPLETION_DAYS)).astimezone(PARIS).date()
+        due_at = dt.datetime.combine(day, dt.time(23, 59), tzinfo=PARIS).astimezone(dt.timezone.utc)
+    if due_at <= now:
+        raise ServiceError("Le délai pour compléter doit être dans le futur.", field="due_at")
     before, _ = workflow.transition(dossier, "request_completion")
-    req = CompletionRequest(message=message, requested_by=user)
+    req = CompletionRequest(message=message, requested_by=user, requested_at=now, due_at=due_at)
     dossier.completion_requests.append(req)
     db.session.flush()
     audit.record(user, "completion_requested", dossier,
@@ -464,7 +494,7 @@ def request_completion(user: User, dossier: Dossier, message: str) -> Completion
     notify_establishment(dossier, f"Dossier {dossier.reference} : compléments demandés",
             f"Le gestionnaire de l'appel à projets demande de compléter le dossier "
             f"« {dossier.title} » :\n\n{message}\n\nModifiez le dossier sur le portail puis "
-            "déposez-le à nouveau avant la date limite.")
+            f"déposez-le à nouveau avant le {format_datetime(due_at)}.")
     return req
 
 

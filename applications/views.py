@@ -75,16 +75,18 @@ def blocker_links(dossier: Dossier, blockers) -> list[tuple[str | None, str]]:
     return out
 
 
-def next_action(dossier: Dossier) -> str:
+def next_action(dossier: Dossier, now=None) -> str:
     """What the establishment has to do next, in a few words."""
+    now = now or utcnow()
     deadline = format_date(dossier.call.deadline_at)
-    open_now = dossier.call.accepts_submissions(utcnow())
+    open_now = dossier.call.accepts_submissions(now)
     if dossier.status == DossierStatus.draft:
-        return f"À compléter et déposer avant le {deadline}" if open_now else \
-            "Date limite de dépôt passée"
+        return f"À déposer avant le {deadline}" if open_now else "Date limite de dépôt dépassée"
     if dossier.status == DossierStatus.incomplete:
-        return f"Compléments à apporter, puis dossier à redéposer avant le {deadline}" \
-            if open_now else "Compléments demandés : date limite de dépôt passée"
+        request = dossier.open_completion_request
+        if request is not None and now < request.due_at:
+            return f"À compléter avant le {format_date(request.due_at)}"
+        return "Délai pour compléter dépassé"
     return {
         DossierStatus.submitted: "En attente de l'examen de recevabilité",
         DossierStatus.eligible: "En attente d'instruction",

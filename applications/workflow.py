@@ -15,11 +15,31 @@ TRANSITIONS: dict[tuple[S, str], S] = {
     (S.submitted, "request_completion"): S.incomplete,
     (S.submitted, "screen_eligible"): S.eligible,
     (S.submitted, "screen_ineligible"): S.ineligible,
+    # commission (review/decisions.py): a proposal, then both co-pilots' validations
+    (S.reviewed, "propose_accept"): S.proposed_accept,
+    (S.reviewed, "propose_reject"): S.proposed_reject,
+    (S.reviewed, "adjourn"): S.reviewed,
+    (S.proposed_accept, "finalise"): S.accepted,
+    (S.proposed_reject, "finalise"): S.rejected,
+    (S.proposed_accept, "send_back"): S.reviewed,
+    (S.proposed_reject, "send_back"): S.reviewed,
+    (S.in_review, "complete_reviews"): S.reviewed,  # every non-declined review submitted
+    (S.reviewed, "reopen_review"): S.in_review,  # a call admin reopened one of its reviews
     **{(state, "withdraw"): S.withdrawn
        for state in (S.draft, S.submitted, S.incomplete, S.eligible, S.in_review)},
 }
 
 REFUSALS = {
+    "propose_accept": "Seul un dossier instruit, sans proposition en attente, peut recevoir une "
+                      "proposition ; celui-ci est « {label} ».",
+    "propose_reject": "Seul un dossier instruit, sans proposition en attente, peut recevoir une "
+                      "proposition ; celui-ci est « {label} ».",
+    "adjourn": "Seul un dossier instruit, sans proposition en attente, peut être ajourné ; "
+               "celui-ci est « {label} ».",
+    "finalise": "Seule une proposition de la commission peut devenir une décision ; ce dossier est "
+                "« {label} ».",
+    "send_back": "Seule une proposition en attente de validation peut être renvoyée en commission ; "
+                 "ce dossier est « {label} ».",
     "submit": "Ce dossier ne peut plus être déposé : il est « {label} ».",
     "request_completion": "On ne peut demander de compléments que sur un dossier déposé ; "
                           "celui-ci est « {label} ».",
@@ -27,6 +47,9 @@ REFUSALS = {
     "screen_eligible": "Seul un dossier déposé peut être déclaré recevable ; celui-ci est « {label} ».",
     "screen_ineligible": "Seul un dossier déposé peut être déclaré irrecevable ; celui-ci est "
                          "« {label} ».",
+    "complete_reviews": "Seul un dossier en instruction peut être déclaré instruit ; celui-ci est "
+                        "« {label} ».",
+    "reopen_review": "Seul un dossier instruit peut revenir en instruction ; celui-ci est « {label} ».",
 }
 
 

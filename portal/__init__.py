@@ -148,6 +148,17 @@ def _register_error_handlers(app: Flask) -> None:
         return _render(404, "Page introuvable",
                        "Cette page n'existe pas ou ne vous est pas accessible.")
 
+    @app.errorhandler(OverflowError)
+    def _id_too_large(exc):  # an id beyond the database's integers cannot name anything
+        return _render(404, "Page introuvable",
+                       "Cette page n'existe pas ou ne vous est pas accessible.")
+
+    @app.errorhandler(500)
+    def _server_error(exc):
+        return _render(500, "Erreur du serveur",
+                       "Une erreur inattendue s'est produite ; rien n'a été enregistré. "
+                       "Réessayez dans un instant ; si elle se reproduit, signalez-la.")
+
     @app.errorhandler(405)
     def _method(exc):
         return _render(405, "Méthode non autorisée", "Cette action n'est pas possible ici.")

@@ -40,11 +40,20 @@ def sniff(data: bytes) -> str | None:
 
 
 def _sniff_zip(data: bytes) -> str | None:
+    """Tell the office formats apart by the names inside the zip, decompressing nothing big.
+
+    OpenDocument's `mimetype` entry must be stored uncompressed and tiny (as the standard says):
+    a compressed or large one is refused rather than inflated (zip bombs).
+    """
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             names = set(zf.namelist())
             if "mimetype" in names:
-                mimetype = zf.read("mimetype").decode("ascii", "replace").strip()
+                info = zf.getinfo("mimetype")
+                if info.compress_type != zipfile.ZIP_STORED or info.file_size > 100:
+                    return None
+                with zf.open(info) as entry:
+                    mimetype = entry.read(100).decode("ascii", "replace").strip()
                 for key in ("odt", "ods"):
                     if mimetype == ACCEPTED[key][0]:
                         return key
@@ -54,7 +63,7 @@ def _sniff_zip(data: bytes) -> str | None:
                     return "docx"
                 if "xl/workbook.xml" in names:
                     return "xlsx"
-    except (zipfile.BadZipFile, KeyError, OSError):
+    except Exception:  # noqa: BLE001 - any malformed, encrypted or exotic zip is simply not accepted
         return None
     return None
 

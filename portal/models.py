@@ -226,7 +226,6 @@ class Call(Base):
     max_amount: Mapped[Decimal] = mapped_column(Money)
     advance_rate: Mapped[Decimal] = mapped_column(Money)  # percent, e.g. 50.00
     status: Mapped[CallStatus] = enum_column(CallStatus, default=CallStatus.draft)
-    reference_seq: Mapped[int] = mapped_column(Integer, default=0)
     version: Mapped[int] = mapped_column(Integer, default=1)
     axes: Mapped[list[Axis]] = relationship(back_populates="call", order_by="Axis.number",
                                             cascade="all, delete-orphan")
@@ -252,6 +251,13 @@ class Call(Base):
     @property
     def required_attachment_kinds(self) -> list[AttachmentKind]:
         return [k for k in self.attachment_kinds if k.required]
+
+
+class ReferenceCounter(Base):
+    """Last dossier number given for a year: references AAP-<year>-<nnnn> are unique across calls."""
+    __tablename__ = "reference_counter"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Axis(Base):

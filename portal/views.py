@@ -15,7 +15,7 @@ from applications.models import Dossier, DossierStatus
 from applications.services import open_calls
 
 from .db import db, utcnow
-from .formatting import format_date, to_paris
+from .formatting import to_paris
 from .models import CALL_STATUS_LABELS, Role
 from .permissions import APPLICANT_ROLES, Permission, can, visible_dossiers
 
@@ -38,20 +38,13 @@ LATER_STAGES = {
 }
 
 
+from applications.views import next_action  # noqa: E402  (one wording, shared with "Nos dossiers")
+
+
 def countdown(deadline: dt.datetime, now: dt.datetime) -> str:
     """Days left, counted on the Paris calendar: "J-12", "J-0" on the last day."""
     days = (to_paris(deadline).date() - to_paris(now).date()).days
     return f"J-{max(days, 0)}"
-
-
-def next_action(dossier: Dossier, now: dt.datetime) -> str:
-    call = dossier.call
-    if dossier.status in (DossierStatus.draft, DossierStatus.incomplete):
-        if not call.accepts_submissions(now) and now >= call.deadline_at:
-            return "Date limite de dépôt dépassée"
-        verb = "À compléter" if dossier.status == DossierStatus.incomplete else "À déposer"
-        return f"{verb} avant le {format_date(call.deadline_at)}"
-    return ""
 
 
 def _applicant_section(user, now):

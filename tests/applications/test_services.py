@@ -76,3 +76,34 @@ def test_receipt_is_a_pdf_carrying_the_snapshot_hash(world, factory):
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert dossier.reference in text
     assert submission.snapshot_sha256 in text.replace("\n", "")
+
+
+def test_references_are_unique_across_calls_of_the_same_year(world, factory):
+    second_call = factory.call()
+    first = factory.dossier(world.call, world.head_a, complete=True)
+    second = factory.dossier(second_call, world.head_b, complete=True)
+    services.submit_dossier(world.head_a, first)
+    services.submit_dossier(world.head_b, second)
+    assert (first.reference, second.reference) == ("AAP-2014-0001", "AAP-2014-0002")
+
+
+def test_completion_after_the_deadline_can_be_answered_until_its_due_date(world, factory):
+    dossier = factory.dossier(world.call, world.head_a, complete=True)
+    services.submit_dossier(world.head_a, dossier)
+    after_deadline = world.call.deadline_at + dt.timedelta(days=2)
+    request = services.request_completion(world.call_admin, dossier, "Joindre le devis.",
+                                          now=after_deadline)
+    assert request.due_at > after_deadline
+    # the call is closed, but the establishment answers the request in time
+    second = services.submit_dossier(world.head_a, dossier, now=after_deadline + dt.timedelta(days=1))
+    assert second.number == 2 and dossier.status == DossierStatus.submitted
+    assert request.answered_at is not None
+
+
+def test_completion_answered_too_late_is_refused(world, factory):
+    dossier = factory.dossier(world.call, world.head_a, complete=True)
+    services.submit_dossier(world.head_a, dossier)
+    request = services.request_completion(world.call_admin, dossier, "Joindre le devis.")
+    with pytest.raises(ServiceError, match="délai accordé"):
+        services.submit_dossier(world.head_a, dossier, now=request.due_at + dt.timedelta(minutes=1))
+    assert dossier.status == DossierStatus.incomplete

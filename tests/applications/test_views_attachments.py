@@ -126,3 +126,20 @@ def test_an_attachment_is_reached_only_through_its_own_dossier(client, world, fa
     assert client.get(f"/dossiers/{other.id}/pieces/{attachment.id}").status_code == 404
     assert client.post(f"/dossiers/{other.id}/pieces/{attachment.id}/supprimer").status_code == 404
     assert count_attachments() == 1
+
+
+def test_unknown_attachment_kind_is_a_french_error(client, world, factory):
+    from ..conftest import PDF_BYTES as _PDF, login as _login
+    dossier = factory.dossier(world.call, world.head_a)
+    _login(client, world.head_a)
+    response = client.post(f"/dossiers/{dossier.id}/pieces",
+                           data={"kind_id": "abc", "file": (io.BytesIO(_PDF), "a.pdf")},
+                           content_type="multipart/form-data")
+    assert response.status_code in (400, 422)
+    assert dossier.attachments == []
+
+
+def test_absurd_ids_are_not_found(client, world):
+    from ..conftest import login as _login
+    _login(client, world.head_a)
+    assert client.get("/dossiers/99999999999999999999").status_code == 404

@@ -115,7 +115,7 @@ def test_the_list_shows_only_the_establishments_dossiers(client, world, factory)
     page = client.get("/dossiers/").get_data(as_text=True)
     assert "Projet du lycée A" in page and "Brouillon" in page
     assert "Projet du lycée B" not in page
-    assert "À compléter et déposer avant le" in page
+    assert "À déposer avant le" in page
 
 
 def test_new_dossier_form_and_refusal_for_call_staff(client, world):
@@ -168,7 +168,7 @@ def test_next_action_says_when_the_deadline_has_passed(client, world, factory):
     db.session.flush()
     login(client, world.head_a)
     page = client.get("/dossiers/").get_data(as_text=True)
-    assert "Date limite de dépôt passée" in page
+    assert "Date limite de dépôt dépassée" in page
     assert "Créer un dossier" not in page  # the call no longer accepts dossiers
 
 
