@@ -60,6 +60,15 @@ def create_dossier(user: User, call: Call, title: str = "", now: dt.datetime | N
     return dossier
 
 
+def _require_editable(user: User, dossier: Dossier) -> None:
+    """Readers get a clear 409 for a dossier no longer editable; others the policy's 404/403."""
+    from portal.permissions import EDITABLE_STATES, can
+    if (can(user, Permission.VIEW_DOSSIER, dossier)
+            and dossier.status.value not in EDITABLE_STATES):
+        raise Conflict(f"Ce dossier est « {dossier.status_label} » : il ne peut plus être modifié.")
+    require_dossier(user, Permission.EDIT_DOSSIER, dossier)
+
+
 def _check_version(dossier: Dossier, expected_version) -> None:
     if expected_version is not None and int(expected_version) != dossier.version:
         raise Conflict("Ce dossier a été modifié entre-temps (dans un autre onglet ou par un "
@@ -125,7 +134,7 @@ def update_dossier(user: User, dossier: Dossier, data: dict, expected_version=No
     Keys: title, summary, main_axis, other_axes, fields, target_count, target_ages,
     target_levels, target_profile, partners, actions, indicators, expenses, resources.
     """
-    require_dossier(user, Permission.EDIT_DOSSIER, dossier)
+    _require_editable(user, dossier)
     _check_version(dossier, expected_version)
     errors: dict[str, str] = {}
     changes: dict = {}
@@ -232,17 +241,23 @@ def update_dossier(user: User, dossier: Dossier, data: dict, expected_version=No
         setattr(dossier, key, value)
     child_changes = {}
     for key, rows in new_children.items():
-        child_changes[key] = [len(getattr(dossier, key)), len(rows)]
+        old_rows = [_row_values(r) for r in getattr(dossier, key)]
+        new_rows = [_row_values(r) for r in rows]
+        if old_rows != new_rows:
+            child_changes[key] = [old_rows, new_rows]
         setattr(dossier, key, rows)
     dossier.updated_at = utcnow()
     diff = audit.diff(before, changes)
-    diff.update({k: v for k, v in child_changes.items()})
-    if "budget_lines" in new_children:
-        diff["budget_totals"] = [None, {"expenses": str(dossier.total_expenses),
-                                        "resources": str(dossier.total_resources)}]
+    diff.update(child_changes)
     audit.record(user, "dossier_updated", dossier, diff)
     db.session.flush()
     return dossier
+
+
+def _row_values(row) -> dict:
+    """A repeatable row's user-visible values, for the audit trail's before/after."""
+    skip = {"id", "dossier_id", "position"}
+    return {c.key: getattr(row, c.key) for c in row.__table__.columns if c.key not in skip}
 
 
 # ---------------------------------------------------------------- attachments
@@ -250,7 +265,7 @@ def update_dossier(user: User, dossier: Dossier, data: dict, expected_version=No
 def add_attachment(user: User, dossier: Dossier, filename: str, data: bytes,
                    kind_id: int | None = None) -> Attachment:
     """Store a file whose content is one of the accepted formats and matches its extension."""
-    require_dossier(user, Permission.EDIT_DOSSIER, dossier)
+    _require_editable(user, dossier)
     filename = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:255]
     max_bytes = current_app.config["MAX_UPLOAD_BYTES"]
     if not filename:
@@ -293,7 +308,7 @@ def add_attachment(user: User, dossier: Dossier, filename: str, data: bytes,
 
 def remove_attachment(user: User, attachment: Attachment) -> None:
     dossier = db.session.get(Dossier, attachment.dossier_id)
-    require_dossier(user, Permission.EDIT_DOSSIER, dossier)
+    _require_editable(user, dossier)
     dossier.attachments.remove(attachment)
     dossier.updated_at = utcnow()
     audit.record(user, "attachment_removed", dossier,
@@ -390,8 +405,11 @@ def snapshot_of(dossier: Dossier) -> dict:
                    "resources": str(dossier.total_resources),
                    "requested_region": str(dossier.requested("region")),
                    "requested_state": str(dossier.requested("state"))},
+        # The storage key stays reachable even if the attachment is removed after a completion
+        # request: each submission's files can be found again.
         "attachments": [{"filename": a.filename, "sha256": a.sha256, "size": a.size,
-                         "kind": a.kind.label if a.kind else None} for a in dossier.attachments],
+                         "kind": a.kind.label if a.kind else None, "storage_key": a.storage_key}
+                        for a in dossier.attachments],
     }
 
 
@@ -428,7 +446,8 @@ def submit_dossier(user: User, dossier: Dossier, now: dt.datetime | None = None)
         raise Conflict(f"Ce dossier a déjà été déposé le {format_datetime(dossier.submitted_at)} "
                        f"sous la référence {dossier.reference}.")
     workflow.next_state(dossier, "submit")
-    require(user, Permission.SUBMIT_DOSSIER, dossier)  # staff who is not the head: 403, logged
+    require(user, Permission.SUBMIT_DOSSIER, dossier,  # staff who is not the head: 403, logged
+            message="Seul le chef d'établissement peut déposer le dossier.")
     blockers = submission_blockers(dossier, now)
     if blockers:
         raise ServiceError("Le dossier ne peut pas être déposé : " +

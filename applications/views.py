@@ -14,10 +14,11 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
+from portal.calls.services import get_call
 from portal.db import db, utcnow
 from portal.errors import Conflict, NotFound, PermissionDenied, ServiceError
 from portal.formatting import format_date, parse_amount
-from portal.models import ACADEMY_DEPARTMENTS, FIELDS, Call, Establishment
+from portal.models import ACADEMY_DEPARTMENTS, FIELDS, Establishment
 from portal.permissions import Permission, can, require, require_dossier, visible_dossiers
 
 from . import services
@@ -158,9 +159,9 @@ def submitted():
 @login_required
 def new():
     call_id = request.values.get("call_id", "")
-    call = db.session.get(Call, int(call_id)) if call_id.isdigit() else None
-    if call is None:
+    if not call_id.isdigit():
         raise NotFound("Cet appel à projets n'existe pas.")
+    call = get_call(current_user, int(call_id))  # a draft call stays hidden (404)
     require(current_user, Permission.CREATE_DOSSIER, call)
     form = NewDossierForm()
     error = None

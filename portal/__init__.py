@@ -37,9 +37,14 @@ def create_app(config: dict | None = None) -> Flask:
     from . import models
 
     @login_manager.user_loader
-    def _load_user(user_id: str):
+    def _load_user(session_id: str):
+        user_id, _, version = session_id.partition(".")
+        if not user_id.isdigit() or not version.isdigit():
+            return None
         user = database.session.get(models.User, int(user_id))
-        return user if user is not None and user.active else None
+        if user is None or not user.active or (user.session_version or 1) != int(version):
+            return None  # deactivated, or logged out everywhere since (password reset)
+        return user
 
     _register_blueprints(app)
     _register_template_helpers(app)
@@ -176,16 +181,23 @@ def _register_error_handlers(app: Flask) -> None:
 
 
 def _register_mail_after_commit(app: Flask) -> None:
-    # portal.mail flags the request when a commit carried outbox rows; send them once it is over.
-    from . import mail  # noqa: F401  (registers the session listeners)
+    """Send the messages this request committed, once its response has gone to the client.
+
+    The person does not wait for SMTP, and a page's timing never tells whether a mail was sent.
+    """
+    from . import mail
+
     @app.after_request
     def _send(response):
-        if g.pop("send_mail_after_request", False):
-            from .mail import send_pending
-            try:
-                send_pending()
-            except Exception:  # noqa: BLE001 - never fail the user's request for mail
-                app.logger.exception("outbox delivery failed; `flask send-mail` will retry")
+        ids = g.pop("mail_ids", None)
+        if ids:
+            def deliver():
+                with app.app_context():
+                    try:
+                        mail.send_pending(ids=ids)
+                    except Exception:  # noqa: BLE001 - `flask send-mail` retries what is left
+                        app.logger.exception("outbox delivery failed")
+            response.call_on_close(deliver)
         return response
 
 

@@ -51,3 +51,17 @@ def users_command():
                                 for g in user.grants))
         est = f"{user.establishment.uai} {user.establishment.name}" if user.establishment else "-"
         click.echo(f"{user.email}\t{roles}\t{est}")
+
+
+@click.command("revoke-tokens")
+@click.argument("email")
+def revoke_tokens_command(email):
+    """Revoke every API token of EMAIL."""
+    from .auth.services import revoke_api_tokens
+    from .models import User
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"Aucun utilisateur n'a l'adresse {email}.")
+    count = revoke_api_tokens(user)
+    db.session.commit()
+    click.echo(f"{count} jeton(s) révoqué(s) pour {user.email}.")

@@ -13,10 +13,12 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(seed_command)
     app.cli.add_command(send_mail_command)
-    from .accounts_cli import create_token_command, create_user_command, users_command
+    from .accounts_cli import (create_token_command, create_user_command, revoke_tokens_command,
+                               users_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(create_token_command)
     app.cli.add_command(users_command)
+    app.cli.add_command(revoke_tokens_command)
     from .admin.importer import import_establishments_command
     app.cli.add_command(import_establishments_command)
 

@@ -10,7 +10,7 @@ import sys
 from email.message import EmailMessage
 
 from flask import current_app, g
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from .db import db, utcnow
@@ -20,6 +20,8 @@ MAX_ATTEMPTS = 10
 
 
 def queue_mail(recipient: str, subject: str, body: str) -> OutboxMessage:
+    # A subject is one line: user-typed text (a title with a line break) must not break the header.
+    subject = " ".join(subject.split())[:300]
     msg = OutboxMessage(recipient=recipient, subject=subject, body=body)
     db.session.add(msg)
     return msg
@@ -44,16 +46,35 @@ def _deliver(msg: OutboxMessage) -> None:
         smtp.send_message(email)
 
 
-def send_pending(limit: int = 100) -> tuple[int, int]:
-    """Send committed, unsent messages; returns (sent, failed). Commits its own bookkeeping."""
-    rows = db.session.scalars(
-        select(OutboxMessage)
-        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS)
-        .order_by(OutboxMessage.id).limit(limit)
-    ).all()
+def claim(msg_id: int, seen_attempts: int) -> bool:
+    """Take a message for delivery; False when another worker took it since it was read."""
+    claimed = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == msg_id, OutboxMessage.attempts == seen_attempts,
+               OutboxMessage.sent_at.is_(None))
+        .values(attempts=seen_attempts + 1).execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    return claimed == 1
+
+
+def send_pending(limit: int = 100, ids: list[int] | None = None) -> tuple[int, int]:
+    """Send committed, unsent messages (only `ids` when given); returns (sent, failed).
+
+    Each message is claimed first by a conditional UPDATE on its attempt count, committed before
+    delivery, so two workers (two app hosts, or a host and the cron) never send it twice.
+    """
+    query = (select(OutboxMessage.id, OutboxMessage.attempts)
+             .where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS)
+             .order_by(OutboxMessage.id).limit(limit))
+    if ids is not None:
+        query = query.where(OutboxMessage.id.in_(ids))
+    candidates = db.session.execute(query).all()
     sent = failed = 0
-    for msg in rows:
-        msg.attempts += 1
+    for msg_id, attempts in candidates:
+        if not claim(msg_id, attempts):
+            continue  # another worker has it
+        msg = db.session.get(OutboxMessage, msg_id)
+        db.session.refresh(msg)
         try:
             _deliver(msg)
         except Exception as exc:  # noqa: BLE001 - any transport error leaves the row to retry
@@ -63,21 +84,27 @@ def send_pending(limit: int = 100) -> tuple[int, int]:
             msg.sent_at = utcnow()
             msg.last_error = ""
             sent += 1
-    if rows:
         db.session.commit()
     return sent, failed
 
 
 @event.listens_for(Session, "after_flush")
 def _mark_pending(session, _ctx):
-    if any(isinstance(o, OutboxMessage) for o in session.new):
-        session.info["mail_pending"] = True
+    new_ids = [o.id for o in session.new if isinstance(o, OutboxMessage)]
+    if new_ids:
+        session.info.setdefault("mail_ids", []).extend(new_ids)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_pending(session):
+    session.info.pop("mail_ids", None)
 
 
 @event.listens_for(Session, "after_commit")
 def _flag_request(session):
-    if session.info.pop("mail_pending", False):
+    ids = session.info.pop("mail_ids", None)
+    if ids:
         try:
-            g.send_mail_after_request = True
+            g.setdefault("mail_ids", []).extend(ids)
         except RuntimeError:  # outside a request (CLI): the command sends itself
             pass

@@ -130,10 +130,15 @@ class User(UserMixin, Base):
     password_hash: Mapped[str | None] = mapped_column(String(200))
     establishment_id: Mapped[int | None] = mapped_column(ForeignKey("establishment.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Part of the session cookie's user id: raising it logs the user out everywhere.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     establishment: Mapped[Establishment | None] = relationship()
     grants: Mapped[list[RoleGrant]] = relationship(back_populates="user", cascade="all, delete-orphan",
                                                    lazy="selectin")
+
+    def get_id(self) -> str:  # flask-login: what the session cookie names
+        return f"{self.id}.{self.session_version or 1}"
 
     @property
     def is_active(self) -> bool:  # flask-login

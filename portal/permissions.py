@@ -58,8 +58,7 @@ def register_area_policy(checks: dict, readers: list) -> None:
 APPLICANT_ROLES = (Role.applicant_staff, Role.applicant_head)
 # Who reads submitted dossiers, by state: drafts are the establishment's own business.
 _STAFF_READERS = {
-    Role.call_admin: None,  # every submitted dossier
-    Role.admin: None,
+    Role.call_admin: None,  # every submitted dossier (the platform admin manages people, not dossiers)
     Role.budget_officer: {"accepted", "funded", "reporting", "closed"},
     Role.observer: {"accepted", "rejected", "funded", "reporting", "closed"},
 }
@@ -114,8 +113,12 @@ def can(user: User | None, permission: Permission, obj=None) -> bool:
     return bool(check and check(user, obj))
 
 
-def require(user: User | None, permission: Permission, obj=None, *, hide: bool = False) -> None:
-    """Raise PermissionDenied (or NotFound when existence itself is confidential), and log it."""
+def require(user: User | None, permission: Permission, obj=None, *, hide: bool = False,
+            message: str | None = None) -> None:
+    """Raise PermissionDenied (or NotFound when existence itself is confidential), and log it.
+
+    `message` says, to someone who may see the object, why this action is not theirs.
+    """
     if can(user, permission, obj):
         return
     log.warning("access denied: user=%s permission=%s object=%s#%s",
@@ -123,7 +126,7 @@ def require(user: User | None, permission: Permission, obj=None, *, hide: bool =
                 getattr(obj, "id", None))
     if hide:
         raise NotFound()
-    raise PermissionDenied()
+    raise PermissionDenied(message) if message else PermissionDenied()
 
 
 def require_dossier(user: User | None, permission: Permission, dossier) -> None:

@@ -150,8 +150,9 @@ def assign(dossiers: Iterable[DossierRef], reviewers: Iterable[ReviewerRef], n: 
 
     Guarantees:
 
-    * ``n`` not an int raises ``TypeError``; ``n < 2`` raises ``ValueError("Il faut au moins 2 instructeurs par dossier.")``; duplicate
-      dossier or reviewer ids, or an institution other than "state"/"region", raise ``ValueError``.
+    * ``n < 2`` raises ``ValueError("Il faut au moins 2 instructeurs par dossier.")``, a non-int
+      ``n`` raises ``TypeError``; duplicate dossier or reviewer ids, or an institution other than
+      "state"/"region", raise ``ValueError``.
     * No new pair is a hard conflict (:func:`is_conflicted`); with ``avoid_suspected`` (default)
       no new pair is a suspected conflict either. With ``avoid_suspected=False`` a suspected
       reviewer is picked only when no unsuspected eligible reviewer is left for that slot.
@@ -175,7 +176,7 @@ def assign(dossiers: Iterable[DossierRef], reviewers: Iterable[ReviewerRef], n: 
       then fewest eligible reviewers, then id). Hence, without conflicts or existing pairs, loads
       differ by at most one within each institution, and by at most one overall whenever the
       institution rule allows it (it does not when, say, a single State reviewer must sit on every
-      dossier; the tests check "overall within one" against an exact feasibility condition).
+      dossier; tests/review/test_assignment.py checks this against an exact feasibility test).
     * Deterministic: the result depends only on the input values, not on the order of the inputs.
     """
     if isinstance(n, bool) or not isinstance(n, int):
@@ -193,7 +194,6 @@ def assign(dossiers: Iterable[DossierRef], reviewers: Iterable[ReviewerRef], n: 
 
     loads = {rid: 0 for rid in reviewer_by_id}
     on_dossier = {did: set() for did in dossier_by_id}   # valid existing + new reviewers
-    taken = {did: set() for did in dossier_by_id}        # every reviewer already paired with it
     conflicted_existing = []
     for rid, did in existing:
         if rid not in reviewer_by_id:
@@ -201,20 +201,19 @@ def assign(dossiers: Iterable[DossierRef], reviewers: Iterable[ReviewerRef], n: 
         loads[rid] += 1
         if did not in dossier_by_id:
             continue
-        taken[did].add(rid)
         if is_conflicted(reviewer_by_id[rid], dossier_by_id[did], declared):
             conflicted_existing.append((rid, did))
         else:
             on_dossier[did].add(rid)
 
-    # Candidates per dossier: eligible and not already paired with it; suspected flag kept for
-    # the last-resort rule when suspected pairs are allowed.
+    # Candidates per dossier: eligible and not already on it (a conflicted existing pair is not
+    # eligible anyway); the suspected flag is kept for the last-resort rule.
     ordered_reviewers = sorted(reviewer_by_id.values(), key=lambda r: r.id)
     candidates = {}
     for did, dossier in dossier_by_id.items():
         pool = []
         for reviewer in ordered_reviewers:
-            if reviewer.id in taken[did] or is_conflicted(reviewer, dossier, declared):
+            if reviewer.id in on_dossier[did] or is_conflicted(reviewer, dossier, declared):
                 continue
             suspected = is_suspected(reviewer, dossier, declared)
             if suspected and avoid_suspected:

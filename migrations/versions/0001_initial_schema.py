@@ -109,6 +109,7 @@ def upgrade() -> None:
     sa.Column('password_hash', sa.String(length=200), nullable=True),
     sa.Column('establishment_id', sa.Integer(), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('session_version', sa.Integer(), nullable=False),
     sa.Column('created_at', portal.db.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['establishment_id'], ['establishment.id'], name=op.f('fk_user_account_establishment_id_establishment')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user_account')),

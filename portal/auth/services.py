@@ -10,7 +10,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, url_for
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from portal import audit, uai as uai_rules
 from portal.db import db, utcnow
@@ -152,11 +152,44 @@ def consume_link_token(token: str, purpose: str, password: str) -> User:
     """Set the password through a link; an expired, reused or unknown link changes nothing."""
     row = check_link_token(token, purpose)
     check_password_rules(password)
-    row.used_at = utcnow()
-    row.user.password_hash = hash_password(password)
-    audit.record(row.user, "password_set" if purpose == "reset" else "invitation_accepted",
-                 row.user, {"via": purpose})
-    return row.user
+    now = utcnow()
+    # Claim the link with a conditional UPDATE: of two simultaneous uses, only one wins.
+    claimed = db.session.execute(
+        update(UserToken).where(UserToken.id == row.id, UserToken.used_at.is_(None))
+        .values(used_at=now).execution_options(synchronize_session=False)).rowcount
+    if claimed != 1:
+        raise ServiceError("Ce lien a déjà été utilisé. Demandez un nouveau lien si besoin.")
+    user = row.user
+    user.password_hash = hash_password(password)
+    revoked = end_sessions(user, now)
+    # Other reset links still outstanding are spent too.
+    db.session.execute(update(UserToken).where(UserToken.user_id == user.id,
+                                               UserToken.used_at.is_(None))
+                       .values(used_at=now).execution_options(synchronize_session=False))
+    audit.record(user, "password_set" if purpose == "reset" else "invitation_accepted",
+                 user, {"via": purpose, "api_tokens_revoked": revoked})
+    return user
+
+
+def end_sessions(user: User, now=None) -> int:
+    """Log the user out everywhere: other browsers' sessions and API tokens stop working.
+
+    Returns how many API tokens were revoked.
+    """
+    user.session_version = (user.session_version or 1) + 1
+    return _revoke_tokens(user, now or utcnow())
+
+
+def _revoke_tokens(user: User, now) -> int:
+    return db.session.execute(
+        update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now).execution_options(synchronize_session=False)).rowcount
+
+
+def revoke_api_tokens(user: User) -> int:
+    count = _revoke_tokens(user, utcnow())
+    audit.record(user, "api_tokens_revoked", user, {"count": count})
+    return count
 
 
 def issue_api_token(user: User) -> str:

@@ -113,7 +113,8 @@ def test_create_fill_attach_submit_and_get_the_receipt(client, world, api):
     assert dossier["blockers"] == [] and dossier["submitted_at"]
     response = client.patch(f"/api/v1/dossiers/{dossier_id}", headers=staff,
                             json={"title": "Après dépôt"})
-    assert response.status_code == 403
+    assert response.status_code == 409
+    assert "ne peut plus être modifié" in response.get_json()["error"]
     assert db.session.get(Dossier, dossier_id).title == "Raccrocher par le projet"
 
     # the receipt carries the reference and the snapshot hash

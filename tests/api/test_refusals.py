@@ -76,7 +76,7 @@ def test_staff_cannot_submit(client, world, factory, api):
     before = state(dossier.id)
     response = client.post(f"/api/v1/dossiers/{dossier.id}/submit", headers=bearer(api.staff_a))
     assert response.status_code == 403
-    assert response.get_json()["error"] == "Vous n'avez pas accès à cette ressource."
+    assert response.get_json()["error"] == "Seul le chef d'établissement peut déposer le dossier."
     assert state(dossier.id) == before
     assert before["dossier"]["status"] == "draft" and before["submissions"] == 0
 

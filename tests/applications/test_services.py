@@ -107,3 +107,13 @@ def test_completion_answered_too_late_is_refused(world, factory):
     with pytest.raises(ServiceError, match="délai accordé"):
         services.submit_dossier(world.head_a, dossier, now=request.due_at + dt.timedelta(minutes=1))
     assert dossier.status == DossierStatus.incomplete
+
+
+def test_audit_records_what_changed_in_repeatable_rows(world, factory):
+    dossier = factory.dossier(world.call, world.head_a, complete=True)
+    services.update_dossier(world.head_a, dossier, {"partners": [
+        {"name": "Mission locale de Poitiers", "kind": "association", "role": "Accompagnement"}]})
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "dossier_updated")
+                               .order_by(AuditEvent.id.desc())).first()
+    old, new = event.changes["partners"]
+    assert old[0]["name"] == "Mission locale" and new[0]["name"] == "Mission locale de Poitiers"

@@ -193,13 +193,14 @@ def test_a_submitted_dossier_cannot_be_edited(client, world, draft):
     assert "Modifier le dossier" not in page
     response = post_step(client, draft, "presentation", {"title": "Modifié après dépôt"},
                          version=version)
-    assert response.status_code == 403
+    assert response.status_code == 409
+    assert "il ne peut plus être modifié" in response.get_data(as_text=True)
     attachment_id = fresh(draft.id).attachments[0].id
     response = client.post(f"/dossiers/{draft.id}/pieces", content_type="multipart/form-data",
                            data={"kind_id": "", "file": (io.BytesIO(PDF_BYTES), "ajout.pdf")})
-    assert response.status_code == 403
+    assert response.status_code == 409
     response = client.post(f"/dossiers/{draft.id}/pieces/{attachment_id}/supprimer")
-    assert response.status_code == 403
+    assert response.status_code == 409
     dossier = fresh(draft.id)
     assert dossier.title == "Raccrocher par le projet" and dossier.version == version
     assert dossier.status == DossierStatus.submitted

@@ -41,3 +41,24 @@ def test_uncommitted_mail_is_not_sent(app):
     queue_mail("chef@exemple.fr", "Jamais", "Ce message part avec une transaction annulée")
     db.session.rollback()
     assert send_pending() == (0, 0)
+
+
+def test_a_request_sends_its_own_messages_after_the_response(client, world):
+    from portal.models import OutboxMessage as Msg
+    other = queue_mail("autre@exemple.fr", "En attente", "Pas pour cette requête")
+    db.session.commit()
+    other_id = other.id
+    response = client.post("/mot-de-passe-oublie", data={"email": world.head_a.email})
+    response.close()  # the server closes the response once it is sent
+    reset = db.session.scalars(select(Msg).where(Msg.recipient == world.head_a.email)).all()
+    assert reset and all(m.sent_at is not None for m in reset)
+    assert db.session.get(Msg, other_id).sent_at is None  # not this request's: left to send-mail
+
+
+def test_a_message_is_claimed_once(app):
+    from portal.mail import claim
+    msg = queue_mail("chef@exemple.fr", "Une fois", "Texte")
+    db.session.commit()
+    # two workers read the row with 0 attempts; only the first claim wins
+    assert claim(msg.id, 0) is True
+    assert claim(msg.id, 0) is False

@@ -411,6 +411,16 @@ def test_conflicted_existing_assignment_is_reported_and_replaced():
     assert plan.loads == {1: 1, 2: 1, 3: 1}
 
 
+def test_equally_loaded_reviewers_go_to_the_less_loaded_institution():
+    """Two State and four Région reviewers, 3 per dossier: picking the free third slot by id alone
+    would give State 1 two dossiers and Région 6 none; the institution tie-break keeps all at 1."""
+    reviewers = [ReviewerRef(1, STATE), ReviewerRef(2, STATE)] + [
+        ReviewerRef(k, REGION) for k in range(3, 7)]
+    plan = assign([DossierRef(10, 100), DossierRef(11, 101)], reviewers, 3)
+    assert plan.loads == {1: 1, 2: 1, 3: 1, 4: 1, 5: 1, 6: 1}
+    assert plan.pairs == [(1, 10), (3, 10), (4, 10), (2, 11), (5, 11), (6, 11)]
+
+
 def test_one_state_reviewer_sits_on_every_dossier():
     """The institution rule beats load balance: this is the case where loads cannot be even."""
     reviewers = [ReviewerRef(1, STATE)] + [ReviewerRef(k, REGION) for k in range(2, 6)]
