@@ -19,6 +19,7 @@ from portal.db import db, utcnow
 from portal.errors import Conflict, NotFound, PermissionDenied, ServiceError
 from portal.formatting import format_date, parse_amount
 from portal.models import ACADEMY_DEPARTMENTS, FIELDS, Establishment
+from portal.pagination import paginate
 from portal.permissions import Permission, can, require, require_dossier, visible_dossiers
 
 from . import services
@@ -146,8 +147,8 @@ def submitted():
         else:
             query = query.where(Dossier.establishment_id.in_(
                 select(Establishment.id).where(Establishment.department_code == department)))
-    dossiers = db.session.scalars(query).unique().all()
-    return render_template("applications/submitted.html", dossiers=dossiers,
+    result = paginate(query, request.args.get("page"), unique=True)
+    return render_template("applications/submitted.html", dossiers=result.items, result=result,
                            statuses=[(s.value, STATUS_LABELS[s]) for s in statuses],
                            departments=sorted(ACADEMY_DEPARTMENTS.items()),
                            status=status, department=department)

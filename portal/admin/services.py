@@ -4,7 +4,6 @@ Services check permissions, change models and write the audit trail; the view co
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import func, or_, select
@@ -15,6 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from portal import audit, uai as uai_rules
 from portal.auth import services as auth_services
 from portal.db import db
+from portal.pagination import Page, paginate
 from portal.errors import Conflict, ServiceError
 from portal.mail import queue_mail
 from portal.models import (ACADEMY_DEPARTMENTS, ROLE_LABELS, Department, Establishment,
@@ -73,16 +73,8 @@ def list_users() -> list[User]:
 
 # ------------------------------------------------------------------ establishments
 
-@dataclass
-class EstablishmentPage:
-    items: list[Establishment]
-    total: int
-    page: int
-    pages: int
-
-
 def search_establishments(actor: User, *, q: str = "", department: str = "", kind: str = "",
-                          page: int = 1) -> EstablishmentPage:
+                          page: int = 1) -> Page:
     """Establishments matching the search (name, UAI, commune) and filters, 50 a page."""
     require(actor, Permission.VIEW_ESTABLISHMENTS)
     stmt = select(Establishment)
@@ -96,14 +88,9 @@ def search_establishments(actor: User, *, q: str = "", department: str = "", kin
         stmt = stmt.where(Establishment.department_code == department)
     if kind:
         stmt = stmt.where(Establishment.kind == kind)
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(1, page), pages)
-    items = list(db.session.scalars(
-        stmt.options(joinedload(Establishment.network))
-        .order_by(Establishment.department_code, Establishment.commune, Establishment.name)
-        .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
-    return EstablishmentPage(items=items, total=total, page=page, pages=pages)
+    return paginate(stmt.options(joinedload(Establishment.network))
+                    .order_by(Establishment.department_code, Establishment.commune,
+                              Establishment.name), page, PAGE_SIZE)
 
 
 def ensure_department(code: str) -> Department:

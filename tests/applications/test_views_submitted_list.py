@@ -99,8 +99,9 @@ def _queries_for_list(client, world) -> int:
 def test_the_list_uses_a_small_fixed_number_of_queries(client, world, factory, count):
     submitted_dossiers(world, factory, count)
     queries = _queries_for_list(client, world)
-    # user + grants, dossiers with call and establishment, budget lines, completion requests
-    assert 3 <= queries <= 5, queries
+    # user + grants, the count for pagination, dossiers with call and establishment, budget
+    # lines, completion requests
+    assert 3 <= queries <= 6, queries
 
 
 def test_query_count_does_not_grow_with_the_number_of_dossiers(client, world, factory):
@@ -110,3 +111,24 @@ def test_query_count_does_not_grow_with_the_number_of_dossiers(client, world, fa
     queries_30 = _queries_for_list(client, world)
     assert queries_3 == queries_30
     assert len(few) == 3
+
+
+def test_the_list_is_paginated(client, world, factory, monkeypatch):
+    import applications.views as views_module
+    from portal import pagination
+    monkeypatch.setattr(pagination, "PAGE_SIZE", 2)
+    monkeypatch.setattr(views_module, "paginate",
+                        lambda stmt, page, unique=False: pagination.paginate(stmt, page, 2,
+                                                                             unique=unique))
+    from applications import services as dossier_services
+    for head in (world.head_a, world.head_b):
+        for _ in range(2):
+            dossier = factory.dossier(world.call, head, complete=True)
+            dossier_services.submit_dossier(head, dossier)
+    login(client, world.call_admin)
+    first = client.get("/dossiers/deposes").get_data(as_text=True)
+    assert "4 dossiers — page 1 sur 2" in first and "AAP-2014-0001" in first
+    assert "AAP-2014-0003" not in first
+    second = client.get("/dossiers/deposes?page=2").get_data(as_text=True)
+    assert "AAP-2014-0003" in second and "AAP-2014-0001" not in second
+    assert client.get("/dossiers/deposes?page=abc").status_code == 200
