@@ -91,7 +91,7 @@ def _call_admin(user: User, _obj=None) -> bool:
 
 
 def _manage_commission(user: User, call) -> bool:
-    return user.has_role(Role.call_admin, Role.admin)
+    return user.has_role(Role.call_admin)
 
 
 def _declare_conflict(user: User, dossier: Dossier) -> bool:
@@ -116,16 +116,17 @@ def _view_review(user: User, review: Review) -> bool:
         return False
     dossier = review.dossier
     if review.reviewer_id == user.id:
-        return True
+        return review.status != ReviewStatus.declined
     if user.has_role(Role.call_admin):
         return True
     if conflicted(user, dossier):
         return False
+    mine = _own_review(user, dossier.id)
     if is_copilot(user, dossier.call_id):
-        return True
+        # A co-pilot who also reviews this dossier first finishes their own, independently.
+        return mine is None or mine.status in (ReviewStatus.submitted, ReviewStatus.declined)
     if review.status != ReviewStatus.submitted:
         return False  # nobody but its author and the staff sees a review in progress
-    mine = _own_review(user, dossier.id)
     if mine is None or mine.status != ReviewStatus.submitted:
         return False
     settings = db.session.get(ReviewSettings, dossier.call_id)
@@ -135,12 +136,14 @@ def _view_review(user: User, review: Review) -> bool:
 
 
 def _reopen(user: User, review: Review) -> bool:
+    # Reopening in the decision phase would leave a review nobody may edit.
     return (review is not None and user.has_role(Role.call_admin)
-            and review.status == ReviewStatus.submitted)
+            and review.status == ReviewStatus.submitted
+            and current_phase(review.dossier.call_id) != PhaseKind.decision)
 
 
 def _view_ranking(user: User, call) -> bool:
-    return user.has_role(Role.call_admin, Role.admin) or is_copilot(user, call.id)
+    return user.has_role(Role.call_admin) or is_copilot(user, call.id)
 
 
 def _run_session(user: User, call) -> bool:

@@ -1,2 +1,97 @@
-"""Review pages: ranking (routes on the review blueprint)."""
-from .views import bp  # noqa: F401
+"""Review pages: the ranking of a call, a dossier's reviews side by side, and the exports."""
+from __future__ import annotations
+
+from flask import Response, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from applications.models import Dossier
+from portal.db import db
+from portal.errors import NotFound
+from portal.models import INSTITUTION_LABELS, Call
+from portal.permissions import Permission, require, require_dossier
+
+from . import exports
+from .models import OPINION_LABELS
+from .ranking import SORTS, RankingQuery, build_ranking, filter_choices
+from .views import bp
+
+
+def _call(call_id: int) -> Call:
+    call = db.session.get(Call, call_id)
+    if call is None:
+        raise NotFound("Cet appel à projets n'existe pas.")
+    return call
+
+
+def _sort_link(query: RankingQuery, key: str) -> str:
+    """Clicking the sorted column reverses it; another column starts in its natural order."""
+    if key == query.sort:
+        order = "asc" if query.order == "desc" else "desc"
+    else:
+        order = SORTS[key][2]
+    return url_for("review.ranking", call_id=request.view_args["call_id"], tri=key, ordre=order,
+                   **query.args())
+
+
+@bp.get("/appels/<int:call_id>/classement")
+@login_required
+def ranking(call_id: int):
+    call = _call(call_id)
+    result = build_ranking(current_user, call)
+    query = RankingQuery.from_args(request.args, call)
+    rows = query.apply(result.rows)
+    return render_template("review/ranking/index.html", call=call, ranking=result, rows=rows,
+                           query=query, sorts=SORTS, sort_link=_sort_link,
+                           choices=filter_choices(call))
+
+
+@bp.get("/appels/<int:call_id>/classement/<int:dossier_id>")
+@login_required
+def ranking_detail(call_id: int, dossier_id: int):
+    """Each review of the dossier: total, z-score, opinion (names for the call's staff only)."""
+    call = _call(call_id)
+    require(current_user, Permission.VIEW_RANKING, call)
+    dossier = db.session.get(Dossier, dossier_id)
+    if dossier is None or dossier.call_id != call.id:
+        raise NotFound("Ce dossier n'existe pas dans cet appel ou ne vous est pas accessible.")
+    require_dossier(current_user, Permission.VIEW_DOSSIER, dossier)
+    result = build_ranking(current_user, call)
+    row = result.row(dossier.id)
+    return render_template("review/ranking/detail.html", call=call, dossier=dossier, row=row,
+                           ranking=result, opinions=OPINION_LABELS,
+                           institutions=INSTITUTION_LABELS)
+
+
+_CSV = "text/csv; charset=utf-8"
+_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _download(table, fmt: str, name: str, title: str) -> Response:
+    filename = f"{name}.{fmt}"
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"',
+               "Cache-Control": "no-store"}
+    if fmt == "csv":
+        return Response(exports.csv_chunks(table), mimetype=_CSV, headers=headers)
+    return Response(exports.xlsx_bytes(table, title), mimetype=_XLSX, headers=headers)
+
+
+@bp.get("/appels/<int:call_id>/classement.<any(csv, xlsx):fmt>")
+@login_required
+def export_ranking(call_id: int, fmt: str):
+    """The ranking with the page's filters and sort, as CSV or XLSX."""
+    call = _call(call_id)
+    result = build_ranking(current_user, call)
+    query = RankingQuery.from_args(request.args, call)
+    table = exports.ranking_table(result, query.apply(result.rows))
+    return _download(table, fmt, f"classement-appel-{call.id}", "Classement")
+
+
+@bp.get("/appels/<int:call_id>/evaluations.<any(csv, xlsx):fmt>")
+@login_required
+def export_reviews(call_id: int, fmt: str):
+    """Every submitted review of the dossiers the user may see, in ranking order, filters applied."""
+    call = _call(call_id)
+    result = build_ranking(current_user, call)
+    query = RankingQuery.from_args(request.args, call)
+    table = exports.reviews_table(result, query.apply(result.rows))
+    return _download(table, fmt, f"evaluations-appel-{call.id}", "Évaluations")

@@ -1,2 +1,151 @@
-"""Review pages: scoring (routes on the review blueprint)."""
-from .views import bp  # noqa: F401
+"""Review pages: the reviewer's queue and the scoring screen (routes on the review blueprint)."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from portal.db import db
+from portal.errors import NotFound, PermissionDenied, ServiceError
+from portal.models import Role
+from portal.permissions import Permission, can, log, require
+
+from . import scoring
+from .forms_scoring import ReopenForm, review_form
+from .models import OPINION_LABELS, PHASE_LABELS, Review
+from .policy import current_phase
+from .ranking import shows_reviewer_names
+from .views import bp
+
+
+def _load(review_id: int) -> Review:
+    """The review, if the user may read both it and its dossier: 404 when even the dossier is
+    out of reach (existence is confidential), 403 when the dossier is readable but not the review."""
+    review = db.session.scalar(select(Review).options(selectinload(Review.scores))
+                               .where(Review.id == review_id))
+    if review is None:
+        raise NotFound()
+    if not can(current_user, Permission.VIEW_DOSSIER, review.dossier):
+        log.warning("access denied: user=%s permission=%s object=Review#%s", current_user.id,
+                    Permission.VIEW_DOSSIER.value, review.id)
+        raise NotFound()
+    require(current_user, Permission.VIEW_REVIEW, review)
+    return review
+
+
+def _context(review: Review, form=None, reopen_form=None, missing=None) -> dict:
+    from applications.views import _labels
+    criteria = scoring.criteria_of(review.dossier.call_id)
+    may_score = can(current_user, Permission.SCORE_REVIEW, review)
+    others = scoring.visible_reviews(current_user, review)
+    phase = current_phase(review.dossier.call_id)
+    return {
+        "review": review, "dossier": review.dossier, "criteria": criteria,
+        "form": form or review_form(criteria, review, formdata=None),
+        "reopen_form": reopen_form or ReopenForm(formdata=None),
+        "may_score": may_score, "own": review.reviewer_id == current_user.id,
+        "may_reopen": can(current_user, Permission.REOPEN_REVIEW, review),
+        "total": scoring.total_of(review, criteria),
+        "others": [(other, scoring.total_of(other, criteria),
+                    {s.criterion_id: s for s in other.scores}) for other in others],
+        "scores": {s.criterion_id: s for s in review.scores},
+        "phase_label": PHASE_LABELS.get(phase, "Phase non ouverte") if phase else "Phase non ouverte",
+        "status_label": scoring.STATUS_LABELS[review.status],
+        "status_badge": scoring.STATUS_BADGES[review.status],
+        "show_names": shows_reviewer_names(current_user),
+        "OPINION_LABELS": OPINION_LABELS, "labels": _labels(), "missing": missing or [],
+    }
+
+
+@bp.get("/mes-dossiers")
+@login_required
+def my_reviews():
+    if not current_user.has_role(Role.reviewer, Role.copilot):
+        raise PermissionDenied("Cette page est réservée aux membres de la commission.")
+    rows = scoring.reviewer_queue(current_user)
+    done = sum(1 for row in rows if not row.unfinished)
+    return render_template("review/scoring/queue.html", rows=rows, done=done, total=len(rows),
+                           summary=scoring.queue_summary(rows))
+
+
+@bp.get("/evaluations/<int:review_id>")
+@login_required
+def review_page(review_id: int):
+    review = _load(review_id)
+    return render_template("review/scoring/review.html", **_context(review))
+
+
+@bp.post("/evaluations/<int:review_id>")
+@login_required
+def save(review_id: int):
+    review = _load(review_id)
+    criteria = scoring.criteria_of(review.dossier.call_id)
+    form = review_form(criteria)
+    action = request.form.get("action", "save")
+    try:
+        version = int(form.version.data or 0)
+    except ValueError:
+        version = 0
+    try:
+        scoring.save_review(current_user, review, form.service_data(), version)
+        if action == "submit":
+            scoring.submit_review(current_user, review)
+    except ServiceError as exc:
+        db.session.rollback()
+        review = _load(review_id)
+        if exc.message == scoring.STALE:  # keep what was typed, say why it was not saved
+            form.version.data = str(version)
+            return render_template("review/scoring/review.html",
+                                   **_context(review, form=form), stale=exc.message), 409
+        if exc.status != 400:
+            raise
+        form.attach_errors(exc.errors)
+        return render_template("review/scoring/review.html",
+                               **_context(review, form=form), problem=exc.message), 400
+    db.session.commit()
+    reference = review.dossier.reference
+    if action == "submit":
+        flash(f"Votre évaluation du dossier {reference} est soumise.", "success")
+    else:
+        flash(f"Évaluation du dossier {reference} enregistrée.", "success")
+    if action in ("next", "submit"):
+        target = scoring.next_unfinished(scoring.reviewer_queue(current_user), review.id)
+        if target is not None:
+            return redirect(url_for("review.review_page", review_id=target))
+        if action == "next":
+            flash("Vous n'avez plus d'évaluation à faire : voici votre liste.", "info")
+        return redirect(url_for("review.my_reviews"))
+    return redirect(url_for("review.review_page", review_id=review.id))
+
+
+@bp.post("/evaluations/<int:review_id>/reouvrir")
+@login_required
+def reopen(review_id: int):
+    review = _load(review_id)
+    form = ReopenForm()
+    try:
+        scoring.reopen_review(current_user, review, form.reason.data or "")
+    except ServiceError as exc:
+        db.session.rollback()
+        if exc.status in (403, 404, 409):
+            raise
+        review = _load(review_id)
+        form.reason.errors = [exc.message]
+        return render_template("review/scoring/review.html",
+                               **_context(review, reopen_form=form)), 400
+    db.session.commit()
+    flash(f"L'évaluation du dossier {review.dossier.reference} est rouverte ; l'évaluateur a été "
+          "prévenu par courriel.", "success")
+    return redirect(url_for("review.review_page", review_id=review.id))
+
+
+@bp.app_template_global("reviewer_home")
+def reviewer_home(user) -> list[dict] | None:
+    """For the home page: the user's progress per call (one query), or None when not a reviewer
+    or nothing is assigned yet."""
+    if not getattr(user, "is_authenticated", False) or not user.has_role(Role.reviewer,
+                                                                          Role.copilot):
+        return None
+    summary = scoring.queue_summary(scoring.reviewer_queue(user))
+    return summary or None

@@ -11,6 +11,7 @@ from marshmallow import Schema, fields
 
 from applications import schemas as app_schemas
 from portal import schemas as core_schemas
+from review import schemas as review_schemas
 
 from . import bp
 
@@ -40,6 +41,12 @@ COMPONENTS: dict[str, type[Schema]] = {
     "IndicatorInput": app_schemas.IndicatorInput,
     "ExpenseInput": app_schemas.ExpenseInput,
     "ResourceInput": app_schemas.ResourceInput,
+    "RankingItem": review_schemas.RankingItemSchema,
+    "Review": review_schemas.ReviewSchema,
+    "Score": review_schemas.ScoreSchema,
+    "Decision": review_schemas.DecisionSchema,
+    "ReviewInput": review_schemas.ReviewInput,
+    "ScoreInput": review_schemas.ScoreInput,
 }
 _NAMES = {cls: name for name, cls in COMPONENTS.items()}
 
@@ -213,6 +220,7 @@ def build_document() -> dict:
                        operationId="getReceipt"),
         },
     }
+    paths.update(_review_paths(not_found, invalid))
     return {
         "openapi": "3.0.3",
         "info": {"title": "Portail AAP décrochage scolaire — API", "version": "1",
@@ -227,6 +235,46 @@ def build_document() -> dict:
                                                "description": "Jeton créé par `flask create-token`."}},
             "schemas": {name: schema_to_openapi(cls) for name, cls in COMPONENTS.items()},
         },
+    }
+
+
+def _review_paths(not_found: dict, invalid: dict) -> dict:
+    """The review area's endpoints (portal/api/review.py)."""
+    review_id = {"name": "review_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    review_ok = _json(_ref("Review"), "L'évaluation.")
+    return {
+        "/calls/{call_id}/ranking": {"get": _op(
+            "Classement d'un appel (gestionnaires, co-pilotes), meilleure note d'abord",
+            {"200": _json(_list_of("RankingItem"), "Dossiers classés."),
+             "403": _error("Réservé aux gestionnaires et aux co-pilotes de l'appel."),
+             "404": not_found},
+            operationId="getCallRanking",
+            parameters=[{"name": "call_id", "in": "path", "required": True,
+                         "schema": {"type": "integer"}}])},
+        "/dossiers/{dossier_id}/reviews": {
+            "parameters": [_ID],
+            "get": _op("Évaluations d'un dossier que l'appelant peut lire",
+                       {"200": _json(_list_of("Review"), "Évaluations."),
+                        "403": _error("Réservé à la commission."), "404": not_found},
+                       operationId="listDossierReviews")},
+        "/reviews/{review_id}": {
+            "parameters": [review_id],
+            "get": _op("Une évaluation", {"200": review_ok, "404": not_found},
+                       operationId="getReview"),
+            "put": _op("Enregistrer son évaluation (et la soumettre avec submit: true)",
+                       {"200": review_ok, "400": invalid,
+                        "403": _error("Évaluation d'un autre, ou phase qui ne le permet pas."),
+                        "404": not_found,
+                        "409": _error("Évaluation déjà soumise, ou version périmée.")},
+                       operationId="putReview",
+                       requestBody={"required": True, "content": {"application/json": {
+                           "schema": _ref("ReviewInput")}}})},
+        "/dossiers/{dossier_id}/decision": {
+            "parameters": [_ID],
+            "get": _op("Décision sur un dossier",
+                       {"200": _json(_ref("Decision"), "La décision."),
+                        "404": _error("Pas de décision, ou non accessible.")},
+                       operationId="getDossierDecision")},
     }
 
 

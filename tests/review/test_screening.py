@@ -47,8 +47,10 @@ def test_ineligible_needs_a_motivation_that_the_establishment_receives(world, su
 
 
 def test_only_call_admins_screen_and_only_submitted_dossiers(world, factory, submitted):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotFound):  # the platform admin manages people, not dossiers
         services.screen_dossier(world.admin, submitted, "eligible")
+    with pytest.raises(PermissionDenied):  # reads it, but screening is the call admin's
+        services.screen_dossier(world.head_a, submitted, "eligible")
     with pytest.raises(NotFound):  # cannot even see it
         services.screen_dossier(world.head_b, submitted, "eligible")
     draft = factory.dossier(world.call, world.head_a)
