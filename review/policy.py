@@ -151,7 +151,8 @@ def _run_session(user: User, call) -> bool:
 
 
 def _validate_decision(user: User, decision: Decision) -> bool:
-    return decision is not None and is_copilot(user, decision.dossier.call_id)
+    return (decision is not None and is_copilot(user, decision.dossier.call_id)
+            and not conflicted(user, decision.dossier))
 
 
 def _view_decision(user: User, dossier: Dossier) -> bool:

@@ -99,3 +99,27 @@ def test_one_copilot_per_institution_and_call(world, factory):
     with pytest.raises(IntegrityError):
         db.session.flush()
     db.session.rollback()
+
+
+@pytest.mark.parametrize("values", [
+    {"published_at": "now"},  # published though never final
+    {"outcome": DecisionOutcome.adjourn, "amount_state": Decimal("0"),
+     "amount_region": Decimal("0"), "finalised": True},  # an adjournment is never final
+    {"proposed_by_id": None, "finalised": True},  # a final decision has an author
+])
+def test_database_refuses_other_impossible_decisions(world, eligible, factory, values):
+    now = utcnow()
+    region_copilot = factory.user(Role.copilot, institution=Institution.region)
+    values = dict(values)
+    kw = dict(proposed_by_id=world.copilot.id)
+    if values.pop("finalised", False):
+        kw.update(state_validated_by_id=world.copilot.id, state_validated_at=now,
+                  region_validated_by_id=region_copilot.id, region_validated_at=now,
+                  finalised_at=now)
+    if values.pop("published_at", None):
+        kw["published_at"] = now
+    kw.update(values)
+    db.session.add(_decision(eligible, **kw))
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
