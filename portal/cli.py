@@ -51,12 +51,19 @@ def db_revision(message: str):
 def _print_accounts(password: str) -> None:
     from .models import ROLE_LABELS, User
     click.echo("\nComptes de démonstration (mot de passe : %s)" % password)
+    generated = 0
     for user in db.session.scalars(select(User).order_by(User.id)):
+        if user.email.startswith("chef.0"):  # one head per establishment, named by its UAI
+            generated += 1
+            continue
         roles = ", ".join(
             ROLE_LABELS[g.role] + (f" ({g.institution.value})" if g.institution else "")
             for g in user.grants)
         est = f" — {user.establishment.name}" if user.establishment else ""
         click.echo(f"  {user.email:42} {roles}{est}")
+    if generated:
+        click.echo(f"  … et {generated} chefs d'établissement : chef.<uai en minuscules>@"
+                   "demo.ac-poitiers.fr")
 
 
 @click.command("seed")

@@ -155,7 +155,9 @@ def load(password: str, now: dt.datetime | None = None) -> list[User]:
         db.session.add(user)
         users.append(user)
     db.session.flush()
-    _demo_dossiers(call, establishments, users, hasher.hash(password), now)
+    _demo_dossiers(call, establishments, users, password_hash, now)
+    from review import demo as review_demo  # the commission's calls, through its own services
+    review_demo.load(users, password_hash, now, AXES, DEMO_PDF)
     # The demo's own notifications went to fictional addresses: do not print them later.
     db.session.flush()
     db.session.execute(update(OutboxMessage).where(OutboxMessage.sent_at.is_(None))

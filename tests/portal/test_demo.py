@@ -28,3 +28,18 @@ def test_demo_command_prints_the_accounts(app, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "chef.guerin@demo.ac-poitiers.fr" in result.output
     assert app.config["DEMO_PASSWORD"] in result.output
+
+
+def test_demo_data_shows_every_stage_of_the_commission(app):
+    from review.models import Decision, Review, ReviewStatus
+    demo.load("mot-de-passe-demo")
+    statuses = {d.status for d in db.session.scalars(select(Dossier))}
+    assert {DossierStatus.in_review, DossierStatus.reviewed, DossierStatus.ineligible,
+            DossierStatus.accepted, DossierStatus.rejected} <= statuses
+    in_review = db.session.scalar(select(func.count()).select_from(Dossier).where(
+        Dossier.status.in_([DossierStatus.in_review, DossierStatus.reviewed])))
+    assert in_review >= 50
+    reviews = {r.status for r in db.session.scalars(select(Review))}
+    assert {ReviewStatus.assigned, ReviewStatus.draft, ReviewStatus.submitted} <= reviews
+    decisions = db.session.scalars(select(Decision)).all()
+    assert decisions and all(d.finalised_at and d.published_at for d in decisions)
