@@ -156,23 +156,34 @@ def load(users: list[User], password_hash: str, now: dt.datetime, axes, pdf: byt
     # A decided call: everything reviewed, decided by both co-pilots, results published.
     decided = _call("Appel à projets 2013-2014 : lutte contre le décrochage scolaire",
                     "2013-2014", axes, now - dt.timedelta(days=300))
-    done = _submitted_dossiers(decided, establishments[::5], 8, password_hash, rng,
-                               decided.deadline_at - dt.timedelta(days=1), pdf)
+    _decide(decided, establishments[::5], people, call_admin, rng, password_hash, pdf, now,
+            validate_all=True)
+    # A call in commission: proposals recorded, awaiting the co-pilots' validations.
+    pending = _call("Appel à projets complémentaire 2015 : raccrochage", "2015-2016", axes,
+                    now - dt.timedelta(days=20))
+    _decide(pending, establishments[2::9], people, call_admin, rng, password_hash, pdf, now,
+            validate_all=False)
+
+
+def _decide(call, establishments, people, call_admin, rng, password_hash, pdf, now,
+            validate_all: bool) -> None:
+    done = _submitted_dossiers(call, establishments, 4 if not validate_all else 8, password_hash,
+                               rng, call.deadline_at - dt.timedelta(days=1), pdf)
     for dossier in done:
         screening.screen_dossier(call_admin, dossier, "eligible")
-    _commission(decided, call_admin, people, rng)
-    setup.run_assignment(call_admin, decided)
+    _commission(call, call_admin, people, rng)
+    setup.run_assignment(call_admin, call)
     for review in db.session.scalars(select(Review).where(
-            Review.dossier.has(call_id=decided.id), Review.status != ReviewStatus.declined)):
+            Review.dossier.has(call_id=call.id), Review.status != ReviewStatus.declined)):
         _score(review, review.reviewer, rng, submit=True)
-    setup.advance_phase(call_admin, decided, "deliberation")
-    setup.advance_phase(call_admin, decided, "decision")
+    setup.advance_phase(call_admin, call, "deliberation")
+    setup.advance_phase(call_admin, call, "decision")
     copilots = [people["copilote.etat"], people["copilote.region"]]
-    session = decisions.create_session(copilots[0], decided, (now - dt.timedelta(days=200)).date(),
+    session = decisions.create_session(copilots[0], call, (call.deadline_at + dt.timedelta(days=30)).date(),
                                        "Commission d'instruction",
-                                       [m.user_id for m in decisions.commission_members(decided)])
+                                       [m.user_id for m in decisions.commission_members(call)])
     for i, dossier in enumerate(done):
-        if i < 6:
+        if i < len(done) - 2:
             decision = decisions.record_proposal(
                 copilots[0], session, dossier, "accept",
                 amount_state=dossier.requested("state"),
@@ -182,6 +193,10 @@ def load(users: list[User], password_hash: str, now: dt.datetime, axes, pdf: byt
             decision = decisions.record_proposal(
                 copilots[0], session, dossier, "reject",
                 motivation="Les actions ne ciblent pas assez les jeunes décrocheurs.")
-        for copilot in copilots:
-            decisions.validate_decision(copilot, decision)
-    decisions.publish_results(call_admin, decided)
+        if validate_all:
+            for copilot in copilots:
+                decisions.validate_decision(copilot, decision)
+        elif i % 2 == 0:
+            decisions.validate_decision(copilots[1], decision)  # the State's turn now
+    if validate_all:
+        decisions.publish_results(call_admin, call)

@@ -42,4 +42,7 @@ def test_demo_data_shows_every_stage_of_the_commission(app):
     reviews = {r.status for r in db.session.scalars(select(Review))}
     assert {ReviewStatus.assigned, ReviewStatus.draft, ReviewStatus.submitted} <= reviews
     decisions = db.session.scalars(select(Decision)).all()
-    assert decisions and all(d.finalised_at and d.published_at for d in decisions)
+    assert any(d.finalised_at and d.published_at for d in decisions)  # a decided call
+    waiting = [d for d in decisions if d.finalised_at is None]  # a call in commission
+    assert any(d.region_validated_at and not d.state_validated_at for d in waiting)
+    assert any(not d.region_validated_at and not d.state_validated_at for d in waiting)
