@@ -15,6 +15,8 @@ TRANSITIONS: dict[tuple[S, str], S] = {
     (S.submitted, "request_completion"): S.incomplete,
     (S.submitted, "screen_eligible"): S.eligible,
     (S.submitted, "screen_ineligible"): S.ineligible,
+    (S.eligible, "assign"): S.in_review,
+    (S.in_review, "unassign"): S.eligible,  # its last reviewer withdrawn before any review
     # commission (review/decisions.py): a proposal, then both co-pilots' validations
     (S.reviewed, "propose_accept"): S.proposed_accept,
     (S.reviewed, "propose_reject"): S.proposed_reject,
@@ -47,6 +49,9 @@ REFUSALS = {
     "screen_eligible": "Seul un dossier déposé peut être déclaré recevable ; celui-ci est « {label} ».",
     "screen_ineligible": "Seul un dossier déposé peut être déclaré irrecevable ; celui-ci est "
                          "« {label} ».",
+    "assign": "Seul un dossier recevable peut être confié aux instructeurs ; celui-ci est "
+              "« {label} ».",
+    "unassign": "Ce dossier n'est pas en instruction : il est « {label} ».",
     "complete_reviews": "Seul un dossier en instruction peut être déclaré instruit ; celui-ci est "
                         "« {label} ».",
     "reopen_review": "Seul un dossier instruit peut revenir en instruction ; celui-ci est « {label} ».",

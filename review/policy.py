@@ -95,8 +95,10 @@ def _manage_commission(user: User, call) -> bool:
 
 
 def _declare_conflict(user: User, dossier: Dossier) -> bool:
+    # Only someone who reads the dossier (assigned, or its co-pilot) declares on it: an
+    # unassigned member learns nothing about other dossiers through this page.
     return (user.has_role(Role.reviewer, Role.copilot) and dossier is not None
-            and member(user, dossier.call_id) is not None)
+            and member(user, dossier.call_id) is not None and reads_dossier(user, dossier))
 
 
 def _score(user: User, review: Review) -> bool:

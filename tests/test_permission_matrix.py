@@ -37,6 +37,20 @@ def _json(o):
     return {"title": "Nouveau titre"}
 
 
+def _commission(o):
+    """review: the call's commission with a session, a pending proposal and a published decision
+    (built on demand for the commission routes only; see tests/review/test_commission.py)."""
+    from .review.test_commission import matrix_objects
+    return matrix_objects(o)
+
+
+def _setup(o):
+    """review: a set-up commission with a member assigned to o.submitted (built on demand for the
+    set-up and assignment routes only; see tests/review/test_setup_views.py)."""
+    from .review.test_setup_views import matrix_objects
+    return matrix_objects(o)
+
+
 MATRIX: dict[tuple[str, str], Rule] = {
     ("main.home", "GET"): Rule(lambda o: "/", USERS),
     ("static", "GET"): Rule(lambda o: "/static/css/portal.css", EVERYONE, anonymous_ok=True),
@@ -91,7 +105,7 @@ MATRIX: dict[tuple[str, str], Rule] = {
                                        APPLICANTS, data=lambda o: {"title": "Projet"}),
     ("applications.submitted", "GET"): Rule(lambda o: "/dossiers/deposes", USERS),
     ("applications.detail", "GET"): Rule(lambda o: f"/dossiers/{o.submitted.id}",
-                                         APPLICANTS_A | CALL_STAFF),
+                                         APPLICANTS_A | {"call_admin"}),
     ("applications.step", "GET"): Rule(lambda o: f"/dossiers/{o.draft.id}/etape/presentation",
                                        APPLICANTS_A),
     ("applications.step", "POST"): Rule(lambda o: f"/dossiers/{o.draft.id}/etape/presentation",
@@ -108,14 +122,130 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("applications.withdraw", "POST"): Rule(lambda o: f"/dossiers/{o.draft.id}/retirer", {"head_a"},
                                             data=lambda o: {}),
     ("applications.receipt", "GET"): Rule(lambda o: f"/dossiers/{o.submitted.id}/recepisse/1",
-                                          APPLICANTS_A | CALL_STAFF),
+                                          APPLICANTS_A | {"call_admin"}),
     ("applications.request_completion", "POST"): Rule(
         lambda o: f"/dossiers/{o.submitted.id}/complements", {"call_admin"},
         data=lambda o: {"message": "Merci de compléter."}),
     # review
     ("review.screen", "POST"): Rule(lambda o: f"/instruction/dossiers/{o.submitted.id}/recevabilite",
                                     {"call_admin"}, data=lambda o: {"outcome": "eligible"}),
+    # review: commission set-up and assignment (call administrators only; roles, CSRF and abuses in
+    # tests/review/test_setup_views.py)
+    ("review.commission_setup", "GET"): Rule(
+        lambda o: f"/instruction/appels/{_setup(o) and o.call.id}/commission", {"call_admin"}),
+    ("review.save_settings", "POST"): Rule(
+        lambda o: f"/instruction/appels/{_setup(o) and o.call.id}/commission/regles",
+        {"call_admin"},
+        data=lambda o: {"reviewers_per_dossier": "2", "gap_threshold": "4",
+                        "spread_threshold": "6", "visibility": "never"}),
+    ("review.advance_phase", "POST"): Rule(
+        lambda o: f"/instruction/appels/{_setup(o) and o.call.id}/commission/phase", {"call_admin"},
+        data=lambda o: {"target": "deliberation"}),
+    ("review.add_member", "POST"): Rule(
+        lambda o: f"/instruction/appels/{_setup(o) and o.call.id}/commission/membres",
+        {"call_admin"},
+        data=lambda o: {}),
+    ("review.designate_copilot", "POST"): Rule(
+        lambda o: f"/instruction/appels/{o.call.id}/commission/membres/{_setup(o).m_state.id}"
+                  "/copilote", {"call_admin"}, data=lambda o: {}),
+    ("review.remove_member", "POST"): Rule(
+        lambda o: f"/instruction/appels/{o.call.id}/commission/membres/{_setup(o).m_state.id}"
+                  "/retirer", {"call_admin"}, data=lambda o: {}),
+    ("review.add_criterion", "POST"): Rule(
+        lambda o: f"/instruction/appels/{_setup(o) and o.call.id}/grille", {"call_admin"},
+        data=lambda o: {}),
+    ("review.edit_criterion", "GET"): Rule(
+        lambda o: f"/instruction/appels/{o.call.id}/grille/{_setup(o).criterion.id}",
+        {"call_admin"}),
+    ("review.edit_criterion", "POST"): Rule(
+        lambda o: f"/instruction/appels/{o.call.id}/grille/{_setup(o).criterion.id}",
+        {"call_admin"},
+        data=lambda o: {}),
+    ("review.delete_criterion", "POST"): Rule(
+        lambda o: f"/instruction/appels/{o.call.id}/grille/{_setup(o).criterion.id}/supprimer",
+        {"call_admin"}, data=lambda o: {}),
+    ("review.assignments", "GET"): Rule(
+        lambda o: f"/instruction/appels/{_setup(o) and o.call.id}/affectations", {"call_admin"}),
+    ("review.run_assignment", "POST"): Rule(
+        lambda o: f"/instruction/appels/{_setup(o) and o.call.id}/affectations/automatique",
+        {"call_admin"}, data=lambda o: {}),
+    ("review.assign_reviewer", "POST"): Rule(
+        lambda o: f"/instruction/appels/{_setup(o) and o.call.id}/affectations/ajouter",
+        {"call_admin"}, data=lambda o: {}),
+    ("review.remove_assignment", "POST"): Rule(
+        lambda o: f"/instruction/appels/{o.call.id}/affectations/{_setup(o).review.id}/retirer",
+        {"call_admin"}, data=lambda o: {}),
+    ("review.preview_import", "POST"): Rule(
+        lambda o: f"/instruction/appels/{_setup(o) and o.call.id}/affectations/import",
+        {"call_admin"}, data=lambda o: {}),
+    ("review.apply_import", "POST"): Rule(
+        lambda o: f"/instruction/appels/{_setup(o) and o.call.id}/affectations/import/appliquer",
+        {"call_admin"}, data=lambda o: {"content": ""}),
+    ("review.declare_conflict", "GET"): Rule(
+        lambda o: f"/instruction/dossiers/{_setup(o) and o.submitted.id}/conflit", {"reviewer"}),
+    ("review.declare_conflict", "POST"): Rule(
+        lambda o: f"/instruction/dossiers/{_setup(o) and o.submitted.id}/conflit", {"reviewer"},
+        data=lambda o: {"kind": "personal", "comment": "Lien familial."}),
+    # review: scoring (the base world has no review: role × phase on real reviews is in
+    # tests/review/test_scoring_matrix.py)
+    ("review.my_reviews", "GET"): Rule(lambda o: "/instruction/mes-dossiers", {"reviewer", "copilot"}),
+    ("review.review_page", "GET"): Rule(lambda o: "/instruction/evaluations/0", set()),
+    ("review.save", "POST"): Rule(lambda o: "/instruction/evaluations/0", set(), data=lambda o: {}),
+    ("review.reopen", "POST"): Rule(lambda o: "/instruction/evaluations/0/reouvrir", set(),
+                                    data=lambda o: {"reason": "Motif"}),
+    # review: ranking and exports (co-pilots of a real commission, conflicts, applicants and
+    # reviewers refused: tests/review/test_ranking.py)
+    ("review.ranking", "GET"): Rule(lambda o: f"/instruction/appels/{o.call.id}/classement",
+                                    CALL_STAFF),
+    ("review.ranking_detail", "GET"): Rule(
+        lambda o: f"/instruction/appels/{o.call.id}/classement/{o.submitted.id}", {"call_admin"}),
+    ("review.export_ranking", "GET"): Rule(
+        lambda o: f"/instruction/appels/{o.call.id}/classement.csv", CALL_STAFF),
+    ("review.export_reviews", "GET"): Rule(
+        lambda o: f"/instruction/appels/{o.call.id}/evaluations.xlsx", CALL_STAFF),
+    # review: commission sessions, co-piloted decisions, documents, publication (o.copilot
+    # co-pilots the call for the State; more roles and abuses: tests/review/test_commission.py)
+    ("review.sessions", "GET"): Rule(lambda o: f"/instruction/appels/{_commission(o) and o.call.id}"
+                                     "/seances", {"call_admin", "copilot"}),
+    ("review.sessions", "POST"): Rule(lambda o: f"/instruction/appels/{_commission(o) and o.call.id}"
+                                      "/seances", {"call_admin", "copilot"}, data=lambda o: {}),
+    ("review.session", "GET"): Rule(lambda o: f"/instruction/seances/{_commission(o).session.id}",
+                                    {"call_admin", "copilot"}),
+    ("review.proposal", "GET"): Rule(
+        lambda o: f"/instruction/seances/{_commission(o).session.id}/dossiers/"
+                  f"{_commission(o).dossiers[2].id}/proposition", {"call_admin", "copilot"}),
+    ("review.proposal", "POST"): Rule(
+        lambda o: f"/instruction/seances/{_commission(o).session.id}/dossiers/"
+                  f"{_commission(o).dossiers[2].id}/proposition", {"call_admin", "copilot"},
+        data=lambda o: {}),
+    ("review.minutes", "GET"): Rule(
+        lambda o: f"/instruction/seances/{_commission(o).session.id}/proces-verbal",
+        {"call_admin", "copilot"}),
+    ("review.decisions", "GET"): Rule(
+        lambda o: f"/instruction/appels/{_commission(o) and o.call.id}/decisions",
+        {"call_admin", "copilot"}),
+    ("review.validate", "POST"): Rule(
+        lambda o: f"/instruction/decisions/{_commission(o).pending.id}/valider", {"copilot"},
+        data=lambda o: {}),
+    ("review.send_back", "POST"): Rule(
+        lambda o: f"/instruction/decisions/{_commission(o).pending.id}/renvoyer", {"copilot"},
+        data=lambda o: {"comment": "À revoir."}),
+    ("review.publish", "POST"): Rule(
+        lambda o: f"/instruction/appels/{_commission(o) and o.call.id}/publier", {"call_admin"},
+        data=lambda o: {}),
+    ("review.letter", "GET"): Rule(
+        lambda o: f"/instruction/dossiers/{_commission(o).published.dossier_id}/lettre-de-decision",
+        APPLICANTS_A | {"call_admin", "copilot", "budget", "observer"}),
     # API (bearer tokens; anonymous = no token → 401)
+    # API of the review area (real reviews and decisions: tests/api/test_review_api.py)
+    ("api.call_ranking", "GET"): Rule(lambda o: f"/api/v1/calls/{o.call.id}/ranking", CALL_STAFF),
+    ("api.dossier_reviews", "GET"): Rule(lambda o: f"/api/v1/dossiers/{o.submitted.id}/reviews",
+                                         {"call_admin"}),
+    ("api.get_review", "GET"): Rule(lambda o: "/api/v1/reviews/0", set()),
+    ("api.put_review", "PUT"): Rule(lambda o: "/api/v1/reviews/0", set(),
+                                    data=lambda o: {"comment": "x"}),
+    ("api.dossier_decision", "GET"): Rule(
+        lambda o: f"/api/v1/dossiers/{o.submitted.id}/decision", set()),
     ("api.openapi_document", "GET"): Rule(lambda o: "/api/v1/openapi.json", EVERYONE,
                                           anonymous_ok=True),
     ("api.list_calls", "GET"): Rule(lambda o: "/api/v1/calls", USERS),
@@ -135,7 +265,7 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("api.submit_dossier", "POST"): Rule(lambda o: f"/api/v1/dossiers/{o.draft.id}/submit",
                                          {"head_a"}, data=lambda o: {}),
     ("api.dossier_receipt", "GET"): Rule(lambda o: f"/api/v1/dossiers/{o.submitted.id}/receipt",
-                                         APPLICANTS_A | CALL_STAFF),
+                                         APPLICANTS_A | {"call_admin"}),
 }
 
 
@@ -231,5 +361,6 @@ def test_lists_show_only_what_the_detail_page_allows(client, objects, endpoint, 
 
 
 # Lists where a reader must find the dossier (so the filter cannot silently hide everything).
-MUST_SHOW = {"applications.index": APPLICANTS_A, "api.list_dossiers": APPLICANTS_A | CALL_STAFF,
-             "applications.submitted": CALL_STAFF, "main.home": APPLICANTS_A}
+MUST_SHOW = {"applications.index": APPLICANTS_A,
+             "api.list_dossiers": APPLICANTS_A | {"call_admin"},
+             "applications.submitted": {"call_admin"}, "main.home": APPLICANTS_A}
