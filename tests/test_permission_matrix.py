@@ -196,13 +196,13 @@ MATRIX: dict[tuple[str, str], Rule] = {
     # review: ranking and exports (co-pilots of a real commission, conflicts, applicants and
     # reviewers refused: tests/review/test_ranking.py)
     ("review.ranking", "GET"): Rule(lambda o: f"/instruction/appels/{o.call.id}/classement",
-                                    CALL_STAFF),
+                                    {"call_admin"}),
     ("review.ranking_detail", "GET"): Rule(
         lambda o: f"/instruction/appels/{o.call.id}/classement/{o.submitted.id}", {"call_admin"}),
     ("review.export_ranking", "GET"): Rule(
-        lambda o: f"/instruction/appels/{o.call.id}/classement.csv", CALL_STAFF),
+        lambda o: f"/instruction/appels/{o.call.id}/classement.csv", {"call_admin"}),
     ("review.export_reviews", "GET"): Rule(
-        lambda o: f"/instruction/appels/{o.call.id}/evaluations.xlsx", CALL_STAFF),
+        lambda o: f"/instruction/appels/{o.call.id}/evaluations.xlsx", {"call_admin"}),
     # review: commission sessions, co-piloted decisions, documents, publication (o.copilot
     # co-pilots the call for the State; more roles and abuses: tests/review/test_commission.py)
     ("review.sessions", "GET"): Rule(lambda o: f"/instruction/appels/{_commission(o) and o.call.id}"
@@ -238,7 +238,8 @@ MATRIX: dict[tuple[str, str], Rule] = {
         APPLICANTS_A | {"call_admin", "copilot", "budget", "observer"}),
     # API (bearer tokens; anonymous = no token → 401)
     # API of the review area (real reviews and decisions: tests/api/test_review_api.py)
-    ("api.call_ranking", "GET"): Rule(lambda o: f"/api/v1/calls/{o.call.id}/ranking", CALL_STAFF),
+    ("api.call_ranking", "GET"): Rule(lambda o: f"/api/v1/calls/{o.call.id}/ranking",
+                                      {"call_admin"}),
     ("api.dossier_reviews", "GET"): Rule(lambda o: f"/api/v1/dossiers/{o.submitted.id}/reviews",
                                          {"call_admin"}),
     ("api.get_review", "GET"): Rule(lambda o: "/api/v1/reviews/0", set()),

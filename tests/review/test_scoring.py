@@ -532,7 +532,8 @@ def test_the_queue_shows_progress_status_and_resume(client, sw, factory):
 def test_a_reviewer_without_assignment_keeps_the_placeholder(client, sw):
     login(client, sw.outsider)
     home = page(client.get("/"))
-    assert "Mes dossiers à évaluer" not in home and "Instruction des dossiers" in home
+    # the menu links to the queue; the home shows the placeholder card, not a queue card
+    assert "Instruction des dossiers" in home and "Reprendre" not in home
     assert "Aucun dossier ne vous est attribué" in page(client.get("/instruction/mes-dossiers"))
 
 
