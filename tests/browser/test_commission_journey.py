@@ -1,0 +1,72 @@
+"""In a real Chromium: a reviewer scores two dossiers with "save and next"; a co-pilot validates."""
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+
+def _login(page, base, email, password):
+    page.goto(base + "/connexion")
+    page.get_by_label("Adresse électronique").fill(email)
+    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
+
+
+def _logout(page):
+    page.get_by_role("button", name="Se déconnecter").click()
+
+
+def _tick(page, role, name):
+    box = page.get_by_role(role, name=name, exact=True)
+    page.locator(f'label[for="{box.get_attribute("id")}"]').click()
+    expect(box).to_be_checked()
+
+
+def _fill_grid(page, score: str):
+    scores = page.get_by_label(re.compile(r"^Note de « "))
+    for i in range(scores.count()):
+        scores.nth(i).fill(score)
+    flags = page.get_by_role("radio", name="Oui", exact=True)
+    if flags.count():
+        page.locator(f'label[for="{flags.first.get_attribute("id")}"]').click()
+    _tick(page, "radio", "Favorable")
+
+
+def test_reviewer_scores_two_dossiers_and_a_copilot_validates(live_server, browser_page):
+    page = browser_page
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+
+    # A reviewer works through the queue.
+    _login(page, live_server.url, "instructrice.cio@demo.ac-poitiers.fr", live_server.password)
+    page.get_by_role("link", name="Mes dossiers à évaluer").first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Mes dossiers à évaluer")
+    page.get_by_role("link", name=re.compile("^Reprendre")).first.click()
+    first_url = page.url
+    _fill_grid(page, "4")
+    page.get_by_role("button", name="Enregistrer et suivant").click()
+    expect(page).not_to_have_url(first_url)
+    second_url = page.url
+    assert "/instruction/evaluations/" in second_url
+    _fill_grid(page, "3,5")
+    page.get_by_role("button", name="Soumettre l'évaluation").click()
+    expect(page.get_by_text(re.compile("soumise", re.I)).first).to_be_visible()
+    # the first review kept its draft scores
+    page.goto(first_url)
+    expect(page.get_by_label(re.compile(r"^Note de « ")).first).to_have_value("4")
+    _logout(page)
+
+    # The State co-pilot validates a proposal the Région co-pilot already validated.
+    _login(page, live_server.url, "copilote.etat@demo.ac-poitiers.fr", live_server.password)
+    expect(page.get_by_role("heading", name="Décisions en attente de votre validation")).to_be_visible()
+    page.locator("#a-valider").get_by_role("link").first.click()
+    buttons = page.get_by_role("button", name=re.compile(r"^Valider pour"))
+    count = buttons.count()
+    assert count >= 1
+    buttons.first.click()
+    expect(page.get_by_text(re.compile(r"Décision validée|Validation enregistrée")).first).to_be_visible()
+    assert page.get_by_role("button", name=re.compile(r"^Valider pour")).count() == count - 1
+    assert errors == [], f"JavaScript errors: {errors}"
