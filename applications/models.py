@@ -42,6 +42,10 @@ STATUS_LABELS = {
     DossierStatus.withdrawn: "Retiré",
 }
 
+# What the establishment never sees as such, and what it sees only once results are published.
+UNDISCLOSED = {DossierStatus.reviewed, DossierStatus.proposed_accept, DossierStatus.proposed_reject}
+DISCLOSED_ON_PUBLICATION = {DossierStatus.accepted, DossierStatus.rejected}
+
 # DSFR badge modifier per family of states.
 STATUS_BADGES = {
     DossierStatus.draft: "fr-badge--new", DossierStatus.submitted: "fr-badge--info",
@@ -103,6 +107,9 @@ class Dossier(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Set when the commission's decision is published: until then the establishment sees
+    # "En instruction", whatever the commission has proposed or decided.
+    decision_published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     call: Mapped[Call] = relationship()
@@ -123,6 +130,13 @@ class Dossier(Base):
     completion_requests: Mapped[list[CompletionRequest]] = relationship(
         order_by="CompletionRequest.requested_at", cascade="all, delete-orphan")
     __mapper_args__ = {"version_id_col": version}
+
+    def establishment_status(self) -> DossierStatus:
+        """The state the establishment sees: the commission's work stays internal until published."""
+        if self.status in UNDISCLOSED or (self.status in DISCLOSED_ON_PUBLICATION
+                                          and self.decision_published_at is None):
+            return DossierStatus.in_review
+        return self.status
 
     @property
     def status_label(self) -> str:

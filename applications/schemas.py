@@ -9,7 +9,7 @@ from marshmallow import Schema, fields, validate
 
 from portal.schemas import Amount, InputSchema
 
-from .models import EXPENSE_CATEGORIES, PARTNER_KINDS, RESOURCE_SOURCES
+from .models import STATUS_LABELS, EXPENSE_CATEGORIES, PARTNER_KINDS, RESOURCE_SOURCES
 
 _MONEY = {"as_string": True, "places": 2}
 
@@ -92,11 +92,19 @@ class BlockerSchema(Schema):
     message = fields.String()
 
 
+def _shown(dossier):
+    """The state the API caller may know (the establishment waits for publication)."""
+    from flask import g
+
+    from portal.permissions import status_shown_to
+    return status_shown_to(g.get("api_user"), dossier)
+
+
 class DossierSchema(Schema):
     id = fields.Integer()
     reference = fields.String(allow_none=True, metadata={"example": "AAP-2014-0042"})
     status = fields.Method("get_status", metadata={"type": "string"})
-    status_label = fields.String()
+    status_label = fields.Method("get_status_label", metadata={"type": "string"})
     call_id = fields.Integer()
     establishment = fields.Nested(EstablishmentRefSchema)
     title = fields.String()
@@ -123,7 +131,10 @@ class DossierSchema(Schema):
         "description": "Ce qui empêche encore le dépôt (dossiers modifiables seulement)."})
 
     def get_status(self, dossier):
-        return dossier.status.value
+        return _shown(dossier).value
+
+    def get_status_label(self, dossier):
+        return STATUS_LABELS[_shown(dossier)]
 
     def get_blockers(self, dossier):
         from portal.permissions import EDITABLE_STATES
@@ -139,7 +150,7 @@ class DossierListItemSchema(Schema):
     id = fields.Integer()
     reference = fields.String(allow_none=True)
     status = fields.Method("get_status", metadata={"type": "string"})
-    status_label = fields.String()
+    status_label = fields.Method("get_status_label", metadata={"type": "string"})
     call_id = fields.Integer()
     establishment = fields.Nested(EstablishmentRefSchema)
     title = fields.String()
@@ -148,7 +159,10 @@ class DossierListItemSchema(Schema):
     submitted_at = fields.DateTime(allow_none=True)
 
     def get_status(self, dossier):
-        return dossier.status.value
+        return _shown(dossier).value
+
+    def get_status_label(self, dossier):
+        return STATUS_LABELS[_shown(dossier)]
 
 
 class SubmissionSchema(Schema):

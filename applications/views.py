@@ -20,13 +20,15 @@ from portal.errors import Conflict, NotFound, PermissionDenied, ServiceError
 from portal.formatting import format_date, parse_amount
 from portal.models import ACADEMY_DEPARTMENTS, FIELDS, Establishment
 from portal.pagination import paginate
-from portal.permissions import Permission, can, require, require_dossier, visible_dossiers
+from portal.permissions import (Permission, can, require, require_dossier, status_shown_to,
+                                visible_dossiers)
 
 from . import services
 from .forms import (ActionsForm, AttachmentForm, AxesForm, BudgetForm, CompletionRequestForm,
                     IndicatorsForm, NewDossierForm, PartnersForm, PresentationForm, WithdrawForm,
                     initial_data)
-from .models import (EXPENSE_CATEGORIES, PARTNER_KINDS, RESOURCE_SOURCES, STATUS_LABELS, Attachment,
+from .models import (EXPENSE_CATEGORIES, PARTNER_KINDS, RESOURCE_SOURCES, STATUS_BADGES,
+                     STATUS_LABELS, Attachment,
                      Dossier, DossierStatus)
 from .receipts import render_receipt, receipt_filename
 
@@ -96,12 +98,18 @@ def next_action(dossier: Dossier, now=None) -> str:
         DossierStatus.reviewed: "En attente de la commission",
         DossierStatus.accepted: "Convention à signer",
         DossierStatus.funded: "Bilan attendu",
-    }.get(dossier.status, "Aucune action attendue")
+    }.get(dossier.establishment_status(), "Aucune action attendue")
 
 
-@bp.app_context_processor
-def _helpers():
-    return {"next_action": next_action}
+def shown_status(dossier):
+    return status_shown_to(current_user, dossier)
+
+
+@bp.record_once
+def _template_globals(state):
+    # Globals, not a context processor: imported macros (the status badge) see them too.
+    state.app.jinja_env.globals.update(next_action=next_action, shown_status=shown_status,
+                                       STATUS_LABELS=STATUS_LABELS, STATUS_BADGES=STATUS_BADGES)
 
 
 # ---------------------------------------------------------------- lists

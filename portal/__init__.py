@@ -5,7 +5,8 @@ import logging
 
 from flask import Flask, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
+from werkzeug.routing import IntegerConverter
 from sqlalchemy.orm.exc import StaleDataError
 
 from .config import ROOT, load_config
@@ -46,6 +47,8 @@ def create_app(config: dict | None = None) -> Flask:
             return None  # deactivated, or logged out everywhere since (password reset)
         return user
 
+    # Ids in URLs are database integers: anything larger names nothing (404, not a DB error).
+    app.url_map.converters["int"] = DatabaseIntConverter
     _register_blueprints(app)
     _register_template_helpers(app)
     _register_error_handlers(app)
@@ -55,6 +58,12 @@ def create_app(config: dict | None = None) -> Flask:
     from .cli import register_cli
     register_cli(app)
     return app
+
+
+class DatabaseIntConverter(IntegerConverter):
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -157,6 +166,13 @@ def _register_error_handlers(app: Flask) -> None:
     def _id_too_large(exc):  # an id beyond the database's integers cannot name anything
         return _render(404, "Page introuvable",
                        "Cette page n'existe pas ou ne vous est pas accessible.")
+
+    @app.errorhandler(DataError)
+    def _data_error(exc):
+        if "out of range" in str(exc):  # PostgreSQL's answer to an id beyond its integers
+            return _render(404, "Page introuvable",
+                           "Cette page n'existe pas ou ne vous est pas accessible.")
+        raise exc
 
     @app.errorhandler(500)
     def _server_error(exc):

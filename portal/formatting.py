@@ -34,6 +34,9 @@ def parse_amount(value, *, allow_zero: bool = True) -> Decimal:
         raise ValueError(f"« {value} » n'est pas un montant : écrivez par exemple 1 234,50.") from None
     if not amount.is_finite():
         raise ValueError(f"« {value} » n'est pas un montant : écrivez par exemple 1 234,50.")
+    if abs(amount) > MAX_AMOUNT:  # before any rounding: huge values cannot be quantized
+        raise ValueError(f"Le montant est trop élevé pour un projet (plafond : "
+                         f"{format_money(MAX_AMOUNT)}).")
     if amount != amount.quantize(Decimal("0.01")):
         raise ValueError("Un montant a au plus deux décimales (les centimes).")
     if amount < 0:

@@ -159,3 +159,11 @@ def visible_dossiers(user: User | None):
         return false()
     from sqlalchemy import or_
     return or_(*clauses) if len(clauses) > 1 else clauses[0] if clauses else true()
+
+
+def status_shown_to(user: User | None, dossier):
+    """The dossier's state as this user may know it: its establishment does not see the
+    commission's proposals, nor its decision before publication."""
+    if user is not None and getattr(user, "is_authenticated", False) and _is_member(user, dossier):
+        return dossier.establishment_status()
+    return dossier.status

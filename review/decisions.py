@@ -26,7 +26,7 @@ from portal.errors import Conflict, NotFound, PermissionDenied, ServiceError
 from portal.formatting import format_date, format_money, parse_amount
 from portal.mail import queue_mail
 from portal.models import Call, Institution, User
-from portal.permissions import Permission, require, require_dossier, visible_dossiers
+from portal.permissions import Permission, can, require, require_dossier, visible_dossiers
 
 from .models import CommissionMember, CommissionSession, Decision, DecisionOutcome
 from .signals import decision_finalised
@@ -156,9 +156,15 @@ def decisions_by_dossier(dossier_ids) -> dict[int, Decision]:
         select(Decision).where(Decision.dossier_id.in_(list(dossier_ids))))}
 
 
+def _sent_back(decision: Decision) -> bool:
+    """An accept or reject proposal the co-pilots sent back: it no longer stands."""
+    return (decision.outcome != DecisionOutcome.adjourn and decision.finalised_at is None
+            and decision.dossier.status not in PROPOSED_STATES)
+
+
 def granted(decision: Decision | None) -> dict:
-    """What a proposal or a decision grants per funder (nothing unless it accepts)."""
-    if decision is None or decision.outcome != DecisionOutcome.accept:
+    """What a standing proposal or a decision grants per funder (nothing unless it accepts)."""
+    if decision is None or decision.outcome != DecisionOutcome.accept or _sent_back(decision):
         return {f: Decimal("0.00") for f in FUNDERS}
     return {"state": decision.amount_state, "region": decision.amount_region}
 
@@ -167,7 +173,7 @@ def funding_plan(rows: list[SessionRow], envelopes: dict) -> dict:
     """Fill the running totals of `rows` (in rank order) and find where each envelope runs out.
 
     Planned amount of a row: what its accepted proposal or decision grants; nothing when rejected or
-    adjourned; what the dossier asks when nothing is proposed yet. `envelopes` maps a funder to a
+    adjourned; what the dossier asks when nothing is proposed yet or the proposal was sent back. `envelopes` maps a funder to a
     Decimal (or is missing it). Returns {funder: {"rank": last rank funded within the envelope or
     None, "left": what the envelope still holds at that rank, "envelope": amount}}.
     """
@@ -178,7 +184,7 @@ def funding_plan(rows: list[SessionRow], envelopes: dict) -> dict:
     for row in rows:
         row.granted = granted(row.decision)
         for f in FUNDERS:
-            if row.decision is None:
+            if row.decision is None or _sent_back(row.decision):
                 row.planned[f] = row.asked[f]
             elif row.decision.outcome == DecisionOutcome.accept:
                 row.planned[f] = row.granted[f]
@@ -395,6 +401,8 @@ def send_back(user: User, decision: Decision, comment: str) -> Decision:
                                        CommissionMember.is_copilot.is_(True)))}
     for person in db.session.scalars(select(User).where(User.id.in_(recipients - {None, user.id}),
                                                         User.active.is_(True))):
+        if not can(person, Permission.VIEW_DOSSIER, dossier):
+            continue  # a conflicted co-pilot hears nothing of this dossier
         queue_mail(person.email, f"Proposition renvoyée en commission : {dossier.reference}",
                    f"{user.full_name} a renvoyé en commission la proposition sur le dossier "
                    f"{dossier.reference} (« {dossier.title} »).\n\nCommentaire : {comment}")
@@ -491,6 +499,7 @@ def publish_results(user: User, call: Call) -> list[Decision]:
     now = utcnow()
     for decision in decisions:
         decision.published_at = now
+        decision.dossier.decision_published_at = now
         notify_establishment(decision.dossier, *decision_message(decision))
     db.session.flush()
     audit.record(user, "results_published", call,

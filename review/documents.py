@@ -24,12 +24,15 @@ def _pdf(html: str) -> bytes:
     return HTML(string=html).write_pdf()
 
 
-def render_minutes(session: CommissionSession, call: Call) -> bytes:
-    """PDF bytes of the session's minutes (every decision recorded in it, whoever reads them)."""
+def render_minutes(session: CommissionSession, call: Call, user) -> bytes:
+    """PDF bytes of the session's minutes: the decisions recorded in it that `user` may read
+    (a conflicted co-pilot's copy leaves out the dossiers they declared a conflict with)."""
+    from portal.permissions import visible_dossiers
     decisions = list(db.session.scalars(
         select(Decision).join(Decision.dossier)
         .options(joinedload(Decision.dossier).joinedload(Dossier.establishment))
-        .where(Decision.session_id == session.id).order_by(Dossier.reference)))
+        .where(Decision.session_id == session.id, visible_dossiers(user))
+        .order_by(Dossier.reference)))
     people = users_by_id([d.state_validated_by_id for d in decisions]
                          + [d.region_validated_by_id for d in decisions]
                          + [d.proposed_by_id for d in decisions])

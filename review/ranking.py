@@ -138,7 +138,13 @@ def settings_for(call: Call) -> ReviewSettings:
 
 
 def _visible_ranked(user: User, call: Call):
-    return (Dossier.call_id == call.id, Dossier.status.in_(RANKED_STATES), visible_dossiers(user))
+    # A co-pilot who also reviews a dossier sees its figures only once their own review is in
+    # (or declined): the ranking must not reveal what the review page hides.
+    unfinished_own = select(Review.dossier_id).where(
+        Review.reviewer_id == user.id,
+        Review.status.in_([ReviewStatus.assigned, ReviewStatus.draft, ReviewStatus.reopened]))
+    return (Dossier.call_id == call.id, Dossier.status.in_(RANKED_STATES), visible_dossiers(user),
+            Dossier.id.not_in(unfinished_own))
 
 
 def build_ranking(user: User, call: Call) -> Ranking:

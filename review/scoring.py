@@ -167,7 +167,7 @@ def _parse_score(raw, criterion: Criterion) -> Decimal | None:
     except InvalidOperation:
         raise ValueError(f"« {raw} » n'est pas une note : écrivez un nombre, par exemple 3 ou "
                          "3,5.") from None
-    if not value.is_finite():
+    if not value.is_finite() or abs(value) > 1000:
         raise ValueError(f"« {raw} » n'est pas une note : écrivez un nombre, par exemple 3 ou 3,5.")
     if value != value.quantize(_CENT):
         raise ValueError(f"La note de « {criterion.label} » a au plus deux décimales.")

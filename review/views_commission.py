@@ -156,7 +156,7 @@ def _proposal_page(session, call, dossier, decision, form, status=200):
 def minutes(session_id: int):
     session, call = svc.load_session(session_id)
     require(current_user, Permission.RUN_SESSION, call)
-    pdf = documents.render_minutes(session, call)
+    pdf = documents.render_minutes(session, call, current_user)
     return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
                      download_name=documents.minutes_filename(session))
 

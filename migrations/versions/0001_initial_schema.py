@@ -160,6 +160,7 @@ def upgrade() -> None:
     sa.Column('created_at', portal.db.UTCDateTime(), nullable=False),
     sa.Column('updated_at', portal.db.UTCDateTime(), nullable=False),
     sa.Column('submitted_at', portal.db.UTCDateTime(), nullable=True),
+    sa.Column('decision_published_at', portal.db.UTCDateTime(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.CheckConstraint("status = 'draft' OR status = 'withdrawn' OR reference IS NOT NULL", name=op.f('ck_dossier_submitted_has_reference')),
     sa.CheckConstraint('target_count IS NULL OR target_count >= 0', name=op.f('ck_dossier_target_count_positive')),

@@ -37,3 +37,9 @@ def test_sizes_and_dates():
     assert format_datetime(winter) == "12/12/2014 à 23 h 59 (heure de Paris)"
     summer = dt.datetime(2015, 6, 30, 21, 59, tzinfo=dt.timezone.utc)
     assert format_datetime(summer) == "30/06/2015 à 23 h 59 (heure de Paris)"
+
+
+@pytest.mark.parametrize("typed", ["9" * 40, "1e999", "1e30"])
+def test_huge_amounts_are_refused_not_crashed(typed):
+    with pytest.raises(ValueError, match="trop élevé|n'est pas un montant"):
+        parse_amount(typed)

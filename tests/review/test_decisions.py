@@ -286,7 +286,7 @@ def test_minutes_and_letter_are_pdfs_naming_the_dossier(world, c):
     decision = _finalise(world, c, c.dossiers[0], motivation="Projet remarquable.")
     decisions.record_proposal(world.call_admin, c.session, c.dossiers[1], "reject",
                               motivation="Trop coûteux.")
-    minutes = _text(documents.render_minutes(c.session, world.call))
+    minutes = _text(documents.render_minutes(c.session, world.call, world.call_admin))
     assert c.dossiers[0].reference in minutes and c.dossiers[1].reference in minutes
     assert "Trop coûteux." in minutes and "Étienne Instructeur" in minutes  # present at the session
     assert "co-pilote" in minutes
@@ -304,10 +304,11 @@ def _row(rank, state, region, decision=None):
 
 
 def test_funding_line_falls_where_the_envelope_runs_out():
+    proposed = SimpleNamespace(status=DossierStatus.proposed_accept)
     granted = SimpleNamespace(outcome=DecisionOutcome.accept, amount_state=Decimal("1000"),
-                              amount_region=Decimal("500"))
+                              amount_region=Decimal("500"), finalised_at=None, dossier=proposed)
     rejected = SimpleNamespace(outcome=DecisionOutcome.reject, amount_state=Decimal("0"),
-                               amount_region=Decimal("0"))
+                               amount_region=Decimal("0"), finalised_at=None, dossier=proposed)
     rows = [_row(1, "3000", "3000", granted), _row(2, "3000", "3000", rejected),
             _row(3, "2000", "4000"), _row(4, "1000", "1000")]
     line = funding_plan(rows, {"region": Decimal("9000"), "state": None})
@@ -336,3 +337,14 @@ def test_a_validation_racing_another_one_is_refused_not_lost(world, c):
         region_validated_at=utcnow()).execution_options(synchronize_session=False))
     with pytest.raises(StaleDataError):
         decisions.validate_decision(c.copilot_state, decision)
+
+
+def test_a_proposal_sent_back_no_longer_counts_as_granted():
+    back = SimpleNamespace(status=DossierStatus.reviewed)
+    sent_back = SimpleNamespace(outcome=DecisionOutcome.accept, amount_state=Decimal("1000"),
+                                amount_region=Decimal("500"), finalised_at=None, dossier=back)
+    row = _row(1, "3000", "3000", sent_back)
+    line = funding_plan([row], {"region": Decimal("2000")})
+    # the asked 3 000 € is planned again, not the 500 € of the withdrawn proposal
+    assert row.granted["region"] == 0 and row.planned["region"] == Decimal("3000")
+    assert line["region"]["rank"] is None
