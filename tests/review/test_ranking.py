@@ -439,3 +439,18 @@ def test_the_page_compares_reviewers_harshest_first(client, world, ranked):
     login(client, world.call_admin)
     body = _page(client, ranked.call)
     assert "Calibrage des instructeurs" in body
+
+
+def test_a_copilot_who_reviews_sees_the_dossier_only_after_their_own_review(world, ranked):
+    # the State co-pilot is also assigned to A and has not handed in their review yet
+    own = make_review(ranked.a, ranked.copilot_state, Institution.state, (2, 2),
+                      status=ReviewStatus.draft)
+    db.session.flush()
+    rows = {row.dossier.id for row in build_ranking(ranked.copilot_state, ranked.call).rows}
+    assert ranked.a.id not in rows and ranked.b.id in rows
+    own.status = ReviewStatus.submitted
+    own.submitted_at = own.assigned_at
+    own.opinion = Opinion.favourable
+    db.session.flush()
+    rows = {row.dossier.id for row in build_ranking(ranked.copilot_state, ranked.call).rows}
+    assert ranked.a.id in rows
