@@ -27,6 +27,13 @@ EXTRA_REVIEWERS = [
     ("instructeur.region2", "Karim Benali (Région)", Institution.region),
 ]
 OPINIONS = ["favourable", "favourable", "reserved", "unfavourable"]
+PROJECT_TITLES = [
+    "Atelier de remobilisation par le sport", "Module de raccrochage en LGT",
+    "Parrainage par des entreprises du bassin", "Éducation à la santé en internat",
+    "Micro-lycée : accueil des jeunes sortis sans diplôme", "Tutorat par des volontaires du service civique",
+    "Ateliers numériques contre l'absentéisme", "Stages de découverte des métiers",
+    "Classe relais et accompagnement des familles", "Théâtre et expression orale en seconde",
+]
 
 
 def _call(title: str, school_year: str, axes, now: dt.datetime) -> Call:
@@ -64,7 +71,7 @@ def _submitted_dossiers(call: Call, establishments, count: int, password_hash: s
     for i in range(count):
         est = establishments[i % len(establishments)]
         head = _head(est, password_hash)
-        dossier = dossiers.create_dossier(head, call, title=f"Projet {i + 1} — {est.name}",
+        dossier = dossiers.create_dossier(head, call, title=PROJECT_TITLES[i % len(PROJECT_TITLES)],
                                           now=submitted_at - dt.timedelta(days=1))
         db.session.flush()
         region, state = rng.choice([2000, 2500, 3000, 4000, 5000]), rng.choice([1500, 2500, 3500])

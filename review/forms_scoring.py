@@ -1,6 +1,8 @@
 """Forms of the scoring screen: the grid is data, so its form class is built from the criteria."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import Optional
@@ -9,7 +11,9 @@ from .models import OPINION_LABELS
 
 
 def _fr(number) -> str:
-    return format(number, "f").replace(".", ",")
+    """0 → "0", 2.5 → "2,5" (no trailing zeros, French decimal comma)."""
+    value = Decimal(str(number)).normalize()
+    return format(value, "f").replace(".", ",")
 
 
 class _ReviewFormBase(FlaskForm):

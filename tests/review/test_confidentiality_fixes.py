@@ -13,3 +13,8 @@ def test_establishment_sees_in_review_until_the_decision_is_published(world, fac
         assert status_shown_to(world.call_admin, dossier) == status
     dossier.decision_published_at = utcnow()
     assert status_shown_to(world.head_a, dossier) == DossierStatus.rejected
+
+
+def test_scale_bounds_read_the_french_way():
+    from review.forms_scoring import _fr
+    assert (_fr(0.0), _fr(5), _fr(2.5)) == ("0", "5", "2,5")
