@@ -28,15 +28,20 @@ def create_user_command(email, name, roles, uai, password):
     click.echo(f"Utilisateur {user.email} créé.")
 
 
+def _user_by_email(email: str):
+    from .models import User
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"Aucun utilisateur n'a l'adresse {email}.")
+    return user
+
+
 @click.command("create-token")
 @click.argument("email")
 def create_token_command(email):
     """Print a new API bearer token for EMAIL (shown once; only its hash is kept)."""
     from .auth.services import issue_api_token
-    from .models import User
-    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
-    if user is None:
-        raise click.ClickException(f"Aucun utilisateur n'a l'adresse {email}.")
+    user = _user_by_email(email)
     token = issue_api_token(user)
     db.session.commit()
     click.echo(token)
@@ -58,10 +63,7 @@ def users_command():
 def revoke_tokens_command(email):
     """Revoke every API token of EMAIL."""
     from .auth.services import revoke_api_tokens
-    from .models import User
-    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
-    if user is None:
-        raise click.ClickException(f"Aucun utilisateur n'a l'adresse {email}.")
+    user = _user_by_email(email)
     count = revoke_api_tokens(user)
     db.session.commit()
     click.echo(f"{count} jeton(s) révoqué(s) pour {user.email}.")
