@@ -27,6 +27,11 @@ TRANSITIONS: dict[tuple[S, str], S] = {
     (S.proposed_reject, "send_back"): S.reviewed,
     (S.in_review, "complete_reviews"): S.reviewed,  # every non-declined review submitted
     (S.reviewed, "reopen_review"): S.in_review,  # a call admin reopened one of its reviews
+    # funding (funding/): the signed agreement, the final report, the settlement
+    (S.accepted, "sign_agreement"): S.funded,
+    (S.funded, "submit_report"): S.reporting,
+    (S.reporting, "request_report_corrections"): S.funded,
+    (S.reporting, "close"): S.closed,
     **{(state, "withdraw"): S.withdrawn
        for state in (S.draft, S.submitted, S.incomplete, S.eligible, S.in_review)},
 }
@@ -54,6 +59,13 @@ REFUSALS = {
     "unassign": "Ce dossier n'est pas en instruction : il est « {label} ».",
     "complete_reviews": "Seul un dossier en instruction peut être déclaré instruit ; celui-ci est "
                         "« {label} ».",
+    "sign_agreement": "Seul un dossier retenu peut voir sa convention signée ; celui-ci est "
+                      "« {label} ».",
+    "submit_report": "Le bilan final se dépose sur un dossier conventionné ; celui-ci est "
+                     "« {label} ».",
+    "request_report_corrections": "Seul un bilan déposé peut être renvoyé pour corrections ; ce "
+                                  "dossier est « {label} ».",
+    "close": "Seul un dossier dont le bilan est déposé peut être soldé ; celui-ci est « {label} ».",
     "reopen_review": "Seul un dossier instruit peut revenir en instruction ; celui-ci est « {label} ».",
 }
 

@@ -82,6 +82,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(applications_bp)
     from review.views import bp as review_bp
     app.register_blueprint(review_bp)
+    from funding.views import bp as funding_bp
+    app.register_blueprint(funding_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # bearer tokens only, no cookies: nothing for a forged form to ride on
 

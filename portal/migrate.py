@@ -23,6 +23,7 @@ def upgrade(url: str, revision: str = "head", connection=None) -> None:
 def all_metadata():
     """Import every area's models so Base.metadata knows every table."""
     import applications.models  # noqa: F401
+    import funding.models  # noqa: F401
     import portal.models  # noqa: F401
     import review.models  # noqa: F401
     from .db import Base

@@ -40,6 +40,15 @@ class Permission(str, enum.Enum):
     VALIDATE_DECISION = "decision.validate"   # obj: the Decision
     PUBLISH_RESULTS = "results.publish"       # obj: the Call
     VIEW_DECISION = "decision.view"           # obj: the Dossier
+    # funding area (checks in funding/policy.py)
+    VIEW_BUDGET = "budget.view"               # obj: the Call (dashboards, lists, exports)
+    MANAGE_MONEY = "budget.manage"            # obj: an Institution, or an Envelope, Commitment,
+                                              # Payment or Clawback: its funder must be the user's
+    MANAGE_AGREEMENT = "agreement.manage"     # obj: the Dossier (generate, record the signature)
+    SIGN_AGREEMENT = "agreement.sign"         # obj: the Dossier (upload the signed copy)
+    VIEW_GRANT = "grant.view"                 # obj: the Dossier (agreement, payments, report)
+    EDIT_REPORT = "report.edit"               # obj: the Dossier
+    REVIEW_REPORT = "report.review"           # obj: the Dossier
 
 
 # Areas extend the policy here (the core never imports them): permission → check(user, obj),

@@ -1,11 +1,16 @@
 """The Alembic migrations and the models describe the same schema."""
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+import pytest
 
 from portal.db import db
 from portal.migrate import all_metadata
 
 
+# The envelope's unique scope index is on expressions (coalesce): SQLite reflection cannot compare
+# it, so the migration creates it by hand; tests/funding checks that it refuses a second envelope.
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
+@pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based index")
 def test_models_and_migrations_agree(app):
     # The session schema was built by `alembic upgrade head` (see conftest); any difference
     # with the models means a model changed without its migration.

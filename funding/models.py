@@ -1,0 +1,280 @@
+"""The money of a call: envelopes, commitments, grant agreements, payments, final reports, clawbacks.
+
+Amounts are `Money` (Numeric(12,2)) and `Decimal` in Python, never floats. What an envelope has
+committed or paid is never stored: it is summed from the commitments and payments, so the figures
+always reconcile with the lists they come from.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from decimal import Decimal
+
+from sqlalchemy import (CheckConstraint, Date, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint, func)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from applications.models import Dossier
+from portal.db import Base, Money, UTCDateTime, utcnow
+from portal.models import Call, Institution, User, enum_column
+
+FUNDER_LABELS = {Institution.state: "État (rectorat)", Institution.region: "Région"}
+
+
+class Envelope(Base):
+    """A funder's money for a call; with a département and/or an axis, a sub-envelope.
+
+    A commitment must fit in the call's envelope for its funder and in every sub-envelope that
+    matches the dossier (its establishment's département, its main axis).
+    """
+    __tablename__ = "envelope"
+    __table_args__ = (
+        CheckConstraint("amount >= 0", name="amount_not_negative"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("call.id", ondelete="CASCADE"), index=True)
+    funder: Mapped[Institution] = enum_column(Institution)
+    department_code: Mapped[str | None] = mapped_column(ForeignKey("department.code"))
+    axis_number: Mapped[int | None] = mapped_column(Integer)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    call: Mapped[Call] = relationship()
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def is_main(self) -> bool:
+        return self.department_code is None and self.axis_number is None
+
+    @property
+    def funder_label(self) -> str:
+        return FUNDER_LABELS[self.funder]
+
+
+# One envelope per scope: NULLs are distinct in a plain unique constraint, so coalesce them.
+Index("uq_envelope_scope", Envelope.call_id, Envelope.funder,
+      func.coalesce(Envelope.department_code, ""), func.coalesce(Envelope.axis_number, 0),
+      unique=True)
+
+
+class CommitmentStatus(str, enum.Enum):
+    active = "active"
+    cancelled = "cancelled"
+
+
+class Commitment(Base):
+    """One funder's part of a final accept decision, held against its envelopes.
+
+    `amount` is what stays committed (lowered by a reduction, a cancellation or the final report);
+    `initial_amount` what the decision granted. The scope (département, axis) is copied from the
+    dossier when committing, so envelope sums need no join.
+    """
+    __tablename__ = "commitment"
+    __table_args__ = (
+        UniqueConstraint("dossier_id", "funder"),
+        CheckConstraint("amount >= 0 AND amount <= initial_amount", name="amount_within_granted"),
+        CheckConstraint("initial_amount > 0", name="initial_amount_positive"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("call.id"), index=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id", ondelete="CASCADE"), index=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decision.id"))
+    funder: Mapped[Institution] = enum_column(Institution)
+    department_code: Mapped[str] = mapped_column(ForeignKey("department.code"))
+    axis_number: Mapped[int | None] = mapped_column(Integer)
+    initial_amount: Mapped[Decimal] = mapped_column(Money)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    status: Mapped[CommitmentStatus] = enum_column(CommitmentStatus, default=CommitmentStatus.active)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    change_reason: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    dossier: Mapped[Dossier] = relationship()
+    payments: Mapped[list[Payment]] = relationship(back_populates="commitment",
+                                                   order_by="Payment.paid_on, Payment.id")
+    clawbacks: Mapped[list[Clawback]] = relationship(back_populates="commitment",
+                                                     order_by="Clawback.id")
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def funder_label(self) -> str:
+        return FUNDER_LABELS[self.funder]
+
+
+class PaymentKind(str, enum.Enum):
+    advance = "advance"
+    balance = "balance"
+    instalment = "instalment"
+
+
+PAYMENT_KIND_LABELS = {PaymentKind.advance: "Avance", PaymentKind.balance: "Solde",
+                       PaymentKind.instalment: "Acompte"}
+
+
+class Payment(Base):
+    """Money paid on a commitment; its reference (the mandate number) is unique per funder."""
+    __tablename__ = "payment"
+    __table_args__ = (
+        UniqueConstraint("funder", "reference"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commitment_id: Mapped[int] = mapped_column(ForeignKey("commitment.id", ondelete="CASCADE"),
+                                               index=True)
+    funder: Mapped[Institution] = enum_column(Institution)
+    kind: Mapped[PaymentKind] = enum_column(PaymentKind)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    paid_on: Mapped[dt.date] = mapped_column(Date)
+    reference: Mapped[str] = mapped_column(String(50))
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    commitment: Mapped[Commitment] = relationship(back_populates="payments")
+
+    @property
+    def kind_label(self) -> str:
+        return PAYMENT_KIND_LABELS[self.kind]
+
+
+class ClawbackStatus(str, enum.Enum):
+    open = "open"
+    settled = "settled"
+
+
+class Clawback(Base):
+    """Money the establishment must pay back (*reversement*), tracked until it is settled."""
+    __tablename__ = "clawback"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("status != 'settled' OR settled_on IS NOT NULL", name="settled_has_date"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commitment_id: Mapped[int] = mapped_column(ForeignKey("commitment.id", ondelete="CASCADE"),
+                                               index=True)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[ClawbackStatus] = enum_column(ClawbackStatus, default=ClawbackStatus.open)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    settled_on: Mapped[dt.date | None] = mapped_column(Date)
+    settled_reference: Mapped[str] = mapped_column(String(50), default="")
+    settled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    commitment: Mapped[Commitment] = relationship(back_populates="clawbacks")
+    __mapper_args__ = {"version_id_col": version}
+
+
+class GrantAgreement(Base):
+    """The *convention attributive*: generated, signed by the head (uploaded copy), dated by an officer."""
+    __tablename__ = "grant_agreement"
+    __table_args__ = (
+        CheckConstraint("signed_on IS NULL OR signed_key IS NOT NULL", name="signed_needs_copy"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id", ondelete="CASCADE"),
+                                            unique=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    generated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    generated_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    report_due_on: Mapped[dt.date] = mapped_column(Date)
+    advance_rate: Mapped[Decimal] = mapped_column(Money)  # percent, the call's rate when generated
+    signed_key: Mapped[str | None] = mapped_column(String(300), unique=True)
+    signed_filename: Mapped[str] = mapped_column(String(255), default="")
+    signed_size: Mapped[int | None] = mapped_column(Integer)
+    signed_sha256: Mapped[str] = mapped_column(String(64), default="")
+    signed_uploaded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    signed_uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    signed_on: Mapped[dt.date | None] = mapped_column(Date)
+    signature_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    signature_recorded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    dossier: Mapped[Dossier] = relationship()
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ReportStatus(str, enum.Enum):
+    draft = "draft"
+    submitted = "submitted"
+    corrections_requested = "corrections_requested"
+    validated = "validated"
+
+
+REPORT_STATUS_LABELS = {ReportStatus.draft: "Brouillon", ReportStatus.submitted: "Déposé",
+                        ReportStatus.corrections_requested: "Corrections demandées",
+                        ReportStatus.validated: "Validé"}
+
+
+class FinalReport(Base):
+    """The *bilan*: what was done, whom it reached, indicators achieved, money actually spent."""
+    __tablename__ = "final_report"
+    __table_args__ = (
+        CheckConstraint("young_reached IS NULL OR young_reached >= 0", name="young_not_negative"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id", ondelete="CASCADE"),
+                                            unique=True)
+    status: Mapped[ReportStatus] = enum_column(ReportStatus, default=ReportStatus.draft)
+    actions_carried_out: Mapped[str] = mapped_column(Text, default="")
+    young_reached: Mapped[int | None] = mapped_column(Integer)
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    correction_message: Mapped[str] = mapped_column(Text, default="")
+    justified_amount: Mapped[Decimal | None] = mapped_column(Money)  # fixed at validation
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    dossier: Mapped[Dossier] = relationship()
+    indicators: Mapped[list[ReportIndicator]] = relationship(
+        cascade="all, delete-orphan", order_by="ReportIndicator.position")
+    expenses: Mapped[list[ReportExpense]] = relationship(
+        cascade="all, delete-orphan", order_by="ReportExpense.position")
+    attachments: Mapped[list[ReportAttachment]] = relationship(
+        cascade="all, delete-orphan", order_by="ReportAttachment.id")
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def status_label(self) -> str:
+        return REPORT_STATUS_LABELS[self.status]
+
+    @property
+    def expenses_total(self) -> Decimal:
+        return sum((e.amount for e in self.expenses), Decimal("0.00"))
+
+
+class ReportIndicator(Base):
+    """An evaluation indicator of the dossier: its target (copied) and the value achieved."""
+    __tablename__ = "report_indicator"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("final_report.id", ondelete="CASCADE"),
+                                           index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    name: Mapped[str] = mapped_column(String(200))
+    target: Mapped[str] = mapped_column(String(100), default="")
+    achieved: Mapped[str] = mapped_column(String(100), default="")
+
+
+class ReportExpense(Base):
+    """Spending actually incurred, per category of the dossier's budget."""
+    __tablename__ = "report_expense"
+    __table_args__ = (CheckConstraint("amount >= 0", name="amount_not_negative"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("final_report.id", ondelete="CASCADE"),
+                                           index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    category: Mapped[str] = mapped_column(String(30))
+    label: Mapped[str] = mapped_column(String(200), default="")
+    amount: Mapped[Decimal] = mapped_column(Money)
+
+
+class ReportAttachment(Base):
+    """A supporting document of the final report (invoices, attendance sheets…)."""
+    __tablename__ = "report_attachment"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("final_report.id", ondelete="CASCADE"),
+                                           index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(120))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(300), unique=True)
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
