@@ -740,3 +740,7 @@ def close_if_settled(user: User | None, dossier: Dossier) -> bool:
 def can_manage(user: User, funder: Institution) -> bool:
     return can(user, Permission.MANAGE_MONEY, funder)
 
+
+
+def to_paris_month(moment: dt.datetime) -> str:
+    return moment.astimezone(PARIS).strftime("%Y-%m")
