@@ -1,0 +1,255 @@
+"""Read-side of the officers' money pages: the lists of commitments, payments and clawbacks.
+
+Each list loads one page of rows with what it shows (dossier, establishment) eagerly, the figures
+of the page's commitments in bulk (services.commitment_figures), and totals as SQL sums over every
+matching row — not only the page — so the totals equal the dashboard's figures to the cent, in a
+number of queries that does not grow with the rows.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import contains_eager, joinedload
+
+from applications.models import Dossier
+from portal.db import db
+from portal.models import AuditEvent, Department, Establishment, Institution, User
+from portal.pagination import Page, paginate
+
+from . import services
+from .models import (Clawback, ClawbackStatus, Commitment, CommitmentStatus, Payment)
+
+ZERO = services.ZERO
+COMMITMENT_STATUS_LABELS = {CommitmentStatus.active: "Actif", CommitmentStatus.cancelled: "Annulé"}
+
+HISTORY_LABELS = {
+    "commitment_created": "Engagement créé",
+    "commitment_reduced": "Engagement réduit",
+    "commitment_cancelled": "Engagement annulé",
+    "commitment_adjusted": "Engagement ajusté au bilan final",
+    "payment_recorded": "Paiement enregistré",
+    "clawback_created": "Reversement demandé",
+    "clawback_settled": "Reversement soldé",
+}
+
+
+@dataclass
+class Totals:
+    """Sums over every row matching the filters (the dashboard's definitions)."""
+    count: int = 0
+    granted: Decimal = ZERO
+    committed: Decimal = ZERO   # active commitments only, as the dashboard
+    payments: Decimal = ZERO
+    settled: Decimal = ZERO
+    claimed: Decimal = ZERO     # clawbacks, open or settled
+
+    @property
+    def paid(self) -> Decimal:
+        """Money out, net of what was paid back (the dashboard's « versé »)."""
+        return self.payments - self.settled
+
+    @property
+    def to_pay(self) -> Decimal:
+        return self.committed - (self.payments - self.claimed)
+
+
+@dataclass
+class CommitmentRow:
+    commitment: Commitment
+    figures: services.CommitmentFigures
+    department: str
+    axis: str
+
+    @property
+    def paid(self) -> Decimal:
+        return self.figures.paid - self.figures.settled
+
+    @property
+    def status(self) -> tuple[str, str]:
+        """(label, DSFR badge class) of the commitment."""
+        c = self.commitment
+        if c.status == CommitmentStatus.cancelled:
+            return "Annulé", "fr-badge--error"
+        if self.figures.to_pay == 0 and self.figures.paid > 0:
+            return "Versé", "fr-badge--success"
+        if self.figures.open_clawbacks > 0:
+            return "Reversement attendu", "fr-badge--warning"
+        if c.amount < c.initial_amount:
+            return "Réduit", "fr-badge--new"
+        return "Engagé", "fr-badge--info"
+
+
+@dataclass
+class CommitmentList:
+    page: Page
+    rows: list[CommitmentRow]
+    totals: Totals
+
+
+def commitment_list(call, funder: Institution | None, status: CommitmentStatus | None,
+                    page) -> CommitmentList:
+    """One page of the call's commitments (by dossier reference), with totals over all matches."""
+    where = [Commitment.call_id == call.id]
+    if funder is not None:
+        where.append(Commitment.funder == funder)
+    if status is not None:
+        where.append(Commitment.status == status)
+    stmt = (select(Commitment).join(Commitment.dossier).where(*where)
+            .options(contains_eager(Commitment.dossier).joinedload(Dossier.establishment))
+            .order_by(Dossier.reference, case((Commitment.funder == Institution.state, 0),
+                                              else_=1)))
+    result = paginate(stmt, page)
+    departments = dict(db.session.execute(select(Department.code, Department.name)).all())
+    axes = {a.number: a.label for a in call.axes}
+    rows = [CommitmentRow(f.commitment, f,
+                          f"{f.commitment.department_code} — "
+                          f"{departments.get(f.commitment.department_code, '')}",
+                          f"{f.commitment.axis_number} — {axes.get(f.commitment.axis_number, '')}"
+                          if f.commitment.axis_number else "—")
+            for f in services.commitment_figures(result.items)]
+    return CommitmentList(result, rows, _commitment_totals(where))
+
+
+def _commitment_totals(where: list) -> Totals:
+    totals = Totals()
+    active = Commitment.status == CommitmentStatus.active
+    count, granted, committed = db.session.execute(
+        select(func.count(Commitment.id), func.sum(Commitment.initial_amount),
+               func.sum(case((active, Commitment.amount), else_=0))).where(*where)).one()
+    totals.count = count or 0
+    totals.granted = Decimal(granted or 0)
+    totals.committed = Decimal(committed or 0)
+    totals.payments = Decimal(db.session.scalar(
+        select(func.sum(Payment.amount)).join(Payment.commitment).where(*where)) or 0)
+    for status, amount in db.session.execute(
+            select(Clawback.status, func.sum(Clawback.amount)).join(Clawback.commitment)
+            .where(*where).group_by(Clawback.status)):
+        totals.claimed += Decimal(amount or 0)
+        if status == ClawbackStatus.settled:
+            totals.settled += Decimal(amount or 0)
+    return totals
+
+
+@dataclass
+class PendingPart:
+    """A final decision's part that no commitment holds yet, and why."""
+    decision: object
+    funder: Institution
+    amount: Decimal
+    reason: str
+    remaining: Decimal | None  # what the funder's main envelope still holds (None: no envelope)
+
+    @property
+    def funder_label(self) -> str:
+        from .models import FUNDER_LABELS
+        return FUNDER_LABELS[self.funder]
+
+
+def pending_parts(call) -> list[PendingPart]:
+    """services.uncommitted with the last refusal's reason (audit) and the envelope's remainder."""
+    pending = services.uncommitted(call.id)
+    if not pending:
+        return []
+    dossier_ids = {decision.dossier_id for decision, _, _ in pending}
+    # load the establishments at once: the template reads decision.dossier.establishment
+    db.session.scalars(select(Establishment).where(Establishment.id.in_(
+        {decision.dossier.establishment_id for decision, _, _ in pending}))).all()
+    reasons: dict[tuple, str] = {}
+    for event in db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "commitment_refused",
+                                     AuditEvent.object_type == "dossier",
+                                     AuditEvent.object_id.in_(dossier_ids))
+            .order_by(AuditEvent.at, AuditEvent.id)):
+        changes = event.changes or {}
+        reasons[(event.object_id, changes.get("funder"))] = changes.get("reason", "")
+    remaining = {f.envelope.funder: f.remaining
+                 for f in services.envelope_figures(call.id) if f.envelope.is_main}
+    return [PendingPart(decision, funder, amount,
+                        reasons.get((decision.dossier_id, funder.value), ""),
+                        remaining.get(funder))
+            for decision, funder, amount in pending]
+
+
+# ---------------------------------------------------------------- payments and clawbacks
+
+def parse_month(raw: str | None) -> tuple[dt.date, dt.date] | None:
+    """`2026-11` → (first day, first day of the next month); None when absent or unreadable."""
+    try:
+        start = dt.datetime.strptime((raw or "").strip(), "%Y-%m").date()
+    except ValueError:
+        return None
+    end = dt.date(start.year + start.month // 12, start.month % 12 + 1, 1)
+    return start, end
+
+
+@dataclass
+class PaymentList:
+    page: Page
+    recorders: dict[int, User]
+    count: int
+    total: Decimal
+    months: list[str] = field(default_factory=list)
+
+
+def payment_list(call, funder: Institution | None, month: str | None, page) -> PaymentList:
+    """One page of the call's payments (latest first), with the total of every matching one."""
+    where = [Commitment.call_id == call.id]
+    if funder is not None:
+        where.append(Payment.funder == funder)
+    bounds = parse_month(month)
+    if bounds is not None:
+        where += [Payment.paid_on >= bounds[0], Payment.paid_on < bounds[1]]
+    stmt = (select(Payment).join(Payment.commitment).join(Commitment.dossier).where(*where)
+            .options(contains_eager(Payment.commitment).contains_eager(Commitment.dossier))
+            .order_by(Payment.paid_on.desc(), Payment.id.desc()))
+    result = paginate(stmt, page)
+    ids = {p.recorded_by_id for p in result.items}
+    recorders = ({u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
+                 if ids else {})
+    count, total = db.session.execute(
+        select(func.count(Payment.id), func.sum(Payment.amount)).join(Payment.commitment)
+        .where(*where)).one()
+    days = db.session.scalars(select(Payment.paid_on).join(Payment.commitment)
+                              .where(Commitment.call_id == call.id).distinct())
+    months = sorted({d.strftime("%Y-%m") for d in days}, reverse=True)
+    return PaymentList(result, recorders, count or 0, Decimal(total or 0), months)
+
+
+def clawbacks_of_call(call, funder: Institution | None = None) -> list[Clawback]:
+    """The call's clawbacks, open ones first (oldest first), with their commitment and dossier."""
+    where = [Commitment.call_id == call.id]
+    if funder is not None:
+        where.append(Commitment.funder == funder)
+    return list(db.session.scalars(
+        select(Clawback).join(Clawback.commitment).join(Commitment.dossier).where(*where)
+        .options(contains_eager(Clawback.commitment).contains_eager(Commitment.dossier))
+        .order_by(case((Clawback.status == ClawbackStatus.open, 0), else_=1),
+                  Clawback.created_at, Clawback.id)))
+
+
+# ---------------------------------------------------------------- one commitment
+
+def history(commitment: Commitment) -> list[AuditEvent]:
+    """The audit trail of the commitment, its payments and its clawbacks, oldest first."""
+    payment_ids = [p.id for p in commitment.payments]
+    clawback_ids = [c.id for c in commitment.clawbacks]
+    clauses = [(AuditEvent.object_type == "commitment") & (AuditEvent.object_id == commitment.id)]
+    if payment_ids:
+        clauses.append((AuditEvent.object_type == "payment")
+                       & AuditEvent.object_id.in_(payment_ids))
+    if clawback_ids:
+        clauses.append((AuditEvent.object_type == "clawback")
+                       & AuditEvent.object_id.in_(clawback_ids))
+    return list(db.session.scalars(
+        select(AuditEvent).where(or_(*clauses)).options(joinedload(AuditEvent.actor))
+        .order_by(AuditEvent.at, AuditEvent.id)))
+
+
+def users_by_id(ids) -> dict[int, User]:
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return {}
+    return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
