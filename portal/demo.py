@@ -158,6 +158,8 @@ def load(password: str, now: dt.datetime | None = None) -> list[User]:
     _demo_dossiers(call, establishments, users, password_hash, now)
     from review import demo as review_demo  # the commission's calls, through its own services
     review_demo.load(users, password_hash, now, AXES, DEMO_PDF)
+    from funding import demo as funding_demo  # the decided call's money, through its services
+    funding_demo.load(users, DEMO_PDF)
     # The demo's own notifications went to fictional addresses: do not print them later.
     db.session.flush()
     db.session.execute(update(OutboxMessage).where(OutboxMessage.sent_at.is_(None))

@@ -9,3 +9,4 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 from . import auth, openapi, views  # noqa: E402,F401  (register the hooks and routes on bp)
 from . import review  # noqa: E402,F401  (the review area's endpoints)
+from . import funding  # noqa: E402,F401  (the funding area's endpoints)

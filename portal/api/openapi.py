@@ -10,6 +10,7 @@ from flask import jsonify
 from marshmallow import Schema, fields
 
 from applications import schemas as app_schemas
+from funding import schemas as funding_schemas
 from portal import schemas as core_schemas
 from review import schemas as review_schemas
 
@@ -47,6 +48,16 @@ COMPONENTS: dict[str, type[Schema]] = {
     "Decision": review_schemas.DecisionSchema,
     "ReviewInput": review_schemas.ReviewInput,
     "ScoreInput": review_schemas.ScoreInput,
+    "Envelope": funding_schemas.EnvelopeSchema,
+    "Commitment": funding_schemas.CommitmentSchema,
+    "Payment": funding_schemas.PaymentSchema,
+    "PaymentInput": funding_schemas.PaymentInput,
+    "CallBudget": funding_schemas.CallBudgetSchema,
+    "FunderBudgets": funding_schemas.FundersSchema,
+    "FunderBudget": funding_schemas.FunderBudgetSchema,
+    "BudgetBar": funding_schemas.BarSchema,
+    "BudgetPoint": funding_schemas.BudgetPointSchema,
+    "BudgetAlert": funding_schemas.AlertSchema,
 }
 _NAMES = {cls: name for name, cls in COMPONENTS.items()}
 
@@ -60,7 +71,7 @@ _SIMPLE = [  # order matters: subclasses first
     (fields.Boolean, {"type": "boolean"}),
     (fields.String, {"type": "string"}),
 ]
-_META_KEYS = ("description", "example", "enum", "format", "nullable")
+_META_KEYS = ("description", "example", "enum", "format", "nullable", "oneOf")
 
 
 def _ref(name: str) -> dict:
@@ -221,6 +232,7 @@ def build_document() -> dict:
         },
     }
     paths.update(_review_paths(not_found, invalid))
+    paths.update(_funding_paths())
     return {
         "openapi": "3.0.3",
         "info": {"title": "Portail AAP décrochage scolaire — API", "version": "1",
@@ -275,6 +287,67 @@ def _review_paths(not_found: dict, invalid: dict) -> dict:
                        {"200": _json(_ref("Decision"), "La décision."),
                         "404": _error("Pas de décision, ou non accessible.")},
                        operationId="getDossierDecision")},
+    }
+
+
+def _funding_paths() -> dict:
+    """The funding area's endpoints (portal/api/funding.py)."""
+    call_path = {"name": "call_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    call_query = {"name": "call", "in": "query", "required": True, "schema": {"type": "integer"},
+                  "description": "Identifiant de l'appel à projets (obligatoire)."}
+    funder_query = {"name": "funder", "in": "query", "required": False,
+                    "schema": {"type": "string", "enum": ["state", "region"]},
+                    "description": "Filtre sur un financeur : state (État) ou region (Région)."}
+    money = (" Montants en chaînes décimales à deux décimales (\"1234.50\"), jamais en "
+             "nombres flottants.")
+    readers = _error("Réservé aux agents budgétaires, aux observateurs et aux gestionnaires de "
+                     "l'appel.")
+    bad_query = _error("Paramètre call absent ou non entier, ou financeur inconnu.")
+    unknown_call = _error("Appel à projets inconnu.")
+    return {
+        "/calls/{call_id}/envelopes": {"get": _op(
+            "Enveloppes et sous-enveloppes d'un appel, avec engagé, versé, reste à engager et "
+            "reste à verser",
+            {"200": _json(_list_of("Envelope"), "Enveloppes (globales d'abord)."),
+             "400": _error("Financeur inconnu."), "403": readers, "404": unknown_call},
+            operationId="listCallEnvelopes", description="Chiffres de l'enveloppe." + money,
+            parameters=[call_path, funder_query])},
+        "/calls/{call_id}/budget": {"get": _op(
+            "Tableau de bord budgétaire d'un appel (les chiffres de la page Budget)",
+            {"200": _json(_ref("CallBudget"), "Chiffres par financeur, enveloppes, alertes."),
+             "403": readers, "404": unknown_call},
+            operationId="getCallBudget",
+            description="Les mêmes chiffres que le tableau de bord : ils se rapprochent au "
+                        "centime des listes /commitments et /payments." + money,
+            parameters=[call_path])},
+        "/commitments": {"get": _op(
+            "Engagements d'un appel (un par financeur et par dossier retenu)",
+            {"200": _json(_list_of("Commitment"), "Engagements, par dossier."),
+             "400": bad_query, "403": readers, "404": unknown_call},
+            operationId="listCommitments",
+            description="La somme des montants (amount) égale l'engagé du tableau de bord." + money,
+            parameters=[call_query, funder_query])},
+        "/payments": {
+            "get": _op("Paiements d'un appel, par date",
+                       {"200": _json(_list_of("Payment"), "Paiements."),
+                        "400": bad_query, "403": readers, "404": unknown_call},
+                       operationId="listPayments", description="Paiements enregistrés." + money,
+                       parameters=[call_query, funder_query]),
+            "post": _op(
+                "Enregistrer un paiement sur un engagement (agents budgétaires de son financeur)",
+                {"201": _json(_ref("Payment"), "Paiement enregistré."),
+                 "400": _error("Paiement refusé (errors, par champ) : montant nul, négatif, à plus "
+                               "de deux décimales ou supérieur au reste à verser, référence "
+                               "absente, date invalide ou future, solde avant le bilan."),
+                 "403": _error("Engagement d'un autre financeur, ou pas agent budgétaire."),
+                 "404": _error("Engagement inconnu."),
+                 "409": _error("Référence déjà enregistrée par ce financeur, engagement annulé, "
+                               "convention non signée, ou modification concurrente.")},
+                operationId="createPayment",
+                description="Envoyez le montant de préférence en chaîne décimale (\"1250.00\") : "
+                            "un nombre JSON est accepté, mais un flottant peut être inexact.",
+                requestBody={"required": True, "content": {"application/json": {
+                    "schema": _ref("PaymentInput")}}})},
     }
 
 
