@@ -10,7 +10,6 @@ import datetime as dt
 import hashlib
 import json
 import uuid
-from decimal import Decimal
 
 from flask import current_app
 from sqlalchemy import select

@@ -69,7 +69,7 @@ def load(users: list[User], pdf: bytes) -> dict:
     due = services.today() + dt.timedelta(days=180)
     for decision, stage in zip(full, STAGES):
         dossier = decision.dossier
-        agreements.generate(officers[REGION], dossier, due)
+        agreement = agreements.generate(officers[REGION], dossier, due)
         made[stage] = dossier
         if stage == "awaiting_signature":
             continue
@@ -78,6 +78,8 @@ def load(users: list[User], pdf: bytes) -> dict:
         agreements.record_signature(officers[STATE], dossier, services.today())
         _pay_advances(officers, dossier)
         if stage == "funded":
+            # the demo's own past: this report was due two weeks ago, so the late-report alert shows
+            agreement.report_due_on = services.today() - dt.timedelta(days=15)
             continue
         _write_report(head, dossier, stage, pdf)
         reports.submit(head, dossier)

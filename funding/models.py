@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from applications.models import Dossier
 from portal.db import Base, Money, UTCDateTime, utcnow
-from portal.models import Call, Institution, User, enum_column
+from portal.models import Call, Institution, enum_column
 
 FUNDER_LABELS = {Institution.state: "État (rectorat)", Institution.region: "Région"}
 
@@ -177,6 +177,10 @@ class GrantAgreement(Base):
     generated_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     report_due_on: Mapped[dt.date] = mapped_column(Date)
     advance_rate: Mapped[Decimal] = mapped_column(Money)  # percent, the call's rate when generated
+    # What the agreement grants, per funder, fixed when it is generated: the signed text must not
+    # change when commitments are later adjusted (final report, clawback).
+    amount_state: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    amount_region: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
     signed_key: Mapped[str | None] = mapped_column(String(300), unique=True)
     signed_filename: Mapped[str] = mapped_column(String(255), default="")
     signed_size: Mapped[int | None] = mapped_column(Integer)

@@ -72,6 +72,10 @@ def _edit_report(user: User, dossier) -> bool:
     return _member(user, dossier) and _status(dossier) in REPORT_STATES
 
 
+def _submit_report(user: User, dossier) -> bool:
+    return _edit_report(user, dossier) and user.has_role(Role.applicant_head)
+
+
 def _review_report(user: User, dossier) -> bool:
     return user.has_role(Role.budget_officer) and _status(dossier) in {"funded", "reporting"}
 
@@ -83,5 +87,6 @@ register_area_policy({
     Permission.SIGN_AGREEMENT: _sign_agreement,
     Permission.VIEW_GRANT: _view_grant,
     Permission.EDIT_REPORT: _edit_report,
+    Permission.SUBMIT_REPORT: _submit_report,
     Permission.REVIEW_REPORT: _review_report,
 }, [])

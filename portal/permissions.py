@@ -48,6 +48,7 @@ class Permission(str, enum.Enum):
     SIGN_AGREEMENT = "agreement.sign"         # obj: the Dossier (upload the signed copy)
     VIEW_GRANT = "grant.view"                 # obj: the Dossier (agreement, payments, report)
     EDIT_REPORT = "report.edit"               # obj: the Dossier
+    SUBMIT_REPORT = "report.submit"           # obj: the Dossier (the head's act)
     REVIEW_REPORT = "report.review"           # obj: the Dossier
 
 

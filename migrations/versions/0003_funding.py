@@ -66,6 +66,8 @@ def upgrade() -> None:
     sa.Column('generated_by_id', sa.Integer(), nullable=False),
     sa.Column('report_due_on', sa.Date(), nullable=False),
     sa.Column('advance_rate', sa.Numeric(precision=12, scale=2), nullable=False),
+    sa.Column('amount_state', sa.Numeric(precision=12, scale=2), nullable=False),
+    sa.Column('amount_region', sa.Numeric(precision=12, scale=2), nullable=False),
     sa.Column('signed_key', sa.String(length=300), nullable=True),
     sa.Column('signed_filename', sa.String(length=255), nullable=False),
     sa.Column('signed_size', sa.Integer(), nullable=True),

@@ -138,7 +138,7 @@ def test_demo_shows_every_stage_of_the_money(app):
     assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
         AuditEvent.action == "commitment_refused", AuditEvent.actor_id.is_not(None))) == 1
     alerts = {a.kind for a in dashboard.call_budget(call).alerts}
-    assert {"uncommitted", "clawback", "envelope"} <= alerts
+    assert {"uncommitted", "clawback", "envelope", "late_report"} <= alerts
     # both funders have a budget officer to log in as
     officers = {g.institution for u in db.session.scalars(select(User)) for g in u.grants
                 if g.role == Role.budget_officer}

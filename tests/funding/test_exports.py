@@ -108,7 +108,7 @@ def test_csv_exports_reconcile_with_the_dashboard(client, money_moved, funder):
     login(client, o.budget_region)
     rows = _csv_rows(_get(client, f"/financement/appels/{o.call.id}/engagements.csv"
                                   f"?financeur={funder.value}"))
-    header, body = rows[0], [dict(zip(rows[0], r)) for r in rows[1:]]
+    body = [dict(zip(rows[0], r)) for r in rows[1:]]
     assert {r["Financeur"] for r in body} == {FUNDER_LABELS[funder]}
     assert sum(_amount(r["Montant engagé (€)"]) for r in body) == figures.committed
     assert sum(_amount(r["Payé (€)"]) for r in body) == figures.paid

@@ -1,0 +1,380 @@
+"""The final report (*bilan*): written by the establishment, reviewed by a budget officer.
+
+- `save` keeps a draft (any part, half-filled or not; what is typed must still be readable);
+  attachments are added and removed while the report is editable.
+- `submit` (the head) requires every part; after the agreement's due date it is still accepted,
+  and flagged as late.
+- `request_corrections` sends it back (the dossier returns to funded, editable again);
+  `validate` fixes the justified amount (the expenses' total) and settles each funder's part
+  (funding.services.settle_on_report: balance to pay or clawback, closing when settled).
+
+Like every service: policy first, audit, flush, never commit.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from applications import workflow
+from applications.models import EXPENSE_CATEGORIES, Dossier, DossierStatus
+from applications.services import notify_establishment
+from portal import audit
+from portal.db import db, utcnow
+from portal.errors import Conflict, NotFound, ServiceError
+from portal.formatting import PARIS, format_date, format_datetime, format_money
+from portal.models import Institution, User
+from portal.permissions import Permission, can, require, require_dossier
+
+from . import money, uploads
+from .agreements import agreement_of
+from .models import (FUNDER_LABELS, CommitmentStatus, FinalReport, ReportAttachment,
+                     ReportExpense, ReportIndicator, ReportStatus)
+from .services import commitment_figures, commitments_of, parse_money, settle_on_report
+
+EDITABLE = (ReportStatus.draft, ReportStatus.corrections_requested)
+TEXT_LIMIT = 10_000
+MAX_YOUNG = 100_000
+
+
+# ---------------------------------------------------------------- reading
+
+def report_of(dossier: Dossier) -> FinalReport | None:
+    return db.session.scalar(select(FinalReport).where(FinalReport.dossier_id == dossier.id))
+
+
+def is_late(report: FinalReport | None, dossier: Dossier) -> bool:
+    """Submitted after the agreement's due date (Paris day): accepted, but flagged."""
+    agreement = agreement_of(dossier)
+    if report is None or report.submitted_at is None or agreement is None:
+        return False
+    return report.submitted_at.astimezone(PARIS).date() > agreement.report_due_on
+
+
+def _is_own(user: User, dossier: Dossier) -> bool:
+    """Someone of the establishment who may see its grant (they get the clear refusals)."""
+    return (user.establishment_id == dossier.establishment_id
+            and can(user, Permission.VIEW_GRANT, dossier))
+
+
+def _require_editable(user: User, dossier: Dossier) -> FinalReport | None:
+    """The establishment may write while the dossier is funded and the report not submitted;
+    its members get a clear reason otherwise, others the policy's 404/403."""
+    require_dossier(user, Permission.VIEW_GRANT, dossier)
+    report = report_of(dossier)
+    if _is_own(user, dossier):
+        if dossier.status == DossierStatus.closed:
+            raise Conflict(f"Le dossier {dossier.reference} est soldé : le bilan ne peut plus "
+                           "être déposé ni modifié.")
+        if dossier.status == DossierStatus.accepted:
+            raise Conflict("La convention n'est pas encore signée : le bilan se rédige une fois le "
+                           "dossier conventionné.")
+        if dossier.status == DossierStatus.reporting or (report and report.status not in EDITABLE):
+            raise Conflict("Le bilan a déjà été déposé : il ne peut plus être modifié, sauf si les "
+                           "services financeurs demandent des corrections.")
+    require(user, Permission.EDIT_REPORT, dossier,
+            message="Seul l'établissement porteur rédige le bilan final.")
+    return report
+
+
+def get_or_create(user: User, dossier: Dossier) -> FinalReport:
+    """The report being written; created as a draft listing the dossier's indicators."""
+    report = _require_editable(user, dossier)
+    if report is not None:
+        return report
+    report = FinalReport(dossier_id=dossier.id, status=ReportStatus.draft)
+    report.indicators = [ReportIndicator(position=i, name=ind.name, target=ind.target)
+                         for i, ind in enumerate(dossier.indicators)]
+    db.session.add(report)
+    db.session.flush()
+    audit.record(user, "report_created", report, {"dossier_id": dossier.id})
+    return report
+
+
+# ---------------------------------------------------------------- writing
+
+def _young(raw, errors: dict):
+    if raw in (None, ""):
+        return None
+    try:
+        value = int(str(raw).strip().replace(" ", "").replace("\u202f", ""))
+    except ValueError:
+        value = -1
+    if value < 0 or value > MAX_YOUNG:
+        errors["young_reached"] = ("Indiquez un nombre entier de jeunes, entre 0 et "
+                                   f"{MAX_YOUNG:_}.".replace("_", "\u202f"))
+        return None
+    return value
+
+
+def _expenses(rows, errors: dict) -> list[ReportExpense]:
+    """One line per category with an amount (zero allowed); blank rows are ignored."""
+    if not isinstance(rows, list) or len(rows) > len(EXPENSE_CATEGORIES) * 2:
+        errors["expenses"] = "Liste de dépenses illisible."
+        return []
+    lines, seen = [], set()
+    for i, row in enumerate(rows):
+        row = row if isinstance(row, dict) else {}
+        category = str(row.get("category") or "")
+        raw = str(row.get("amount") or "").strip()
+        label = str(row.get("label") or "").strip()
+        if not raw and not label:
+            continue
+        if category not in EXPENSE_CATEGORIES or category in seen:
+            errors[f"expenses-{i}-amount"] = "Catégorie de dépense inconnue ou répétée."
+            continue
+        seen.add(category)
+        if len(label) > 200:
+            errors[f"expenses-{i}-label"] = "Ce libellé fait au plus 200 caractères."
+        if not raw:
+            errors[f"expenses-{i}-amount"] = "Indiquez le montant dépensé (0 si rien)."
+            continue
+        try:
+            amount = parse_money(raw, f"expenses-{i}-amount", allow_zero=True)
+        except ServiceError as exc:
+            errors[f"expenses-{i}-amount"] = exc.message
+            continue
+        lines.append(ReportExpense(position=list(EXPENSE_CATEGORIES).index(category),
+                                   category=category, label=label, amount=amount))
+    return sorted(lines, key=lambda line: line.position)
+
+
+def save(user: User, dossier: Dossier, data: dict) -> FinalReport:
+    """Save a draft: any subset of `actions_carried_out`, `young_reached`, `indicators` (achieved
+    values, in the dossier's order), `expenses` (rows {category, amount, label}); all or nothing,
+    errors keyed by field (`young_reached`, `indicators-0-achieved`, `expenses-1-amount`…)."""
+    report = get_or_create(user, dossier)
+    errors: dict[str, str] = {}
+    changes: dict = {}
+    if "actions_carried_out" in data:
+        text = str(data.get("actions_carried_out") or "").strip()
+        if len(text) > TEXT_LIMIT:
+            errors["actions_carried_out"] = (f"Ce texte fait au plus {TEXT_LIMIT:_} "
+                                             "caractères.".replace("_", "\u202f"))
+        changes["actions_carried_out"] = text
+    if "young_reached" in data:
+        changes["young_reached"] = _young(data.get("young_reached"), errors)
+    achieved = None
+    if "indicators" in data:
+        values = data.get("indicators") or []
+        achieved = [str(values[i] if i < len(values) else "").strip()
+                    for i in range(len(report.indicators))]
+        for i, value in enumerate(achieved):
+            if len(value) > 100:
+                errors[f"indicators-{i}-achieved"] = "Cette valeur fait au plus 100 caractères."
+    expenses = _expenses(data.get("expenses"), errors) if "expenses" in data else None
+    if errors:
+        raise ServiceError("Le bilan n'a pas été enregistré : corrigez les champs signalés.",
+                           errors=errors)
+    diff = audit.diff({k: getattr(report, k) for k in changes}, changes)
+    for key, value in changes.items():
+        setattr(report, key, value)
+    if achieved is not None:
+        old = [ind.achieved for ind in report.indicators]
+        for ind, value in zip(report.indicators, achieved):
+            ind.achieved = value
+        if old != achieved:
+            diff["indicators"] = [old, achieved]
+    if expenses is not None:
+        old = [(e.category, str(e.amount), e.label) for e in report.expenses]
+        new = [(e.category, str(e.amount), e.label) for e in expenses]
+        if old != new:
+            report.expenses = expenses
+            diff["expenses"] = [old, new]
+    db.session.flush()
+    if diff:
+        audit.record(user, "report_saved", report, diff)
+    return report
+
+
+def add_attachment(user: User, dossier: Dossier, filename: str, data: bytes) -> ReportAttachment:
+    """A supporting document (invoices, attendance sheets…), checked like a dossier's pieces."""
+    report = get_or_create(user, dossier)
+    checked = uploads.check_upload(filename, data)
+    attachment = ReportAttachment(filename=checked.filename, content_type=checked.content_type,
+                                  size=checked.size, sha256=checked.sha256,
+                                  storage_key=uploads.store(f"reports/{dossier.id}", checked),
+                                  uploaded_by_id=user.id)
+    report.attachments.append(attachment)
+    db.session.flush()
+    audit.record(user, "report_attachment_added", report,
+                 {"attachment_id": attachment.id, "filename": checked.filename,
+                  "sha256": checked.sha256})
+    return attachment
+
+
+def attachment_of(dossier: Dossier, attachment_id: int) -> ReportAttachment:
+    report = report_of(dossier)
+    attachment = db.session.get(ReportAttachment, attachment_id)
+    if report is None or attachment is None or attachment.report_id != report.id:
+        raise NotFound()
+    return attachment
+
+
+def remove_attachment(user: User, dossier: Dossier, attachment_id: int) -> str:
+    """Remove a document while the report is editable; returns its file name."""
+    report = _require_editable(user, dossier)
+    attachment = attachment_of(dossier, attachment_id)
+    report.attachments.remove(attachment)
+    db.session.flush()
+    audit.record(user, "report_attachment_removed", report,
+                 {"attachment_id": attachment_id, "filename": attachment.filename,
+                  "sha256": attachment.sha256})
+    return attachment.filename
+
+
+def read_attachment(user: User, dossier: Dossier, attachment_id: int) -> tuple[ReportAttachment, bytes]:
+    require_dossier(user, Permission.VIEW_GRANT, dossier)
+    attachment = attachment_of(dossier, attachment_id)
+    return attachment, uploads.read(attachment.storage_key)
+
+
+# ---------------------------------------------------------------- submission
+
+def missing_parts(report: FinalReport | None) -> dict[str, str]:
+    """What still prevents submission, field → French message (empty when complete)."""
+    out: dict[str, str] = {}
+    if report is None or not report.actions_carried_out.strip():
+        out["actions_carried_out"] = "Décrivez les actions menées."
+    if report is None or report.young_reached is None:
+        out["young_reached"] = "Indiquez le nombre de jeunes touchés."
+    for i, ind in enumerate(report.indicators if report else []):
+        if not ind.achieved.strip():
+            out[f"indicators-{i}-achieved"] = f"Indiquez la valeur atteinte pour « {ind.name} »."
+    if report is None or not report.expenses:
+        out["expenses"] = "Indiquez au moins une dépense réalisée."
+    return out
+
+
+def submit(user: User, dossier: Dossier) -> FinalReport:
+    """The head submits the report: every part required; late (after the due date) is accepted
+    but flagged; the dossier moves to reporting."""
+    _require_editable(user, dossier)
+    require(user, Permission.SUBMIT_REPORT, dossier,
+            message="Seul le chef d'établissement peut déposer le bilan final.")
+    report = get_or_create(user, dossier)
+    problems = missing_parts(report)
+    if problems:
+        raise ServiceError("Le bilan ne peut pas être déposé : " + " ".join(problems.values()),
+                           errors=problems)
+    before, after = workflow.transition(dossier, "submit_report")
+    previous = report.status
+    report.status = ReportStatus.submitted
+    report.submitted_at = utcnow()
+    report.submitted_by_id = user.id
+    db.session.flush()
+    late = is_late(report, dossier)
+    audit.record(user, "report_submitted", report,
+                 {"status": [previous.value, report.status.value], "late": late,
+                  "expenses_total": report.expenses_total})
+    audit.record(user, "dossier_reporting", dossier, {"status": [before.value, after.value]})
+    agreement = agreement_of(dossier)
+    notify_establishment(dossier, f"Bilan final du dossier {dossier.reference} déposé",
+                         f"Le bilan final du dossier « {dossier.title} » a été déposé le "
+                         f"{format_datetime(report.submitted_at)} par {user.full_name}"
+                         + (f", après la date limite du {format_date(agreement.report_due_on)} "
+                            "(déposé en retard)" if late else "")
+                         + f".\n\nDépenses déclarées : {format_money(report.expenses_total)}.\n"
+                         "Les services financeurs vont l'examiner.")
+    return report
+
+
+# ---------------------------------------------------------------- review
+
+def _submitted(user: User, dossier: Dossier) -> FinalReport:
+    """The submitted report an officer reviews; an officer gets a clear reason when there is none
+    (already validated, even on a dossier since closed), others the policy's 404/403."""
+    require_dossier(user, Permission.VIEW_GRANT, dossier)
+    report = report_of(dossier)
+    if (report is not None and report.status == ReportStatus.validated
+            and can(user, Permission.MANAGE_AGREEMENT, dossier)):
+        raise Conflict(f"Le bilan a déjà été validé le {format_datetime(report.reviewed_at)}.")
+    require(user, Permission.REVIEW_REPORT, dossier,
+            message="Seuls les agents budgétaires examinent le bilan final.")
+    if report is None or report.status != ReportStatus.submitted \
+            or dossier.status != DossierStatus.reporting:
+        raise Conflict("Aucun bilan déposé n'attend d'examen sur ce dossier.")
+    return report
+
+
+def request_corrections(user: User, dossier: Dossier, message: str) -> FinalReport:
+    """An officer sends the report back with what to correct; the establishment edits it again."""
+    report = _submitted(user, dossier)
+    message = (message or "").strip()
+    if not message:
+        raise ServiceError("Indiquez ce que l'établissement doit corriger.", field="message")
+    if len(message) > 5000:
+        raise ServiceError("Le message fait au plus 5 000 caractères.", field="message")
+    before, after = workflow.transition(dossier, "request_report_corrections")
+    report.status = ReportStatus.corrections_requested
+    report.correction_message = message
+    report.reviewed_at = utcnow()
+    report.reviewed_by_id = user.id
+    db.session.flush()
+    audit.record(user, "report_corrections_requested", report, {"message": message})
+    audit.record(user, "dossier_funded", dossier, {"status": [before.value, after.value]})
+    notify_establishment(dossier, f"Bilan du dossier {dossier.reference} : corrections demandées",
+                         f"Les services financeurs demandent de corriger le bilan final du "
+                         f"dossier « {dossier.title} » :\n\n{message}\n\nModifiez le bilan sur le "
+                         "portail puis déposez-le à nouveau.")
+    return report
+
+
+@dataclass
+class SettlementLine:
+    funder: Institution
+    granted: Decimal
+    due: Decimal
+    paid: Decimal   # net of clawbacks already claimed
+    balance: Decimal
+    clawback: Decimal
+
+    @property
+    def funder_label(self) -> str:
+        return FUNDER_LABELS[self.funder]
+
+
+def settlement_preview(dossier: Dossier, justified: Decimal) -> list[SettlementLine]:
+    """What validating with `justified` spending would settle, per funder (nothing changed):
+    the same rules settle_on_report applies."""
+    commitments = [c for c in commitments_of(dossier) if c.status == CommitmentStatus.active]
+    due = money.due_per_funder({c.funder: c.amount for c in commitments}, justified)
+    lines = []
+    for figures in commitment_figures(commitments):
+        c = figures.commitment
+        balance, clawback = money.settlement(due[c.funder], figures.net)
+        lines.append(SettlementLine(c.funder, c.amount, due[c.funder], figures.net, balance,
+                                    clawback))
+    return sorted(lines, key=lambda line: line.funder != Institution.state)
+
+
+def validate(user: User, dossier: Dossier) -> dict:
+    """An officer validates the report: justified = the expenses' total; each funder's part is
+    settled (balance to pay or clawback); returns {funder: (due, balance, clawback)}."""
+    report = _submitted(user, dossier)
+    justified = report.expenses_total
+    report.status = ReportStatus.validated
+    report.justified_amount = justified
+    report.reviewed_at = utcnow()
+    report.reviewed_by_id = user.id
+    db.session.flush()
+    audit.record(user, "report_validated", report, {"justified_amount": justified})
+    result = settle_on_report(user, dossier, justified)
+    lines = []
+    for funder, (due, balance, clawback) in sorted(result.items(), key=lambda i: i[0] != Institution.state):
+        of = FUNDER_LABELS[funder]
+        if clawback > 0:
+            lines.append(f"- {of} : montant dû {format_money(due)} ; un reversement de "
+                         f"{format_money(clawback)} vous sera demandé (trop-perçu).")
+        elif balance > 0:
+            lines.append(f"- {of} : montant dû {format_money(due)} ; solde à recevoir : "
+                         f"{format_money(balance)}.")
+        else:
+            lines.append(f"- {of} : montant dû {format_money(due)}, entièrement versé.")
+    notify_establishment(dossier, f"Bilan du dossier {dossier.reference} validé",
+                         f"Le bilan final du dossier « {dossier.title} » a été validé. Dépenses "
+                         f"justifiées : {format_money(justified)}.\n\n" + "\n".join(lines)
+                         + ("\n\nLe dossier est soldé." if dossier.status == DossierStatus.closed
+                            else ""))
+    return result
