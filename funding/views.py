@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("funding", __name__, url_prefix="/financement")
 
-from . import views_budget, views_grants  # noqa: E402,F401
+from . import views_budget, views_grants, views_money  # noqa: E402,F401

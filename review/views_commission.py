@@ -21,7 +21,8 @@ from . import decisions as svc
 from . import documents
 from .forms_commission import (EnvelopeForm, ProposalForm, PublishForm, SendBackForm, SessionForm,
                                ValidateForm)
-from .models import Decision, DecisionOutcome, ReviewSettings
+from .models import Decision, DecisionOutcome
+from .signals import call_envelopes
 from .views import bp
 
 
@@ -65,10 +66,11 @@ def sessions(call_id: int):
 
 
 def _envelopes(call) -> tuple[EnvelopeForm, dict]:
-    """Envelopes typed in the query string (?enveloppe_etat=…&enveloppe_region=…), else the call's
-    settings once they hold them; an unreadable amount is reported on its field and ignored."""
+    """Envelopes typed in the query string (?enveloppe_etat=…&enveloppe_region=…, to try another
+    amount), else the call's envelopes as the funding area holds them; an unreadable amount is
+    reported on its field and ignored."""
     form = EnvelopeForm(request.args)
-    settings = db.session.get(ReviewSettings, call.id)
+    known = call_envelopes(call.id)
     values = {}
     for funder, name in (("state", "enveloppe_etat"), ("region", "enveloppe_region")):
         raw = getattr(form, name).data
@@ -77,8 +79,8 @@ def _envelopes(call) -> tuple[EnvelopeForm, dict]:
                 values[funder] = parse_amount(raw)
             except ValueError as exc:
                 getattr(form, name).errors = [str(exc)]
-        elif getattr(settings, f"envelope_{funder}", None) is not None:
-            values[funder] = getattr(settings, f"envelope_{funder}")
+        elif known.get(funder) is not None:
+            values[funder] = known[funder]
     return form, values
 
 

@@ -270,6 +270,22 @@ MATRIX: dict[tuple[str, str], Rule] = {
 }
 
 
+
+def _area_entries() -> None:
+    """The funding area keeps its entries next to its tests: tests/funding/matrix_*.py each hold
+    MATRIX_ENTRIES = {(endpoint, method): (url(o), allowed principals, data(o) or None)}."""
+    import importlib
+    from pathlib import Path
+    for path in sorted((Path(__file__).parent / "funding").glob("matrix_*.py")):
+        module = importlib.import_module(f"{__package__}.funding.{path.stem}")
+        for key, (url, allowed, data) in module.MATRIX_ENTRIES.items():
+            assert key not in MATRIX, f"{key} is in the matrix twice"
+            MATRIX[key] = Rule(url, set(allowed), data)
+
+
+_area_entries()
+
+
 def test_every_route_is_in_the_matrix(app):
     routes = {(rule.endpoint, method) for rule in app.url_map.iter_rules()
               for method in rule.methods - {"HEAD", "OPTIONS"}}
