@@ -32,6 +32,9 @@ TRANSITIONS: dict[tuple[S, str], S] = {
     (S.funded, "submit_report"): S.reporting,
     (S.reporting, "request_report_corrections"): S.funded,
     (S.reporting, "close"): S.closed,
+    # every commitment cancelled (withdrawn project, nothing kept): the dossier is withdrawn
+    (S.accepted, "renounce"): S.withdrawn,
+    (S.funded, "renounce"): S.withdrawn,
     **{(state, "withdraw"): S.withdrawn
        for state in (S.draft, S.submitted, S.incomplete, S.eligible, S.in_review)},
 }
@@ -65,6 +68,8 @@ REFUSALS = {
                      "« {label} ».",
     "request_report_corrections": "Seul un bilan déposé peut être renvoyé pour corrections ; ce "
                                   "dossier est « {label} ».",
+    "renounce": "Seul un dossier retenu ou conventionné peut être abandonné ; celui-ci est "
+                "« {label} ».",
     "close": "Seul un dossier dont le bilan est déposé peut être soldé ; celui-ci est « {label} ».",
     "reopen_review": "Seul un dossier instruit peut revenir en instruction ; celui-ci est « {label} ».",
 }

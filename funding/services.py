@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from applications import workflow
 from applications.models import Dossier, DossierStatus
@@ -34,7 +35,7 @@ from portal.permissions import Permission, can, require
 
 from . import money
 from .models import (FUNDER_LABELS, Clawback, ClawbackStatus, Commitment, CommitmentStatus,
-                     Envelope, FinalReport, Payment, PaymentKind, ReportStatus)
+                     Envelope, FinalReport, GrantAgreement, Payment, PaymentKind, ReportStatus)
 
 ZERO = money.ZERO
 MAX_REASON = 2000
@@ -308,19 +309,24 @@ def set_envelope(user: User, call: Call, funder, amount, department_code: str | 
         raise Conflict("Cette enveloppe a été modifiée entre-temps : rechargez la page et "
                        "vérifiez le montant avant de l'enregistrer.")
     if envelope is None:
-        if (department_code or axis_number) and _main_envelope(call.id, funder) is None:
+        # Creating a sub-envelope locks the main one, which every commitment of the funder also
+        # locks: a commitment cannot slip in between the sum below and the insert (helper D).
+        if (department_code or axis_number) and _main_envelope(call.id, funder, lock=True) is None:
             raise ServiceError(f"Fixez d'abord l'enveloppe globale {OF_FUNDER[funder]} avant de la "
                                "répartir.", field="amount")
         envelope = Envelope(call_id=call.id, funder=funder, department_code=department_code,
                             axis_number=axis_number, amount=amount)
-        db.session.add(envelope)
         before = None
     else:
         before = envelope.amount
+    # Checked before a new envelope joins the session: the query below autoflushes, and a
+    # refused sub-envelope must not reach the database (helper D's fix).
     committed = _committed_in(envelope)
     if amount < committed:
         raise ServiceError(f"L'enveloppe ne peut pas descendre sous ce qui est déjà engagé : "
                            f"{format_money(committed)}.", field="amount")
+    if before is None:
+        db.session.add(envelope)
     envelope.amount = amount
     db.session.flush()
     audit.record(user, "envelope_set", envelope,
@@ -350,10 +356,13 @@ def _is(column, value):
     return column.is_(None) if value is None else column == value
 
 
-def _main_envelope(call_id: int, funder: Institution) -> Envelope | None:
-    return db.session.scalar(select(Envelope).where(
+def _main_envelope(call_id: int, funder: Institution, lock: bool = False) -> Envelope | None:
+    query = select(Envelope).where(
         Envelope.call_id == call_id, Envelope.funder == funder,
-        Envelope.department_code.is_(None), Envelope.axis_number.is_(None)))
+        Envelope.department_code.is_(None), Envelope.axis_number.is_(None))
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return db.session.scalar(query)
 
 
 def _committed_in(envelope: Envelope) -> Decimal:
@@ -399,11 +408,6 @@ def commit(decision, funder: Institution, actor: User | None = None) -> Commitme
     if dossier.status not in COMMITTABLE_STATES:
         raise Conflict(f"Le dossier {dossier.reference} est « {dossier.status_label} » : il ne "
                        "peut plus être engagé.")
-    existing = db.session.scalar(select(Commitment).where(Commitment.dossier_id == dossier.id,
-                                                          Commitment.funder == funder))
-    if existing is not None:
-        raise Conflict(f"La part {OF_FUNDER[funder]} du dossier {dossier.reference} est déjà "
-                       "engagée.")
     department = db.session.scalar(select(Establishment.department_code)
                                    .where(Establishment.id == dossier.establishment_id))
     axis = dossier.main_axis
@@ -413,6 +417,14 @@ def commit(decision, funder: Institution, actor: User | None = None) -> Commitme
             (Envelope.department_code.is_(None)) | (Envelope.department_code == department),
             (Envelope.axis_number.is_(None)) | (Envelope.axis_number == axis))
         .order_by(Envelope.id).with_for_update().execution_options(populate_existing=True)).all()
+    # Checked once the envelopes are locked: two commits of the same part (the signal and an
+    # officer, two officers) are serialised, and the second gets this Conflict rather than a
+    # unique-constraint error (helper D).
+    existing = db.session.scalar(select(Commitment).where(Commitment.dossier_id == dossier.id,
+                                                          Commitment.funder == funder))
+    if existing is not None:
+        raise Conflict(f"La part {OF_FUNDER[funder]} du dossier {dossier.reference} est déjà "
+                       "engagée.")
     if not any(e.is_main for e in envelopes):
         raise ServiceError(f"Aucune enveloppe {OF_FUNDER[funder]} n'est fixée pour cet appel : "
                            f"le dossier {dossier.reference} reste à engager.")
@@ -466,17 +478,30 @@ def commit_again(user: User, decision, funder) -> Commitment:
 
 
 def uncommitted(call_id: int, funder: Institution | None = None) -> list[tuple[object, Institution, Decimal]]:
-    """Final accept decisions whose granted part has no commitment: (decision, funder, amount)."""
+    """Final accept decisions whose granted part has no commitment: (decision, funder, amount).
+
+    Filtered in SQL (NOT EXISTS per funder), so a call with thousands of committed dossiers loads
+    only the few parts still waiting.
+    """
+    from sqlalchemy import and_, exists, or_
+
     from review.models import Decision, DecisionOutcome
 
+    def missing(part: Institution, amount_column):
+        return and_(amount_column > 0, ~exists().where(Commitment.dossier_id == Dossier.id,
+                                                       Commitment.funder == part))
+
+    parts = {Institution.state: Decision.amount_state, Institution.region: Decision.amount_region}
+    wanted = [missing(f, column) for f, column in parts.items() if funder in (None, f)]
     rows = db.session.execute(
         select(Decision, Dossier).join(Dossier, Dossier.id == Decision.dossier_id)
         .where(Dossier.call_id == call_id, Decision.finalised_at.is_not(None),
                Decision.outcome == DecisionOutcome.accept,
-               Dossier.status.in_(COMMITTABLE_STATES))
+               Dossier.status.in_(COMMITTABLE_STATES), or_(*wanted))
         .order_by(Dossier.reference)).all()
     committed = set(db.session.execute(
-        select(Commitment.dossier_id, Commitment.funder).where(Commitment.call_id == call_id)).all())
+        select(Commitment.dossier_id, Commitment.funder)
+        .where(Commitment.dossier_id.in_([dossier.id for _, dossier in rows]))).all()) if rows else set()
     result = []
     for decision, dossier in rows:
         for part_funder, amount in granted_parts(decision).items():
@@ -506,6 +531,15 @@ def reduce_commitment(user: User, commitment: Commitment, new_amount, reason,
     reason = _reason(reason)
     if commitment.status == CommitmentStatus.cancelled:
         raise Conflict("Cet engagement est déjà annulé.")
+    if commitment.dossier.status not in (DossierStatus.accepted, DossierStatus.funded,
+                                         DossierStatus.reporting):
+        raise Conflict(f"Le dossier {commitment.dossier.reference} est « "
+                       f"{commitment.dossier.status_label} » : son engagement ne change plus.")
+    if commitment.dossier.status == DossierStatus.reporting and \
+            not _report_validated(commitment.dossier):
+        raise Conflict("Le bilan final de ce dossier est en cours de validation : chaque "
+                       "financeur valide sa part, qui fixe le montant dû ; l'engagement ne se "
+                       "réduit qu'ensuite.")
     if new_amount >= commitment.amount:
         raise ServiceError(f"Le nouveau montant doit être inférieur au montant engagé "
                            f"({format_money(commitment.amount)}) : un engagement ne s'augmente "
@@ -524,6 +558,7 @@ def reduce_commitment(user: User, commitment: Commitment, new_amount, reason,
     audit.record(user, "commitment_cancelled" if new_amount == 0 else "commitment_reduced",
                  commitment, {"amount": [before, new_amount], "reason": reason,
                               "dossier_id": commitment.dossier_id})
+    close_if_settled(user, commitment.dossier)
     return commitment
 
 
@@ -556,7 +591,7 @@ def record_payment(user: User, commitment: Commitment, amount, paid_on, referenc
     if dossier.status not in PAYABLE_STATES:
         raise Conflict(f"Le dossier {dossier.reference} est « {dossier.status_label} » : les "
                        "paiements commencent à la signature de la convention.")
-    if kind == PaymentKind.balance and not _report_validated(dossier):
+    if kind == PaymentKind.balance and not funder_validated(dossier, commitment.funder):
         raise ServiceError("Le solde se verse après validation du bilan final.", field="kind")
     same = db.session.scalar(select(Payment).where(Payment.funder == commitment.funder,
                                                    Payment.reference == reference))
@@ -564,14 +599,27 @@ def record_payment(user: User, commitment: Commitment, amount, paid_on, referenc
         raise Conflict(f"Le paiement de référence « {reference} » est déjà enregistré "
                        f"({format_money(same.amount)} le {format_date(same.paid_on)}, dossier "
                        f"{same.commitment.dossier.reference}).", field="reference")
+    signed_on = db.session.scalar(select(GrantAgreement.signed_on)
+                                  .where(GrantAgreement.dossier_id == dossier.id))
+    if signed_on is not None and paid_on < signed_on:
+        raise ServiceError(f"La date de paiement précède la signature de la convention "
+                           f"({format_date(signed_on)}).", field="paid_on")
+    if kind == PaymentKind.advance and _has_advance(commitment):
+        raise ServiceError("L'avance de cet engagement est déjà versée : enregistrez un acompte "
+                           "ou, après le bilan, le solde.", field="kind")
     figures = figures_of(commitment)
     if amount > figures.to_pay:
         raise ServiceError(f"Le paiement ({format_money(amount)}) dépasse ce qui reste à verser "
                            f"sur l'engagement : {format_money(figures.to_pay)}.", field="amount")
     payment = Payment(commitment_id=commitment.id, funder=commitment.funder, kind=kind,
                       amount=amount, paid_on=paid_on, reference=reference, recorded_by_id=user.id)
-    db.session.add(payment)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # the same reference recorded at the same moment elsewhere
+            db.session.add(payment)
+            db.session.flush()
+    except IntegrityError:
+        raise Conflict(f"Le paiement de référence « {reference} » vient d'être enregistré par "
+                       "ailleurs : vérifiez la liste des paiements.", field="reference") from None
     audit.record(user, "payment_recorded", payment,
                  {"commitment_id": commitment.id, "dossier_id": dossier.id, "kind": kind.value,
                   "amount": amount, "paid_on": paid_on, "reference": reference})
@@ -579,9 +627,30 @@ def record_payment(user: User, commitment: Commitment, amount, paid_on, referenc
     return payment
 
 
+def _has_advance(commitment: Commitment) -> bool:
+    """Read in the database: the `payments` collection may have been loaded before a payment."""
+    return db.session.scalar(select(func.count(Payment.id)).where(
+        Payment.commitment_id == commitment.id, Payment.kind == PaymentKind.advance)) > 0
+
+
 def _report_validated(dossier: Dossier) -> bool:
+    """The final report is fully validated: every funder with an active commitment validated
+    its part."""
     return db.session.scalar(select(FinalReport.status).where(
         FinalReport.dossier_id == dossier.id)) == ReportStatus.validated
+
+
+def funder_validated(dossier: Dossier, funder: Institution) -> bool:
+    """The funder's officer validated its part of the final report (the funder may pay its
+    balance), or the whole report is validated."""
+    row = db.session.execute(select(FinalReport.status, FinalReport.state_validated_at,
+                                    FinalReport.region_validated_at)
+                             .where(FinalReport.dossier_id == dossier.id)).first()
+    if row is None:
+        return False
+    status, state_at, region_at = row
+    at = state_at if funder == Institution.state else region_at
+    return status == ReportStatus.validated or at is not None
 
 
 @dataclass
@@ -610,10 +679,11 @@ def schedule(granted: dict[Institution, Decimal], rate_percent: Decimal) -> list
 def proposed_payment(commitment: Commitment, rate_percent: Decimal) -> tuple[PaymentKind, Decimal]:
     """What the officer's form proposes next: the advance, else what remains (the balance)."""
     figures = figures_of(commitment)
-    if not any(p.kind == PaymentKind.advance for p in commitment.payments):
+    if not _has_advance(commitment):
         return PaymentKind.advance, min(money.advance(commitment.amount, rate_percent),
                                         figures.to_pay)
-    kind = PaymentKind.balance if _report_validated(commitment.dossier) else PaymentKind.instalment
+    kind = (PaymentKind.balance if funder_validated(commitment.dossier, commitment.funder)
+            else PaymentKind.instalment)
     return kind, figures.to_pay
 
 
@@ -658,6 +728,10 @@ def create_clawback(user: User | None, commitment: Commitment, amount, reason,
 def settle_clawback(user: User, clawback: Clawback, settled_on, reference) -> Clawback:
     """Record that the establishment paid the clawback back (date, receipt reference)."""
     require_funder(user, clawback, clawback.commitment.funder)
+    # Locked and re-read: of two officers settling it at once, the second gets the Conflict
+    # below instead of a stale-version error (helper D).
+    clawback = db.session.scalars(select(Clawback).where(Clawback.id == clawback.id)
+                                  .with_for_update().execution_options(populate_existing=True)).one()
     settled_on = parse_day(settled_on, "settled_on")
     reference = str(reference or "").strip()
     if not reference:
@@ -687,53 +761,82 @@ def open_clawbacks(call_id: int) -> list[Clawback]:
 
 # ---------------------------------------------------------------- final report settlement
 
-def settle_on_report(user: User, dossier: Dossier, justified: Decimal) -> dict:
-    """The final report is validated with `justified` spending: fix what each funder owes.
+def settle_funder_on_report(user: User, dossier: Dossier, funder, owed,
+                            justified: Decimal | None = None) -> tuple[Decimal, Decimal, Decimal]:
+    """The funder's officer validated its part of the final report: settle that funder only.
 
-    Each commitment becomes its share of min(granted, justified) (money above is released); when
-    more was paid than is owed, a clawback is created for the difference; otherwise the rest is
-    the balance to pay. The dossier closes once everything is paid and every clawback settled.
-    Returns {funder: (due, balance, clawback)}.
+    `owed` is what the report fixed for this funder (funding.money.due_per_funder at the first
+    validation); the commitment (locked) becomes min(owed, its amount), the money above returns
+    to the envelope; when more was paid than is owed, a clawback for the difference is created by
+    the officer; otherwise the rest is the balance to pay. The other funder's money is not
+    touched. The dossier closes once the report is fully validated, everything paid and every
+    clawback settled. Returns (due, balance, clawback).
     """
-    commitments = [c for c in commitments_of(dossier) if c.status == CommitmentStatus.active]
-    granted = {c.funder: c.amount for c in commitments}
-    due = money.due_per_funder(granted, justified)
-    result = {}
-    for commitment, figures in zip(commitments, commitment_figures(commitments)):
-        owed = due[commitment.funder]
-        balance, clawback = money.settlement(owed, figures.net)
-        before = commitment.amount
-        if clawback > 0:
-            create_clawback(None, commitment, clawback,
-                            f"Bilan validé : dépenses justifiées {format_money(justified)}, "
-                            f"montant dû {format_money(owed)}, déjà versé "
-                            f"{format_money(figures.net)}.", release=False)
-        commitment.amount = owed
-        if owed == 0 and clawback == 0 and figures.net == 0:
-            commitment.status = CommitmentStatus.cancelled
-        if before != owed:
-            commitment.change_reason = "Ajusté au bilan final validé."
-            audit.record(user, "commitment_adjusted", commitment,
-                         {"amount": [before, owed], "justified": justified})
-        result[commitment.funder] = (owed, balance, clawback)
+    funder = parse_funder(funder)
+    require_funder(user, funder, funder)
+    if dossier.status != DossierStatus.reporting:
+        raise Conflict(f"Le dossier {dossier.reference} est « {dossier.status_label} » : seul un "
+                       "bilan déposé se règle.")
+    commitment = db.session.scalars(
+        select(Commitment).where(Commitment.dossier_id == dossier.id, Commitment.funder == funder)
+        .with_for_update().execution_options(populate_existing=True)).first()
+    if commitment is None or commitment.status != CommitmentStatus.active:
+        raise Conflict(f"Aucun engagement actif {OF_FUNDER[funder]} sur le dossier "
+                       f"{dossier.reference} : il n'y a rien à régler.")
+    owed = min(Decimal(owed), commitment.amount)
+    figures = figures_of(commitment)
+    balance, clawback = money.settlement(owed, figures.net)
+    before = commitment.amount
+    if clawback > 0:
+        spent = f"dépenses justifiées {format_money(justified)}, " if justified is not None else ""
+        create_clawback(user, commitment, clawback,
+                        f"Bilan validé : {spent}montant dû {format_money(owed)}, déjà versé "
+                        f"{format_money(figures.net)}.", release=False)
+    commitment.amount = owed
+    if owed == 0 and clawback == 0 and figures.net == 0:
+        commitment.status = CommitmentStatus.cancelled
+    if before != owed:
+        commitment.change_reason = "Ajusté au bilan final validé."
     db.session.flush()
+    if before != owed:
+        audit.record(user, "commitment_adjusted", commitment,
+                     {"amount": [before, owed], "justified": justified,
+                      "dossier_id": dossier.id})
     close_if_settled(user, dossier)
-    return result
+    return owed, balance, clawback
+
+
+def _lock_dossier(dossier: Dossier) -> Dossier:
+    """Serialise the money events of one dossier (two funders paying their balances at once)."""
+    return db.session.scalars(select(Dossier).where(Dossier.id == dossier.id).with_for_update()
+                              .execution_options(populate_existing=True)).one()
 
 
 def close_if_settled(user: User | None, dossier: Dossier) -> bool:
-    """Close a dossier whose report is validated, balance paid and clawbacks settled."""
-    if dossier.status != DossierStatus.reporting or not _report_validated(dossier):
+    """Close a dossier whose report is validated, balance paid and clawbacks settled; mark as
+    withdrawn an accepted or funded dossier whose every commitment was cancelled (nothing kept,
+    nothing owed). The dossier row is locked first, so concurrent last payments of both funders
+    cannot each miss the other's and leave it open."""
+    if dossier.status not in (DossierStatus.accepted, DossierStatus.funded, DossierStatus.reporting):
         return False
+    dossier = _lock_dossier(dossier)
     commitments = commitments_of(dossier)
-    for figures in commitment_figures(commitments):
-        if figures.open_clawbacks > 0:
+    figures = commitment_figures(commitments)
+    if any(f.open_clawbacks > 0 for f in figures):
+        return False
+    if dossier.status in (DossierStatus.accepted, DossierStatus.funded):
+        if not commitments or any(c.status == CommitmentStatus.active for c in commitments):
             return False
-        if figures.commitment.status == CommitmentStatus.active and figures.to_pay != 0:
+        action, event = "renounce", "dossier_renounced"
+    else:
+        if not _report_validated(dossier):
             return False
-    before, after = workflow.transition(dossier, "close")
+        if any(f.commitment.status == CommitmentStatus.active and f.to_pay != 0 for f in figures):
+            return False
+        action, event = "close", "dossier_closed"
+    before, after = workflow.transition(dossier, action)
     db.session.flush()
-    audit.record(user, "dossier_closed", dossier, {"status": [before.value, after.value]})
+    audit.record(user, event, dossier, {"status": [before.value, after.value]})
     return True
 
 

@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask import Response, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 
 from applications.models import Dossier, DossierStatus
 from portal.db import db
@@ -35,6 +35,7 @@ ALERT_TITLES = {"envelope": "Enveloppe presque entièrement engagée",
 
 
 def _call(call_id: int) -> Call:
+    require(current_user, Permission.VIEW_BUDGET)  # before the lookup: ids are not probed
     call = db.session.get(Call, call_id)
     if call is None:
         raise NotFound("Cet appel à projets n'existe pas.")
@@ -212,6 +213,7 @@ def _envelopes_page(call: Call, form: EnvelopeForm, own: list[Institution], stat
 @bp.post("/enveloppes/<int:envelope_id>/supprimer")
 @login_required
 def delete_envelope(envelope_id: int):
+    require(current_user, Permission.VIEW_BUDGET)  # before the lookup: ids are not probed
     envelope = db.session.get(Envelope, envelope_id)
     if envelope is None:
         raise NotFound("Cette enveloppe n'existe pas.")
@@ -290,19 +292,26 @@ def budget_home(user) -> dict | None:
             alerts = [a for a in budget.alerts if a.funder is None or a.funder in own]
             if envelopes or alerts:
                 section["calls"].append({"call": call, "envelopes": envelopes, "alerts": alerts})
-        section["to_pay"] = _payments_to_record(own)
+        section["to_pay"], section["to_pay_count"] = _payments_to_record(own)
     elif user.has_role(Role.observer):
         section["calls"] = [{"call": call, "main": _main_figures(call.id)} for call in calls]
     return section
 
 
-def _payments_to_record(own: set[Institution]) -> list:
-    """Active commitments of the institution's funded dossiers on which nothing is paid yet."""
-    return db.session.execute(
+HOME_TO_PAY = 20  # the home lists the first ones; the commitments list has them all
+
+
+def _payments_to_record(own: set[Institution]) -> tuple[list, int]:
+    """Active commitments of the institution's funded dossiers on which nothing is paid yet:
+    the first HOME_TO_PAY of them, and how many there are."""
+    where = (Commitment.funder.in_(own), Commitment.status == CommitmentStatus.active,
+             Dossier.status == DossierStatus.funded,
+             ~exists().where(Payment.commitment_id == Commitment.id))
+    rows = db.session.execute(
         select(Commitment, Dossier.reference, Dossier.title, Establishment.name)
         .join(Dossier, Dossier.id == Commitment.dossier_id)
         .join(Establishment, Establishment.id == Dossier.establishment_id)
-        .where(Commitment.funder.in_(own), Commitment.status == CommitmentStatus.active,
-               Dossier.status == DossierStatus.funded,
-               ~exists().where(Payment.commitment_id == Commitment.id))
-        .order_by(Dossier.reference, Commitment.funder)).all()
+        .where(*where).order_by(Dossier.reference, Commitment.funder).limit(HOME_TO_PAY)).all()
+    count = db.session.scalar(select(func.count(Commitment.id))
+                              .join(Dossier, Dossier.id == Commitment.dossier_id).where(*where))
+    return rows, count

@@ -31,6 +31,7 @@ STATUS_CHOICES = [(s.value, label) for s, label in pages.COMMITMENT_STATUS_LABEL
 
 
 def _call(call_id: int) -> Call:
+    require(current_user, Permission.VIEW_BUDGET)  # before the lookup: ids are not probed
     call = db.session.get(Call, call_id)
     if call is None:
         raise NotFound("Cet appel à projets n'existe pas.")
@@ -39,6 +40,7 @@ def _call(call_id: int) -> Call:
 
 
 def _commitment(commitment_id: int) -> tuple[Commitment, Call]:
+    require(current_user, Permission.VIEW_BUDGET)  # before the lookup: ids are not probed
     commitment = db.session.get(Commitment, commitment_id)
     if commitment is None:
         raise NotFound("Cet engagement n'existe pas.")
@@ -88,6 +90,7 @@ def commitments(call_id: int):
 def commit_again(decision_id: int):
     """Commit a part an envelope refused: the funder's officer, once the envelope allows it."""
     from review.models import Decision
+    require(current_user, Permission.VIEW_BUDGET)  # before the lookup: ids are not probed
     decision = db.session.get(Decision, decision_id)
     if decision is None:
         raise NotFound("Cette décision n'existe pas.")
@@ -240,6 +243,7 @@ def create_clawback(commitment_id: int):
 @bp.post("/reversements/<int:clawback_id>/solder")
 @login_required
 def settle_clawback(clawback_id: int):
+    require(current_user, Permission.VIEW_BUDGET)  # before the lookup: ids are not probed
     clawback = db.session.get(Clawback, clawback_id)
     if clawback is None:
         raise NotFound("Ce reversement n'existe pas.")

@@ -61,7 +61,7 @@ def funded(o, amount_state="1000.00", amount_region="2000.00", author=None,
         amount_region=decision.amount_region, signed_key=f"test/agreements/{dossier.id}.pdf",
         signed_filename="convention-signee.pdf", signed_size=len(PDF_BYTES),
         signed_sha256="0" * 64, signed_uploaded_at=utcnow(), signed_uploaded_by_id=o.head_a.id,
-        signed_on=dt.date.today(), signature_recorded_by_id=o.budget.id,
+        signed_on=dt.date.today() - dt.timedelta(days=365), signature_recorded_by_id=o.budget.id,
         signature_recorded_at=utcnow())
     db.session.add(agreement)
     dossier.status = DossierStatus.funded

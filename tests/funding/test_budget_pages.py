@@ -478,3 +478,14 @@ def test_other_roles_home_has_no_budget_section(client, money_world):
         login(client, user)
         page = _get(client, "/")
         assert 'id="suivi-budgetaire"' not in page and 'id="tableaux-de-bord"' not in page
+
+
+def test_the_home_lists_the_first_payments_to_record_and_says_how_many(client, money_world):
+    from funding.views_budget import HOME_TO_PAY
+    o = money_world
+    for _ in range(HOME_TO_PAY + 2):
+        o.funded("100.00", "0")
+    login(client, o.budget_state)
+    page = client.get("/").get_data(as_text=True)
+    assert page.count("Enregistrer un paiement<span") == HOME_TO_PAY
+    assert f"({HOME_TO_PAY} premiers sur {HOME_TO_PAY + 2} ;" in page
