@@ -13,7 +13,7 @@ through the same services as the pages, in the order an officer and an establish
   others signed, recorded, and their advances paid;
 - then, one dossier per stage of the final report: funded (advance paid, report to write),
   report submitted, report validated with a clawback open, report validated and balance paid
-  (the dossier closed).
+  (the dossier closed); each funder's officer validates its own part of the report.
 """
 from __future__ import annotations
 
@@ -85,7 +85,9 @@ def load(users: list[User], pdf: bytes) -> dict:
         reports.submit(head, dossier)
         if stage == "report_submitted":
             continue
-        reports.validate(officers[STATE], dossier)
+        # each funder's officer validates its own part (the first fixes what each owes)
+        for funder in reports.pending_funders(reports.report_of(dossier), dossier):
+            reports.validate(officers[funder], dossier, funder)
         if stage == "closed":
             _pay_balances(officers, dossier)
     db.session.flush()

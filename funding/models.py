@@ -77,7 +77,8 @@ class Commitment(Base):
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("call.id"), index=True)
-    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id", ondelete="CASCADE"), index=True)
+    # money records are never deleted with what they belong to (RESTRICT, the default)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"), index=True)
     decision_id: Mapped[int] = mapped_column(ForeignKey("decision.id"))
     funder: Mapped[Institution] = enum_column(Institution)
     department_code: Mapped[str] = mapped_column(ForeignKey("department.code"))
@@ -119,8 +120,7 @@ class Payment(Base):
         CheckConstraint("amount > 0", name="amount_positive"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    commitment_id: Mapped[int] = mapped_column(ForeignKey("commitment.id", ondelete="CASCADE"),
-                                               index=True)
+    commitment_id: Mapped[int] = mapped_column(ForeignKey("commitment.id"), index=True)
     funder: Mapped[Institution] = enum_column(Institution)
     kind: Mapped[PaymentKind] = enum_column(PaymentKind)
     amount: Mapped[Decimal] = mapped_column(Money)
@@ -148,8 +148,7 @@ class Clawback(Base):
         CheckConstraint("status != 'settled' OR settled_on IS NOT NULL", name="settled_has_date"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    commitment_id: Mapped[int] = mapped_column(ForeignKey("commitment.id", ondelete="CASCADE"),
-                                               index=True)
+    commitment_id: Mapped[int] = mapped_column(ForeignKey("commitment.id"), index=True)
     amount: Mapped[Decimal] = mapped_column(Money)
     reason: Mapped[str] = mapped_column(Text)
     status: Mapped[ClawbackStatus] = enum_column(ClawbackStatus, default=ClawbackStatus.open)
@@ -224,7 +223,16 @@ class FinalReport(Base):
     reviewed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     correction_message: Mapped[str] = mapped_column(Text, default="")
-    justified_amount: Mapped[Decimal | None] = mapped_column(Money)  # fixed at validation
+    justified_amount: Mapped[Decimal | None] = mapped_column(Money)  # fixed at first validation
+    # Each funder's officer validates their own part: what each funder owes is fixed at the first
+    # validation (min(granted, justified) shared in proportion to the grants), then each funder
+    # settles its own commitment when its officer validates.
+    due_state: Mapped[Decimal | None] = mapped_column(Money)
+    due_region: Mapped[Decimal | None] = mapped_column(Money)
+    state_validated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    state_validated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    region_validated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    region_validated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
     dossier: Mapped[Dossier] = relationship()
     indicators: Mapped[list[ReportIndicator]] = relationship(

@@ -4,9 +4,13 @@
   attachments are added and removed while the report is editable.
 - `submit` (the head) requires every part; after the agreement's due date it is still accepted,
   and flagged as late.
-- `request_corrections` sends it back (the dossier returns to funded, editable again);
-  `validate` fixes the justified amount (the expenses' total) and settles each funder's part
-  (funding.services.settle_on_report: balance to pay or clawback, closing when settled).
+- `request_corrections` sends it back (the dossier returns to funded, editable again), until a
+  funder has validated its part;
+- `validate`: each funder's budget officer validates their own funder's part. The first validation
+  fixes the justified amount (the expenses' total) and what every funder owes; each validation
+  settles that funder's commitment only (funding.services.settle_funder_on_report: balance to pay
+  or clawback). The report is validated once every committed funder has validated its part
+  (funding.report_parts), and the dossier closes when everything is settled.
 
 Like every service: policy first, audit, flush, never commit.
 """
@@ -22,16 +26,19 @@ from applications.models import EXPENSE_CATEGORIES, Dossier, DossierStatus
 from applications.services import notify_establishment
 from portal import audit
 from portal.db import db, utcnow
-from portal.errors import Conflict, NotFound, ServiceError
+from portal.errors import Conflict, NotFound, PermissionDenied, ServiceError
 from portal.formatting import PARIS, format_date, format_datetime, format_money
 from portal.models import Institution, User
 from portal.permissions import Permission, can, require, require_dossier
 
 from . import money, uploads
 from .agreements import agreement_of
-from .models import (FUNDER_LABELS, CommitmentStatus, FinalReport, ReportAttachment,
-                     ReportExpense, ReportIndicator, ReportStatus)
-from .services import commitment_figures, commitments_of, parse_money, settle_on_report
+from .models import FinalReport, ReportAttachment, ReportExpense, ReportIndicator, ReportStatus
+from .report_parts import (FUNDERS, SettlementLine, active_commitments, dues_fixed,  # noqa: F401
+                           justified_of, parts, pending_funders, settlement_preview, stored_due,
+                           validatable_funders, validated_at, validated_by_id)
+from .report_parts import fingerprint as preview_fingerprint
+from .services import OF_FUNDER, parse_funder, parse_money, settle_funder_on_report
 
 EDITABLE = (ReportStatus.draft, ReportStatus.corrections_requested)
 TEXT_LIMIT = 10_000
@@ -282,11 +289,17 @@ def submit(user: User, dossier: Dossier) -> FinalReport:
 
 # ---------------------------------------------------------------- review
 
-def _submitted(user: User, dossier: Dossier) -> FinalReport:
+def _submitted(user: User, dossier: Dossier, lock: bool = False) -> FinalReport:
     """The submitted report an officer reviews; an officer gets a clear reason when there is none
-    (already validated, even on a dossier since closed), others the policy's 404/403."""
+    (already validated, even on a dossier since closed), others the policy's 404/403. With `lock`
+    the report row is locked and re-read (SELECT … FOR UPDATE): the two funders' validations and
+    a request for corrections are serialised."""
     require_dossier(user, Permission.VIEW_GRANT, dossier)
     report = report_of(dossier)
+    if report is not None and lock:
+        report = db.session.scalars(select(FinalReport).where(FinalReport.id == report.id)
+                                    .with_for_update()
+                                    .execution_options(populate_existing=True)).one()
     if (report is not None and report.status == ReportStatus.validated
             and can(user, Permission.MANAGE_AGREEMENT, dossier)):
         raise Conflict(f"Le bilan a déjà été validé le {format_datetime(report.reviewed_at)}.")
@@ -299,8 +312,13 @@ def _submitted(user: User, dossier: Dossier) -> FinalReport:
 
 
 def request_corrections(user: User, dossier: Dossier, message: str) -> FinalReport:
-    """An officer sends the report back with what to correct; the establishment edits it again."""
-    report = _submitted(user, dossier)
+    """An officer sends the report back with what to correct; the establishment edits it again.
+    Refused once a funder validated its part (what each funder owes is fixed then)."""
+    report = _submitted(user, dossier, lock=True)
+    done = [part for part in parts(report, dossier) if part.validated_at is not None]
+    if done:
+        raise Conflict(" ; ".join(part.text for part in done) + " : des corrections ne peuvent "
+                       "plus être demandées sur ce bilan.")
     message = (message or "").strip()
     if not message:
         raise ServiceError("Indiquez ce que l'établissement doit corriger.", field="message")
@@ -321,60 +339,123 @@ def request_corrections(user: User, dossier: Dossier, message: str) -> FinalRepo
     return report
 
 
+STALE = ("Le bilan a changé depuis l'affichage (une autre validation, un versement ou un "
+         "reversement a été enregistré entre-temps) : vérifiez le règlement ci-dessous avant de "
+         "valider.")
+
+
 @dataclass
-class SettlementLine:
+class PartValidated:
+    """What validating a funder's part settled, and which parts remain."""
     funder: Institution
-    granted: Decimal
     due: Decimal
-    paid: Decimal   # net of clawbacks already claimed
     balance: Decimal
     clawback: Decimal
+    pending: list[Institution]
 
     @property
-    def funder_label(self) -> str:
-        return FUNDER_LABELS[self.funder]
+    def complete(self) -> bool:
+        return not self.pending
 
 
-def settlement_preview(dossier: Dossier, justified: Decimal) -> list[SettlementLine]:
-    """What validating with `justified` spending would settle, per funder (nothing changed):
-    the same rules settle_on_report applies."""
-    commitments = [c for c in commitments_of(dossier) if c.status == CommitmentStatus.active]
-    due = money.due_per_funder({c.funder: c.amount for c in commitments}, justified)
-    lines = []
-    for figures in commitment_figures(commitments):
-        c = figures.commitment
-        balance, clawback = money.settlement(due[c.funder], figures.net)
-        lines.append(SettlementLine(c.funder, c.amount, due[c.funder], figures.net, balance,
-                                    clawback))
-    return sorted(lines, key=lambda line: line.funder != Institution.state)
+def _funder_to_validate(user: User, funder) -> Institution:
+    """The part the officer validates: the one they may change, or the one they chose."""
+    if funder not in (None, ""):
+        return parse_funder(funder)
+    mine = [f for f in FUNDERS if can(user, Permission.MANAGE_MONEY, f)]
+    if len(mine) > 1:
+        raise ServiceError("Vous êtes agent budgétaire de l’État et de la Région : choisissez la "
+                           "part du bilan que vous validez.", field="funder")
+    if not mine:
+        raise PermissionDenied("Seuls les agents budgétaires d'un financeur du dossier valident "
+                               "sa part du bilan final.")
+    return mine[0]
 
 
-def validate(user: User, dossier: Dossier) -> dict:
-    """An officer validates the report: justified = the expenses' total; each funder's part is
-    settled (balance to pay or clawback); returns {funder: (due, balance, clawback)}."""
-    report = _submitted(user, dossier)
-    justified = report.expenses_total
-    report.status = ReportStatus.validated
-    report.justified_amount = justified
-    report.reviewed_at = utcnow()
-    report.reviewed_by_id = user.id
+def validate(user: User, dossier: Dossier, funder=None, expected_version=None,
+             fingerprint=None) -> PartValidated:
+    """An officer validates their own funder's part of the submitted report.
+
+    The first validation fixes the justified amount (the expenses' total) and every funder's due
+    (stored on the report); then only this funder's commitment is settled (balance to pay or
+    clawback, funding.services.settle_funder_on_report). The report is validated, and the dossier
+    may close, once every funder with an active commitment has validated. `expected_version` and
+    `fingerprint` (the page's report version and preview digest) refuse a stale page; None skips
+    the check (a caller that showed nothing).
+    """
+    report = _submitted(user, dossier, lock=True)
+    funder = _funder_to_validate(user, funder)
+    require(user, Permission.MANAGE_MONEY, funder,
+            message=f"Seuls les agents budgétaires {OF_FUNDER[funder]} valident sa part du bilan.")
+    at = validated_at(report, funder)
+    if at is not None:
+        by = db.session.get(User, validated_by_id(report, funder))
+        raise Conflict(f"La part {OF_FUNDER[funder]} du bilan a déjà été validée le "
+                       f"{format_datetime(at)}" + (f" par {by.full_name}" if by else "") + ".")
+    if funder not in {c.funder for c in active_commitments(dossier)}:
+        raise PermissionDenied(f"Aucun engagement {OF_FUNDER[funder]} n'est actif sur ce "
+                               "dossier : seuls les agents budgétaires de ses financeurs "
+                               "valident le bilan.")
+    if expected_version is not None and str(expected_version).strip() != str(report.version):
+        raise Conflict(STALE)
+    if fingerprint is not None and fingerprint != preview_fingerprint(
+            report, settlement_preview(dossier, report)):
+        raise Conflict(STALE)
+    first = not dues_fixed(report)
+    if first:
+        report.justified_amount = report.expenses_total
+        dues = money.due_per_funder({c.funder: c.amount for c in active_commitments(dossier)},
+                                    report.justified_amount)
+        report.due_state = dues.get(Institution.state)
+        report.due_region = dues.get(Institution.region)
+    owed = stored_due(report, funder)
+    if owed is None:
+        raise Conflict(f"Aucun montant dû {OF_FUNDER[funder]} n'a été fixé à la première "
+                       "validation : la part ne peut pas être validée.")
+    now = utcnow()
+    setattr(report, f"{funder.value}_validated_by_id", user.id)
+    setattr(report, f"{funder.value}_validated_at", now)
+    pending = pending_funders(report, dossier)
+    if not pending:
+        report.status = ReportStatus.validated
+        report.reviewed_at = now
+        report.reviewed_by_id = user.id
     db.session.flush()
-    audit.record(user, "report_validated", report, {"justified_amount": justified})
-    result = settle_on_report(user, dossier, justified)
-    lines = []
-    for funder, (due, balance, clawback) in sorted(result.items(), key=lambda i: i[0] != Institution.state):
-        of = FUNDER_LABELS[funder]
-        if clawback > 0:
-            lines.append(f"- {of} : montant dû {format_money(due)} ; un reversement de "
-                         f"{format_money(clawback)} vous sera demandé (trop-perçu).")
-        elif balance > 0:
-            lines.append(f"- {of} : montant dû {format_money(due)} ; solde à recevoir : "
-                         f"{format_money(balance)}.")
-        else:
-            lines.append(f"- {of} : montant dû {format_money(due)}, entièrement versé.")
-    notify_establishment(dossier, f"Bilan du dossier {dossier.reference} validé",
-                         f"Le bilan final du dossier « {dossier.title} » a été validé. Dépenses "
-                         f"justifiées : {format_money(justified)}.\n\n" + "\n".join(lines)
-                         + ("\n\nLe dossier est soldé." if dossier.status == DossierStatus.closed
-                            else ""))
+    changes = {"funder": funder.value, "due": owed, "justified_amount": report.justified_amount}
+    if first:
+        changes["dues"] = {"state": report.due_state, "region": report.due_region}
+    audit.record(user, "report_part_validated", report, changes)
+    if not pending:
+        audit.record(user, "report_validated", report,
+                     {"justified_amount": report.justified_amount,
+                      "status": [ReportStatus.submitted.value, ReportStatus.validated.value]})
+    due, balance, clawback = settle_funder_on_report(user, dossier, funder, owed,
+                                                     justified=report.justified_amount)
+    result = PartValidated(funder, due, balance, clawback, pending)
+    _notify_part(dossier, report, result)
     return result
+
+
+def _notify_part(dossier: Dossier, report: FinalReport, result: PartValidated) -> None:
+    """The establishment learns what this funder will still pay, or claim back."""
+    of = OF_FUNDER[result.funder]
+    if result.clawback > 0:
+        outcome = (f"un reversement de {format_money(result.clawback)} vous sera demandé "
+                   "(trop-perçu)")
+    elif result.balance > 0:
+        outcome = f"solde à recevoir : {format_money(result.balance)}"
+    else:
+        outcome = "entièrement versé"
+    after = ("Le bilan est entièrement validé." if result.complete else
+             " ".join(f"La part {OF_FUNDER[f]} reste à valider par ses services."
+                      for f in result.pending))
+    if dossier.status == DossierStatus.closed:
+        after += " Le dossier est soldé."
+    subject = (f"Bilan du dossier {dossier.reference} validé" if result.complete
+               else f"Bilan du dossier {dossier.reference} : part {of} validée")
+    notify_establishment(dossier, subject,
+                         f"Les services {of} ont validé leur part du bilan final du dossier "
+                         f"« {dossier.title} ». Dépenses justifiées : "
+                         f"{format_money(report.justified_amount)}.\n\n"
+                         f"- Part {of} : montant dû {format_money(result.due)} ; {outcome}.\n\n"
+                         + after)

@@ -22,7 +22,7 @@ from . import agreements, money, reports, uploads
 from .forms_grants import (ConfirmForm, CorrectionsForm, GenerateAgreementForm, ReportAttachmentForm,
                            ReportForm, SignatureForm, SignedAgreementForm)
 from .models import ReportStatus
-from .services import commitment_figures, commitments_of, granted_parts, today
+from .services import OF_FUNDER, commitment_figures, commitments_of, granted_parts, today
 from .views import bp
 
 
@@ -70,6 +70,7 @@ def _grant_context(dossier: Dossier) -> dict:
         "agreement": agreement,
         "schedule": agreements.payment_schedule(agreement) if agreement else [],
         "report": report, "report_late": reports.is_late(report, dossier),
+        "report_parts": reports.parts(report, dossier),
         "may_generate": accepted and unsigned and can(current_user, Permission.MANAGE_AGREEMENT,
                                                       dossier),
         "may_upload": bool(agreement) and unsigned and can(current_user,
@@ -194,7 +195,7 @@ def _planned_by_category(dossier: Dossier) -> dict:
 
 def _report_page(dossier: Dossier, form: ReportForm | None = None, status: int = 200,
                  form_errors=None, error: str | None = None, attachment_form=None,
-                 corrections_form=None):
+                 corrections_form=None, funder_error: str | None = None):
     report = reports.report_of(dossier)
     editable = (can(current_user, Permission.EDIT_REPORT, dossier)
                 and (report is None or report.status in reports.EDITABLE))
@@ -207,6 +208,10 @@ def _report_page(dossier: Dossier, form: ReportForm | None = None, status: int =
         if other is not None:
             form_errors = (form_errors or []) + [(f.id, m) for f in other for m in f.errors
                                                  if f.name != "csrf_token"]
+    if funder_error:
+        form_errors = (form_errors or []) + [("funder", funder_error)]
+    preview = reports.settlement_preview(dossier, report) if may_review else []
+    report_parts = reports.parts(report, dossier)
     return render_template(
         "funding/grant/report.html", dossier=dossier, report=report, form=form,
         editable=editable, may_review=may_review, form_errors=form_errors, error=error,
@@ -214,8 +219,12 @@ def _report_page(dossier: Dossier, form: ReportForm | None = None, status: int =
         expenses_error=next((m for anchor, m in form_errors or [] if anchor == "expenses"), None),
         indicators=report.indicators if report else dossier.indicators,
         categories=EXPENSE_CATEGORIES, planned=_planned_by_category(dossier), spent=spent,
-        preview=reports.settlement_preview(dossier, report.expenses_total) if may_review
-        else [],
+        preview=preview, report_parts=report_parts,
+        justified=reports.justified_of(report) if report else None,
+        fingerprint=reports.preview_fingerprint(report, preview) if may_review else "",
+        validatable=reports.validatable_funders(current_user, report, dossier),
+        may_correct=may_review and not reports.dues_fixed(report),
+        funder_error=funder_error, of_funder=OF_FUNDER,
         attachment_form=attachment_form or ReportAttachmentForm(formdata=None),
         corrections_form=corrections_form or CorrectionsForm(formdata=None),
         confirm_form=ConfirmForm(formdata=None), rounding_rule=money.ROUNDING_RULE), status
@@ -301,21 +310,29 @@ def download_report_attachment(dossier_id: int, attachment_id: int):
 @bp.post("/dossiers/<int:dossier_id>/bilan/validation")
 @login_required
 def validate_report(dossier_id: int):
+    """An officer validates their own funder's part; the form posts the part (`funder`), the
+    report's `version` and the preview's digest (`preview`): a stale page is refused (409)."""
     dossier = _load(dossier_id)
     try:
-        result = reports.validate(current_user, dossier)
+        result = reports.validate(current_user, dossier, request.form.get("funder") or None,
+                                  expected_version=request.form.get("version", ""),
+                                  fingerprint=request.form.get("preview") or None)
     except ServiceError as exc:
         if _refused(exc):
             raise
         db.session.rollback()
-        return _report_page(dossier, status=exc.status, error=exc.message)
+        return _report_page(dossier, status=exc.status,
+                            error=None if exc.field == "funder" else exc.message,
+                            funder_error=exc.message if exc.field == "funder" else None)
     db.session.commit()
-    clawback = sum((c for _, _, c in result.values()), money.ZERO)
-    balance = sum((b for _, b, _ in result.values()), money.ZERO)
-    outcome = (f"un reversement de {format_money(clawback)} est à demander" if clawback > 0
-               else f"un solde de {format_money(balance)} reste à verser" if balance > 0
-               else "tout est versé")
-    flash(f"Le bilan est validé : {outcome}."
+    outcome = (f"un reversement de {format_money(result.clawback)} est à demander"
+               if result.clawback > 0
+               else f"un solde de {format_money(result.balance)} reste à verser"
+               if result.balance > 0 else "tout est versé")
+    after = (" Le bilan est entièrement validé." if result.complete
+             else "".join(f" La part {OF_FUNDER[f]} reste à valider par ses services."
+                          for f in result.pending))
+    flash(f"La part {OF_FUNDER[result.funder]} du bilan est validée : {outcome}.{after}"
           + (" Le dossier est soldé." if dossier.status == DossierStatus.closed else ""),
           "success")
     return redirect(_grant_url(dossier, "bilan"))

@@ -50,10 +50,18 @@ def upgrade() -> None:
     sa.Column('reviewed_by_id', sa.Integer(), nullable=True),
     sa.Column('correction_message', sa.Text(), nullable=False),
     sa.Column('justified_amount', sa.Numeric(precision=12, scale=2), nullable=True),
+    sa.Column('due_state', sa.Numeric(precision=12, scale=2), nullable=True),
+    sa.Column('due_region', sa.Numeric(precision=12, scale=2), nullable=True),
+    sa.Column('state_validated_by_id', sa.Integer(), nullable=True),
+    sa.Column('state_validated_at', portal.db.UTCDateTime(), nullable=True),
+    sa.Column('region_validated_by_id', sa.Integer(), nullable=True),
+    sa.Column('region_validated_at', portal.db.UTCDateTime(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.CheckConstraint('young_reached IS NULL OR young_reached >= 0', name=op.f('ck_final_report_young_not_negative')),
     sa.ForeignKeyConstraint(['dossier_id'], ['dossier.id'], name=op.f('fk_final_report_dossier_id_dossier'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['reviewed_by_id'], ['user_account.id'], name=op.f('fk_final_report_reviewed_by_id_user_account')),
+    sa.ForeignKeyConstraint(['state_validated_by_id'], ['user_account.id'], name=op.f('fk_final_report_state_validated_by_id_user_account')),
+    sa.ForeignKeyConstraint(['region_validated_by_id'], ['user_account.id'], name=op.f('fk_final_report_region_validated_by_id_user_account')),
     sa.ForeignKeyConstraint(['submitted_by_id'], ['user_account.id'], name=op.f('fk_final_report_submitted_by_id_user_account')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_final_report')),
     sa.UniqueConstraint('dossier_id', name=op.f('uq_final_report_dossier_id'))
@@ -109,7 +117,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_commitment_created_by_id_user_account')),
     sa.ForeignKeyConstraint(['decision_id'], ['decision.id'], name=op.f('fk_commitment_decision_id_decision')),
     sa.ForeignKeyConstraint(['department_code'], ['department.code'], name=op.f('fk_commitment_department_code_department')),
-    sa.ForeignKeyConstraint(['dossier_id'], ['dossier.id'], name=op.f('fk_commitment_dossier_id_dossier'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['dossier_id'], ['dossier.id'], name=op.f('fk_commitment_dossier_id_dossier')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_commitment')),
     sa.UniqueConstraint('dossier_id', 'funder', name=op.f('uq_commitment_dossier_id_funder'))
     )
@@ -176,7 +184,7 @@ def upgrade() -> None:
     sa.Column('version', sa.Integer(), nullable=False),
     sa.CheckConstraint("status != 'settled' OR settled_on IS NOT NULL", name=op.f('ck_clawback_settled_has_date')),
     sa.CheckConstraint('amount > 0', name=op.f('ck_clawback_amount_positive')),
-    sa.ForeignKeyConstraint(['commitment_id'], ['commitment.id'], name=op.f('fk_clawback_commitment_id_commitment'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['commitment_id'], ['commitment.id'], name=op.f('fk_clawback_commitment_id_commitment')),
     sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_clawback_created_by_id_user_account')),
     sa.ForeignKeyConstraint(['settled_by_id'], ['user_account.id'], name=op.f('fk_clawback_settled_by_id_user_account')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_clawback'))
@@ -195,7 +203,7 @@ def upgrade() -> None:
     sa.Column('recorded_by_id', sa.Integer(), nullable=False),
     sa.Column('recorded_at', portal.db.UTCDateTime(), nullable=False),
     sa.CheckConstraint('amount > 0', name=op.f('ck_payment_amount_positive')),
-    sa.ForeignKeyConstraint(['commitment_id'], ['commitment.id'], name=op.f('fk_payment_commitment_id_commitment'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['commitment_id'], ['commitment.id'], name=op.f('fk_payment_commitment_id_commitment')),
     sa.ForeignKeyConstraint(['recorded_by_id'], ['user_account.id'], name=op.f('fk_payment_recorded_by_id_user_account')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_payment')),
     sa.UniqueConstraint('funder', 'reference', name=op.f('uq_payment_funder_reference'))

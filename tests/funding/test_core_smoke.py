@@ -26,11 +26,18 @@ def test_advance_then_report_then_clawback_closes(money_world):
     from applications import workflow
     from funding.models import FinalReport, ReportStatus
     from portal.db import db
+    from funding import money
     workflow.transition(dossier, "submit_report")
-    db.session.add(FinalReport(dossier_id=dossier.id, status=ReportStatus.validated))
+    report = FinalReport(dossier_id=dossier.id, status=ReportStatus.submitted)
+    db.session.add(report)
     db.session.flush()
-    result = services.settle_on_report(o.budget_region, dossier, Decimal("1000.00"))
-    # due: min(4000, 1000) shared 1/4 – 3/4
+    # due: min(4000, 1000) shared 1/4 – 3/4; each funder's officer settles its own part
+    due = money.due_per_funder({STATE: c_state.amount, REGION: c_region.amount}, Decimal("1000"))
+    result = {funder: services.settle_funder_on_report(officer, dossier, funder, due[funder])
+              for funder, officer in ((STATE, o.budget_state), (REGION, o.budget_region))}
+    report.status = ReportStatus.validated  # both parts validated
+    db.session.flush()
+    assert not services.close_if_settled(o.budget_region, dossier)  # clawbacks are open
     assert result[STATE] == (Decimal("250.00"), Decimal("0.00"), Decimal("250.00"))
     assert result[REGION] == (Decimal("750.00"), Decimal("0.00"), Decimal("750.00"))
     assert dossier.status.value == "reporting"

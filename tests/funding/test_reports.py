@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from applications import workflow
 from applications.models import DossierStatus
 from funding import agreements, reports, services
-from funding.models import (Clawback, ClawbackStatus, FinalReport, Payment, ReportAttachment,
-                            ReportStatus)
+from funding.models import (Clawback, ClawbackStatus, FinalReport, Payment, PaymentKind,
+                            ReportAttachment, ReportStatus)
 from portal.db import db
 from portal.errors import Conflict, PermissionDenied, ServiceError
 from portal.models import AuditEvent, OutboxMessage
@@ -49,6 +49,14 @@ def _data(actions="Ateliers hebdomadaires.", young=22, achieved=("9 %",), expens
             "expenses": [{"category": k, "amount": v, "label": ""} for k, v in expenses.items()]}
 
 
+def _money(dossier) -> dict:
+    """Each funder's money on the dossier: commitment, payments and clawbacks (with their author)."""
+    return {c.funder: ((c.amount, c.status, c.version),
+                       sorted((p.kind.value, p.amount, p.reference) for p in c.payments),
+                       sorted((k.amount, k.status.value, k.created_by_id) for k in c.clawbacks))
+            for c in services.commitments_of(dossier)}
+
+
 def _state(dossier) -> tuple:
     """Everything a refused report action must leave as it was."""
     db.session.expire_all()
@@ -56,11 +64,12 @@ def _state(dossier) -> tuple:
     row = None if report is None else (
         report.status, report.actions_carried_out, report.young_reached, report.justified_amount,
         report.correction_message, report.submitted_at, report.version,
-        [(i.achieved) for i in report.indicators],
+        report.due_state, report.due_region, report.state_validated_at,
+        report.region_validated_at, [(i.achieved) for i in report.indicators],
         [(e.category, e.amount) for e in report.expenses], len(report.attachments))
     count = lambda model: db.session.scalar(select(func.count()).select_from(model))  # noqa: E731
-    return (dossier.status, row, count(FinalReport), count(ReportAttachment), count(Payment),
-            count(Clawback), count(OutboxMessage),
+    return (dossier.status, row, _money(dossier), count(FinalReport), count(ReportAttachment),
+            count(Payment), count(Clawback), count(OutboxMessage),
             db.session.scalar(select(func.count()).select_from(AuditEvent)
                               .where(AuditEvent.action.like("report%"))))
 
@@ -198,6 +207,7 @@ def test_report_after_closure_is_refused_with_a_clear_message(client, money_worl
     o = money_world
     _submitted(o, funded)
     reports.validate(o.budget_region, funded)
+    reports.validate(o.budget_state, funded)
     assert services.open_clawbacks(o.call.id) == []  # nothing was paid: balances only
     for commitment in services.commitments_of(funded):
         officer = o.budget_state if commitment.funder == STATE else o.budget_region
@@ -310,26 +320,48 @@ def test_applicants_neither_validate_nor_ask_corrections(client, money_world, fu
     assert _state(funded) == before
 
 
-def test_validate_twice_is_refused(client, money_world, funded):
+def _validation(dossier, funder=None, **extra) -> dict:
+    """The validation form as the officer's page posts it: the part (hidden when the officer has
+    one funder), the report's version and the preview's digest."""
+    db.session.expire_all()
+    report = reports.report_of(dossier)
+    data = {"version": str(report.version),
+            "preview": reports.preview_fingerprint(report,
+                                                   reports.settlement_preview(dossier, report))}
+    if funder is not None:
+        data["funder"] = funder.value
+    data.update(extra)
+    return data
+
+
+def test_a_funder_validating_twice_is_refused(client, money_world, funded):
     o = money_world
     services.record_payment(o.budget_region, commitment_of_dossier(funded, REGION), "1000,00",
                             services.today(), "R-1")
     _submitted(o, funded, expenses={"services": "600.00"})
     login(client, o.budget_region)
-    assert client.post(f"/financement/dossiers/{funded.id}/bilan/validation").status_code == 302
+    url = f"/financement/dossiers/{funded.id}/bilan/validation"
+    assert client.post(url, data=_validation(funded)).status_code == 302
     before = _state(funded)
-    response = client.post(f"/financement/dossiers/{funded.id}/bilan/validation")
+    response = client.post(url, data=_validation(funded))
     assert response.status_code == 409
-    assert "Le bilan a déjà été validé" in _page(response)
+    assert "La part de la Région du bilan a déjà été validée le" in _page(response)
     assert _state(funded) == before
-    with pytest.raises(Conflict, match="déjà été validé"):
+    with pytest.raises(Conflict, match="déjà été validée"):
+        reports.validate(o.budget_region, funded, REGION)
+    assert _state(funded) == before
+    reports.validate(o.budget_state, funded)  # the other part: the report is validated
+    before = _state(funded)
+    with pytest.raises(Conflict, match="Le bilan a déjà été validé"):
         reports.validate(o.budget_state, funded)
+    assert _state(funded) == before
 
 
 # ---------------------------------------------------------------- the whole path
 
 def test_signed_funded_reported_validated_with_a_clawback(client, money_world):
-    """Generate → signed copy → signature → advances → report → preview → validation → clawback."""
+    """Generate → signed copy → signature → advances → report → preview → each funder validates
+    its own part → clawbacks → closed."""
     o = money_world
     dossier = o.accepted("1000.00", "3000.00").dossier
     login(client, o.budget_state)
@@ -358,30 +390,55 @@ def test_signed_funded_reported_validated_with_a_clawback(client, money_world):
                                       action="submit"))
     assert response.status_code == 302
 
+    url = f"/financement/dossiers/{dossier.id}/bilan/validation"
     login(client, o.budget_region)
     page = _page(client.get(f"/financement/dossiers/{dossier.id}/bilan"))
-    assert "Règlement si le bilan est validé" in page
+    assert "Règlement du bilan par financeur" in page
     assert "1\u202f000,00\u00a0€" in page  # justified
     assert "750,00\u00a0€" in page and "250,00\u00a0€" in page  # due per funder, 3/4 – 1/4
-    assert "Valider le bilan" in page
-    response = client.post(f"/financement/dossiers/{dossier.id}/bilan/validation")
+    assert "Valider la part de la Région" in page and 'name="funder" value="region"' in page
+    assert "À valider par vous" in page and "En attente de ses services" in page
+    response = client.post(url, data=_validation(dossier))
     assert response.status_code == 302
     page = _page(client.get(response.headers["Location"]))
-    assert "un reversement de 1\u202f000,00\u00a0€ est à demander" in page
+    assert ("La part de la Région du bilan est validée : un reversement de 750,00\u00a0€ est à "
+            "demander. La part de l’État (rectorat) reste à valider par ses services.") in page
+    assert "Part Région validée le" in page and "Part État en attente" in page
+    db.session.expire_all()
+    report = reports.report_of(dossier)
+    assert report.status == ReportStatus.submitted  # the State's part is pending
+    assert (report.due_state, report.due_region) == (Decimal("250.00"), Decimal("750.00"))
+    claws = [(c.commitment.funder, c.amount, c.created_by_id)
+             for c in db.session.scalars(select(Clawback))]
+    assert claws == [(REGION, Decimal("750.00"), o.budget_region.id)]
+    assert c_state.amount == Decimal("1000.00")  # the State's money untouched
+
+    login(client, o.budget_state)
+    page = _page(client.get(f"/financement/dossiers/{dossier.id}/bilan"))
+    assert "Valider la part de l’État (rectorat)" in page and "Part Région validée le" in page
+    response = client.post(url, data=_validation(dossier))
+    assert response.status_code == 302
+    page = _page(client.get(response.headers["Location"]))
+    assert "un reversement de 250,00\u00a0€ est à demander. Le bilan est entièrement validé." in page
     db.session.expire_all()
     report = reports.report_of(dossier)
     assert report.status == ReportStatus.validated
     assert report.justified_amount == Decimal("1000.00")
-    claws = {c.commitment.funder: c.amount for c in db.session.scalars(select(Clawback))}
-    assert claws == {STATE: Decimal("250.00"), REGION: Decimal("750.00")}
+    claws = {c.commitment.funder: (c.amount, c.created_by_id)
+             for c in db.session.scalars(select(Clawback))}
+    assert claws == {STATE: (Decimal("250.00"), o.budget_state.id),
+                     REGION: (Decimal("750.00"), o.budget_region.id)}
     assert dossier.status == DossierStatus.reporting  # until the clawbacks are settled
-    mail = db.session.scalars(select(OutboxMessage).where(
-        OutboxMessage.subject == f"Bilan du dossier {dossier.reference} validé")).first()
-    assert "reversement de 750,00" in mail.body.replace("\u00a0", " ")
+    mails = {m.subject: m.body.replace("\u00a0", " ") for m in db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.subject.like(f"Bilan du dossier {dossier.reference}%")))}
+    assert "reversement de 750,00" in mails[f"Bilan du dossier {dossier.reference} : part de la "
+                                            "Région validée"]
+    assert "reversement de 250,00" in mails[f"Bilan du dossier {dossier.reference} validé"]
 
     login(client, o.head_a)
     page = _page(client.get(f"/financement/dossiers/{dossier.id}"))
     assert "À reverser" in page and "Reste à reverser" in page
+    assert "Part État validée le" in page and "Part Région validée le" in page
     for clawback in services.open_clawbacks(o.call.id):
         officer = o.budget_state if clawback.commitment.funder == STATE else o.budget_region
         services.settle_clawback(officer, clawback, services.today(), f"T-{clawback.id}")
@@ -390,22 +447,39 @@ def test_signed_funded_reported_validated_with_a_clawback(client, money_world):
 
 
 def test_validation_with_a_balance_to_pay(money_world, funded):
+    """The State validates first and pays its balance at once; the Région pays its own once its
+    part is validated; the balances paid close the dossier."""
     o = money_world
-    services.record_payment(o.budget_state, commitment_of_dossier(funded, STATE), "500,00",
-                            services.today(), "E-1")
+    c_state, c_region = (commitment_of_dossier(funded, f) for f in (STATE, REGION))
+    services.record_payment(o.budget_state, c_state, "500,00", services.today(), "E-1")
     _submitted(o, funded, expenses={"services": "2400.00", "equipment": "300.00"})
-    preview = {line.funder: line for line in reports.settlement_preview(funded, Decimal("2700"))}
+    preview = {line.funder: line
+               for line in reports.settlement_preview(funded, reports.report_of(funded))}
     assert (preview[STATE].due, preview[STATE].balance) == (Decimal("900.00"), Decimal("400.00"))
     result = reports.validate(o.budget_state, funded)
-    assert result[STATE] == (Decimal("900.00"), Decimal("400.00"), Decimal("0.00"))
-    assert result[REGION] == (Decimal("1800.00"), Decimal("1800.00"), Decimal("0.00"))
-    assert db.session.scalar(select(func.count()).select_from(Clawback)) == 0
+    assert (result.funder, result.due, result.balance, result.clawback) == (
+        STATE, Decimal("900.00"), Decimal("400.00"), Decimal("0.00"))
+    assert result.pending == [REGION] and not result.complete
+    rate = agreements.agreement_of(funded).advance_rate
+    assert services.proposed_payment(c_state, rate) == (PaymentKind.balance, Decimal("400.00"))
+    assert services.proposed_payment(c_region, rate)[0] == PaymentKind.advance
+    services.record_payment(o.budget_state, c_state, "400,00", services.today(), "E-2",
+                            kind="balance")
+    services.record_payment(o.budget_region, c_region, "100,00", services.today(), "R-1")
+    before = _state(funded)
+    with pytest.raises(ServiceError, match="Le solde se verse après validation du bilan final"):
+        services.record_payment(o.budget_region, c_region, "100,00", services.today(), "R-2",
+                                kind="balance")
+    assert _state(funded) == before
+    assert funded.status == DossierStatus.reporting and db.session.scalar(
+        select(func.count()).select_from(Clawback)) == 0
+    result = reports.validate(o.budget_region, funded)
+    assert (result.due, result.balance, result.clawback) == (
+        Decimal("1800.00"), Decimal("1700.00"), Decimal("0.00"))
+    assert result.complete and reports.report_of(funded).status == ReportStatus.validated
     assert funded.status == DossierStatus.reporting
-    # the balances, paid, close the dossier
-    for commitment in services.commitments_of(funded):
-        officer = o.budget_state if commitment.funder == STATE else o.budget_region
-        services.record_payment(officer, commitment, services.figures_of(commitment).to_pay,
-                                services.today(), f"S-{commitment.id}", kind="balance")
+    services.record_payment(o.budget_region, c_region, "1700,00", services.today(), "R-3",
+                            kind="balance")
     assert funded.status == DossierStatus.closed
 
 
