@@ -20,6 +20,7 @@ from portal.models import Call, Institution
 from portal.permissions import Permission, can, require
 
 from . import money, services
+from .views_budget import _call
 from . import money_pages as pages
 from .forms_money import ClawbackForm, CommitAgainForm, PaymentForm, ReduceForm, SettleForm
 from .models import (FUNDER_LABELS, PAYMENT_KIND_LABELS, Clawback, ClawbackStatus, Commitment,
@@ -28,15 +29,6 @@ from .views import bp
 
 FUNDER_CHOICES = [(f.value, FUNDER_LABELS[f]) for f in (Institution.state, Institution.region)]
 STATUS_CHOICES = [(s.value, label) for s, label in pages.COMMITMENT_STATUS_LABELS.items()]
-
-
-def _call(call_id: int) -> Call:
-    require(current_user, Permission.VIEW_BUDGET)  # before the lookup: ids are not probed
-    call = db.session.get(Call, call_id)
-    if call is None:
-        raise NotFound("Cet appel à projets n'existe pas.")
-    require(current_user, Permission.VIEW_BUDGET, call)
-    return call
 
 
 def _commitment(commitment_id: int) -> tuple[Commitment, Call]:
