@@ -11,7 +11,6 @@ import hashlib
 import json
 import uuid
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -19,8 +18,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from portal import audit
 from portal.db import db, utcnow
 from portal.errors import Conflict, ServiceError
-from portal.filetypes import ACCEPTED, ACCEPTED_LABEL, extension_format, sniff
-from portal.formatting import PARIS, format_datetime, format_money, format_size, parse_amount
+from portal.filetypes import check_upload
+from portal.formatting import PARIS, format_datetime, format_money, parse_amount
 from portal.mail import queue_mail
 from portal.models import KIND_LABELS, Call, CallStatus, FIELDS, ReferenceCounter, Role, User
 from portal.permissions import Permission, require, require_dossier
@@ -265,24 +264,8 @@ def add_attachment(user: User, dossier: Dossier, filename: str, data: bytes,
                    kind_id: int | None = None) -> Attachment:
     """Store a file whose content is one of the accepted formats and matches its extension."""
     _require_editable(user, dossier)
-    filename = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:255]
-    max_bytes = current_app.config["MAX_UPLOAD_BYTES"]
-    if not filename:
-        raise ServiceError("Choisissez un fichier à joindre.", field="file")
-    if not data:
-        raise ServiceError(f"Le fichier « {filename} » est vide.", field="file")
-    if len(data) > max_bytes:
-        raise ServiceError(f"Le fichier « {filename} » dépasse la taille maximale de "
-                           f"{format_size(max_bytes)}.", field="file")
-    claimed = extension_format(filename)
-    actual = sniff(data)
-    if actual is None:
-        raise ServiceError(f"Le fichier « {filename} » n'est pas d'un format accepté "
-                           f"({ACCEPTED_LABEL}) : son contenu n'a pas été reconnu.", field="file")
-    if claimed != actual:
-        raise ServiceError(f"Le contenu du fichier « {filename} » ne correspond pas à son extension "
-                           f"(c'est un fichier {ACCEPTED[actual][1]}). Renommez-le ou choisissez "
-                           "le bon fichier.", field="file")
+    checked = check_upload(filename, data)
+    filename = checked.filename
     kind = None
     if kind_id not in (None, ""):
         kind = next((k for k in dossier.call.attachment_kinds if str(k.id) == str(kind_id).strip()),
@@ -290,10 +273,10 @@ def add_attachment(user: User, dossier: Dossier, filename: str, data: bytes,
         if kind is None:
             raise ServiceError("Choisissez le type de pièce parmi ceux que demande l'appel.",
                                field="kind_id")
-    sha = hashlib.sha256(data).hexdigest()
+    sha = checked.sha256
     key = f"dossiers/{dossier.id}/{uuid.uuid4().hex}"
     attachment = Attachment(kind=kind, filename=filename,
-                            content_type=ACCEPTED[actual][0], size=len(data), sha256=sha,
+                            content_type=checked.content_type, size=checked.size, sha256=sha,
                             storage_key=key, uploaded_by=user)
     get_store().put(key, data, attachment.content_type)
     dossier.attachments.append(attachment)

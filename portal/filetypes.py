@@ -5,8 +5,10 @@ ODT, ODS (OpenDocument), told apart by the parts inside the zip.
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import zipfile
+from dataclasses import dataclass
 
 ACCEPTED = {
     "pdf": ("application/pdf", "PDF"),
@@ -72,3 +74,45 @@ def extension_format(filename: str) -> str | None:
     if "." not in filename:
         return None
     return EXTENSIONS.get(filename.rsplit(".", 1)[1].lower())
+
+
+@dataclass
+class CheckedFile:
+    filename: str
+    data: bytes
+    content_type: str
+    sha256: str
+    format: str
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+
+def check_upload(filename: str, data: bytes, *, field: str = "file") -> CheckedFile:
+    """The file if its content is an accepted format matching its extension, within
+    MAX_UPLOAD_BYTES; else a French ServiceError on `field`. Every upload goes through here."""
+    from flask import current_app
+
+    from .errors import ServiceError
+    from .formatting import format_size
+
+    filename = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:255]
+    max_bytes = current_app.config["MAX_UPLOAD_BYTES"]
+    if not filename:
+        raise ServiceError("Choisissez un fichier à joindre.", field=field)
+    if not data:
+        raise ServiceError(f"Le fichier « {filename} » est vide.", field=field)
+    if len(data) > max_bytes:
+        raise ServiceError(f"Le fichier « {filename} » dépasse la taille maximale de "
+                           f"{format_size(max_bytes)}.", field=field)
+    actual = sniff(data)
+    if actual is None:
+        raise ServiceError(f"Le fichier « {filename} » n'est pas d'un format accepté "
+                           f"({ACCEPTED_LABEL}) : son contenu n'a pas été reconnu.", field=field)
+    if extension_format(filename) != actual:
+        raise ServiceError(f"Le contenu du fichier « {filename} » ne correspond pas à son extension "
+                           f"(c'est un fichier {ACCEPTED[actual][1]}). Renommez-le ou choisissez "
+                           "le bon fichier.", field=field)
+    return CheckedFile(filename, data, ACCEPTED[actual][0], hashlib.sha256(data).hexdigest(),
+                       actual)
