@@ -92,13 +92,15 @@ def call_budget(call: Call, today: dt.date | None = None) -> CallBudget:
     """Figures of both funders for the call: envelopes, totals, breakdowns, series and alerts."""
     today = today or services.today()
     funders = {f: FunderBudget(f) for f in (Institution.state, Institution.region)}
-    envelopes = services.envelope_figures(call.id)
+    totals = services.scope_totals(call.id)
+    envelopes = services.envelope_figures(call.id, totals=totals)
     for figures in envelopes:
         if figures.envelope.is_main:
             budget = funders[figures.envelope.funder]
             budget.envelope = figures.envelope.amount
             budget.has_envelope = True
-    _totals(call.id, funders)
+    for (funder, _department, _axis), part in totals.items():
+        _add(funders[funder], part)
     _breakdowns(call, funders)
     _series(call.id, funders)
     pending = services.uncommitted(call.id)
@@ -108,27 +110,14 @@ def call_budget(call: Call, today: dt.date | None = None) -> CallBudget:
     return CallBudget(call, funders, envelopes, alerts)
 
 
-def _totals(call_id: int, funders: dict) -> None:
-    for funder, total, count in db.session.execute(
-            select(Commitment.funder, func.sum(Commitment.amount), func.count(Commitment.id))
-            .where(Commitment.call_id == call_id, Commitment.status == CommitmentStatus.active)
-            .group_by(Commitment.funder)):
-        funders[funder].committed = Decimal(total or 0)
-        funders[funder].commitments = count
-    for funder, total in db.session.execute(
-            select(Commitment.funder, func.sum(Payment.amount)).join(Payment.commitment)
-            .where(Commitment.call_id == call_id).group_by(Commitment.funder)):
-        funders[funder].payments = Decimal(total or 0)
-    for funder, status, total in db.session.execute(
-            select(Commitment.funder, Clawback.status, func.sum(Clawback.amount))
-            .join(Clawback.commitment).where(Commitment.call_id == call_id)
-            .group_by(Commitment.funder, Clawback.status)):
-        if status == ClawbackStatus.settled:
-            funders[funder].clawbacks_settled = Decimal(total or 0)
-        else:
-            funders[funder].clawbacks_open = Decimal(total or 0)
-    for budget in funders.values():
-        budget.paid = budget.payments - budget.clawbacks_settled
+def _add(budget: FunderBudget, part: services.Totals) -> None:
+    """A funder's totals are the sums of its scopes' (the envelopes' figures come from the same)."""
+    budget.committed += part.committed
+    budget.commitments += part.commitments
+    budget.payments += part.payments
+    budget.clawbacks_settled += part.settled
+    budget.clawbacks_open += part.open
+    budget.paid = budget.payments - budget.clawbacks_settled
 
 
 def _breakdowns(call: Call, funders: dict) -> None:

@@ -119,6 +119,7 @@ class Totals:
     payments: Decimal = ZERO
     settled: Decimal = ZERO   # clawbacks paid back
     open: Decimal = ZERO      # clawbacks still owed
+    commitments: int = 0      # active ones
 
     @property
     def paid(self) -> Decimal:
@@ -134,6 +135,7 @@ class Totals:
         self.payments += other.payments
         self.settled += other.settled
         self.open += other.open
+        self.commitments += other.commitments
 
 
 @dataclass
@@ -178,9 +180,11 @@ def scope_totals(call_id: int) -> dict[tuple, Totals]:
     scope = (Commitment.funder, Commitment.department_code, Commitment.axis_number)
     result: dict[tuple, Totals] = defaultdict(Totals)
     active = (Commitment.call_id == call_id, Commitment.status == CommitmentStatus.active)
-    for *key, total in db.session.execute(
-            select(*scope, func.sum(Commitment.amount)).where(*active).group_by(*scope)):
+    for *key, total, count in db.session.execute(
+            select(*scope, func.sum(Commitment.amount), func.count(Commitment.id))
+            .where(*active).group_by(*scope)):
         result[tuple(key)].committed = Decimal(total or 0)
+        result[tuple(key)].commitments = count
     # payments and clawbacks count even on a cancelled commitment (money did move)
     for *key, total in db.session.execute(
             select(*scope, func.sum(Payment.amount)).join(Payment.commitment)
@@ -203,15 +207,18 @@ def _matches(envelope: Envelope, key: tuple) -> bool:
             and envelope.axis_number in (None, axis))
 
 
-def envelope_figures(call_id: int, funder: Institution | None = None) -> list[EnvelopeFigures]:
-    """Every envelope of the call (main ones first), with its figures: four queries in all."""
+def envelope_figures(call_id: int, funder: Institution | None = None,
+                     totals: dict[tuple, Totals] | None = None) -> list[EnvelopeFigures]:
+    """Every envelope of the call (main ones first), with its figures: four queries in all (one
+    when the caller already has the call's `scope_totals`)."""
     query = select(Envelope).where(Envelope.call_id == call_id)
     if funder is not None:
         query = query.where(Envelope.funder == funder)
     envelopes = db.session.scalars(query).all()
     envelopes = sorted(envelopes, key=lambda e: (e.funder.value, not e.is_main,
                                                  e.department_code or "", e.axis_number or 0))
-    totals = scope_totals(call_id)
+    if totals is None:
+        totals = scope_totals(call_id)
     figures = []
     for envelope in envelopes:
         mine = Totals()
