@@ -1,1 +1,9 @@
 """Dossiers: drafting, attachments, submission, completion requests, receipts."""
+from __future__ import annotations
+
+
+def init_app(app) -> None:
+    """Register what the area brings: its pages."""
+    from .views import bp
+
+    app.register_blueprint(bp)

@@ -80,13 +80,15 @@ def _review_report(user: User, dossier) -> bool:
     return user.has_role(Role.budget_officer) and _status(dossier) in {"funded", "reporting"}
 
 
-register_area_policy({
-    Permission.VIEW_BUDGET: _view_budget,
-    Permission.MANAGE_MONEY: _manage_money,
-    Permission.MANAGE_AGREEMENT: _manage_agreement,
-    Permission.SIGN_AGREEMENT: _sign_agreement,
-    Permission.VIEW_GRANT: _view_grant,
-    Permission.EDIT_REPORT: _edit_report,
-    Permission.SUBMIT_REPORT: _submit_report,
-    Permission.REVIEW_REPORT: _review_report,
-}, [])
+def register() -> None:
+    """Add the area's rules to the one policy (called by the area's init_app)."""
+    register_area_policy({
+        Permission.VIEW_BUDGET: _view_budget,
+        Permission.MANAGE_MONEY: _manage_money,
+        Permission.MANAGE_AGREEMENT: _manage_agreement,
+        Permission.SIGN_AGREEMENT: _sign_agreement,
+        Permission.VIEW_GRANT: _view_grant,
+        Permission.EDIT_REPORT: _edit_report,
+        Permission.SUBMIT_REPORT: _submit_report,
+        Permission.REVIEW_REPORT: _review_report,
+    }, [])

@@ -1,3 +1,11 @@
 """Commission review: screening, assignment, conflicts of interest, scoring, ranking, decisions."""
+from __future__ import annotations
 
-from . import policy  # noqa: E402,F401  (registers the review rules in the one policy)
+
+def init_app(app) -> None:
+    """Register what the area brings: its rules in the one policy, its pages."""
+    from . import policy
+    from .views import bp
+
+    policy.register()
+    app.register_blueprint(bp)

@@ -168,18 +168,20 @@ def _view_decision(user: User, dossier: Dossier) -> bool:
         Decision.dossier_id == dossier.id, Decision.published_at.is_not(None)))))
 
 
-register_area_policy(
-    {
-        Permission.MANAGE_COMMISSION: _manage_commission,
-        Permission.DECLARE_CONFLICT: _declare_conflict,
-        Permission.SCORE_REVIEW: _score,
-        Permission.VIEW_REVIEW: _view_review,
-        Permission.REOPEN_REVIEW: _reopen,
-        Permission.VIEW_RANKING: _view_ranking,
-        Permission.RUN_SESSION: _run_session,
-        Permission.VALIDATE_DECISION: _validate_decision,
-        Permission.PUBLISH_RESULTS: _call_admin,
-        Permission.VIEW_DECISION: _view_decision,
-    },
-    [(reads_dossier, dossier_clause)],
-)
+def register() -> None:
+    """Add the area's rules to the one policy (called by the area's init_app)."""
+    register_area_policy(
+        {
+            Permission.MANAGE_COMMISSION: _manage_commission,
+            Permission.DECLARE_CONFLICT: _declare_conflict,
+            Permission.SCORE_REVIEW: _score,
+            Permission.VIEW_REVIEW: _view_review,
+            Permission.REOPEN_REVIEW: _reopen,
+            Permission.VIEW_RANKING: _view_ranking,
+            Permission.RUN_SESSION: _run_session,
+            Permission.VALIDATE_DECISION: _validate_decision,
+            Permission.PUBLISH_RESULTS: _call_admin,
+            Permission.VIEW_DECISION: _view_decision,
+        },
+        [(reads_dossier, dossier_clause)],
+    )

@@ -22,7 +22,7 @@ from . import documents
 from .forms_commission import (EnvelopeForm, ProposalForm, PublishForm, SendBackForm, SessionForm,
                                ValidateForm)
 from .models import Decision, DecisionOutcome
-from .signals import call_envelopes
+from .signals import envelopes_of
 from .views import bp
 
 
@@ -70,7 +70,7 @@ def _envelopes(call) -> tuple[EnvelopeForm, dict]:
     amount), else the call's envelopes as the funding area holds them; an unreadable amount is
     reported on its field and ignored."""
     form = EnvelopeForm(request.args)
-    known = call_envelopes(call.id)
+    known = envelopes_of(call.id)
     values = {}
     for funder, name in (("state", "enveloppe_etat"), ("region", "enveloppe_region")):
         raw = getattr(form, name).data

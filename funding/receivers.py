@@ -1,0 +1,25 @@
+"""What the funding area answers to the review area's signals (review never imports funding)."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from portal.db import db
+
+from .models import Envelope
+
+
+def commit_final_decision(decision, **_):
+    """A final accept decision commits each funder's part; a part that does not fit stays
+    uncommitted (audited, shown to the officers) and the validation itself stands."""
+    if getattr(decision.outcome, "value", decision.outcome) != "accept":
+        return
+    from .services import commit_decision
+    commit_decision(decision, actor=None)
+
+
+def main_envelopes(call_id: int, **_) -> dict:
+    """The commission draws its funding line against the funders' main envelopes."""
+    rows = db.session.execute(select(Envelope.funder, Envelope.amount).where(
+        Envelope.call_id == call_id, Envelope.department_code.is_(None),
+        Envelope.axis_number.is_(None))).all()
+    return {funder.value: amount for funder, amount in rows}

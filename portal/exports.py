@@ -1,0 +1,123 @@
+"""Tables as files for spreadsheets and finance systems: CSV (French Excel's dialect) or XLSX.
+
+One module for every area's exports:
+- CSV: semicolon-separated, UTF-8 with a byte-order mark, decimal comma, dates dd/mm/yyyy, free
+  text defused against spreadsheet formulas, streamed line by line;
+- XLSX: openpyxl in write-only mode, numbers kept as numbers (amounts with a number format, dates
+  as dates), spooled to a temporary file and streamed from it.
+Rows may be any iterable (a generator reading the database in batches keeps memory flat).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+
+from flask import Response, stream_with_context
+
+CHUNK = 64 * 1024
+CSV_MIMETYPE = "text/csv; charset=utf-8"
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FORMATS = ("csv", "xlsx")
+
+
+def defuse(value: str) -> str:
+    """Free text never starts a formula in a spreadsheet (a leading apostrophe defuses it)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def csv_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "Oui" if value else "Non"
+    if isinstance(value, Decimal):
+        return format(value, "f").replace(".", ",")
+    if isinstance(value, str):
+        return defuse(value)
+    if hasattr(value, "strftime"):
+        return value.strftime("%d/%m/%Y")
+    return str(value)
+
+
+def xlsx_cell(value):
+    if isinstance(value, bool):
+        return "Oui" if value else "Non"
+    if isinstance(value, str):
+        return defuse(value)
+    return value
+
+
+def csv_chunks(header: list[str], rows: Iterable[Iterable]) -> Iterator[str]:
+    """The table as CSV text, one chunk per line, the first starting with the BOM."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+
+    def line(cells: Iterable) -> str:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow([csv_cell(c) for c in cells])
+        return buffer.getvalue()
+
+    yield "\ufeff" + line(header)
+    for cells in rows:
+        yield line(cells)
+
+
+def xlsx_file(header: list[str], rows: Iterable[Iterable], title: str):
+    """The table as an XLSX workbook written row by row to a temporary file (rewound)."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=title[:31])
+    sheet.append(header)
+    for cells in rows:
+        out = []
+        for value in cells:
+            if hasattr(value, "strftime"):
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.number_format = "DD/MM/YYYY"
+                out.append(cell)
+            elif isinstance(value, Decimal):
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.number_format = "#,##0.00"
+                out.append(cell)
+            else:
+                out.append(xlsx_cell(value))
+        sheet.append(out)
+    handle = tempfile.TemporaryFile()
+    workbook.save(handle)
+    handle.seek(0)
+    return handle
+
+
+def xlsx_bytes(header: list[str], rows: Iterable[Iterable], title: str) -> bytes:
+    with xlsx_file(header, rows, title) as handle:
+        return handle.read()
+
+
+def file_chunks(handle) -> Iterator[bytes]:
+    """Read a file in CHUNK-sized pieces, closing (and so deleting) it at the end."""
+    try:
+        while chunk := handle.read(CHUNK):
+            yield chunk
+    finally:
+        handle.close()
+
+
+def download(header: list[str], rows: Iterable[Iterable], fmt: str, name: str,
+             title: str) -> Response:
+    """The table as a file download named `<name>.<fmt>`, streamed, never cached."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}")
+    headers = {"Content-Disposition": f'attachment; filename="{name}.{fmt}"',
+               "Cache-Control": "no-store"}
+    if fmt == "csv":
+        return Response(stream_with_context(csv_chunks(header, rows)), mimetype=CSV_MIMETYPE,
+                        headers=headers)
+    handle = xlsx_file(header, rows, title)
+    return Response(file_chunks(handle), mimetype=XLSX_MIMETYPE, headers=headers,
+                    direct_passthrough=True)

@@ -1,0 +1,74 @@
+"""The boundary of every page: load-or-404 with the permission check, service errors mapped onto
+form fields, one status for a refused form, one commit per request.
+
+    dossier = load(Dossier, dossier_id, Permission.VIEW_DOSSIER)       # 404 / 403 as the policy says
+    try:
+        services.do_something(current_user, dossier, form.data)
+    except ServiceError as exc:
+        return render_template("page.html", form=form, form_errors=refused(exc, form)), status_of(exc)
+    return done("Enregistré.", url_for(...))
+"""
+from __future__ import annotations
+
+from flask import flash, redirect
+from flask_login import current_user
+
+from .db import db
+from .errors import NotFound, ServiceError
+from .permissions import Permission, require, require_dossier
+
+# A form or a body the rules refused: the same status in pages and in the API.
+REFUSED = 400
+
+
+def load(model, ident, permission: Permission | None = None, *, user=None, dossier: bool = False,
+         hide: bool = False):
+    """The row `ident` of `model`, or NotFound (404); then, when `permission` is given, the policy's
+    check on it: a dossier (or `dossier=True`) its reader may not see answers 404, otherwise 403
+    (404 with `hide=True`, when even the object's existence is confidential)."""
+    obj = db.session.get(model, ident) if ident is not None else None
+    if obj is None:
+        raise NotFound()
+    if permission is not None:
+        who = current_user if user is None else user
+        if dossier:
+            require_dossier(who, permission, obj)
+        else:
+            require(who, permission, obj, hide=hide)
+    return obj
+
+
+def status_of(exc: ServiceError) -> int:
+    """409 for a conflict, REFUSED for a rule that refused the input."""
+    return 409 if exc.status == 409 else REFUSED
+
+
+def refused(exc: ServiceError, form=None) -> list[tuple[str, str]]:
+    """Roll back; re-raise what is not the person's to correct (403, 404); tie each of the
+    service's messages to its form field (appended to `field.errors`) and return the
+    (anchor, message) pairs of the error summary."""
+    db.session.rollback()
+    if exc.status in (403, 404):
+        raise exc
+    summary: list[tuple[str, str]] = []
+    for key, message in (exc.errors or {"": exc.message}).items():
+        target = getattr(form, key, None) if form is not None and key else None
+        if target is not None and hasattr(target, "errors"):
+            target.errors = list(target.errors or []) + [message]
+            summary.append((target.id, message))
+        else:
+            summary.append(("", message))
+    return summary
+
+
+def form_summary(form) -> list[tuple[str | None, str]]:
+    """(anchor, first message) per field a form's own validation refused."""
+    return [(getattr(form, name).id if hasattr(form, name) else None, messages[0])
+            for name, messages in form.errors.items() if messages]
+
+
+def done(message: str, location: str, category: str = "success"):
+    """Commit the request's work, flash what was done, redirect (post/redirect/get)."""
+    db.session.commit()
+    flash(message, category)
+    return redirect(location)
