@@ -197,7 +197,7 @@ def new():
 
 # ---------------------------------------------------------------- reading
 
-def _detail_context(dossier: Dossier, **extra) -> dict:
+def detail_context(dossier: Dossier, **extra) -> dict:
     from review.forms import ScreeningForm
     from review.services import latest_screening
     ctx = {
@@ -207,13 +207,13 @@ def _detail_context(dossier: Dossier, **extra) -> dict:
         "completion_form": (extra.pop("completion_form", None)
                             or CompletionRequestForm(formdata=None)),
         "withdraw_form": WithdrawForm(formdata=None),
-        "labels": _labels(),
+        "labels": form_labels(),
     }
     ctx.update(extra)
     return ctx
 
 
-def _labels() -> dict:
+def form_labels() -> dict:
     return {"expense": EXPENSE_CATEGORIES, "resource": RESOURCE_SOURCES,
             "partner": PARTNER_KINDS, "fields": FIELDS}
 
@@ -222,7 +222,7 @@ def _labels() -> dict:
 @login_required
 def detail(dossier_id: int):
     dossier = _load(dossier_id)
-    return render_template("applications/detail.html", **_detail_context(dossier))
+    return render_template("applications/detail.html", **detail_context(dossier))
 
 
 # ---------------------------------------------------------------- the stepper
@@ -237,7 +237,7 @@ def _step_context(dossier: Dossier, slug: str, **extra) -> dict:
         "blockers": blocker_links(dossier, blockers),
         # The blockers this step can fix, shown as a reminder on the step itself.
         "step_blockers": [(a, m) for a, m in blockers if ANCHOR_STEPS.get(a) == slug],
-        "labels": _labels(),
+        "labels": form_labels(),
     }
     ctx.update(extra)
     return ctx
@@ -448,7 +448,7 @@ def request_completion(dossier_id: int):
         db.session.rollback()
         form.message.errors = [exc.message]
         return render_template("applications/detail.html",
-                               **_detail_context(dossier, completion_form=form,
+                               **detail_context(dossier, completion_form=form,
                                                  form_errors=[(form.message.id, exc.message)])), 400
     db.session.commit()
     flash("La demande de compléments a été envoyée à l'établissement ; le dossier est "

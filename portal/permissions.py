@@ -76,7 +76,7 @@ EDITABLE_STATES = {"draft", "incomplete"}
 WITHDRAWABLE_STATES = {"draft", "submitted", "incomplete", "eligible", "in_review"}
 
 
-def _is_member(user: User, dossier) -> bool:
+def is_member(user: User, dossier) -> bool:
     return (user.establishment_id is not None
             and user.establishment_id == dossier.establishment_id
             and user.has_role(*APPLICANT_ROLES))
@@ -103,15 +103,15 @@ def can(user: User | None, permission: Permission, obj=None) -> bool:
         case Permission.CREATE_DOSSIER:
             return user.establishment_id is not None and user.has_role(*APPLICANT_ROLES)
         case Permission.VIEW_DOSSIER:
-            return (_is_member(user, obj) or _staff_reads(user, obj)
+            return (is_member(user, obj) or _staff_reads(user, obj)
                     or any(check(user, obj) for check, _ in _area_readers))
         case Permission.EDIT_DOSSIER:
-            return _is_member(user, obj) and status in EDITABLE_STATES
+            return is_member(user, obj) and status in EDITABLE_STATES
         case Permission.SUBMIT_DOSSIER:
-            return (_is_member(user, obj) and user.has_role(Role.applicant_head)
+            return (is_member(user, obj) and user.has_role(Role.applicant_head)
                     and status in EDITABLE_STATES)
         case Permission.WITHDRAW_DOSSIER:
-            return (_is_member(user, obj) and user.has_role(Role.applicant_head)
+            return (is_member(user, obj) and user.has_role(Role.applicant_head)
                     and status in WITHDRAWABLE_STATES)
         case Permission.REQUEST_COMPLETION | Permission.SCREEN_DOSSIER:
             return user.has_role(Role.call_admin) and status == "submitted"
@@ -174,6 +174,6 @@ def visible_dossiers(user: User | None):
 def status_shown_to(user: User | None, dossier):
     """The dossier's state as this user may know it: its establishment does not see the
     commission's proposals, nor its decision before publication."""
-    if user is not None and getattr(user, "is_authenticated", False) and _is_member(user, dossier):
+    if user is not None and getattr(user, "is_authenticated", False) and is_member(user, dossier):
         return dossier.establishment_status()
     return dossier.status

@@ -159,10 +159,10 @@ def _validate_decision(user: User, decision: Decision) -> bool:
 
 def _view_decision(user: User, dossier: Dossier) -> bool:
     """Staff who read the dossier see its decision; the establishment once results are published."""
-    from portal.permissions import _is_member, can
+    from portal.permissions import is_member, can
     if dossier is None or not can(user, Permission.VIEW_DOSSIER, dossier):
         return False
-    if not _is_member(user, dossier):
+    if not is_member(user, dossier):
         return True
     return bool(db.session.scalar(select(exists().where(
         Decision.dossier_id == dossier.id, Decision.published_at.is_not(None)))))

@@ -29,10 +29,10 @@ def screen(dossier_id: int):
             raise
         field = getattr(form, exc.field or "outcome", form.outcome)
         field.errors = [exc.message]
-        from applications.views import _detail_context
+        from applications.views import detail_context
         dossier = db.session.get(Dossier, dossier_id)
         return render_template("applications/detail.html",
-                               **_detail_context(dossier, screening_form=form)), 400
+                               **detail_context(dossier, screening_form=form)), 400
     db.session.commit()
     flash(f"Dossier {dossier.reference} déclaré {dossier.status_label.lower()}.", "success")
     return redirect(url_for("applications.detail", dossier_id=dossier.id))

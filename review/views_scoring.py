@@ -35,7 +35,7 @@ def _load(review_id: int) -> Review:
 
 
 def _context(review: Review, form=None, reopen_form=None, missing=None) -> dict:
-    from applications.views import _labels
+    from applications.views import form_labels
     criteria = scoring.criteria_of(review.dossier.call_id)
     may_score = can(current_user, Permission.SCORE_REVIEW, review)
     others = scoring.visible_reviews(current_user, review)
@@ -54,7 +54,7 @@ def _context(review: Review, form=None, reopen_form=None, missing=None) -> dict:
         "status_label": scoring.STATUS_LABELS[review.status],
         "status_badge": scoring.STATUS_BADGES[review.status],
         "show_names": shows_reviewer_names(current_user),
-        "OPINION_LABELS": OPINION_LABELS, "labels": _labels(), "missing": missing or [],
+        "OPINION_LABELS": OPINION_LABELS, "labels": form_labels(), "missing": missing or [],
     }
 
 
