@@ -96,7 +96,7 @@ def _shown(dossier):
     """The state the API caller may know (the establishment waits for publication)."""
     from flask import g
 
-    from portal.permissions import status_shown_to
+    from .policy import status_shown_to
     return status_shown_to(g.get("api_user"), dossier)
 
 
@@ -137,7 +137,7 @@ class DossierSchema(Schema):
         return STATUS_LABELS[_shown(dossier)]
 
     def get_blockers(self, dossier):
-        from portal.permissions import EDITABLE_STATES
+        from .policy import EDITABLE_STATES
 
         from .services import submission_blockers
         if dossier.status.value not in EDITABLE_STATES:

@@ -21,11 +21,13 @@ def upgrade(url: str, revision: str = "head", connection=None) -> None:
 
 
 def all_metadata():
-    """Import every area's models so Base.metadata knows every table."""
-    import applications.models  # noqa: F401
-    import funding.models  # noqa: F401
-    import portal.models  # noqa: F401
-    import review.models  # noqa: F401
+    """Import the kernel's models and every area's (the factory's list) so Base.metadata knows
+    every table."""
+    import importlib
+
+    from . import AREAS, models  # noqa: F401
     from .db import Base
 
+    for area in AREAS:
+        importlib.import_module(f"{area}.models")
     return Base.metadata

@@ -26,7 +26,8 @@ from portal.errors import Conflict, NotFound, PermissionDenied, ServiceError
 from portal.formatting import format_date, format_money, parse_amount
 from portal.mail import queue_mail
 from portal.models import Call, Institution, User
-from portal.permissions import Permission, can, require, require_dossier, visible_dossiers
+from applications.policy import require_dossier, visible_dossiers
+from portal.permissions import Permission, can, require
 
 from .models import CommissionMember, CommissionSession, Decision, DecisionOutcome
 from .signals import decision_finalised

@@ -16,10 +16,9 @@ import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm.attributes import flag_modified
 
-from applications.models import Dossier, DossierStatus
 from portal import audit
 from portal.db import db, utcnow
 from portal.demo import AXES
@@ -28,6 +27,7 @@ from portal.formatting import format_datetime, paris_to_utc, parse_amount
 from portal.models import (FIELDS, KIND_LABELS, AttachmentKind, Axis, Call, CallStatus,
                            EstablishmentKind, User)
 from portal.permissions import Permission, can, require
+from portal.signals import answers, call_dossier_counts
 
 from . import workflow
 
@@ -65,13 +65,13 @@ def visible_calls(user: User) -> list[Call]:
 
 
 def submitted_counts(call_ids=None) -> dict[int, int]:
-    """Dossiers submitted (and not withdrawn) per call, in one grouped query."""
-    query = (select(Dossier.call_id, func.count(Dossier.id))
-             .where(Dossier.reference.is_not(None), Dossier.status != DossierStatus.withdrawn)
-             .group_by(Dossier.call_id))
-    if call_ids is not None:
-        query = query.where(Dossier.call_id.in_(list(call_ids)))
-    return {call_id: count for call_id, count in db.session.execute(query)}
+    """Dossiers submitted (and not withdrawn) per call: the applications area answers the
+    `call_dossier_counts` signal (one grouped query)."""
+    counts: dict[int, int] = {}
+    for answer in answers(call_dossier_counts, call_ids=call_ids):
+        for call_id, count in answer.items():
+            counts[call_id] = counts.get(call_id, 0) + count
+    return counts
 
 
 def calls_by_status(calls: list[Call], now: dt.datetime | None = None) -> list[tuple[CallStatus, list[Call]]]:
