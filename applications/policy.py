@@ -21,7 +21,8 @@ from .models import Dossier
 
 # Who reads submitted dossiers, by state: drafts are the establishment's own business.
 STAFF_READERS = {
-    Role.call_admin: None,  # every submitted dossier (the platform admin manages people, not dossiers)
+    # every submitted dossier (the platform admin manages people, not dossiers)
+    Role.call_admin: None,
     Role.budget_officer: {"accepted", "funded", "reporting", "closed"},
     Role.observer: {"accepted", "rejected", "funded", "reporting", "closed"},
 }
@@ -98,7 +99,8 @@ def register() -> None:
 # ---------------------------------------------------------------- helpers for every area
 
 def require_dossier(user: User | None, permission: Permission, dossier) -> None:
-    """Dossier checks: someone who may not even read it gets a 404, a reader lacking the right a 403."""
+    """Dossier checks: someone who may not even read it gets a 404, a reader lacking the right
+    a 403."""
     require_readable(user, permission, dossier, view=Permission.VIEW_DOSSIER)
 
 

@@ -208,5 +208,5 @@ def _write_report(head: User, dossier: Dossier, stage: str, pdf: bytes) -> None:
 
 
 def on_demo_loading(_sender=None, *, users, pdf, **_):
-    """Receiver of `portal.signals.demo_loading`: the decided call's money, run by the kernel in order."""
+    """Receiver of `portal.signals.demo_loading`: the decided call's money (areas' order)."""
     return ("funding", lambda: load(users, pdf))

@@ -210,5 +210,5 @@ def _decide(call, establishments, people, call_admin, rng, password_hash, pdf, n
 
 
 def on_demo_loading(_sender=None, *, users, password_hash, now, axes, pdf, **_):
-    """Receiver of `portal.signals.demo_loading`: the commission's calls, run by the kernel in order."""
+    """Receiver of `portal.signals.demo_loading`: the commission's calls (areas' order)."""
     return ("review", lambda: load(users, password_hash, now, axes, pdf))

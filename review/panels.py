@@ -1,5 +1,6 @@
-"""The review area's panels on the dossier's page (receiver of `applications.signals.dossier_panels`):
-the screening decision and, for call administrators, the screening form; then the decision."""
+"""The review area's panels on the dossier's page (receiver of
+`applications.signals.dossier_panels`): the screening decision and, for call administrators, the
+screening form; then the commission's decision."""
 from __future__ import annotations
 
 from .forms import ScreeningForm
