@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from decimal import Decimal
 
 from sqlalchemy import (JSON, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint,
@@ -10,53 +9,36 @@ from sqlalchemy import (JSON, CheckConstraint, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, Money, UTCDateTime, utcnow
+from portal.enums import LabelledEnum, labels
 from portal.models import AttachmentKind, Call, Establishment, User, enum_column
 
 
-class DossierStatus(str, enum.Enum):
-    draft = "draft"
-    submitted = "submitted"
-    incomplete = "incomplete"
-    eligible = "eligible"
-    ineligible = "ineligible"
-    in_review = "in_review"
-    reviewed = "reviewed"
-    proposed_accept = "proposed_accept"
-    proposed_reject = "proposed_reject"
-    accepted = "accepted"
-    rejected = "rejected"
-    funded = "funded"
-    reporting = "reporting"
-    closed = "closed"
-    withdrawn = "withdrawn"
+class DossierStatus(LabelledEnum):
+    draft = "draft", "Brouillon", "new"
+    submitted = "submitted", "Déposé", "info"
+    incomplete = "incomplete", "À compléter", "warning"
+    eligible = "eligible", "Recevable", "info"
+    ineligible = "ineligible", "Irrecevable", "error"
+    in_review = "in_review", "En instruction", "info"
+    reviewed = "reviewed", "Instruit", "info"
+    proposed_accept = "proposed_accept", "Proposé au financement", "info"
+    proposed_reject = "proposed_reject", "Proposé au rejet", "info"
+    accepted = "accepted", "Retenu", "success"
+    rejected = "rejected", "Non retenu", "error"
+    funded = "funded", "Conventionné", "success"
+    reporting = "reporting", "Bilan déposé", "success"
+    closed = "closed", "Soldé", ""
+    withdrawn = "withdrawn", "Retiré", ""
 
 
-STATUS_LABELS = {
-    DossierStatus.draft: "Brouillon", DossierStatus.submitted: "Déposé",
-    DossierStatus.incomplete: "À compléter", DossierStatus.eligible: "Recevable",
-    DossierStatus.ineligible: "Irrecevable", DossierStatus.in_review: "En instruction",
-    DossierStatus.reviewed: "Instruit", DossierStatus.proposed_accept: "Proposé au financement",
-    DossierStatus.proposed_reject: "Proposé au rejet", DossierStatus.accepted: "Retenu",
-    DossierStatus.rejected: "Non retenu", DossierStatus.funded: "Conventionné",
-    DossierStatus.reporting: "Bilan déposé", DossierStatus.closed: "Soldé",
-    DossierStatus.withdrawn: "Retiré",
-}
+# Derived mappings, for templates and older imports.
+STATUS_LABELS = labels(DossierStatus)
+# The DSFR badge class per state ("" for the plain badge).
+STATUS_BADGES = {s: f"fr-badge--{s.badge}" if s.badge else "" for s in DossierStatus}
 
 # What the establishment never sees as such, and what it sees only once results are published.
 UNDISCLOSED = {DossierStatus.reviewed, DossierStatus.proposed_accept, DossierStatus.proposed_reject}
 DISCLOSED_ON_PUBLICATION = {DossierStatus.accepted, DossierStatus.rejected}
-
-# DSFR badge modifier per family of states.
-STATUS_BADGES = {
-    DossierStatus.draft: "fr-badge--new", DossierStatus.submitted: "fr-badge--info",
-    DossierStatus.incomplete: "fr-badge--warning", DossierStatus.eligible: "fr-badge--info",
-    DossierStatus.ineligible: "fr-badge--error", DossierStatus.in_review: "fr-badge--info",
-    DossierStatus.reviewed: "fr-badge--info", DossierStatus.proposed_accept: "fr-badge--info",
-    DossierStatus.proposed_reject: "fr-badge--info", DossierStatus.accepted: "fr-badge--success",
-    DossierStatus.rejected: "fr-badge--error", DossierStatus.funded: "fr-badge--success",
-    DossierStatus.reporting: "fr-badge--success", DossierStatus.closed: "",
-    DossierStatus.withdrawn: "",
-}
 
 EXPENSE_CATEGORIES = {
     "personnel": "Personnel (heures, vacations, intervenants)",
@@ -140,7 +122,7 @@ class Dossier(Base):
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS[self.status]
+        return self.status.label
 
     @property
     def status_badge(self) -> str:

@@ -5,11 +5,15 @@ the call, amounts, lengths, dates in order…) stay in applications.services.
 """
 from __future__ import annotations
 
+from flask import g, url_for
 from marshmallow import Schema, fields, validate
 
+from portal.db import db
 from portal.schemas import Amount, InputSchema
 
-from .models import STATUS_LABELS, EXPENSE_CATEGORIES, PARTNER_KINDS, RESOURCE_SOURCES
+from .models import EXPENSE_CATEGORIES, PARTNER_KINDS, RESOURCE_SOURCES, STATUS_LABELS, Dossier
+from .policy import EDITABLE_STATES, status_shown_to
+from .services import submission_blockers
 
 _MONEY = {"as_string": True, "places": 2}
 
@@ -94,9 +98,6 @@ class BlockerSchema(Schema):
 
 def _shown(dossier):
     """The state the API caller may know (the establishment waits for publication)."""
-    from flask import g
-
-    from portal.permissions import status_shown_to
     return status_shown_to(g.get("api_user"), dossier)
 
 
@@ -137,9 +138,6 @@ class DossierSchema(Schema):
         return STATUS_LABELS[_shown(dossier)]
 
     def get_blockers(self, dossier):
-        from portal.permissions import EDITABLE_STATES
-
-        from .services import submission_blockers
         if dossier.status.value not in EDITABLE_STATES:
             return []
         return [{"field": f, "message": m} for f, m in submission_blockers(dossier)]
@@ -178,12 +176,9 @@ class SubmissionSchema(Schema):
         return submission.snapshot.get("reference")
 
     def get_status(self, submission):
-        from .models import Dossier
-        from portal.db import db
         return db.session.get(Dossier, submission.dossier_id).status.value
 
     def get_receipt_url(self, submission):
-        from flask import url_for
         return url_for("api.dossier_receipt", dossier_id=submission.dossier_id)
 
 

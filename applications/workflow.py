@@ -5,7 +5,7 @@ exist at all, so a refused move is a clear error and never a silent no-op.
 """
 from __future__ import annotations
 
-from portal.errors import Conflict
+from portal.workflow import StateMachine
 
 from .models import DossierStatus as S
 
@@ -75,15 +75,14 @@ REFUSALS = {
 }
 
 
+# A refused move names the dossier's state as its page does (its status label).
+DOSSIER = StateMachine("dossier", TRANSITIONS, REFUSALS, label=lambda dossier: dossier.status_label)
+
+
 def next_state(dossier, action: str) -> S:
-    try:
-        return TRANSITIONS[(dossier.status, action)]
-    except KeyError:
-        raise Conflict(REFUSALS[action].format(label=dossier.status_label)) from None
+    return DOSSIER.next_state(dossier, action)
 
 
 def transition(dossier, action: str) -> tuple[S, S]:
     """Apply the move; returns (before, after) for the audit trail."""
-    before = dossier.status
-    dossier.status = next_state(dossier, action)
-    return before, dossier.status
+    return DOSSIER.transition(dossier, action)

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 def init_app(app) -> None:
     """Register what the area brings: policy rules, signal receivers, pages."""
+    from portal.signals import demo_loading
     from review.signals import call_envelopes, decision_finalised
 
-    from . import policy, receivers
+    from . import demo, policy, receivers
     from .views import bp
 
     policy.register()
     decision_finalised.connect(receivers.commit_final_decision)
     call_envelopes.connect(receivers.main_envelopes)
+    demo_loading.connect(demo.on_demo_loading)
     app.register_blueprint(bp)

@@ -26,7 +26,8 @@ from portal.db import db, utcnow
 from portal.errors import Conflict, NotFound, ServiceError
 from portal.formatting import PARIS, format_date, format_money
 from portal.models import Institution, Role, User
-from portal.permissions import Permission, require, require_dossier
+from portal.permissions import Permission, require
+from applications.policy import require_dossier
 
 from . import money, uploads
 from .models import CommitmentStatus, GrantAgreement

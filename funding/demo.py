@@ -205,3 +205,8 @@ def _write_report(head: User, dossier: Dossier, stage: str, pdf: bytes) -> None:
         "expenses": expenses,
     })
     reports.add_attachment(head, dossier, "feuilles-de-presence.pdf", pdf)
+
+
+def on_demo_loading(_sender=None, *, users, pdf, **_):
+    """Receiver of `portal.signals.demo_loading`: the decided call's money (areas' order)."""
+    return ("funding", lambda: load(users, pdf))

@@ -29,7 +29,8 @@ from portal.db import db, utcnow
 from portal.errors import Conflict, NotFound, PermissionDenied, ServiceError
 from portal.formatting import PARIS, format_date, format_datetime, format_money
 from portal.models import Institution, User
-from portal.permissions import Permission, can, require, require_dossier
+from applications.policy import require_dossier
+from portal.permissions import Permission, can, require
 
 from . import money, uploads
 from .agreements import agreement_of

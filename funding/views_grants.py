@@ -16,7 +16,8 @@ from applications.models import EXPENSE_CATEGORIES, Dossier, DossierStatus
 from portal.db import db
 from portal.errors import NotFound, PermissionDenied, ServiceError
 from portal.formatting import format_money
-from portal.permissions import Permission, can, require_dossier
+from applications.policy import require_dossier
+from portal.permissions import Permission, can
 
 from . import agreements, money, reports, uploads
 from .forms_grants import (ConfirmForm, CorrectionsForm, GenerateAgreementForm, ReportAttachmentForm,

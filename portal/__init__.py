@@ -100,18 +100,20 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
+    # Globals, not a context processor: set once, seen by imported macros too. None queries the
+    # database by itself (`can` asks the policy about the object a template already has).
+    from .permissions import Permission, can
+    app.jinja_env.globals.update(
+        can=can,
+        Permission=Permission,
+        Role=models.Role,
+        ROLE_LABELS=models.ROLE_LABELS,
+        KIND_LABELS=models.KIND_LABELS,
+    )
+
     @app.context_processor
-    def _globals():
-        from .permissions import Permission, can
-        return {
-            "theme": app.config["PORTAL_THEME"],
-            "operator_name": app.config["OPERATOR_NAME"],
-            "can": can,
-            "Permission": Permission,
-            "Role": models.Role,
-            "ROLE_LABELS": models.ROLE_LABELS,
-            "KIND_LABELS": models.KIND_LABELS,
-        }
+    def _settings():  # read per page: the settings may change while the app runs (tests)
+        return {"theme": app.config["PORTAL_THEME"], "operator_name": app.config["OPERATOR_NAME"]}
 
 
 STALE_MESSAGE = ("Ces données ont été modifiées au même moment par une autre action (un autre "

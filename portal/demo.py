@@ -8,11 +8,13 @@ from decimal import Decimal
 from argon2 import PasswordHasher
 from sqlalchemy import func, select, update
 
+from . import AREAS
 from .db import db, utcnow
 from .formatting import PARIS
 from .models import (ACADEMY_DEPARTMENTS, AttachmentKind, Axis, Call, CallStatus, Department,
                      Establishment, EstablishmentKind as K, Institution, Network, OutboxMessage,
                      Role, RoleGrant, User)
+from .signals import answers, demo_loading
 from .uai import with_check_letter
 
 AXES = [
@@ -155,11 +157,13 @@ def load(password: str, now: dt.datetime | None = None) -> list[User]:
         db.session.add(user)
         users.append(user)
     db.session.flush()
-    _demo_dossiers(call, establishments, users, password_hash, now)
-    from review import demo as review_demo  # the commission's calls, through its own services
-    review_demo.load(users, password_hash, now, AXES, DEMO_PDF)
-    from funding import demo as funding_demo  # the decided call's money, through its services
-    funding_demo.load(users, DEMO_PDF)
+    # Each area adds its part through its own services (dossiers, the commission's calls, the
+    # decided call's money), in the areas' order.
+    steps = dict(answers(demo_loading, users=users, password_hash=password_hash, now=now,
+                         call=call, establishments=establishments, axes=AXES, pdf=DEMO_PDF))
+    for area in AREAS:
+        if area in steps:
+            steps[area]()
     # The demo's own notifications went to fictional addresses: do not print them later.
     db.session.flush()
     db.session.execute(update(OutboxMessage).where(OutboxMessage.sent_at.is_(None))
@@ -169,60 +173,3 @@ def load(password: str, now: dt.datetime | None = None) -> list[User]:
 
 DEMO_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
             b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
-
-# (establishment index, head's email local part, head's name, title, main axis, final state)
-DEMO_DOSSIERS = [
-    (1, "chef.dolmen", "Marc Lefèvre (proviseur)", "Ateliers de remobilisation par le sport", 2,
-     "submitted"),
-    (13, "chef.balzac", "Isabelle Garnier (proviseure)", "Module de raccrochage en LGT", 1,
-     "submitted"),
-    (32, "chef.mace", "Thomas Roussel (proviseur)", "Parrainage par des entreprises du bassin", 3,
-     "incomplete"),
-    (36, "chef.sicaudieres", "Céline Faure (directrice)", "Éducation à la santé en internat", 4,
-     "submitted"),
-    (20, "chef.dautet", None, "Micro-lycée : premiers contacts", 1, "draft"),
-]
-
-
-def _demo_dossiers(call, establishments, users, password_hash, now) -> None:
-    """A few dossiers at different stages, made through the same services as the pages."""
-    from applications import services
-
-    by_email = {u.email.split("@")[0]: u for u in users}
-    call_admin = by_email["gestion.etat"]
-    for index, local, name, title, axis, state in DEMO_DOSSIERS:
-        head = by_email.get(local)
-        if head is None:
-            head = User(email=f"{local}@{DEMO_DOMAIN}", full_name=name, password_hash=password_hash,
-                        establishment=establishments[index])
-            head.grants = [RoleGrant(role=Role.applicant_head)]
-            db.session.add(head)
-            db.session.flush()
-        dossier = services.create_dossier(head, call, title=title, now=now)
-        db.session.flush()
-        data = {
-            "summary": f"{title} : un projet de l'établissement pour des élèves repérés par le "
-                       "groupe de prévention du décrochage scolaire.",
-            "main_axis": axis, "fields": ["prevention", "intervention"],
-            "target_count": 20 + index, "target_ages": "15-18 ans", "target_levels": "Seconde",
-            "partners": [{"name": "Mission locale", "kind": "association", "role": "Suivi"}],
-            "actions": [{"title": "Atelier hebdomadaire", "description": "Chaque mardi",
-                         "start_date": "2014-11-03", "end_date": "2015-06-12"}],
-            "indicators": [{"name": "Taux d'absentéisme", "baseline": "15 %", "target": "8 %"}],
-            "expenses": [{"category": "services", "label": "Intervenants", "amount": "5200.00"},
-                         {"category": "equipment", "label": "Matériel", "amount": "800.00"}],
-            "resources": [{"category": "region", "amount": "2500.00"},
-                          {"category": "state", "amount": "2500.00"},
-                          {"category": "own", "amount": "1000.00"}],
-        }
-        if state == "draft":
-            data = {"summary": data["summary"], "main_axis": axis}
-        services.update_dossier(head, dossier, data)
-        if state == "draft":
-            continue
-        for kind in call.required_attachment_kinds:
-            services.add_attachment(head, dossier, "piece.pdf", DEMO_PDF, kind_id=kind.id)
-        services.submit_dossier(head, dossier, now=now)
-        if state == "incomplete":
-            services.request_completion(call_admin, dossier,
-                                        "Merci de joindre le devis de l'intervenant.")

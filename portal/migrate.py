@@ -1,10 +1,14 @@
 """Alembic, driven from the app: `flask --app wsgi db upgrade` and the tests use these."""
 from __future__ import annotations
 
+import importlib
+
 from alembic import command
 from alembic.config import Config
 
+from . import AREAS, models  # noqa: F401  (the kernel's tables)
 from .config import ROOT
+from .db import Base
 
 
 def alembic_config(url: str, connection=None) -> Config:
@@ -21,11 +25,8 @@ def upgrade(url: str, revision: str = "head", connection=None) -> None:
 
 
 def all_metadata():
-    """Import every area's models so Base.metadata knows every table."""
-    import applications.models  # noqa: F401
-    import funding.models  # noqa: F401
-    import portal.models  # noqa: F401
-    import review.models  # noqa: F401
-    from .db import Base
-
+    """Import the kernel's models and every area's (the factory's list) so Base.metadata knows
+    every table."""
+    for area in AREAS:
+        importlib.import_module(f"{area}.models")
     return Base.metadata

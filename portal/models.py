@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from decimal import Decimal
 
 from flask_login import UserMixin
@@ -11,63 +10,46 @@ from sqlalchemy import (JSON, Boolean, CheckConstraint, Enum, ForeignKey, Intege
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import Base, Money, UTCDateTime, utcnow
+from .enums import LabelledEnum, labels
 
 
-class Role(str, enum.Enum):
-    applicant_staff = "applicant_staff"
-    applicant_head = "applicant_head"
-    reviewer = "reviewer"
-    copilot = "copilot"
-    call_admin = "call_admin"
-    budget_officer = "budget_officer"
-    observer = "observer"
-    admin = "admin"
+class Role(LabelledEnum):
+    applicant_staff = "applicant_staff", "Personnel d'établissement"
+    applicant_head = "applicant_head", "Chef d'établissement"
+    reviewer = "reviewer", "Instructeur"
+    copilot = "copilot", "Co-pilote"
+    call_admin = "call_admin", "Gestionnaire de l'appel à projets"
+    budget_officer = "budget_officer", "Gestionnaire budgétaire"
+    observer = "observer", "Observateur"
+    admin = "admin", "Administrateur"
 
 
-ROLE_LABELS = {
-    Role.applicant_staff: "Personnel d'établissement",
-    Role.applicant_head: "Chef d'établissement",
-    Role.reviewer: "Instructeur",
-    Role.copilot: "Co-pilote",
-    Role.call_admin: "Gestionnaire de l'appel à projets",
-    Role.budget_officer: "Gestionnaire budgétaire",
-    Role.observer: "Observateur",
-    Role.admin: "Administrateur",
-}
+ROLE_LABELS = labels(Role)
 
 # Roles that act for one institution: the grant must say which.
 INSTITUTIONAL_ROLES = {Role.reviewer, Role.copilot, Role.call_admin, Role.budget_officer}
 
 
-class Institution(str, enum.Enum):
-    state = "state"
-    region = "region"
+class Institution(LabelledEnum):
+    state = "state", "État (rectorat)"
+    region = "region", "Région"
 
 
-INSTITUTION_LABELS = {Institution.state: "État (rectorat)", Institution.region: "Région"}
+INSTITUTION_LABELS = labels(Institution)
 
 
-class EstablishmentKind(str, enum.Enum):
-    college = "college"
-    lgt = "lgt"
-    lp = "lp"
-    lpo = "lpo"
-    erea = "erea"
-    lycee_agricole = "lycee_agricole"
-    lycee_prive = "lycee_prive"
-    mfr = "mfr"
+class EstablishmentKind(LabelledEnum):
+    college = "college", "Collège"
+    lgt = "lgt", "Lycée général et technologique"
+    lp = "lp", "Lycée professionnel"
+    lpo = "lpo", "Lycée polyvalent"
+    erea = "erea", "EREA"
+    lycee_agricole = "lycee_agricole", "Lycée agricole"
+    lycee_prive = "lycee_prive", "Lycée privé sous contrat"
+    mfr = "mfr", "Maison familiale et rurale"
 
 
-KIND_LABELS = {
-    EstablishmentKind.college: "Collège",
-    EstablishmentKind.lgt: "Lycée général et technologique",
-    EstablishmentKind.lp: "Lycée professionnel",
-    EstablishmentKind.lpo: "Lycée polyvalent",
-    EstablishmentKind.erea: "EREA",
-    EstablishmentKind.lycee_agricole: "Lycée agricole",
-    EstablishmentKind.lycee_prive: "Lycée privé sous contrat",
-    EstablishmentKind.mfr: "Maison familiale et rurale",
-}
+KIND_LABELS = labels(EstablishmentKind)
 
 FIELDS = {
     "prevention": "Prévention",
@@ -195,22 +177,22 @@ class ApiToken(Base):
     user: Mapped[User] = relationship()
 
 
-class CallStatus(str, enum.Enum):
-    draft = "draft"
-    open = "open"
-    closed = "closed"
-    review = "review"
-    commission = "commission"
-    decided = "decided"
-    follow_up = "follow_up"
-    archived = "archived"
+class CallStatus(LabelledEnum):
+    """The call's states (moves in portal/calls/workflow.py). `closed` is never stored: an open
+    call past its deadline reads closed (Call.effective_status). `review` and `commission` are
+    listed by the schema's CHECK constraint but never reached (the review area's phases say where
+    the commission stands); kept so the schema does not change."""
+    draft = "draft", "En préparation"
+    open = "open", "Ouvert"
+    closed = "closed", "Clos"
+    review = "review", "En instruction"
+    commission = "commission", "En commission"
+    decided = "decided", "Décidé"
+    follow_up = "follow_up", "En suivi"
+    archived = "archived", "Archivé"
 
 
-CALL_STATUS_LABELS = {
-    CallStatus.draft: "En préparation", CallStatus.open: "Ouvert", CallStatus.closed: "Clos",
-    CallStatus.review: "En instruction", CallStatus.commission: "En commission",
-    CallStatus.decided: "Décidé", CallStatus.follow_up: "En suivi", CallStatus.archived: "Archivé",
-}
+CALL_STATUS_LABELS = labels(CallStatus)
 
 
 class Call(Base):

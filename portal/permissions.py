@@ -1,14 +1,13 @@
 """One policy: `can(user, permission, obj)`. Pages, lists, exports and the API all ask it.
 
-List queries go through `visible_dossiers` so a list, a count or an export can never show what
-the detail page would refuse.
+The kernel checks its own objects (calls, establishments, users); each area registers the checks
+of its permissions through `register_area_policy` from its init_app (the dossier rules and
+`visible_dossiers` live in `applications.policy`).
 """
 from __future__ import annotations
 
 import enum
 import logging
-
-from sqlalchemy import false, true
 
 from .errors import NotFound, PermissionDenied
 from .models import Role, User
@@ -19,6 +18,10 @@ log = logging.getLogger("portal.security")
 class Permission(str, enum.Enum):
     VIEW_CALL = "call.view"
     MANAGE_CALLS = "call.manage"
+    MANAGE_ESTABLISHMENTS = "establishment.manage"
+    VIEW_ESTABLISHMENTS = "establishment.view"
+    MANAGE_USERS = "user.manage"
+    # applications area (checks in applications/policy.py)
     CREATE_DOSSIER = "dossier.create"      # obj: the Call
     VIEW_DOSSIER = "dossier.view"
     EDIT_DOSSIER = "dossier.edit"
@@ -26,9 +29,6 @@ class Permission(str, enum.Enum):
     WITHDRAW_DOSSIER = "dossier.withdraw"
     REQUEST_COMPLETION = "dossier.request_completion"
     SCREEN_DOSSIER = "dossier.screen"
-    MANAGE_ESTABLISHMENTS = "establishment.manage"
-    VIEW_ESTABLISHMENTS = "establishment.view"
-    MANAGE_USERS = "user.manage"
     # review area (checks in review/policy.py, registered through register_area_policy)
     MANAGE_COMMISSION = "commission.manage"   # obj: the Call
     SCORE_REVIEW = "review.score"             # obj: the Review
@@ -53,9 +53,12 @@ class Permission(str, enum.Enum):
 
 
 # Areas extend the policy here (the core never imports them): permission → check(user, obj),
-# and extra dossier readers: (check(user, dossier) → bool, clause(user) → SQL or None).
+# and extra readers of the applications area's dossiers: (check(user, dossier) → bool,
+# clause(user) → SQL or None), which its VIEW_DOSSIER check and `visible_dossiers` consult.
 _area_checks: dict = {}
 _area_readers: list = []
+# model → the permission that reads it: who lacks it gets 404, not 403 (existence is confidential).
+_view_permissions: dict = {}
 
 
 def register_area_policy(checks: dict, readers: list) -> None:
@@ -65,56 +68,32 @@ def register_area_policy(checks: dict, readers: list) -> None:
             _area_readers.append(reader)
 
 
+def area_readers() -> list:
+    """The (check, clause) pairs other areas registered for reading dossiers."""
+    return list(_area_readers)
+
+
+def register_view_permission(model, permission: "Permission") -> None:
+    """Declare what reads `model`: `require_readable` and `portal.web.load` hide it (404) from
+    whoever lacks that permission."""
+    _view_permissions[model] = permission
+
+
+def view_permission(obj) -> "Permission | None":
+    return _view_permissions.get(type(obj))
+
+
 APPLICANT_ROLES = (Role.applicant_staff, Role.applicant_head)
-# Who reads submitted dossiers, by state: drafts are the establishment's own business.
-_STAFF_READERS = {
-    Role.call_admin: None,  # every submitted dossier (the platform admin manages people, not dossiers)
-    Role.budget_officer: {"accepted", "funded", "reporting", "closed"},
-    Role.observer: {"accepted", "rejected", "funded", "reporting", "closed"},
-}
-EDITABLE_STATES = {"draft", "incomplete"}
-WITHDRAWABLE_STATES = {"draft", "submitted", "incomplete", "eligible", "in_review"}
-
-
-def is_member(user: User, dossier) -> bool:
-    return (user.establishment_id is not None
-            and user.establishment_id == dossier.establishment_id
-            and user.has_role(*APPLICANT_ROLES))
-
-
-def _staff_reads(user: User, dossier) -> bool:
-    if dossier.reference is None:  # never submitted: a private draft
-        return False
-    for role, states in _STAFF_READERS.items():
-        if user.has_role(role) and (states is None or dossier.status.value in states):
-            return True
-    return False
 
 
 def can(user: User | None, permission: Permission, obj=None) -> bool:
     if user is None or not getattr(user, "is_authenticated", False) or not user.active:
         return False
-    status = getattr(getattr(obj, "status", None), "value", None)
     match permission:
         case Permission.VIEW_CALL:
             return True
         case Permission.MANAGE_CALLS:
             return user.has_role(Role.call_admin, Role.admin)
-        case Permission.CREATE_DOSSIER:
-            return user.establishment_id is not None and user.has_role(*APPLICANT_ROLES)
-        case Permission.VIEW_DOSSIER:
-            return (is_member(user, obj) or _staff_reads(user, obj)
-                    or any(check(user, obj) for check, _ in _area_readers))
-        case Permission.EDIT_DOSSIER:
-            return is_member(user, obj) and status in EDITABLE_STATES
-        case Permission.SUBMIT_DOSSIER:
-            return (is_member(user, obj) and user.has_role(Role.applicant_head)
-                    and status in EDITABLE_STATES)
-        case Permission.WITHDRAW_DOSSIER:
-            return (is_member(user, obj) and user.has_role(Role.applicant_head)
-                    and status in WITHDRAWABLE_STATES)
-        case Permission.REQUEST_COMPLETION | Permission.SCREEN_DOSSIER:
-            return user.has_role(Role.call_admin) and status == "submitted"
         case Permission.VIEW_ESTABLISHMENTS:
             return user.has_role(Role.admin, Role.call_admin, Role.observer)
         case Permission.MANAGE_ESTABLISHMENTS | Permission.MANAGE_USERS:
@@ -139,41 +118,11 @@ def require(user: User | None, permission: Permission, obj=None, *, hide: bool =
     raise PermissionDenied(message) if message else PermissionDenied()
 
 
-def require_dossier(user: User | None, permission: Permission, dossier) -> None:
-    """Dossier checks: someone who may not even read it gets a 404, a reader lacking the right a 403."""
-    if not can(user, Permission.VIEW_DOSSIER, dossier):
-        require(user, permission, dossier, hide=True)
-    require(user, permission, dossier)
-
-
-def visible_dossiers(user: User | None):
-    """A WHERE clause selecting exactly the dossiers `can(user, VIEW_DOSSIER, d)` allows."""
-    from applications.models import Dossier
-
-    if user is None or not getattr(user, "is_authenticated", False) or not user.active:
-        return false()
-    clauses = []
-    if user.establishment_id is not None and user.has_role(*APPLICANT_ROLES):
-        clauses.append(Dossier.establishment_id == user.establishment_id)
-    for role, states in _STAFF_READERS.items():
-        if user.has_role(role):
-            if states is None:
-                clauses.append(Dossier.reference.is_not(None))
-            else:
-                clauses.append(Dossier.reference.is_not(None) & Dossier.status.in_(sorted(states)))
-    for _, clause in _area_readers:
-        extra = clause(user)
-        if extra is not None:
-            clauses.append(extra)
-    if not clauses:
-        return false()
-    from sqlalchemy import or_
-    return or_(*clauses) if len(clauses) > 1 else clauses[0] if clauses else true()
-
-
-def status_shown_to(user: User | None, dossier):
-    """The dossier's state as this user may know it: its establishment does not see the
-    commission's proposals, nor its decision before publication."""
-    if user is not None and getattr(user, "is_authenticated", False) and is_member(user, dossier):
-        return dossier.establishment_status()
-    return dossier.status
+def require_readable(user: User | None, permission: Permission, obj, *,
+                     view: "Permission | None" = None) -> None:
+    """Someone who may not even read `obj` (its registered view permission, or `view`) gets a
+    404; a reader lacking `permission` a 403."""
+    view = view or view_permission(obj)
+    if view is not None and not can(user, view, obj):
+        require(user, permission, obj, hide=True)
+    require(user, permission, obj)

@@ -1,6 +1,8 @@
 """Home: each role lands on its own page (UI.md, "After login, each role lands on its own home").
 
-Every section is loaded in a query or two, whatever the number of calls or dossiers.
+Every section is loaded in a query or two, whatever the number of calls or dossiers. The kernel
+builds its own (the calls by status, the administration); the areas add theirs through the
+`portal.signals.home_sections` signal.
 """
 from __future__ import annotations
 
@@ -8,16 +10,12 @@ import datetime as dt
 
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
 
-from applications.models import Dossier, DossierStatus
-from applications.services import open_calls
-
-from .db import db, utcnow
+from .calls import services as call_services
+from .db import utcnow
 from .formatting import to_paris
 from .models import CALL_STATUS_LABELS, Role
-from .permissions import APPLICANT_ROLES, Permission, can, visible_dossiers
+from .signals import answers, home_sections
 
 bp = Blueprint("main", __name__)
 
@@ -38,43 +36,10 @@ LATER_STAGES = {
 }
 
 
-from applications.views import next_action  # noqa: E402  (one wording, shared with "Nos dossiers")
-
-
 def countdown(deadline: dt.datetime, now: dt.datetime) -> str:
     """Days left, counted on the Paris calendar: "J-12", "J-0" on the last day."""
     days = (to_paris(deadline).date() - to_paris(now).date()).days
     return f"J-{max(days, 0)}"
-
-
-def _applicant_section(user, now):
-    calls = open_calls(now)
-    kind = user.establishment.kind.value
-    dossiers = db.session.scalars(
-        select(Dossier).options(joinedload(Dossier.call))
-        .where(visible_dossiers(user), Dossier.establishment_id == user.establishment_id)
-        .order_by(Dossier.created_at.desc(), Dossier.id.desc())).all()
-    return {
-        "calls": [{"call": c, "countdown": countdown(c.deadline_at, now),
-                   "eligible": kind in (c.eligible_kinds or []),
-                   "may_create": can(user, Permission.CREATE_DOSSIER, c)} for c in calls],
-        "dossiers": [{"dossier": d, "next_action": next_action(d, now)} for d in dossiers],
-        "establishment": user.establishment,
-    }
-
-
-def _call_admin_section(user, now):
-    from .calls import services as call_services
-    counts = dict(db.session.execute(
-        select(Dossier.status, func.count(Dossier.id))
-        .where(visible_dossiers(user),
-               Dossier.status.in_([DossierStatus.submitted, DossierStatus.incomplete]))
-        .group_by(Dossier.status)).all())
-    return {
-        "groups": call_services.calls_by_status(call_services.visible_calls(user), now),
-        "to_screen": counts.get(DossierStatus.submitted, 0),
-        "incomplete": counts.get(DossierStatus.incomplete, 0),
-    }
 
 
 @bp.get("/")
@@ -82,11 +47,14 @@ def _call_admin_section(user, now):
 def home():
     user = current_user
     now = utcnow()
-    sections = {}
-    if user.establishment_id is not None and user.has_role(*APPLICANT_ROLES):
-        sections["applicant"] = _applicant_section(user, now)
+    sections: dict = {}
     if user.has_role(Role.call_admin):
-        sections["call_admin"] = _call_admin_section(user, now)
+        sections["call_admin"] = {
+            "groups": call_services.calls_by_status(call_services.visible_calls(user), now)}
+    # The areas' parts: the applicant's calls and dossiers, the dossiers to screen, …
+    for answer in answers(home_sections, user, now=now):
+        for name, values in answer.items():
+            sections.setdefault(name, {}).update(values)
     if user.has_role(Role.admin):
         sections["admin"] = True
     later = [(role, *LATER_STAGES[role]) for role in LATER_STAGES if user.has_role(role)]

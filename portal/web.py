@@ -15,7 +15,7 @@ from flask_login import current_user
 
 from .db import db
 from .errors import NotFound, ServiceError
-from .permissions import Permission, require, require_dossier
+from .permissions import Permission, require, require_readable, view_permission
 
 # A form or a body the rules refused: the same status in pages and in the API.
 REFUSED = 400
@@ -24,15 +24,17 @@ REFUSED = 400
 def load(model, ident, permission: Permission | None = None, *, user=None, dossier: bool = False,
          hide: bool = False):
     """The row `ident` of `model`, or NotFound (404); then, when `permission` is given, the policy's
-    check on it: a dossier (or `dossier=True`) its reader may not see answers 404, otherwise 403
-    (404 with `hide=True`, when even the object's existence is confidential)."""
+    check on it: an object whose model registered a view permission (a dossier: see
+    `permissions.register_view_permission`) answers 404 to whoever may not read it, otherwise 403
+    (404 with `hide=True`, when even the object's existence is confidential). `dossier=True` is
+    kept for callers that say so explicitly: it asks for that same "readable" rule."""
     obj = db.session.get(model, ident) if ident is not None else None
     if obj is None:
         raise NotFound()
     if permission is not None:
         who = current_user if user is None else user
-        if dossier:
-            require_dossier(who, permission, obj)
+        if not hide and (dossier or view_permission(obj) is not None):
+            require_readable(who, permission, obj)
         else:
             require(who, permission, obj, hide=hide)
     return obj

@@ -21,12 +21,14 @@ from applications import workflow
 from applications.models import Dossier, DossierStatus
 from applications.services import notify_establishment
 from portal import audit
+from portal.calls.services import mark_decided
 from portal.db import db, utcnow
 from portal.errors import Conflict, NotFound, PermissionDenied, ServiceError
 from portal.formatting import format_date, format_money, parse_amount
 from portal.mail import queue_mail
 from portal.models import Call, Institution, User
-from portal.permissions import Permission, can, require, require_dossier, visible_dossiers
+from applications.policy import require_dossier, visible_dossiers
+from portal.permissions import Permission, can, require
 
 from .models import CommissionMember, CommissionSession, Decision, DecisionOutcome
 from .signals import decision_finalised
@@ -502,6 +504,7 @@ def publish_results(user: User, call: Call) -> list[Decision]:
         decision.dossier.decision_published_at = now
         notify_establishment(decision.dossier, *decision_message(decision))
     db.session.flush()
+    mark_decided(user, call)  # the kernel's call moves to « Décidé » once its deadline has passed
     audit.record(user, "results_published", call,
                  {"decisions": [d.id for d in decisions],
                   "dossiers": [d.dossier.reference for d in decisions]})

@@ -207,3 +207,8 @@ def _decide(call, establishments, people, call_admin, rng, password_hash, pdf, n
             decisions.validate_decision(copilots[1], decision)  # the State's turn now
     if validate_all:
         decisions.publish_results(call_admin, call)
+
+
+def on_demo_loading(_sender=None, *, users, password_hash, now, axes, pdf, **_):
+    """Receiver of `portal.signals.demo_loading`: the commission's calls (areas' order)."""
+    return ("review", lambda: load(users, password_hash, now, axes, pdf))

@@ -27,7 +27,7 @@ def _pdf(html: str) -> bytes:
 def render_minutes(session: CommissionSession, call: Call, user) -> bytes:
     """PDF bytes of the session's minutes: the decisions recorded in it that `user` may read
     (a conflicted co-pilot's copy leaves out the dossiers they declared a conflict with)."""
-    from portal.permissions import visible_dossiers
+    from applications.policy import visible_dossiers
     decisions = list(db.session.scalars(
         select(Decision).join(Decision.dossier)
         .options(joinedload(Decision.dossier).joinedload(Dossier.establishment))

@@ -159,7 +159,8 @@ def _validate_decision(user: User, decision: Decision) -> bool:
 
 def _view_decision(user: User, dossier: Dossier) -> bool:
     """Staff who read the dossier see its decision; the establishment once results are published."""
-    from portal.permissions import is_member, can
+    from applications.policy import is_member
+    from portal.permissions import can
     if dossier is None or not can(user, Permission.VIEW_DOSSIER, dossier):
         return False
     if not is_member(user, dossier):

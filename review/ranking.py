@@ -21,7 +21,8 @@ from applications.models import BudgetLine, Dossier
 from portal.db import db
 from portal.models import (FIELDS, KIND_LABELS, Call, Department, Establishment, EstablishmentKind,
                            Institution, Network, Role, User)
-from portal.permissions import Permission, require, visible_dossiers
+from applications.policy import visible_dossiers
+from portal.permissions import Permission, require
 
 from .aggregation import DossierAggregate, aggregate_dossier, calibrate, weighted_total
 from .models import Criterion, Review, ReviewSettings, ReviewStatus, Score

@@ -20,7 +20,8 @@ from portal.errors import Conflict, PermissionDenied, ServiceError
 from portal.formatting import parse_amount
 from portal.mail import queue_mail
 from portal.models import Call, Establishment, Role, User
-from portal.permissions import Permission, can, require, visible_dossiers
+from applications.policy import visible_dossiers
+from portal.permissions import Permission, can, require
 
 from . import aggregation
 from .models import (OPINION_LABELS, PHASE_LABELS, ConflictDeclaration, Criterion, Opinion,

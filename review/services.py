@@ -14,7 +14,8 @@ from portal import audit
 from portal.db import db
 from portal.errors import Conflict, PermissionDenied, ServiceError
 from portal.models import User
-from portal.permissions import Permission, require, require_dossier
+from portal.permissions import Permission, require
+from applications.policy import require_dossier
 
 from .models import (CONFLICT_LABELS, CommissionMember, ConflictDeclaration, ConflictKind, Review,
                      ReviewStatus, Screening, ScreeningOutcome)

@@ -15,7 +15,8 @@ from portal.db import db
 from portal.errors import NotFound, ServiceError
 from portal.formatting import parse_amount
 from portal.models import INSTITUTION_LABELS
-from portal.permissions import Permission, require, require_dossier
+from portal.permissions import Permission, require
+from applications.policy import require_dossier
 
 from . import decisions as svc
 from . import documents

@@ -8,7 +8,8 @@ from applications.models import Dossier
 from portal.db import db
 from portal.errors import NotFound
 from portal.models import INSTITUTION_LABELS, Call
-from portal.permissions import Permission, require, require_dossier
+from portal.permissions import Permission, require
+from applications.policy import require_dossier
 
 from . import exports
 from .models import OPINION_LABELS

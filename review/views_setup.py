@@ -11,7 +11,8 @@ from applications.models import Dossier
 from portal.db import db
 from portal.errors import NotFound, ServiceError
 from portal.models import INSTITUTION_LABELS, ROLE_LABELS
-from portal.permissions import Permission, require, require_dossier
+from portal.permissions import Permission, require
+from applications.policy import require_dossier
 
 from . import services, setup
 from .forms_setup import (ApplyImportForm, ConflictForm, CriterionForm, ImportForm,

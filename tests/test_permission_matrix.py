@@ -97,6 +97,8 @@ MATRIX: dict[tuple[str, str], Rule] = {
                                  data=lambda o: {}),
     ("calls.open", "POST"): Rule(lambda o: f"/appels/{o.draft_call.id}/ouvrir", CALL_STAFF,
                                  data=lambda o: {}),
+    ("calls.move", "POST"): Rule(lambda o: f"/appels/{o.call.id}/suivi", CALL_STAFF,
+                                 data=lambda o: {}),
     # dossiers (pages)
     # lists are filtered by the policy (visible_dossiers), not refused: anyone gets their share
     ("applications.index", "GET"): Rule(lambda o: "/dossiers/", USERS),

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from applications import receipts, services
+from applications import documents as receipts, services
 from applications.models import Dossier
 from applications.schemas import (AttachmentSchema, AttachmentUploadInput, DossierCreateInput,
                                   DossierListItemSchema, DossierPatchInput, DossierSchema,
@@ -23,7 +23,8 @@ from portal.db import db
 from portal.errors import Conflict, NotFound, ServiceError
 from portal.calls import services as call_services
 from portal.models import Establishment
-from portal.permissions import APPLICANT_ROLES, Permission, can, require, visible_dossiers
+from applications.policy import visible_dossiers
+from portal.permissions import APPLICANT_ROLES, Permission, can, require
 from portal.schemas import CallSchema, EstablishmentSchema, load_input
 
 from . import bp

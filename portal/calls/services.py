@@ -16,10 +16,9 @@ import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm.attributes import flag_modified
 
-from applications.models import Dossier, DossierStatus
 from portal import audit
 from portal.db import db, utcnow
 from portal.demo import AXES
@@ -28,6 +27,7 @@ from portal.formatting import format_datetime, paris_to_utc, parse_amount
 from portal.models import (FIELDS, KIND_LABELS, AttachmentKind, Axis, Call, CallStatus,
                            EstablishmentKind, User)
 from portal.permissions import Permission, can, require
+from portal.signals import answers, call_dossier_counts
 
 from . import workflow
 
@@ -65,13 +65,13 @@ def visible_calls(user: User) -> list[Call]:
 
 
 def submitted_counts(call_ids=None) -> dict[int, int]:
-    """Dossiers submitted (and not withdrawn) per call, in one grouped query."""
-    query = (select(Dossier.call_id, func.count(Dossier.id))
-             .where(Dossier.reference.is_not(None), Dossier.status != DossierStatus.withdrawn)
-             .group_by(Dossier.call_id))
-    if call_ids is not None:
-        query = query.where(Dossier.call_id.in_(list(call_ids)))
-    return {call_id: count for call_id, count in db.session.execute(query)}
+    """Dossiers submitted (and not withdrawn) per call: the applications area answers the
+    `call_dossier_counts` signal (one grouped query)."""
+    counts: dict[int, int] = {}
+    for answer in answers(call_dossier_counts, call_ids=call_ids):
+        for call_id, count in answer.items():
+            counts[call_id] = counts.get(call_id, 0) + count
+    return counts
 
 
 def calls_by_status(calls: list[Call], now: dt.datetime | None = None) -> list[tuple[CallStatus, list[Call]]]:
@@ -348,6 +348,37 @@ def open_call(user: User, call: Call, now: dt.datetime | None = None) -> Call:
     before, after = workflow.transition(call, "open")
     db.session.flush()
     audit.record(user, "call_opened", call, {"status": [before.value, after.value]})
+    return call
+
+
+def mark_decided(user: User, call: Call, now: dt.datetime | None = None) -> bool:
+    """The commission's results are published (review calls this): a call whose deadline has
+    passed becomes « Décidé ». A call already decided (a later publication), or still open to
+    submissions, stays as it is; returns whether the call moved."""
+    now = now or utcnow()
+    if call.effective_status(now) != CallStatus.closed:
+        return False
+    before, after = workflow.transition(call, "decide")
+    db.session.flush()
+    audit.record(user, "call_decided", call, {"status": [before.value, after.value]})
+    return True
+
+
+# What the call administrator does next, from the call's page: action → audit event, message.
+LATER_MOVES = {
+    "follow_up": ("call_followed_up", "L'appel « {title} » est en suivi : les conventions, les "
+                                      "versements et les bilans des projets retenus."),
+    "archive": ("call_archived", "L'appel « {title} » est archivé."),
+}
+
+
+def move_call(user: User, call: Call, action: str) -> Call:
+    """A decided call goes into follow-up, then to the archives (call administrators)."""
+    require(user, Permission.MANAGE_CALLS, call, hide=call.status == CallStatus.draft)
+    event, _ = LATER_MOVES[action]
+    before, after = workflow.transition(call, action)
+    db.session.flush()
+    audit.record(user, event, call, {"status": [before.value, after.value]})
     return call
 
 

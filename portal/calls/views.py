@@ -9,6 +9,7 @@ from portal.db import db, utcnow
 from portal.errors import Conflict, ServiceError
 from portal.models import CALL_STATUS_LABELS, CallStatus
 from portal.permissions import Permission, can, require
+from portal.web import REFUSED, done, status_of
 
 from . import services
 from .forms import CallForm
@@ -49,7 +50,7 @@ def new():
             return redirect(url_for("calls.detail", call_id=call.id))
     elif form.is_submitted():
         summary = form.summary()
-    status = 422 if form.is_submitted() else 200
+    status = REFUSED if form.is_submitted() else 200
     return render_template("calls/form.html", form=form, call=None, locked=False,
                            form_errors=summary), status
 
@@ -93,14 +94,14 @@ def edit(call_id: int):
                 exc = Conflict(services.STALE_MESSAGE)
             if exc.status in (403, 404):
                 raise
-            status = exc.status if exc.status == 409 else 422
+            status = status_of(exc)
             summary = form.attach_errors(exc.errors) or [("", exc.message)]
             call = services.get_call(current_user, call_id)  # fresh after the rollback
         else:
             flash("Les modifications de l'appel ont été enregistrées.", "success")
             return redirect(url_for("calls.detail", call_id=call.id))
     elif form.is_submitted():
-        summary, status = form.summary(), 422
+        summary, status = form.summary(), REFUSED
     return render_template("calls/form.html", form=form, call=call, locked=locked,
                            form_errors=summary, kind_labels=services.kind_labels(call),
                            field_labels=services.field_labels(call)), status
@@ -120,7 +121,23 @@ def open_(call_id: int):
         if exc.status == 409:
             flash(exc.message, "error")
             return redirect(url_for("calls.detail", call_id=call_id))
-        return detail(call_id, open_errors=exc.errors or {"": exc.message}, status=422)
+        return detail(call_id, open_errors=exc.errors or {"": exc.message}, status=REFUSED)
     flash(f"L'appel « {call.title} » est ouvert : les établissements éligibles peuvent créer "
           "leurs dossiers.", "success")
     return redirect(url_for("calls.detail", call_id=call.id))
+
+
+@bp.post("/<int:call_id>/<any(suivi, archiver):move>", endpoint="move")
+@login_required
+def move(call_id: int, move: str):
+    """A decided call into follow-up (« suivi »), then to the archives (« archiver »)."""
+    call = services.get_call(current_user, call_id)
+    action = {"suivi": "follow_up", "archiver": "archive"}[move]
+    try:
+        services.move_call(current_user, call, action)
+    except Conflict as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("calls.detail", call_id=call_id))
+    _, message = services.LATER_MOVES[action]
+    return done(message.format(title=call.title), url_for("calls.detail", call_id=call.id))

@@ -68,7 +68,7 @@ def test_deadline_is_enforced_by_the_server(world, factory):
 
 
 def test_receipt_is_a_pdf_carrying_the_snapshot_hash(world, factory):
-    from applications.receipts import render_receipt
+    from applications.documents import render_receipt
     dossier = factory.dossier(world.call, world.head_a, complete=True)
     submission = services.submit_dossier(world.head_a, dossier)
     pdf = render_receipt(dossier, submission)

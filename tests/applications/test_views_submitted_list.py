@@ -114,7 +114,7 @@ def test_query_count_does_not_grow_with_the_number_of_dossiers(client, world, fa
 
 
 def test_the_list_is_paginated(client, world, factory, monkeypatch):
-    import applications.views as views_module
+    import applications.views.lists as views_module
     from portal import pagination
     monkeypatch.setattr(pagination, "PAGE_SIZE", 2)
     monkeypatch.setattr(views_module, "paginate",

@@ -80,8 +80,13 @@ def test_stale_version_is_a_conflict(world, factory):
     assert call.title != "x"
 
 
-def test_workflow_has_only_the_opening_by_hand(world, factory):
-    assert workflow.TRANSITIONS == {(CallStatus.draft, "open"): CallStatus.open}
+def test_workflow_opens_by_hand_then_decides_follows_up_and_archives(world, factory):
+    assert workflow.TRANSITIONS == {
+        (CallStatus.draft, "open"): CallStatus.open,
+        (CallStatus.open, "decide"): CallStatus.decided,
+        (CallStatus.decided, "follow_up"): CallStatus.follow_up,
+        (CallStatus.follow_up, "archive"): CallStatus.archived,
+    }
     call = factory.call(status=CallStatus.draft)
     services.open_call(world.call_admin, call)
     assert call.status == CallStatus.open

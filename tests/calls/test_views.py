@@ -84,7 +84,7 @@ def test_bad_input_is_refused_with_a_french_error_on_its_field(client, world, ov
     login(client, world.call_admin)
     before = _count_calls()
     response = client.post("/appels/nouveau", data=form_data(**overrides))
-    assert response.status_code == 422
+    assert response.status_code == 400
     page = response.get_data(as_text=True)
     error = page.split(f'id="{field}-error"', 1)[1].split("</p>", 1)[0]
     assert message in error.replace("&#39;", "'")
@@ -122,7 +122,7 @@ def test_a_call_that_is_not_ready_does_not_open(client, world, factory, change, 
     db.session.flush()
     login(client, world.call_admin)
     response = client.post(f"/appels/{call.id}/ouvrir")
-    assert response.status_code == 422
+    assert response.status_code == 400
     assert message in response.get_data(as_text=True).replace("&#39;", "'")
     db.session.refresh(call)
     assert call.status == CallStatus.draft

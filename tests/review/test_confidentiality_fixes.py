@@ -1,7 +1,7 @@
 """The establishment waits for publication; a co-pilot who reviews waits for their own review."""
 from applications.models import DossierStatus
 from portal.db import utcnow
-from portal.permissions import status_shown_to
+from applications.policy import status_shown_to
 
 
 def test_establishment_sees_in_review_until_the_decision_is_published(world, factory):

@@ -1,4 +1,5 @@
-"""The submission receipt (récépissé de dépôt), a PDF rendered by WeasyPrint from the snapshot."""
+"""The area's PDFs: the submission receipt (récépissé de dépôt), rendered by WeasyPrint from the
+frozen snapshot."""
 from __future__ import annotations
 
 from flask import render_template

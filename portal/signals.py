@@ -1,0 +1,28 @@
+"""What the kernel asks of the areas, without importing them (blinker signals).
+
+Each area connects its receivers in its init_app; a receiver returns its answer, the kernel
+gathers the answers. Receivers are called in no set order: where order matters the answer says
+which area it comes from, and the kernel follows `portal.AREAS`.
+
+- `home_sections` (sender: the user, `now=`): the home page's sections an area brings, as
+  {section name: {key: value}}; the sections of several receivers are merged by name.
+- `call_dossier_counts` (sender: None, `call_ids=` or None for all): {call id: number of
+  dossiers submitted and not withdrawn}, for the calls' list.
+- `demo_loading` (sender: None, `users=`, `password_hash=`, `now=`, `call=`, `establishments=`,
+  `axes=`, `pdf=`): (area name, step) where step() adds the area's demo data through its own
+  services; the kernel runs the steps in the areas' order.
+"""
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+home_sections = _signals.signal("home-sections")
+call_dossier_counts = _signals.signal("call-dossier-counts")
+demo_loading = _signals.signal("demo-loading")
+
+
+def answers(signal, sender=None, **kwargs) -> list:
+    """The non-empty values every receiver returned."""
+    return [value for _, value in signal.send(sender, **kwargs) if value]
