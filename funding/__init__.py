@@ -8,6 +8,7 @@ from __future__ import annotations
 
 def init_app(app) -> None:
     """Register what the area brings: policy rules, signal receivers, pages."""
+    from . import api  # noqa: F401
     from review.signals import call_envelopes, decision_finalised
 
     from . import policy, receivers

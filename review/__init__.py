@@ -4,6 +4,7 @@ from __future__ import annotations
 
 def init_app(app) -> None:
     """Register what the area brings: its rules in the one policy, its pages."""
+    from . import api  # noqa: F401
     from . import policy
     from .views import bp
 
