@@ -42,7 +42,8 @@ CALL_QUERY = {"name": "call", "in": "query", "required": True, "schema": {"type"
 FUNDER_QUERY = {"name": "funder", "in": "query", "required": False,
                 "schema": {"type": "string", "enum": ["state", "region"]},
                 "description": "Filtre sur un financeur : state (État) ou region (Région)."}
-MONEY = " Montants en chaînes décimales à deux décimales (\"1234.50\"), jamais en nombres flottants."
+MONEY = (" Montants en chaînes décimales à deux décimales (\"1234.50\"), jamais en nombres "
+         "flottants.")
 READERS = error("Réservé aux agents budgétaires, aux observateurs et aux gestionnaires de "
                 "l'appel.")
 BAD_QUERY = error("Paramètre call absent ou non entier, ou financeur inconnu.")

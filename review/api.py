@@ -146,7 +146,8 @@ def put_review(review_id: int):
       "404": error("Pas de décision, ou non accessible.")},
      operationId="getDossierDecision")
 def dossier_decision(dossier_id: int):
-    """The dossier's decision (VIEW_DECISION: staff who read it; the establishment once published)."""
+    """The dossier's decision (VIEW_DECISION: the staff who read it; its establishment once
+    published)."""
     dossier = _readable_dossier(dossier_id)
     require(api_user(), Permission.VIEW_DECISION, dossier, hide=True)
     decision = db.session.scalar(select(Decision).where(Decision.dossier_id == dossier.id))
