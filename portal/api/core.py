@@ -52,17 +52,17 @@ def created(body, location: str | None = None):
 
 def flush(stale: str) -> None:
     """Flush the request's changes; a concurrent change of the same row is a 409 (`stale`)."""
-    try:
-        db.session.flush()
-    except StaleDataError:
-        db.session.rollback()
-        raise Conflict(stale) from None
+    _stale_is_conflict(db.session.flush, stale)
 
 
 def commit(stale: str) -> None:
     """One commit per successful write; a concurrent change of the same row is a 409 (`stale`)."""
+    _stale_is_conflict(db.session.commit, stale)
+
+
+def _stale_is_conflict(write, stale: str) -> None:
     try:
-        db.session.commit()
+        write()
     except StaleDataError:
         db.session.rollback()
         raise Conflict(stale) from None
