@@ -6,6 +6,7 @@ def init_app(app) -> None:
     """Register what the area brings: its rules in the one policy, its pages and their template
     helpers, its answers to the kernel's signals (home page, counts per call, demo)."""
     from portal.signals import call_dossier_counts, demo_loading, home_sections
+    from . import api  # noqa: F401
 
     from . import demo, policy, receivers
     from .models import STATUS_BADGES, STATUS_LABELS

@@ -11,6 +11,7 @@ def init_app(app) -> None:
     from portal.signals import demo_loading
     from review.signals import call_envelopes, decision_finalised
 
+    from . import api  # noqa: F401
     from . import demo, policy, receivers
     from .views import bp
 

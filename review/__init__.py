@@ -8,6 +8,7 @@ def init_app(app) -> None:
     from portal.signals import demo_loading
 
     from . import demo, panels, policy
+    from . import api  # noqa: F401
     from .views import bp
 
     policy.register()

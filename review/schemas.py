@@ -44,7 +44,7 @@ class ScoreSchema(Schema):
 class ReviewSchema(Schema):
     """A review. `reviewer` is null unless the caller wrote it or runs the call.
 
-    Dumped from `review_view(...)` (portal.api.review): a plain mapping with the total computed.
+    Dumped from `review_view(...)` (review.api): a plain mapping with the total computed.
     """
     id = fields.Integer()
     dossier_id = fields.Integer()

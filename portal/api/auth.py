@@ -5,7 +5,7 @@ from flask import g, jsonify, request
 
 from portal.auth.services import user_for_api_token
 
-from . import bp
+from .core import bp
 
 PUBLIC_ENDPOINTS = {"api.openapi_document"}
 

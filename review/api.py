@@ -4,43 +4,38 @@ the object's existence is confidential.
 """
 from __future__ import annotations
 
-from flask import g, jsonify, request
+from flask import jsonify, request
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from applications.models import Dossier
+from portal.api import (INVALID, NOT_FOUND, api_user, bp, commit, doc, error, json_body,
+                        json_response, list_of, load, register_schemas)
 from portal.db import db
-from portal.errors import Conflict, NotFound, PermissionDenied
+from portal.errors import NotFound, PermissionDenied
 from portal.models import Call, Role
 from portal.permissions import Permission, can, log, require
 from portal.schemas import load_input
-from review import scoring
-from review.models import Decision, Review, ReviewStatus
-from review.ranking import build_ranking, shows_reviewer_names
-from review.schemas import DecisionSchema, RankingItemSchema, ReviewInput, ReviewSchema
 
-from . import bp
+from . import ranking, scoring
+from .models import Decision, Review, ReviewStatus
+from .schemas import (DecisionSchema, RankingItemSchema, ReviewInput, ReviewSchema, ScoreInput,
+                      ScoreSchema)
 
 # Who reads reviews at all (the policy then decides review by review).
 REVIEW_READERS = (Role.reviewer, Role.copilot, Role.call_admin)
 
+register_schemas({
+    "RankingItem": RankingItemSchema, "Review": ReviewSchema, "Score": ScoreSchema,
+    "Decision": DecisionSchema, "ReviewInput": ReviewInput, "ScoreInput": ScoreInput,
+})
 
-def _user():
-    return g.api_user
-
-
-def _commit() -> None:
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise Conflict(scoring.STALE) from None
+REVIEW_OK = json_response(ReviewSchema, "L'évaluation.")
 
 
 def review_view(user, review: Review, criteria) -> dict:
     """A review as the API shows it to `user` (the reviewer's name for its author and the staff)."""
-    names = review.reviewer_id == user.id or shows_reviewer_names(user)
+    names = review.reviewer_id == user.id or ranking.shows_reviewer_names(user)
     return {
         "id": review.id, "dossier_id": review.dossier_id,
         "institution": review.institution.value,
@@ -57,36 +52,37 @@ def review_view(user, review: Review, criteria) -> dict:
 
 
 def _readable_dossier(dossier_id: int) -> Dossier:
-    dossier = db.session.get(Dossier, dossier_id)
-    if dossier is None:
-        raise NotFound("Ce dossier n'existe pas ou ne vous est pas accessible.")
-    require(_user(), Permission.VIEW_DOSSIER, dossier, hide=True)
-    return dossier
+    return load(Dossier, dossier_id, Permission.VIEW_DOSSIER, hide=True,
+                missing="Ce dossier n'existe pas ou ne vous est pas accessible.")
 
 
 def _review(review_id: int) -> Review:
     """The review if the user may read it (VIEW_REVIEW), else 404."""
-    review = db.session.get(Review, review_id)
-    if review is None:
-        raise NotFound("Cette évaluation n'existe pas ou ne vous est pas accessible.")
-    require(_user(), Permission.VIEW_REVIEW, review, hide=True)
-    return review
+    return load(Review, review_id, Permission.VIEW_REVIEW, hide=True,
+                missing="Cette évaluation n'existe pas ou ne vous est pas accessible.")
 
 
 @bp.get("/calls/<int:call_id>/ranking")
+@doc("Classement d'un appel (gestionnaires, co-pilotes), meilleure note d'abord",
+     {"200": json_response(list_of(RankingItemSchema), "Dossiers classés."),
+      "403": error("Réservé aux gestionnaires et aux co-pilotes de l'appel."),
+      "404": NOT_FOUND},
+     operationId="getCallRanking")
 def call_ranking(call_id: int):
     """The call's ranking (administrators, co-pilots), highest score first."""
-    call = db.session.get(Call, call_id)
-    if call is None:
-        raise NotFound("Cet appel à projets n'existe pas.")
-    ranking = build_ranking(_user(), call)
-    return jsonify({"items": RankingItemSchema(many=True).dump(ranking.rows)})
+    call = load(Call, call_id, missing="Cet appel à projets n'existe pas.")
+    rows = ranking.build_ranking(api_user(), call).rows
+    return jsonify({"items": RankingItemSchema(many=True).dump(rows)})
 
 
 @bp.get("/dossiers/<int:dossier_id>/reviews")
+@doc("Évaluations d'un dossier que l'appelant peut lire",
+     {"200": json_response(list_of(ReviewSchema), "Évaluations."),
+      "403": error("Réservé à la commission."), "404": NOT_FOUND},
+     operationId="listDossierReviews")
 def dossier_reviews(dossier_id: int):
     """The dossier's reviews the caller may read (declined assignments are never listed)."""
-    user = _user()
+    user = api_user()
     dossier = _readable_dossier(dossier_id)
     if not user.has_role(*REVIEW_READERS):
         log.warning("access denied: user=%s permission=%s object=Dossier#%s", user.id,
@@ -99,22 +95,28 @@ def dossier_reviews(dossier_id: int):
         .options(selectinload(Review.scores), joinedload(Review.reviewer))
         .order_by(Review.institution, Review.id)).unique().all()
     criteria = scoring.criteria_of(dossier.call_id)
-    items = [review_view(user, r, criteria) for r in reviews
+    views = [review_view(user, r, criteria) for r in reviews
              if can(user, Permission.VIEW_REVIEW, r)]
-    return jsonify({"items": ReviewSchema(many=True).dump(items)})
+    return jsonify({"items": ReviewSchema(many=True).dump(views)})
 
 
 @bp.get("/reviews/<int:review_id>")
+@doc("Une évaluation", {"200": REVIEW_OK, "404": NOT_FOUND}, operationId="getReview")
 def get_review(review_id: int):
     review = _review(review_id)
     criteria = scoring.criteria_of(review.dossier.call_id)
-    return jsonify(ReviewSchema().dump(review_view(_user(), review, criteria)))
+    return jsonify(ReviewSchema().dump(review_view(api_user(), review, criteria)))
 
 
 @bp.put("/reviews/<int:review_id>")
+@doc("Enregistrer son évaluation (et la soumettre avec submit: true)",
+     {"200": REVIEW_OK, "400": INVALID,
+      "403": error("Évaluation d'un autre, ou phase qui ne le permet pas."), "404": NOT_FOUND,
+      "409": error("Évaluation déjà soumise, ou version périmée.")},
+     operationId="putReview", requestBody=json_body(ReviewInput))
 def put_review(review_id: int):
     """The reviewer saves their own review (a draft); `"submit": true` then submits it."""
-    user = _user()
+    user = api_user()
     review = _review(review_id)
     data = load_input(ReviewInput(), request.get_json(silent=True))
     scores, flags, comments = {}, {}, {}
@@ -133,16 +135,21 @@ def put_review(review_id: int):
     scoring.save_review(user, review, changes, data.get("version"))
     if data.get("submit"):
         scoring.submit_review(user, review)
-    _commit()
+    commit(scoring.STALE)
     criteria = scoring.criteria_of(review.dossier.call_id)
     return jsonify(ReviewSchema().dump(review_view(user, review, criteria)))
 
 
 @bp.get("/dossiers/<int:dossier_id>/decision")
+@doc("Décision sur un dossier",
+     {"200": json_response(DecisionSchema, "La décision."),
+      "404": error("Pas de décision, ou non accessible.")},
+     operationId="getDossierDecision")
 def dossier_decision(dossier_id: int):
-    """The dossier's decision (VIEW_DECISION: staff who read it; the establishment once published)."""
+    """The dossier's decision (VIEW_DECISION: the staff who read it; its establishment once
+    published)."""
     dossier = _readable_dossier(dossier_id)
-    require(_user(), Permission.VIEW_DECISION, dossier, hide=True)
+    require(api_user(), Permission.VIEW_DECISION, dossier, hide=True)
     decision = db.session.scalar(select(Decision).where(Decision.dossier_id == dossier.id))
     if decision is None:
         raise NotFound("Aucune décision n'a encore été prise sur ce dossier.")

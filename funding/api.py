@@ -9,41 +9,52 @@ Every list is answered in a constant number of queries, whatever the number of r
 """
 from __future__ import annotations
 
-from flask import g, jsonify, request
+from flask import jsonify, request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from funding import dashboard, services
-from funding.models import Commitment, Payment
-from funding.schemas import (CallBudgetSchema, CommitmentSchema, EnvelopeSchema, PaymentInput,
-                             PaymentSchema)
+from portal.api import (api_user, bp, created, doc, error, json_body, json_response, list_of,
+                        load, register_schemas)
 from portal.db import db
-from portal.errors import Conflict, NotFound, PermissionDenied, ServiceError
+from portal.errors import Conflict, PermissionDenied, ServiceError
 from portal.models import Call, Institution
-from portal.permissions import Permission, can, log, require
+from portal.permissions import Permission, can, log
 from portal.schemas import load_input
 
-from . import bp
+from . import dashboard, services
+from . import schemas as s
+from .models import Commitment, Payment
 
 STALE = ("Cet engagement a été modifié au même moment par une autre requête : relisez-le puis "
          "renvoyez le paiement.")
 
+register_schemas({
+    "Envelope": s.EnvelopeSchema, "Commitment": s.CommitmentSchema, "Payment": s.PaymentSchema,
+    "PaymentInput": s.PaymentInput, "CallBudget": s.CallBudgetSchema,
+    "FunderBudgets": s.FundersSchema, "FunderBudget": s.FunderBudgetSchema,
+    "BudgetBar": s.BarSchema, "BudgetPoint": s.BudgetPointSchema, "BudgetAlert": s.AlertSchema,
+})
 
-def _user():
-    return g.api_user
+CALL_QUERY = {"name": "call", "in": "query", "required": True, "schema": {"type": "integer"},
+              "description": "Identifiant de l'appel à projets (obligatoire)."}
+FUNDER_QUERY = {"name": "funder", "in": "query", "required": False,
+                "schema": {"type": "string", "enum": ["state", "region"]},
+                "description": "Filtre sur un financeur : state (État) ou region (Région)."}
+MONEY = (" Montants en chaînes décimales à deux décimales (\"1234.50\"), jamais en nombres "
+         "flottants.")
+READERS = error("Réservé aux agents budgétaires, aux observateurs et aux gestionnaires de "
+                "l'appel.")
+BAD_QUERY = error("Paramètre call absent ou non entier, ou financeur inconnu.")
+UNKNOWN_CALL = error("Appel à projets inconnu.")
 
 
 def _call(call_id: int) -> Call:
     """The call, if the user may read its budget (VIEW_BUDGET); 404 for an unknown call."""
-    call = db.session.get(Call, call_id)
-    if call is None:
-        raise NotFound("Cet appel à projets n'existe pas.")
-    require(_user(), Permission.VIEW_BUDGET, call,
-            message="Les données budgétaires sont réservées aux agents budgétaires, aux "
-                    "observateurs et aux gestionnaires de l'appel.")
-    return call
+    return load(Call, call_id, Permission.VIEW_BUDGET, missing="Cet appel à projets n'existe pas.",
+                message="Les données budgétaires sont réservées aux agents budgétaires, aux "
+                        "observateurs et aux gestionnaires de l'appel.")
 
 
 def _call_from_query() -> Call:
@@ -67,14 +78,26 @@ def _funder_from_query() -> Institution | None:
 # ---------------------------------------------------------------- envelopes and budget
 
 @bp.get("/calls/<int:call_id>/envelopes")
+@doc("Enveloppes et sous-enveloppes d'un appel, avec engagé, versé, reste à engager et reste à "
+     "verser",
+     {"200": json_response(list_of(s.EnvelopeSchema), "Enveloppes (globales d'abord)."),
+      "400": error("Financeur inconnu."), "403": READERS, "404": UNKNOWN_CALL},
+     operationId="listCallEnvelopes", description="Chiffres de l'enveloppe." + MONEY,
+     parameters=[FUNDER_QUERY])
 def call_envelopes(call_id: int):
     """The call's envelopes and sub-envelopes with their figures (main envelopes first)."""
     call = _call(call_id)
     figures = services.envelope_figures(call.id, _funder_from_query())
-    return jsonify({"items": EnvelopeSchema(many=True).dump(figures)})
+    return jsonify({"items": s.EnvelopeSchema(many=True).dump(figures)})
 
 
 @bp.get("/calls/<int:call_id>/budget")
+@doc("Tableau de bord budgétaire d'un appel (les chiffres de la page Budget)",
+     {"200": json_response(s.CallBudgetSchema, "Chiffres par financeur, enveloppes, alertes."),
+      "403": READERS, "404": UNKNOWN_CALL},
+     operationId="getCallBudget",
+     description="Les mêmes chiffres que le tableau de bord : ils se rapprochent au centime des "
+                 "listes /commitments et /payments." + MONEY)
 def call_budget(call_id: int):
     """The budget dashboard's figures: per funder, envelopes, alerts."""
     call = _call(call_id)
@@ -83,12 +106,18 @@ def call_budget(call_id: int):
             "funders": {f.value: budget.for_funder(f) for f in (Institution.state,
                                                                 Institution.region)},
             "envelopes": budget.envelopes, "alerts": budget.alerts}
-    return jsonify(CallBudgetSchema().dump(data))
+    return jsonify(s.CallBudgetSchema().dump(data))
 
 
 # ---------------------------------------------------------------- commitments
 
 @bp.get("/commitments")
+@doc("Engagements d'un appel (un par financeur et par dossier retenu)",
+     {"200": json_response(list_of(s.CommitmentSchema), "Engagements, par dossier."),
+      "400": BAD_QUERY, "403": READERS, "404": UNKNOWN_CALL},
+     operationId="listCommitments",
+     description="La somme des montants (amount) égale l'engagé du tableau de bord." + MONEY,
+     parameters=[CALL_QUERY, FUNDER_QUERY])
 def list_commitments():
     """Every commitment of a call (`call` required), optionally one funder's; three queries."""
     call = _call_from_query()
@@ -99,22 +128,27 @@ def list_commitments():
     if funder is not None:
         query = query.where(Commitment.funder == funder)
     commitments = db.session.scalars(query).all()
-    items = []
+    rows = []
     for figures in services.commitment_figures(commitments):
         c = figures.commitment
-        items.append({
+        rows.append({
             "id": c.id, "dossier_id": c.dossier_id, "dossier_reference": c.dossier.reference,
             "funder": c.funder, "department": c.department_code, "axis": c.axis_number,
             "amount": c.amount, "initial_amount": c.initial_amount,
             "paid": figures.paid - figures.settled, "clawbacks_open": figures.open_clawbacks,
             "to_pay": figures.to_pay, "status": c.status, "created_at": c.created_at,
         })
-    return jsonify({"items": CommitmentSchema(many=True).dump(items)})
+    return jsonify({"items": s.CommitmentSchema(many=True).dump(rows)})
 
 
 # ---------------------------------------------------------------- payments
 
 @bp.get("/payments")
+@doc("Paiements d'un appel, par date",
+     {"200": json_response(list_of(s.PaymentSchema), "Paiements."),
+      "400": BAD_QUERY, "403": READERS, "404": UNKNOWN_CALL},
+     operationId="listPayments", description="Paiements enregistrés." + MONEY,
+     parameters=[CALL_QUERY, FUNDER_QUERY])
 def list_payments():
     """Every payment of a call (`call` required), optionally one funder's; by date."""
     call = _call_from_query()
@@ -124,22 +158,34 @@ def list_payments():
              .order_by(Payment.paid_on, Payment.id))
     if funder is not None:
         query = query.where(Payment.funder == funder)
-    return jsonify({"items": PaymentSchema(many=True).dump(db.session.scalars(query).all())})
+    return jsonify({"items": s.PaymentSchema(many=True).dump(db.session.scalars(query).all())})
 
 
 @bp.post("/payments")
+@doc("Enregistrer un paiement sur un engagement (agents budgétaires de son financeur)",
+     {"201": json_response(s.PaymentSchema, "Paiement enregistré."),
+      "400": error("Paiement refusé (errors, par champ) : montant nul, négatif, à plus de deux "
+                   "décimales ou supérieur au reste à verser, référence absente, date invalide "
+                   "ou future, solde avant le bilan."),
+      "403": error("Engagement d'un autre financeur, ou pas agent budgétaire."),
+      "404": error("Engagement inconnu."),
+      "409": error("Référence déjà enregistrée par ce financeur, engagement annulé, convention "
+                   "non signée, ou modification concurrente.")},
+     operationId="createPayment",
+     description="Envoyez le montant de préférence en chaîne décimale (\"1250.00\") : un nombre "
+                 "JSON est accepté, mais un flottant peut être inexact.",
+     requestBody=json_body(s.PaymentInput))
 def create_payment():
     """Record a payment on a commitment (its funder's budget officers only): 201 with it."""
-    user = _user()
+    user = api_user()
     if not any(can(user, Permission.MANAGE_MONEY, f) for f in Institution):
         log.warning("access denied: user=%s permission=%s object=Payment", user.id,
                     Permission.MANAGE_MONEY.value)
         raise PermissionDenied("Seuls les agents budgétaires de l'État ou de la Région "
                                "enregistrent des paiements.")
-    data = load_input(PaymentInput(), request.get_json(silent=True))
-    commitment = db.session.get(Commitment, data["commitment_id"])
-    if commitment is None:
-        raise NotFound(f"Aucun engagement n'a l'identifiant {data['commitment_id']}.")
+    data = load_input(s.PaymentInput(), request.get_json(silent=True))
+    commitment = load(Commitment, data["commitment_id"],
+                      missing=f"Aucun engagement n'a l'identifiant {data['commitment_id']}.")
     kind = data.get("kind")
     if kind is None:  # what the schedule proposes next (the rate only changes the amount)
         kind = services.proposed_payment(commitment, commitment.dossier.call.advance_rate)[0]
@@ -154,6 +200,4 @@ def create_payment():
         db.session.rollback()
         raise Conflict(f"Le paiement de référence « {data['reference'].strip()} » est déjà "
                        "enregistré.", field="reference") from None
-    response = jsonify(PaymentSchema().dump(payment))
-    response.status_code = 201
-    return response
+    return created(s.PaymentSchema().dump(payment))
