@@ -311,3 +311,22 @@ class OutboxMessage(Base):
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
+
+
+class UserSession(Base):
+    """One browser session: the cookie carries a random token, the row its hash.
+
+    Logging out revokes the row, so a copy of the cookie taken before stops working; other
+    devices of the same person keep their own rows. Raising `User.session_version` (a password
+    reset) still ends every session at once.
+    """
+    __tablename__ = "user_session"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the cookie's token
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"),
+                                         index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+    # Loaded with the row: the user loader answers with one query by primary key.
+    user: Mapped[User] = relationship(lazy="joined", innerjoin=True)

@@ -17,7 +17,7 @@ from portal.db import db, utcnow
 from portal.errors import ServiceError
 from portal.mail import queue_mail
 from portal.models import (INSTITUTIONAL_ROLES, ApiToken, Establishment, Institution, Role,
-                           RoleGrant, User, UserToken)
+                           RoleGrant, User, UserSession, UserToken)
 
 log = logging.getLogger("portal.security")
 _hasher = PasswordHasher()
@@ -176,8 +176,36 @@ def end_sessions(user: User, now=None) -> int:
 
     Returns how many API tokens were revoked.
     """
+    now = now or utcnow()
     user.session_version = (user.session_version or 1) + 1
-    return _revoke_tokens(user, now or utcnow())
+    db.session.execute(update(UserSession).where(UserSession.user_id == user.id,
+                                                 UserSession.revoked_at.is_(None))
+                       .values(revoked_at=now).execution_options(synchronize_session=False))
+    return _revoke_tokens(user, now)
+
+
+# The cookie-side name of a browser session's token (next to flask-login's `_user_id`).
+SESSION_KEY = "_sid"
+
+
+def open_session(user: User, user_agent: str = "") -> str:
+    """A new server-side session for this browser; returns the token the cookie carries."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(UserSession(id=_digest(token), user=user, user_agent=(user_agent or "")[:200]))
+    return token
+
+
+def close_session(token: str | None) -> None:
+    """Revoke the session this token names: a copy of the cookie no longer opens anything."""
+    if token:
+        db.session.execute(update(UserSession).where(UserSession.id == _digest(token),
+                                                     UserSession.revoked_at.is_(None))
+                           .values(revoked_at=utcnow())
+                           .execution_options(synchronize_session=False))
+
+
+def session_digest(token: str) -> str:
+    return _digest(token)
 
 
 def _revoke_tokens(user: User, now) -> int:

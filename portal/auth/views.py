@@ -4,7 +4,8 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, current_app, flash, redirect, render_template, request, url_for)
+from flask import (Blueprint, current_app, flash, redirect, render_template, request, session,
+                   url_for)
 from flask_login import login_user, logout_user
 
 from portal import audit
@@ -46,7 +47,7 @@ def login():
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         if user is not None:
-            login_user(user)
+            _start_session(user)
             audit.record(user, "login", user, {})
             db.session.commit()
             return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
@@ -58,8 +59,17 @@ def login():
     return render_template("auth/login.html", form=form), status
 
 
+def _start_session(user) -> None:
+    """Log the user in on a fresh server-side session row (revoked again by logout)."""
+    session.pop(services.SESSION_KEY, None)
+    login_user(user)
+    session[services.SESSION_KEY] = services.open_session(user, request.user_agent.string)
+
+
 @bp.post("/deconnexion")
 def logout():
+    services.close_session(session.pop(services.SESSION_KEY, None))
+    db.session.commit()
     logout_user()
     flash("Vous êtes déconnecté.", "success")
     return redirect(url_for("auth.login"))
@@ -95,7 +105,7 @@ def _link_page(token: str, purpose: str):
             form.password.errors = [exc.message]
         else:
             if purpose == "invitation":
-                login_user(user)
+                _start_session(user)
                 audit.record(user, "login", user, {"via": "invitation"})
                 db.session.commit()
                 flash("Votre compte est activé. Bienvenue sur le portail.", "success")
