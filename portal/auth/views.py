@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import logging
-from urllib.parse import urlsplit
+import re
+from urllib.parse import unquote, urlsplit
 
 from flask import (Blueprint, current_app, flash, redirect, render_template, request, session,
                    url_for)
@@ -28,10 +29,24 @@ def _login_limit() -> str:
     return current_app.config.get("LOGIN_RATE_LIMIT") or "5 per minute;30 per hour"
 
 
+# What a local `next` may hold: a path (and query) of printable ASCII, nothing a header or a
+# browser could read as another host or a script.
+_SAFE_NEXT = re.compile(r"/[A-Za-z0-9\-._~!$&'()*+,;=:@/?%]*")
+
+
 def _safe_next(target: str | None) -> str | None:
-    """Only a path of this site: no scheme, no host, no protocol-relative `//host` trick."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """Only a path of this site, else None (the user lands on their home).
+
+    Refused: a scheme or host (`https://…`, `javascript:`), the protocol-relative `//host` trick,
+    backslashes, control characters (CR/LF would break the Location header), whitespace and
+    non-ASCII; also once percent-decoded, so `/%2F%2Fhost` or `/%0d%0a…` do not slip through.
+    """
+    if not target or len(target) > 2000 or not _SAFE_NEXT.fullmatch(target):
         return None
+    for text in (target, unquote(target)):
+        if (text.startswith("//") or "\\" in text
+                or any(ord(c) < 0x20 or ord(c) == 0x7F for c in text)):
+            return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:
         return None

@@ -102,3 +102,22 @@ def test_logout_is_post_only_and_needs_csrf(client, factory):
     assert client.get("/deconnexion").status_code == 405
     assert client.post("/deconnexion", csrf=False).status_code == 400
     assert client.get("/").status_code == 200  # still logged in
+
+
+import pytest
+
+
+@pytest.mark.parametrize("hostile", [
+    "/dossiers/\r\nSet-Cookie: x=1", "/%0d%0aLocation: https://evil.example/", "/a\nb", "/a\rb",
+    "//evil.example/", "///evil.example/", "/\\evil.example", "\\\\evil.example",
+    "javascript:alert(1)", "JaVaScRiPt:alert(1)", " /dossiers/", "/\tevil", "/dossiers/\x00",
+    "https://evil.example/", "http:evil.example", "/%2F%2Fevil.example", "/\u2028x",
+])
+def test_an_unsafe_next_is_ignored_and_the_user_lands_home(client, factory, hostile):
+    from urllib.parse import quote
+    user = factory.user(Role.observer)
+    response = client.post("/connexion?next=" + quote(hostile, safe=""),
+                           data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 302
+    assert response.headers["Location"] in ("/", "http://localhost/")
+    assert client.get("/").status_code == 200  # logged in
