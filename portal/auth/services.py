@@ -8,14 +8,13 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, url_for
+from flask import current_app, g, url_for
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select, update
 
-from portal import audit, uai as uai_rules
+from portal import audit, mail, uai as uai_rules
 from portal.db import db, utcnow
 from portal.errors import ServiceError
-from portal.mail import queue_mail
 from portal.models import (INSTITUTIONAL_ROLES, ApiToken, Establishment, Institution, Role,
                            RoleGrant, User, UserSession, UserToken)
 
@@ -254,7 +253,7 @@ def request_password_reset(email: str) -> None:
         return
     token = issue_link_token(user, "reset")
     hours = current_app.config["RESET_TOKEN_HOURS"]
-    queue_mail(user.email, "Réinitialisation de votre mot de passe",
+    mail.queue_mail(user.email, "Réinitialisation de votre mot de passe",
                f"Bonjour {user.full_name},\n\n"
                "Une demande de réinitialisation du mot de passe de votre compte a été faite sur le "
                "portail de l'appel à projets décrochage scolaire.\n\n"
@@ -263,3 +262,23 @@ def request_password_reset(email: str) -> None:
                "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message : votre mot de "
                "passe reste inchangé.\n")
     audit.record(None, "password_reset_requested", user, {})
+
+
+def reset_after_response(app, email: str):
+    """The forgotten-password work, to run once the response has gone (`call_on_close`).
+
+    Both a known and an unknown address answer with the same page after the same work; this
+    then looks the address up, issues the link and sends the mail in its own app context.
+    """
+    def run() -> None:
+        with app.app_context():
+            try:
+                request_password_reset(email)
+                db.session.commit()
+                ids = g.pop("mail_ids", None)
+                if ids:
+                    mail.send_pending(ids=ids)
+            except Exception:  # noqa: BLE001 - logged; `flask send-mail` retries what is left
+                db.session.rollback()
+                log.exception("password reset after the response failed")
+    return run

@@ -5,8 +5,8 @@ import logging
 import re
 from urllib.parse import unquote, urlsplit
 
-from flask import (Blueprint, current_app, flash, redirect, render_template, request, session,
-                   url_for)
+from flask import (Blueprint, current_app, flash, make_response, redirect, render_template,
+                   request, session, url_for)
 from flask_login import login_user, logout_user
 
 from portal import audit
@@ -95,10 +95,13 @@ def logout():
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        services.request_password_reset(form.email.data)
-        db.session.commit()
-        return render_template("auth/forgot.html", form=form, sent=True,
-                               confirmation=FORGOT_CONFIRMATION)
+        # Known or unknown address, the response does the same work (nothing but this page);
+        # the lookup, the link and the mail happen once it has gone, so timing tells nothing.
+        response = make_response(render_template("auth/forgot.html", form=form, sent=True,
+                                                 confirmation=FORGOT_CONFIRMATION))
+        response.call_on_close(services.reset_after_response(current_app._get_current_object(),
+                                                             form.email.data))
+        return response
     return render_template("auth/forgot.html", form=form, sent=False), 400 if form.errors else 200
 
 
