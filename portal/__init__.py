@@ -11,6 +11,7 @@ from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.routing import IntegerConverter
 from sqlalchemy.orm.exc import StaleDataError
 
+from . import security
 from .config import ROOT, load_config
 from .db import db as database, utcnow
 from .errors import ServiceError
@@ -243,9 +244,4 @@ def _register_mail_after_commit(app: Flask) -> None:
 
 
 def _register_security_headers(app: Flask) -> None:
-    @app.after_request
-    def _headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
+    security.init_app(app)  # CSP, HSTS over https, no-store on private pages (portal/security.py)

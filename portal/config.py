@@ -63,6 +63,11 @@ def load_config() -> dict:
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
         "SESSION_COOKIE_SECURE": _bool(os.environ.get("SESSION_COOKIE_SECURE")),
         "SESSION_COOKIE_HTTPONLY": True,
+        # https: HSTS is sent (max-age in seconds) and url_for(_external=True) builds https links.
+        "PREFERRED_URL_SCHEME": os.environ.get("PREFERRED_URL_SCHEME", "http"),
+        "HSTS_MAX_AGE": int(os.environ.get("HSTS_MAX_AGE", "31536000")),
+        # Empty: the built-in policy of portal/security.py (enforced, no inline script).
+        "CONTENT_SECURITY_POLICY": os.environ.get("CONTENT_SECURITY_POLICY") or None,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
     }
