@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app, request, session
 
-DEFAULT_CSP = "; ".join([
+DIRECTIVES = (
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self'",
@@ -22,7 +22,8 @@ DEFAULT_CSP = "; ".join([
     "base-uri 'self'",
     "form-action 'self'",
     "frame-ancestors 'none'",
-])
+)
+DEFAULT_CSP = "; ".join(DIRECTIVES)
 
 
 def _authenticated() -> bool:

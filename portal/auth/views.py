@@ -5,7 +5,7 @@ import logging
 import re
 from urllib.parse import unquote, urlsplit
 
-from flask import (Blueprint, current_app, flash, make_response, redirect, render_template,
+from flask import (Blueprint, abort, current_app, flash, make_response, redirect, render_template,
                    request, session, url_for)
 from flask_login import login_user, logout_user
 
@@ -14,10 +14,12 @@ from portal.db import db
 from portal.errors import ServiceError
 from portal.extensions import limiter
 
-from . import services
+from . import services, throttle
 from .forms import ForgotPasswordForm, LoginForm, SetPasswordForm
 
 bp = Blueprint("auth", __name__)
+# Several gunicorn workers on memory:// storage would each count on their own: say so loudly.
+bp.record_once(lambda state: throttle.check_storage(state.app.config))
 log = logging.getLogger("portal.security")
 
 FORGOT_CONFIRMATION = ("Si un compte correspond à cette adresse, un courriel vient de lui être "
@@ -54,20 +56,22 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/connexion", methods=["GET", "POST"])
-# Only failed attempts count (a successful login answers with a redirect).
-@limiter.limit(_login_limit, methods=["POST"],
-               deduct_when=lambda response: response.status_code != 302)
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
+        email = form.email.data or ""
+        if throttle.refused(email):  # per account and per address; see auth/throttle.py
+            log.warning("throttled login for %r from %s", email[:200], request.remote_addr)
+            abort(429)
+        user = services.authenticate(email, form.password.data)
         if user is not None:
+            throttle.succeeded(email)
             _start_session(user)
             audit.record(user, "login", user, {})
             db.session.commit()
             return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
-        log.warning("failed login for %r from %s", (form.email.data or "")[:200],
-                    request.remote_addr)
+        throttle.failed(email)  # only failed attempts count
+        log.warning("failed login for %r from %s", email[:200], request.remote_addr)
         form.password.errors = ["Adresse électronique ou mot de passe incorrect."]
         return render_template("auth/login.html", form=form), 200
     status = 400 if form.errors else 200

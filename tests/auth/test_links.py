@@ -230,7 +230,7 @@ def test_forgot_password_does_the_same_work_for_known_and_unknown_addresses(clie
     for label, email in (("unknown", "inconnu@ac-poitiers.fr"), ("known", user.email)):
         statements = []
 
-        def note(_conn, _cursor, statement, *_args):
+        def note(_conn, _cursor, statement, *_args, statements=statements):
             statements.append(statement)
         event.listen(db.engine, "before_cursor_execute", note)
         try:
