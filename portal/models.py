@@ -6,11 +6,12 @@ import enum
 from decimal import Decimal
 
 from flask_login import UserMixin
-from sqlalchemy import (JSON, Boolean, CheckConstraint, Enum, ForeignKey, Integer, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, Enum, ForeignKey, Integer, String,
+                        Text, UniqueConstraint, false)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import Base, Money, UTCDateTime, utcnow
+from .errors import ServiceError
 
 
 class Role(str, enum.Enum):
@@ -120,6 +121,23 @@ class Establishment(Base):
     @property
     def kind_label(self) -> str:
         return KIND_LABELS[self.kind]
+
+    # From the annuaire de l'éducation (import-establishments): SIRET, and whether it is closed.
+    siret: Mapped[str] = mapped_column(String(14), default="", server_default="")
+    closed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    closed_on: Mapped[dt.date | None] = mapped_column(Date)
+
+    @property
+    def is_closed(self) -> bool:
+        """A closed establishment cannot be invited to nor submit; its dossiers stay readable."""
+        return bool(self.closed)
+
+    def require_open(self) -> None:
+        """Refuse an invitation or a submission for a closed establishment."""
+        if self.is_closed:
+            raise ServiceError(f"L'établissement {self.name} ({self.uai}) est fermé selon "
+                               "l'annuaire de l'éducation : il ne peut plus être invité ni "
+                               "déposer de dossier.", field="uai")
 
 
 class User(UserMixin, Base):

@@ -28,9 +28,17 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('user_session', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_user_session_user_id'), ['user_id'], unique=False)
+    with op.batch_alter_table('establishment', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('siret', sa.String(length=14), server_default='', nullable=False))
+        batch_op.add_column(sa.Column('closed', sa.Boolean(), server_default=sa.false(), nullable=False))
+        batch_op.add_column(sa.Column('closed_on', sa.Date(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('establishment', schema=None) as batch_op:
+        batch_op.drop_column('closed_on')
+        batch_op.drop_column('closed')
+        batch_op.drop_column('siret')
     with op.batch_alter_table('user_session', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_session_user_id'))
     op.drop_table('user_session')

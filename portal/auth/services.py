@@ -103,6 +103,7 @@ def create_user(actor: User | None, *, email: str, full_name: str, roles: list[s
         establishment = db.session.scalar(select(Establishment).where(Establishment.uai == code))
         if establishment is None:
             raise ServiceError(f"Aucun établissement n'a l'UAI {code}.", field="uai")
+        establishment.require_open()  # a closed establishment cannot be invited to
     if any(r in (Role.applicant_head, Role.applicant_staff) for r, _ in grants) and not establishment:
         raise ServiceError("Un personnel d'établissement doit être rattaché à un établissement "
                            "(UAI).", field="uai")
