@@ -47,7 +47,13 @@ def load_config() -> dict:
         "MAX_CONTENT_LENGTH": max_upload_mb * 1024 * 1024 + 512 * 1024,
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "aap"),
+        # Failed logins, counted in RATELIMIT_STORAGE_URI (rules: portal/auth/throttle.py).
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per minute;30 per hour"),
+        "LOGIN_ACCOUNT_RATE_LIMIT": os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT",
+                                                   "10 per hour;30 per day"),
+        "LOGIN_ADDRESS_RATE_LIMIT": os.environ.get("LOGIN_ADDRESS_RATE_LIMIT",
+                                                   "60 per minute;600 per hour"),
+        "LOGIN_KNOWN_ADDRESS_DAYS": int(os.environ.get("LOGIN_KNOWN_ADDRESS_DAYS", "30")),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
@@ -63,6 +69,11 @@ def load_config() -> dict:
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
         "SESSION_COOKIE_SECURE": _bool(os.environ.get("SESSION_COOKIE_SECURE")),
         "SESSION_COOKIE_HTTPONLY": True,
+        # https: HSTS is sent (max-age in seconds) and url_for(_external=True) builds https links.
+        "PREFERRED_URL_SCHEME": os.environ.get("PREFERRED_URL_SCHEME", "http"),
+        "HSTS_MAX_AGE": int(os.environ.get("HSTS_MAX_AGE", "31536000")),
+        # Empty: the built-in policy of portal/security.py (enforced, no inline script).
+        "CONTENT_SECURITY_POLICY": os.environ.get("CONTENT_SECURITY_POLICY") or None,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
     }

@@ -5,12 +5,13 @@ import datetime as dt
 from decimal import Decimal
 
 from flask_login import UserMixin
-from sqlalchemy import (JSON, Boolean, CheckConstraint, Enum, ForeignKey, Integer, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, Enum, ForeignKey, Integer, String,
+                        Text, UniqueConstraint, false)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import Base, Money, UTCDateTime, utcnow
 from .enums import LabelledEnum, labels
+from .errors import ServiceError
 
 
 class Role(LabelledEnum):
@@ -102,6 +103,23 @@ class Establishment(Base):
     @property
     def kind_label(self) -> str:
         return KIND_LABELS[self.kind]
+
+    # From the annuaire de l'éducation (import-establishments): SIRET, and whether it is closed.
+    siret: Mapped[str] = mapped_column(String(14), default="", server_default="")
+    closed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    closed_on: Mapped[dt.date | None] = mapped_column(Date)
+
+    @property
+    def is_closed(self) -> bool:
+        """A closed establishment cannot be invited to nor submit; its dossiers stay readable."""
+        return bool(self.closed)
+
+    def require_open(self) -> None:
+        """Refuse an invitation or a submission for a closed establishment."""
+        if self.is_closed:
+            raise ServiceError(f"L'établissement {self.name} ({self.uai}) est fermé selon "
+                               "l'annuaire de l'éducation : il ne peut plus être invité ni "
+                               "déposer de dossier.", field="uai")
 
 
 class User(UserMixin, Base):
@@ -293,3 +311,22 @@ class OutboxMessage(Base):
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
+
+
+class UserSession(Base):
+    """One browser session: the cookie carries a random token, the row its hash.
+
+    Logging out revokes the row, so a copy of the cookie taken before stops working; other
+    devices of the same person keep their own rows. Raising `User.session_version` (a password
+    reset) still ends every session at once.
+    """
+    __tablename__ = "user_session"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the cookie's token
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"),
+                                         index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+    # Loaded with the row: the user loader answers with one query by primary key.
+    user: Mapped[User] = relationship(lazy="joined", innerjoin=True)

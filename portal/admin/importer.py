@@ -6,6 +6,7 @@ report; the `import-establishments` command wraps it and commits once.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import unicodedata
 from dataclasses import dataclass, field
@@ -29,6 +30,10 @@ COLUMNS = {
     "department": "code_departement",
     "commune": "nom_commune",
     "email": "mail",
+    "siret": "siren_siret",
+    "priority": "appartenance_education_prioritaire",
+    "state": "etat",
+    "closing": "date_fermeture",
 }
 REQUIRED = ("uai", "name", "type", "department")
 # Optional columns of the dataset that tell a lycée's tracks apart ("1" / "0").
@@ -40,19 +45,34 @@ class ImportReport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    closed: int = 0  # created closed, or closed since the last import
     outside_academy: int = 0
     other_types: int = 0
-    invalid: list[tuple[int, str]] = field(default_factory=list)
+    invalid: list[tuple[int, str]] = field(default_factory=list)  # refused lines
+    duplicates: list[tuple[str, int, int]] = field(default_factory=list)  # uai, first, last
+
+    @property
+    def refused(self) -> list[tuple[int, str]]:
+        return self.invalid
+
+    @property
+    def changes(self) -> int:
+        return self.created + self.updated + self.closed
 
     def summary(self) -> str:
         lines = [
             f"{self.created} établissement(s) créé(s), {self.updated} mis à jour, "
-            f"{self.unchanged} inchangé(s).",
+            f"{self.unchanged} inchangé(s), {self.closed} fermé(s).",
             f"{self.outside_academy} ligne(s) hors de l'académie ignorée(s), "
             f"{self.other_types} ligne(s) d'un autre type (écoles, services…) ignorée(s).",
-            f"{len(self.invalid)} ligne(s) invalide(s)" + (" :" if self.invalid else "."),
+            f"{len(self.invalid)} ligne(s) refusée(s)" + (" :" if self.invalid else "."),
         ]
         lines += [f"  ligne {line} : {message}" for line, message in self.invalid]
+        if self.duplicates:
+            lines.append(f"{len(self.duplicates)} UAI en double dans le fichier "
+                         "(la dernière ligne l'emporte) :")
+            lines += [f"  UAI {uai} en double : lignes {first} et {last}"
+                      for uai, first, last in self.duplicates]
         return "\n".join(lines)
 
 
@@ -102,34 +122,50 @@ def _text_stream(stream) -> TextIO:
     return io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
 
 
-def import_establishments(stream, *, actor=None,
-                          progress: Callable[[int], None] | None = None) -> ImportReport:
-    """Create or update (matched on UAI) the académie's establishments listed in the export.
+def _closing(row: dict, line: int) -> tuple[bool, dt.date | None]:
+    """(closed, closing date) from the `etat` and `date_fermeture` columns."""
+    raw = (row.get("closing") or "").strip()
+    closed_on = None
+    if raw:
+        for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+            try:
+                closed_on = dt.datetime.strptime(raw[:10], fmt).date()
+                break
+            except ValueError:
+                continue
+        else:
+            raise ValueError(f"date de fermeture illisible : « {raw} » (attendu AAAA-MM-JJ).")
+    state = _plain(row.get("state", ""))
+    closed = state.startswith("ferm") or (closed_on is not None and closed_on <= dt.date.today())
+    return closed, closed_on
 
-    Rows of other départements and of other types are counted and skipped; a row with an invalid
-    UAI or without a name is reported with its line number and changes nothing. Never commits.
-    """
-    reader = csv.reader(_text_stream(stream), delimiter=";")
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise ServiceError("Le fichier est vide.") from None
+
+def _priority(raw: str) -> str:
+    text = "".join((raw or "").upper().split())
+    return text if text in ("REP", "REP+") else ""
+
+
+def _header_index(header: list[str]) -> dict[str, int]:
     names = [_plain(h.lstrip("\ufeff")).strip('"') for h in header]
-    index = {}
-    for key, column in COLUMNS.items():
-        if column in names:
-            index[key] = names.index(column)
-    for column in TRACK_COLUMNS:
-        if column in names:
-            index[column] = names.index(column)
+    index = {key: names.index(column) for key, column in COLUMNS.items() if column in names}
+    index.update({column: names.index(column) for column in TRACK_COLUMNS if column in names})
     missing = [COLUMNS[key] for key in REQUIRED if key not in index]
     if missing:
         raise ServiceError("Colonne(s) absente(s) de l'en-tête : " + ", ".join(missing)
                            + ". Le fichier doit être l'export CSV (séparateur « ; ») de "
                              "l'annuaire de l'éducation.")
+    return index
 
-    known = {e.uai: e for e in db.session.scalars(select(Establishment))}
-    report = ImportReport()
+
+def _read(stream, report: ImportReport, progress) -> dict[str, tuple[int, dict]]:
+    """The académie's rows by UAI, duplicates resolved (the last line wins, both reported)."""
+    reader = csv.reader(_text_stream(stream), delimiter=";")
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise ServiceError("Le fichier est vide.") from None
+    index = _header_index(header)
+    rows: dict[str, tuple[int, dict]] = {}
     for cells in reader:
         line = reader.line_num
         if progress:
@@ -143,6 +179,7 @@ def import_establishments(stream, *, actor=None,
             continue
         try:
             code = uai_rules.validate(row["uai"])
+            closed, closed_on = _closing(row, line)
         except ValueError as exc:
             report.invalid.append((line, str(exc)))
             continue
@@ -158,24 +195,59 @@ def import_establishments(stream, *, actor=None,
                   "public": not _plain(row.get("status", "")).startswith("priv"),
                   "department_code": dep, "commune": row.get("commune", "")[:120],
                   "email": row.get("email", "").lower()[:200]}
+        # Columns an older extract lacks leave what the portal knows (an admin's REP) alone.
+        if "siret" in row:
+            values["siret"] = "".join(row["siret"].split())[:14]
+        if "priority" in row:
+            values["priority_education"] = _priority(row["priority"])
+        if "state" in row or "closing" in row:
+            values.update(closed=closed, closed_on=closed_on)
+        if code in rows:
+            report.duplicates.append((code, rows[code][0], line))
+        rows[code] = (line, values)
+    return rows
+
+
+def import_establishments(stream, *, actor=None, dry_run: bool = False,
+                          progress: Callable[[int], None] | None = None) -> ImportReport:
+    """Create or update (matched on UAI) the académie's establishments listed in the export.
+
+    Rows of other départements and of other types are counted and skipped; a row with an invalid
+    UAI, closing date or without a name is refused with its line number and changes nothing; a
+    UAI listed twice takes its last line. `dry_run` counts without changing anything. An import
+    that changes nothing writes no audit event. Never commits.
+    """
+    report = ImportReport()
+    rows = _read(stream, report, progress)
+    known = {e.uai: e for e in db.session.scalars(select(Establishment))}
+    for code, (_line, values) in rows.items():
         est = known.get(code)
+        newly_closed = values.get("closed", False) and (est is None or not est.closed)
         if est is None:
-            ensure_department(dep)
-            est = Establishment(uai=code, priority_education="", **values)
-            db.session.add(est)
-            known[code] = est
-            report.created += 1
-        elif any(getattr(est, k) != v for k, v in values.items()):
+            if not dry_run:
+                ensure_department(values["department_code"])
+                db.session.add(Establishment(uai=code, **{"priority_education": "", **values}))
+        elif all(getattr(est, k) == v for k, v in values.items()):
+            report.unchanged += 1
+            continue
+        elif not dry_run:
             for k, v in values.items():
                 setattr(est, k, v)
-            report.updated += 1
+        if newly_closed:
+            report.closed += 1
+        elif est is None:
+            report.created += 1
         else:
-            report.unchanged += 1
-    db.session.flush()
-    audit.record(actor, "establishments_imported", None,
-                 {"created": report.created, "updated": report.updated,
-                  "unchanged": report.unchanged, "outside_academy": report.outside_academy,
-                  "other_types": report.other_types, "invalid": len(report.invalid)})
+            report.updated += 1
+    if not dry_run:
+        db.session.flush()
+        if report.changes:
+            audit.record(actor, "establishments_imported", None,
+                         {"created": report.created, "updated": report.updated,
+                          "closed": report.closed, "unchanged": report.unchanged,
+                          "outside_academy": report.outside_academy,
+                          "other_types": report.other_types, "invalid": len(report.invalid),
+                          "duplicates": len(report.duplicates)})
     return report
 
 
@@ -186,18 +258,24 @@ def _count_lines(path: str) -> int:
 
 @click.command("import-establishments")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-def import_establishments_command(path):
+@click.option("--dry-run", is_flag=True, help="Compter sans rien enregistrer.")
+def import_establishments_command(path, dry_run):
     """Import establishments from the annuaire de l'éducation CSV export."""
     total = _count_lines(path)
     try:
         with open(path, encoding="utf-8-sig", newline="") as f, \
                 click.progressbar(length=total, label="Import des établissements") as bar:
-            report = import_establishments(f, progress=bar.update)
+            report = import_establishments(f, dry_run=dry_run, progress=bar.update)
     except UnicodeDecodeError:
         db.session.rollback()
         raise click.ClickException("Le fichier n'est pas encodé en UTF-8.") from None
     except ServiceError as exc:
         db.session.rollback()
         raise click.ClickException(exc.message) from None
+    if dry_run:
+        db.session.rollback()
+        click.echo(report.summary())
+        click.echo("Simulation (--dry-run) : rien n'a été enregistré.")
+        return
     db.session.commit()
     click.echo(report.summary())

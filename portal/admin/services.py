@@ -60,8 +60,7 @@ def set_user_active(actor: User, user: User, active: bool) -> None:
         return
     user.active = active
     if not active:
-        from portal.auth.services import end_sessions
-        end_sessions(user)  # a later reactivation does not revive old sessions or tokens
+        auth_services.end_sessions(user)  # a later reactivation does not revive old sessions or tokens
     audit.record(actor, "user_activated" if active else "user_deactivated", user,
                  {"active": [not active, active]})
 

@@ -8,16 +8,15 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, url_for
+from flask import current_app, g, url_for
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select, update
 
-from portal import audit, uai as uai_rules
+from portal import audit, mail, uai as uai_rules
 from portal.db import db, utcnow
 from portal.errors import ServiceError
-from portal.mail import queue_mail
 from portal.models import (INSTITUTIONAL_ROLES, ApiToken, Establishment, Institution, Role,
-                           RoleGrant, User, UserToken)
+                           RoleGrant, User, UserSession, UserToken)
 
 log = logging.getLogger("portal.security")
 _hasher = PasswordHasher()
@@ -104,6 +103,7 @@ def create_user(actor: User | None, *, email: str, full_name: str, roles: list[s
         establishment = db.session.scalar(select(Establishment).where(Establishment.uai == code))
         if establishment is None:
             raise ServiceError(f"Aucun établissement n'a l'UAI {code}.", field="uai")
+        establishment.require_open()  # a closed establishment cannot be invited to
     if any(r in (Role.applicant_head, Role.applicant_staff) for r, _ in grants) and not establishment:
         raise ServiceError("Un personnel d'établissement doit être rattaché à un établissement "
                            "(UAI).", field="uai")
@@ -176,8 +176,36 @@ def end_sessions(user: User, now=None) -> int:
 
     Returns how many API tokens were revoked.
     """
+    now = now or utcnow()
     user.session_version = (user.session_version or 1) + 1
-    return _revoke_tokens(user, now or utcnow())
+    db.session.execute(update(UserSession).where(UserSession.user_id == user.id,
+                                                 UserSession.revoked_at.is_(None))
+                       .values(revoked_at=now).execution_options(synchronize_session=False))
+    return _revoke_tokens(user, now)
+
+
+# The cookie-side name of a browser session's token (next to flask-login's `_user_id`).
+SESSION_KEY = "_sid"
+
+
+def open_session(user: User, user_agent: str = "") -> str:
+    """A new server-side session for this browser; returns the token the cookie carries."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(UserSession(id=_digest(token), user=user, user_agent=(user_agent or "")[:200]))
+    return token
+
+
+def close_session(token: str | None) -> None:
+    """Revoke the session this token names: a copy of the cookie no longer opens anything."""
+    if token:
+        db.session.execute(update(UserSession).where(UserSession.id == _digest(token),
+                                                     UserSession.revoked_at.is_(None))
+                           .values(revoked_at=utcnow())
+                           .execution_options(synchronize_session=False))
+
+
+def session_digest(token: str) -> str:
+    return _digest(token)
 
 
 def _revoke_tokens(user: User, now) -> int:
@@ -226,7 +254,7 @@ def request_password_reset(email: str) -> None:
         return
     token = issue_link_token(user, "reset")
     hours = current_app.config["RESET_TOKEN_HOURS"]
-    queue_mail(user.email, "Réinitialisation de votre mot de passe",
+    mail.queue_mail(user.email, "Réinitialisation de votre mot de passe",
                f"Bonjour {user.full_name},\n\n"
                "Une demande de réinitialisation du mot de passe de votre compte a été faite sur le "
                "portail de l'appel à projets décrochage scolaire.\n\n"
@@ -235,3 +263,23 @@ def request_password_reset(email: str) -> None:
                "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message : votre mot de "
                "passe reste inchangé.\n")
     audit.record(None, "password_reset_requested", user, {})
+
+
+def reset_after_response(app, email: str):
+    """The forgotten-password work, to run once the response has gone (`call_on_close`).
+
+    Both a known and an unknown address answer with the same page after the same work; this
+    then looks the address up, issues the link and sends the mail in its own app context.
+    """
+    def run() -> None:
+        with app.app_context():
+            try:
+                request_password_reset(email)
+                db.session.commit()
+                ids = g.pop("mail_ids", None)
+                if ids:
+                    mail.send_pending(ids=ids)
+            except Exception:  # noqa: BLE001 - logged; `flask send-mail` retries what is left
+                db.session.rollback()
+                log.exception("password reset after the response failed")
+    return run

@@ -102,3 +102,100 @@ def test_logout_is_post_only_and_needs_csrf(client, factory):
     assert client.get("/deconnexion").status_code == 405
     assert client.post("/deconnexion", csrf=False).status_code == 400
     assert client.get("/").status_code == 200  # still logged in
+
+
+import pytest
+
+
+@pytest.mark.parametrize("hostile", [
+    "/dossiers/\r\nSet-Cookie: x=1", "/%0d%0aLocation: https://evil.example/", "/a\nb", "/a\rb",
+    "//evil.example/", "///evil.example/", "/\\evil.example", "\\\\evil.example",
+    "javascript:alert(1)", "JaVaScRiPt:alert(1)", " /dossiers/", "/\tevil", "/dossiers/\x00",
+    "https://evil.example/", "http:evil.example", "/%2F%2Fevil.example", "/\u2028x",
+])
+def test_an_unsafe_next_is_ignored_and_the_user_lands_home(client, factory, hostile):
+    from urllib.parse import quote
+    user = factory.user(Role.observer)
+    response = client.post("/connexion?next=" + quote(hostile, safe=""),
+                           data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 302
+    assert response.headers["Location"] in ("/", "http://localhost/")
+    assert client.get("/").status_code == 200  # logged in
+
+
+# ------------------------------------------------------------ throttling per account and address
+
+def _attempt(client, email, password, address):
+    return client.post("/connexion", data={"email": email, "password": password},
+                       environ_base={"REMOTE_ADDR": address}).status_code
+
+
+def test_one_persons_failures_at_a_shared_address_do_not_lock_the_building_out(client, factory):
+    clumsy, colleague = factory.user(Role.observer), factory.user(Role.observer)
+    proxy = "10.86.0.1"  # the académie's proxy: everyone in the building comes from it
+    for _ in range(5):
+        assert _attempt(client, clumsy.email, "faux", proxy) == 200
+    assert _attempt(client, clumsy.email, PASSWORD, proxy) == 429  # that account, that address
+    assert _attempt(client, colleague.email, PASSWORD, proxy) == 302  # the colleague gets in
+
+
+def test_failures_on_one_account_from_many_addresses_are_limited(client, factory):
+    user = factory.user(Role.observer)
+    usual = "192.0.2.10"
+    assert _attempt(client, user.email, PASSWORD, usual) == 302  # the person's usual address
+    client.post("/deconnexion")
+    statuses = [_attempt(client, user.email, "faux", f"198.51.100.{i}") for i in range(1, 31)]
+    assert statuses[:10] == [200] * 10  # LOGIN_ACCOUNT_RATE_LIMIT: 10 failures processed
+    assert statuses[10:] == [429] * 20  # then only addresses the account knows may try
+    assert _attempt(client, user.email, PASSWORD, "198.51.100.1") == 429  # has failed itself
+    assert _attempt(client, user.email, PASSWORD, usual) == 302  # a clean, known address
+
+
+def test_one_address_trying_many_accounts_is_limited(app, client, factory, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_ADDRESS_RATE_LIMIT", "8 per minute")
+    users = [factory.user(Role.observer) for _ in range(10)]
+    statuses = [_attempt(client, u.email, "faux", "203.0.113.5") for u in users]
+    assert statuses == [200] * 8 + [429] * 2
+    assert _attempt(client, users[9].email, PASSWORD, "203.0.113.6") == 302  # other address
+
+
+def test_several_workers_on_memory_storage_are_refused_at_start(monkeypatch, caplog):
+    import importlib.util
+    import logging
+    from pathlib import Path
+
+    from portal.auth.throttle import check_storage
+    monkeypatch.setenv("WEB_CONCURRENCY", "4")
+    with caplog.at_level(logging.ERROR):
+        assert check_storage({"RATELIMIT_STORAGE_URI": "memory://"}) is False
+    assert any(r.levelno == logging.ERROR and "memory://" in r.getMessage()
+               for r in caplog.records)
+    assert check_storage({"RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0"}) is True
+    monkeypatch.delenv("WEB_CONCURRENCY")
+    monkeypatch.setenv("GUNICORN_CMD_ARGS", "--bind 0.0.0.0:8000 -w 3")
+    assert check_storage({"RATELIMIT_STORAGE_URI": "memory://"}) is False
+    monkeypatch.setenv("GUNICORN_CMD_ARGS", "--workers=1")
+    assert check_storage({"RATELIMIT_STORAGE_URI": "memory://"}) is True
+
+    path = Path(__file__).resolve().parents[2] / "gunicorn.conf.py"
+    spec = importlib.util.spec_from_file_location("gunicorn_conf", path)
+    conf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conf)
+    assert conf.worker_class == "gthread"
+
+    class Server:
+        class cfg:
+            workers = 4
+        log = logging.getLogger("gunicorn.error")
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "memory://")
+    try:
+        conf.on_starting(Server)
+    except SystemExit as exc:
+        assert "RATELIMIT_STORAGE_URI" in str(exc)
+    else:
+        raise AssertionError("gunicorn started 4 workers on memory:// storage")
+    Server.cfg.workers = 1
+    conf.on_starting(Server)  # one worker: memory storage is shared by its threads
+    Server.cfg.workers = 4
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
+    conf.on_starting(Server)

@@ -42,3 +42,36 @@ def test_revoke_tokens_command(app, world):
     assert "1 jeton(s) révoqué(s)" in result.output
     from portal.auth.services import user_for_api_token
     assert user_for_api_token(token) is None
+
+
+def test_logout_ends_that_session_on_the_server(app, client, world):
+    """A cookie copied before logging out no longer opens anything afterwards."""
+    login(client, world.head_a)
+    assert client.get("/dossiers/").status_code == 200
+    copied = client.get_cookie("session").value
+    other_device = app.test_client()
+    login(other_device, world.head_a)
+    assert client.post("/deconnexion").status_code == 302
+    client.set_cookie("session", copied)  # the attacker replays the copied cookie
+    response = client.get("/dossiers/")
+    assert response.status_code == 302 and "/connexion" in response.headers["Location"]
+    assert other_device.get("/dossiers/").status_code == 200  # the other device stays logged in
+
+
+def test_session_rows_are_recorded_and_revoked(client, world):
+    from portal.models import UserSession
+    login(client, world.head_a)
+    row = db.session.scalars(select(UserSession).where(UserSession.user_id == world.head_a.id)).one()
+    assert row.revoked_at is None and row.last_seen_at is not None
+    client.post("/deconnexion")
+    db.session.refresh(row)
+    assert row.revoked_at is not None
+
+
+def test_a_session_cookie_without_its_server_row_is_refused(client, world):
+    from portal.models import UserSession
+    login(client, world.head_a)
+    db.session.execute(UserSession.__table__.delete())
+    db.session.commit()
+    response = client.get("/dossiers/")
+    assert response.status_code == 302 and "/connexion" in response.headers["Location"]

@@ -12,13 +12,17 @@ import redis
 from ..conftest import PortalProcess
 
 
-def _failed_login(opener, base: str) -> int:
+def _failed_login(opener, base: str, address: str | None = None,
+                  password: str = "pas le bon mot de passe") -> int:
     page = opener.open(base + "/connexion").read().decode()
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     body = urllib.parse.urlencode({"csrf_token": token, "email": "chef.guerin@demo.ac-poitiers.fr",
-                                   "password": "pas le bon mot de passe"}).encode()
+                                   "password": password}).encode()
+    request = urllib.request.Request(base + "/connexion", data=body)
+    if address:  # behind the (trusted, PROXY_COUNT=1) reverse proxy: the client's address
+        request.add_header("X-Forwarded-For", address)
     try:
-        return opener.open(base + "/connexion", data=body).status
+        return opener.open(request).status
     except urllib.error.HTTPError as exc:
         return exc.code
 
@@ -47,6 +51,30 @@ def test_failed_logins_on_one_host_count_on_the_other(tmp_path, live_database_ur
         assert _failed_login(opener, host_a.url) == 429
         keys = redis.Redis.from_url(redis_url).keys(f"*{prefix}*")
         assert keys, "the counters live in Redis"
+    finally:
+        host_a.stop()
+        host_b.stop()
+        client = redis.Redis.from_url(redis_url)
+        for key in client.keys(f"*{prefix}*"):
+            client.delete(key)
+
+
+def test_failures_on_one_account_from_many_addresses_count_on_every_host(
+        tmp_path, live_database_url, redis_url):
+    prefix = f"aap-test-{uuid.uuid4().hex[:8]}"
+    env = {"RATELIMIT_STORAGE_URI": redis_url, "RATELIMIT_KEY_PREFIX": prefix,
+           "PROXY_COUNT": "1", "LOGIN_ACCOUNT_RATE_LIMIT": "4 per minute"}
+    host_a = PortalProcess(tmp_path, live_database_url, name="host-a", **env)
+    host_b = PortalProcess(tmp_path, live_database_url, name="host-b", **env)
+    try:
+        opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()),
+            urllib.request.HTTPRedirectHandler())
+        statuses = [_failed_login(opener, host.url, f"198.51.100.{i}")
+                    for i, host in enumerate([host_a, host_b, host_a, host_b], start=1)]
+        assert statuses == [200] * 4  # four addresses, two hosts: the account's limit is full
+        assert _failed_login(opener, host_b.url, "198.51.100.9") == 429
+        assert _failed_login(opener, host_a.url, "198.51.100.10") == 429
     finally:
         host_a.stop()
         host_b.stop()
