@@ -31,6 +31,7 @@ def create_dossier(user: User, call: Call, title: str = "", now: dt.datetime | N
         raise ServiceError("Cet appel à projets n'accepte pas de dossier en ce moment "
                            f"(date limite : {format_datetime(call.deadline_at)}).")
     establishment = user.establishment
+    establishment.require_open()
     if establishment.kind.value not in call.eligible_kinds:
         raise ServiceError(f"Les établissements de type « {KIND_LABELS[establishment.kind]} » ne "
                            "sont pas éligibles à cet appel à projets.")

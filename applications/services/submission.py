@@ -35,6 +35,9 @@ def submission_blockers(dossier: Dossier, now: dt.datetime | None = None) -> lis
         out.append(("", "La date limite de dépôt est passée "
                         f"({format_datetime(call.deadline_at)}) : le dossier ne peut plus être déposé."
                     if now >= call.deadline_at else "L'appel à projets n'est pas ouvert."))
+    if dossier.establishment.is_closed:
+        out.append(("", f"L'établissement {dossier.establishment.name} est fermé selon l'annuaire "
+                        "de l'éducation : il ne peut plus déposer de dossier."))
     if dossier.establishment.kind.value not in call.eligible_kinds:
         out.append(("", f"Les établissements de type « {dossier.establishment.kind_label} » ne sont "
                         "pas éligibles à cet appel."))

@@ -117,3 +117,15 @@ def test_audit_records_what_changed_in_repeatable_rows(world, factory):
                                .order_by(AuditEvent.id.desc())).first()
     old, new = event.changes["partners"]
     assert old[0]["name"] == "Mission locale" and new[0]["name"] == "Mission locale de Poitiers"
+
+
+def test_a_closed_establishment_can_neither_start_nor_submit_a_dossier(world, factory):
+    dossier = factory.dossier(world.call, world.head_a, complete=True)
+    world.head_a.establishment.closed = True
+    db.session.flush()
+    with pytest.raises(ServiceError, match="est fermé selon l'annuaire"):
+        services.submit_dossier(world.head_a, dossier)
+    assert dossier.status == DossierStatus.draft and dossier.reference is None
+    with pytest.raises(ServiceError, match="est fermé selon l'annuaire"):
+        services.create_dossier(world.head_a, world.call, "Un autre projet")
+    assert db.session.scalar(select(func.count()).select_from(Submission)) == 0
