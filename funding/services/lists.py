@@ -1,7 +1,7 @@
 """Read-side of the officers' money pages: the lists of commitments, payments and clawbacks.
 
 Each list loads one page of rows with what it shows (dossier, establishment) eagerly, the figures
-of the page's commitments in bulk (services.commitment_figures), and totals as SQL sums over every
+of the page's commitments in bulk (funding.services.figures), and totals as SQL sums over every
 matching row — not only the page — so the totals equal the dashboard's figures to the cent, in a
 number of queries that does not grow with the rows.
 """
@@ -16,24 +16,14 @@ from sqlalchemy.orm import contains_eager, joinedload
 
 from applications.models import Dossier
 from portal.db import db
-from portal.models import AuditEvent, Department, Establishment, Institution, User
+from portal.models import (INSTITUTION_LABELS, AuditEvent, Department, Establishment, Institution,
+                           User)
 from portal.pagination import Page, paginate
 
-from . import services
-from .models import (Clawback, ClawbackStatus, Commitment, CommitmentStatus, Payment)
-
-ZERO = services.ZERO
-COMMITMENT_STATUS_LABELS = {CommitmentStatus.active: "Actif", CommitmentStatus.cancelled: "Annulé"}
-
-HISTORY_LABELS = {
-    "commitment_created": "Engagement créé",
-    "commitment_reduced": "Engagement réduit",
-    "commitment_cancelled": "Engagement annulé",
-    "commitment_adjusted": "Engagement ajusté au bilan final",
-    "payment_recorded": "Paiement enregistré",
-    "clawback_created": "Reversement demandé",
-    "clawback_settled": "Reversement soldé",
-}
+from ..models import Clawback, ClawbackStatus, Commitment, CommitmentStatus, Payment
+from .commitments import uncommitted
+from .common import ZERO
+from .figures import CommitmentFigures, commitment_figures, envelope_figures
 
 
 @dataclass
@@ -59,7 +49,7 @@ class Totals:
 @dataclass
 class CommitmentRow:
     commitment: Commitment
-    figures: services.CommitmentFigures
+    figures: CommitmentFigures
     department: str
     axis: str
 
@@ -109,7 +99,7 @@ def commitment_list(call, funder: Institution | None, status: CommitmentStatus |
                           f"{departments.get(f.commitment.department_code, '')}",
                           f"{f.commitment.axis_number} — {axes.get(f.commitment.axis_number, '')}"
                           if f.commitment.axis_number else "—")
-            for f in services.commitment_figures(result.items)]
+            for f in commitment_figures(result.items)]
     return CommitmentList(result, rows, _commitment_totals(where))
 
 
@@ -144,13 +134,12 @@ class PendingPart:
 
     @property
     def funder_label(self) -> str:
-        from .models import FUNDER_LABELS
-        return FUNDER_LABELS[self.funder]
+        return INSTITUTION_LABELS[self.funder]
 
 
 def pending_parts(call) -> list[PendingPart]:
-    """services.uncommitted with the last refusal's reason (audit) and the envelope's remainder."""
-    pending = services.uncommitted(call.id)
+    """`uncommitted` with the last refusal's reason (audit) and the envelope's remainder."""
+    pending = uncommitted(call.id)
     if not pending:
         return []
     dossier_ids = {decision.dossier_id for decision, _, _ in pending}
@@ -166,7 +155,7 @@ def pending_parts(call) -> list[PendingPart]:
         changes = event.changes or {}
         reasons[(event.object_id, changes.get("funder"))] = changes.get("reason", "")
     remaining = {f.envelope.funder: f.remaining
-                 for f in services.envelope_figures(call.id) if f.envelope.is_main}
+                 for f in envelope_figures(call.id) if f.envelope.is_main}
     return [PendingPart(decision, funder, amount,
                         reasons.get((decision.dossier_id, funder.value), ""),
                         remaining.get(funder))
