@@ -62,9 +62,11 @@ def format_money(value) -> str:
     return sign + NARROW_NBSP.join(groups) + "," + cents + NBSP + "€"
 
 
-def format_decimal(value) -> str:
-    """A number with a decimal comma and no grouping, as a person types it: `1234,50`, `42,5`."""
-    return format(Decimal(value), "f").replace(".", ",")
+def format_decimal(value, places: int | None = None) -> str:
+    """A number with a decimal comma and no grouping, as a person types it: `1234,50`, `42,5`
+    (`places` decimals when given, else as many as the value has)."""
+    spec = "f" if places is None else f".{places}f"
+    return format(Decimal(value), spec).replace(".", ",")
 
 
 def format_number(value: int) -> str:

@@ -95,6 +95,10 @@ def delete_envelope(user: User, envelope: Envelope) -> None:
     db.session.flush()
 
 
+def envelope_of(envelope_id: int) -> Envelope | None:
+    return db.session.get(Envelope, envelope_id)
+
+
 def _is(column, value):
     return column.is_(None) if value is None else column == value
 

@@ -11,14 +11,15 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 
-from applications.models import Dossier
+from applications.models import Dossier, DossierStatus
 from portal.db import db
-from portal.models import (INSTITUTION_LABELS, AuditEvent, Department, Establishment, Institution,
-                           User)
+from portal.models import (INSTITUTION_LABELS, AuditEvent, Call, CallStatus, Department,
+                           Establishment, Institution, User)
 from portal.pagination import Page, paginate
+from review.models import Decision
 
 from ..models import Clawback, ClawbackStatus, Commitment, CommitmentStatus, Payment
 from .commitments import uncommitted
@@ -237,8 +238,50 @@ def history(commitment: Commitment) -> list[AuditEvent]:
         .order_by(AuditEvent.at, AuditEvent.id)))
 
 
+def decision_of(commitment: Commitment) -> Decision | None:
+    """The final decision the commitment holds a part of."""
+    return db.session.get(Decision, commitment.decision_id)
+
+
 def users_by_id(ids) -> dict[int, User]:
     ids = {i for i in ids if i is not None}
     if not ids:
         return {}
     return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
+
+
+# ---------------------------------------------------------------- the budget pages and the home
+
+def budget_calls() -> list[Call]:
+    """The calls past their preparation, latest first."""
+    return list(db.session.scalars(select(Call).where(Call.status != CallStatus.draft)
+                                   .order_by(Call.opens_at.desc(), Call.id.desc())))
+
+
+def main_figures(call_id: int, funder: Institution | None = None) -> dict:
+    """The main envelopes' figures of a call, by funder (a funder without envelope is absent)."""
+    return {f.envelope.funder: f for f in envelope_figures(call_id, funder)
+            if f.envelope.is_main}
+
+
+def departments() -> list[tuple[str, str]]:
+    """(code, name) of every département, by code."""
+    return db.session.execute(select(Department.code, Department.name)
+                              .order_by(Department.code)).all()
+
+
+def payments_to_record(own: set[Institution], limit: int) -> tuple[list, int]:
+    """Active commitments of the institutions' funded dossiers on which nothing is paid yet:
+    the first `limit` of them (with the dossier's reference, title, establishment), and how many
+    there are."""
+    where = (Commitment.funder.in_(own), Commitment.status == CommitmentStatus.active,
+             Dossier.status == DossierStatus.funded,
+             ~exists().where(Payment.commitment_id == Commitment.id))
+    rows = db.session.execute(
+        select(Commitment, Dossier.reference, Dossier.title, Establishment.name)
+        .join(Dossier, Dossier.id == Commitment.dossier_id)
+        .join(Establishment, Establishment.id == Dossier.establishment_id)
+        .where(*where).order_by(Dossier.reference, Commitment.funder).limit(limit)).all()
+    count = db.session.scalar(select(func.count(Commitment.id))
+                              .join(Dossier, Dossier.id == Commitment.dossier_id).where(*where))
+    return rows, count
