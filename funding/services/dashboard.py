@@ -18,6 +18,7 @@ from portal.formatting import format_date, format_decimal, format_money
 from portal.models import (INSTITUTION_LABELS, KIND_LABELS, Call, Department, Establishment,
                            Institution)
 
+from .. import money
 from ..models import (Clawback, ClawbackStatus, Commitment, CommitmentStatus, FinalReport,
                       GrantAgreement, Payment, ReportStatus)
 from .commitments import uncommitted
@@ -70,9 +71,7 @@ class FunderBudget:
 
     @property
     def rate(self) -> Decimal:
-        if self.envelope == 0:
-            return Decimal(100) if self.committed else ZERO
-        return (self.committed * 100 / self.envelope).quantize(Decimal("0.1"))
+        return money.committed_rate(self.committed, self.envelope)
 
 
 @dataclass

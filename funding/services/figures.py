@@ -20,6 +20,7 @@ from applications.models import Dossier
 from portal.db import db
 from portal.models import Institution
 
+from .. import money
 from ..models import Clawback, ClawbackStatus, Commitment, CommitmentStatus, Envelope, Payment
 from .common import ZERO
 
@@ -79,10 +80,8 @@ class EnvelopeFigures:
 
     @property
     def rate(self) -> Decimal:
-        """Committed share of the envelope, in percent (0 for an empty envelope)."""
-        if self.envelope.amount == 0:
-            return Decimal(100) if self.totals.committed else ZERO
-        return (self.totals.committed * 100 / self.envelope.amount).quantize(Decimal("0.1"))
+        """Committed share of the envelope, in percent."""
+        return money.committed_rate(self.totals.committed, self.envelope.amount)
 
 
 def scope_totals(call_id: int) -> dict[tuple, Totals]:
