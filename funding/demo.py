@@ -29,7 +29,8 @@ from portal.errors import ServiceError
 from portal.models import ACADEMY_DEPARTMENTS, Call, Institution, User
 from review.models import Decision, DecisionOutcome
 
-from . import agreements, money, reports, services
+from . import money, services
+from .services import agreements, reports
 from .models import CommitmentStatus, Payment
 
 STATE, REGION = Institution.state, Institution.region

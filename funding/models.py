@@ -7,7 +7,6 @@ always reconcile with the lists they come from.
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from decimal import Decimal
 
 from sqlalchemy import (CheckConstraint, Date, ForeignKey, Index, Integer, String, Text,
@@ -16,9 +15,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from applications.models import Dossier
 from portal.db import Base, Money, UTCDateTime, utcnow
-from portal.models import Call, Institution, enum_column
-
-FUNDER_LABELS = {Institution.state: "État (rectorat)", Institution.region: "Région"}
+from portal.enums import LabelledEnum
+from portal.models import INSTITUTION_LABELS, Call, Institution, enum_column
 
 
 class Envelope(Base):
@@ -48,7 +46,7 @@ class Envelope(Base):
 
     @property
     def funder_label(self) -> str:
-        return FUNDER_LABELS[self.funder]
+        return INSTITUTION_LABELS[self.funder]
 
 
 # One envelope per scope: NULLs are distinct in a plain unique constraint, so coalesce them.
@@ -57,9 +55,9 @@ Index("uq_envelope_scope", Envelope.call_id, Envelope.funder,
       unique=True)
 
 
-class CommitmentStatus(str, enum.Enum):
-    active = "active"
-    cancelled = "cancelled"
+class CommitmentStatus(LabelledEnum):
+    active = "active", "Actif", "success"
+    cancelled = "cancelled", "Annulé", "error"
 
 
 class Commitment(Base):
@@ -99,17 +97,13 @@ class Commitment(Base):
 
     @property
     def funder_label(self) -> str:
-        return FUNDER_LABELS[self.funder]
+        return INSTITUTION_LABELS[self.funder]
 
 
-class PaymentKind(str, enum.Enum):
-    advance = "advance"
-    balance = "balance"
-    instalment = "instalment"
-
-
-PAYMENT_KIND_LABELS = {PaymentKind.advance: "Avance", PaymentKind.balance: "Solde",
-                       PaymentKind.instalment: "Acompte"}
+class PaymentKind(LabelledEnum):
+    advance = "advance", "Avance"
+    balance = "balance", "Solde"
+    instalment = "instalment", "Acompte"
 
 
 class Payment(Base):
@@ -132,12 +126,12 @@ class Payment(Base):
 
     @property
     def kind_label(self) -> str:
-        return PAYMENT_KIND_LABELS[self.kind]
+        return self.kind.label
 
 
-class ClawbackStatus(str, enum.Enum):
-    open = "open"
-    settled = "settled"
+class ClawbackStatus(LabelledEnum):
+    open = "open", "À recevoir", "warning"
+    settled = "settled", "Reçu", "success"
 
 
 class Clawback(Base):
@@ -194,16 +188,11 @@ class GrantAgreement(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
-class ReportStatus(str, enum.Enum):
-    draft = "draft"
-    submitted = "submitted"
-    corrections_requested = "corrections_requested"
-    validated = "validated"
-
-
-REPORT_STATUS_LABELS = {ReportStatus.draft: "Brouillon", ReportStatus.submitted: "Déposé",
-                        ReportStatus.corrections_requested: "Corrections demandées",
-                        ReportStatus.validated: "Validé"}
+class ReportStatus(LabelledEnum):
+    draft = "draft", "Brouillon"
+    submitted = "submitted", "Déposé"
+    corrections_requested = "corrections_requested", "Corrections demandées"
+    validated = "validated", "Validé"
 
 
 class FinalReport(Base):
@@ -245,7 +234,7 @@ class FinalReport(Base):
 
     @property
     def status_label(self) -> str:
-        return REPORT_STATUS_LABELS[self.status]
+        return self.status.label
 
     @property
     def expenses_total(self) -> Decimal:

@@ -48,3 +48,11 @@ def settlement(due: Decimal, net_paid: Decimal) -> tuple[Decimal, Decimal]:
     if difference >= 0:
         return difference, ZERO
     return ZERO, -difference
+
+
+def committed_rate(committed: Decimal, envelope: Decimal) -> Decimal:
+    """Committed share of an envelope, in percent to a tenth (100 for anything committed on an
+    empty envelope, 0 for nothing)."""
+    if envelope == 0:
+        return Decimal(100) if committed else ZERO
+    return (committed * 100 / envelope).quantize(Decimal("0.1"))

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from portal.db import db
 
 from .models import Envelope
+from .services import commit_decision
 
 
 def commit_final_decision(decision, **_):
@@ -13,7 +14,6 @@ def commit_final_decision(decision, **_):
     uncommitted (audited, shown to the officers) and the validation itself stands."""
     if getattr(decision.outcome, "value", decision.outcome) != "accept":
         return
-    from .services import commit_decision
     commit_decision(decision, actor=None)
 
 

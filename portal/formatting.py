@@ -62,6 +62,27 @@ def format_money(value) -> str:
     return sign + NARROW_NBSP.join(groups) + "," + cents + NBSP + "€"
 
 
+def format_decimal(value, places: int | None = None) -> str:
+    """A number with a decimal comma and no grouping, as a person types it: `1234,50`, `42,5`
+    (`places` decimals when given, else as many as the value has)."""
+    spec = "f" if places is None else f".{places}f"
+    return format(Decimal(value), spec).replace(".", ",")
+
+
+def format_number(value: int) -> str:
+    """A whole number with its thousands grouped by narrow spaces: `100 000`."""
+    return f"{value:_}".replace("_", NARROW_NBSP)
+
+
+MONTHS_SHORT = ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.",
+                "nov.", "déc."]
+
+
+def format_month(value: dt.date) -> str:
+    """The month of a date, abbreviated: `nov. 2026`."""
+    return f"{MONTHS_SHORT[value.month - 1]} {value.year}"
+
+
 def to_paris(value: dt.datetime) -> dt.datetime:
     return value.astimezone(PARIS)
 

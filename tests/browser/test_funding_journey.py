@@ -24,7 +24,8 @@ SIGN_AWAITING_AGREEMENT = r'''
 from sqlalchemy import select
 
 from applications.models import Dossier
-from funding import agreements, services
+from funding import services
+from funding.services import agreements
 from funding.models import GrantAgreement
 from portal import create_app
 from portal.db import db

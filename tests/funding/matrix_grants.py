@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from types import SimpleNamespace
 
-from funding import agreements, reports, services
+from funding import services
+from funding.services import agreements, reports
 from portal.db import db
 from portal.models import Institution, Role
 

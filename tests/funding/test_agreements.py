@@ -10,7 +10,8 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from applications.models import DossierStatus
-from funding import agreements, money, services
+from funding import money, services
+from funding.services import agreements
 from funding.models import GrantAgreement
 from portal.db import db
 from portal.errors import Conflict, NotFound, PermissionDenied, ServiceError

@@ -207,7 +207,7 @@ def test_dashboard_alerts_link_to_what_needs_doing(client, money_world):
 
 
 def test_chart_helpers_scale_bars_and_lines():
-    from funding.views_budget import budget_percent, budget_timeline, rate_fr
+    from funding.views.charts import budget_percent, budget_timeline, rate_fr
     assert budget_percent(Decimal("25"), Decimal("200")) == "12.5"
     assert budget_percent(Decimal("300"), Decimal("200")) == "100.0"  # never past the bar
     assert budget_percent(0, 0) == "0" and budget_percent(5, 0) == "100"
@@ -481,7 +481,7 @@ def test_other_roles_home_has_no_budget_section(client, money_world):
 
 
 def test_the_home_lists_the_first_payments_to_record_and_says_how_many(client, money_world):
-    from funding.views_budget import HOME_TO_PAY
+    from funding.views.home import HOME_TO_PAY
     o = money_world
     for _ in range(HOME_TO_PAY + 2):
         o.funded("100.00", "0")

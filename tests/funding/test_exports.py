@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from funding import dashboard, exports, services
-from funding.models import FUNDER_LABELS
+from portal.models import INSTITUTION_LABELS as FUNDER_LABELS
 from portal.db import db
 
 from ..calls.helpers import QueryCounter

@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from applications.models import Dossier, DossierStatus
-from funding import money, reports, services
+from funding import money, services
+from funding.services import reports
 from funding.models import Clawback, FinalReport, ReportStatus
 from portal.db import db
 from portal.errors import Conflict, PermissionDenied, ServiceError

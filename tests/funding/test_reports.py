@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 
 from applications import workflow
 from applications.models import DossierStatus
-from funding import agreements, reports, services
+from funding import services
+from funding.services import agreements, reports
 from funding.models import (Clawback, ClawbackStatus, FinalReport, Payment, PaymentKind,
                             ReportAttachment, ReportStatus)
 from portal.db import db

@@ -3,7 +3,6 @@
 - `generate`: a budget officer prepares the agreement of an accepted dossier once every granted
   part is committed; it fixes the number (CONV-<reference>), the amounts per funder, the call's
   advance rate and the final report's due date. Generating again before signature refreshes them.
-- `pdf`: the agreement as a PDF (WeasyPrint), with the payment schedule and the rounding rule.
 - `upload_signed`: the establishment's head uploads the signed copy (a PDF), which replaces an
   earlier upload until the signature is recorded.
 - `record_signature`: an officer records the signature date; the dossier becomes funded.
@@ -15,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from flask import render_template
 from sqlalchemy import select
 
 from applications import workflow
@@ -26,13 +24,16 @@ from portal.db import db, utcnow
 from portal.errors import Conflict, NotFound, ServiceError
 from portal.formatting import PARIS, format_date, format_money
 from portal.models import Institution, Role, User
-from portal.permissions import Permission, require
 from applications.policy import require_dossier
+from portal.permissions import Permission, require
+from review.decisions import decision_of
 
-from . import money, uploads
-from .models import CommitmentStatus, GrantAgreement
-from .services import (OF_FUNDER, ScheduleLine, commitments_of, granted_parts, parse_day,
-                       schedule, today)
+from .. import money, uploads
+from ..models import CommitmentStatus, GrantAgreement
+from .commitments import granted_parts
+from .common import OF_FUNDER, parse_day, today
+from .figures import commitments_of
+from .payments import ScheduleLine, schedule
 
 FUNDERS = (Institution.state, Institution.region)
 
@@ -65,7 +66,6 @@ def head_of(dossier: Dossier) -> User | None:
 
 
 def final_decision(dossier: Dossier):
-    from review.decisions import decision_of
     decision = decision_of(dossier)
     if decision is None or decision.finalised_at is None or \
             getattr(decision.outcome, "value", decision.outcome) != "accept":
@@ -147,31 +147,6 @@ def _clear_signed_copy(agreement: GrantAgreement) -> None:
     agreement.signed_sha256 = ""
     agreement.signed_uploaded_at = None
     agreement.signed_uploaded_by_id = None
-
-
-# ---------------------------------------------------------------- the PDF
-
-def pdf(agreement: GrantAgreement) -> bytes:
-    """The agreement as PDF bytes: parties, object, amounts, schedule, rounding rule, due date."""
-    from weasyprint import HTML
-
-    dossier = agreement.dossier
-    call = dossier.call
-    axes = {a.number: a.label for a in call.axes}
-    granted = amounts(agreement)
-    html = render_template(
-        "funding/grant/agreement_pdf.html", agreement=agreement, dossier=dossier, call=call,
-        establishment=dossier.establishment, head=head_of(dossier),
-        main_axis=axes.get(dossier.main_axis),
-        other_axes=[axes[n] for n in dossier.other_axes or [] if n in axes],
-        granted=[(f, OF_FUNDER[f], granted[f]) for f in FUNDERS if granted[f] > 0],
-        total=sum(granted.values(), money.ZERO), schedule=payment_schedule(agreement),
-        rounding_rule=money.ROUNDING_RULE, generated_on=generated_on(agreement))
-    return HTML(string=html).write_pdf()
-
-
-def pdf_filename(agreement: GrantAgreement) -> str:
-    return f"convention-{agreement.number}.pdf"
 
 
 # ---------------------------------------------------------------- the signed copy

@@ -1,128 +1,108 @@
 """Officers' money pages: the call's commitments and payments, one commitment and its operations.
 
-Reading needs VIEW_BUDGET on the call; every change goes through funding/services.py, which checks
+Reading needs VIEW_BUDGET on the call; every change goes through funding.services, which checks
 MANAGE_MONEY for the funder (only the funder's own budget officers). A refused operation rolls
-back and re-renders the page with the message on its field (400, 409 on a conflict, 403 for
-another funder's officer); a successful one commits once, flashes and redirects (PRG).
+back and re-renders the page with the message on its field (400, 409 on a conflict; another
+funder's officer gets the policy's 403); a successful one commits once, flashes and redirects.
 """
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
-from wtforms import Field
 
 from applications.models import Dossier
-from portal.db import db
-from portal.errors import NotFound, ServiceError
-from portal.formatting import format_money
-from portal.models import Call, Institution
+from portal.enums import labels
+from portal.errors import ServiceError
+from portal.formatting import format_decimal, format_money
+from portal.models import Institution
 from portal.permissions import Permission, can, require
+from portal.web import done, load, refused, status_of
+from review.models import Decision
 
-from . import money, services
-from .views_budget import _call
-from . import money_pages as pages
-from .forms_money import ClawbackForm, CommitAgainForm, PaymentForm, ReduceForm, SettleForm
-from .models import (FUNDER_LABELS, PAYMENT_KIND_LABELS, Clawback, ClawbackStatus, Commitment,
-                     CommitmentStatus, FinalReport, GrantAgreement)
-from .views import bp
+from .. import money, services
+from ..forms import ClawbackForm, CommitAgainForm, PaymentForm, ReduceForm, SettleForm
+from ..models import Clawback, ClawbackStatus, Commitment, CommitmentStatus, PaymentKind
+from ..services import agreements, lists, reports
+from . import bp
+from .common import FUNDER_CHOICES, budget_call, choice, links
 
-FUNDER_CHOICES = [(f.value, FUNDER_LABELS[f]) for f in (Institution.state, Institution.region)]
-STATUS_CHOICES = [(s.value, label) for s, label in pages.COMMITMENT_STATUS_LABELS.items()]
+STATUS_CHOICES = CommitmentStatus.choices()
+HISTORY_LABELS = {
+    "commitment_created": "Engagement créé",
+    "commitment_reduced": "Engagement réduit",
+    "commitment_cancelled": "Engagement annulé",
+    "commitment_adjusted": "Engagement ajusté au bilan final",
+    "payment_recorded": "Paiement enregistré",
+    "clawback_created": "Reversement demandé",
+    "clawback_settled": "Reversement soldé",
+}
 
 
-def _commitment(commitment_id: int) -> tuple[Commitment, Call]:
+def _commitment(commitment_id: int):
     require(current_user, Permission.VIEW_BUDGET)  # before the lookup: ids are not probed
-    commitment = db.session.get(Commitment, commitment_id)
-    if commitment is None:
-        raise NotFound("Cet engagement n'existe pas.")
-    return commitment, _call(commitment.call_id)
+    commitment = load(Commitment, commitment_id)
+    return commitment, budget_call(commitment.call_id)
 
 
-def _choice(raw: str | None, enum_type):
-    try:
-        return enum_type(raw) if raw else None
-    except ValueError:
-        return None
-
-
-def _amount_input(value) -> str:
-    """An amount as the officer would type it: `1234,50`."""
-    return str(value).replace(".", ",")
-
-
-def _links() -> dict:
-    """Endpoints of the other funding pages, when registered (another module owns them)."""
-    from flask import current_app
-    return {name: name in current_app.view_functions for name in ("funding.dashboard",)}
+def _may_manage() -> dict:
+    return {f: services.can_manage(current_user, f) for f in Institution}
 
 
 # ---------------------------------------------------------------- the call's commitments
 
-def _commitments_page(call: Call, status_code: int = 200, error: str | None = None):
-    funder = _choice(request.args.get("financeur"), Institution)
-    status = _choice(request.args.get("statut"), CommitmentStatus)
-    listing = pages.commitment_list(call, funder, status, request.args.get("page"))
+def _commitments_page(call, status_code: int = 200, error: str | None = None):
+    funder = choice(request.args.get("financeur"), Institution)
+    status = choice(request.args.get("statut"), CommitmentStatus)
+    listing = lists.commitment_list(call, funder, status, request.args.get("page"))
     return render_template(
         "funding/money/commitments.html", call=call, listing=listing,
-        pending=pages.pending_parts(call), funder=funder.value if funder else "",
+        pending=lists.pending_parts(call), funder=funder.value if funder else "",
         status=status.value if status else "", funders=FUNDER_CHOICES, statuses=STATUS_CHOICES,
-        may_manage={f: services.can_manage(current_user, f) for f in Institution},
-        commit_form=CommitAgainForm(formdata=None), error=error, links=_links()), status_code
+        may_manage=_may_manage(), commit_form=CommitAgainForm(formdata=None), error=error,
+        links=links()), status_code
 
 
 @bp.get("/appels/<int:call_id>/engagements")
 @login_required
 def commitments(call_id: int):
-    return _commitments_page(_call(call_id))
+    return _commitments_page(budget_call(call_id))
 
 
 @bp.post("/decisions/<int:decision_id>/engager")
 @login_required
 def commit_again(decision_id: int):
     """Commit a part an envelope refused: the funder's officer, once the envelope allows it."""
-    from review.models import Decision
     require(current_user, Permission.VIEW_BUDGET)  # before the lookup: ids are not probed
-    decision = db.session.get(Decision, decision_id)
-    if decision is None:
-        raise NotFound("Cette décision n'existe pas.")
-    call = _call(decision.dossier.call_id)
+    decision = load(Decision, decision_id)
+    call = budget_call(decision.dossier.call_id)
     form = CommitAgainForm()
     try:
         commitment = services.commit_again(current_user, decision, form.funder.data)
     except ServiceError as exc:
-        db.session.rollback()
-        if exc.status == 404:
-            raise
-        return _commitments_page(db.session.get(Call, call.id), exc.status, exc.message)
-    db.session.commit()
-    flash(f"Engagement de {format_money(commitment.amount)} enregistré pour le dossier "
-          f"{commitment.dossier.reference} ({commitment.funder_label}).", "success")
-    return redirect(url_for("funding.commitment", commitment_id=commitment.id))
+        refused(exc)
+        return _commitments_page(budget_call(call.id), status_of(exc), exc.message)
+    return done(f"Engagement de {format_money(commitment.amount)} enregistré pour le dossier "
+                f"{commitment.dossier.reference} ({commitment.funder_label}).",
+                url_for("funding.commitment", commitment_id=commitment.id))
 
 
 # ---------------------------------------------------------------- one commitment
 
-def _commitment_page(commitment: Commitment, call: Call, *, form=None, settle_id: int | None = None,
-                     exc: ServiceError | None = None):
+def _commitment_page(commitment: Commitment, call, *, form=None, settle_id: int | None = None,
+                     summary=None, status: int = 200):
     """The commitment page; after a refusal `form` is the submitted one, carrying the errors."""
-    from review.models import Decision
     dossier: Dossier = commitment.dossier
     figures = services.figures_of(commitment)
-    decision = db.session.get(Decision, commitment.decision_id)
-    agreement = db.session.scalar(select(GrantAgreement)
-                                  .where(GrantAgreement.dossier_id == dossier.id))
-    report = db.session.scalar(select(FinalReport).where(FinalReport.dossier_id == dossier.id))
+    decision = lists.decision_of(commitment)
+    agreement = agreements.agreement_of(dossier)
+    report = reports.report_of(dossier)
     rate = agreement.advance_rate if agreement is not None else call.advance_rate
-    may_manage = services.can_manage(current_user, commitment.funder)
-    active = commitment.status == CommitmentStatus.active
-    payable = dossier.status in services.PAYABLE_STATES
 
     payment_form = form if isinstance(form, PaymentForm) else None
     if payment_form is None:
         kind, amount = services.proposed_payment(commitment, rate)
         payment_form = PaymentForm(formdata=None, kind=kind.value,
-                                   amount=_amount_input(amount) if amount > 0 else "",
+                                   amount=format_decimal(amount) if amount > 0 else "",
                                    paid_on=services.today().isoformat())
     reduce_form = form if isinstance(form, ReduceForm) else ReduceForm(formdata=None)
     reduce_form.version.data = str(commitment.version)
@@ -133,30 +113,24 @@ def _commitment_page(commitment: Commitment, call: Call, *, form=None, settle_id
             mine = form if settle_id == clawback.id else SettleForm(
                 formdata=None, settled_on=services.today().isoformat())
             settle_forms[clawback.id] = mine.for_clawback(clawback.id)
-
-    errors = []
-    if exc is not None:
-        target = getattr(form, exc.field, None) if exc.field and form is not None else None
-        if isinstance(target, Field):
-            target.errors = [exc.message]
-            errors.append((target.id, exc.message))
-        else:
-            errors.append((None, exc.message))
-    people = pages.users_by_id([p.recorded_by_id for p in commitment.payments]
+    people = lists.users_by_id([p.recorded_by_id for p in commitment.payments]
                                + [c.created_by_id for c in commitment.clawbacks]
                                + [c.settled_by_id for c in commitment.clawbacks])
     return render_template(
         "funding/money/commitment.html", call=call, commitment=commitment, dossier=dossier,
         figures=figures, decision=decision, agreement=agreement, report=report,
-        rate_label=f"{rate.normalize():f}".replace(".", ","),
+        rate_label=format_decimal(rate.normalize()),
         schedule=services.schedule(services.granted_parts(decision), rate) if decision else [],
-        rounding_rule=money.ROUNDING_RULE, may_manage=may_manage, active=active, payable=payable,
+        rounding_rule=money.ROUNDING_RULE,
+        may_manage=services.can_manage(current_user, commitment.funder),
+        active=commitment.status == CommitmentStatus.active,
+        payable=dossier.status in services.PAYABLE_STATES,
         payment_form=payment_form, reduce_form=reduce_form, clawback_form=clawback_form,
-        settle_forms=settle_forms, form_errors=errors, people=people,
-        history=pages.history(commitment), HISTORY_LABELS=pages.HISTORY_LABELS,
-        PAYMENT_KIND_LABELS=PAYMENT_KIND_LABELS, links=_links(),
+        settle_forms=settle_forms, form_errors=summary or [], people=people,
+        history=lists.history(commitment), HISTORY_LABELS=HISTORY_LABELS,
+        PAYMENT_KIND_LABELS=labels(PaymentKind), links=links(),
         may_read_dossier=can(current_user, Permission.VIEW_DOSSIER, dossier),
-    ), (exc.status if exc is not None else 200)
+    ), status
 
 
 @bp.get("/engagements/<int:commitment_id>")
@@ -168,17 +142,15 @@ def commitment(commitment_id: int):
 
 def _refused(commitment_id: int, form, exc: ServiceError, settle_id: int | None = None):
     """Roll back, reload, and show the page again with the message on the submitted form."""
-    db.session.rollback()
-    if exc.status == 404:
-        raise exc
+    summary = refused(exc, form)
     commitment, call = _commitment(commitment_id)
-    return _commitment_page(commitment, call, form=form, settle_id=settle_id, exc=exc)
+    return _commitment_page(commitment, call, form=form, settle_id=settle_id,
+                            summary=[(anchor or None, message) for anchor, message in summary],
+                            status=status_of(exc))
 
 
 def _done(commitment_id: int, message: str):
-    db.session.commit()
-    flash(message, "success")
-    return redirect(url_for("funding.commitment", commitment_id=commitment_id))
+    return done(message, url_for("funding.commitment", commitment_id=commitment_id))
 
 
 @bp.post("/engagements/<int:commitment_id>/paiements")
@@ -236,9 +208,7 @@ def create_clawback(commitment_id: int):
 @login_required
 def settle_clawback(clawback_id: int):
     require(current_user, Permission.VIEW_BUDGET)  # before the lookup: ids are not probed
-    clawback = db.session.get(Clawback, clawback_id)
-    if clawback is None:
-        raise NotFound("Ce reversement n'existe pas.")
+    clawback = load(Clawback, clawback_id)
     commitment_id = clawback.commitment_id
     _commitment(commitment_id)
     form = SettleForm()
@@ -256,17 +226,16 @@ def settle_clawback(clawback_id: int):
 @bp.get("/appels/<int:call_id>/paiements")
 @login_required
 def payments(call_id: int):
-    call = _call(call_id)
-    funder = _choice(request.args.get("financeur"), Institution)
+    call = budget_call(call_id)
+    funder = choice(request.args.get("financeur"), Institution)
     month = request.args.get("mois", "")
-    if pages.parse_month(month) is None:
+    if lists.parse_month(month) is None:
         month = ""
-    listing = pages.payment_list(call, funder, month, request.args.get("page"))
-    clawbacks = pages.clawbacks_of_call(call, funder)
+    listing = lists.payment_list(call, funder, month, request.args.get("page"))
+    clawbacks = lists.clawbacks_of_call(call, funder)
     return render_template(
         "funding/money/payments.html", call=call, listing=listing, clawbacks=clawbacks,
         funder=funder.value if funder else "", month=month, funders=FUNDER_CHOICES,
         open_total=sum((c.amount for c in clawbacks if c.status == ClawbackStatus.open),
                        services.ZERO),
-        may_manage={f: services.can_manage(current_user, f) for f in Institution},
-        links=_links())
+        may_manage=_may_manage(), links=links())

@@ -1,7 +1,7 @@
 """Read-side of the officers' money pages: the lists of commitments, payments and clawbacks.
 
 Each list loads one page of rows with what it shows (dossier, establishment) eagerly, the figures
-of the page's commitments in bulk (services.commitment_figures), and totals as SQL sums over every
+of the page's commitments in bulk (funding.services.figures), and totals as SQL sums over every
 matching row — not only the page — so the totals equal the dashboard's figures to the cent, in a
 number of queries that does not grow with the rows.
 """
@@ -11,29 +11,20 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 
-from applications.models import Dossier
+from applications.models import Dossier, DossierStatus
 from portal.db import db
-from portal.models import AuditEvent, Department, Establishment, Institution, User
+from portal.models import (INSTITUTION_LABELS, AuditEvent, Call, CallStatus, Department,
+                           Establishment, Institution, User)
 from portal.pagination import Page, paginate
+from review.models import Decision
 
-from . import services
-from .models import (Clawback, ClawbackStatus, Commitment, CommitmentStatus, Payment)
-
-ZERO = services.ZERO
-COMMITMENT_STATUS_LABELS = {CommitmentStatus.active: "Actif", CommitmentStatus.cancelled: "Annulé"}
-
-HISTORY_LABELS = {
-    "commitment_created": "Engagement créé",
-    "commitment_reduced": "Engagement réduit",
-    "commitment_cancelled": "Engagement annulé",
-    "commitment_adjusted": "Engagement ajusté au bilan final",
-    "payment_recorded": "Paiement enregistré",
-    "clawback_created": "Reversement demandé",
-    "clawback_settled": "Reversement soldé",
-}
+from ..models import Clawback, ClawbackStatus, Commitment, CommitmentStatus, Payment
+from .commitments import uncommitted
+from .common import ZERO
+from .figures import CommitmentFigures, commitment_figures, envelope_figures
 
 
 @dataclass
@@ -59,7 +50,7 @@ class Totals:
 @dataclass
 class CommitmentRow:
     commitment: Commitment
-    figures: services.CommitmentFigures
+    figures: CommitmentFigures
     department: str
     axis: str
 
@@ -109,7 +100,7 @@ def commitment_list(call, funder: Institution | None, status: CommitmentStatus |
                           f"{departments.get(f.commitment.department_code, '')}",
                           f"{f.commitment.axis_number} — {axes.get(f.commitment.axis_number, '')}"
                           if f.commitment.axis_number else "—")
-            for f in services.commitment_figures(result.items)]
+            for f in commitment_figures(result.items)]
     return CommitmentList(result, rows, _commitment_totals(where))
 
 
@@ -144,13 +135,12 @@ class PendingPart:
 
     @property
     def funder_label(self) -> str:
-        from .models import FUNDER_LABELS
-        return FUNDER_LABELS[self.funder]
+        return INSTITUTION_LABELS[self.funder]
 
 
 def pending_parts(call) -> list[PendingPart]:
-    """services.uncommitted with the last refusal's reason (audit) and the envelope's remainder."""
-    pending = services.uncommitted(call.id)
+    """`uncommitted` with the last refusal's reason (audit) and the envelope's remainder."""
+    pending = uncommitted(call.id)
     if not pending:
         return []
     dossier_ids = {decision.dossier_id for decision, _, _ in pending}
@@ -166,7 +156,7 @@ def pending_parts(call) -> list[PendingPart]:
         changes = event.changes or {}
         reasons[(event.object_id, changes.get("funder"))] = changes.get("reason", "")
     remaining = {f.envelope.funder: f.remaining
-                 for f in services.envelope_figures(call.id) if f.envelope.is_main}
+                 for f in envelope_figures(call.id) if f.envelope.is_main}
     return [PendingPart(decision, funder, amount,
                         reasons.get((decision.dossier_id, funder.value), ""),
                         remaining.get(funder))
@@ -248,8 +238,50 @@ def history(commitment: Commitment) -> list[AuditEvent]:
         .order_by(AuditEvent.at, AuditEvent.id)))
 
 
+def decision_of(commitment: Commitment) -> Decision | None:
+    """The final decision the commitment holds a part of."""
+    return db.session.get(Decision, commitment.decision_id)
+
+
 def users_by_id(ids) -> dict[int, User]:
     ids = {i for i in ids if i is not None}
     if not ids:
         return {}
     return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
+
+
+# ---------------------------------------------------------------- the budget pages and the home
+
+def budget_calls() -> list[Call]:
+    """The calls past their preparation, latest first."""
+    return list(db.session.scalars(select(Call).where(Call.status != CallStatus.draft)
+                                   .order_by(Call.opens_at.desc(), Call.id.desc())))
+
+
+def main_figures(call_id: int, funder: Institution | None = None) -> dict:
+    """The main envelopes' figures of a call, by funder (a funder without envelope is absent)."""
+    return {f.envelope.funder: f for f in envelope_figures(call_id, funder)
+            if f.envelope.is_main}
+
+
+def departments() -> list[tuple[str, str]]:
+    """(code, name) of every département, by code."""
+    return db.session.execute(select(Department.code, Department.name)
+                              .order_by(Department.code)).all()
+
+
+def payments_to_record(own: set[Institution], limit: int) -> tuple[list, int]:
+    """Active commitments of the institutions' funded dossiers on which nothing is paid yet:
+    the first `limit` of them (with the dossier's reference, title, establishment), and how many
+    there are."""
+    where = (Commitment.funder.in_(own), Commitment.status == CommitmentStatus.active,
+             Dossier.status == DossierStatus.funded,
+             ~exists().where(Payment.commitment_id == Commitment.id))
+    rows = db.session.execute(
+        select(Commitment, Dossier.reference, Dossier.title, Establishment.name)
+        .join(Dossier, Dossier.id == Commitment.dossier_id)
+        .join(Establishment, Establishment.id == Dossier.establishment_id)
+        .where(*where).order_by(Dossier.reference, Commitment.funder).limit(limit)).all()
+    count = db.session.scalar(select(func.count(Commitment.id))
+                              .join(Dossier, Dossier.id == Commitment.dossier_id).where(*where))
+    return rows, count

@@ -4,7 +4,7 @@ and the settlement an officer previews before validating their own part.
 The State's officer validates the State's part, the Région's officer the Région's: what each funder
 owes is fixed at the first validation (funding.money.due_per_funder over the active commitments,
 stored on the report), then each funder settles its own commitment when its officer validates
-(funding.services.settle_funder_on_report). The report is validated once every funder with an
+(funding.services.settlement). The report is validated once every funder with an
 active commitment has validated its part.
 """
 from __future__ import annotations
@@ -15,20 +15,38 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from applications.models import Dossier, DossierStatus
+from sqlalchemy import select
+
 from portal.db import db
-from portal.formatting import format_datetime
-from portal.models import Institution, User
+from portal.formatting import PARIS, format_datetime
+from portal.models import INSTITUTION_LABELS, Institution, User
 from portal.permissions import Permission, can
 
-from . import money
-from .models import FUNDER_LABELS, Commitment, CommitmentStatus, FinalReport, ReportStatus
-from .services import OF_FUNDER, commitment_figures, commitments_of
+from .. import money
+from ..models import Commitment, CommitmentStatus, FinalReport, ReportStatus
+from .agreements import agreement_of
+from .common import OF_FUNDER
+from .figures import commitment_figures, commitments_of
 
 FUNDERS = (Institution.state, Institution.region)
 SHORT_LABELS = {Institution.state: "État", Institution.region: "Région"}
 
 
-# ---------------------------------------------------------------- the report's columns per funder
+# ---------------------------------------------------------------- the report and its columns per funder
+
+def report_of(dossier: Dossier) -> FinalReport | None:
+    return db.session.scalar(select(FinalReport).where(FinalReport.dossier_id == dossier.id))
+
+
+def is_late(report: FinalReport | None, dossier: Dossier) -> bool:
+    """Submitted after the agreement's due date (Paris day): accepted, but flagged."""
+    agreement = agreement_of(dossier)
+    if report is None or report.submitted_at is None or agreement is None:
+        return False
+    return report.submitted_at.astimezone(PARIS).date() > agreement.report_due_on
+
+
+
 
 def validated_at(report: FinalReport, funder: Institution) -> dt.datetime | None:
     return getattr(report, f"{funder.value}_validated_at")
@@ -115,7 +133,7 @@ class SettlementLine:
 
     @property
     def funder_label(self) -> str:
-        return FUNDER_LABELS[self.funder]
+        return INSTITUTION_LABELS[self.funder]
 
     @property
     def of_funder(self) -> str:

@@ -1,0 +1,237 @@
+"""The budget dashboard's figures, per call and per funder, in a constant number of queries.
+
+Everything here is summed from the commitments and payments themselves, so the dashboard, its
+lists, the exports and the API (`GET /calls/{id}/budget`) reconcile to the cent.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from applications.models import Dossier, DossierStatus
+from portal.db import db
+from portal.formatting import format_date, format_decimal, format_money
+from portal.models import (INSTITUTION_LABELS, KIND_LABELS, Call, Department, Establishment,
+                           Institution)
+
+from .. import money
+from ..models import (Clawback, ClawbackStatus, Commitment, CommitmentStatus, FinalReport,
+                      GrantAgreement, Payment, ReportStatus)
+from .commitments import uncommitted
+from .common import to_paris_month
+from .common import today as paris_today
+from .envelopes import envelope_label
+from .figures import EnvelopeFigures, Totals, envelope_figures, scope_totals
+
+ZERO = Decimal("0.00")
+ALERT_RATE = Decimal(90)  # percent of an envelope committed
+
+
+@dataclass
+class Bar:
+    key: str
+    label: str
+    committed: Decimal = ZERO
+    paid: Decimal = ZERO
+
+
+@dataclass
+class FunderBudget:
+    funder: Institution
+    envelope: Decimal = ZERO      # the main envelope (0 when none is set)
+    has_envelope: bool = False
+    committed: Decimal = ZERO
+    paid: Decimal = ZERO          # payments − settled clawbacks
+    payments: Decimal = ZERO
+    clawbacks_open: Decimal = ZERO
+    clawbacks_settled: Decimal = ZERO
+    uncommitted: Decimal = ZERO   # final decisions' parts awaiting commitment
+    commitments: int = 0
+    by_department: list[Bar] = field(default_factory=list)
+    by_axis: list[Bar] = field(default_factory=list)
+    by_kind: list[Bar] = field(default_factory=list)
+    # cumulative, per month "YYYY-MM": (committed, paid)
+    over_time: list[tuple[str, Decimal, Decimal]] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return INSTITUTION_LABELS[self.funder]
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.envelope - self.committed
+
+    @property
+    def to_pay(self) -> Decimal:
+        return self.committed - (self.payments - self.clawbacks_settled - self.clawbacks_open)
+
+    @property
+    def rate(self) -> Decimal:
+        return money.committed_rate(self.committed, self.envelope)
+
+
+@dataclass
+class Alert:
+    kind: str  # envelope | late_report | clawback | uncommitted
+    message: str
+    funder: Institution | None = None
+    dossier_id: int | None = None
+
+
+@dataclass
+class CallBudget:
+    call: Call
+    funders: dict[Institution, FunderBudget]
+    envelopes: list[EnvelopeFigures]  # sub-envelopes included
+    alerts: list[Alert]
+
+    def for_funder(self, funder: Institution) -> FunderBudget:
+        return self.funders[funder]
+
+
+def call_budget(call: Call, today: dt.date | None = None) -> CallBudget:
+    """Figures of both funders for the call: envelopes, totals, breakdowns, series and alerts."""
+    today = today or paris_today()
+    funders = {f: FunderBudget(f) for f in (Institution.state, Institution.region)}
+    totals = scope_totals(call.id)
+    envelopes = envelope_figures(call.id, totals=totals)
+    for figures in envelopes:
+        if figures.envelope.is_main:
+            budget = funders[figures.envelope.funder]
+            budget.envelope = figures.envelope.amount
+            budget.has_envelope = True
+    for (funder, _department, _axis), part in totals.items():
+        _add(funders[funder], part)
+    _breakdowns(call, funders)
+    _series(call.id, funders)
+    pending = uncommitted(call.id)
+    for _decision, funder, amount in pending:
+        funders[funder].uncommitted += amount
+    alerts = _alerts(call, envelopes, pending, today)
+    return CallBudget(call, funders, envelopes, alerts)
+
+
+def _add(budget: FunderBudget, part: Totals) -> None:
+    """A funder's totals are the sums of its scopes' (the envelopes' figures come from the same)."""
+    budget.committed += part.committed
+    budget.commitments += part.commitments
+    budget.payments += part.payments
+    budget.clawbacks_settled += part.settled
+    budget.clawbacks_open += part.open
+    budget.paid = budget.payments - budget.clawbacks_settled
+
+
+def _breakdowns(call: Call, funders: dict) -> None:
+    """Committed and paid per département, main axis and kind of establishment."""
+    departments = dict(db.session.execute(select(Department.code, Department.name)).all())
+    axes = {a.number: a.label for a in call.axes}
+    dimensions = {
+        "department": Commitment.department_code,
+        "axis": Commitment.axis_number,
+        "kind": Establishment.kind,
+    }
+    for name, column in dimensions.items():
+        bars: dict = {f: {} for f in funders}
+        committed = (select(Commitment.funder, column, func.sum(Commitment.amount))
+                     .join(Dossier, Dossier.id == Commitment.dossier_id)
+                     .join(Establishment, Establishment.id == Dossier.establishment_id)
+                     .where(Commitment.call_id == call.id,
+                            Commitment.status == CommitmentStatus.active)
+                     .group_by(Commitment.funder, column))
+        for funder, key, total in db.session.execute(committed):
+            bars[funder].setdefault(key, [ZERO, ZERO])[0] = Decimal(total or 0)
+        paid = (select(Commitment.funder, column, func.sum(Payment.amount))
+                .join(Payment.commitment)
+                .join(Dossier, Dossier.id == Commitment.dossier_id)
+                .join(Establishment, Establishment.id == Dossier.establishment_id)
+                .where(Commitment.call_id == call.id)
+                .group_by(Commitment.funder, column))
+        for funder, key, total in db.session.execute(paid):
+            bars[funder].setdefault(key, [ZERO, ZERO])[1] += Decimal(total or 0)
+        settled = (select(Commitment.funder, column, func.sum(Clawback.amount))
+                   .join(Clawback.commitment)
+                   .join(Dossier, Dossier.id == Commitment.dossier_id)
+                   .join(Establishment, Establishment.id == Dossier.establishment_id)
+                   .where(Commitment.call_id == call.id, Clawback.status == ClawbackStatus.settled)
+                   .group_by(Commitment.funder, column))
+        for funder, key, total in db.session.execute(settled):
+            bars[funder].setdefault(key, [ZERO, ZERO])[1] -= Decimal(total or 0)
+        for funder, values in bars.items():
+            rows = []
+            for key, (committed_total, paid_total) in values.items():
+                if name == "department":
+                    label = f"{departments.get(key, key)} ({key})"
+                elif name == "axis":
+                    label = f"Axe {key} – {axes[key]}" if key in axes else "Sans axe principal"
+                else:
+                    kind = getattr(key, "value", key)
+                    label = KIND_LABELS.get(key, kind)
+                rows.append(Bar(str(getattr(key, "value", key)), label, committed_total, paid_total))
+            setattr(funders[funder], f"by_{name}", sorted(rows, key=lambda b: b.key))
+
+
+def _series(call_id: int, funders: dict) -> None:
+    """Cumulative committed (by commitment month, current amounts) and paid (by payment month)."""
+    monthly: dict = {f: defaultdict(lambda: [ZERO, ZERO]) for f in funders}
+    for funder, created_at, amount in db.session.execute(
+            select(Commitment.funder, Commitment.created_at, Commitment.amount)
+            .where(Commitment.call_id == call_id, Commitment.status == CommitmentStatus.active)):
+        monthly[funder][to_paris_month(created_at)][0] += Decimal(amount)
+    for funder, paid_on, total in db.session.execute(
+            select(Commitment.funder, Payment.paid_on, func.sum(Payment.amount))
+            .join(Payment.commitment).where(Commitment.call_id == call_id)
+            .group_by(Commitment.funder, Payment.paid_on)):
+        monthly[funder][paid_on.strftime("%Y-%m")][1] += Decimal(total or 0)
+    for funder, settled_on, total in db.session.execute(
+            select(Commitment.funder, Clawback.settled_on, func.sum(Clawback.amount))
+            .join(Clawback.commitment)
+            .where(Commitment.call_id == call_id, Clawback.status == ClawbackStatus.settled)
+            .group_by(Commitment.funder, Clawback.settled_on)):
+        monthly[funder][settled_on.strftime("%Y-%m")][1] -= Decimal(total or 0)
+    for funder, months in monthly.items():
+        committed = paid = ZERO
+        series = []
+        for month in sorted(months):
+            committed += months[month][0]
+            paid += months[month][1]
+            series.append((month, committed, paid))
+        funders[funder].over_time = series
+
+
+def _alerts(call: Call, envelopes: list, pending: list, today: dt.date) -> list[Alert]:
+    alerts = []
+    for figures in envelopes:
+        if figures.amount > 0 and figures.rate >= ALERT_RATE:
+            alerts.append(Alert("envelope", f"L'{envelope_label(figures.envelope)} est "
+                                f"engagée à {format_decimal(figures.rate)} % (reste "
+                                f"{format_money(figures.remaining)}).", figures.envelope.funder))
+    late = db.session.execute(
+        select(Dossier.id, Dossier.reference, GrantAgreement.report_due_on)
+        .join(GrantAgreement, GrantAgreement.dossier_id == Dossier.id)
+        .outerjoin(FinalReport, FinalReport.dossier_id == Dossier.id)
+        .where(Dossier.call_id == call.id, Dossier.status == DossierStatus.funded,
+               GrantAgreement.report_due_on < today,
+               (FinalReport.id.is_(None)) | (FinalReport.status != ReportStatus.validated))
+        .order_by(GrantAgreement.report_due_on)).all()
+    for dossier_id, reference, due in late:
+        alerts.append(Alert("late_report", f"Bilan du dossier {reference} en retard : attendu "
+                            f"le {format_date(due)}.", None, dossier_id))
+    for dossier_id, reference, funder, amount in db.session.execute(
+            select(Dossier.id, Dossier.reference, Commitment.funder, func.sum(Clawback.amount))
+            .join(Commitment, Commitment.dossier_id == Dossier.id)
+            .join(Clawback, Clawback.commitment_id == Commitment.id)
+            .where(Commitment.call_id == call.id, Clawback.status == ClawbackStatus.open)
+            .group_by(Dossier.id, Dossier.reference, Commitment.funder)
+            .order_by(Dossier.reference)):
+        alerts.append(Alert("clawback", f"Reversement de {format_money(Decimal(amount))} attendu "
+                            f"sur le dossier {reference} ({INSTITUTION_LABELS[funder]}).", funder,
+                            dossier_id))
+    for decision, funder, amount in pending:
+        alerts.append(Alert("uncommitted", f"Dossier {decision.dossier.reference} retenu mais non "
+                            f"engagé : {format_money(amount)} ({INSTITUTION_LABELS[funder]}).", funder,
+                            decision.dossier_id))
+    return alerts

@@ -1,0 +1,188 @@
+"""Figures are never stored: committed, paid and remaining are summed from the rows, in a constant
+number of queries, so a dashboard reconciles to the cent with the lists it summarises.
+
+Per commitment:
+- paid = the payments; claimed = its clawbacks (open or settled); net = paid − claimed;
+- to pay = amount − net, never negative: a payment may not exceed it, a reduction may not go
+  below net, a clawback may not exceed net.
+Per envelope: committed = Σ amounts, paid = Σ payments − Σ settled clawbacks (money out),
+remaining = envelope − committed, to pay = Σ (amount − net).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from applications.models import Dossier
+from portal.db import db
+from portal.models import Institution
+
+from .. import money
+from ..models import Clawback, ClawbackStatus, Commitment, CommitmentStatus, Envelope, Payment
+from .common import ZERO
+
+@dataclass
+class Totals:
+    committed: Decimal = ZERO
+    payments: Decimal = ZERO
+    settled: Decimal = ZERO   # clawbacks paid back
+    open: Decimal = ZERO      # clawbacks still owed
+    commitments: int = 0      # active ones
+
+    @property
+    def paid(self) -> Decimal:
+        """Money out, net of what was paid back."""
+        return self.payments - self.settled
+
+    @property
+    def to_pay(self) -> Decimal:
+        return self.committed - (self.payments - self.settled - self.open)
+
+    def add(self, other: Totals) -> None:
+        self.committed += other.committed
+        self.payments += other.payments
+        self.settled += other.settled
+        self.open += other.open
+        self.commitments += other.commitments
+
+
+@dataclass
+class EnvelopeFigures:
+    envelope: Envelope
+    totals: Totals
+
+    @property
+    def amount(self) -> Decimal:
+        return self.envelope.amount
+
+    @property
+    def committed(self) -> Decimal:
+        return self.totals.committed
+
+    @property
+    def paid(self) -> Decimal:
+        return self.totals.paid
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.envelope.amount - self.totals.committed
+
+    @property
+    def to_pay(self) -> Decimal:
+        return self.totals.to_pay
+
+    @property
+    def open_clawbacks(self) -> Decimal:
+        return self.totals.open
+
+    @property
+    def rate(self) -> Decimal:
+        """Committed share of the envelope, in percent."""
+        return money.committed_rate(self.totals.committed, self.envelope.amount)
+
+
+def scope_totals(call_id: int) -> dict[tuple, Totals]:
+    """Totals per (funder, département, axis) of the call's active commitments: three queries."""
+    scope = (Commitment.funder, Commitment.department_code, Commitment.axis_number)
+    result: dict[tuple, Totals] = defaultdict(Totals)
+    active = (Commitment.call_id == call_id, Commitment.status == CommitmentStatus.active)
+    for *key, total, count in db.session.execute(
+            select(*scope, func.sum(Commitment.amount), func.count(Commitment.id))
+            .where(*active).group_by(*scope)):
+        result[tuple(key)].committed = Decimal(total or 0)
+        result[tuple(key)].commitments = count
+    # payments and clawbacks count even on a cancelled commitment (money did move)
+    for *key, total in db.session.execute(
+            select(*scope, func.sum(Payment.amount)).join(Payment.commitment)
+            .where(Commitment.call_id == call_id).group_by(*scope)):
+        result[tuple(key)].payments = Decimal(total or 0)
+    for *key, status, total in db.session.execute(
+            select(*scope, Clawback.status, func.sum(Clawback.amount)).join(Clawback.commitment)
+            .where(Commitment.call_id == call_id).group_by(*scope, Clawback.status)):
+        if status == ClawbackStatus.settled:
+            result[tuple(key)].settled = Decimal(total or 0)
+        else:
+            result[tuple(key)].open = Decimal(total or 0)
+    return result
+
+
+def _matches(envelope: Envelope, key: tuple) -> bool:
+    funder, department, axis = key
+    return (envelope.funder == funder
+            and envelope.department_code in (None, department)
+            and envelope.axis_number in (None, axis))
+
+
+def envelope_figures(call_id: int, funder: Institution | None = None,
+                     totals: dict[tuple, Totals] | None = None) -> list[EnvelopeFigures]:
+    """Every envelope of the call (main ones first), with its figures: four queries in all (one
+    when the caller already has the call's `scope_totals`)."""
+    query = select(Envelope).where(Envelope.call_id == call_id)
+    if funder is not None:
+        query = query.where(Envelope.funder == funder)
+    envelopes = db.session.scalars(query).all()
+    envelopes = sorted(envelopes, key=lambda e: (e.funder.value, not e.is_main,
+                                                 e.department_code or "", e.axis_number or 0))
+    if totals is None:
+        totals = scope_totals(call_id)
+    figures = []
+    for envelope in envelopes:
+        mine = Totals()
+        for key, value in totals.items():
+            if _matches(envelope, key):
+                mine.add(value)
+        figures.append(EnvelopeFigures(envelope, mine))
+    return figures
+
+
+@dataclass
+class CommitmentFigures:
+    commitment: Commitment
+    paid: Decimal
+    claimed: Decimal
+    settled: Decimal
+
+    @property
+    def net(self) -> Decimal:
+        return self.paid - self.claimed
+
+    @property
+    def to_pay(self) -> Decimal:
+        return self.commitment.amount - self.net
+
+    @property
+    def open_clawbacks(self) -> Decimal:
+        return self.claimed - self.settled
+
+
+def commitment_figures(commitments: list[Commitment]) -> list[CommitmentFigures]:
+    """Paid and claimed amounts of each commitment, in two queries whatever their number."""
+    ids = [c.id for c in commitments]
+    paid: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    claimed: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    settled: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    if ids:
+        for cid, total in db.session.execute(
+                select(Payment.commitment_id, func.sum(Payment.amount))
+                .where(Payment.commitment_id.in_(ids)).group_by(Payment.commitment_id)):
+            paid[cid] = Decimal(total or 0)
+        for cid, status, total in db.session.execute(
+                select(Clawback.commitment_id, Clawback.status, func.sum(Clawback.amount))
+                .where(Clawback.commitment_id.in_(ids))
+                .group_by(Clawback.commitment_id, Clawback.status)):
+            claimed[cid] += Decimal(total or 0)
+            if status == ClawbackStatus.settled:
+                settled[cid] += Decimal(total or 0)
+    return [CommitmentFigures(c, paid[c.id], claimed[c.id], settled[c.id]) for c in commitments]
+
+
+def figures_of(commitment: Commitment) -> CommitmentFigures:
+    return commitment_figures([commitment])[0]
+
+
+def commitments_of(dossier: Dossier) -> list[Commitment]:
+    return list(db.session.scalars(select(Commitment).where(Commitment.dossier_id == dossier.id)
+                                   .order_by(Commitment.funder)))

@@ -1,0 +1,38 @@
+"""What the funding pages share: the call a budget page is about, the funder filter, the links."""
+from __future__ import annotations
+
+from flask import current_app, request
+from flask_login import current_user
+
+from portal.models import INSTITUTION_LABELS, Call, Institution
+from portal.permissions import Permission, require
+from portal.web import load
+
+FUNDERS = (Institution.state, Institution.region)
+FUNDER_PARAM = "financeur"
+FUNDER_LABELS = INSTITUTION_LABELS  # the templates' name for the funders' labels
+FUNDER_CHOICES = [(f.value, INSTITUTION_LABELS[f]) for f in FUNDERS]
+
+
+def budget_call(call_id: int) -> Call:
+    """A call's budget pages: VIEW_BUDGET, asked before the lookup (ids are not probed)."""
+    require(current_user, Permission.VIEW_BUDGET)
+    return load(Call, call_id, Permission.VIEW_BUDGET)
+
+
+def choice(raw: str | None, enum_type):
+    """`raw` as a member of `enum_type`, None when absent or unknown."""
+    try:
+        return enum_type(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def funder_filter() -> Institution | None:
+    """`?financeur=state|region` narrows a page to one funder; anything else shows both."""
+    return choice(request.args.get(FUNDER_PARAM, ""), Institution)
+
+
+def links() -> dict:
+    """Endpoints of the other funding pages, when registered."""
+    return {name: name in current_app.view_functions for name in ("funding.dashboard",)}
