@@ -45,6 +45,7 @@ class Institution(str, enum.Enum):
 
 
 INSTITUTION_LABELS = {Institution.state: "État (rectorat)", Institution.region: "Région"}
+INSTITUTION_SHORT_LABELS = {Institution.state: "État", Institution.region: "Région"}
 
 
 class EstablishmentKind(str, enum.Enum):
