@@ -10,7 +10,8 @@ from portal.db import db
 from portal.models import Call, Establishment, Role, User
 from portal.permissions import visible_dossiers
 
-from ..models import ConflictDeclaration, PhaseKind, Review, ReviewPhase, ReviewSettings, ReviewStatus
+from ..models import (ConflictDeclaration, PhaseKind, Review, ReviewPhase, ReviewSettings,
+                      ReviewStatus)
 from .scoring import UNFINISHED
 
 @dataclass

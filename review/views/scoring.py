@@ -5,9 +5,9 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from applications.views import form_labels
+from portal.db import db
 from portal.errors import PermissionDenied, ServiceError
 from portal.models import Role
-from portal.db import db
 from portal.permissions import Permission, can, require
 from portal.web import done, load, refused
 
