@@ -17,7 +17,7 @@ TRANSITIONS: dict[tuple[S, str], S] = {
     (S.submitted, "screen_ineligible"): S.ineligible,
     (S.eligible, "assign"): S.in_review,
     (S.in_review, "unassign"): S.eligible,  # its last reviewer withdrawn before any review
-    # commission (review/decisions.py): a proposal, then both co-pilots' validations
+    # commission (review/services/decisions.py): a proposal, then both co-pilots' validations
     (S.reviewed, "propose_accept"): S.proposed_accept,
     (S.reviewed, "propose_reject"): S.proposed_reject,
     (S.reviewed, "adjourn"): S.reviewed,

@@ -37,6 +37,7 @@ class Institution(LabelledEnum):
 
 
 INSTITUTION_LABELS = labels(Institution)
+INSTITUTION_SHORT_LABELS = {Institution.state: "État", Institution.region: "Région"}
 
 
 class EstablishmentKind(LabelledEnum):

@@ -15,6 +15,8 @@ from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, localcontext
 
+from portal.models import INSTITUTION_SHORT_LABELS  # keyed by Institution, a str enum
+
 __all__ = [
     "MAX_TOTAL", "REGION", "STATE",
     "GridCriterion", "DossierAggregate",
@@ -32,7 +34,6 @@ _ZERO = Decimal(0)
 # (or square root) per published figure is correctly rounded, so quantizing it afterwards gives the
 # same result as quantizing the exact value.
 _CONTEXT = Context(prec=100, rounding=ROUND_HALF_EVEN)
-_INSTITUTION_LABELS = {STATE: "État", REGION: "Région"}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -69,7 +70,7 @@ def _fr_points(value: Decimal) -> str:
 def _institution(value) -> str:
     """"state" or "region" (plain strings or str-valued enum members such as portal's Institution)."""
     key = getattr(value, "value", value)
-    if key not in _INSTITUTION_LABELS:
+    if key not in (STATE, REGION):
         raise ValueError(f"unknown institution {value!r}: expected {STATE!r} or {REGION!r}")
     return key
 
@@ -283,7 +284,7 @@ def aggregate_dossier(totals: Iterable[tuple[str, Decimal | None]], gap_threshol
             score = state_mean if state else region_mean
             gap = None
             missing = REGION if state else STATE
-            reasons.append(f"Aucune évaluation {_INSTITUTION_LABELS[missing]}")
+            reasons.append(f"Aucune évaluation {INSTITUTION_SHORT_LABELS[missing]}")
         everything = state + region
         spread = max(everything) - min(everything)
 

@@ -17,7 +17,8 @@ from portal.models import Call, Role
 from portal.permissions import Permission, can, log, require
 from portal.schemas import load_input
 
-from . import ranking, scoring
+from . import ranking
+from .services import scoring
 from .models import Decision, Review, ReviewStatus
 from .schemas import (DecisionSchema, RankingItemSchema, ReviewInput, ReviewSchema, ScoreInput,
                       ScoreSchema)

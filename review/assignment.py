@@ -27,10 +27,11 @@ from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from portal.models import INSTITUTION_SHORT_LABELS  # keyed by Institution, a str enum
+
 STATE = "state"
 REGION = "region"
 INSTITUTIONS = (STATE, REGION)
-INSTITUTION_LABELS = {STATE: "État", REGION: "Région"}
 
 REASON_SAME_ESTABLISHMENT = "Instructeur membre de l'établissement"
 REASON_SAME_NETWORK = "Même réseau FOQUALE que l'établissement de l'instructeur"
@@ -271,9 +272,9 @@ def assign(dossiers: Iterable[DossierRef], reviewers: Iterable[ReviewerRef], n: 
         while len(chosen) < target and pick():
             pass
         for institution in unavailable:
-            shortfalls.append((did, f"Dossier {did} : aucun instructeur "
-                                    f"{INSTITUTION_LABELS[institution]} sans conflit d'intérêts "
-                                    "disponible."))
+            label = INSTITUTION_SHORT_LABELS[institution]
+            shortfalls.append((did, f"Dossier {did} : aucun instructeur {label} sans conflit "
+                                    "d'intérêts disponible."))
         if len(chosen) < target:
             count = len(chosen)
             shortfalls.append((did, f"Dossier {did} : {count} instructeur{'s' if count > 1 else ''} "

@@ -16,8 +16,8 @@ from portal.db import db
 from portal.models import (AttachmentKind, Axis, Call, CallStatus, Establishment, EstablishmentKind,
                            Institution, Role, RoleGrant, User)
 
-from . import decisions, scoring, setup
-from . import services as screening
+from .services import assignment, decisions, members, phases, publication, scoring, screening
+from .services import sessions, settings
 from .models import Review, ReviewStatus
 
 EXTRA_REVIEWERS = [
@@ -96,7 +96,7 @@ def _submitted_dossiers(call: Call, establishments, count: int, password_hash: s
 
 
 def _commission(call: Call, call_admin: User, people: dict, rng) -> None:
-    setup.save_settings(call_admin, call, {"reviewers_per_dossier": "2", "gap_threshold": "4",
+    settings.save_settings(call_admin, call, {"reviewers_per_dossier": "2", "gap_threshold": "4",
                                            "spread_threshold": "6",
                                            "visibility": "after_own_review"})
     for local, institution in [("instructeur.etat", Institution.state),
@@ -104,9 +104,9 @@ def _commission(call: Call, call_admin: User, people: dict, rng) -> None:
                                ("copilote.etat", Institution.state),
                                ("copilote.region", Institution.region)] + [
             (local, inst) for local, _, inst in EXTRA_REVIEWERS]:
-        member = setup.add_member(call_admin, call, people[local].id, institution.value)
+        member = members.add_member(call_admin, call, people[local].id, institution.value)
         if local.startswith("copilote."):
-            setup.designate_copilot(call_admin, call, member.id)
+            members.designate_copilot(call_admin, call, member.id)
 
 
 def _score(review: Review, reviewer: User, rng, submit: bool) -> None:
@@ -151,7 +151,7 @@ def load(users: list[User], password_hash: str, now: dt.datetime, axes, pdf: byt
             screening.screen_dossier(call_admin, dossier, "eligible",
                                      checklist={k: True for k in screening.CHECKLIST})
     _commission(in_review, call_admin, people, rng)
-    setup.run_assignment(call_admin, in_review)
+    assignment.run_assignment(call_admin, in_review)
     reviews = db.session.scalars(select(Review).where(Review.dossier.has(call_id=in_review.id))
                                  .order_by(Review.id)).all()
     for i, review in enumerate(reviews):
@@ -179,16 +179,16 @@ def _decide(call, establishments, people, call_admin, rng, password_hash, pdf, n
     for dossier in done:
         screening.screen_dossier(call_admin, dossier, "eligible")
     _commission(call, call_admin, people, rng)
-    setup.run_assignment(call_admin, call)
+    assignment.run_assignment(call_admin, call)
     for review in db.session.scalars(select(Review).where(
             Review.dossier.has(call_id=call.id), Review.status != ReviewStatus.declined)):
         _score(review, review.reviewer, rng, submit=True)
-    setup.advance_phase(call_admin, call, "deliberation")
-    setup.advance_phase(call_admin, call, "decision")
+    phases.advance_phase(call_admin, call, "deliberation")
+    phases.advance_phase(call_admin, call, "decision")
     copilots = [people["copilote.etat"], people["copilote.region"]]
-    session = decisions.create_session(copilots[0], call, (call.deadline_at + dt.timedelta(days=30)).date(),
+    session = sessions.create_session(copilots[0], call, (call.deadline_at + dt.timedelta(days=30)).date(),
                                        "Commission d'instruction",
-                                       [m.user_id for m in decisions.commission_members(call)])
+                                       [m.user_id for m in sessions.commission_members(call)])
     for i, dossier in enumerate(done):
         if i < len(done) - 2:
             decision = decisions.record_proposal(
@@ -206,7 +206,7 @@ def _decide(call, establishments, people, call_admin, rng, password_hash, pdf, n
         elif i % 2 == 0:
             decisions.validate_decision(copilots[1], decision)  # the State's turn now
     if validate_all:
-        decisions.publish_results(call_admin, call)
+        publication.publish_results(call_admin, call)
 
 
 def on_demo_loading(_sender=None, *, users, password_hash, now, axes, pdf, **_):

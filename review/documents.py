@@ -14,9 +14,11 @@ from sqlalchemy.orm import joinedload
 from applications.models import Dossier
 from portal.db import db, utcnow
 from portal.models import Call
+from applications.policy import visible_dossiers
 
-from .decisions import FUNDER_LABELS, OUTCOME_LABELS, commission_members, users_by_id
 from .models import CommissionSession, Decision, DecisionOutcome
+from .services.decisions import users_by_id
+from .services.sessions import commission_members
 
 
 def _pdf(html: str) -> bytes:
@@ -27,7 +29,6 @@ def _pdf(html: str) -> bytes:
 def render_minutes(session: CommissionSession, call: Call, user) -> bytes:
     """PDF bytes of the session's minutes: the decisions recorded in it that `user` may read
     (a conflicted co-pilot's copy leaves out the dossiers they declared a conflict with)."""
-    from applications.policy import visible_dossiers
     decisions = list(db.session.scalars(
         select(Decision).join(Decision.dossier)
         .options(joinedload(Decision.dossier).joinedload(Dossier.establishment))
@@ -42,7 +43,6 @@ def render_minutes(session: CommissionSession, call: Call, user) -> bytes:
               "region": sum((d.amount_region for d in accepted), 0)}
     html = render_template("review/commission/minutes_pdf.html", session=session, call=call,
                            decisions=decisions, people=people, members=members, totals=totals,
-                           OUTCOME_LABELS=OUTCOME_LABELS, FUNDER_LABELS=FUNDER_LABELS,
                            generated_at=utcnow())
     return _pdf(html)
 
@@ -55,7 +55,7 @@ def render_letter(decision: Decision) -> bytes:
     """PDF bytes of the decision letter sent to the establishment (a final decision)."""
     html = render_template("review/commission/letter_pdf.html", decision=decision,
                            dossier=decision.dossier, call=decision.dossier.call,
-                           OUTCOME_LABELS=OUTCOME_LABELS, generated_at=utcnow())
+                           generated_at=utcnow())
     return _pdf(html)
 
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from decimal import Decimal
 
 from sqlalchemy import (JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, Numeric, String, Text,
@@ -11,22 +10,21 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from applications.models import Dossier
 from portal.db import Base, Money, UTCDateTime, utcnow
+from portal.enums import LabelledEnum
 from portal.models import Call, Institution, User, enum_column
 
 
-class PhaseKind(str, enum.Enum):
-    independent_scoring = "independent_scoring"
-    deliberation = "deliberation"
-    decision = "decision"
+class PhaseKind(LabelledEnum):
+    independent_scoring = "independent_scoring", "Évaluation individuelle"
+    deliberation = "deliberation", "Délibération"
+    decision = "decision", "Décision"
 
 
-PHASE_LABELS = {PhaseKind.independent_scoring: "Évaluation individuelle",
-                PhaseKind.deliberation: "Délibération", PhaseKind.decision: "Décision"}
-
-
-class Visibility(str, enum.Enum):
-    after_own_review = "after_own_review"  # others' reviews once one's own is submitted
-    never = "never"
+class Visibility(LabelledEnum):
+    # others' reviews once one's own is submitted
+    after_own_review = ("after_own_review",
+                        "Après avoir rendu sa propre évaluation (en délibération)")
+    never = "never", "Jamais (chacun ne voit que la sienne)"
 
 
 class ReviewSettings(Base):
@@ -93,14 +91,10 @@ class CommissionMember(Base):
     user: Mapped[User] = relationship()
 
 
-class ConflictKind(str, enum.Enum):
-    institutional = "institutional"
-    personal = "personal"
-    other = "other"
-
-
-CONFLICT_LABELS = {ConflictKind.institutional: "Lien institutionnel",
-                   ConflictKind.personal: "Lien personnel", ConflictKind.other: "Autre"}
+class ConflictKind(LabelledEnum):
+    institutional = "institutional", "Lien institutionnel"
+    personal = "personal", "Lien personnel"
+    other = "other", "Autre"
 
 
 class ConflictDeclaration(Base):
@@ -115,22 +109,23 @@ class ConflictDeclaration(Base):
     declared_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class ReviewStatus(str, enum.Enum):
-    assigned = "assigned"
-    draft = "draft"
-    submitted = "submitted"
-    declined = "declined"
-    reopened = "reopened"
+class ReviewStatus(LabelledEnum):
+    """Badges: the DSFR modifier (`fr-badge--<badge>`); a declined review has none."""
+    assigned = "assigned", "À faire", "new"
+    draft = "draft", "Brouillon", "info"
+    submitted = "submitted", "Soumise", "success"
+    declined = "declined", "Déclinée", ""
+    reopened = "reopened", "Rouverte", "warning"
+
+    @property
+    def badge_class(self) -> str:
+        return f"fr-badge--{self.badge}" if self.badge else ""
 
 
-class Opinion(str, enum.Enum):
-    favourable = "favourable"
-    reserved = "reserved"
-    unfavourable = "unfavourable"
-
-
-OPINION_LABELS = {Opinion.favourable: "Favorable", Opinion.reserved: "Réservé",
-                  Opinion.unfavourable: "Défavorable"}
+class Opinion(LabelledEnum):
+    favourable = "favourable", "Favorable"
+    reserved = "reserved", "Réservé"
+    unfavourable = "unfavourable", "Défavorable"
 
 
 class Review(Base):
@@ -172,9 +167,9 @@ class Score(Base):
     comment: Mapped[str] = mapped_column(Text, default="")
 
 
-class ScreeningOutcome(str, enum.Enum):
-    eligible = "eligible"
-    ineligible = "ineligible"
+class ScreeningOutcome(LabelledEnum):
+    eligible = "eligible", "Recevable"
+    ineligible = "ineligible", "Irrecevable"
 
 
 class Screening(Base):
@@ -210,10 +205,10 @@ class SessionAttendee(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), primary_key=True)
 
 
-class DecisionOutcome(str, enum.Enum):
-    accept = "accept"
-    reject = "reject"
-    adjourn = "adjourn"
+class DecisionOutcome(LabelledEnum):
+    accept = "accept", "Accord"
+    reject = "reject", "Rejet"
+    adjourn = "adjourn", "Ajournement"
 
 
 class Decision(Base):

@@ -4,7 +4,7 @@ screening form; then the commission's decision."""
 from __future__ import annotations
 
 from .forms import ScreeningForm
-from .services import latest_screening
+from .services.screening import latest_screening
 
 
 def dossier_panels(dossier, user=None, **_) -> dict:

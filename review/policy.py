@@ -12,7 +12,8 @@ from sqlalchemy import and_, exists, or_, select, true
 from applications.models import Dossier
 from portal.db import db
 from portal.models import Role, User
-from portal.permissions import Permission, register_area_policy
+from applications.policy import is_member
+from portal.permissions import Permission, can, register_area_policy
 
 from .models import (CommissionMember, ConflictDeclaration, Decision, PhaseKind, Review,
                      ReviewPhase, ReviewSettings, ReviewStatus, Visibility)
@@ -159,8 +160,6 @@ def _validate_decision(user: User, decision: Decision) -> bool:
 
 def _view_decision(user: User, dossier: Dossier) -> bool:
     """Staff who read the dossier see its decision; the establishment once results are published."""
-    from applications.policy import is_member
-    from portal.permissions import can
     if dossier is None or not can(user, Permission.VIEW_DOSSIER, dossier):
         return False
     if not is_member(user, dossier):

@@ -19,8 +19,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from applications.models import BudgetLine, Dossier
 from portal.db import db
-from portal.models import (FIELDS, KIND_LABELS, Call, Department, Establishment, EstablishmentKind,
-                           Institution, Network, Role, User)
+from portal.models import (FIELDS, INSTITUTION_SHORT_LABELS, KIND_LABELS, Call, Department,
+                           Establishment, EstablishmentKind, Institution, Network, Role, User)
 from applications.policy import visible_dossiers
 from portal.permissions import Permission, require
 
@@ -29,7 +29,6 @@ from .models import Criterion, Review, ReviewSettings, ReviewStatus, Score
 from .policy import IN_REVIEW_STATES
 
 RANKED_STATES = IN_REVIEW_STATES
-INSTITUTION_SHORT = {Institution.state: "État", Institution.region: "Région"}
 
 
 @dataclass
@@ -235,7 +234,7 @@ def _reviewer_labels(reviews: list[Review], user: User, names: bool) -> dict[int
             labels[review.id] = review.reviewer.full_name
         else:
             number = numbers[(review.institution, review.reviewer_id)]
-            labels[review.id] = f"Instructeur {INSTITUTION_SHORT[review.institution]} {number}"
+            labels[review.id] = f"Instructeur {INSTITUTION_SHORT_LABELS[review.institution]} {number}"
     return labels
 
 

@@ -26,7 +26,7 @@ from portal.formatting import PARIS, format_date, format_money
 from portal.models import Institution, Role, User
 from applications.policy import require_dossier
 from portal.permissions import Permission, require
-from review.decisions import decision_of
+from review.services.decisions import decision_of
 
 from .. import money, uploads
 from ..models import CommitmentStatus, GrantAgreement

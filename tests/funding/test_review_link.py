@@ -5,7 +5,7 @@ from decimal import Decimal
 from funding import services
 from funding.models import Commitment
 from portal.db import db
-from review import decisions
+from review.services import decisions
 
 from ..conftest import login
 from ..review.test_commission import build_commission

@@ -15,7 +15,7 @@ from funding.models import CommitmentStatus, FinalReport, PaymentKind, ReportSta
 from portal.db import db
 from portal.errors import Conflict, PermissionDenied, ServiceError
 from portal.models import AuditEvent
-from review import decisions
+from review.services import decisions
 
 from ..review.test_commission import build_commission
 from .conftest import REGION, STATE, SimpleNamespace, accepted, commitment_of

@@ -6,7 +6,11 @@ from applications.models import Dossier, DossierStatus
 from portal.db import db
 from portal.errors import Conflict, NotFound, PermissionDenied, ServiceError
 from portal.models import AuditEvent, Institution, OutboxMessage, Role
-from review import services, setup
+from review.services import (assignment as assignment_svc,
+                             assignment_import as assignment_import_svc,
+                             commission as commission_svc, conflicts as conflicts_svc,
+                             coverage as coverage_svc, members as members_svc,
+                             phases as phases_svc, settings as settings_svc)
 from review.assignment import REASON_SAME_ESTABLISHMENT, REASON_SAME_NETWORK
 from review.models import Review, ReviewStatus
 
@@ -23,7 +27,7 @@ def cast(world, factory):
     c = Cast()
     c.w = world
     c.call = world.call
-    setup.save_settings(world.call_admin, c.call, {**RULES, "reviewers_per_dossier": "2"})
+    settings_svc.save_settings(world.call_admin, c.call, {**RULES, "reviewers_per_dossier": "2"})
     c.net = factory.network()
     c.est_net = factory.establishment(name="Collège du réseau", network=c.net)
     c.est_other = factory.establishment(name="Lycée voisin", network=c.net)
@@ -35,7 +39,7 @@ def cast(world, factory):
     c.members = {}
     for user in c.state + c.region:
         inst = "state" if user in c.state else "region"
-        c.members[user.id] = setup.add_member(world.call_admin, c.call, user.id, inst)
+        c.members[user.id] = members_svc.add_member(world.call_admin, c.call, user.id, inst)
     c.dossiers = [_eligible(world, factory) for _ in range(3)]
     c.net_dossier = _eligible(world, factory, est=c.est_other)   # same network as État 0
     c.own_dossier = _eligible(world, factory, est=c.est_net)     # État 0's own collège
@@ -48,15 +52,15 @@ def reviews_of(dossier):
 
 
 def test_suspected_conflicts_are_listed_before_assignment(cast):
-    found = {(d.id, m.user_id, reason) for d, m, reason in setup.suspected_conflicts(cast.call)}
+    found = {(d.id, m.user_id, reason) for d, m, reason in coverage_svc.suspected_conflicts(cast.call)}
     assert found == {(cast.net_dossier.id, cast.state[0].id, REASON_SAME_NETWORK),
                      (cast.own_dossier.id, cast.state[0].id, REASON_SAME_ESTABLISHMENT)}
 
 
 def test_automatic_assignment_covers_both_institutions_without_conflicts(cast):
-    services.declare_conflict(cast.region[0], cast.dossiers[0], "personal", "Ma fille y est.")
+    conflicts_svc.declare_conflict(cast.region[0], cast.dossiers[0], "personal", "Ma fille y est.")
     outbox_before = count(OutboxMessage)
-    result = setup.run_assignment(cast.w.call_admin, cast.call)
+    result = assignment_svc.run_assignment(cast.w.call_admin, cast.call)
     assert result.shortfalls == []
     everything = cast.dossiers + [cast.net_dossier, cast.own_dossier]
     for dossier in everything:
@@ -76,23 +80,23 @@ def test_automatic_assignment_covers_both_institutions_without_conflicts(cast):
     assert all("à évaluer" in m.subject for m in mails)
     assert "reviewers_assigned" in db.session.scalars(select(AuditEvent.action)).all()
     # running it again tops up nothing
-    again = setup.run_assignment(cast.w.call_admin, cast.call)
+    again = assignment_svc.run_assignment(cast.w.call_admin, cast.call)
     assert again.created == [] and again.shortfalls == []
 
 
 def test_shortfalls_are_reported_with_the_reference(cast):
     for user in cast.region:
         member = cast.members[user.id]
-        setup.remove_member(cast.w.call_admin, cast.call, member.id)
-    result = setup.run_assignment(cast.w.call_admin, cast.call)
+        members_svc.remove_member(cast.w.call_admin, cast.call, member.id)
+    result = assignment_svc.run_assignment(cast.w.call_admin, cast.call)
     assert result.shortfalls
     assert any(cast.dossiers[0].reference in s and "Région" in s for s in result.shortfalls)
 
 
 def test_assignment_tops_up_dossiers_in_review(cast):
-    setup.assign_reviewer(cast.w.call_admin, cast.call, cast.dossiers[0].id, cast.state[1].id)
+    assignment_svc.assign_reviewer(cast.w.call_admin, cast.call, cast.dossiers[0].id, cast.state[1].id)
     assert cast.dossiers[0].status == DossierStatus.in_review
-    setup.run_assignment(cast.w.call_admin, cast.call)
+    assignment_svc.run_assignment(cast.w.call_admin, cast.call)
     rows = reviews_of(cast.dossiers[0])
     assert len(rows) == 2 and cast.state[1].id in {r.reviewer_id for r in rows}
     assert {r.institution for r in rows} == {Institution.state, Institution.region}
@@ -100,7 +104,7 @@ def test_assignment_tops_up_dossiers_in_review(cast):
 
 def test_assignment_needs_at_least_two_reviewers_per_dossier_in_the_database(cast):
     from sqlalchemy.exc import IntegrityError
-    setup.settings_of(cast.call).reviewers_per_dossier = 1
+    commission_svc.settings_of(cast.call).reviewers_per_dossier = 1
     with pytest.raises(IntegrityError):
         db.session.flush()
     db.session.rollback()
@@ -118,13 +122,13 @@ def test_manual_assignment_refusals(cast, factory, case, message):
     w = cast.w
     dossier, person = cast.dossiers[0], cast.region[1]
     if case == "declared":
-        services.declare_conflict(person, dossier, "institutional")
+        conflicts_svc.declare_conflict(person, dossier, "institutional")
     elif case == "same_establishment":
         dossier, person = cast.own_dossier, cast.state[0]
     elif case == "not_member":
         person = factory.user(Role.reviewer, institution=Institution.region)
     elif case == "duplicate":
-        setup.assign_reviewer(w.call_admin, cast.call, dossier.id, person.id)
+        assignment_svc.assign_reviewer(w.call_admin, cast.call, dossier.id, person.id)
     elif case == "unknown_dossier":
         dossier = Dossier(id=999999)
     elif case == "not_eligible":
@@ -132,7 +136,7 @@ def test_manual_assignment_refusals(cast, factory, case, message):
     before = count(Review)
     status = dossier.status if dossier.call_id else None
     with pytest.raises(ServiceError, match=message) as caught:
-        setup.assign_reviewer(w.call_admin, cast.call, dossier.id, person.id)
+        assignment_svc.assign_reviewer(w.call_admin, cast.call, dossier.id, person.id)
     assert caught.value.message.startswith("Affectation impossible")
     assert count(Review) == before
     if status is not None:
@@ -140,7 +144,7 @@ def test_manual_assignment_refusals(cast, factory, case, message):
 
 
 def test_manual_assignment_allows_a_suspected_pair_and_mails_the_reviewer(cast):
-    review = setup.assign_reviewer(cast.w.call_admin, cast.call, cast.net_dossier.id,
+    review = assignment_svc.assign_reviewer(cast.w.call_admin, cast.call, cast.net_dossier.id,
                                    cast.state[0].id)
     assert review.institution == Institution.state and review.status == ReviewStatus.assigned
     mail = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()
@@ -149,25 +153,25 @@ def test_manual_assignment_allows_a_suspected_pair_and_mails_the_reviewer(cast):
 
 
 def test_removing_an_assignment(cast):
-    review = setup.assign_reviewer(cast.w.call_admin, cast.call, cast.dossiers[0].id,
+    review = assignment_svc.assign_reviewer(cast.w.call_admin, cast.call, cast.dossiers[0].id,
                                    cast.state[1].id)
-    setup.remove_assignment(cast.w.call_admin, cast.call, review.id)
+    assignment_svc.remove_assignment(cast.w.call_admin, cast.call, review.id)
     assert count(Review) == 0 and cast.dossiers[0].status == DossierStatus.eligible
     kept = _submitted_review(cast.dossiers[1], cast.members[cast.region[1].id])
     with pytest.raises(Conflict, match="ne peut plus être retirée"):
-        setup.remove_assignment(cast.w.call_admin, cast.call, kept.id)
+        assignment_svc.remove_assignment(cast.w.call_admin, cast.call, kept.id)
     assert count(Review) == 1
     with pytest.raises(NotFound):
-        setup.remove_assignment(cast.w.call_admin, cast.call, 999999)
+        assignment_svc.remove_assignment(cast.w.call_admin, cast.call, 999999)
 
 
 def test_assignment_is_frozen_in_the_decision_phase(cast):
-    setup.advance_phase(cast.w.call_admin, cast.call, "deliberation")
-    setup.advance_phase(cast.w.call_admin, cast.call, "decision")
+    phases_svc.advance_phase(cast.w.call_admin, cast.call, "deliberation")
+    phases_svc.advance_phase(cast.w.call_admin, cast.call, "decision")
     with pytest.raises(Conflict, match="phase de décision"):
-        setup.run_assignment(cast.w.call_admin, cast.call)
+        assignment_svc.run_assignment(cast.w.call_admin, cast.call)
     with pytest.raises(Conflict, match="phase de décision"):
-        setup.assign_reviewer(cast.w.call_admin, cast.call, cast.dossiers[0].id, cast.state[1].id)
+        assignment_svc.assign_reviewer(cast.w.call_admin, cast.call, cast.dossiers[0].id, cast.state[1].id)
     assert count(Review) == 0
 
 
@@ -175,11 +179,11 @@ def test_assignment_is_frozen_in_the_decision_phase(cast):
 def test_only_call_staff_assign(cast, who):
     user = getattr(cast.w, who)
     with pytest.raises(PermissionDenied):
-        setup.run_assignment(user, cast.call)
+        assignment_svc.run_assignment(user, cast.call)
     with pytest.raises(PermissionDenied):
-        setup.assign_reviewer(user, cast.call, cast.dossiers[0].id, cast.state[1].id)
+        assignment_svc.assign_reviewer(user, cast.call, cast.dossiers[0].id, cast.state[1].id)
     with pytest.raises(PermissionDenied):
-        setup.preview_import(user, cast.call, b"x;y")
+        assignment_import_svc.preview_import(user, cast.call, b"x;y")
     assert count(Review) == 0
 
 
@@ -197,15 +201,15 @@ def test_import_applies_a_clean_file(cast, bom):
                 "",
                 f" {cast.dossiers[0].reference} ; {cast.region[1].email.upper()} ",
                 bom=bom)
-    lines = setup.preview_import(cast.w.call_admin, cast.call, data)
+    lines = assignment_import_svc.preview_import(cast.w.call_admin, cast.call, data)
     assert [(l.line, l.ok) for l in lines] == [(2, True), (4, True)]
-    created = setup.apply_import(cast.w.call_admin, cast.call, data)
+    created = assignment_import_svc.apply_import(cast.w.call_admin, cast.call, data)
     assert len(created) == 2 and cast.dossiers[0].status == DossierStatus.in_review
     assert "assignments_imported" in db.session.scalars(select(AuditEvent.action)).all()
 
 
 def test_import_with_errors_applies_nothing(cast, factory):
-    services.declare_conflict(cast.region[1], cast.dossiers[1], "personal")
+    conflicts_svc.declare_conflict(cast.region[1], cast.dossiers[1], "personal")
     outsider = factory.user(Role.reviewer, institution=Institution.state)
     data = _csv(f"{cast.dossiers[0].reference};{cast.state[1].email}",
                 f"AAP-2099-0001;{cast.state[1].email}",
@@ -215,7 +219,7 @@ def test_import_with_errors_applies_nothing(cast, factory):
                 f"{cast.dossiers[2].reference};{outsider.email}",
                 f"{cast.dossiers[0].reference};{cast.state[1].email}",
                 "une seule colonne")
-    lines = setup.preview_import(cast.w.call_admin, cast.call, data)
+    lines = assignment_import_svc.preview_import(cast.w.call_admin, cast.call, data)
     by_line = {l.line: l.error for l in lines}
     assert by_line[1] is None
     assert "référence de dossier inconnue" in by_line[2]
@@ -226,17 +230,17 @@ def test_import_with_errors_applies_nothing(cast, factory):
     assert "même affectation qu'à la ligne 1" in by_line[7]
     assert "deux colonnes" in by_line[8]
     with pytest.raises(ServiceError, match="aucune affectation n'a été importée") as caught:
-        setup.apply_import(cast.w.call_admin, cast.call, data)
+        assignment_import_svc.apply_import(cast.w.call_admin, cast.call, data)
     assert set(caught.value.errors) == {f"ligne {n}" for n in range(2, 9)}
     assert count(Review) == 0 and cast.dossiers[0].status == DossierStatus.eligible
 
 
 def test_import_revalidates_at_apply_time(cast):
     data = _csv(f"{cast.dossiers[0].reference};{cast.region[1].email}")
-    assert all(l.ok for l in setup.preview_import(cast.w.call_admin, cast.call, data))
-    services.declare_conflict(cast.region[1], cast.dossiers[0], "personal")  # meanwhile
+    assert all(l.ok for l in assignment_import_svc.preview_import(cast.w.call_admin, cast.call, data))
+    conflicts_svc.declare_conflict(cast.region[1], cast.dossiers[0], "personal")  # meanwhile
     with pytest.raises(ServiceError):
-        setup.apply_import(cast.w.call_admin, cast.call, data)
+        assignment_import_svc.apply_import(cast.w.call_admin, cast.call, data)
     assert db.session.scalar(select(func.count()).select_from(Review).where(
         Review.status != ReviewStatus.declined)) == 0
 
@@ -247,7 +251,7 @@ def test_import_revalidates_at_apply_time(cast):
 ])
 def test_unreadable_or_empty_files_are_refused(cast, data, message):
     with pytest.raises(ServiceError, match=message):
-        setup.preview_import(cast.w.call_admin, cast.call, data)
+        assignment_import_svc.preview_import(cast.w.call_admin, cast.call, data)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -259,23 +263,23 @@ def test_persisted_assignment_never_pairs_a_conflict(world, factory, seed):
 
     from review import policy
     rnd = random.Random(seed)
-    setup.save_settings(world.call_admin, world.call, {**RULES, "reviewers_per_dossier": "3"})
+    settings_svc.save_settings(world.call_admin, world.call, {**RULES, "reviewers_per_dossier": "3"})
     establishments = [factory.establishment() for _ in range(5)]
     people = []
     for i in range(8):
         inst = Institution.state if i % 2 else Institution.region
         est = rnd.choice(establishments + [None, None])
         person = factory.user(Role.reviewer, institution=inst, establishment=est)
-        setup.add_member(world.call_admin, world.call, person.id, inst.value)
+        members_svc.add_member(world.call_admin, world.call, person.id, inst.value)
         people.append(person)
     dossiers = [_eligible(world, factory, est=rnd.choice(establishments)) for _ in range(20)]
     for _ in range(10):
         person, dossier = rnd.choice(people), rnd.choice(dossiers)
         try:
-            services.declare_conflict(person, dossier, "personal")
+            conflicts_svc.declare_conflict(person, dossier, "personal")
         except Conflict:
             pass
-    result = setup.run_assignment(world.call_admin, world.call)
+    result = assignment_svc.run_assignment(world.call_admin, world.call)
     rows = db.session.scalars(select(Review).where(Review.status != ReviewStatus.declined)).all()
     for review in rows:
         assert not policy.conflicted(review.reviewer, review.dossier)

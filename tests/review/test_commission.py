@@ -18,7 +18,7 @@ from applications import services as dossiers
 from applications.models import DossierStatus
 from portal.db import db, utcnow
 from portal.models import Institution, OutboxMessage, Role
-from review import decisions
+from review.services import decisions as decisions_svc
 from review.models import (CommissionMember, CommissionSession, ConflictDeclaration, Criterion,
                            Opinion, Review, ReviewStatus, Score)
 
@@ -85,12 +85,12 @@ def matrix_objects(o):
     (dossiers[1]) on Lycée A's dossiers."""
     c = build_commission(o)
     if getattr(c, "pending", None) is None:
-        c.pending = decisions.record_proposal(o.call_admin, c.session, c.dossiers[0], "accept",
+        c.pending = decisions_svc.record_proposal(o.call_admin, c.session, c.dossiers[0], "accept",
                                               "1000", "1000")
-        final = decisions.record_proposal(o.call_admin, c.session, c.dossiers[1], "accept",
+        final = decisions_svc.record_proposal(o.call_admin, c.session, c.dossiers[1], "accept",
                                           "2000", "0")
-        decisions.validate_decision(c.copilot_state, final)
-        decisions.validate_decision(c.copilot_region, final)
+        decisions_svc.validate_decision(c.copilot_state, final)
+        decisions_svc.validate_decision(c.copilot_region, final)
         final.published_at = utcnow()
         c.published = final
         db.session.flush()
@@ -127,7 +127,7 @@ def _routes(world, c):
 
 @pytest.mark.parametrize("who", ["head_a", "staff_a", "head_b", "reviewer", "observer", "budget"])
 def test_applicants_and_outsiders_reach_no_commission_page(client, world, commission, who):
-    decision = decisions.record_proposal(world.call_admin, commission.session,
+    decision = decisions_svc.record_proposal(world.call_admin, commission.session,
                                          commission.dossiers[0], "reject", motivation="Trop flou.")
     routes = _routes(world, commission) + [
         ("post", f"/instruction/decisions/{decision.id}/valider"),
@@ -194,7 +194,7 @@ def test_a_session_refuses_outsiders_and_a_missing_date(client, world, commissio
 
 def test_session_lists_dossiers_by_rank_with_the_funding_line(client, world, commission):
     first, second, third = commission.dossiers  # scores 20, 16, 12 /20; each asks 3 000 € + 3 000 €
-    decisions.record_proposal(world.call_admin, commission.session, first, "accept", "3000",
+    decisions_svc.record_proposal(world.call_admin, commission.session, first, "accept", "3000",
                               "1500")
     login(client, commission.copilot_state)
     page = _page(client.get(f"/instruction/seances/{commission.session.id}"
@@ -225,7 +225,7 @@ def test_session_page_queries_do_not_grow_with_the_dossiers(client, world, facto
     for i in range(12):
         d = _reviewed(world, world.head_a, factory, reviewers, [3, 4])
         if i % 2:
-            decisions.record_proposal(world.call_admin, c.session, d, "reject", motivation="Non.")
+            decisions_svc.record_proposal(world.call_admin, c.session, d, "reject", motivation="Non.")
     db.session.flush()
     with QueryCounter() as many:
         page = _page(client.get(url))
@@ -246,7 +246,7 @@ def test_a_rejection_without_motivation_is_refused_on_its_field(client, world, c
     assert "Motivez le rejet : l'établissement lira cette motivation." in page
     assert 'aria-describedby="motivation-error"' in page
     db.session.refresh(dossier)
-    assert dossier.status == DossierStatus.reviewed and decisions.decision_of(dossier) is None
+    assert dossier.status == DossierStatus.reviewed and decisions_svc.decision_of(dossier) is None
 
 
 def test_an_accept_above_the_asked_amount_is_refused(client, world, commission):
@@ -258,7 +258,7 @@ def test_an_accept_above_the_asked_amount_is_refused(client, world, commission):
     assert response.status_code == 400
     assert "dépasse le montant demandé (3\u202f000,00\u00a0€)" in _page(response)
     db.session.refresh(dossier)
-    assert dossier.status == DossierStatus.reviewed and decisions.decision_of(dossier) is None
+    assert dossier.status == DossierStatus.reviewed and decisions_svc.decision_of(dossier) is None
 
 
 def test_a_proposal_moves_the_dossier_and_is_audited(client, world, commission):
@@ -272,10 +272,10 @@ def test_a_proposal_moves_the_dossier_and_is_audited(client, world, commission):
     assert response.status_code == 302
     db.session.refresh(dossier)
     assert dossier.status == DossierStatus.proposed_accept
-    decision = decisions.decision_of(dossier)
+    decision = decisions_svc.decision_of(dossier)
     assert decision.amount_state == Decimal("2500.50")
     assert decision.amount_region == Decimal("1000.00")
-    assert decision.motivation == decisions.DEFAULT_ACCEPT_MOTIVATION
+    assert decision.motivation == decisions_svc.DEFAULT_ACCEPT_MOTIVATION
     assert decision.session_id == commission.session.id
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "decision_proposed"))
     assert event.changes["status"] == ["reviewed", "proposed_accept"]
@@ -284,7 +284,7 @@ def test_a_proposal_moves_the_dossier_and_is_audited(client, world, commission):
 # ---------------------------------------------------------------- validations over HTTP
 
 def test_a_forged_institution_field_is_refused(client, world, commission):
-    decision = decisions.record_proposal(world.call_admin, commission.session,
+    decision = decisions_svc.record_proposal(world.call_admin, commission.session,
                                          commission.dossiers[0], "accept", "1000", "1000")
     login(client, commission.copilot_state)
     response = client.post(f"/instruction/decisions/{decision.id}/valider",
@@ -297,7 +297,7 @@ def test_a_forged_institution_field_is_refused(client, world, commission):
 
 def test_both_copilots_validate_through_the_pages(client, world, commission):
     dossier = commission.dossiers[0]
-    decision = decisions.record_proposal(world.call_admin, commission.session, dossier, "accept",
+    decision = decisions_svc.record_proposal(world.call_admin, commission.session, dossier, "accept",
                                          "1000", "2000")
     login(client, commission.copilot_state)
     home = _page(client.get("/"))
@@ -319,9 +319,9 @@ def test_both_copilots_validate_through_the_pages(client, world, commission):
 
 
 def test_send_back_without_comment_changes_nothing(client, world, commission):
-    decision = decisions.record_proposal(world.call_admin, commission.session,
+    decision = decisions_svc.record_proposal(world.call_admin, commission.session,
                                          commission.dossiers[0], "accept", "1000", "1000")
-    decisions.validate_decision(commission.copilot_state, decision)
+    decisions_svc.validate_decision(commission.copilot_state, decision)
     login(client, commission.copilot_region)
     response = client.post(f"/instruction/decisions/{decision.id}/renvoyer", data={"comment": ""},
                            follow_redirects=True)
@@ -335,15 +335,15 @@ def test_send_back_without_comment_changes_nothing(client, world, commission):
 
 def test_the_establishment_sees_the_decision_only_once_published(client, world, commission):
     dossier = commission.dossiers[0]
-    decision = decisions.record_proposal(world.call_admin, commission.session, dossier, "accept",
+    decision = decisions_svc.record_proposal(world.call_admin, commission.session, dossier, "accept",
                                          "1200", "800", "Projet solide et partenarial.")
-    decisions.validate_decision(commission.copilot_state, decision)
-    decisions.validate_decision(commission.copilot_region, decision)
+    decisions_svc.validate_decision(commission.copilot_state, decision)
+    decisions_svc.validate_decision(commission.copilot_region, decision)
     for other in commission.dossiers[1:]:
-        d = decisions.record_proposal(world.call_admin, commission.session, other, "reject",
+        d = decisions_svc.record_proposal(world.call_admin, commission.session, other, "reject",
                                       motivation="Budget insuffisamment détaillé.")
-        decisions.validate_decision(commission.copilot_state, d)
-        decisions.validate_decision(commission.copilot_region, d)
+        decisions_svc.validate_decision(commission.copilot_state, d)
+        decisions_svc.validate_decision(commission.copilot_region, d)
     login(client, world.head_a)
     page = _page(client.get(f"/dossiers/{dossier.id}"))
     assert "Décision de la commission" not in page and "Projet solide" not in page
@@ -377,10 +377,10 @@ def test_the_establishment_sees_the_decision_only_once_published(client, world, 
 
 def test_publication_before_every_decision_is_refused_with_the_list(client, world, commission):
     first, second, third = commission.dossiers
-    decision = decisions.record_proposal(world.call_admin, commission.session, first, "reject",
+    decision = decisions_svc.record_proposal(world.call_admin, commission.session, first, "reject",
                                          motivation="Hors sujet.")
-    decisions.validate_decision(commission.copilot_state, decision)
-    decisions.validate_decision(commission.copilot_region, decision)
+    decisions_svc.validate_decision(commission.copilot_state, decision)
+    decisions_svc.validate_decision(commission.copilot_region, decision)
     login(client, world.call_admin)
     page = _page(client.post(f"/instruction/appels/{world.call.id}/publier", follow_redirects=True))
     assert "Publication impossible : 2 dossiers de l'appel n’ont pas encore de décision" in page
@@ -393,9 +393,9 @@ def test_publication_before_every_decision_is_refused_with_the_list(client, worl
 
 def test_minutes_are_a_pdf_with_attendance_decisions_and_validations(client, world, commission):
     dossier = commission.dossiers[0]
-    decision = decisions.record_proposal(world.call_admin, commission.session, dossier, "accept",
+    decision = decisions_svc.record_proposal(world.call_admin, commission.session, dossier, "accept",
                                          "1000", "2000")
-    decisions.validate_decision(commission.copilot_state, decision)
+    decisions_svc.validate_decision(commission.copilot_state, decision)
     login(client, commission.copilot_region)
     response = client.get(f"/instruction/seances/{commission.session.id}/proces-verbal")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
@@ -408,7 +408,7 @@ def test_minutes_are_a_pdf_with_attendance_decisions_and_validations(client, wor
 
 def test_a_sent_back_proposal_shows_why_when_it_is_taken_up_again(client, world, commission):
     dossier = commission.dossiers[0]
-    decision = decisions.record_proposal(world.call_admin, commission.session, dossier, "accept",
+    decision = decisions_svc.record_proposal(world.call_admin, commission.session, dossier, "accept",
                                          "1000", "1000")
     login(client, commission.copilot_region)
     response = client.post(f"/instruction/decisions/{decision.id}/renvoyer",
@@ -424,14 +424,14 @@ def test_a_sent_back_proposal_shows_why_when_it_is_taken_up_again(client, world,
 
 
 def test_copilot_home_queries_do_not_grow_with_pending_decisions(client, world, commission):
-    decisions.record_proposal(world.call_admin, commission.session, commission.dossiers[0],
+    decisions_svc.record_proposal(world.call_admin, commission.session, commission.dossiers[0],
                               "accept", "1000", "1000")
     login(client, commission.copilot_region)
     client.get("/")
     with QueryCounter() as few:
         client.get("/")
     for dossier in commission.dossiers[1:]:
-        decisions.record_proposal(world.call_admin, commission.session, dossier, "reject",
+        decisions_svc.record_proposal(world.call_admin, commission.session, dossier, "reject",
                                   motivation="Non.")
     db.session.flush()
     with QueryCounter() as many:

@@ -16,5 +16,5 @@ def test_establishment_sees_in_review_until_the_decision_is_published(world, fac
 
 
 def test_scale_bounds_read_the_french_way():
-    from review.forms_scoring import _fr
+    from review.forms import _fr
     assert (_fr(0.0), _fr(5), _fr(2.5)) == ("0", "5", "2,5")

@@ -9,7 +9,7 @@ from applications import services as dossiers
 from portal.db import db, utcnow
 from portal.errors import Conflict, PermissionDenied, ServiceError
 from portal.models import Institution, Role
-from review import services
+from review.services import conflicts as conflicts_svc, screening as screening_svc
 from review.models import (CommissionMember, ConflictDeclaration, Decision, DecisionOutcome, Review,
                            ReviewStatus)
 
@@ -18,7 +18,7 @@ from review.models import (CommissionMember, ConflictDeclaration, Decision, Deci
 def eligible(world, factory):
     dossier = factory.dossier(world.call, world.head_a, complete=True)
     dossiers.submit_dossier(world.head_a, dossier)
-    services.screen_dossier(world.call_admin, dossier, "eligible")
+    screening_svc.screen_dossier(world.call_admin, dossier, "eligible")
     db.session.add(CommissionMember(call_id=world.call.id, user_id=world.reviewer.id,
                                     institution=Institution.region))
     db.session.flush()
@@ -30,20 +30,20 @@ def test_declaring_a_conflict_declines_the_assignment(world, eligible):
                     institution=Institution.region)
     db.session.add(review)
     db.session.flush()
-    services.declare_conflict(world.reviewer, eligible, "personal", "Mon neveu y est élève.")
+    conflicts_svc.declare_conflict(world.reviewer, eligible, "personal", "Mon neveu y est élève.")
     assert review.status == ReviewStatus.declined
     with pytest.raises(Conflict):
-        services.declare_conflict(world.reviewer, eligible, "personal")
+        conflicts_svc.declare_conflict(world.reviewer, eligible, "personal")
 
 
 def test_conflict_declarations_are_validated(world, eligible, factory):
     with pytest.raises(ServiceError, match="type de conflit"):
-        services.declare_conflict(world.reviewer, eligible, "amical")
+        conflicts_svc.declare_conflict(world.reviewer, eligible, "amical")
     with pytest.raises(ServiceError, match="Précisez"):
-        services.declare_conflict(world.reviewer, eligible, "other", "")
+        conflicts_svc.declare_conflict(world.reviewer, eligible, "other", "")
     outsider = factory.user(Role.reviewer, institution=Institution.state)
     with pytest.raises(PermissionDenied):
-        services.declare_conflict(outsider, eligible, "personal")
+        conflicts_svc.declare_conflict(outsider, eligible, "personal")
     assert db.session.query(ConflictDeclaration).count() == 0
 
 

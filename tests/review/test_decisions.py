@@ -13,8 +13,10 @@ from applications.models import DossierStatus
 from portal.db import db
 from portal.errors import Conflict, NotFound, PermissionDenied, ServiceError
 from portal.models import AuditEvent, OutboxMessage, Role
-from review import decisions, documents
-from review.decisions import SessionRow, funding_plan
+from review import documents
+from review.services import (decisions as decisions_svc, publication as publication_svc,
+                             sessions as sessions_svc)
+from review.services.sessions import SessionRow, funding_plan
 from review.models import Decision, DecisionOutcome
 from review.signals import decision_finalised
 
@@ -42,30 +44,30 @@ def _actions():
 
 
 def test_full_path_from_reviewed_dossiers_to_a_final_decision(world, c, received):
-    session = decisions.create_session(world.call_admin, world.call, c.session.held_on,
+    session = sessions_svc.create_session(world.call_admin, world.call, c.session.held_on,
                                        "Séance plénière", [c.copilot_state.id, c.copilot_region.id])
-    ranked = [d for d, _, _ in decisions.ranked_dossiers(c.copilot_state, world.call)]
+    ranked = [d for d, _, _ in sessions_svc.ranked_dossiers(c.copilot_state, world.call)]
     assert ranked == c.dossiers  # best score first
     accepted, rejected, adjourned = c.dossiers
-    decision = decisions.record_proposal(c.copilot_state, session, accepted, "accept", "2 000",
+    decision = decisions_svc.record_proposal(c.copilot_state, session, accepted, "accept", "2 000",
                                          "1 500,50", "Projet partenarial solide.")
-    refusal = decisions.record_proposal(c.copilot_region, session, rejected, "reject",
+    refusal = decisions_svc.record_proposal(c.copilot_region, session, rejected, "reject",
                                         motivation="Le public visé n'est pas décrocheur.")
-    later = decisions.record_proposal(world.call_admin, session, adjourned, "adjourn")
+    later = decisions_svc.record_proposal(world.call_admin, session, adjourned, "adjourn")
     assert (accepted.status, rejected.status, adjourned.status) == (
         DossierStatus.proposed_accept, DossierStatus.proposed_reject, DossierStatus.reviewed)
     assert later.outcome == DecisionOutcome.adjourn
 
-    decisions.validate_decision(c.copilot_state, decision)
+    decisions_svc.validate_decision(c.copilot_state, decision)
     assert decision.state_validated_by_id == c.copilot_state.id and decision.finalised_at is None
     assert accepted.status == DossierStatus.proposed_accept and received == []
-    decisions.validate_decision(c.copilot_region, decision)
+    decisions_svc.validate_decision(c.copilot_region, decision)
     assert decision.finalised_at is not None
     assert accepted.status == DossierStatus.accepted
     assert received == [(decision, decision.finalised_at, DossierStatus.accepted)]
 
-    decisions.validate_decision(c.copilot_region, refusal)
-    decisions.validate_decision(c.copilot_state, refusal)
+    decisions_svc.validate_decision(c.copilot_region, refusal)
+    decisions_svc.validate_decision(c.copilot_state, refusal)
     assert rejected.status == DossierStatus.rejected and len(received) == 2
     actions = _actions()
     assert actions.count("decision_proposed") == 3 and actions.count("decision_validated") == 4
@@ -74,71 +76,71 @@ def test_full_path_from_reviewed_dossiers_to_a_final_decision(world, c, received
 
 
 def test_a_copilot_cannot_validate_for_the_other_institution(world, c):
-    decision = decisions.record_proposal(world.call_admin, c.session, c.dossiers[0], "accept",
+    decision = decisions_svc.record_proposal(world.call_admin, c.session, c.dossiers[0], "accept",
                                          "1000", "1000")
     with pytest.raises(PermissionDenied, match="que pour votre institution"):
-        decisions.validate_decision(c.copilot_state, decision, institution="region")
+        decisions_svc.validate_decision(c.copilot_state, decision, institution="region")
     assert decision.state_validated_by_id is None and decision.region_validated_by_id is None
-    decisions.validate_decision(c.copilot_state, decision, institution="state")
+    decisions_svc.validate_decision(c.copilot_state, decision, institution="state")
     assert decision.region_validated_by_id is None  # own institution only, by construction
 
 
 def test_validating_twice_is_a_conflict(world, c):
-    decision = decisions.record_proposal(world.call_admin, c.session, c.dossiers[0], "accept",
+    decision = decisions_svc.record_proposal(world.call_admin, c.session, c.dossiers[0], "accept",
                                          "1000", "1000")
-    decisions.validate_decision(c.copilot_region, decision)
+    decisions_svc.validate_decision(c.copilot_region, decision)
     first = decision.region_validated_at
     with pytest.raises(Conflict, match="déjà enregistrée"):
-        decisions.validate_decision(c.copilot_region, decision)
+        decisions_svc.validate_decision(c.copilot_region, decision)
     assert decision.region_validated_at == first and decision.finalised_at is None
 
 
 @pytest.mark.parametrize("who", ["reviewer_state", "call_admin", "head_a"])
 def test_only_copilots_validate(world, c, who):
     user = getattr(c, who, None) or getattr(world, who)
-    decision = decisions.record_proposal(world.call_admin, c.session, c.dossiers[0], "reject",
+    decision = decisions_svc.record_proposal(world.call_admin, c.session, c.dossiers[0], "reject",
                                          motivation="Non.")
     with pytest.raises(PermissionDenied):
-        decisions.validate_decision(user, decision)
+        decisions_svc.validate_decision(user, decision)
     with pytest.raises(PermissionDenied):
-        decisions.send_back(user, decision, "Je conteste.")
+        decisions_svc.send_back(user, decision, "Je conteste.")
     assert decision.state_validated_by_id is None and decision.region_validated_by_id is None
     assert c.dossiers[0].status == DossierStatus.proposed_reject
 
 
 def test_a_copilot_of_another_call_cannot_validate(world, c, factory):
     outsider = factory.user(Role.copilot)
-    decision = decisions.record_proposal(world.call_admin, c.session, c.dossiers[0], "accept",
+    decision = decisions_svc.record_proposal(world.call_admin, c.session, c.dossiers[0], "accept",
                                          "1000", "0")
     with pytest.raises(NotFound):  # may not even read the dossier
-        decisions.validate_decision(outsider, decision)
+        decisions_svc.validate_decision(outsider, decision)
 
 
 def test_final_decisions_cannot_be_validated_or_replaced(world, c):
-    decision = decisions.record_proposal(world.call_admin, c.session, c.dossiers[0], "accept",
+    decision = decisions_svc.record_proposal(world.call_admin, c.session, c.dossiers[0], "accept",
                                          "1000", "1000")
-    decisions.validate_decision(c.copilot_state, decision)
-    decisions.validate_decision(c.copilot_region, decision)
+    decisions_svc.validate_decision(c.copilot_state, decision)
+    decisions_svc.validate_decision(c.copilot_region, decision)
     with pytest.raises(Conflict):
-        decisions.send_back(c.copilot_state, decision, "Trop tard ?")
+        decisions_svc.send_back(c.copilot_state, decision, "Trop tard ?")
     with pytest.raises(Conflict):
-        decisions.record_proposal(world.call_admin, c.session, c.dossiers[0], "reject",
+        decisions_svc.record_proposal(world.call_admin, c.session, c.dossiers[0], "reject",
                                   motivation="Revirement.")
     assert decision.outcome == DecisionOutcome.accept and decision.finalised_at is not None
 
 
 def test_send_back_clears_validations_and_the_proposal_can_be_redone(world, c):
     dossier = c.dossiers[0]
-    decision = decisions.record_proposal(world.call_admin, c.session, dossier, "accept", "1000",
+    decision = decisions_svc.record_proposal(world.call_admin, c.session, dossier, "accept", "1000",
                                          "1000")
-    decisions.validate_decision(c.copilot_state, decision)
+    decisions_svc.validate_decision(c.copilot_state, decision)
     with pytest.raises(ServiceError, match="Expliquez pourquoi"):
-        decisions.send_back(c.copilot_region, decision, "   ")
+        decisions_svc.send_back(c.copilot_region, decision, "   ")
     assert decision.state_validated_by_id == c.copilot_state.id
     with pytest.raises(Conflict, match="sans proposition en attente"):
-        decisions.record_proposal(world.call_admin, c.session, dossier, "reject", motivation="x")
+        decisions_svc.record_proposal(world.call_admin, c.session, dossier, "reject", motivation="x")
 
-    decisions.send_back(c.copilot_region, decision, "Le montant Région est trop élevé.")
+    decisions_svc.send_back(c.copilot_region, decision, "Le montant Région est trop élevé.")
     assert decision.state_validated_by_id is None and decision.state_validated_at is None
     assert dossier.status == DossierStatus.reviewed
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "decision_sent_back"))
@@ -147,14 +149,14 @@ def test_send_back_clears_validations_and_the_proposal_can_be_redone(world, c):
         OutboxMessage.subject.like("Proposition renvoyée%"))).all()
     assert c.copilot_state.email in mails and c.copilot_region.email not in mails
 
-    again = decisions.record_proposal(world.call_admin, c.session, dossier, "accept", "1000", "500")
+    again = decisions_svc.record_proposal(world.call_admin, c.session, dossier, "accept", "1000", "500")
     assert again.id == decision.id and again.amount_region == Decimal("500.00")
     assert dossier.status == DossierStatus.proposed_accept
 
 
 def test_a_rejection_needs_a_motivation(world, c):
     with pytest.raises(ServiceError, match="Motivez le rejet") as err:
-        decisions.record_proposal(world.call_admin, c.session, c.dossiers[0], "reject",
+        decisions_svc.record_proposal(world.call_admin, c.session, c.dossiers[0], "reject",
                                   motivation="")
     assert err.value.field == "motivation"
     assert c.dossiers[0].status == DossierStatus.reviewed
@@ -173,31 +175,31 @@ def test_a_rejection_needs_a_motivation(world, c):
 def test_accept_amounts_are_checked_per_funder(world, c, state, region, field, message):
     dossier = c.dossiers[0]  # asks 3 000 € of each funder
     with pytest.raises(ServiceError) as err:
-        decisions.record_proposal(world.call_admin, c.session, dossier, "accept", state, region)
+        decisions_svc.record_proposal(world.call_admin, c.session, dossier, "accept", state, region)
     assert message in err.value.errors[field]
-    assert dossier.status == DossierStatus.reviewed and decisions.decision_of(dossier) is None
+    assert dossier.status == DossierStatus.reviewed and decisions_svc.decision_of(dossier) is None
 
 
 def test_an_unknown_outcome_or_a_foreign_dossier_is_refused(world, c, factory):
     with pytest.raises(ServiceError, match="accord, rejet ou ajournement"):
-        decisions.record_proposal(world.call_admin, c.session, c.dossiers[0], "peut-être")
+        decisions_svc.record_proposal(world.call_admin, c.session, c.dossiers[0], "peut-être")
     other_call = factory.call()
     foreign = factory.dossier(other_call, world.head_a, complete=True)
     from applications import services as dossiers
     dossiers.submit_dossier(world.head_a, foreign)
     foreign.status = DossierStatus.reviewed
     with pytest.raises(NotFound):
-        decisions.record_proposal(world.call_admin, c.session, foreign, "adjourn")
+        decisions_svc.record_proposal(world.call_admin, c.session, foreign, "adjourn")
 
 
 def test_adjourned_dossier_comes_back_in_a_later_session(world, c):
     dossier = c.dossiers[0]
-    first = decisions.record_proposal(world.call_admin, c.session, dossier, "adjourn")
+    first = decisions_svc.record_proposal(world.call_admin, c.session, dossier, "adjourn")
     with pytest.raises(Conflict, match="ajournement ne se valide pas"):
-        decisions.validate_decision(c.copilot_state, first)
-    later = decisions.create_session(world.call_admin, world.call, c.session.held_on, "Suite",
+        decisions_svc.validate_decision(c.copilot_state, first)
+    later = sessions_svc.create_session(world.call_admin, world.call, c.session.held_on, "Suite",
                                      [c.copilot_state.id])
-    again = decisions.record_proposal(world.call_admin, later, dossier, "reject", motivation="Non.")
+    again = decisions_svc.record_proposal(world.call_admin, later, dossier, "reject", motivation="Non.")
     assert again.id == first.id and again.session_id == later.id
     assert dossier.status == DossierStatus.proposed_reject
 
@@ -205,26 +207,26 @@ def test_adjourned_dossier_comes_back_in_a_later_session(world, c):
 def test_a_session_refuses_a_user_who_does_not_run_sessions(world, c):
     for user in (world.head_a, c.reviewer_state, world.admin):
         with pytest.raises(PermissionDenied):
-            decisions.create_session(user, world.call, c.session.held_on, "Séance", [])
+            sessions_svc.create_session(user, world.call, c.session.held_on, "Séance", [])
         with pytest.raises(PermissionDenied):
-            decisions.record_proposal(user, c.session, c.dossiers[0], "adjourn")
+            decisions_svc.record_proposal(user, c.session, c.dossiers[0], "adjourn")
 
 
 # ---------------------------------------------------------------- publication
 
 def _finalise(world, c, dossier, outcome="accept", **kw):
     args = ("1000", "1000") if outcome == "accept" else ()
-    decision = decisions.record_proposal(world.call_admin, c.session, dossier, outcome, *args,
+    decision = decisions_svc.record_proposal(world.call_admin, c.session, dossier, outcome, *args,
                                          motivation=kw.get("motivation", "Motif."))
-    decisions.validate_decision(c.copilot_state, decision)
-    decisions.validate_decision(c.copilot_region, decision)
+    decisions_svc.validate_decision(c.copilot_state, decision)
+    decisions_svc.validate_decision(c.copilot_region, decision)
     return decision
 
 
 def test_publication_waits_for_every_final_decision(world, c):
     _finalise(world, c, c.dossiers[0])
     with pytest.raises(ServiceError) as err:
-        decisions.publish_results(world.call_admin, world.call)
+        publication_svc.publish_results(world.call_admin, world.call)
     assert "Publication impossible : 2 dossiers" in err.value.message
     assert c.dossiers[1].reference in err.value.message
     assert c.dossiers[2].reference in err.value.message
@@ -235,14 +237,14 @@ def test_publication_waits_for_every_final_decision(world, c):
 def test_publication_publishes_all_and_mails_each_establishment_once(world, c):
     decided = [_finalise(world, c, c.dossiers[0]),
                _finalise(world, c, c.dossiers[1], "reject", motivation="Hors du champ de l'appel.")]
-    decisions.record_proposal(world.call_admin, c.session, c.dossiers[2], "reject",
+    decisions_svc.record_proposal(world.call_admin, c.session, c.dossiers[2], "reject",
                               motivation="Non.")
     with pytest.raises(ServiceError):  # still one proposal waiting for the co-pilots
-        decisions.publish_results(world.call_admin, world.call)
+        publication_svc.publish_results(world.call_admin, world.call)
     decided.append(_finalise_pending(c, c.dossiers[2]))
     with pytest.raises(PermissionDenied):
-        decisions.publish_results(c.copilot_state, world.call)
-    published = decisions.publish_results(world.call_admin, world.call)
+        publication_svc.publish_results(c.copilot_state, world.call)
+    published = publication_svc.publish_results(world.call_admin, world.call)
     assert {d.id for d in published} == {d.id for d in decided}
     assert all(d.published_at is not None for d in decided)
     subjects = db.session.scalars(select(OutboxMessage.subject).where(
@@ -255,24 +257,24 @@ def test_publication_publishes_all_and_mails_each_establishment_once(world, c):
         OutboxMessage.subject == f"Dossier {c.dossiers[1].reference} non retenu"))
     assert "Hors du champ de l'appel." in body and c.reviewer_state.full_name not in body
     with pytest.raises(Conflict, match="déjà été publiés"):
-        decisions.publish_results(world.call_admin, world.call)
+        publication_svc.publish_results(world.call_admin, world.call)
     assert "results_published" in _actions()
 
 
 def _finalise_pending(c, dossier):
-    decision = decisions.decision_of(dossier)
-    decisions.validate_decision(c.copilot_state, decision)
-    decisions.validate_decision(c.copilot_region, decision)
+    decision = decisions_svc.decision_of(dossier)
+    decisions_svc.validate_decision(c.copilot_state, decision)
+    decisions_svc.validate_decision(c.copilot_region, decision)
     return decision
 
 
 def test_the_decision_is_shown_to_the_establishment_only_once_published(world, c):
     decision = _finalise(world, c, c.dossiers[0])
-    assert decisions.shown_decision(world.head_a, c.dossiers[0]) is None
-    assert decisions.shown_decision(world.call_admin, c.dossiers[0]) == decision
-    assert decisions.shown_decision(world.head_b, c.dossiers[0]) is None
+    assert decisions_svc.shown_decision(world.head_a, c.dossiers[0]) is None
+    assert decisions_svc.shown_decision(world.call_admin, c.dossiers[0]) == decision
+    assert decisions_svc.shown_decision(world.head_b, c.dossiers[0]) is None
     decision.published_at = decision.finalised_at
-    assert decisions.shown_decision(world.head_a, c.dossiers[0]) == decision
+    assert decisions_svc.shown_decision(world.head_a, c.dossiers[0]) == decision
 
 
 # ---------------------------------------------------------------- documents
@@ -284,7 +286,7 @@ def _text(pdf: bytes) -> str:
 
 def test_minutes_and_letter_are_pdfs_naming_the_dossier(world, c):
     decision = _finalise(world, c, c.dossiers[0], motivation="Projet remarquable.")
-    decisions.record_proposal(world.call_admin, c.session, c.dossiers[1], "reject",
+    decisions_svc.record_proposal(world.call_admin, c.session, c.dossiers[1], "reject",
                               motivation="Trop coûteux.")
     minutes = _text(documents.render_minutes(c.session, world.call, world.call_admin))
     assert c.dossiers[0].reference in minutes and c.dossiers[1].reference in minutes
@@ -329,14 +331,14 @@ def test_a_validation_racing_another_one_is_refused_not_lost(world, c):
     from sqlalchemy.orm.exc import StaleDataError
 
     from portal.db import utcnow
-    decision = decisions.record_proposal(world.call_admin, c.session, c.dossiers[0], "accept",
+    decision = decisions_svc.record_proposal(world.call_admin, c.session, c.dossiers[0], "accept",
                                          "1000", "1000")
     db.session.flush()
     db.session.execute(update(Decision).where(Decision.id == decision.id).values(
         version=Decision.version + 1, region_validated_by_id=c.copilot_region.id,
         region_validated_at=utcnow()).execution_options(synchronize_session=False))
     with pytest.raises(StaleDataError):
-        decisions.validate_decision(c.copilot_state, decision)
+        decisions_svc.validate_decision(c.copilot_state, decision)
 
 
 def test_a_proposal_sent_back_no_longer_counts_as_granted():

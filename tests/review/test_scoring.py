@@ -11,7 +11,7 @@ from applications.models import DossierStatus
 from portal.db import db
 from portal.errors import Conflict, PermissionDenied, ServiceError
 from portal.models import AuditEvent, Institution, OutboxMessage, Role
-from review import scoring, services
+from review.services import conflicts as conflicts_svc, scoring as scoring_svc
 from review.models import (CommissionMember, Criterion, Opinion, PhaseKind, Review, ReviewPhase,
                            ReviewSettings, ReviewStatus, Score, Visibility)
 
@@ -94,8 +94,8 @@ def full(s, relevance="4", feasibility="3,5", opinion="favourable") -> dict:
 
 def submit_both(s) -> None:
     for user, review in ((s.state_reviewer, s.r_state), (s.region_reviewer, s.r_region)):
-        scoring.save_review(user, review, full(s), review.version)
-        scoring.submit_review(user, review)
+        scoring_svc.save_review(user, review, full(s), review.version)
+        scoring_svc.submit_review(user, review)
     db.session.flush()
 
 
@@ -118,7 +118,7 @@ def page(response) -> str:
 
 def test_a_draft_is_saved_half_filled(sw):
     version = sw.r_state.version
-    scoring.save_review(sw.state_reviewer, sw.r_state,
+    scoring_svc.save_review(sw.state_reviewer, sw.r_state,
                         {"scores": {sw.relevance.id: "2,5"}, "comments": {sw.relevance.id: "Flou"}},
                         version)
     db.session.flush()
@@ -126,16 +126,16 @@ def test_a_draft_is_saved_half_filled(sw):
     assert sw.r_state.version == version + 1
     score = db.session.scalar(select(Score).where(Score.review_id == sw.r_state.id))
     assert score.value == Decimal("2.50") and score.comment == "Flou"
-    assert scoring.total_of(sw.r_state, scoring.criteria_of(sw.call.id)) == Decimal("10.00")
+    assert scoring_svc.total_of(sw.r_state, scoring_svc.criteria_of(sw.call.id)) == Decimal("10.00")
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "review_saved"))
     assert event.object_id == sw.r_state.id and event.changes["status"] == ["assigned", "draft"]
 
 
 def test_saving_scores_only_moves_the_version_on(sw):
-    scoring.save_review(sw.state_reviewer, sw.r_state, full(sw), sw.r_state.version)
+    scoring_svc.save_review(sw.state_reviewer, sw.r_state, full(sw), sw.r_state.version)
     db.session.flush()
     version = sw.r_state.version
-    scoring.save_review(sw.state_reviewer, sw.r_state, {"scores": {sw.relevance.id: "1"}}, version)
+    scoring_svc.save_review(sw.state_reviewer, sw.r_state, {"scores": {sw.relevance.id: "1"}}, version)
     db.session.flush()
     assert sw.r_state.version == version + 1
 
@@ -150,7 +150,7 @@ def test_saving_scores_only_moves_the_version_on(sw):
 def test_scores_outside_the_scale_are_refused_and_nothing_is_saved(sw, value, message):
     version = sw.r_state.version
     with pytest.raises(ServiceError) as caught:
-        scoring.save_review(sw.state_reviewer, sw.r_state,
+        scoring_svc.save_review(sw.state_reviewer, sw.r_state,
                             {"scores": {sw.relevance.id: value, sw.feasibility.id: "3"},
                              "opinion": "favourable"}, version)
     assert message in caught.value.errors[f"score_{sw.relevance.id}"]
@@ -163,7 +163,7 @@ def test_scores_outside_the_scale_are_refused_and_nothing_is_saved(sw, value, me
 
 def test_unknown_opinion_and_bad_amount_are_refused(sw):
     with pytest.raises(ServiceError) as caught:
-        scoring.save_review(sw.state_reviewer, sw.r_state,
+        scoring_svc.save_review(sw.state_reviewer, sw.r_state,
                             {"opinion": "enthousiaste", "proposed_amount": "-3"}, None)
     assert set(caught.value.errors) == {"opinion", "proposed_amount"}
     assert "négatif" in caught.value.errors["proposed_amount"]
@@ -172,71 +172,71 @@ def test_unknown_opinion_and_bad_amount_are_refused(sw):
 def test_submitting_with_a_required_criterion_missing_is_refused(sw):
     data = full(sw)
     data["scores"][sw.feasibility.id] = ""
-    scoring.save_review(sw.state_reviewer, sw.r_state, data, None)
+    scoring_svc.save_review(sw.state_reviewer, sw.r_state, data, None)
     with pytest.raises(ServiceError) as caught:
-        scoring.submit_review(sw.state_reviewer, sw.r_state)
+        scoring_svc.submit_review(sw.state_reviewer, sw.r_state)
     assert "« Faisabilité »" in caught.value.message
     assert "Pertinence" not in caught.value.message and "Partenariats" not in caught.value.message
     assert sw.r_state.status == ReviewStatus.draft and sw.r_state.submitted_at is None
 
 
 def test_submitting_without_an_opinion_is_refused(sw):
-    scoring.save_review(sw.state_reviewer, sw.r_state, full(sw, opinion=""), None)
+    scoring_svc.save_review(sw.state_reviewer, sw.r_state, full(sw, opinion=""), None)
     with pytest.raises(ServiceError, match="donnez un avis"):
-        scoring.submit_review(sw.state_reviewer, sw.r_state)
+        scoring_svc.submit_review(sw.state_reviewer, sw.r_state)
     assert sw.r_state.status == ReviewStatus.draft
 
 
 def test_when_every_review_is_in_the_dossier_is_reviewed(sw):
-    scoring.save_review(sw.state_reviewer, sw.r_state, full(sw), None)
-    scoring.submit_review(sw.state_reviewer, sw.r_state)
+    scoring_svc.save_review(sw.state_reviewer, sw.r_state, full(sw), None)
+    scoring_svc.submit_review(sw.state_reviewer, sw.r_state)
     assert sw.r_state.submitted_at is not None
     assert sw.dossier.status == DossierStatus.in_review
-    scoring.save_review(sw.region_reviewer, sw.r_region, full(sw), None)
-    scoring.submit_review(sw.region_reviewer, sw.r_region)
+    scoring_svc.save_review(sw.region_reviewer, sw.r_region, full(sw), None)
+    scoring_svc.submit_review(sw.region_reviewer, sw.r_region)
     assert sw.dossier.status == DossierStatus.reviewed
     actions = db.session.scalars(select(AuditEvent.action)).all()
     assert actions.count("review_submitted") == 2 and "dossier_reviewed" in actions
 
 
 def test_a_declined_review_does_not_hold_the_dossier_back(sw):
-    services.declare_conflict(sw.region_reviewer, sw.dossier, "personal", "Ma fille y est élève.")
-    scoring.save_review(sw.state_reviewer, sw.r_state, full(sw), None)
-    scoring.submit_review(sw.state_reviewer, sw.r_state)
+    conflicts_svc.declare_conflict(sw.region_reviewer, sw.dossier, "personal", "Ma fille y est élève.")
+    scoring_svc.save_review(sw.state_reviewer, sw.r_state, full(sw), None)
+    scoring_svc.submit_review(sw.state_reviewer, sw.r_state)
     assert sw.dossier.status == DossierStatus.reviewed
 
 
 def test_editing_a_submitted_review_is_refused(sw):
-    scoring.save_review(sw.state_reviewer, sw.r_state, full(sw), None)
-    scoring.submit_review(sw.state_reviewer, sw.r_state)
+    scoring_svc.save_review(sw.state_reviewer, sw.r_state, full(sw), None)
+    scoring_svc.submit_review(sw.state_reviewer, sw.r_state)
     with pytest.raises(Conflict, match="soumise"):
-        scoring.save_review(sw.state_reviewer, sw.r_state, full(sw, relevance="1"), None)
+        scoring_svc.save_review(sw.state_reviewer, sw.r_state, full(sw, relevance="1"), None)
     with pytest.raises(Conflict, match="déjà soumise"):
-        scoring.submit_review(sw.state_reviewer, sw.r_state)
+        scoring_svc.submit_review(sw.state_reviewer, sw.r_state)
 
 
 def test_a_stale_version_is_refused(sw):
     version = sw.r_state.version
-    scoring.save_review(sw.state_reviewer, sw.r_state, full(sw), version)
+    scoring_svc.save_review(sw.state_reviewer, sw.r_state, full(sw), version)
     db.session.flush()
     with pytest.raises(Conflict, match="modifiée entre-temps"):
-        scoring.save_review(sw.state_reviewer, sw.r_state, full(sw, relevance="1"), version)
+        scoring_svc.save_review(sw.state_reviewer, sw.r_state, full(sw, relevance="1"), version)
 
 
 def test_only_the_author_scores_and_only_in_independent_scoring(sw):
     with pytest.raises(PermissionDenied):
-        scoring.save_review(sw.region_reviewer, sw.r_state, full(sw), None)
+        scoring_svc.save_review(sw.region_reviewer, sw.r_state, full(sw), None)
     with pytest.raises(PermissionDenied):
-        scoring.save_review(sw.w.call_admin, sw.r_state, full(sw), None)
+        scoring_svc.save_review(sw.w.call_admin, sw.r_state, full(sw), None)
     set_phase(sw, PhaseKind.deliberation)
     with pytest.raises(PermissionDenied, match="Délibération"):
-        scoring.save_review(sw.state_reviewer, sw.r_state, full(sw), None)
+        scoring_svc.save_review(sw.state_reviewer, sw.r_state, full(sw), None)
 
 
 def test_a_withdrawn_dossier_can_no_longer_be_scored(sw):
     dossiers.withdraw_dossier(sw.w.head_a, sw.dossier)
     with pytest.raises(Conflict, match="Retiré"):
-        scoring.save_review(sw.state_reviewer, sw.r_state, full(sw), None)
+        scoring_svc.save_review(sw.state_reviewer, sw.r_state, full(sw), None)
     assert sw.r_state.status == ReviewStatus.assigned and sw.r_state.scores == []
 
 
@@ -244,12 +244,12 @@ def test_reopen_needs_a_reason_and_a_call_admin(sw):
     submit_both(sw)
     assert sw.dossier.status == DossierStatus.reviewed
     with pytest.raises(ServiceError, match="motif"):
-        scoring.reopen_review(sw.w.call_admin, sw.r_state, "  ")
+        scoring_svc.reopen_review(sw.w.call_admin, sw.r_state, "  ")
     for user in (sw.state_reviewer, sw.w.copilot, sw.w.admin):
         with pytest.raises(PermissionDenied):
-            scoring.reopen_review(user, sw.r_state, "Note incohérente")
+            scoring_svc.reopen_review(user, sw.r_state, "Note incohérente")
     assert sw.r_state.status == ReviewStatus.submitted
-    scoring.reopen_review(sw.w.call_admin, sw.r_state, "La note de faisabilité paraît inversée.")
+    scoring_svc.reopen_review(sw.w.call_admin, sw.r_state, "La note de faisabilité paraît inversée.")
     db.session.flush()
     assert sw.r_state.status == ReviewStatus.reopened and sw.r_state.submitted_at is None
     assert sw.dossier.status == DossierStatus.in_review
@@ -259,21 +259,21 @@ def test_reopen_needs_a_reason_and_a_call_admin(sw):
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "review_reopened"))
     assert event.changes["reason"] == "La note de faisabilité paraît inversée."
     # the reviewer may change it again, and resubmitting makes the dossier reviewed again
-    scoring.save_review(sw.state_reviewer, sw.r_state, full(sw, relevance="2"), None)
+    scoring_svc.save_review(sw.state_reviewer, sw.r_state, full(sw, relevance="2"), None)
     assert sw.r_state.status == ReviewStatus.reopened
-    scoring.submit_review(sw.state_reviewer, sw.r_state)
+    scoring_svc.submit_review(sw.state_reviewer, sw.r_state)
     assert sw.dossier.status == DossierStatus.reviewed
-    scoring.reopen_review(sw.w.call_admin, sw.r_region, "Pas de commentaire")
+    scoring_svc.reopen_review(sw.w.call_admin, sw.r_region, "Pas de commentaire")
     with pytest.raises(Conflict, match="Seule une évaluation soumise"):
-        scoring.reopen_review(sw.w.call_admin, sw.r_region, "Encore")
+        scoring_svc.reopen_review(sw.w.call_admin, sw.r_region, "Encore")
 
 
 def test_a_reopened_review_may_be_changed_in_deliberation(sw):
     submit_both(sw)
     set_phase(sw, PhaseKind.deliberation)
-    scoring.reopen_review(sw.w.call_admin, sw.r_state, "Revoir après discussion")
-    scoring.save_review(sw.state_reviewer, sw.r_state, full(sw, relevance="5"), None)
-    scoring.submit_review(sw.state_reviewer, sw.r_state)
+    scoring_svc.reopen_review(sw.w.call_admin, sw.r_state, "Revoir après discussion")
+    scoring_svc.save_review(sw.state_reviewer, sw.r_state, full(sw, relevance="5"), None)
+    scoring_svc.submit_review(sw.state_reviewer, sw.r_state)
     assert sw.r_state.status == ReviewStatus.submitted
 
 
@@ -340,8 +340,8 @@ def test_submitting_from_the_screen(client, sw):
 
 
 def test_editing_a_submitted_review_on_the_screen_is_refused(client, sw):
-    scoring.save_review(sw.state_reviewer, sw.r_state, full(sw), None)
-    scoring.submit_review(sw.state_reviewer, sw.r_state)
+    scoring_svc.save_review(sw.state_reviewer, sw.r_state, full(sw), None)
+    scoring_svc.submit_review(sw.state_reviewer, sw.r_state)
     login(client, sw.state_reviewer)
     body = page(client.get(f"/instruction/evaluations/{sw.r_state.id}"))
     assert "Soumettre l'évaluation" not in body and "Soumise le" in body
@@ -389,8 +389,8 @@ def test_save_and_next_opens_the_next_unfinished_review(client, sw, factory):
     db.session.add_all(reviews)
     db.session.flush()
     # the second one is already submitted: "next" skips it
-    scoring.save_review(sw.state_reviewer, reviews[0], full(sw), None)
-    scoring.submit_review(sw.state_reviewer, reviews[0])
+    scoring_svc.save_review(sw.state_reviewer, reviews[0], full(sw), None)
+    scoring_svc.submit_review(sw.state_reviewer, reviews[0])
     login(client, sw.state_reviewer)
     response = client.post(f"/instruction/evaluations/{sw.r_state.id}",
                            data=form(sw, sw.r_state, action="next"))
@@ -453,15 +453,15 @@ def test_another_reviewers_review_is_hidden_before_the_phase_allows(client, sw):
 
 
 def test_others_reviews_are_visible_after_both_submit_in_deliberation(client, sw):
-    scoring.save_review(sw.region_reviewer, sw.r_region, full(sw), None)
-    scoring.submit_review(sw.region_reviewer, sw.r_region)
+    scoring_svc.save_review(sw.region_reviewer, sw.r_region, full(sw), None)
+    scoring_svc.submit_review(sw.region_reviewer, sw.r_region)
     set_phase(sw, PhaseKind.deliberation)
     login(client, sw.region_reviewer)
     # the State review is not submitted yet: still hidden
     assert client.get(f"/instruction/evaluations/{sw.r_state.id}").status_code in (403, 404)
     set_phase(sw, PhaseKind.independent_scoring)
-    scoring.save_review(sw.state_reviewer, sw.r_state, full(sw, relevance="1"), None)
-    scoring.submit_review(sw.state_reviewer, sw.r_state)
+    scoring_svc.save_review(sw.state_reviewer, sw.r_state, full(sw, relevance="1"), None)
+    scoring_svc.submit_review(sw.state_reviewer, sw.r_state)
     set_phase(sw, PhaseKind.deliberation)
     response = client.get(f"/instruction/evaluations/{sw.r_state.id}")
     assert response.status_code == 200
@@ -501,7 +501,7 @@ def test_an_applicant_reaches_no_review_page(client, sw):
 
 
 def test_a_conflicted_reviewer_cannot_open_their_declined_review(client, sw):
-    services.declare_conflict(sw.region_reviewer, sw.dossier, "personal", "Ma fille y est élève.")
+    conflicts_svc.declare_conflict(sw.region_reviewer, sw.dossier, "personal", "Ma fille y est élève.")
     login(client, sw.region_reviewer)
     assert client.get(f"/instruction/evaluations/{sw.r_region.id}").status_code == 404
     assert sw.dossier.reference not in page(client.get("/instruction/mes-dossiers"))
@@ -515,8 +515,8 @@ def test_the_queue_shows_progress_status_and_resume(client, sw, factory):
                    institution=Institution.state)
     db.session.add(other)
     db.session.flush()
-    scoring.save_review(sw.state_reviewer, sw.r_state, full(sw), None)
-    scoring.submit_review(sw.state_reviewer, sw.r_state)
+    scoring_svc.save_review(sw.state_reviewer, sw.r_state, full(sw), None)
+    scoring_svc.submit_review(sw.state_reviewer, sw.r_state)
     login(client, sw.state_reviewer)
     body = page(client.get("/instruction/mes-dossiers"))
     assert "1 dossier évalué sur 2" in body

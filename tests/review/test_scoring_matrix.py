@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from review import scoring
+from review.services import scoring as scoring_svc
 from review.models import PhaseKind
 
 from ..conftest import login
@@ -24,8 +24,8 @@ def _user(s, role):
 
 def _submit(s, *pairs):
     for user, review in pairs:
-        scoring.save_review(user, review, full(s), None)
-        scoring.submit_review(user, review)
+        scoring_svc.save_review(user, review, full(s), None)
+        scoring_svc.submit_review(user, review)
 
 
 def _both_submitted(s):

@@ -9,7 +9,7 @@ from applications.models import DossierStatus
 from portal.db import db
 from portal.errors import Conflict, NotFound, PermissionDenied, ServiceError
 from portal.models import AuditEvent, OutboxMessage
-from review import services
+from review.services import screening as screening_svc
 from review.models import Screening
 
 
@@ -25,10 +25,10 @@ def _count(model):
 
 
 def test_call_admin_marks_a_dossier_eligible(world, submitted):
-    services.screen_dossier(world.call_admin, submitted, "eligible",
+    screening_svc.screen_dossier(world.call_admin, submitted, "eligible",
                             checklist={"axes_match": True, "budget_consistent": True})
     assert submitted.status == DossierStatus.eligible
-    screening = services.latest_screening(submitted)
+    screening = screening_svc.latest_screening(submitted)
     assert screening.checklist["axes_match"] is True
     assert screening.checklist["attachments_readable"] is False
     assert "dossier_screened" in db.session.scalars(select(AuditEvent.action)).all()
@@ -37,9 +37,9 @@ def test_call_admin_marks_a_dossier_eligible(world, submitted):
 def test_ineligible_needs_a_motivation_that_the_establishment_receives(world, submitted):
     mails_before = _count(OutboxMessage)
     with pytest.raises(ServiceError, match="Motivez"):
-        services.screen_dossier(world.call_admin, submitted, "ineligible", motivation="  ")
+        screening_svc.screen_dossier(world.call_admin, submitted, "ineligible", motivation="  ")
     assert submitted.status == DossierStatus.submitted and _count(Screening) == 0
-    services.screen_dossier(world.call_admin, submitted, "ineligible",
+    screening_svc.screen_dossier(world.call_admin, submitted, "ineligible",
                             motivation="Le projet ne concerne pas le décrochage scolaire.")
     assert submitted.status == DossierStatus.ineligible
     mails = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()[mails_before:]
@@ -48,23 +48,23 @@ def test_ineligible_needs_a_motivation_that_the_establishment_receives(world, su
 
 def test_only_call_admins_screen_and_only_submitted_dossiers(world, factory, submitted):
     with pytest.raises(NotFound):  # the platform admin manages people, not dossiers
-        services.screen_dossier(world.admin, submitted, "eligible")
+        screening_svc.screen_dossier(world.admin, submitted, "eligible")
     with pytest.raises(PermissionDenied):  # reads it, but screening is the call admin's
-        services.screen_dossier(world.head_a, submitted, "eligible")
+        screening_svc.screen_dossier(world.head_a, submitted, "eligible")
     with pytest.raises(NotFound):  # cannot even see it
-        services.screen_dossier(world.head_b, submitted, "eligible")
+        screening_svc.screen_dossier(world.head_b, submitted, "eligible")
     draft = factory.dossier(world.call, world.head_a)
     with pytest.raises(NotFound):  # drafts are the establishment's own business
-        services.screen_dossier(world.call_admin, draft, "eligible")
-    services.screen_dossier(world.call_admin, submitted, "eligible")
+        screening_svc.screen_dossier(world.call_admin, draft, "eligible")
+    screening_svc.screen_dossier(world.call_admin, submitted, "eligible")
     with pytest.raises(Conflict, match="Seul un dossier déposé"):
-        services.screen_dossier(world.call_admin, submitted, "ineligible", motivation="Trop tard")
+        screening_svc.screen_dossier(world.call_admin, submitted, "ineligible", motivation="Trop tard")
     assert submitted.status == DossierStatus.eligible and _count(Screening) == 1
 
 
 def test_unknown_outcome_is_refused(world, submitted):
     with pytest.raises(ServiceError, match="recevable"):
-        services.screen_dossier(world.call_admin, submitted, "peut-être")
+        screening_svc.screen_dossier(world.call_admin, submitted, "peut-être")
     assert submitted.status == DossierStatus.submitted
 
 

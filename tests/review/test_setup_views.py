@@ -8,7 +8,8 @@ from sqlalchemy import event, func, select
 from applications.models import DossierStatus
 from portal.db import db
 from portal.models import Institution, Role
-from review import setup
+from review.services import (assignment as assignment_svc, commission as commission_svc,
+                             members as members_svc, settings as settings_svc)
 from review.models import (CommissionMember, ConflictDeclaration, Criterion, Review,
                            ReviewSettings, ReviewStatus)
 
@@ -24,13 +25,13 @@ def text(response):
 def staged(world, factory):
     """A set-up commission with one State and one Région reviewer and two eligible dossiers."""
     w = world
-    setup.save_settings(w.call_admin, w.call, {**RULES, "reviewers_per_dossier": "2"})
+    settings_svc.save_settings(w.call_admin, w.call, {**RULES, "reviewers_per_dossier": "2"})
     w.state_reviewer = factory.user(Role.reviewer, institution=Institution.state, name="Agnès État")
-    w.m_state = setup.add_member(w.call_admin, w.call, w.state_reviewer.id, "state")
-    w.m_region = setup.add_member(w.call_admin, w.call, w.reviewer.id, "region")
+    w.m_state = members_svc.add_member(w.call_admin, w.call, w.state_reviewer.id, "state")
+    w.m_region = members_svc.add_member(w.call_admin, w.call, w.reviewer.id, "region")
     w.d1 = _eligible(w, factory)
     w.d2 = _eligible(w, factory, est=w.est_b)
-    w.criterion = setup.criteria(w.call)[0]
+    w.criterion = commission_svc.criteria(w.call)[0]
     return w
 
 
@@ -40,7 +41,7 @@ def test_setting_up_a_commission_through_the_pages(client, world):
     assert page.status_code == 200 and "Mettre en place la commission" in text(page)
     bad = client.post(f"/instruction/appels/{world.call.id}/commission/regles",
                       data={**RULES, "reviewers_per_dossier": "1"})
-    assert bad.status_code == 422 and "au moins 2 instructeurs" in text(bad)
+    assert bad.status_code == 400 and "au moins 2 instructeurs" in text(bad)
     assert 'aria-describedby="reviewers_per_dossier-error"' in text(bad)
     assert count(ReviewSettings) == 0
     ok = client.post(f"/instruction/appels/{world.call.id}/commission/regles",
@@ -61,10 +62,10 @@ def test_member_and_grid_errors_are_shown_and_change_nothing(client, staged, fac
     region_only = factory.user(Role.reviewer, institution=Institution.region)
     wrong = client.post(f"{base}/commission/membres",
                         data={"user_id": str(region_only.id), "institution": "state"})
-    assert wrong.status_code == 422 and "pas pour État (rectorat)" in text(wrong)
+    assert wrong.status_code == 400 and "pas pour État (rectorat)" in text(wrong)
     assert count(CommissionMember) == 2
     copilot = client.post(f"{base}/commission/membres/{w.m_region.id}/copilote")
-    assert copilot.status_code == 422 and "n'a pas le rôle de co-pilote" in text(copilot)
+    assert copilot.status_code == 400 and "n'a pas le rôle de co-pilote" in text(copilot)
     assert not w.m_region.is_copilot
     before = count(Criterion)
     for data, message in [({"label": "X", "scoring": "y", "scale_min": "0", "scale_max": "5",
@@ -72,12 +73,12 @@ def test_member_and_grid_errors_are_shown_and_change_nothing(client, staged, fac
                           ({"label": "X", "scoring": "y", "scale_min": "5", "scale_max": "5",
                             "weight": "1"}, "supérieure à la note minimale")]:
         response = client.post(f"{base}/grille", data=data)
-        assert response.status_code == 422 and message in text(response)
+        assert response.status_code == 400 and message in text(response)
     assert count(Criterion) == before
     edit = client.post(f"{base}/grille/{w.criterion.id}", data={"label": "", "scoring": "y",
                                                                "scale_min": "0", "scale_max": "5",
                                                                "weight": "1"})
-    assert edit.status_code == 422 and "Indiquez l'intitulé" in text(edit)
+    assert edit.status_code == 400 and "Indiquez l'intitulé" in text(edit)
     assert w.criterion.label == "Pertinence au regard du décrochage"
     ok = client.post(f"{base}/grille/{w.criterion.id}",
                      data={"label": "Pertinence", "scoring": "y", "required": "y",
@@ -103,7 +104,7 @@ def test_assignment_page_and_actions(client, staged, factory):
     # manual: duplicate refused with a French message, nothing changed
     dup = client.post(f"{base}/ajouter", data={"dossier_id": str(w.d1.id),
                                                "user_id": str(w.reviewer.id)})
-    assert dup.status_code == 422 and "déjà affecté" in text(dup)
+    assert dup.status_code == 400 and "déjà affecté" in text(dup)
     review = db.session.scalar(select(Review).where(Review.dossier_id == w.d1.id,
                                                     Review.reviewer_id == w.reviewer.id))
     removed = client.post(f"{base}/{review.id}/retirer")
@@ -120,13 +121,13 @@ def test_conflicted_manual_assignment_is_refused_on_the_page(client, staged):
     login(client, w.call_admin)
     response = client.post(f"/instruction/appels/{w.call.id}/affectations/ajouter",
                            data={"dossier_id": str(w.d1.id), "user_id": str(w.reviewer.id)})
-    assert response.status_code == 422
+    assert response.status_code == 400
     assert "conflit d'intérêts" in text(response) and count(Review) == 0
 
 
 def test_shortfalls_are_shown_after_an_automatic_run(client, staged):
     w = staged
-    setup.remove_member(w.call_admin, w.call, w.m_region.id)
+    members_svc.remove_member(w.call_admin, w.call, w.m_region.id)
     login(client, w.call_admin)
     response = client.post(f"/instruction/appels/{w.call.id}/affectations/automatique")
     assert response.status_code == 200
@@ -170,7 +171,7 @@ def test_csv_import_with_errors_applies_nothing(client, staged):
     assert "Ligne 4 : conflit d'intérêts" in body
     forced = client.post(f"/instruction/appels/{w.call.id}/affectations/import/appliquer",
                          data={"content": content.decode()})
-    assert forced.status_code == 422 and "aucune affectation n'a été importée" in text(forced)
+    assert forced.status_code == 400 and "aucune affectation n'a été importée" in text(forced)
     assert count(Review) == 0
 
 
@@ -178,9 +179,9 @@ def test_csv_import_without_a_file_or_in_latin1(client, staged):
     w = staged
     login(client, w.call_admin)
     missing = client.post(f"/instruction/appels/{w.call.id}/affectations/import", data={})
-    assert missing.status_code == 422 and "Choisissez le fichier CSV" in text(missing)
+    assert missing.status_code == 400 and "Choisissez le fichier CSV" in text(missing)
     latin = _upload(client, w.call, "AAP-2014-0001;élève@x.fr\n".encode("latin-1"))
-    assert latin.status_code == 422 and "UTF-8" in text(latin)
+    assert latin.status_code == 400 and "UTF-8" in text(latin)
 
 
 # ---------------------------------------------------------------- the reviewer declines
@@ -194,7 +195,7 @@ def test_a_reviewer_declines_by_declaring_a_conflict(client, staged):
     url = f"/instruction/dossiers/{w.d1.id}/conflit"
     assert "Nature du conflit" in text(client.get(url))
     bad = client.post(url, data={"kind": "other", "comment": ""})
-    assert bad.status_code == 422 and "Précisez" in text(bad)
+    assert bad.status_code == 400 and "Précisez" in text(bad)
     assert review.status == ReviewStatus.assigned
     no_token = client.post(url, data={"kind": "personal"}, csrf=False)
     assert no_token.status_code == 400 and review.status == ReviewStatus.assigned
@@ -317,21 +318,21 @@ def _queries(client, url):
 
 def test_assignment_coverage_runs_a_constant_number_of_queries(client, world, factory):
     w = world
-    setup.save_settings(w.call_admin, w.call, RULES)
+    settings_svc.save_settings(w.call_admin, w.call, RULES)
     networks = [factory.network() for _ in range(3)]
     people = []
     for i in range(6):
         est = factory.establishment(network=networks[i % 3])
         inst = Institution.state if i % 2 else Institution.region
         user = factory.user(Role.reviewer, institution=inst, establishment=est)
-        setup.add_member(w.call_admin, w.call, user.id, inst.value)
+        members_svc.add_member(w.call_admin, w.call, user.id, inst.value)
         people.append(user)
     establishments = [factory.establishment(network=networks[i % 3]) for i in range(5)]
 
     def add(n):
         for i in range(n):
             _eligible(w, factory, est=establishments[i % 5])
-        setup.run_assignment(w.call_admin, w.call)
+        assignment_svc.run_assignment(w.call_admin, w.call)
         db.session.add(ConflictDeclaration(dossier_id=_eligible(w, factory).id,
                                            user_id=people[0].id, kind="personal"))
     login(client, w.call_admin)
@@ -350,17 +351,17 @@ def matrix_objects(o):
     commission (o.copilot for the State, o.reviewer for the Région, not designated co-pilots),
     o.submitted screened eligible and assigned to o.reviewer."""
     if getattr(o, "_setup", None) is None:
-        from review import services as review_services
+        from review.services import screening as screening_svc
 
         class Objects:
             pass
         s = Objects()
-        setup.save_settings(o.call_admin, o.call, dict(RULES))
-        s.m_state = setup.add_member(o.call_admin, o.call, o.copilot.id, "state")
-        s.m_region = setup.add_member(o.call_admin, o.call, o.reviewer.id, "region")
-        s.criterion = setup.criteria(o.call)[0]
-        review_services.screen_dossier(o.call_admin, o.submitted, "eligible")
-        s.review = setup.assign_reviewer(o.call_admin, o.call, o.submitted.id, o.reviewer.id)
+        settings_svc.save_settings(o.call_admin, o.call, dict(RULES))
+        s.m_state = members_svc.add_member(o.call_admin, o.call, o.copilot.id, "state")
+        s.m_region = members_svc.add_member(o.call_admin, o.call, o.reviewer.id, "region")
+        s.criterion = commission_svc.criteria(o.call)[0]
+        screening_svc.screen_dossier(o.call_admin, o.submitted, "eligible")
+        s.review = assignment_svc.assign_reviewer(o.call_admin, o.call, o.submitted.id, o.reviewer.id)
         db.session.flush()
         o._setup = s
     return o._setup
@@ -387,7 +388,7 @@ def test_a_stale_phase_button_does_not_move_the_commission_twice(client, staged)
     assert again.status_code == 409 and "déjà en phase « Délibération »" in text(again)
     back = client.post(url, data={"target": "independent_scoring"})
     assert back.status_code == 409 and "On ne revient pas en arrière" in text(back)
-    assert setup.current_phase(w.call).kind.value == "deliberation"
+    assert commission_svc.current_phase(w.call).kind.value == "deliberation"
 
 
 def test_a_member_who_handed_in_a_review_cannot_be_removed_from_the_page(client, staged):

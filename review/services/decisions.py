@@ -1,4 +1,4 @@
-"""The commission's decisions: sessions, proposals, the two co-pilots' validations, publication.
+"""The commission's decisions: proposals during a session, the two co-pilots' validations.
 
 Functions take domain objects and plain data, check the policy, audit, queue mail and flush; the
 caller (a view or a CLI command) commits once. A refused operation raises a ServiceError before
@@ -10,32 +10,26 @@ final decision without both validations (CHECK final_needs_both_copilots).
 """
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload
 
 from applications import workflow
-from applications.models import Dossier, DossierStatus
-from applications.services import notify_establishment
+from applications.models import Dossier
 from portal import audit
-from portal.calls.services import mark_decided
 from portal.db import db, utcnow
 from portal.errors import Conflict, NotFound, PermissionDenied, ServiceError
 from portal.formatting import format_date, format_money, parse_amount
 from portal.mail import queue_mail
-from portal.models import Call, Institution, User
+from portal.models import AuditEvent, Call, Institution, User
 from applications.policy import require_dossier, visible_dossiers
 from portal.permissions import Permission, can, require
 
-from .models import CommissionMember, CommissionSession, Decision, DecisionOutcome
-from .signals import decision_finalised
+from ..models import CommissionMember, CommissionSession, Decision, DecisionOutcome
+from ..signals import decision_finalised
+from .sessions import FUNDERS, PROPOSED_STATES, call_of
 
-OUTCOME_LABELS = {DecisionOutcome.accept: "Accord", DecisionOutcome.reject: "Rejet",
-                  DecisionOutcome.adjourn: "Ajournement"}
-FUNDER_LABELS = {"state": "État (rectorat)", "region": "Région"}
 # "co-pilote pour …", "valider pour …"
 FOR_INSTITUTION = {Institution.state: "l’État (rectorat)", Institution.region: "la Région"}
 # An acceptance needs a motivation too (the establishment reads it; the database requires one on a
@@ -43,184 +37,6 @@ FOR_INSTITUTION = {Institution.state: "l’État (rectorat)", Institution.region
 DEFAULT_ACCEPT_MOTIVATION = "La commission conjointe État–Région retient ce projet."
 MAX_MOTIVATION = 5000
 
-# Dossiers the commission works on: reviewed, then proposed, then decided.
-SESSION_STATES = (DossierStatus.reviewed, DossierStatus.proposed_accept,
-                  DossierStatus.proposed_reject, DossierStatus.accepted, DossierStatus.rejected,
-                  DossierStatus.funded, DossierStatus.reporting, DossierStatus.closed)
-PROPOSED_STATES = (DossierStatus.proposed_accept, DossierStatus.proposed_reject)
-# Dossiers still on their way to a decision: results cannot be published while any remains.
-UNDECIDED_STATES = (DossierStatus.eligible, DossierStatus.in_review, DossierStatus.reviewed,
-                    DossierStatus.proposed_accept, DossierStatus.proposed_reject)
-
-
-def _call(call_id: int) -> Call:
-    call = db.session.get(Call, call_id)
-    if call is None:
-        raise NotFound()
-    return call
-
-
-# ---------------------------------------------------------------- sessions
-
-def commission_members(call: Call) -> list[CommissionMember]:
-    return list(db.session.scalars(
-        select(CommissionMember).options(joinedload(CommissionMember.user))
-        .where(CommissionMember.call_id == call.id)
-        .order_by(CommissionMember.institution, CommissionMember.is_copilot.desc(),
-                  CommissionMember.id)))
-
-
-def create_session(user: User, call: Call, held_on: dt.date | None, title: str,
-                   attendee_ids) -> CommissionSession:
-    """A commission session of the call, with the members present (members of its commission)."""
-    require(user, Permission.RUN_SESSION, call)
-    errors = {}
-    if held_on is None:
-        errors["held_on"] = "Indiquez la date de la séance (JJ/MM/AAAA)."
-    title = (title or "").strip()
-    if not title:
-        errors["title"] = "Donnez un intitulé à la séance, par exemple « Commission du 12 mars »."
-    elif len(title) > 200:
-        errors["title"] = "L'intitulé fait au plus 200 caractères."
-    members = {m.user_id: m for m in commission_members(call)}
-    try:
-        wanted = {int(i) for i in attendee_ids or []}
-    except (TypeError, ValueError):
-        wanted = {-1}
-    if not wanted:
-        errors["attendees"] = "Cochez les membres présents (au moins un)."
-    elif wanted - set(members):
-        errors["attendees"] = ("Seuls les membres de la commission de cet appel peuvent être "
-                               "présents.")
-    if errors:
-        raise ServiceError(next(iter(errors.values())), field=next(iter(errors)), errors=errors)
-    session = CommissionSession(call_id=call.id, held_on=held_on, title=title,
-                                attendees=[members[i].user for i in sorted(wanted)])
-    db.session.add(session)
-    db.session.flush()
-    audit.record(user, "session_created", session,
-                 {"call_id": call.id, "held_on": held_on, "title": title,
-                  "attendees": sorted(wanted)})
-    return session
-
-
-def sessions_of(call: Call) -> list[CommissionSession]:
-    return list(db.session.scalars(
-        select(CommissionSession).where(CommissionSession.call_id == call.id)
-        .order_by(CommissionSession.held_on.desc(), CommissionSession.id.desc())))
-
-
-def load_session(session_id: int) -> tuple[CommissionSession, Call]:
-    session = db.session.get(CommissionSession, session_id)
-    if session is None:
-        raise NotFound()
-    return session, _call(session.call_id)
-
-
-# ---------------------------------------------------------------- ranking of the session
-
-@dataclass
-class SessionRow:
-    """One line of the session table, in rank order."""
-    rank: int
-    dossier: Dossier
-    score: Decimal | None
-    flagged: bool
-    asked: dict  # funder → Decimal
-    decision: Decision | None
-    granted: dict = field(default_factory=dict)  # funder → Decimal (accepted proposals/decisions)
-    planned: dict = field(default_factory=dict)  # granted if proposed/decided, else asked
-    cumulative_granted: dict = field(default_factory=dict)
-    cumulative_planned: dict = field(default_factory=dict)
-    remaining: dict = field(default_factory=dict)  # funder → envelope − cumulative planned
-    beyond: dict = field(default_factory=dict)  # funder → True past the funding line
-
-
-FUNDERS = ("state", "region")
-
-
-def ranked_dossiers(user: User, call: Call) -> list[tuple[Dossier, Decimal | None, bool]]:
-    """(dossier, score, flagged) of the call's reviewed dossiers the user may see, best first.
-
-    The commission's ranking (review.ranking: scores from review.aggregation over the submitted
-    reviews, conflicts applied in its query, a constant number of queries), restricted to the
-    dossiers a session works on (reviewed and beyond).
-    """
-    from .ranking import build_ranking
-    return [(row.dossier, row.score, row.flagged) for row in build_ranking(user, call).rows
-            if row.dossier.status in SESSION_STATES]
-
-
-def decisions_by_dossier(dossier_ids) -> dict[int, Decision]:
-    if not dossier_ids:
-        return {}
-    return {d.dossier_id: d for d in db.session.scalars(
-        select(Decision).where(Decision.dossier_id.in_(list(dossier_ids))))}
-
-
-def _sent_back(decision: Decision) -> bool:
-    """An accept or reject proposal the co-pilots sent back: it no longer stands."""
-    return (decision.outcome != DecisionOutcome.adjourn and decision.finalised_at is None
-            and decision.dossier.status not in PROPOSED_STATES)
-
-
-def granted(decision: Decision | None) -> dict:
-    """What a standing proposal or a decision grants per funder (nothing unless it accepts)."""
-    if decision is None or decision.outcome != DecisionOutcome.accept or _sent_back(decision):
-        return {f: Decimal("0.00") for f in FUNDERS}
-    return {"state": decision.amount_state, "region": decision.amount_region}
-
-
-def funding_plan(rows: list[SessionRow], envelopes: dict) -> dict:
-    """Fill the running totals of `rows` (in rank order) and find where each envelope runs out.
-
-    Planned amount of a row: what its accepted proposal or decision grants; nothing when rejected or
-    adjourned; what the dossier asks when nothing is proposed yet or the proposal was sent back. `envelopes` maps a funder to a
-    Decimal (or is missing it). Returns {funder: {"rank": last rank funded within the envelope or
-    None, "left": what the envelope still holds at that rank, "envelope": amount}}.
-    """
-    cum_granted = {f: Decimal("0.00") for f in FUNDERS}
-    cum_planned = {f: Decimal("0.00") for f in FUNDERS}
-    line = {f: {"rank": None, "left": envelopes[f], "envelope": envelopes[f]}
-            for f in FUNDERS if envelopes.get(f) is not None}
-    for row in rows:
-        row.granted = granted(row.decision)
-        for f in FUNDERS:
-            if row.decision is None or _sent_back(row.decision):
-                row.planned[f] = row.asked[f]
-            elif row.decision.outcome == DecisionOutcome.accept:
-                row.planned[f] = row.granted[f]
-            else:
-                row.planned[f] = Decimal("0.00")
-            cum_granted[f] += row.granted[f]
-            cum_planned[f] += row.planned[f]
-            row.cumulative_granted[f] = cum_granted[f]
-            row.cumulative_planned[f] = cum_planned[f]
-            if f in line:
-                row.remaining[f] = line[f]["envelope"] - cum_planned[f]
-                row.beyond[f] = row.remaining[f] < 0
-                # amounts are never negative: once past the line, every later row is past it too
-                if not row.beyond[f]:
-                    line[f]["rank"], line[f]["left"] = row.rank, row.remaining[f]
-    return line
-
-
-def session_table(user: User, call: Call, envelopes: dict) -> tuple[list[SessionRow], dict, dict]:
-    """(rows in rank order, funding line per funder, totals) for the session page."""
-    ranked = ranked_dossiers(user, call)
-    decisions = decisions_by_dossier(d.id for d, _, _ in ranked)
-    rows = [SessionRow(rank=i, dossier=d, score=score, flagged=flagged,
-                       asked={f: d.requested(f) for f in FUNDERS}, decision=decisions.get(d.id))
-            for i, (d, score, flagged) in enumerate(ranked, start=1)]
-    line = funding_plan(rows, envelopes)
-    totals = {
-        "asked": {f: sum((r.asked[f] for r in rows), Decimal("0.00")) for f in FUNDERS},
-        "granted": {f: sum((r.granted[f] for r in rows), Decimal("0.00")) for f in FUNDERS},
-    }
-    return rows, line, totals
-
-
-# ---------------------------------------------------------------- proposals
 
 def _amount(raw, field_name: str, errors: dict) -> Decimal:
     if raw is None or (isinstance(raw, str) and not raw.strip()):
@@ -241,7 +57,7 @@ def record_proposal(user: User, session: CommissionSession, dossier: Dossier, ou
     adjourn: the dossier stays reviewed for a later session. A proposal waiting for the
     co-pilots' validations cannot be replaced: it must be sent back first.
     """
-    call = _call(session.call_id)
+    call = call_of(session.call_id)
     require(user, Permission.RUN_SESSION, call)
     require_dossier(user, Permission.VIEW_DOSSIER, dossier)
     if dossier.call_id != call.id:
@@ -293,7 +109,7 @@ def record_proposal(user: User, session: CommissionSession, dossier: Dossier, ou
     decision.amount_state, decision.amount_region = amounts["state"], amounts["region"]
     decision.motivation = motivation
     decision.proposed_by_id, decision.proposed_at = user.id, now
-    _clear_validations(decision)
+    clear_validations(decision)
     status_before, _ = workflow.transition(dossier, action)
     db.session.flush()
     audit.record(user, "decision_proposed", decision,
@@ -308,7 +124,7 @@ def _snapshot(decision: Decision) -> dict:
             "amount_region": decision.amount_region, "motivation": decision.motivation}
 
 
-def _clear_validations(decision: Decision) -> None:
+def clear_validations(decision: Decision) -> None:
     decision.state_validated_by_id = decision.state_validated_at = None
     decision.region_validated_by_id = decision.region_validated_at = None
 
@@ -392,7 +208,7 @@ def send_back(user: User, decision: Decision, comment: str) -> Decision:
         raise ServiceError("Le commentaire fait au plus 5 000 caractères.", field="comment")
     _pending(decision)
     cleared = {"state": decision.state_validated_by_id, "region": decision.region_validated_by_id}
-    _clear_validations(decision)
+    clear_validations(decision)
     before, _ = workflow.transition(dossier, "send_back")
     db.session.flush()
     audit.record(user, "decision_sent_back", decision,
@@ -413,7 +229,6 @@ def send_back(user: User, decision: Decision, comment: str) -> Decision:
 
 def last_send_back(decision: Decision | None):
     """(when, comment) of the last time the proposal was sent back to the commission, or None."""
-    from portal.models import AuditEvent
     if decision is None or decision.id is None:
         return None
     event = db.session.scalar(
@@ -435,7 +250,6 @@ def pending_for(user: User, call_ids=None) -> list[Decision]:
         rows = [r for r in rows if r.call_id in set(call_ids)]
     if not rows:
         return []
-    from sqlalchemy import and_, or_
     clauses = []
     for call_id, institution in rows:
         mine = (Decision.state_validated_by_id if institution == Institution.state
@@ -465,72 +279,6 @@ def users_by_id(ids) -> dict[int, User]:
     return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
 
 
-# ---------------------------------------------------------------- publication
-
-def publication_blockers(call: Call) -> list[Dossier]:
-    """Dossiers of the call still on their way to a decision (all of them, whoever asks)."""
-    return list(db.session.scalars(
-        select(Dossier).where(Dossier.call_id == call.id, Dossier.status.in_(UNDECIDED_STATES))
-        .order_by(Dossier.reference)))
-
-
-def publish_results(user: User, call: Call) -> list[Decision]:
-    """Publish every final decision of the call in one action, with an email per establishment.
-
-    Refused, with the list, while some dossiers of the call have no final decision yet; refused as
-    well when there is nothing new to publish.
-    """
-    require(user, Permission.PUBLISH_RESULTS, call)
-    blockers = publication_blockers(call)
-    if blockers:
-        refs = ", ".join(d.reference for d in blockers[:20])
-        more = f" et {len(blockers) - 20} autres" if len(blockers) > 20 else ""
-        raise ServiceError(
-            f"Publication impossible : {len(blockers)} dossier{'s' if len(blockers) > 1 else ''} "
-            f"de l'appel {'n’ont' if len(blockers) > 1 else 'n’a'} pas encore de décision "
-            f"définitive ({refs}{more}). Faites-les valider par les deux co-pilotes, puis publiez.",
-            field="publish")
-    decisions = list(db.session.scalars(
-        select(Decision).join(Decision.dossier).options(joinedload(Decision.dossier))
-        .where(Dossier.call_id == call.id, Decision.finalised_at.is_not(None),
-               Decision.published_at.is_(None))
-        .order_by(Dossier.reference)))
-    if not decisions:
-        raise Conflict("Aucune décision définitive n'attend de publication pour cet appel : les "
-                       "résultats ont déjà été publiés, ou aucune décision n'a encore été prise.")
-    now = utcnow()
-    for decision in decisions:
-        decision.published_at = now
-        decision.dossier.decision_published_at = now
-        notify_establishment(decision.dossier, *decision_message(decision))
-    db.session.flush()
-    mark_decided(user, call)  # the kernel's call moves to « Décidé » once its deadline has passed
-    audit.record(user, "results_published", call,
-                 {"decisions": [d.id for d in decisions],
-                  "dossiers": [d.dossier.reference for d in decisions]})
-    return decisions
-
-
-def decision_message(decision: Decision) -> tuple[str, str]:
-    """(subject, body) of the email announcing a published decision (no reviewer, no score)."""
-    dossier = decision.dossier
-    if decision.outcome == DecisionOutcome.accept:
-        subject = f"Dossier {dossier.reference} retenu"
-        body = (f"La commission conjointe État–Région a retenu le projet « {dossier.title} » "
-                f"(dossier {dossier.reference}).\n\n"
-                f"Montant accordé par l'État (rectorat) : {format_money(decision.amount_state)}\n"
-                f"Montant accordé par la Région : {format_money(decision.amount_region)}\n"
-                f"Total : {format_money(decision.amount_state + decision.amount_region)}\n\n"
-                f"Motivation : {decision.motivation}\n")
-    else:
-        subject = f"Dossier {dossier.reference} non retenu"
-        body = (f"La commission conjointe État–Région n'a pas retenu le projet « {dossier.title} » "
-                f"(dossier {dossier.reference}).\n\nMotivation : {decision.motivation}\n")
-    body += ("\nLa lettre de décision est disponible sur la page du dossier, dans le portail de "
-             "l'appel à projets.")
-    return subject, body
-
-
 def decision_of(dossier: Dossier) -> Decision | None:
     return db.session.scalar(select(Decision).where(Decision.dossier_id == dossier.id))
 
@@ -540,7 +288,6 @@ def shown_decision(user: User, dossier: Dossier) -> Decision | None:
 
     The establishment sees it once published; staff who read the dossier once final.
     """
-    from portal.permissions import can
     if dossier is None or dossier.reference is None or not can(user, Permission.VIEW_DECISION,
                                                                 dossier):
         return None

@@ -1,13 +1,14 @@
-"""Scoring: a reviewer's queue, saving and submitting a review, an administrator reopening it.
+"""Scoring: saving and submitting a review, an administrator reopening it.
 
 Functions take domain objects and plain data, check the policy (phase rules live in
-review/policy.py), audit, queue mail and flush; the caller commits once.
+review/policy.py), audit, queue mail and flush; the caller commits once. A review's status moves
+only through review.workflow.REVIEW.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from flask import current_app, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import flag_modified
@@ -19,21 +20,14 @@ from portal.db import db, utcnow
 from portal.errors import Conflict, PermissionDenied, ServiceError
 from portal.formatting import parse_amount
 from portal.mail import queue_mail
-from portal.models import Call, Establishment, Role, User
-from applications.policy import visible_dossiers
+from portal.models import Role, User
 from portal.permissions import Permission, can, require
 
-from . import aggregation
-from .models import (OPINION_LABELS, PHASE_LABELS, ConflictDeclaration, Criterion, Opinion,
-                     PhaseKind, Review, ReviewPhase, ReviewSettings, ReviewStatus, Score)
-from .policy import SCORABLE, current_phase
+from .. import aggregation
+from ..models import Criterion, Opinion, PhaseKind, Review, ReviewStatus, Score
+from ..policy import SCORABLE, current_phase
+from ..workflow import REVIEW
 
-STATUS_LABELS = {ReviewStatus.assigned: "À faire", ReviewStatus.draft: "Brouillon",
-                 ReviewStatus.submitted: "Soumise", ReviewStatus.declined: "Déclinée",
-                 ReviewStatus.reopened: "Rouverte"}
-STATUS_BADGES = {ReviewStatus.assigned: "fr-badge--new", ReviewStatus.draft: "fr-badge--info",
-                 ReviewStatus.submitted: "fr-badge--success", ReviewStatus.declined: "",
-                 ReviewStatus.reopened: "fr-badge--warning"}
 UNFINISHED = SCORABLE  # assigned, draft, reopened
 STALE = ("Cette évaluation a été modifiée entre-temps (dans un autre onglet ou par un autre "
          "enregistrement). Rechargez la page : votre dernier enregistrement n'a pas été pris en "
@@ -64,84 +58,6 @@ def total_of(review: Review, criteria: list[Criterion]) -> Decimal | None:
         return aggregation.weighted_total(scores, criteria)
     except ValueError:  # the grid changed under a saved score: show no total rather than fail
         return None
-
-
-@dataclass
-class QueueRow:
-    review: Review
-    dossier: Dossier
-    call_title: str
-    establishment: str
-    phase: PhaseKind | None
-    phase_ends_at: object
-
-    @property
-    def unfinished(self) -> bool:
-        return self.review.status in UNFINISHED
-
-    @property
-    def status_label(self) -> str:
-        return STATUS_LABELS[self.review.status]
-
-    @property
-    def status_badge(self) -> str:
-        return STATUS_BADGES[self.review.status]
-
-    @property
-    def phase_label(self) -> str:
-        return PHASE_LABELS.get(self.phase, "Phase non ouverte") if self.phase else "Phase non ouverte"
-
-
-def reviewer_queue(user: User) -> list[QueueRow]:
-    """The user's assignments across calls, in queue order, in one query.
-
-    Only non-declined reviews of dossiers the user may read (`visible_dossiers`), never a dossier
-    they are conflicted with (declared, or their own establishment's), never a withdrawn dossier.
-    """
-    if not user.has_role(Role.reviewer, Role.copilot):
-        return []
-    not_declared = ~Review.dossier_id.in_(select(ConflictDeclaration.dossier_id)
-                                          .where(ConflictDeclaration.user_id == user.id))
-    query = (
-        select(Review, Dossier, Call.title, Establishment.name, ReviewPhase.kind, ReviewPhase.ends_at)
-        .join(Dossier, Review.dossier_id == Dossier.id)
-        .join(Call, Dossier.call_id == Call.id)
-        .join(Establishment, Dossier.establishment_id == Establishment.id)
-        .outerjoin(ReviewSettings, ReviewSettings.call_id == Dossier.call_id)
-        .outerjoin(ReviewPhase, ReviewPhase.id == ReviewSettings.current_phase_id)
-        .where(Review.reviewer_id == user.id, Review.status != ReviewStatus.declined,
-               Dossier.status != DossierStatus.withdrawn, visible_dossiers(user), not_declared)
-        .order_by(Dossier.call_id, Dossier.reference, Review.id))
-    if user.establishment_id is not None:
-        query = query.where(Dossier.establishment_id != user.establishment_id)
-    return [QueueRow(review, dossier, title, establishment, kind, ends_at)
-            for review, dossier, title, establishment, kind, ends_at in db.session.execute(query)]
-
-
-def queue_summary(rows: list[QueueRow]) -> list[dict]:
-    """Per call: progress (done/total), current phase, its end, the first unfinished review."""
-    calls: dict[int, dict] = {}
-    for row in rows:
-        entry = calls.setdefault(row.dossier.call_id, {
-            "call_id": row.dossier.call_id, "call_title": row.call_title, "phase": row.phase,
-            "phase_label": row.phase_label, "phase_ends_at": row.phase_ends_at, "done": 0,
-            "total": 0, "resume": None})
-        entry["total"] += 1
-        if row.review.status == ReviewStatus.submitted:
-            entry["done"] += 1
-        elif entry["resume"] is None:
-            entry["resume"] = row.review.id
-    return list(calls.values())
-
-
-def next_unfinished(rows: list[QueueRow], current_id: int) -> int | None:
-    """The id of the next unfinished review after `current_id` in queue order (wrapping round)."""
-    ids = [row.review.id for row in rows]
-    start = ids.index(current_id) + 1 if current_id in ids else 0
-    for row in rows[start:] + rows[:start]:
-        if row.unfinished and row.review.id != current_id:
-            return row.review.id
-    return None
 
 
 def visible_reviews(user: User, review: Review) -> list[Review]:
@@ -220,7 +136,7 @@ def _phase_message(review: Review) -> str:
     phase = current_phase(review.dossier.call_id)
     if phase is None:
         return "L'évaluation des dossiers de cet appel n'est pas encore ouverte."
-    return (f"L'appel est en phase « {PHASE_LABELS[phase]} » : les évaluations ne peuvent plus être "
+    return (f"L'appel est en phase « {phase.label} » : les évaluations ne peuvent plus être "
             "modifiées.")
 
 
@@ -283,7 +199,7 @@ def save_review(user: User, review: Review, data: dict, expected_version: int | 
             opinion = Opinion(raw) if raw else None
         except ValueError:
             errors["opinion"] = ("Choisissez un avis : " + ", ".join(
-                label.lower() for label in OPINION_LABELS.values()) + ".")
+                o.label.lower() for o in Opinion) + ".")
     amount = review.proposed_amount
     if "proposed_amount" in data:
         raw = data.get("proposed_amount")
@@ -321,8 +237,7 @@ def save_review(user: User, review: Review, data: dict, expected_version: int | 
     review.opinion = opinion
     review.proposed_amount = amount
     review.comment = comment
-    if review.status == ReviewStatus.assigned:
-        review.status = ReviewStatus.draft
+    REVIEW.transition(review, "save")  # assigned → draft; a reopened review stays reopened
     flag_modified(review, "comment")  # the version moves on every save, scores-only ones too
     db.session.flush()
     audit.record(user, "review_saved", review, audit.diff(before, _snapshot(review)))
@@ -360,8 +275,7 @@ def submit_review(user: User, review: Review) -> Review:
     if parts:
         raise ServiceError("Votre évaluation ne peut pas encore être soumise : "
                            + " ; ".join(parts) + ".", errors=errors)
-    before = review.status
-    review.status = ReviewStatus.submitted
+    before, _ = REVIEW.transition(review, "submit")
     review.submitted_at = utcnow()
     db.session.flush()
     total = aggregation.weighted_total(
@@ -398,9 +312,8 @@ def reopen_review(user: User, review: Review, reason: str) -> Review:
     field "reason"); status becomes reopened and submitted_at is cleared; a dossier already
     « Instruit » goes back to « En instruction »; audited; the reviewer is emailed.
     """
-    if user.has_role(Role.call_admin) and review.status != ReviewStatus.submitted:
-        raise Conflict("Seule une évaluation soumise peut être rouverte ; celle-ci est "
-                       f"« {STATUS_LABELS[review.status].lower()} ».")
+    if user.has_role(Role.call_admin):
+        REVIEW.next_state(review, "reopen")  # « Seule une évaluation soumise peut être rouverte… »
     require(user, Permission.REOPEN_REVIEW, review)
     reason = (reason or "").strip()
     if not reason:
@@ -408,7 +321,7 @@ def reopen_review(user: User, review: Review, reason: str) -> Review:
                            field="reason")
     if len(reason) > 2000:
         raise ServiceError("Le motif fait au plus 2 000 caractères.", field="reason")
-    review.status = ReviewStatus.reopened
+    REVIEW.transition(review, "reopen")
     review.submitted_at = None
     review.reopen_reason = reason
     db.session.flush()
@@ -431,7 +344,6 @@ def reopen_review(user: User, review: Review, reason: str) -> Review:
 
 def _review_link(review: Review) -> str:
     try:
-        from flask import current_app, url_for
         base = current_app.config.get("PUBLIC_URL", "").rstrip("/")
         return " : " + base + url_for("review.review_page", review_id=review.id, _external=False)
     except RuntimeError:

@@ -1,8 +1,4 @@
-"""Review rules: screening and conflicts of interest (assignment, scoring and decisions build on these).
-
-Functions take domain objects and plain data, check the policy, audit, queue mail and flush; the
-caller commits once.
-"""
+"""Screening: the call administrator's eligibility check of a submitted dossier."""
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -12,13 +8,12 @@ from applications.models import Dossier
 from applications.services import notify_establishment
 from portal import audit
 from portal.db import db
-from portal.errors import Conflict, PermissionDenied, ServiceError
+from portal.errors import ServiceError
 from portal.models import User
 from portal.permissions import Permission, require
 from applications.policy import require_dossier
 
-from .models import (CONFLICT_LABELS, CommissionMember, ConflictDeclaration, ConflictKind, Review,
-                     ReviewStatus, Screening, ScreeningOutcome)
+from ..models import Screening, ScreeningOutcome
 
 # The eligibility checklist a call administrator goes through (item → question).
 CHECKLIST = {
@@ -69,39 +64,3 @@ def screen_dossier(user: User, dossier: Dossier, outcome: str, motivation: str =
 def latest_screening(dossier: Dossier) -> Screening | None:
     return db.session.scalar(select(Screening).where(Screening.dossier_id == dossier.id)
                              .order_by(Screening.id.desc()).limit(1))
-
-
-def declare_conflict(user: User, dossier: Dossier, kind: str, comment: str = "") -> ConflictDeclaration:
-    """A commission member declares a conflict with a dossier; any assignment of theirs is declined.
-
-    After this the member can never be assigned to the dossier (the assignment step reads these
-    declarations), whatever the phase.
-    """
-    member = db.session.scalar(select(CommissionMember).where(
-        CommissionMember.call_id == dossier.call_id, CommissionMember.user_id == user.id))
-    if member is None:
-        raise PermissionDenied("Seuls les membres de la commission de cet appel déclarent des "
-                               "conflits d'intérêts.")
-    try:
-        conflict_kind = ConflictKind(kind)
-    except ValueError:
-        raise ServiceError("Choisissez le type de conflit : " +
-                           ", ".join(CONFLICT_LABELS.values()) + ".", field="kind") from None
-    comment = (comment or "").strip()
-    if conflict_kind == ConflictKind.other and not comment:
-        raise ServiceError("Précisez la nature du conflit.", field="comment")
-    exists = db.session.scalar(select(ConflictDeclaration.id).where(
-        ConflictDeclaration.dossier_id == dossier.id, ConflictDeclaration.user_id == user.id))
-    if exists:
-        raise Conflict("Vous avez déjà déclaré un conflit d'intérêts pour ce dossier.")
-    declaration = ConflictDeclaration(dossier_id=dossier.id, user_id=user.id, kind=conflict_kind,
-                                      comment=comment[:2000])
-    db.session.add(declaration)
-    review = db.session.scalar(select(Review).where(Review.dossier_id == dossier.id,
-                                                    Review.reviewer_id == user.id))
-    if review is not None and review.status in (ReviewStatus.assigned, ReviewStatus.draft):
-        review.status = ReviewStatus.declined
-    db.session.flush()
-    audit.record(user, "conflict_declared", dossier,
-                 {"kind": conflict_kind.value, "declined_review": review.id if review else None})
-    return declaration

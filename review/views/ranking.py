@@ -1,23 +1,24 @@
 """Review pages: the ranking of a call, a dossier's reviews side by side, and the exports."""
 from __future__ import annotations
 
-from flask import Response, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_login import current_user, login_required
 
 from applications.models import Dossier
 from portal.db import db
 from portal.errors import NotFound
+from portal.exports import download
 from portal.models import INSTITUTION_LABELS, Call
 from portal.permissions import Permission, require
 from applications.policy import require_dossier
 
-from . import exports
-from .models import OPINION_LABELS
-from .ranking import SORTS, RankingQuery, build_ranking, filter_choices
-from .views import bp
+from .. import exports
+from ..ranking import SORTS, RankingQuery, build_ranking, filter_choices
+from . import bp
 
 
 def _call(call_id: int) -> Call:
+    """The call (the ranking itself checks VIEW_RANKING); its own message when there is none."""
     call = db.session.get(Call, call_id)
     if call is None:
         raise NotFound("Cet appel à projets n'existe pas.")
@@ -34,16 +35,21 @@ def _sort_link(query: RankingQuery, key: str) -> str:
                    **query.args())
 
 
-@bp.get("/appels/<int:call_id>/classement")
-@login_required
-def ranking(call_id: int):
+def _ranked(call_id: int):
+    """(call, the ranking the user may see, its rows with the page's filters and sort)."""
     call = _call(call_id)
     result = build_ranking(current_user, call)
     query = RankingQuery.from_args(request.args, call)
-    rows = query.apply(result.rows)
-    return render_template("review/ranking/index.html", call=call, ranking=result, rows=rows,
-                           query=query, sorts=SORTS, sort_link=_sort_link,
-                           choices=filter_choices(call))
+    return call, result, query
+
+
+@bp.get("/appels/<int:call_id>/classement")
+@login_required
+def ranking(call_id: int):
+    call, result, query = _ranked(call_id)
+    return render_template("review/ranking/index.html", call=call, ranking=result,
+                           rows=query.apply(result.rows), query=query, sorts=SORTS,
+                           sort_link=_sort_link, choices=filter_choices(call))
 
 
 @bp.get("/appels/<int:call_id>/classement/<int:dossier_id>")
@@ -57,42 +63,24 @@ def ranking_detail(call_id: int, dossier_id: int):
         raise NotFound("Ce dossier n'existe pas dans cet appel ou ne vous est pas accessible.")
     require_dossier(current_user, Permission.VIEW_DOSSIER, dossier)
     result = build_ranking(current_user, call)
-    row = result.row(dossier.id)
-    return render_template("review/ranking/detail.html", call=call, dossier=dossier, row=row,
-                           ranking=result, opinions=OPINION_LABELS,
+    return render_template("review/ranking/detail.html", call=call, dossier=dossier,
+                           row=result.row(dossier.id), ranking=result,
                            institutions=INSTITUTION_LABELS)
-
-
-_CSV = "text/csv; charset=utf-8"
-_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _download(table, fmt: str, name: str, title: str) -> Response:
-    filename = f"{name}.{fmt}"
-    headers = {"Content-Disposition": f'attachment; filename="{filename}"',
-               "Cache-Control": "no-store"}
-    if fmt == "csv":
-        return Response(exports.csv_chunks(table), mimetype=_CSV, headers=headers)
-    return Response(exports.xlsx_bytes(table, title), mimetype=_XLSX, headers=headers)
 
 
 @bp.get("/appels/<int:call_id>/classement.<any(csv, xlsx):fmt>")
 @login_required
 def export_ranking(call_id: int, fmt: str):
     """The ranking with the page's filters and sort, as CSV or XLSX."""
-    call = _call(call_id)
-    result = build_ranking(current_user, call)
-    query = RankingQuery.from_args(request.args, call)
-    table = exports.ranking_table(result, query.apply(result.rows))
-    return _download(table, fmt, f"classement-appel-{call.id}", "Classement")
+    call, result, query = _ranked(call_id)
+    header, rows = exports.ranking_table(result, query.apply(result.rows))
+    return download(header, rows, fmt, f"classement-appel-{call.id}", "Classement")
 
 
 @bp.get("/appels/<int:call_id>/evaluations.<any(csv, xlsx):fmt>")
 @login_required
 def export_reviews(call_id: int, fmt: str):
     """Every submitted review of the dossiers the user may see, in ranking order, filters applied."""
-    call = _call(call_id)
-    result = build_ranking(current_user, call)
-    query = RankingQuery.from_args(request.args, call)
-    table = exports.reviews_table(result, query.apply(result.rows))
-    return _download(table, fmt, f"evaluations-appel-{call.id}", "Évaluations")
+    call, result, query = _ranked(call_id)
+    header, rows = exports.reviews_table(result, query.apply(result.rows))
+    return download(header, rows, fmt, f"evaluations-appel-{call.id}", "Évaluations")

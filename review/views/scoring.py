@@ -3,39 +3,32 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
+from applications.views import form_labels
 from portal.db import db
-from portal.errors import NotFound, PermissionDenied, ServiceError
+from portal.errors import PermissionDenied, ServiceError
 from portal.models import Role
-from portal.permissions import Permission, can, log, require
+from portal.permissions import Permission, can, require
+from portal.web import done, load, refused
 
-from . import scoring
-from .forms_scoring import ReopenForm, review_form
-from .models import OPINION_LABELS, PHASE_LABELS, Review
-from .policy import current_phase
-from .ranking import shows_reviewer_names
-from .views import bp
+from ..forms import ReopenForm, review_form
+from ..models import Review
+from ..policy import current_phase
+from ..ranking import shows_reviewer_names
+from ..services import queue, scoring
+from . import bp, refused_here
 
 
 def _load(review_id: int) -> Review:
     """The review, if the user may read both it and its dossier: 404 when even the dossier is
     out of reach (existence is confidential), 403 when the dossier is readable but not the review."""
-    review = db.session.scalar(select(Review).options(selectinload(Review.scores))
-                               .where(Review.id == review_id))
-    if review is None:
-        raise NotFound()
-    if not can(current_user, Permission.VIEW_DOSSIER, review.dossier):
-        log.warning("access denied: user=%s permission=%s object=Review#%s", current_user.id,
-                    Permission.VIEW_DOSSIER.value, review.id)
-        raise NotFound()
+    review = load(Review, review_id)
+    require(current_user, Permission.VIEW_DOSSIER, review.dossier, hide=True)
     require(current_user, Permission.VIEW_REVIEW, review)
     return review
 
 
 def _context(review: Review, form=None, reopen_form=None, missing=None) -> dict:
-    from applications.views import form_labels
     criteria = scoring.criteria_of(review.dossier.call_id)
     may_score = can(current_user, Permission.SCORE_REVIEW, review)
     others = scoring.visible_reviews(current_user, review)
@@ -50,11 +43,10 @@ def _context(review: Review, form=None, reopen_form=None, missing=None) -> dict:
         "others": [(other, scoring.total_of(other, criteria),
                     {s.criterion_id: s for s in other.scores}) for other in others],
         "scores": {s.criterion_id: s for s in review.scores},
-        "phase_label": PHASE_LABELS.get(phase, "Phase non ouverte") if phase else "Phase non ouverte",
-        "status_label": scoring.STATUS_LABELS[review.status],
-        "status_badge": scoring.STATUS_BADGES[review.status],
+        "phase_label": phase.label if phase else "Phase non ouverte",
+        "status_label": review.status.label, "status_badge": review.status.badge_class,
         "show_names": shows_reviewer_names(current_user),
-        "OPINION_LABELS": OPINION_LABELS, "labels": form_labels(), "missing": missing or [],
+        "labels": form_labels(), "missing": missing or [],
     }
 
 
@@ -63,10 +55,10 @@ def _context(review: Review, form=None, reopen_form=None, missing=None) -> dict:
 def my_reviews():
     if not current_user.has_role(Role.reviewer, Role.copilot):
         raise PermissionDenied("Cette page est réservée aux membres de la commission.")
-    rows = scoring.reviewer_queue(current_user)
+    rows = queue.reviewer_queue(current_user)
     done = sum(1 for row in rows if not row.unfinished)
     return render_template("review/scoring/queue.html", rows=rows, done=done, total=len(rows),
-                           summary=scoring.queue_summary(rows))
+                           summary=queue.queue_summary(rows))
 
 
 @bp.get("/evaluations/<int:review_id>")
@@ -92,7 +84,7 @@ def save(review_id: int):
         if action == "submit":
             scoring.submit_review(current_user, review)
     except ServiceError as exc:
-        db.session.rollback()
+        refused(exc)
         review = _load(review_id)
         if exc.message == scoring.STALE:  # keep what was typed, say why it was not saved
             form.version.data = str(version)
@@ -110,7 +102,7 @@ def save(review_id: int):
     else:
         flash(f"Évaluation du dossier {reference} enregistrée.", "success")
     if action in ("next", "submit"):
-        target = scoring.next_unfinished(scoring.reviewer_queue(current_user), review.id)
+        target = queue.next_unfinished(queue.reviewer_queue(current_user), review.id)
         if target is not None:
             return redirect(url_for("review.review_page", review_id=target))
         if action == "next":
@@ -127,17 +119,13 @@ def reopen(review_id: int):
     try:
         scoring.reopen_review(current_user, review, form.reason.data or "")
     except ServiceError as exc:
-        db.session.rollback()
-        if exc.status in (403, 404, 409):
-            raise
+        refused_here(exc)
         review = _load(review_id)
         form.reason.errors = [exc.message]
         return render_template("review/scoring/review.html",
                                **_context(review, reopen_form=form)), 400
-    db.session.commit()
-    flash(f"L'évaluation du dossier {review.dossier.reference} est rouverte ; l'évaluateur a été "
-          "prévenu par courriel.", "success")
-    return redirect(url_for("review.review_page", review_id=review.id))
+    return done(f"L'évaluation du dossier {review.dossier.reference} est rouverte ; l'évaluateur a "
+                "été prévenu par courriel.", url_for("review.review_page", review_id=review.id))
 
 
 @bp.app_template_global("reviewer_home")
@@ -147,5 +135,5 @@ def reviewer_home(user) -> list[dict] | None:
     if not getattr(user, "is_authenticated", False) or not user.has_role(Role.reviewer,
                                                                           Role.copilot):
         return None
-    summary = scoring.queue_summary(scoring.reviewer_queue(user))
+    summary = queue.queue_summary(queue.reviewer_queue(user))
     return summary or None

@@ -1,0 +1,137 @@
+"""Review pages: the co-pilots' validations, publication of the results, decision letters, and
+the decision and co-pilot panels other templates show."""
+from __future__ import annotations
+
+import io
+
+from flask import flash, redirect, render_template, send_file, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from applications.models import Dossier
+from portal.db import db
+from portal.errors import NotFound, ServiceError
+from portal.models import Call
+from applications.policy import require_dossier
+from portal.permissions import Permission, can
+from portal.web import done, load, refused
+
+from .. import documents
+from ..forms import PublishForm, SendBackForm, ValidateForm
+from ..models import CommissionMember, Decision
+from ..services import decisions as svc
+from ..services import publication
+from ..services.sessions import PROPOSED_STATES
+from . import bp, refused_here
+from .commission import session_call
+
+
+@bp.get("/appels/<int:call_id>/decisions")
+@login_required
+def decisions(call_id: int):
+    call = session_call(call_id)
+    items = svc.call_decisions(current_user, call)
+    people = svc.users_by_id([d.state_validated_by_id for d in items]
+                             + [d.region_validated_by_id for d in items])
+    own = svc.copilot_institution(current_user, call.id)
+    may_publish = can(current_user, Permission.PUBLISH_RESULTS, call)
+    return render_template(
+        "review/commission/decisions.html", call=call, items=items, people=people,
+        own=own, own_label=svc.FOR_INSTITUTION[own] if own else None,
+        blockers=publication.publication_blockers(call) if may_publish else [],
+        may_publish=may_publish, validate_form=ValidateForm(formdata=None),
+        send_back_form=SendBackForm(formdata=None), publish_form=PublishForm(formdata=None),
+        PROPOSED_STATES=PROPOSED_STATES)
+
+
+def _decision(decision_id: int) -> Decision:
+    decision = load(Decision, decision_id)
+    # Someone who may not read the dossier may not learn that a decision exists on it.
+    require_dossier(current_user, Permission.VIEW_DOSSIER, decision.dossier)
+    return decision
+
+
+def _decisions_url(call_id: int, anchor: str = "") -> str:
+    return url_for("review.decisions", call_id=call_id) + anchor
+
+
+@bp.post("/decisions/<int:decision_id>/valider")
+@login_required
+def validate(decision_id: int):
+    decision = _decision(decision_id)
+    form = ValidateForm()
+    svc.validate_decision(current_user, decision, form.institution.data or None)
+    dossier = decision.dossier
+    if decision.finalised_at is not None:
+        message = ("Décision validée : elle est définitive pour le dossier "
+                   f"{dossier.reference} (« {dossier.status_label} »).")
+    else:
+        message = (f"Validation enregistrée pour le dossier {dossier.reference} ; elle attend "
+                   "celle de l'autre co-pilote.")
+    return done(message, _decisions_url(dossier.call_id))
+
+
+@bp.post("/decisions/<int:decision_id>/renvoyer")
+@login_required
+def send_back(decision_id: int):
+    decision = _decision(decision_id)
+    call_id = decision.dossier.call_id
+    form = SendBackForm()
+    try:
+        svc.send_back(current_user, decision, form.comment.data or "")
+    except ServiceError as exc:
+        refused_here(exc)
+        flash(exc.message, "error")
+        return redirect(_decisions_url(call_id, f"#decision-{decision_id}"))
+    return done(f"La proposition sur le dossier {decision.dossier.reference} est renvoyée en "
+                "commission.", _decisions_url(call_id))
+
+
+@bp.post("/appels/<int:call_id>/publier")
+@login_required
+def publish(call_id: int):
+    call = load(Call, call_id, Permission.PUBLISH_RESULTS)
+    try:
+        published = publication.publish_results(current_user, call)
+    except ServiceError as exc:
+        refused(exc)
+        flash(exc.message, "error")
+        return redirect(_decisions_url(call.id))
+    count = len(published)
+    plural = "s" if count > 1 else ""
+    return done(f"{count} décision{plural} publiée{plural} ; chaque établissement a été prévenu "
+                "par courriel.", _decisions_url(call.id))
+
+
+@bp.get("/dossiers/<int:dossier_id>/lettre-de-decision")
+@login_required
+def letter(dossier_id: int):
+    dossier = load(Dossier, dossier_id, Permission.VIEW_DECISION, dossier=True)
+    decision = svc.shown_decision(current_user, dossier)
+    if decision is None:
+        raise NotFound("Ce dossier n'a pas encore de décision définitive.")
+    pdf = documents.render_letter(decision)
+    return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
+                     download_name=documents.letter_filename(decision))
+
+
+# ---------------------------------------------------------------- panels for other templates
+
+@bp.app_template_global("dossier_decision")
+def dossier_decision(dossier):
+    """The final decision shown on a dossier's page, if the current user may read it."""
+    return svc.shown_decision(current_user, dossier)
+
+
+@bp.app_template_global("commission_home")
+def commission_home(user):
+    """The co-pilot's home section: calls co-piloted and proposals awaiting their validation."""
+    rows = db.session.execute(
+        select(Call, CommissionMember.institution).join(CommissionMember,
+                                                        CommissionMember.call_id == Call.id)
+        .where(CommissionMember.user_id == user.id, CommissionMember.is_copilot.is_(True))
+        .order_by(Call.opens_at.desc())).all()
+    if not rows:
+        return None
+    return {"calls": [(call, svc.FOR_INSTITUTION[inst]) for call, inst in rows],
+            "pending": svc.pending_for(user)}
