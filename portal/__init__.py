@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import update
 from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.routing import IntegerConverter
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import security
@@ -53,7 +54,8 @@ def create_app(config: dict | None = None) -> Flask:
         token = cookie.get(SESSION_KEY)
         if not user_id.isdigit() or not version.isdigit() or not isinstance(token, str):
             return None
-        row = database.session.get(models.UserSession, session_digest(token))
+        row = database.session.get(models.UserSession, session_digest(token), options=[
+            joinedload(models.UserSession.user).joinedload(models.User.grants)])
         if row is None or row.revoked_at is not None or row.user_id != int(user_id):
             return None
         user = row.user
