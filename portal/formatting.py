@@ -21,6 +21,7 @@ NBSP = "\u00a0"
 NARROW_NBSP = "\u202f"
 MAX_AMOUNT = Decimal("10000000.00")  # above this, an amount is a typing error, not a project
 _CENT = Decimal("0.01")
+_NOT_AN_AMOUNT = "« {value} » n'est pas un montant : écrivez par exemple 1 234,50."
 _WIDE = 400  # Decimal precision (digits) while formatting, for exact output like format(x, "f")
 
 
@@ -43,9 +44,9 @@ def parse_amount(value, *, allow_zero: bool = True) -> Decimal:
     try:
         amount = Decimal(text)
     except InvalidOperation:
-        raise ValueError(f"« {value} » n'est pas un montant : écrivez par exemple 1 234,50.") from None
+        raise ValueError(_NOT_AN_AMOUNT.format(value=value)) from None
     if not amount.is_finite():
-        raise ValueError(f"« {value} » n'est pas un montant : écrivez par exemple 1 234,50.")
+        raise ValueError(_NOT_AN_AMOUNT.format(value=value))
     if abs(amount) > MAX_AMOUNT:  # before any rounding: huge values cannot be quantized
         raise ValueError(f"Le montant est trop élevé pour un projet (plafond : "
                          f"{format_money(MAX_AMOUNT)}).")
@@ -151,7 +152,7 @@ def to_paris(value: dt.datetime) -> dt.datetime:
 
 def paris_to_utc(naive_local: dt.datetime) -> dt.datetime:
     """A wall-clock time typed in Paris → aware UTC (DST handled by zoneinfo)."""
-    return naive_local.replace(tzinfo=PARIS).astimezone(dt.timezone.utc)
+    return naive_local.replace(tzinfo=PARIS).astimezone(dt.UTC)
 
 
 def format_datetime(value: dt.datetime | None) -> str:

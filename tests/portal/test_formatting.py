@@ -4,11 +4,22 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from portal.formatting import (
-    format_date, format_datetime, format_decimal, format_money, format_number, format_percent,
-    format_score, format_size, month_label, paris_to_utc, parse_amount, to_paris,
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_money,
+    format_number,
+    format_percent,
+    format_score,
+    format_size,
+    month_label,
+    paris_to_utc,
+    parse_amount,
+    to_paris,
 )
 
 
@@ -37,9 +48,9 @@ def test_formatted_amounts_parse_back(amount):
 def test_sizes_and_dates():
     assert format_size(10 * 1024 * 1024) == "10 Mo"
     assert format_size(512 * 1024) == "512 Ko"
-    winter = dt.datetime(2014, 12, 12, 22, 59, tzinfo=dt.timezone.utc)
+    winter = dt.datetime(2014, 12, 12, 22, 59, tzinfo=dt.UTC)
     assert format_datetime(winter) == "12/12/2014 à 23 h 59 (heure de Paris)"
-    summer = dt.datetime(2015, 6, 30, 21, 59, tzinfo=dt.timezone.utc)
+    summer = dt.datetime(2015, 6, 30, 21, 59, tzinfo=dt.UTC)
     assert format_datetime(summer) == "30/06/2015 à 23 h 59 (heure de Paris)"
 
 
@@ -71,9 +82,12 @@ def test_money(value, expected):
     (Decimal("1234.50"), {}, "1234,50"), (Decimal("1234.5"), {}, "1234,5"),
     (Decimal("1E+3"), {}, "1000"), (Decimal("-0.00"), {}, "-0,00"), (7, {}, "7"),
     ("12.5", {}, "12,5"),
-    (Decimal("1234.5"), {"places": 2}, "1234,50"), (Decimal("-1234.567"), {"places": 2}, "-1234,57"),
-    (Decimal("0.125"), {"places": 2}, "0,12"), (0.125, {"places": 2}, "0,12"),  # half-even, as f"{x:.2f}"
-    (2.675, {"places": 2}, "2,67"), (1.25, {"places": 1}, "1,2"), (Decimal("0"), {"places": 2}, "0,00"),
+    (Decimal("1234.5"), {"places": 2}, "1234,50"),
+    (Decimal("-1234.567"), {"places": 2}, "-1234,57"),
+    # half-even, as f"{x:.2f}" (a float on its exact binary value: 2.675 is 2.67499…)
+    (Decimal("0.125"), {"places": 2}, "0,12"), (0.125, {"places": 2}, "0,12"),
+    (2.675, {"places": 2}, "2,67"), (1.25, {"places": 1}, "1,2"),
+    (Decimal("0"), {"places": 2}, "0,00"),
     (Decimal("4"), {"places": 2, "compact": True}, "4"),
     (Decimal("4.5"), {"places": 2, "compact": True}, "4,50"),
     (Decimal("33.33"), {"places": 2, "compact": True}, "33,33"),
@@ -103,7 +117,8 @@ def test_score(value, expected):
 
 @pytest.mark.parametrize("value,args,expected", [
     (Decimal("42.46"), {}, f"42,5{NBSP}%"), (Decimal("90.05"), {}, f"90,1{NBSP}%"),  # half-up
-    (Decimal("0"), {}, f"0,0{NBSP}%"), (100, {}, f"100,0{NBSP}%"), (Decimal("-3.25"), {}, f"-3,3{NBSP}%"),
+    (Decimal("0"), {}, f"0,0{NBSP}%"), (100, {}, f"100,0{NBSP}%"),
+    (Decimal("-3.25"), {}, f"-3,3{NBSP}%"),
     (Decimal("1234.5"), {}, f"1234,5{NBSP}%"), (Decimal("33.333"), {"places": 2}, f"33,33{NBSP}%"),
 ])
 def test_percent(value, args, expected):
@@ -112,15 +127,15 @@ def test_percent(value, args, expected):
 
 def test_dates_in_paris_time():
     assert format_date(dt.date(2014, 12, 2)) == "02/12/2014"
-    assert format_date(dt.datetime(2014, 12, 31, 23, 30, tzinfo=dt.timezone.utc)) == "01/01/2015"
+    assert format_date(dt.datetime(2014, 12, 31, 23, 30, tzinfo=dt.UTC)) == "01/01/2015"
     assert format_date(None) == "" and format_datetime(None) == ""
-    morning = dt.datetime(2015, 3, 1, 8, 5, tzinfo=dt.timezone.utc)
+    morning = dt.datetime(2015, 3, 1, 8, 5, tzinfo=dt.UTC)
     assert format_datetime(morning) == "01/03/2015 à 9 h 05 (heure de Paris)"
     paris = dt.datetime(2015, 3, 29, 3, 0, tzinfo=ZoneInfo("Europe/Paris"))  # after the DST jump
     assert format_datetime(paris) == "29/03/2015 à 3 h 00 (heure de Paris)"
     assert to_paris(morning).hour == 9
     assert paris_to_utc(dt.datetime(2015, 6, 30, 23, 59)) == dt.datetime(
-        2015, 6, 30, 21, 59, tzinfo=dt.timezone.utc)
+        2015, 6, 30, 21, 59, tzinfo=dt.UTC)
 
 
 @pytest.mark.parametrize("value,expected", [
