@@ -24,6 +24,8 @@ from portal.models import (AttachmentKind, Axis, Call, CallStatus, Department, E
                            EstablishmentKind, Institution, Network, Role, RoleGrant, User)
 from portal.uai import with_check_letter
 
+from . import helpers
+
 PASSWORD = "mot-de-passe-de-test"
 _PASSWORD_HASH = hash_password(PASSWORD)
 
@@ -256,6 +258,13 @@ def fill_complete(dossier, author: User) -> None:
 @pytest.fixture
 def factory():
     return Factory()
+
+
+@pytest.fixture
+def count_queries():
+    """`with count_queries() as queries: client.get(url)`, then `queries.count` (the statements
+    sent to the database, the test's savepoints aside; see tests.helpers.count_queries)."""
+    return helpers.count_queries
 
 
 @pytest.fixture

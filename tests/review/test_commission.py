@@ -22,7 +22,7 @@ from review import decisions
 from review.models import (CommissionMember, CommissionSession, ConflictDeclaration, Criterion,
                            Opinion, Review, ReviewStatus, Score)
 
-from ..calls.helpers import QueryCounter
+from ..helpers import count_queries
 from ..conftest import Factory, login
 
 
@@ -219,7 +219,7 @@ def test_session_page_queries_do_not_grow_with_the_dossiers(client, world, facto
     login(client, world.call_admin)
     url = f"/instruction/seances/{c.session.id}?enveloppe_region=10000"
     client.get(url)
-    with QueryCounter() as few:
+    with count_queries() as few:
         client.get(url)
     reviewers = [(c.reviewer_state, Institution.state), (c.reviewer_region, Institution.region)]
     for i in range(12):
@@ -227,7 +227,7 @@ def test_session_page_queries_do_not_grow_with_the_dossiers(client, world, facto
         if i % 2:
             decisions.record_proposal(world.call_admin, c.session, d, "reject", motivation="Non.")
     db.session.flush()
-    with QueryCounter() as many:
+    with count_queries() as many:
         page = _page(client.get(url))
     assert page.count("<tr id=\"dossier-") == 15
     assert many.count == few.count
@@ -428,13 +428,13 @@ def test_copilot_home_queries_do_not_grow_with_pending_decisions(client, world, 
                               "accept", "1000", "1000")
     login(client, commission.copilot_region)
     client.get("/")
-    with QueryCounter() as few:
+    with count_queries() as few:
         client.get("/")
     for dossier in commission.dossiers[1:]:
         decisions.record_proposal(world.call_admin, commission.session, dossier, "reject",
                                   motivation="Non.")
     db.session.flush()
-    with QueryCounter() as many:
+    with count_queries() as many:
         page = _page(client.get("/"))
     assert all(d.reference in page for d in commission.dossiers)
     assert many.count == few.count

@@ -15,6 +15,7 @@ from review.models import (CommissionMember, ConflictDeclaration, Criterion, Opi
 from review.ranking import build_ranking
 
 from ..conftest import login
+from ..helpers import count_queries
 
 D = Decimal
 
@@ -394,23 +395,13 @@ def _bulk(world, factory, r, n: int, start: int = 0):
 
 
 def _count_queries(client, url) -> tuple[int, str]:
-    from sqlalchemy import event
-    statements = []
-
-    def listener(conn, cursor, statement, *args):
-        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
-            statements.append(statement)
-
     db.session.commit()
     db.session.expunge_all()  # what the request finds in the session must not depend on the test
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with count_queries() as queries:
         response = client.get(url)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
     assert response.status_code == 200
-    _count_queries.last = statements
-    return len(statements), response.get_data(as_text=True)
+    _count_queries.last = queries.statements
+    return queries.count, response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("who", ["call_admin", "copilot_state"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from applications import services as dossiers
 from applications.models import DossierStatus
@@ -537,22 +537,6 @@ def test_a_reviewer_without_assignment_keeps_the_placeholder(client, sw):
     assert "Aucun dossier ne vous est attribué" in page(client.get("/instruction/mes-dossiers"))
 
 
-class QueryCounter:
-    def __init__(self):
-        self.count = 0
-
-    def _on(self, conn, cursor, statement, *args):
-        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE")):
-            self.count += 1
-
-    def __enter__(self):
-        event.listen(db.engine, "before_cursor_execute", self._on)
-        return self
-
-    def __exit__(self, *exc):
-        event.remove(db.engine, "before_cursor_execute", self._on)
-
-
 def _assign(sw, factory, count: int) -> None:
     for _ in range(count):
         dossier = make_in_review(factory, sw.call, sw.w.head_b)
@@ -561,20 +545,20 @@ def _assign(sw, factory, count: int) -> None:
     db.session.flush()
 
 
-def test_the_queue_runs_a_constant_number_of_queries(client, sw, factory):
+def test_the_queue_runs_a_constant_number_of_queries(client, sw, factory, count_queries):
     _assign(sw, factory, 4)  # 5 assignments
     login(client, sw.state_reviewer)
     client.get("/instruction/mes-dossiers")
-    with QueryCounter() as few:
+    with count_queries() as few:
         body = page(client.get("/instruction/mes-dossiers"))
     assert "0 dossier évalué sur 5" in body
-    with QueryCounter() as home_few:
+    with count_queries() as home_few:
         assert "0 / 5" in page(client.get("/"))
     _assign(sw, factory, 25)  # 30 assignments
-    with QueryCounter() as many:
+    with count_queries() as many:
         body = page(client.get("/instruction/mes-dossiers"))
     assert "0 dossier évalué sur 30" in body
     assert many.count == few.count
-    with QueryCounter() as home_many:
+    with count_queries() as home_many:
         assert "0 / 30" in page(client.get("/"))
     assert home_many.count == home_few.count

@@ -3,7 +3,7 @@ import html
 import io
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from applications.models import DossierStatus
 from portal.db import db
@@ -13,6 +13,7 @@ from review.models import (CommissionMember, ConflictDeclaration, Criterion, Rev
                            ReviewSettings, ReviewStatus)
 
 from ..conftest import login
+from ..helpers import count_queries
 from .test_setup import RULES, _eligible, count
 
 
@@ -297,22 +298,11 @@ def test_anonymous_is_sent_to_the_login_page(client, staged):
 # ---------------------------------------------------------------- constant queries
 
 def _queries(client, url):
-    statements = []
-
-    def count_statement(conn, cursor, statement, *args):
-        keyword = statement.lstrip().split(None, 1)[0].upper()
-        if keyword not in ("SAVEPOINT", "RELEASE", "ROLLBACK"):
-            statements.append(statement)
-    engine = db.session.get_bind()
-    target = engine.engine if hasattr(engine, "engine") else engine
-    event.listen(target, "before_cursor_execute", count_statement)
-    try:
+    with count_queries() as queries:
         response = client.get(url)
-    finally:
-        event.remove(target, "before_cursor_execute", count_statement)
     assert response.status_code == 200
-    print(len(statements), "queries")
-    return len(statements)
+    print(queries.count, "queries")
+    return queries.count
 
 
 def test_assignment_coverage_runs_a_constant_number_of_queries(client, world, factory):
