@@ -10,7 +10,7 @@ from review import services, setup
 from review.assignment import REASON_SAME_ESTABLISHMENT, REASON_SAME_NETWORK
 from review.models import Review, ReviewStatus
 
-from .test_setup import RULES, _eligible, _submitted_review, count
+from .helpers import RULES, _eligible, _submitted_review, count
 
 
 class Cast:

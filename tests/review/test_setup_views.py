@@ -14,7 +14,7 @@ from review.models import (CommissionMember, ConflictDeclaration, Criterion, Rev
 
 from ..conftest import login
 from ..helpers import count_queries
-from .test_setup import RULES, _eligible, count
+from .helpers import RULES, _eligible, count
 
 
 def text(response):
@@ -335,27 +335,6 @@ def test_assignment_coverage_runs_a_constant_number_of_queries(client, world, fa
 
 # ---------------------------------------------------------------- the route × role matrix
 
-def matrix_objects(o):
-    """Objects for the set-up rows of tests/test_permission_matrix.py, built on demand: the call's
-    commission (o.copilot for the State, o.reviewer for the Région, not designated co-pilots),
-    o.submitted screened eligible and assigned to o.reviewer."""
-    if getattr(o, "_setup", None) is None:
-        from review import services as review_services
-
-        class Objects:
-            pass
-        s = Objects()
-        setup.save_settings(o.call_admin, o.call, dict(RULES))
-        s.m_state = setup.add_member(o.call_admin, o.call, o.copilot.id, "state")
-        s.m_region = setup.add_member(o.call_admin, o.call, o.reviewer.id, "region")
-        s.criterion = setup.criteria(o.call)[0]
-        review_services.screen_dossier(o.call_admin, o.submitted, "eligible")
-        s.review = setup.assign_reviewer(o.call_admin, o.call, o.submitted.id, o.reviewer.id)
-        db.session.flush()
-        o._setup = s
-    return o._setup
-
-
 def test_call_staff_find_the_commission_pages_from_home_and_the_call(client, world):
     login(client, world.call_admin)
     home = text(client.get("/"))
@@ -381,7 +360,7 @@ def test_a_stale_phase_button_does_not_move_the_commission_twice(client, staged)
 
 
 def test_a_member_who_handed_in_a_review_cannot_be_removed_from_the_page(client, staged):
-    from .test_setup import _submitted_review
+    from .helpers import _submitted_review
     w = staged
     _submitted_review(w.d1, w.m_region)
     login(client, w.call_admin)
