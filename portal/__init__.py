@@ -120,6 +120,11 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["money"] = formatting.format_money
     app.jinja_env.filters["datetime_fr"] = formatting.format_datetime
     app.jinja_env.filters["date_fr"] = formatting.format_date
+    app.jinja_env.filters["decimal"] = formatting.format_decimal  # {{ x|decimal(2) }}: 4,50
+    app.jinja_env.filters["number"] = formatting.format_number  # 2,5
+    app.jinja_env.filters["score"] = formatting.format_score  # 4,50 (at least two decimals)
+    app.jinja_env.filters["percent"] = formatting.format_percent  # 42,5 %
+    app.jinja_env.filters["month_label"] = formatting.month_label  # nov. 2026
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import enum
 
+from wtforms.fields.choices import SelectChoice
+
 
 class LabelledEnum(str, enum.Enum):
     label: str
@@ -25,8 +27,9 @@ class LabelledEnum(str, enum.Enum):
         return obj
 
     @classmethod
-    def choices(cls, members=None) -> list[tuple[str, str]]:
-        return [(m.value, m.label) for m in (members or cls)]
+    def choices(cls, members=None) -> list[SelectChoice]:
+        """WTForms choices (value, French label) of all members, or of `members` in that order."""
+        return [SelectChoice(m.value, m.label) for m in (members or cls)]
 
 
 def labels(enum_cls) -> dict:

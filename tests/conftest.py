@@ -24,6 +24,8 @@ from portal.models import (AttachmentKind, Axis, Call, CallStatus, Department, E
                            EstablishmentKind, Institution, Network, Role, RoleGrant, User)
 from portal.uai import with_check_letter
 
+from . import helpers
+
 PASSWORD = "mot-de-passe-de-test"
 _PASSWORD_HASH = hash_password(PASSWORD)
 
@@ -256,6 +258,33 @@ def fill_complete(dossier, author: User) -> None:
 @pytest.fixture
 def factory():
     return Factory()
+
+
+@pytest.fixture
+def race(app, live_database_url):
+    """The app's session bound to a database of its own, where commits are real; dropped after."""
+    from sqlalchemy import create_engine
+
+    from portal.migrate import upgrade
+    upgrade(live_database_url)
+    engine = create_engine(live_database_url, pool_size=helpers.CONNECTIONS, max_overflow=0,
+                           pool_timeout=120, pool_pre_ping=True)
+    db.session.remove()
+    db.session.configure(bind=engine)
+    try:
+        yield app
+    finally:
+        db.session.remove()
+        db.session.configure(bind=db.engine)
+        engine.dispose()
+        helpers.drop_database(live_database_url)
+
+
+@pytest.fixture
+def count_queries():
+    """`with count_queries() as queries: client.get(url)`, then `queries.count` (the statements
+    sent to the database, the test's savepoints aside; see tests.helpers.count_queries)."""
+    return helpers.count_queries
 
 
 @pytest.fixture

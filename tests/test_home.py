@@ -11,7 +11,7 @@ from portal.formatting import format_date, format_datetime
 from portal.models import CallStatus, Institution, Role
 from portal.views import countdown
 
-from .calls.helpers import QueryCounter
+from .helpers import count_queries
 from .conftest import fill_complete, login
 
 PARIS_LATER = "L'instruction des dossiers ouvrira après la clôture de l'appel."
@@ -125,11 +125,11 @@ def test_home_does_not_query_per_dossier_or_call(client, world, factory):
     factory.dossier(world.call, world.head_a)
     login(client, world.head_a)
     client.get("/")
-    with QueryCounter() as few:
+    with count_queries() as few:
         client.get("/")
     for _ in range(4):
         call = factory.call()
         factory.dossier(call, world.head_a)
-    with QueryCounter() as many:
+    with count_queries() as many:
         client.get("/")
     assert many.count == few.count <= 4

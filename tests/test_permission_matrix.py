@@ -39,16 +39,16 @@ def _json(o):
 
 def _commission(o):
     """review: the call's commission with a session, a pending proposal and a published decision
-    (built on demand for the commission routes only; see tests/review/test_commission.py)."""
-    from .review.test_commission import matrix_objects
+    (built on demand for the commission routes only; see tests/review/helpers.py)."""
+    from .review.helpers import matrix_objects
     return matrix_objects(o)
 
 
 def _setup(o):
     """review: a set-up commission with a member assigned to o.submitted (built on demand for the
-    set-up and assignment routes only; see tests/review/test_setup_views.py)."""
-    from .review.test_setup_views import matrix_objects
-    return matrix_objects(o)
+    set-up and assignment routes only; see tests/review/helpers.py)."""
+    from .review.helpers import setup_matrix_objects
+    return setup_matrix_objects(o)
 
 
 MATRIX: dict[tuple[str, str], Rule] = {

@@ -23,7 +23,7 @@ from portal import audit
 from portal.db import db, utcnow
 from applications.policy import require_dossier
 from portal.errors import Conflict, NotFound, ServiceError
-from portal.formatting import format_date, format_datetime, format_money, format_number
+from portal.formatting import format_date, format_datetime, format_integer, format_money
 from portal.models import User
 from portal.permissions import Permission, can, require
 
@@ -96,7 +96,7 @@ def _young(raw, errors: dict):
         value = -1
     if value < 0 or value > MAX_YOUNG:
         errors["young_reached"] = ("Indiquez un nombre entier de jeunes, entre 0 et "
-                                   f"{format_number(MAX_YOUNG)}.")
+                                   f"{format_integer(MAX_YOUNG)}.")
         return None
     return value
 
@@ -144,7 +144,7 @@ def save(user: User, dossier: Dossier, data: dict) -> FinalReport:
         text = str(data.get("actions_carried_out") or "").strip()
         if len(text) > TEXT_LIMIT:
             errors["actions_carried_out"] = (f"Ce texte fait au plus "
-                                             f"{format_number(TEXT_LIMIT)} caractères.")
+                                             f"{format_integer(TEXT_LIMIT)} caractères.")
         changes["actions_carried_out"] = text
     if "young_reached" in data:
         changes["young_reached"] = _young(data.get("young_reached"), errors)

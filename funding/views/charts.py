@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
-from portal.formatting import NBSP, format_decimal, format_money, format_month
+from portal.formatting import NBSP, format_decimal, format_money, month_label
 
 from . import bp
 
@@ -17,11 +17,6 @@ def budget_percent(value, total) -> str:
         return "100" if value > 0 else "0"
     share = max(Decimal(0), min(Decimal(100), value * 100 / total))
     return format(share.quantize(Decimal("0.1")), "f")
-
-
-def month_label(month: str) -> str:
-    """"2026-11" → "nov. 2026"."""
-    return format_month(dt.datetime.strptime(month, "%Y-%m").date())
 
 
 @bp.app_template_global("budget_timeline")

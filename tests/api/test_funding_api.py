@@ -13,7 +13,7 @@ from funding.models import Commitment, Payment
 from portal.auth.services import issue_api_token
 from portal.db import db
 from portal.models import AuditEvent
-from tests.calls.helpers import QueryCounter
+from tests.helpers import count_queries
 from tests.funding.conftest import REGION, STATE, commitment_of, money_world  # noqa: F401
 
 from .helpers import bearer
@@ -219,7 +219,7 @@ def test_lists_take_the_same_number_of_queries_whatever_their_length(client, fw)
     def counts():
         result = []
         for url in _urls(fw):
-            with QueryCounter() as counter:
+            with count_queries() as counter:
                 assert _get(client, fw, "observer", url).status_code == 200
             result.append(counter.count)
         return result

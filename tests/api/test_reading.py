@@ -69,22 +69,16 @@ def test_invalid_uai_is_400_in_french(client, world, api, uai, message):
     assert message in body["error"] and body["errors"]["uai"] == body["error"]
 
 
-def test_dossier_list_costs_the_same_queries_for_one_or_many(client, world, factory, api):
-    from sqlalchemy import event
-
+def test_dossier_list_costs_the_same_queries_for_one_or_many(client, world, factory, api,
+                                                            count_queries):
     from portal.db import db
     factory.dossier(world.call, world.head_a)
     db.session.commit()
 
     def queries() -> tuple[int, int]:
-        statements = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
+        with count_queries() as statements:
             items = client.get("/api/v1/dossiers", headers=bearer(api.head_a)).get_json()["items"]
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
-        return len(items), len(statements)
+        return len(items), statements.count
 
     one = queries()
     for _ in range(4):

@@ -11,7 +11,7 @@ from portal.db import db, utcnow
 from portal.models import AuditEvent, Institution
 from review.models import (ConflictDeclaration, Decision, DecisionOutcome, PhaseKind, Review,
                            ReviewPhase, ReviewSettings, ReviewStatus)
-from tests.review.test_ranking import attach_grid, make_dossier, make_review, setup_call
+from tests.review.helpers import attach_grid, make_dossier, make_review, setup_call
 
 from .helpers import bearer, count
 

@@ -1,15 +1,12 @@
 """The call administrator's list of submitted dossiers: content, filters, constant queries."""
-import contextlib
-
 import pytest
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
 from applications import services
 from portal.db import db
 from portal.models import Role
 
 from ..conftest import login
+from ..helpers import count_queries
 
 NARROW = "\u202f"
 NBSP = "\u00a0"
@@ -26,21 +23,6 @@ def submitted_dossiers(world, factory, count: int):
         dossiers.append(dossier)
     db.session.flush()
     return dossiers
-
-
-@contextlib.contextmanager
-def count_queries():
-    statements = []
-
-    def _count(conn, cursor, statement, *args):
-        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
-            statements.append(statement)  # the test's savepoints are not the page's queries
-
-    event.listen(Engine, "before_cursor_execute", _count)
-    try:
-        yield statements
-    finally:
-        event.remove(Engine, "before_cursor_execute", _count)
 
 
 def test_the_list_shows_reference_establishment_department_amount_status(client, world, factory):

@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import event
-
-from portal.db import db, utcnow
+from portal.db import utcnow
 from portal.formatting import to_paris
 from portal.demo import AXES
 
@@ -34,20 +32,3 @@ def form_data(**overrides) -> dict:
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
 
-
-class QueryCounter:
-    """Counts the SQL queries sent while it is active (the tests' savepoints aside)."""
-
-    def __init__(self):
-        self.count = 0
-
-    def _on(self, conn, cursor, statement, *args):
-        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
-            self.count += 1
-
-    def __enter__(self):
-        event.listen(db.engine, "before_cursor_execute", self._on)
-        return self
-
-    def __exit__(self, *exc):
-        event.remove(db.engine, "before_cursor_execute", self._on)

@@ -13,7 +13,8 @@ from portal.formatting import to_paris
 from portal.models import AuditEvent, Call, CallStatus, Role
 
 from ..conftest import login
-from .helpers import QueryCounter, form_data, paris_day
+from ..helpers import count_queries
+from .helpers import form_data, paris_day
 
 
 def _count_calls() -> int:
@@ -259,12 +260,12 @@ def test_index_counts_submitted_dossiers_in_constant_queries(client, world, fact
     db.session.flush()
     login(client, world.call_admin)
     client.get("/appels/")  # warm-up: loads the signed-in user
-    with QueryCounter() as few:
+    with count_queries() as few:
         page = client.get("/appels/").get_data(as_text=True)
     row = page.split(world.call.title, 1)[1].split("</tr>", 1)[0]
     assert ">1</td>" in row
     for _ in range(5):
         factory.call()
-    with QueryCounter() as many:
+    with count_queries() as many:
         client.get("/appels/")
     assert many.count == few.count <= 3

@@ -27,6 +27,7 @@ from portal.models import AuditEvent, Call, Institution, Role, User
 from review.models import Decision, DecisionOutcome
 
 from ..conftest import Factory
+from ..helpers import run_together
 
 pytestmark = [
     pytest.mark.postgres,
@@ -34,67 +35,6 @@ pytestmark = [
                        reason="row locks need PostgreSQL: set TEST_DATABASE_URL (.ci/run does)"),
 ]
 STATE = Institution.state
-CONNECTIONS = 20
-
-
-@pytest.fixture
-def race(app, live_database_url):
-    """The app's session bound to a database of its own, where commits are real; dropped after."""
-    upgrade(live_database_url)
-    engine = create_engine(live_database_url, pool_size=CONNECTIONS, max_overflow=0,
-                           pool_timeout=120, pool_pre_ping=True)
-    db.session.remove()
-    db.session.configure(bind=engine)
-    try:
-        yield app
-    finally:
-        db.session.remove()
-        db.session.configure(bind=db.engine)
-        engine.dispose()
-        _drop(live_database_url)
-
-
-def _drop(url: str) -> None:
-    import psycopg
-    from sqlalchemy.engine import make_url
-    parsed = make_url(url)
-    admin = parsed.set(drivername="postgresql", database="postgres")
-    with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
-
-
-def run_together(app, jobs):
-    """Run each job (a function of no argument) in its own thread, session and transaction,
-    started together; commit what succeeds, roll back a ServiceError. Returns (outcomes, seconds):
-    the job's result, or the refusal's French message."""
-    barrier = threading.Barrier(len(jobs))
-    outcomes: list = [None] * len(jobs)
-
-    def worker(i, job):
-        barrier.wait()
-        with app.app_context():
-            try:
-                outcomes[i] = job()
-                db.session.commit()
-            except ServiceError as exc:
-                db.session.rollback()
-                outcomes[i] = exc.message
-            except Exception as exc:  # noqa: BLE001 - any other failure is the test's finding
-                db.session.rollback()
-                outcomes[i] = exc
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=worker, args=(i, job)) for i, job in enumerate(jobs)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(300)
-    assert not any(thread.is_alive() for thread in threads)
-    return outcomes, time.perf_counter() - started
-
-
 def _cast(app, departments=("86",)):
     """Committed for real: a call, an establishment per département, a State officer, the
     people a final decision names. Returns ids in a dict."""

@@ -19,7 +19,7 @@ from funding.models import (Clawback, ClawbackStatus, Commitment, GrantAgreement
 from portal.db import db, utcnow
 from review.models import Decision, DecisionOutcome
 
-from ..calls.helpers import QueryCounter
+from ..helpers import count_queries
 from ..conftest import login
 from .conftest import REGION, STATE
 
@@ -94,7 +94,7 @@ def big_world(money_world):
 
 def _count(client, url: str) -> int:
     client.get(url)  # warm up (caches, the login's first request)
-    with QueryCounter() as counter:
+    with count_queries() as counter:
         response = client.get(url)
     assert response.status_code == 200, response.get_data(as_text=True)[:1000]
     return counter.count

@@ -14,7 +14,7 @@ from funding import dashboard, exports, services
 from portal.models import INSTITUTION_LABELS as FUNDER_LABELS
 from portal.db import db
 
-from ..calls.helpers import QueryCounter
+from ..helpers import count_queries
 from ..conftest import login
 from .conftest import REGION, STATE, commitment_of
 
@@ -156,14 +156,14 @@ def test_rows_are_read_in_batches_of_constant_size(money_moved):
     (the page, then paid and clawed back for its commitments), one per page of payments."""
     o = money_moved
     whole = list(exports.commitment_rows(o.call.id))
-    with QueryCounter() as counter:
+    with count_queries() as counter:
         paged = list(exports.commitment_rows(o.call.id, batch=2))
     assert paged == whole and len(whole) == 5
     assert counter.count == 3 * 3  # pages of 2, 2 and 1 rows
-    with QueryCounter() as counter:
+    with count_queries() as counter:
         paged = list(exports.payment_rows(o.call.id, batch=3))
     assert paged == list(exports.payment_rows(o.call.id)) and len(paged) == 4
     assert counter.count == 2
-    with QueryCounter() as counter:
+    with count_queries() as counter:
         assert len(list(exports.payment_rows(o.call.id, batch=2))) == 4
     assert counter.count == 3  # two full pages, then an empty one

@@ -20,7 +20,7 @@ from portal.db import db
 from portal.formatting import format_money
 from portal.models import AuditEvent
 
-from ..calls.helpers import QueryCounter
+from ..helpers import count_queries
 from ..conftest import login
 from .conftest import REGION, STATE, commitment_of
 
@@ -238,7 +238,7 @@ def test_the_list_totals_cover_every_page_and_equal_the_dashboard_at_a_constant_
     def measure() -> tuple[int, str]:
         url = f"/financement/appels/{o.call.id}/engagements"
         client.get(url)  # warm-up
-        with QueryCounter() as counter:
+        with count_queries() as counter:
             response = client.get(url)
         assert response.status_code == 200
         return counter.count, _text(response)

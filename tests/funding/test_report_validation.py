@@ -22,8 +22,8 @@ from portal.models import OutboxMessage, Role, RoleGrant, User
 from ..conftest import Factory, login
 from . import conftest as funding_fixtures
 from .conftest import REGION, STATE
-from .test_concurrency import race, run_together  # noqa: F401 - the PostgreSQL race fixture
-from .test_reports import (_data, _money, _page, _sign, _state, _submitted, _validation,
+from ..helpers import run_together
+from .helpers import (_data, _money, _page, _sign, _state, _submitted, _validation,
                            commitment_of_dossier)
 
 

@@ -21,12 +21,10 @@ from portal.models import AuditEvent, OutboxMessage
 
 from ..conftest import PDF_BYTES, login
 from .conftest import REGION, STATE
+from .helpers import (_data, _page, _sign, _state, _submitted, _validation,
+                      commitment_of_dossier)
 
 CATEGORIES = ["personnel", "services", "equipment", "travel", "communication", "other"]
-
-
-def _page(response) -> str:
-    return response.get_data(as_text=True).replace("&#39;", "'").replace("&#34;", '"')
 
 
 def _form(actions="Ateliers hebdomadaires avec la mission locale.", young="22", achieved=("9 %",),
@@ -43,61 +41,11 @@ def _form(actions="Ateliers hebdomadaires avec la mission locale.", young="22", 
     return data
 
 
-def _data(actions="Ateliers hebdomadaires.", young=22, achieved=("9 %",), expenses=None) -> dict:
-    """The same as the services take it."""
-    expenses = {"services": "1000.00"} if expenses is None else expenses
-    return {"actions_carried_out": actions, "young_reached": young, "indicators": list(achieved),
-            "expenses": [{"category": k, "amount": v, "label": ""} for k, v in expenses.items()]}
-
-
-def _money(dossier) -> dict:
-    """Each funder's money on the dossier: commitment, payments and clawbacks (with their author)."""
-    return {c.funder: ((c.amount, c.status, c.version),
-                       sorted((p.kind.value, p.amount, p.reference) for p in c.payments),
-                       sorted((k.amount, k.status.value, k.created_by_id) for k in c.clawbacks))
-            for c in services.commitments_of(dossier)}
-
-
-def _state(dossier) -> tuple:
-    """Everything a refused report action must leave as it was."""
-    db.session.expire_all()
-    report = reports.report_of(dossier)
-    row = None if report is None else (
-        report.status, report.actions_carried_out, report.young_reached, report.justified_amount,
-        report.correction_message, report.submitted_at, report.version,
-        report.due_state, report.due_region, report.state_validated_at,
-        report.region_validated_at, [(i.achieved) for i in report.indicators],
-        [(e.category, e.amount) for e in report.expenses], len(report.attachments))
-    count = lambda model: db.session.scalar(select(func.count()).select_from(model))  # noqa: E731
-    return (dossier.status, row, _money(dossier), count(FinalReport), count(ReportAttachment),
-            count(Payment), count(Clawback), count(OutboxMessage),
-            db.session.scalar(select(func.count()).select_from(AuditEvent)
-                              .where(AuditEvent.action.like("report%"))))
-
-
-def _sign(o, dossier, due: dt.date | None = None):
-    """The agreement generated, signed copy deposited, signature recorded: the dossier is funded."""
-    agreements.generate(o.budget_region, dossier, due or services.today() + dt.timedelta(days=200))
-    agreements.upload_signed(o.head_a, dossier, "signee.pdf", PDF_BYTES)
-    agreements.record_signature(o.budget_region, dossier, services.today())
-    return dossier
-
-
 @pytest.fixture
 def funded(money_world):
     """Lycée A's dossier (1 000 € État + 2 000 € Région) with its agreement signed."""
     decision = money_world.accepted("1000.00", "2000.00")
     return _sign(money_world, decision.dossier)
-
-
-def commitment_of_dossier(dossier, funder):
-    return next(c for c in services.commitments_of(dossier) if c.funder == funder)
-
-
-def _submitted(o, dossier, expenses=None):
-    reports.save(o.head_a, dossier, _data(expenses=expenses))
-    reports.submit(o.head_a, dossier)
-    return reports.report_of(dossier)
 
 
 # ---------------------------------------------------------------- writing
@@ -319,20 +267,6 @@ def test_applicants_neither_validate_nor_ask_corrections(client, money_world, fu
     assert client.post(f"/financement/dossiers/{funded.id}/bilan/corrections",
                        data={"message": "x"}).status_code == 403
     assert _state(funded) == before
-
-
-def _validation(dossier, funder=None, **extra) -> dict:
-    """The validation form as the officer's page posts it: the part (hidden when the officer has
-    one funder), the report's version and the preview's digest."""
-    db.session.expire_all()
-    report = reports.report_of(dossier)
-    data = {"version": str(report.version),
-            "preview": reports.preview_fingerprint(report,
-                                                   reports.settlement_preview(dossier, report))}
-    if funder is not None:
-        data["funder"] = funder.value
-    data.update(extra)
-    return data
 
 
 def test_a_funder_validating_twice_is_refused(client, money_world, funded):

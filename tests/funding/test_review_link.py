@@ -8,7 +8,7 @@ from portal.db import db
 from review.services import decisions
 
 from ..conftest import login
-from ..review.test_commission import build_commission
+from ..review.helpers import build_commission
 from .conftest import REGION, STATE
 
 

@@ -17,7 +17,7 @@ from portal.errors import Conflict, PermissionDenied, ServiceError
 from portal.models import AuditEvent
 from review.services import decisions
 
-from ..review.test_commission import build_commission
+from ..review.helpers import build_commission
 from .conftest import REGION, STATE, SimpleNamespace, accepted, commitment_of
 from .db_checks import snapshot
 

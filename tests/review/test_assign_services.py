@@ -14,7 +14,7 @@ from review.services import (assignment as assignment_svc,
 from review.assignment import REASON_SAME_ESTABLISHMENT, REASON_SAME_NETWORK
 from review.models import Review, ReviewStatus
 
-from .test_setup import RULES, _eligible, _submitted_review, count
+from .helpers import RULES, _eligible, _submitted_review, count
 
 
 class Cast:

@@ -22,79 +22,9 @@ from review.services import decisions as decisions_svc
 from review.models import (CommissionMember, CommissionSession, ConflictDeclaration, Criterion,
                            Opinion, Review, ReviewStatus, Score)
 
-from ..calls.helpers import QueryCounter
 from ..conftest import Factory, login
-
-
-def _reviewed(o, author, factory, reviewers, values):
-    """A submitted dossier brought to « reviewed », with one submitted review per reviewer."""
-    dossier = factory.dossier(o.call, author, complete=True)
-    dossiers.submit_dossier(author, dossier)
-    dossier.status = DossierStatus.reviewed  # screening and assignment are other tests' business
-    for (reviewer, institution), value in zip(reviewers, values):
-        review = Review(dossier_id=dossier.id, reviewer_id=reviewer.id, institution=institution,
-                        status=ReviewStatus.submitted, opinion=Opinion.favourable,
-                        submitted_at=utcnow())
-        review.scores = [Score(criterion_id=c.id, value=Decimal(value)) for c in o.criteria]
-        db.session.add(review)
-    db.session.flush()
-    return dossier
-
-
-def build_commission(o, factory: Factory | None = None, count: int = 3):
-    """On the world `o`: the call's commission (o.copilot co-pilots for the State, a Région one,
-    two plain reviewers), a two-criterion grid, `count` reviewed dossiers of Lycée A (best first:
-    scores 5, 4, 3…) and a session. Cached on `o`."""
-    if getattr(o, "commission", None) is not None:
-        return o.commission
-    if factory is None:
-        factory = Factory()
-        factory._n = 10_000  # keep clear of the world's users and establishments
-    c = SimpleNamespace()
-    c.copilot_state = o.copilot
-    c.copilot_region = factory.user(Role.copilot, institution=Institution.region,
-                                    name="Régine Copilote")
-    c.reviewer_state = factory.user(Role.reviewer, institution=Institution.state,
-                                    name="Étienne Instructeur")
-    c.reviewer_region = factory.user(Role.reviewer, institution=Institution.region,
-                                     name="Rémi Instructeur")
-    for user, institution, copilot in ((c.copilot_state, Institution.state, True),
-                                       (c.copilot_region, Institution.region, True),
-                                       (c.reviewer_state, Institution.state, False),
-                                       (c.reviewer_region, Institution.region, False)):
-        db.session.add(CommissionMember(call_id=o.call.id, user_id=user.id, institution=institution,
-                                        is_copilot=copilot))
-    o.criteria = [Criterion(call_id=o.call.id, position=i, label=f"Critère {i}", scale_min=0,
-                            scale_max=5, weight=Decimal("1.00")) for i in (1, 2)]
-    db.session.add_all(o.criteria)
-    db.session.flush()
-    reviewers = [(c.reviewer_state, Institution.state), (c.reviewer_region, Institution.region)]
-    c.dossiers = [_reviewed(o, o.head_a, factory, reviewers, [5 - (i % 6), 5 - (i % 6)])
-                  for i in range(count)]
-    c.session = CommissionSession(call_id=o.call.id, held_on=dt.date(2015, 3, 12),
-                                  title="Commission du 12 mars",
-                                  attendees=[c.copilot_state, c.copilot_region, c.reviewer_state])
-    db.session.add(c.session)
-    db.session.flush()
-    o.commission = c
-    return c
-
-
-def matrix_objects(o):
-    """For the permission matrix: a pending proposal (dossiers[0]) and a published acceptance
-    (dossiers[1]) on Lycée A's dossiers."""
-    c = build_commission(o)
-    if getattr(c, "pending", None) is None:
-        c.pending = decisions_svc.record_proposal(o.call_admin, c.session, c.dossiers[0], "accept",
-                                              "1000", "1000")
-        final = decisions_svc.record_proposal(o.call_admin, c.session, c.dossiers[1], "accept",
-                                          "2000", "0")
-        decisions_svc.validate_decision(c.copilot_state, final)
-        decisions_svc.validate_decision(c.copilot_region, final)
-        final.published_at = utcnow()
-        c.published = final
-        db.session.flush()
-    return c
+from ..helpers import count_queries
+from .helpers import _reviewed, build_commission
 
 
 @pytest.fixture
@@ -219,7 +149,7 @@ def test_session_page_queries_do_not_grow_with_the_dossiers(client, world, facto
     login(client, world.call_admin)
     url = f"/instruction/seances/{c.session.id}?enveloppe_region=10000"
     client.get(url)
-    with QueryCounter() as few:
+    with count_queries() as few:
         client.get(url)
     reviewers = [(c.reviewer_state, Institution.state), (c.reviewer_region, Institution.region)]
     for i in range(12):
@@ -227,7 +157,7 @@ def test_session_page_queries_do_not_grow_with_the_dossiers(client, world, facto
         if i % 2:
             decisions_svc.record_proposal(world.call_admin, c.session, d, "reject", motivation="Non.")
     db.session.flush()
-    with QueryCounter() as many:
+    with count_queries() as many:
         page = _page(client.get(url))
     assert page.count("<tr id=\"dossier-") == 15
     assert many.count == few.count
@@ -428,13 +358,13 @@ def test_copilot_home_queries_do_not_grow_with_pending_decisions(client, world, 
                               "accept", "1000", "1000")
     login(client, commission.copilot_region)
     client.get("/")
-    with QueryCounter() as few:
+    with count_queries() as few:
         client.get("/")
     for dossier in commission.dossiers[1:]:
         decisions_svc.record_proposal(world.call_admin, commission.session, dossier, "reject",
                                   motivation="Non.")
     db.session.flush()
-    with QueryCounter() as many:
+    with count_queries() as many:
         page = _page(client.get("/"))
     assert all(d.reference in page for d in commission.dossiers)
     assert many.count == few.count

@@ -20,7 +20,7 @@ from review.services.sessions import SessionRow, funding_plan
 from review.models import Decision, DecisionOutcome
 from review.signals import decision_finalised
 
-from .test_commission import build_commission
+from .helpers import build_commission
 
 
 @pytest.fixture

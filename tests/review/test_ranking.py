@@ -15,119 +15,14 @@ from review.models import (CommissionMember, ConflictDeclaration, Criterion, Opi
 from review.ranking import build_ranking
 
 from ..conftest import login
+from ..helpers import count_queries
+from .helpers import attach_grid, make_dossier, make_review, setup_call
 
 D = Decimal
 
 
-# ------------------------------------------------------------------ builders (shared with the
-# export and API tests)
-
-class Ranked:
-    pass
-
-
-_refs = iter(range(1, 100000))
-
-
-def make_dossier(call, establishment, author, *, status=DossierStatus.in_review, main_axis=1,
-                 fields=("prevention",), region="3000.00", state="2000.00", title="Projet"):
-    """A dossier straight in the database (its way through submission is tested elsewhere)."""
-    dossier = Dossier(call_id=call.id, establishment_id=establishment.id, created_by_id=author.id,
-                      status=status, reference=f"AAP-2014-{next(_refs) + 5000:05d}", title=title,
-                      main_axis=main_axis, fields=list(fields), submitted_at=utcnow())
-    dossier.budget_lines = [
-        BudgetLine(kind="expense", category="services", label="Intervenant",
-                   amount=D(region) + D(state), position=0),
-        BudgetLine(kind="resource", category="region", label="", amount=D(region), position=1),
-        BudgetLine(kind="resource", category="state", label="", amount=D(state), position=2),
-    ]
-    db.session.add(dossier)
-    return dossier
-
-
-def make_review(dossier, reviewer, institution, values, *, flag=True, opinion=Opinion.favourable,
-                status=ReviewStatus.submitted, amount=None, comment="Avis motivé."):
-    """A review scoring the grid's two scoring criteria with `values` (c1, c2)."""
-    grid = dossier._grid
-    review = Review(dossier_id=dossier.id, reviewer_id=reviewer.id, institution=institution,
-                    status=status, opinion=opinion if status == ReviewStatus.submitted else None,
-                    submitted_at=utcnow() if status == ReviewStatus.submitted else None,
-                    proposed_amount=D(amount) if amount else None, comment=comment)
-    review.scores = [Score(criterion_id=grid[0].id, value=D(values[0])),
-                     Score(criterion_id=grid[1].id, value=D(values[1])),
-                     Score(criterion_id=grid[2].id, flag=flag)]
-    db.session.add(review)
-    return review
-
-
-def setup_call(world, factory, *, gap="3.00", spread="8.00"):
-    """The world's call under review: settings, a grid, co-pilots and reviewers of each side."""
-    r = Ranked()
-    r.call = world.call
-    db.session.add(ReviewSettings(call_id=r.call.id, reviewers_per_dossier=2,
-                                  gap_threshold=D(gap), spread_threshold=D(spread)))
-    r.grid = [Criterion(call_id=r.call.id, position=1, label="Pertinence", scale_min=0,
-                        scale_max=5, weight=D(2)),
-              Criterion(call_id=r.call.id, position=2, label="Faisabilité", scale_min=0,
-                        scale_max=5, weight=D(1)),
-              Criterion(call_id=r.call.id, position=3, label="Partenariat local", scoring=False,
-                        required=False)]
-    db.session.add_all(r.grid)
-    r.copilot_state = world.copilot
-    r.copilot_region = factory.user(Role.copilot, institution=Institution.region,
-                                    name="Copilote Région")
-    r.s1 = factory.user(Role.reviewer, institution=Institution.state, name="Sévère État")
-    r.s2 = factory.user(Role.reviewer, institution=Institution.state, name="Second État")
-    r.r1 = world.reviewer
-    for user, inst, copilot in ((r.copilot_state, Institution.state, True),
-                                (r.copilot_region, Institution.region, True),
-                                (r.s1, Institution.state, False), (r.s2, Institution.state, False),
-                                (r.r1, Institution.region, False)):
-        db.session.add(CommissionMember(call_id=r.call.id, user_id=user.id, institution=inst,
-                                        is_copilot=copilot))
-    db.session.flush()
-    return r
-
-
-def attach_grid(r, *dossiers):
-    db.session.flush()
-    for d in dossiers:
-        d._grid = r.grid
-
-
-@pytest.fixture
-def ranked(world, factory):
-    """Four dossiers: A (State 16 and 12, Région 20: gap 6 > 3, flagged), B (12 and 12),
-    C (State 8 only: flagged, no Région review), D (in review, nothing submitted yet)."""
-    r = setup_call(world, factory)
-    net = factory.network("Réseau FOQUALE Poitiers")
-    r.est_c = factory.establishment(EstablishmentKind.lp, department="79", name="Lycée C",
-                                    network=net)
-    world.est_a.network = net
-    r.a = make_dossier(r.call, world.est_a, world.head_a, main_axis=2,
-                       fields=("prevention", "intervention"), region="4000.00", state="1000.00",
-                       title="Projet A")
-    r.b = make_dossier(r.call, world.est_b, world.head_b, status=DossierStatus.reviewed,
-                       main_axis=1, fields=("remediation",), region="2500.00", state="2500.00",
-                       title="Projet B")
-    r.c = make_dossier(r.call, r.est_c, world.head_b, main_axis=1, fields=("prevention",),
-                       title="Projet C")
-    r.d = make_dossier(r.call, r.est_c, world.head_b, main_axis=3, fields=("intervention",),
-                       title="Projet D")
-    # not ranked: still a draft, and submitted but not screened
-    r.draft = make_dossier(r.call, world.est_a, world.head_a, status=DossierStatus.submitted)
-    attach_grid(r, r.a, r.b, r.c, r.d)
-    make_review(r.a, r.s1, Institution.state, (4, 4), amount="4500.00")   # 16
-    make_review(r.a, r.s2, Institution.state, (3, 3), opinion=Opinion.reserved)  # 12
-    make_review(r.a, r.r1, Institution.region, (5, 5))  # 20
-    make_review(r.b, r.s1, Institution.state, (3, 3))  # 12
-    make_review(r.b, r.r1, Institution.region, (3, 3), flag=False)  # 12
-    make_review(r.c, r.s1, Institution.state, (2, 2), opinion=Opinion.unfavourable)  # 8
-    make_review(r.d, r.s2, Institution.state, (5, 5), status=ReviewStatus.draft)  # not counted
-    make_review(r.c, r.s2, Institution.state, (1, 1), status=ReviewStatus.declined)
-    db.session.flush()
-    return r
-
+# builders: tests/review/helpers.py (shared with the export and API tests); the `ranked`
+# fixture: tests/review/conftest.py
 
 # ------------------------------------------------------------------ aggregation through the DB
 
@@ -394,23 +289,13 @@ def _bulk(world, factory, r, n: int, start: int = 0):
 
 
 def _count_queries(client, url) -> tuple[int, str]:
-    from sqlalchemy import event
-    statements = []
-
-    def listener(conn, cursor, statement, *args):
-        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
-            statements.append(statement)
-
     db.session.commit()
     db.session.expunge_all()  # what the request finds in the session must not depend on the test
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with count_queries() as queries:
         response = client.get(url)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
     assert response.status_code == 200
-    _count_queries.last = statements
-    return len(statements), response.get_data(as_text=True)
+    _count_queries.last = queries.statements
+    return queries.count, response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("who", ["call_admin", "copilot_state"])

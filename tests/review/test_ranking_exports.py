@@ -11,7 +11,6 @@ from portal.db import db
 from review.models import ConflictDeclaration
 
 from ..conftest import login
-from .test_ranking import ranked  # noqa: F401  (fixture)
 
 
 def _get(client, url):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from applications import services as dossiers
 from applications.models import DossierStatus
@@ -16,80 +16,7 @@ from review.models import (CommissionMember, Criterion, Opinion, PhaseKind, Revi
                            ReviewSettings, ReviewStatus, Score, Visibility)
 
 from ..conftest import login
-
-
-class ScoringWorld:
-    pass
-
-
-def make_in_review(factory, call, author):
-    dossier = factory.dossier(call, author, complete=True)
-    dossiers.submit_dossier(author, dossier)
-    dossier.status = DossierStatus.in_review  # assignment is another part's business
-    db.session.flush()
-    return dossier
-
-
-@pytest.fixture
-def sw(world, factory):
-    """A call in independent scoring: a grid, a State and a Région reviewer, a co-pilot, one
-    in_review dossier with two reviews (State, Région)."""
-    s = ScoringWorld()
-    s.w = world
-    s.call = world.call
-    settings = ReviewSettings(call_id=s.call.id, reviewers_per_dossier=2,
-                              visibility=Visibility.after_own_review)
-    db.session.add(settings)
-    s.phases = {kind: ReviewPhase(call_id=s.call.id, kind=kind, position=i)
-                for i, kind in enumerate(PhaseKind, start=1)}
-    db.session.add_all(s.phases.values())
-    db.session.flush()
-    settings.current_phase_id = s.phases[PhaseKind.independent_scoring].id
-    s.settings = settings
-    s.relevance = Criterion(call_id=s.call.id, position=1, label="Pertinence",
-                            guidance="Le projet répond-il au décrochage ?", scale_min=0, scale_max=5,
-                            weight=Decimal("2"), required=True)
-    s.feasibility = Criterion(call_id=s.call.id, position=2, label="Faisabilité", scale_min=0,
-                              scale_max=5, weight=Decimal("1"), required=True)
-    s.partners = Criterion(call_id=s.call.id, position=3, label="Partenariats", scale_min=0,
-                           scale_max=10, weight=Decimal("1"), required=False)
-    s.priority = Criterion(call_id=s.call.id, position=4, label="Public prioritaire",
-                           scoring=False, required=False)
-    db.session.add_all([s.relevance, s.feasibility, s.partners, s.priority])
-    s.state_reviewer = factory.user(Role.reviewer, institution=Institution.state,
-                                    name="Évaluatrice État")
-    s.region_reviewer = world.reviewer
-    s.outsider = factory.user(Role.reviewer, institution=Institution.state, name="Non assignée")
-    db.session.add_all([
-        CommissionMember(call_id=s.call.id, user_id=s.state_reviewer.id,
-                         institution=Institution.state),
-        CommissionMember(call_id=s.call.id, user_id=s.region_reviewer.id,
-                         institution=Institution.region),
-        CommissionMember(call_id=s.call.id, user_id=s.outsider.id, institution=Institution.state),
-        CommissionMember(call_id=s.call.id, user_id=world.copilot.id, institution=Institution.state,
-                         is_copilot=True),
-    ])
-    s.dossier = make_in_review(factory, s.call, world.head_a)
-    s.r_state = Review(dossier_id=s.dossier.id, reviewer_id=s.state_reviewer.id,
-                       institution=Institution.state)
-    s.r_region = Review(dossier_id=s.dossier.id, reviewer_id=s.region_reviewer.id,
-                        institution=Institution.region)
-    db.session.add_all([s.r_state, s.r_region])
-    db.session.flush()
-    return s
-
-
-def set_phase(s, kind: PhaseKind) -> None:
-    s.settings.current_phase_id = s.phases[kind].id
-    db.session.flush()
-
-
-def full(s, relevance="4", feasibility="3,5", opinion="favourable") -> dict:
-    return {"scores": {s.relevance.id: relevance, s.feasibility.id: feasibility,
-                       s.partners.id: ""},
-            "flags": {s.priority.id: "yes"},
-            "comments": {s.relevance.id: "Bien ciblé.", s.feasibility.id: ""},
-            "opinion": opinion, "proposed_amount": "4 500,00", "comment": "Solide."}
+from .helpers import form, full, make_in_review, set_phase
 
 
 def submit_both(s) -> None:
@@ -97,17 +24,6 @@ def submit_both(s) -> None:
         scoring_svc.save_review(user, review, full(s), review.version)
         scoring_svc.submit_review(user, review)
     db.session.flush()
-
-
-def form(s, review, **overrides) -> dict:
-    data = {"version": str(review.version), "action": "save",
-            f"score_{s.relevance.id}": "4", f"score_{s.feasibility.id}": "3,5",
-            f"score_{s.partners.id}": "", f"flag_{s.priority.id}": "no",
-            f"comment_{s.relevance.id}": "Pertinent", f"comment_{s.feasibility.id}": "",
-            f"comment_{s.partners.id}": "", f"comment_{s.priority.id}": "",
-            "opinion": "reserved", "proposed_amount": "", "comment": "À suivre"}
-    data.update(overrides)
-    return {k: v for k, v in data.items() if v is not None}
 
 
 def page(response) -> str:
@@ -537,22 +453,6 @@ def test_a_reviewer_without_assignment_keeps_the_placeholder(client, sw):
     assert "Aucun dossier ne vous est attribué" in page(client.get("/instruction/mes-dossiers"))
 
 
-class QueryCounter:
-    def __init__(self):
-        self.count = 0
-
-    def _on(self, conn, cursor, statement, *args):
-        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE")):
-            self.count += 1
-
-    def __enter__(self):
-        event.listen(db.engine, "before_cursor_execute", self._on)
-        return self
-
-    def __exit__(self, *exc):
-        event.remove(db.engine, "before_cursor_execute", self._on)
-
-
 def _assign(sw, factory, count: int) -> None:
     for _ in range(count):
         dossier = make_in_review(factory, sw.call, sw.w.head_b)
@@ -561,20 +461,20 @@ def _assign(sw, factory, count: int) -> None:
     db.session.flush()
 
 
-def test_the_queue_runs_a_constant_number_of_queries(client, sw, factory):
+def test_the_queue_runs_a_constant_number_of_queries(client, sw, factory, count_queries):
     _assign(sw, factory, 4)  # 5 assignments
     login(client, sw.state_reviewer)
     client.get("/instruction/mes-dossiers")
-    with QueryCounter() as few:
+    with count_queries() as few:
         body = page(client.get("/instruction/mes-dossiers"))
     assert "0 dossier évalué sur 5" in body
-    with QueryCounter() as home_few:
+    with count_queries() as home_few:
         assert "0 / 5" in page(client.get("/"))
     _assign(sw, factory, 25)  # 30 assignments
-    with QueryCounter() as many:
+    with count_queries() as many:
         body = page(client.get("/instruction/mes-dossiers"))
     assert "0 dossier évalué sur 30" in body
     assert many.count == few.count
-    with QueryCounter() as home_many:
+    with count_queries() as home_many:
         assert "0 / 30" in page(client.get("/"))
     assert home_many.count == home_few.count

@@ -7,7 +7,7 @@ from review.services import scoring as scoring_svc
 from review.models import PhaseKind
 
 from ..conftest import login
-from .test_scoring import form, full, set_phase, sw  # noqa: F401  (sw is the fixture)
+from .helpers import form, full, set_phase
 
 ROLES = ["assigned", "other_reviewer", "unassigned_reviewer", "copilot", "call_admin", "applicant"]
 PHASES = [PhaseKind.independent_scoring, PhaseKind.deliberation, PhaseKind.decision]

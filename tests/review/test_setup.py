@@ -14,13 +14,7 @@ from review.services import (commission as commission_svc, grid as grid_svc,
 from review.models import (CommissionMember, Criterion, Opinion, PhaseKind, Review, ReviewPhase,
                            ReviewSettings, ReviewStatus, Visibility)
 
-RULES = {"reviewers_per_dossier": "3", "gap_threshold": "4", "spread_threshold": "6,5",
-         "visibility": "after_own_review"}
-
-
-def count(model):
-    return db.session.scalar(select(func.count()).select_from(model))
-
+from .helpers import RULES, _eligible, _submitted_review, count
 
 def actions():
     return db.session.scalars(select(AuditEvent.action)).all()
@@ -172,26 +166,6 @@ def test_one_copilot_per_institution_who_holds_the_copilot_role(world, commissio
     assert second.is_copilot and not first.is_copilot
     with pytest.raises(NotFound):
         members_svc.designate_copilot(world.call_admin, commission, 999999)
-
-
-def _eligible(world, factory, est=None):
-    est = est or world.est_a
-    n = factory._next()
-    dossier = Dossier(call_id=world.call.id, establishment_id=est.id,
-                      created_by_id=world.head_a.id, status=DossierStatus.eligible,
-                      reference=f"AAP-2014-9{n:03d}", title=f"Projet {n}")
-    db.session.add(dossier)
-    db.session.flush()
-    return dossier
-
-
-def _submitted_review(dossier, member):
-    review = Review(dossier_id=dossier.id, reviewer_id=member.user_id,
-                    institution=member.institution, status=ReviewStatus.submitted,
-                    opinion=Opinion.favourable, submitted_at=utcnow())
-    db.session.add(review)
-    db.session.flush()
-    return review
 
 
 def test_a_member_with_submitted_reviews_stays(world, commission, factory):

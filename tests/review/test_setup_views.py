@@ -3,7 +3,7 @@ import html
 import io
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from applications.models import DossierStatus
 from portal.db import db
@@ -14,7 +14,8 @@ from review.models import (CommissionMember, ConflictDeclaration, Criterion, Rev
                            ReviewSettings, ReviewStatus)
 
 from ..conftest import login
-from .test_setup import RULES, _eligible, count
+from ..helpers import count_queries
+from .helpers import RULES, _eligible, count
 
 
 def text(response):
@@ -298,22 +299,11 @@ def test_anonymous_is_sent_to_the_login_page(client, staged):
 # ---------------------------------------------------------------- constant queries
 
 def _queries(client, url):
-    statements = []
-
-    def count_statement(conn, cursor, statement, *args):
-        keyword = statement.lstrip().split(None, 1)[0].upper()
-        if keyword not in ("SAVEPOINT", "RELEASE", "ROLLBACK"):
-            statements.append(statement)
-    engine = db.session.get_bind()
-    target = engine.engine if hasattr(engine, "engine") else engine
-    event.listen(target, "before_cursor_execute", count_statement)
-    try:
+    with count_queries() as queries:
         response = client.get(url)
-    finally:
-        event.remove(target, "before_cursor_execute", count_statement)
     assert response.status_code == 200
-    print(len(statements), "queries")
-    return len(statements)
+    print(queries.count, "queries")
+    return queries.count
 
 
 def test_assignment_coverage_runs_a_constant_number_of_queries(client, world, factory):
@@ -346,27 +336,6 @@ def test_assignment_coverage_runs_a_constant_number_of_queries(client, world, fa
 
 # ---------------------------------------------------------------- the route × role matrix
 
-def matrix_objects(o):
-    """Objects for the set-up rows of tests/test_permission_matrix.py, built on demand: the call's
-    commission (o.copilot for the State, o.reviewer for the Région, not designated co-pilots),
-    o.submitted screened eligible and assigned to o.reviewer."""
-    if getattr(o, "_setup", None) is None:
-        from review.services import screening as screening_svc
-
-        class Objects:
-            pass
-        s = Objects()
-        settings_svc.save_settings(o.call_admin, o.call, dict(RULES))
-        s.m_state = members_svc.add_member(o.call_admin, o.call, o.copilot.id, "state")
-        s.m_region = members_svc.add_member(o.call_admin, o.call, o.reviewer.id, "region")
-        s.criterion = commission_svc.criteria(o.call)[0]
-        screening_svc.screen_dossier(o.call_admin, o.submitted, "eligible")
-        s.review = assignment_svc.assign_reviewer(o.call_admin, o.call, o.submitted.id, o.reviewer.id)
-        db.session.flush()
-        o._setup = s
-    return o._setup
-
-
 def test_call_staff_find_the_commission_pages_from_home_and_the_call(client, world):
     login(client, world.call_admin)
     home = text(client.get("/"))
@@ -392,7 +361,7 @@ def test_a_stale_phase_button_does_not_move_the_commission_twice(client, staged)
 
 
 def test_a_member_who_handed_in_a_review_cannot_be_removed_from_the_page(client, staged):
-    from .test_setup import _submitted_review
+    from .helpers import _submitted_review
     w = staged
     _submitted_review(w.d1, w.m_region)
     login(client, w.call_admin)
