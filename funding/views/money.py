@@ -26,7 +26,7 @@ from ..services import agreements, lists, reports
 from . import bp
 from .common import FUNDER_CHOICES, budget_call, choice, links
 
-STATUS_CHOICES = CommitmentStatus.choices()
+STATUS_CHOICES = [(status.value, status.label) for status in CommitmentStatus]  # the list filter
 HISTORY_LABELS = {
     "commitment_created": "Engagement créé",
     "commitment_reduced": "Engagement réduit",
