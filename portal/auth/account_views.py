@@ -69,20 +69,27 @@ def _proof_refused(exc: ServiceError) -> None:
                     request.remote_addr)
 
 
-@bp.post("/compte/double-authentification/desactiver")
-@login_required
-def totp_disable():
-    form = TotpDisableForm()
+def _with_proof(form, slot: str, action):
+    """Run `action(user, proof)` once the form is valid and the attempt not throttled; a refused
+    form or proof renders the account page again (nothing changed), else (True, the result)."""
     if not form.validate_on_submit():
-        return _account_page(disable_form=form, form_errors=form_summary(form), status=400)
+        return False, _account_page(**{slot: form}, form_errors=form_summary(form), status=400)
     if throttle.refused(current_user.email):
         abort(429)
     try:
-        totp.disable(current_user, form.proof.data)
+        return True, action(current_user, form.proof.data)
     except ServiceError as exc:
         _proof_refused(exc)
-        return _account_page(disable_form=form, form_errors=refused(exc, form),
-                             status=status_of(exc))
+        return False, _account_page(**{slot: form}, form_errors=refused(exc, form),
+                                    status=status_of(exc))
+
+
+@bp.post("/compte/double-authentification/desactiver")
+@login_required
+def totp_disable():
+    ok, answer = _with_proof(TotpDisableForm(), "disable_form", totp.disable)
+    if not ok:
+        return answer
     return done("La double authentification est désactivée sur votre compte.",
                 url_for("auth.account"))
 
@@ -90,16 +97,8 @@ def totp_disable():
 @bp.post("/compte/double-authentification/codes-de-secours")
 @login_required
 def totp_recovery_codes():
-    form = RecoveryCodesForm()
-    if not form.validate_on_submit():
-        return _account_page(renew_form=form, form_errors=form_summary(form), status=400)
-    if throttle.refused(current_user.email):
-        abort(429)
-    try:
-        codes = totp.regenerate_recovery_codes(current_user, form.proof.data)
-    except ServiceError as exc:
-        _proof_refused(exc)
-        return _account_page(renew_form=form, form_errors=refused(exc, form),
-                             status=status_of(exc))
+    ok, answer = _with_proof(RecoveryCodesForm(), "renew_form", totp.regenerate_recovery_codes)
+    if not ok:
+        return answer
     db.session.commit()
-    return render_template("auth/recovery_codes.html", codes=codes, enrolled=False)
+    return render_template("auth/recovery_codes.html", codes=answer, enrolled=False)
