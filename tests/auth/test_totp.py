@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from portal.auth import login_flow, totp
 from portal.auth.services import consume_link_token, issue_api_token, issue_link_token
 from portal.db import db, utcnow
-from portal.models import (AuditEvent, Call, Role, TotpRecoveryCode, UserSession, UserTotp)
+from portal.models import AuditEvent, Call, Role, TotpRecoveryCode, UserSession, UserTotp
 
 from ..conftest import PASSWORD, login
 
@@ -448,7 +448,7 @@ def test_wrong_proofs_are_throttled(client, factory, clock):
 
 def test_regenerating_recovery_codes(client, factory, clock):
     user = factory.user(Role.copilot)
-    secret, old = _logged_in_with_factor(client, user, clock)
+    _, old = _logged_in_with_factor(client, user, clock)
     before = _hashes(user)
     response = client.post("/compte/double-authentification/codes-de-secours",
                            data={"proof": "faux"})
