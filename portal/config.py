@@ -54,6 +54,12 @@ def load_config() -> dict:
         "LOGIN_ADDRESS_RATE_LIMIT": os.environ.get("LOGIN_ADDRESS_RATE_LIMIT",
                                                    "60 per minute;600 per hour"),
         "LOGIN_KNOWN_ADDRESS_DAYS": int(os.environ.get("LOGIN_KNOWN_ADDRESS_DAYS", "30")),
+        # Second factor (portal/auth/totp.py): roles that must use it (comma-separated
+        # Role values; empty: optional for everyone), the name authenticator apps show, and how
+        # long the code step of a login waits after the correct password.
+        "TOTP_REQUIRED_ROLES": os.environ.get("TOTP_REQUIRED_ROLES", ""),
+        "TOTP_ISSUER": os.environ.get("TOTP_ISSUER", "AAP décrochage scolaire"),
+        "TOTP_LOGIN_MINUTES": int(os.environ.get("TOTP_LOGIN_MINUTES", "5")),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,

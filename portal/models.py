@@ -331,3 +331,31 @@ class UserSession(Base):
     user_agent: Mapped[str] = mapped_column(String(200), default="")
     # Loaded with the row: the user loader answers with one query by primary key.
     user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+
+
+class UserTotp(Base):
+    """A person's second factor (TOTP, RFC 6238): the shared secret and the last time-step used.
+
+    A row with `enabled_at` unset is an enrolment in progress (the secret shown as a QR code, not
+    yet confirmed by a code): it does not protect the login until confirmed. `last_step` is the
+    30-second step of the last code accepted; a code of that step or an earlier one is refused,
+    so an observed code cannot be replayed within its window.
+    """
+    __tablename__ = "user_totp"
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"),
+                                         primary_key=True, autoincrement=False)
+    secret: Mapped[str] = mapped_column(String(64))  # base32, as authenticator apps read it
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    enabled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_step: Mapped[int | None] = mapped_column(Integer)
+
+
+class TotpRecoveryCode(Base):
+    """A single-use recovery code of the second factor; only its sha256 is stored."""
+    __tablename__ = "totp_recovery_code"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"),
+                                         index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -71,6 +71,20 @@ MATRIX: dict[tuple[str, str], Rule] = {
                                             anonymous_ok=True),
     ("auth.accept_invitation", "POST"): Rule(lambda o: "/invitation/faux", EVERYONE,
                                              anonymous_ok=True, data=lambda o: {}),
+    # second factor: the login's code step (without a half-login: anonymous back to /connexion,
+    # a logged-in person to their home) and the account space (refusals in tests/auth/test_totp.py)
+    ("auth.login_code", "GET"): Rule(lambda o: "/connexion/code", USERS),
+    ("auth.login_code", "POST"): Rule(lambda o: "/connexion/code", USERS,
+                                      data=lambda o: {"code": "123456"}),
+    ("auth.account", "GET"): Rule(lambda o: "/compte/", USERS),
+    ("auth.totp_enrol", "GET"): Rule(lambda o: "/compte/double-authentification", USERS),
+    ("auth.totp_enrol", "POST"): Rule(lambda o: "/compte/double-authentification", USERS,
+                                      data=lambda o: {"code": "000000"}),
+    ("auth.totp_disable", "POST"): Rule(lambda o: "/compte/double-authentification/desactiver",
+                                        USERS, data=lambda o: {"proof": "faux"}),
+    ("auth.totp_recovery_codes", "POST"): Rule(
+        lambda o: "/compte/double-authentification/codes-de-secours", USERS,
+        data=lambda o: {"proof": "faux"}),
     # administration
     ("admin.establishments", "GET"): Rule(lambda o: "/admin/etablissements",
                                           {"call_admin", "observer", "admin"}),

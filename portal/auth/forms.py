@@ -1,6 +1,7 @@
-"""Forms of the auth area: login, forgotten password, choosing a password through a link."""
+"""Forms of the auth area: login (password, then the second factor's code), forgotten password,
+choosing a password through a link, managing the second factor."""
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
+from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from .services import MIN_PASSWORD
@@ -29,3 +30,33 @@ class SetPasswordForm(FlaskForm):
         "Confirmez le mot de passe",
         validators=[DataRequired("Saisissez le mot de passe une seconde fois."),
                     EqualTo("password", "Les deux mots de passe ne sont pas identiques.")])
+
+
+class LoginCodeForm(FlaskForm):
+    code = StringField(
+        "Code de vérification",
+        description="Les 6 chiffres affichés par votre application d'authentification, ou l'un "
+                    "de vos codes de secours.",
+        validators=[DataRequired("Saisissez le code de votre application ou un code de "
+                                 "secours.")])
+
+
+class TotpEnrolForm(FlaskForm):
+    code = StringField("Code à 6 chiffres",
+                       description="Le code affiché par l'application après l'ajout de la clé.",
+                       validators=[DataRequired("Saisissez le code affiché par votre "
+                                                "application.")])
+
+
+_PROOF = "Un code à 6 chiffres de votre application, ou votre mot de passe."
+_PROOF_MISSING = "Saisissez un code de votre application ou votre mot de passe."
+
+
+class TotpDisableForm(FlaskForm):
+    proof = PasswordField("Code ou mot de passe", id="disable-proof", description=_PROOF,
+                          validators=[DataRequired(_PROOF_MISSING)])
+
+
+class RecoveryCodesForm(FlaskForm):
+    proof = PasswordField("Code ou mot de passe", id="renew-proof", description=_PROOF,
+                          validators=[DataRequired(_PROOF_MISSING)])

@@ -29,6 +29,15 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+def verify_password(user: User, password: str) -> bool:
+    """Whether `password` is this person's (to confirm a sensitive change to their account)."""
+    try:
+        return _hasher.verify(user.password_hash or _DUMMY_HASH, password or "") \
+            and bool(user.password_hash)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
 def check_password_rules(password: str) -> None:
     if len(password or "") < MIN_PASSWORD:
         raise ServiceError(f"Le mot de passe doit comporter au moins {MIN_PASSWORD} caractères.",

@@ -2,24 +2,20 @@
 from __future__ import annotations
 
 import logging
-import re
-from urllib.parse import unquote, urlsplit
 
-from flask import (Blueprint, abort, current_app, flash, make_response, redirect, render_template,
-                   request, session, url_for)
-from flask_login import login_user, logout_user
+from flask import (abort, current_app, flash, make_response, redirect, render_template, request,
+                   session, url_for)
+from flask_login import current_user, logout_user
 
 from portal import audit
 from portal.db import db
 from portal.errors import ServiceError
 from portal.extensions import limiter
 
-from . import services, throttle
-from .forms import ForgotPasswordForm, LoginForm, SetPasswordForm
+from . import account_views, login_flow, services, throttle, totp  # noqa: F401  (routes)
+from .blueprint import bp
+from .forms import ForgotPasswordForm, LoginCodeForm, LoginForm, SetPasswordForm
 
-bp = Blueprint("auth", __name__)
-# Several gunicorn workers on memory:// storage would each count on their own: say so loudly.
-bp.record_once(lambda state: throttle.check_storage(state.app.config))
 log = logging.getLogger("portal.security")
 
 FORGOT_CONFIRMATION = ("Si un compte correspond à cette adresse, un courriel vient de lui être "
@@ -31,30 +27,6 @@ def _login_limit() -> str:
     return current_app.config.get("LOGIN_RATE_LIMIT") or "5 per minute;30 per hour"
 
 
-# What a local `next` may hold: a path (and query) of printable ASCII, nothing a header or a
-# browser could read as another host or a script.
-_SAFE_NEXT = re.compile(r"/[A-Za-z0-9\-._~!$&'()*+,;=:@/?%]*")
-
-
-def _safe_next(target: str | None) -> str | None:
-    """Only a path of this site, else None (the user lands on their home).
-
-    Refused: a scheme or host (`https://…`, `javascript:`), the protocol-relative `//host` trick,
-    backslashes, control characters (CR/LF would break the Location header), whitespace and
-    non-ASCII; also once percent-decoded, so `/%2F%2Fhost` or `/%0d%0a…` do not slip through.
-    """
-    if not target or len(target) > 2000 or not _SAFE_NEXT.fullmatch(target):
-        return None
-    for text in (target, unquote(target)):
-        if (text.startswith("//") or "\\" in text
-                or any(ord(c) < 0x20 or ord(c) == 0x7F for c in text)):
-            return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return None
-    return target
-
-
 @bp.route("/connexion", methods=["GET", "POST"])
 def login():
     form = LoginForm()
@@ -64,12 +36,9 @@ def login():
             log.warning("throttled login for %r from %s", email[:200], request.remote_addr)
             abort(429)
         user = services.authenticate(email, form.password.data)
-        if user is not None:
-            throttle.succeeded(email)
-            _start_session(user)
-            audit.record(user, "login", user, {})
-            db.session.commit()
-            return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
+        if user is not None:  # then the second factor's code, if the person has one
+            return login_flow.after_password(user, login_flow.safe_next(request.args.get("next")),
+                                             email)
         throttle.failed(email)  # only failed attempts count
         log.warning("failed login for %r from %s", email[:200], request.remote_addr)
         form.password.errors = ["Adresse électronique ou mot de passe incorrect."]
@@ -78,15 +47,41 @@ def login():
     return render_template("auth/login.html", form=form), status
 
 
-def _start_session(user) -> None:
-    """Log the user in on a fresh server-side session row (revoked again by logout)."""
-    session.pop(services.SESSION_KEY, None)
-    login_user(user)
-    session[services.SESSION_KEY] = services.open_session(user, request.user_agent.string)
+@bp.route("/connexion/code", methods=["GET", "POST"])
+def login_code():
+    """The second step of a login: the code of the person's application, or a recovery code."""
+    user, expired = login_flow.pending()
+    if user is None:
+        if current_user.is_authenticated:
+            return redirect(url_for("main.home"))
+        if expired:
+            flash("Le délai de saisie du code est dépassé : connectez-vous de nouveau.", "warning")
+        return redirect(url_for("auth.login"))
+    form = LoginCodeForm()
+    if form.validate_on_submit():
+        if throttle.refused(user.email):  # wrong codes count with wrong passwords
+            log.warning("throttled login code for user %s from %s", user.id, request.remote_addr)
+            abort(429)
+        try:
+            used = totp.check_second_factor(user, form.code.data)
+        except ServiceError as exc:
+            db.session.rollback()
+            throttle.failed(user.email)
+            log.warning("failed login code for user %s from %s", user.id, request.remote_addr)
+            form.code.errors = [exc.message]
+            return render_template("auth/login_code.html", form=form), 400
+        if used == "recovery_code":
+            flash(f"Vous vous êtes connecté avec un code de secours : il vous en reste "
+                  f"{totp.remaining_recovery_codes(user)}. Vous pouvez en générer de nouveaux "
+                  "depuis « Mon compte ».", "warning")
+        return login_flow.complete(user, login_flow.pending_next(), user.email,
+                                   {"second_factor": used})
+    return render_template("auth/login_code.html", form=form), 400 if form.errors else 200
 
 
 @bp.post("/deconnexion")
 def logout():
+    session.pop(login_flow.PENDING_KEY, None)
     services.close_session(session.pop(services.SESSION_KEY, None))
     db.session.commit()
     logout_user()
@@ -126,8 +121,11 @@ def _link_page(token: str, purpose: str):
             db.session.rollback()
             form.password.errors = [exc.message]
         else:
+            if purpose == "invitation" and totp.is_enabled(user):
+                db.session.commit()  # the password is set; the login still needs the code
+                return login_flow.after_password(user, None, user.email)
             if purpose == "invitation":
-                _start_session(user)
+                login_flow.start_session(user)
                 audit.record(user, "login", user, {"via": "invitation"})
                 db.session.commit()
                 flash("Votre compte est activé. Bienvenue sur le portail.", "success")
