@@ -23,8 +23,8 @@ INSTITUTION_CHOICES = [SelectChoice(i.value, label) for i, label in INSTITUTION_
 # ---------------------------------------------------------------- screening
 
 class ScreeningForm(FlaskForm):
-    outcome = RadioField("Recevabilité", choices=[("eligible", "Recevable"),
-                                                  ("ineligible", "Irrecevable")])
+    outcome = RadioField("Recevabilité", choices=[SelectChoice("eligible", "Recevable"),
+                                                  SelectChoice("ineligible", "Irrecevable")])
     motivation = TextAreaField("Motif (obligatoire si irrecevable, lu par l'établissement)",
                                validators=[Optional()])
 
@@ -111,7 +111,7 @@ def _fr(number) -> str:
 
 class _ReviewFormBase(FlaskForm):
     version = HiddenField()
-    opinion = RadioField("Avis général", choices=[(o.value, o.label) for o in Opinion],
+    opinion = RadioField("Avis général", choices=Opinion.choices(),
                          validators=[Optional()], validate_choice=False)
     proposed_amount = StringField("Montant proposé (facultatif)",
                                   description="En euros, par exemple 4 500,00.",
@@ -160,7 +160,7 @@ def review_form(criteria, review=None, **kwargs) -> _ReviewFormBase:
                 validators=[Optional()])
         else:
             attrs[f"flag_{criterion.id}"] = RadioField(
-                f"Réponse pour « {criterion.label} »", choices=[("yes", "Oui"), ("no", "Non")],
+                f"Réponse pour « {criterion.label} »", choices=[SelectChoice("yes", "Oui"), SelectChoice("no", "Non")],
                 validators=[Optional()], validate_choice=False)
         attrs[f"comment_{criterion.id}"] = TextAreaField(
             f"Commentaire sur « {criterion.label} »", validators=[Optional()])
