@@ -17,6 +17,8 @@ from decimal import Decimal
 
 from flask import Response, stream_with_context
 
+from .formatting import format_decimal
+
 CHUNK = 64 * 1024
 CSV_MIMETYPE = "text/csv; charset=utf-8"
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -34,7 +36,7 @@ def csv_cell(value) -> str:
     if isinstance(value, bool):
         return "Oui" if value else "Non"
     if isinstance(value, Decimal):
-        return format(value, "f").replace(".", ",")
+        return format_decimal(value)
     if isinstance(value, str):
         return defuse(value)
     if hasattr(value, "strftime"):

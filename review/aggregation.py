@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, localcontext
 
 from portal.models import INSTITUTION_SHORT_LABELS  # keyed by Institution, a str enum
+from portal.formatting import format_number, format_score
 
 __all__ = [
     "MAX_TOTAL", "REGION", "STATE",
@@ -52,19 +53,6 @@ def _as_decimal(value, what: str) -> Decimal:
 
 def _quantize(value: Decimal) -> Decimal:
     return value.quantize(_CENT, rounding=ROUND_HALF_UP)
-
-
-def _fr_bound(value: Decimal) -> str:
-    """French rendering of a scale bound: 0 → « 0 », 2.50 → « 2,5 »."""
-    text = format(value.normalize(), "f")
-    return text.replace(".", ",")
-
-
-def _fr_points(value: Decimal) -> str:
-    """French rendering of a figure with (at least) two decimals: 4.5 → « 4,50 »."""
-    if value == _quantize(value):
-        value = _quantize(value)
-    return format(value, "f").replace(".", ",")
 
 
 def _institution(value) -> str:
@@ -150,7 +138,7 @@ def validate_scores(scores: Mapping[Hashable, Decimal | None], criteria: Iterabl
         value = Decimal(value)
         if not value.is_finite() or value < low or value > high:
             raise ValueError(f"La note de « {criterion.label} » doit être comprise entre "
-                             f"{_fr_bound(low)} et {_fr_bound(high)}.")
+                             f"{format_number(low)} et {format_number(high)}.")
 
 
 def missing_required(scores: Mapping[Hashable, Decimal | None], criteria: Iterable) -> list[str]:
@@ -294,11 +282,11 @@ def aggregate_dossier(totals: Iterable[tuple[str, Decimal | None]], gap_threshol
     if gap is not None:
         gap = _quantize(gap)
         if gap > gap_threshold:
-            reasons.append(f"Écart État–Région de {_fr_points(gap)} points "
-                           f"(seuil {_fr_points(gap_threshold)})")
+            reasons.append(f"Écart État–Région de {format_score(gap)} points "
+                           f"(seuil {format_score(gap_threshold)})")
     if spread > spread_threshold:
-        reasons.append(f"Dispersion des notes de {_fr_points(spread)} points "
-                       f"(seuil {_fr_points(spread_threshold)})")
+        reasons.append(f"Dispersion des notes de {format_score(spread)} points "
+                       f"(seuil {format_score(spread_threshold)})")
     return DossierAggregate(state_mean=state_mean, region_mean=region_mean, score=score, gap=gap,
                             spread=spread, count_state=n_state, count_region=n_region,
                             flagged=bool(reasons), reasons=tuple(reasons))

@@ -13,6 +13,7 @@ from wtforms.validators import Optional
 
 from portal.forms import MultiCheckboxField
 from portal.models import INSTITUTION_LABELS
+from portal.formatting import format_decimal, format_number
 
 from .models import ConflictKind, Opinion, Visibility
 from .services.screening import CHECKLIST
@@ -53,7 +54,7 @@ class SettingsForm(FlaskForm):
 
 
 def _num(value) -> str:
-    return f"{value:.2f}".replace(".", ",").removesuffix(",00")
+    return format_decimal(value, 2, compact=True)
 
 
 class MemberForm(FlaskForm):
@@ -105,8 +106,7 @@ class ConflictForm(FlaskForm):
 
 def _fr(number) -> str:
     """0 → "0", 2.5 → "2,5" (no trailing zeros, French decimal comma)."""
-    value = Decimal(str(number)).normalize()
-    return format(value, "f").replace(".", ",")
+    return format_number(Decimal(str(number)))
 
 
 class _ReviewFormBase(FlaskForm):

@@ -13,7 +13,7 @@ from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.demo import AXES
-from portal.formatting import to_paris
+from portal.formatting import format_decimal, to_paris
 from portal.models import FIELDS, KIND_LABELS, Call
 
 from .services import AXIS_COUNT
@@ -104,8 +104,8 @@ class CallForm(FlaskForm):
         opens, deadline = to_paris(call.opens_at), to_paris(call.deadline_at)
         self.opens_date.data, self.opens_time.data = f"{opens:%Y-%m-%d}", f"{opens:%H:%M}"
         self.deadline_date.data, self.deadline_time.data = f"{deadline:%Y-%m-%d}", f"{deadline:%H:%M}"
-        self.max_amount.data = f"{call.max_amount:.2f}".replace(".", ",")
-        self.advance_rate.data = f"{call.advance_rate:.2f}".replace(".", ",").removesuffix(",00")
+        self.max_amount.data = format_decimal(call.max_amount, 2)
+        self.advance_rate.data = format_decimal(call.advance_rate, 2, compact=True)
         for kind in call.attachment_kinds:
             self.attachment_kinds.append_entry({"label": kind.label, "required": kind.required})
 

@@ -12,7 +12,7 @@ from wtforms.fields.choices import SelectChoice
 
 from applications.models import Dossier
 from portal.errors import NotFound, ServiceError
-from portal.formatting import parse_amount
+from portal.formatting import format_decimal, parse_amount
 from portal.models import INSTITUTION_LABELS, Call
 from applications.policy import require_dossier
 from portal.permissions import Permission
@@ -112,8 +112,8 @@ def proposal(session_id: int, dossier_id: int):
     if request.method == "GET":
         if decision is not None and decision.finalised_at is None:
             form = ProposalForm(formdata=None, outcome=decision.outcome.value,
-                                amount_state=str(decision.amount_state).replace(".", ","),
-                                amount_region=str(decision.amount_region).replace(".", ","),
+                                amount_state=format_decimal(decision.amount_state),
+                                amount_region=format_decimal(decision.amount_region),
                                 motivation=decision.motivation)
         return _proposal_page(session, call, dossier, decision, form)
     try:
