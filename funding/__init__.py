@@ -8,7 +8,8 @@ from __future__ import annotations
 
 def init_app(app) -> None:
     """Register what the area brings: policy rules, signal receivers, pages."""
-    from portal.signals import demo_loading
+    from applications.signals import dossier_panels
+    from portal.signals import demo_loading, home_sections
     from review.signals import call_envelopes, decision_finalised
 
     from . import api  # noqa: F401
@@ -19,4 +20,6 @@ def init_app(app) -> None:
     decision_finalised.connect(receivers.commit_final_decision)
     call_envelopes.connect(receivers.main_envelopes)
     demo_loading.connect(demo.on_demo_loading)
+    dossier_panels.connect(receivers.dossier_panels)
+    home_sections.connect(receivers.home_sections)
     app.register_blueprint(bp)

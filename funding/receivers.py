@@ -1,4 +1,5 @@
-"""What the funding area answers to the review area's signals (review never imports funding)."""
+"""What the funding area answers to the lower layers' signals (they never import funding):
+review's final decisions and envelopes, the dossier page's panel, the home page's section."""
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -6,6 +7,7 @@ from sqlalchemy import select
 from portal.db import db
 
 from .models import Envelope
+from .views.home import budget_home
 from .services import commit_decision
 
 
@@ -23,3 +25,13 @@ def main_envelopes(call_id: int, **_) -> dict:
         Envelope.call_id == call_id, Envelope.department_code.is_(None),
         Envelope.axis_number.is_(None))).all()
     return {funder.value: amount for funder, amount in rows}
+
+
+def dossier_panels(dossier, user=None, **_) -> dict:
+    """The way to the dossier's funding (agreement, payments, report), once it is decided."""
+    return {"order": 20, "templates": ["funding/_dossier_panel.html"], "context": {}}
+
+
+def home_sections(user, **_) -> dict:
+    section = budget_home(user)
+    return {"budget": {"section": section}} if section is not None else {}

@@ -3,15 +3,17 @@ from __future__ import annotations
 
 
 def init_app(app) -> None:
-    """Register what the area brings: its rules in the one policy, its pages."""
+    """Register what the area brings: its rules in the one policy, its API endpoints and pages,
+    its answers to the lower layers' signals (dossier panels, home sections, demo)."""
     from applications.signals import dossier_panels
-    from portal.signals import demo_loading
+    from portal.signals import demo_loading, home_sections
 
-    from . import demo, panels, policy
+    from . import demo, policy, receivers
     from . import api  # noqa: F401
     from .views import bp
 
     policy.register()
     app.register_blueprint(bp)
-    dossier_panels.connect(panels.dossier_panels)
+    dossier_panels.connect(receivers.dossier_panels)
+    home_sections.connect(receivers.home_sections)
     demo_loading.connect(demo.on_demo_loading)

@@ -6,13 +6,11 @@ from portal.permissions import Permission, can
 
 from ..policy import officer_institutions
 from ..services import dashboard, lists
-from . import bp
 from .common import FUNDER_LABELS
 
 HOME_TO_PAY = 20  # the home lists the first ones; the commitments list has them all
 
 
-@bp.app_template_global("budget_home")
 def budget_home(user) -> dict | None:
     """The budget officer's and the observer's home: per call, the money and what to do."""
     if not user.has_role(Role.budget_officer, Role.observer) or \

@@ -113,25 +113,3 @@ def letter(dossier_id: int):
     pdf = documents.render_letter(decision)
     return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
                      download_name=documents.letter_filename(decision))
-
-
-# ---------------------------------------------------------------- panels for other templates
-
-@bp.app_template_global("dossier_decision")
-def dossier_decision(dossier):
-    """The final decision shown on a dossier's page, if the current user may read it."""
-    return svc.shown_decision(current_user, dossier)
-
-
-@bp.app_template_global("commission_home")
-def commission_home(user):
-    """The co-pilot's home section: calls co-piloted and proposals awaiting their validation."""
-    rows = db.session.execute(
-        select(Call, CommissionMember.institution).join(CommissionMember,
-                                                        CommissionMember.call_id == Call.id)
-        .where(CommissionMember.user_id == user.id, CommissionMember.is_copilot.is_(True))
-        .order_by(Call.opens_at.desc())).all()
-    if not rows:
-        return None
-    return {"calls": [(call, svc.FOR_INSTITUTION[inst]) for call, inst in rows],
-            "pending": svc.pending_for(user)}

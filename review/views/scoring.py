@@ -126,14 +126,3 @@ def reopen(review_id: int):
                                **_context(review, reopen_form=form)), 400
     return done(f"L'évaluation du dossier {review.dossier.reference} est rouverte ; l'évaluateur a "
                 "été prévenu par courriel.", url_for("review.review_page", review_id=review.id))
-
-
-@bp.app_template_global("reviewer_home")
-def reviewer_home(user) -> list[dict] | None:
-    """For the home page: the user's progress per call (one query), or None when not a reviewer
-    or nothing is assigned yet."""
-    if not getattr(user, "is_authenticated", False) or not user.has_role(Role.reviewer,
-                                                                          Role.copilot):
-        return None
-    summary = queue.queue_summary(queue.reviewer_queue(user))
-    return summary or None
