@@ -117,12 +117,6 @@ class LocalStore:
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
 
-    def keys(self) -> list[str]:
-        """Every stored key (tests and maintenance)."""
-        if not self.root.exists():
-            return []
-        return sorted(str(p.relative_to(self.root)) for p in self.root.rglob("*") if p.is_file())
-
 
 class S3Store:
     def __init__(self, bucket: str, endpoint_url: str | None = None, region: str | None = None,
@@ -164,11 +158,6 @@ class S3Store:
 
     def delete(self, key: str) -> None:
         self._call("delete_object", Key=key)
-
-    def keys(self) -> list[str]:
-        """Every stored key (tests and maintenance)."""
-        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket)
-        return sorted(item["Key"] for page in pages for item in page.get("Contents", []))
 
 
 def make_store(config) -> DocumentStore:
