@@ -53,6 +53,34 @@ def test_timeouts_and_attempts_come_from_the_configuration(monkeypatch):
     assert client_config.retries == {"total_max_attempts": 4, "mode": "standard"}
 
 
+def test_gunicorn_outlasts_a_hung_store(monkeypatch, caplog):
+    """gunicorn's worker timeout and graceful timeout exceed the longest S3 call (defaults)."""
+    import importlib.util
+    import logging
+    from pathlib import Path
+    for name in ("S3_CONNECT_TIMEOUT", "S3_READ_TIMEOUT", "S3_MAX_ATTEMPTS", "GUNICORN_TIMEOUT",
+                 "GUNICORN_GRACEFUL_TIMEOUT"):
+        monkeypatch.delenv(name, raising=False)
+    path = Path(__file__).resolve().parents[2] / "gunicorn.conf.py"
+    spec = importlib.util.spec_from_file_location("gunicorn_conf", path)
+    conf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conf)
+    defaults = load_config()
+    worst = defaults["S3_MAX_ATTEMPTS"] * (defaults["S3_CONNECT_TIMEOUT"]
+                                          + defaults["S3_READ_TIMEOUT"])
+    assert conf._s3_worst_case() == worst == 24
+    assert worst < conf.timeout and worst < conf.graceful_timeout
+
+    class Server:
+        class cfg:
+            workers = 1
+        log = logging.getLogger("gunicorn.error")
+    monkeypatch.setenv("S3_BUCKET", "aap")
+    monkeypatch.setenv("S3_READ_TIMEOUT", "20")
+    conf.on_starting(Server)
+    assert any("S3 calls may take 44 s" in r.getMessage() for r in caplog.records)
+
+
 @pytest.fixture
 def proxied(app, monkeypatch, s3_bucket, s3_proxy):
     """The app's store: S3 through the proxy, with short timeouts from the configuration."""
