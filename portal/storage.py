@@ -218,6 +218,8 @@ def send_stored(chunks: Chunks, *, mimetype: str, filename: str,
     `chunks` comes from `store.open_stream(key)`, called before the response starts: a store
     that fails answers the StorageUnavailable page, not a cut download."""
     response = Response(chunks, mimetype=mimetype, direct_passthrough=True)
+    # A name stored before control characters were refused (a NUL, CR/LF) cannot go in a header.
+    filename = "".join(c for c in filename if c.isprintable()) or "document"
     try:
         filename.encode("ascii")
         names = {"filename": filename}

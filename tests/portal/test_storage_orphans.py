@@ -203,3 +203,16 @@ def test_nul_in_a_filename_leaves_no_orphan(store, client, money_world, funded):
         else:
             assert response.status_code in (302, 400), url
         assert_no_orphan(store)
+
+
+def test_a_stored_name_with_control_characters_still_downloads(store, client, world, draft):
+    """SQLite kept a NUL in a file name before names were cleaned: its download answers."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL cannot store a NUL")
+    attachment = dossiers.add_attachment(world.head_a, draft, "budget.pdf", PDF_BYTES)
+    attachment.filename = "bud\x00get\r\n.pdf"
+    db.session.commit()
+    login(client, world.head_a)
+    response = client.get(f"/dossiers/{draft.id}/pieces/{attachment.id}")
+    assert response.status_code == 200 and response.data == PDF_BYTES
+    assert 'filename=budget.pdf' in response.headers["Content-Disposition"]
