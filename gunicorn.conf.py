@@ -12,6 +12,12 @@ the environment (README, configuration table):
     GUNICORN_GRACEFUL_TIMEOUT  30  seconds given to finish requests on restart
     GUNICORN_KEEPALIVE         5   seconds a keep-alive connection waits for its next request
 
+A hung object store holds a request at most S3_MAX_ATTEMPTS × (S3_CONNECT_TIMEOUT +
+S3_READ_TIMEOUT) seconds (24 by default, portal/config.py) before it answers the 503 page: keep
+that below `timeout` and `graceful_timeout` (a restart lets such a request finish); `on_starting`
+warns otherwise. With gthread the worker's main loop keeps beating while a request thread waits,
+so `timeout` only restarts a worker that is stuck as a whole.
+
 Login throttling counts in RATELIMIT_STORAGE_URI: with several workers it must be shared
 (redis://…); `on_starting` refuses to start several workers on memory:// storage.
 """
@@ -27,7 +33,19 @@ keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
 accesslog = "-"
 
 
+def _s3_worst_case() -> float:
+    """Seconds one S3 call may take before the app gives up (portal/config.py defaults)."""
+    attempts = int(os.environ.get("S3_MAX_ATTEMPTS", "2"))
+    return attempts * (float(os.environ.get("S3_CONNECT_TIMEOUT", "2"))
+                       + float(os.environ.get("S3_READ_TIMEOUT", "10")))
+
+
 def on_starting(server):
+    worst = _s3_worst_case()
+    if os.environ.get("S3_BUCKET") and worst >= min(timeout, graceful_timeout):
+        server.log.warning(f"S3 calls may take {worst:g} s (S3_MAX_ATTEMPTS × (S3_CONNECT_TIMEOUT "
+                           "+ S3_READ_TIMEOUT)): not below GUNICORN_TIMEOUT / "
+                           "GUNICORN_GRACEFUL_TIMEOUT, a hung store may outlast a worker restart")
     storage = os.environ.get("RATELIMIT_STORAGE_URI") or "memory://"
     if server.cfg.workers > 1 and storage.startswith("memory://"):
         message = (f"refusing to start {server.cfg.workers} workers with "

@@ -19,6 +19,7 @@ from portal.errors import NotFound, ServiceError
 from portal.db import db
 from portal.permissions import Permission
 from portal.schemas import load_input
+from portal.storage import send_stored
 
 from . import documents as receipts, services
 from .policy import visible_dossiers
@@ -28,6 +29,7 @@ from .models import Dossier
 STALE = ("Ce dossier a été modifié entre-temps par une autre requête. Relisez-le "
          "(GET) puis renvoyez vos modifications.")
 MISSING = "Ce dossier n'existe pas ou ne vous est pas accessible."
+STORAGE_DOWN = error("Le stockage des documents ne répond pas (rien n'a été enregistré).")
 
 register_schemas({
     "EstablishmentRef": s.EstablishmentRefSchema, "Dossier": s.DossierSchema,
@@ -119,7 +121,7 @@ def update_dossier(dossier_id: int):
 @doc("Joindre une pièce",
      {"201": json_response(s.AttachmentSchema, "Pièce jointe (avec son SHA-256)."),
       "400": INVALID, "403": UNEDITABLE, "404": NOT_FOUND,
-      "413": error("Fichier trop volumineux.")},
+      "413": error("Fichier trop volumineux."), "503": STORAGE_DOWN},
      operationId="uploadAttachment",
      requestBody={"required": True, "content": {"multipart/form-data": {"schema": {
          "type": "object", "required": ["file"],
@@ -144,16 +146,17 @@ def upload_attachment(dossier_id: int):
 
 @bp.get("/dossiers/<int:dossier_id>/attachments/<int:attachment_id>")
 @doc("Télécharger une pièce jointe",
-     {"200": binary("application/octet-stream", "Le fichier."), "404": NOT_FOUND},
+     {"200": binary("application/octet-stream", "Le fichier."), "404": NOT_FOUND,
+      "503": STORAGE_DOWN},
      operationId="downloadAttachment")
 def download_attachment(dossier_id: int, attachment_id: int):
     dossier = _dossier(dossier_id)
     attachment = next((a for a in dossier.attachments if a.id == attachment_id), None)
     if attachment is None:
         raise NotFound("Cette pièce jointe n'existe pas dans ce dossier.")
-    content = services.read_attachment(api_user(), attachment)
-    response = send_file(io.BytesIO(content), mimetype=attachment.content_type,
-                         as_attachment=True, download_name=attachment.filename)
+    response = send_stored(services.read_attachment(api_user(), attachment),
+                           mimetype=attachment.content_type, filename=attachment.filename,
+                           size=attachment.size)
     response.headers["X-Content-SHA256"] = attachment.sha256
     return response
 

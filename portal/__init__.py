@@ -17,6 +17,7 @@ from .config import ROOT, load_config
 from .db import db as database, utcnow
 from .errors import ServiceError
 from .extensions import csrf, limiter, login_manager
+from .storage import StorageUnavailable
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -170,6 +171,13 @@ def _register_error_handlers(app: Flask) -> None:
                 body["errors"] = exc.errors
             return jsonify(body), exc.status
         return _render(exc.status, titles.get(exc.status, "Action impossible"), exc.message)
+
+    @app.errorhandler(StorageUnavailable)
+    def _storage_unavailable(exc: StorageUnavailable):
+        # The store timed out or refused: the transaction is rolled back (with it, the keys it
+        # wrote are deleted: portal.storage.write_after_flush), the person may try again later.
+        body, status = _render(503, "Stockage indisponible", exc.message)
+        return body, status, {"Retry-After": "120"}
 
     @app.errorhandler(StaleDataError)
     def _stale(exc):

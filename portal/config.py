@@ -42,6 +42,11 @@ def load_config() -> dict:
         "S3_BUCKET": os.environ.get("S3_BUCKET") or None,
         "S3_ENDPOINT_URL": os.environ.get("S3_ENDPOINT_URL") or None,
         "S3_REGION": os.environ.get("S3_REGION", "eu-west-3"),
+        # A slow or hung object store answers within attempts × (connect + read) seconds; keep
+        # that below gunicorn's worker timeout (gunicorn.conf.py, README).
+        "S3_CONNECT_TIMEOUT": float(os.environ.get("S3_CONNECT_TIMEOUT", "2")),
+        "S3_READ_TIMEOUT": float(os.environ.get("S3_READ_TIMEOUT", "10")),
+        "S3_MAX_ATTEMPTS": int(os.environ.get("S3_MAX_ATTEMPTS", "2")),
         "MAX_UPLOAD_BYTES": max_upload_mb * 1024 * 1024,
         # Whole request bodies may carry a file plus the form fields around it.
         "MAX_CONTENT_LENGTH": max_upload_mb * 1024 * 1024 + 512 * 1024,

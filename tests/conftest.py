@@ -342,6 +342,94 @@ def s3_bucket(s3_server):
     return s3_server, name
 
 
+class S3Proxy:
+    """A TCP proxy in front of moto's S3 server, switchable by `set(mode)`:
+    "pass" forwards both ways; "hang" accepts connections and never answers; "refuse" listens no
+    more (connections are refused). Switching cuts the connections of the previous mode (boto3
+    keeps them in its pool)."""
+
+    def __init__(self, upstream_port: int) -> None:
+        import threading
+        self.upstream = ("127.0.0.1", upstream_port)
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.mode = "pass"
+        self._lock = threading.Lock()
+        self._sockets: list = []
+        self._listener = None
+        self._listen()
+
+    def _listen(self) -> None:
+        import socket
+        import threading
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(64)
+        self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def _accept(self, listener) -> None:
+        import socket
+        import threading
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return  # closed: "refuse", or stopped
+            with self._lock:
+                self._sockets.append(conn)
+            if self.mode != "pass":
+                continue  # "hang": held open, never read, never answered
+            upstream = socket.create_connection(self.upstream)
+            with self._lock:
+                self._sockets.append(upstream)
+            for src, dst in ((conn, upstream), (upstream, conn)):
+                threading.Thread(target=self._pipe, args=(src, dst), daemon=True).start()
+
+    @staticmethod
+    def _pipe(src, dst) -> None:
+        import socket
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        for sock in (src, dst):
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def _cut(self) -> None:
+        with self._lock:
+            sockets, self._sockets = self._sockets, []
+        for sock in sockets:
+            sock.close()
+
+    def set(self, mode: str) -> None:
+        assert mode in ("pass", "hang", "refuse")
+        self._cut()
+        if mode == "refuse" and self._listener is not None:
+            self._listener.close()
+            self._listener = None
+        elif mode != "refuse" and self._listener is None:
+            self._listen()
+        self.mode = mode
+
+    def stop(self) -> None:
+        self.set("refuse")
+        self._cut()
+
+
+@pytest.fixture
+def s3_proxy(s3_server):
+    """S3Proxy in front of the moto server (`.url` is the endpoint to give boto3)."""
+    proxy = S3Proxy(int(s3_server.rsplit(":", 1)[1]))
+    yield proxy
+    proxy.stop()
+
+
 # ------------------------------------------------------------------ live server + browser
 
 def _live_database_url(tmp_path) -> str:

@@ -1,4 +1,5 @@
-"""A dossier's attachments: stored once checked (format and extension), removed, read back."""
+"""A dossier's attachments: stored once checked (format and extension) and once the database
+accepted their row, removed, read back (streamed)."""
 from __future__ import annotations
 
 import uuid
@@ -9,7 +10,7 @@ from portal.errors import ServiceError
 from portal.filetypes import check_upload
 from portal.models import User
 from portal.permissions import Permission
-from portal.storage import get_store
+from portal.storage import Chunks, get_store, write_after_flush
 
 from ..models import Attachment, Dossier
 from ..policy import require_dossier
@@ -34,10 +35,10 @@ def add_attachment(user: User, dossier: Dossier, filename: str, data: bytes,
     attachment = Attachment(kind=kind, filename=filename,
                             content_type=checked.content_type, size=checked.size, sha256=sha,
                             storage_key=key, uploaded_by=user)
-    get_store().put(key, data, attachment.content_type)
     dossier.attachments.append(attachment)
     dossier.updated_at = utcnow()
-    db.session.flush()
+    # The row first (refused now if the database refuses it), then the bytes.
+    write_after_flush(db.session, key, data, attachment.content_type)
     audit.record(user, "attachment_added", dossier,
                  {"attachment_id": attachment.id, "filename": filename, "sha256": sha,
                   "kind": kind.label if kind else None})
@@ -54,7 +55,8 @@ def remove_attachment(user: User, attachment: Attachment) -> None:
     # The bytes stay in the store: a snapshot of an earlier submission may refer to them.
 
 
-def read_attachment(user: User, attachment: Attachment) -> bytes:
+def read_attachment(user: User, attachment: Attachment) -> Chunks:
+    """The attachment's bytes, streamed from the store (closed once read)."""
     dossier = db.session.get(Dossier, attachment.dossier_id)
     require_dossier(user, Permission.VIEW_DOSSIER, dossier)
-    return get_store().get(attachment.storage_key)
+    return get_store().open_stream(attachment.storage_key)

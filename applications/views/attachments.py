@@ -1,12 +1,11 @@
 """A dossier's attachments: upload, removal, download."""
 from __future__ import annotations
 
-import io
-
-from flask import request, send_file, url_for
+from flask import request, url_for
 from flask_login import current_user, login_required
 
 from portal.errors import NotFound, ServiceError
+from portal.storage import send_stored
 from portal.web import done, load, refused
 
 from .. import services
@@ -66,6 +65,6 @@ def remove_attachment(dossier_id: int, attachment_id: int):
 def download(dossier_id: int, attachment_id: int):
     dossier = load_dossier(dossier_id)
     attachment = _load_attachment(dossier, attachment_id)
-    data = services.read_attachment(current_user, attachment)
-    return send_file(io.BytesIO(data), mimetype=attachment.content_type, as_attachment=True,
-                     download_name=attachment.filename)
+    return send_stored(services.read_attachment(current_user, attachment),
+                       mimetype=attachment.content_type, filename=attachment.filename,
+                       size=attachment.size)

@@ -172,13 +172,13 @@ def upload_signed(user: User, dossier: Dossier, filename: str, data: bytes) -> G
     agreement = _existing(dossier)
     checked = uploads.check_upload(filename, data, pdf_only=True)
     previous = agreement.signed_sha256 or None
-    agreement.signed_key = uploads.store(f"agreements/{dossier.id}", checked)
+    agreement.signed_key = uploads.new_key(f"agreements/{dossier.id}")
     agreement.signed_filename = checked.filename
     agreement.signed_size = checked.size
     agreement.signed_sha256 = checked.sha256
     agreement.signed_uploaded_at = utcnow()
     agreement.signed_uploaded_by_id = user.id
-    db.session.flush()
+    uploads.store(agreement.signed_key, checked)  # flushes the row, then writes the bytes
     audit.record(user, "agreement_signed_copy_uploaded", agreement,
                  {"filename": checked.filename, "sha256": checked.sha256, "size": checked.size,
                   "replaces": previous})

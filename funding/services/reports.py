@@ -26,6 +26,7 @@ from portal.errors import Conflict, NotFound, ServiceError
 from portal.formatting import format_date, format_datetime, format_integer, format_money
 from portal.models import User
 from portal.permissions import Permission, can, require
+from portal.storage import Chunks
 
 from .. import uploads
 from ..models import FinalReport, ReportAttachment, ReportExpense, ReportIndicator, ReportStatus
@@ -187,10 +188,10 @@ def add_attachment(user: User, dossier: Dossier, filename: str, data: bytes) -> 
     checked = uploads.check_upload(filename, data)
     attachment = ReportAttachment(filename=checked.filename, content_type=checked.content_type,
                                   size=checked.size, sha256=checked.sha256,
-                                  storage_key=uploads.store(f"reports/{dossier.id}", checked),
+                                  storage_key=uploads.new_key(f"reports/{dossier.id}"),
                                   uploaded_by_id=user.id)
     report.attachments.append(attachment)
-    db.session.flush()
+    uploads.store(attachment.storage_key, checked)  # flushes the row, then writes the bytes
     audit.record(user, "report_attachment_added", report,
                  {"attachment_id": attachment.id, "filename": checked.filename,
                   "sha256": checked.sha256})
@@ -217,7 +218,9 @@ def remove_attachment(user: User, dossier: Dossier, attachment_id: int) -> str:
     return attachment.filename
 
 
-def read_attachment(user: User, dossier: Dossier, attachment_id: int) -> tuple[ReportAttachment, bytes]:
+def read_attachment(user: User, dossier: Dossier,
+                    attachment_id: int) -> tuple[ReportAttachment, Chunks]:
+    """The document and its bytes, streamed from the store."""
     require_dossier(user, Permission.VIEW_GRANT, dossier)
     attachment = attachment_of(dossier, attachment_id)
     return attachment, uploads.read(attachment.storage_key)

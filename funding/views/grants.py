@@ -16,6 +16,7 @@ from applications.models import Dossier, DossierStatus
 from portal.errors import NotFound, ServiceError
 from portal.formatting import format_date
 from portal.permissions import Permission, can
+from portal.storage import send_stored
 from portal.web import done, load, refused, status_of
 
 from .. import documents, money, uploads
@@ -165,8 +166,8 @@ def upload_signed_agreement(dossier_id: int):
 def signed_agreement(dossier_id: int):
     dossier = grant_dossier(dossier_id)
     agreement = agreements.read_signed(current_user, dossier)
-    return send_file(io.BytesIO(uploads.read(agreement.signed_key)), mimetype="application/pdf",
-                     as_attachment=True, download_name=agreement.signed_filename)
+    return send_stored(uploads.read(agreement.signed_key), mimetype="application/pdf",
+                       filename=agreement.signed_filename, size=agreement.signed_size)
 
 
 @bp.post("/dossiers/<int:dossier_id>/signature")

@@ -7,15 +7,14 @@ once, flash, redirect; a refusal re-renders the report page with the error on it
 """
 from __future__ import annotations
 
-import io
-
-from flask import render_template, request, send_file, url_for
+from flask import render_template, request, url_for
 from flask_login import current_user, login_required
 
 from applications.models import EXPENSE_CATEGORIES, Dossier, DossierStatus
 from portal.errors import ServiceError
 from portal.formatting import format_money
 from portal.permissions import Permission, can
+from portal.storage import send_stored
 from portal.web import done, refused, status_of
 
 from .. import money
@@ -126,9 +125,9 @@ def remove_report_attachment(dossier_id: int, attachment_id: int):
 @login_required
 def download_report_attachment(dossier_id: int, attachment_id: int):
     dossier = grant_dossier(dossier_id)
-    attachment, data = reports.read_attachment(current_user, dossier, attachment_id)
-    return send_file(io.BytesIO(data), mimetype=attachment.content_type, as_attachment=True,
-                     download_name=attachment.filename)
+    attachment, chunks = reports.read_attachment(current_user, dossier, attachment_id)
+    return send_stored(chunks, mimetype=attachment.content_type, filename=attachment.filename,
+                       size=attachment.size)
 
 
 @bp.post("/dossiers/<int:dossier_id>/bilan/validation")

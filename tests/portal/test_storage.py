@@ -38,7 +38,7 @@ def test_attachment_goes_through_the_store(store, world, factory):
     att = services.add_attachment(world.head_a, dossier, "budget.pdf", PDF_BYTES)
     assert att.sha256 == hashlib.sha256(PDF_BYTES).hexdigest()
     assert store.get(att.storage_key) == PDF_BYTES
-    assert services.read_attachment(world.head_a, att) == PDF_BYTES
+    assert b"".join(services.read_attachment(world.head_a, att)) == PDF_BYTES  # streamed
 
 
 def test_refused_upload_stores_nothing(store, world, factory):
