@@ -26,13 +26,17 @@ def load(model, ident, permission: Permission | None = None, *, missing: str,
          hide: bool = False, message: str | None = None):
     """The row `ident` of `model` (`portal.web.load`), NotFound(`missing`) when there is none;
     then, with `permission`, the policy's check for the token's user: 403 (with `message`), or
-    404 with `hide=True` when even the object's existence is confidential."""
+    404 with `hide=True` when even the object's existence is confidential — with the same
+    `missing` message, so a hidden object cannot be told from one that does not exist."""
     try:
         obj = web.load(model, ident)
     except NotFound:
         raise NotFound(missing) from None
     if permission is not None:
-        require(api_user(), permission, obj, hide=hide, message=message)
+        try:
+            require(api_user(), permission, obj, hide=hide, message=message)
+        except NotFound:  # hidden: the same answer as for an id that names nothing
+            raise NotFound(missing) from None
     return obj
 
 

@@ -51,6 +51,8 @@ def test_another_establishments_dossier_is_404_everywhere(client, world, factory
     for response in requests:
         assert response.status_code == 404, response.request.path
         assert "n'existe pas ou ne vous est pas accessible" in response.get_json()["error"]
+    # a hidden dossier cannot be told from an id that names nothing
+    assert requests[0].get_json() == requests[-1].get_json()
     assert state(dossier.id) == before and state(other.id) == before_other
 
 
