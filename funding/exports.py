@@ -82,7 +82,7 @@ def payment_rows(call_id: int, funder: Institution | None = None,
         rows = db.session.execute(query).all()
         if not rows:
             return
-        for payment_id, paid_on, payment_funder, dossier, reference, kind, amount in rows:
+        for _payment_id, paid_on, payment_funder, dossier, reference, kind, amount in rows:
             yield [paid_on, INSTITUTION_LABELS[payment_funder], dossier, reference,
                    kind.label, Decimal(amount)]
         last = (rows[-1][1], rows[-1][0])

@@ -50,7 +50,7 @@ def db_revision(message: str):
 
 def _print_accounts(password: str) -> None:
     from .models import ROLE_LABELS, User
-    click.echo("\nComptes de démonstration (mot de passe : %s)" % password)
+    click.echo(f"\nComptes de démonstration (mot de passe : {password})")
     generated = 0
     for user in db.session.scalars(select(User).order_by(User.id)):
         if user.email.startswith("chef.0"):  # one head per establishment, named by its UAI

@@ -246,7 +246,7 @@ def assign(dossiers: Iterable[DossierRef], reviewers: Iterable[ReviewerRef], n: 
         pool = candidates[did]
         chosen = on_dossier[did]
 
-        def pick(institution=None):
+        def pick(institution=None, pool=pool, chosen=chosen, did=did):  # this dossier's
             best = None
             for reviewer, suspected in pool:
                 if reviewer.id in chosen or (institution and reviewer.institution != institution):

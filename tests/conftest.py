@@ -477,10 +477,11 @@ class PortalProcess:
             try:
                 urllib.request.urlopen(self.url + "/connexion", timeout=1)
                 return
-            except OSError:
+            except OSError as exc:
                 if self.proc.poll() is not None or time.monotonic() > deadline:
                     self.stop()
-                    raise RuntimeError("the portal did not start:\n" + self.log_path.read_text())
+                    raise RuntimeError("the portal did not start:\n"
+                                       + self.log_path.read_text()) from exc
                 time.sleep(0.2)
 
     def stop(self) -> None:

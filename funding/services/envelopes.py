@@ -29,10 +29,9 @@ def set_envelope(user: User, call: Call, funder, amount, department_code: str | 
     require_funder(user, funder, funder)
     amount = parse_money(amount, "amount", allow_zero=True)
     department_code = (department_code or "").strip() or None
-    if department_code is not None:
-        if db.session.get(Department, department_code) is None:
-            raise ServiceError(f"Le département « {department_code} » n'existe pas.",
-                               field="department_code")
+    if department_code is not None and db.session.get(Department, department_code) is None:
+        raise ServiceError(f"Le département « {department_code} » n'existe pas.",
+                           field="department_code")
     if axis_number in ("", None):
         axis_number = None
     else:

@@ -11,7 +11,7 @@ from portal.models import CALL_STATUS_LABELS, CallStatus
 from portal.permissions import Permission, can, require
 from portal.web import REFUSED, done, status_of
 
-from . import services
+from . import lifecycle, services
 from .forms import CallForm
 
 bp = Blueprint("calls", __name__, url_prefix="/appels")
@@ -112,7 +112,7 @@ def edit(call_id: int):
 def open_(call_id: int):
     call = services.get_call(current_user, call_id)
     try:
-        services.open_call(current_user, call)
+        lifecycle.open_call(current_user, call)
         db.session.commit()
     except ServiceError as exc:
         if exc.status in (403, 404):
@@ -134,10 +134,10 @@ def move(call_id: int, move: str):
     call = services.get_call(current_user, call_id)
     action = {"suivi": "follow_up", "archiver": "archive"}[move]
     try:
-        services.move_call(current_user, call, action)
+        lifecycle.move_call(current_user, call, action)
     except Conflict as exc:
         db.session.rollback()
         flash(exc.message, "error")
         return redirect(url_for("calls.detail", call_id=call_id))
-    _, message = services.LATER_MOVES[action]
+    _, message = lifecycle.LATER_MOVES[action]
     return done(message.format(title=call.title), url_for("calls.detail", call_id=call.id))

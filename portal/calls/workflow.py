@@ -2,7 +2,7 @@
 
 `open` is done by hand (a draft published); `closed` is reached by the deadline itself
 (Call.effective_status); `decided` when the commission's results are published (review calls
-`portal.calls.services.mark_decided`); `follow_up` and `archived` by the call administrator, from
+`portal.calls.lifecycle.mark_decided`); `follow_up` and `archived` by the call administrator, from
 the call's page. `review` and `commission` are declared by the schema's CHECK constraint but no
 move reaches them: the review area tracks those stages in its own phases.
 """

@@ -8,7 +8,7 @@ from applications.models import Dossier, DossierStatus
 from applications.services import notify_establishment
 from portal import audit
 from portal.db import db, utcnow
-from portal.calls.services import mark_decided
+from portal.calls.lifecycle import mark_decided
 from portal.errors import Conflict, ServiceError
 from portal.formatting import format_money
 from portal.models import Call, User

@@ -120,7 +120,7 @@ def preview_import(call_id: int):
     apply_form = ApplyImportForm(formdata=None)
     apply_form.content.data = data.decode("utf-8-sig")
     return render_template("review/setup/import_preview.html", call=call, lines=lines,
-                           apply_form=apply_form, errors=sum(1 for l in lines if not l.ok))
+                           apply_form=apply_form, errors=sum(1 for line in lines if not line.ok))
 
 
 @bp.post("/appels/<int:call_id>/affectations/import/appliquer")
@@ -142,7 +142,7 @@ def apply_import(call_id: int):
         except ServiceError:
             lines = []
         return render_template("review/setup/import_preview.html", call=call, lines=lines,
-                               apply_form=form, errors=sum(1 for l in lines if not l.ok),
+                               apply_form=form, errors=sum(1 for line in lines if not line.ok),
                                refused=exc.message), status_of(exc)
     plural = "s" if len(created) != 1 else ""
     return done(f"{len(created)} affectation{plural} importée{plural}.", _assignments_url(call_id))

@@ -1,4 +1,5 @@
 """Login, throttling and logout."""
+import pytest
 from sqlalchemy import select
 
 from portal.db import db
@@ -103,8 +104,6 @@ def test_logout_is_post_only_and_needs_csrf(client, factory):
     assert client.post("/deconnexion", csrf=False).status_code == 400
     assert client.get("/").status_code == 200  # still logged in
 
-
-import pytest
 
 
 @pytest.mark.parametrize("hostile", [

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from portal.calls import services
+from portal.calls import lifecycle
 from portal.db import db, utcnow
 from portal.errors import Conflict, PermissionDenied
 from portal.models import AuditEvent, CallStatus
@@ -26,33 +26,33 @@ def _events(action):
 
 def test_published_results_decide_a_closed_call_once(world, factory):
     call = _closed_call(factory)
-    assert services.mark_decided(world.call_admin, call) is True
+    assert lifecycle.mark_decided(world.call_admin, call) is True
     assert call.status == CallStatus.decided
     [event] = _events("call_decided")
     assert event.changes == {"status": ["open", "decided"]} and event.object_id == call.id
     # A later publication (new decisions) leaves the decided call as it is.
-    assert services.mark_decided(world.call_admin, call) is False
+    assert lifecycle.mark_decided(world.call_admin, call) is False
     assert call.status == CallStatus.decided and len(_events("call_decided")) == 1
 
 
 def test_a_call_still_open_to_submissions_is_not_decided(world, factory):
     call = factory.call()
-    assert services.mark_decided(world.call_admin, call) is False
+    assert lifecycle.mark_decided(world.call_admin, call) is False
     assert call.status == CallStatus.open and not _events("call_decided")
 
 
 def test_only_a_decided_call_goes_into_follow_up_and_only_then_to_the_archives(world, factory):
     call = factory.call()
     with pytest.raises(Conflict, match="Seul un appel décidé peut passer en suivi ; celui-ci est « Ouvert »"):
-        services.move_call(world.call_admin, call, "follow_up")
+        lifecycle.move_call(world.call_admin, call, "follow_up")
     with pytest.raises(Conflict, match="Seul un appel en suivi peut être archivé"):
-        services.move_call(world.call_admin, call, "archive")
+        lifecycle.move_call(world.call_admin, call, "archive")
     call.status = CallStatus.decided
     with pytest.raises(PermissionDenied):
-        services.move_call(world.head_a, call, "follow_up")
-    services.move_call(world.call_admin, call, "follow_up")
+        lifecycle.move_call(world.head_a, call, "follow_up")
+    lifecycle.move_call(world.call_admin, call, "follow_up")
     assert call.status == CallStatus.follow_up
-    services.move_call(world.call_admin, call, "archive")
+    lifecycle.move_call(world.call_admin, call, "archive")
     assert call.status == CallStatus.archived
     assert [e.changes for e in _events("call_followed_up")] == [{"status": ["decided", "follow_up"]}]
     assert [e.changes for e in _events("call_archived")] == [{"status": ["follow_up", "archived"]}]

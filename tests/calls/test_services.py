@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from portal.calls import services, workflow
+from portal.calls import lifecycle, services, workflow
 from portal.db import db, utcnow
 from portal.errors import Conflict, NotFound, PermissionDenied, ServiceError
 from portal.models import AuditEvent, Call, CallStatus
@@ -88,14 +88,14 @@ def test_workflow_opens_by_hand_then_decides_follows_up_and_archives(world, fact
         (CallStatus.follow_up, "archive"): CallStatus.archived,
     }
     call = factory.call(status=CallStatus.draft)
-    services.open_call(world.call_admin, call)
+    lifecycle.open_call(world.call_admin, call)
     assert call.status == CallStatus.open
     with pytest.raises(Conflict, match="« Ouvert »"):
-        services.open_call(world.call_admin, call)
+        lifecycle.open_call(world.call_admin, call)
     late = factory.call(status=CallStatus.open, opens_at=utcnow() - dt.timedelta(days=9),
                         deadline=utcnow() - dt.timedelta(days=1))
     with pytest.raises(Conflict, match="« Clos »"):
-        services.open_call(world.call_admin, late)
+        lifecycle.open_call(world.call_admin, late)
 
 
 def test_drafts_are_hidden_from_people_who_do_not_manage_calls(world, factory):
@@ -103,7 +103,7 @@ def test_drafts_are_hidden_from_people_who_do_not_manage_calls(world, factory):
     with pytest.raises(NotFound):
         services.get_call(world.head_a, draft.id)
     with pytest.raises(NotFound):
-        services.open_call(world.observer, draft)
+        lifecycle.open_call(world.observer, draft)
     assert services.get_call(world.call_admin, draft.id) is draft
     assert draft not in services.visible_calls(world.head_a)
     assert world.call in services.visible_calls(world.head_a)

@@ -155,7 +155,7 @@ def test_a_validated_report_settles_every_funder_to_the_cent(money_world, state,
         for clawback in services.open_clawbacks(o.call.id):
             officer = o.budget_state if clawback.commitment.funder == STATE else o.budget_region
             services.settle_clawback(officer, clawback, services.today(), f"T-{clawback.id}")
-        for funder, (due, balance, clawback) in result.items():
+        for funder, (_due, balance, _clawback) in result.items():
             if balance > 0:
                 officer = o.budget_state if funder == STATE else o.budget_region
                 services.record_payment(officer, commitment_of(decision, funder), balance,
