@@ -85,9 +85,11 @@ class PortalForm(FlaskForm):
         """Raise a ServiceError (400) naming each refused field; nothing is saved."""
         errors = self.input_errors()
         if errors:
-            message = (next(iter(errors.values())) if len(errors) == 1 else
-                       "Le formulaire n'a pas été enregistré : corrigez les champs signalés.")
-            raise ServiceError(message, errors=errors)
+            if len(errors) == 1:  # one field: its message, and its name (views read exc.field)
+                field, message = next(iter(errors.items()))
+                raise ServiceError(message, field=field, errors=errors)
+            raise ServiceError("Le formulaire n'a pas été enregistré : corrigez les champs "
+                               "signalés.", errors=errors)
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)

@@ -185,3 +185,14 @@ def test_an_id_beyond_the_database_integers_is_404(client, api, method):
     response = getattr(client, method)(path.format(2**31), headers=bearer(api.head_a), json={})
     assert response.status_code == 404
     assert response.is_json
+
+
+def test_a_control_character_in_a_new_dossier_title_is_refused_on_its_field(client, world):
+    login(client, world.head_a)
+    before = db.session.query(Dossier).count()
+    response = client.post(f"/dossiers/nouveau?call_id={world.call.id}",
+                           data={"title": "Projet\x00"})
+    assert response.status_code == 400
+    body = _page(response)
+    assert CONTROL in body and 'id="title-error"' in body
+    assert db.session.query(Dossier).count() == before
