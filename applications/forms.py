@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from flask_wtf import FlaskForm
+from portal.forms import PortalForm
 from wtforms import (FieldList, FileField, Form, FormField, HiddenField, RadioField, SelectChoice,
                      SelectField, SelectMultipleField, StringField, TextAreaField, widgets)
 
@@ -93,7 +93,7 @@ def format_amount_input(value) -> str:
     return " ".join(groups) + "," + cents
 
 
-class StepForm(FlaskForm):
+class StepForm(PortalForm):
     """A step of the dossier form: the dossier's version travels with it (optimistic locking)."""
 
     version = HiddenField()
@@ -121,6 +121,19 @@ class StepForm(FlaskForm):
 
     def row_data(self, name: str, row) -> dict:
         return {key: (f.data or "") for key, f in row._fields.items()}
+
+    def input_errors(self) -> dict[str, str]:
+        """The kernel's input rules, rows numbered as the services number them (blank rows
+        left out), so that `resolve` finds their fields."""
+        errors = super().input_errors()
+        for name in self.lists:
+            kept = [id(entry) for entry, _ in self.rows(name)]
+            for index, entry in enumerate(self[name].entries):
+                for key in [k for k in errors if k.startswith(f"{name}-{index}-")]:
+                    message = errors.pop(key)
+                    if id(entry) in kept:
+                        errors[f"{name}-{kept.index(id(entry))}-{key.split('-', 2)[2]}"] = message
+        return errors
 
     def service_data(self) -> dict:
         data = {name: self[name].data for name in self.scalars}
@@ -220,7 +233,7 @@ class BudgetForm(StepForm):
     resources = FieldList(FormField(ResourceRow), max_entries=200)
 
 
-class AttachmentForm(FlaskForm):
+class AttachmentForm(PortalForm):
     kind_id = SelectField("Type de pièce", choices=[], validate_choice=False)
     file = FileField("Fichier")
 
@@ -230,18 +243,18 @@ class AttachmentForm(FlaskForm):
             for k in call.attachment_kinds)
 
 
-class NewDossierForm(FlaskForm):
+class NewDossierForm(PortalForm):
     title = StringField("Titre du projet",
                         description="Vous pourrez le modifier ensuite. 200 caractères au plus.")
 
 
-class CompletionRequestForm(FlaskForm):
+class CompletionRequestForm(PortalForm):
     message = TextAreaField("Compléments demandés",
                             description="Ce que l'établissement doit ajouter ou corriger ; "
                                         "le message lui est envoyé par courriel.")
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(PortalForm):
     reason = TextAreaField("Motif du retrait (facultatif)")
 
 

@@ -6,10 +6,10 @@ the call, amounts, lengths, dates in order…) stay in applications.services.
 from __future__ import annotations
 
 from flask import g, url_for
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
 from portal.db import db
-from portal.schemas import Amount, InputSchema
+from portal.schemas import Amount, InputSchema, TextLength
 
 from .models import EXPENSE_CATEGORIES, PARTNER_KINDS, RESOURCE_SOURCES, STATUS_LABELS, Dossier
 from .policy import EDITABLE_STATES, status_shown_to
@@ -225,7 +225,7 @@ class ResourceInput(InputSchema):
 
 class DossierCreateInput(InputSchema):
     call_id = fields.Integer(required=True, strict=True)
-    title = fields.String(load_default="", validate=validate.Length(max=200))
+    title = fields.String(load_default="", validate=TextLength(max=200))
 
 
 class DossierPatchInput(InputSchema):

@@ -8,7 +8,7 @@ HTML ids.
 """
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
+from portal.forms import PortalForm
 from wtforms import (FieldList, FileField, Form, FormField, HiddenField, RadioField, SelectField,
                      StringField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
@@ -25,7 +25,7 @@ DATE_HINT = "Format : JJ/MM/AAAA"
 
 # ---------------------------------------------------------------- budget pages
 
-class EnvelopeForm(FlaskForm):
+class EnvelopeForm(PortalForm):
     """Amounts stay text: `funding.services.set_envelope` parses them the French way and says
     what is wrong on the field. `version` is the envelope's version when the page was shown."""
     funder = RadioField("Financeur", choices=[SelectChoice(i.value, INSTITUTION_LABELS[i])
@@ -50,16 +50,16 @@ class EnvelopeForm(FlaskForm):
 
 # ---------------------------------------------------------------- grant pages
 
-class GenerateAgreementForm(FlaskForm):
+class GenerateAgreementForm(PortalForm):
     report_due_on = StringField("Date limite de dépôt du bilan final",
                                 description="Format : JJ/MM/AAAA, dans le futur")
 
 
-class SignedAgreementForm(FlaskForm):
+class SignedAgreementForm(PortalForm):
     file = FileField("Convention signée (PDF)")
 
 
-class SignatureForm(FlaskForm):
+class SignatureForm(PortalForm):
     signed_on = StringField("Date de signature de la convention",
                             description="Format : JJ/MM/AAAA ; ni dans le futur, ni avant la "
                                         "génération de la convention")
@@ -75,7 +75,7 @@ class ExpenseRow(Form):
     label = StringField("Précisions")
 
 
-class ReportForm(FlaskForm):
+class ReportForm(PortalForm):
     actions_carried_out = TextAreaField("Actions menées",
                                         description="Ce qui a été réalisé, avec qui, quand ; les "
                                                     "écarts avec le projet déposé.")
@@ -103,6 +103,7 @@ class ReportForm(FlaskForm):
         return cls(formdata=formdata, data=data)
 
     def service_data(self) -> dict:
+        self.check_input()
         return {
             "actions_carried_out": self.actions_carried_out.data or "",
             "young_reached": self.young_reached.data or "",
@@ -137,28 +138,28 @@ class ReportForm(FlaskForm):
         return None
 
 
-class ReportAttachmentForm(FlaskForm):
+class ReportAttachmentForm(PortalForm):
     file = FileField("Pièce justificative")
 
 
-class CorrectionsForm(FlaskForm):
+class CorrectionsForm(PortalForm):
     message = TextAreaField("Corrections demandées",
                             description="Ce que l'établissement doit corriger ; le message lui "
                                         "est envoyé par courriel.")
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(PortalForm):
     """A button-only form (CSRF token only): validation, removal of a document."""
 
 
 # ---------------------------------------------------------------- money pages
 
-class CommitAgainForm(FlaskForm):
+class CommitAgainForm(PortalForm):
     """Commit a decision's part that an envelope refused (after raising the envelope)."""
     funder = HiddenField()
 
 
-class PaymentForm(FlaskForm):
+class PaymentForm(PortalForm):
     kind = SelectField("Type de paiement", id="payment-kind",
                        choices=[SelectChoice(k.value, k.label)
                                 for k in (PaymentKind.advance, PaymentKind.instalment,
@@ -170,7 +171,7 @@ class PaymentForm(FlaskForm):
                             description="Unique pour le financeur, 50 caractères au plus")
 
 
-class ReduceForm(FlaskForm):
+class ReduceForm(PortalForm):
     amount = StringField("Nouveau montant engagé", id="reduce-amount",
                          description=f"{AMOUNT_HINT} ; 0 annule l'engagement")
     reason = TextAreaField("Motif de la réduction ou de l'annulation", id="reduce-reason",
@@ -178,13 +179,13 @@ class ReduceForm(FlaskForm):
     version = HiddenField(id="reduce-version")
 
 
-class ClawbackForm(FlaskForm):
+class ClawbackForm(PortalForm):
     amount = StringField("Montant à reverser", id="clawback-amount", description=AMOUNT_HINT)
     reason = TextAreaField("Motif du reversement", id="clawback-reason",
                            description="Conservé dans l'historique de l'engagement")
 
 
-class SettleForm(FlaskForm):
+class SettleForm(PortalForm):
     """One per open clawback on the page: `for_clawback` gives its fields ids of their own."""
     settled_on = StringField("Date de réception", description=DATE_HINT)
     reference = StringField("Référence du titre de recette ou du virement reçu")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from portal.models import Institution
-from portal.schemas import Amount, InputSchema
+from portal.schemas import Amount, InputSchema, TextLength
 
 from .models import CommitmentStatus, PaymentKind
 
@@ -184,6 +184,6 @@ class PaymentInput(InputSchema):
         "oneOf": [{"type": "string", "example": "1250.00"}, {"type": "number"}],
         "description": "Montant en chaîne décimale (préférée, par exemple \"1250.00\") ou nombre."})
     paid_on = fields.String(required=True, metadata={"format": "date", "example": "2014-11-03"})
-    reference = fields.String(required=True, validate=validate.Length(max=50),
+    reference = fields.String(required=True, validate=TextLength(max=50),
                               metadata={"description": "Numéro de mandat ; unique par financeur."})
     kind = fields.String(validate=validate.OneOf(PAYMENT_KINDS))

@@ -4,10 +4,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from flask import Flask, g, jsonify, render_template, request, session as cookie
+from flask import Flask, g, jsonify, make_response, render_template, request, session as cookie
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import update
 from sqlalchemy.exc import DataError, OperationalError
+from werkzeug.exceptions import NotFound as NotFoundError
 from werkzeug.routing import IntegerConverter
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
@@ -85,9 +86,17 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 class DatabaseIntConverter(IntegerConverter):
-    def __init__(self, map, *args, **kwargs):
-        kwargs.setdefault("max", 2**31 - 1)
-        super().__init__(map, *args, **kwargs)
+    """An id in a URL: digits; one beyond the database's integers (2^31 − 1) names nothing and
+    answers 404 here. (A `max` would make the rule not match, and werkzeug would then answer
+    405 when another method's rule has the same path.)"""
+
+    MAX = 2**31 - 1
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        if number > self.MAX:
+            raise NotFoundError()
+        return number
 
 
 # The areas, lowest layer first. Only this factory reads the list: each area's init_app(app)
@@ -225,7 +234,11 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(405)
     def _method(exc):
-        return _render(405, "Méthode non autorisée", "Cette action n'est pas possible ici.")
+        response = make_response(_render(405, "Méthode non autorisée",
+                                         "Cette action n'est pas possible ici."))
+        if getattr(exc, "valid_methods", None):  # werkzeug's Allow header, kept (RFC 9110)
+            response.headers["Allow"] = ", ".join(exc.valid_methods)
+        return response
 
     @app.errorhandler(413)
     def _too_large(exc):

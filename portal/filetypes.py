@@ -10,6 +10,8 @@ import io
 import zipfile
 from dataclasses import dataclass
 
+from .inputs import safe_filename
+
 ACCEPTED = {
     "pdf": ("application/pdf", "PDF"),
     "png": ("image/png", "PNG"),
@@ -97,7 +99,12 @@ def check_upload(filename: str, data: bytes, *, field: str = "file") -> CheckedF
     from .errors import ServiceError
     from .formatting import format_size
 
-    filename = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:255]
+    # Control characters (a NUL breaks PostgreSQL and every later download) are dropped: the
+    # file is kept under a safe name, the person need not rename it.
+    filename = safe_filename(filename).replace("\\", "/").rsplit("/", 1)[-1].strip()
+    if len(filename) > 255:  # keep the extension, which says the format
+        stem, dot, ext = filename.rpartition(".")
+        filename = (stem[:254 - len(ext)] + dot + ext) if dot and len(ext) < 20 else filename[:255]
     max_bytes = current_app.config["MAX_UPLOAD_BYTES"]
     if not filename:
         raise ServiceError("Choisissez un fichier à joindre.", field=field)

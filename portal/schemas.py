@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import re
 
-from marshmallow import RAISE, Schema, ValidationError, fields
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from .errors import ServiceError
-from .models import CALL_STATUS_LABELS, KIND_LABELS, FIELDS
 from .db import utcnow
+from .errors import ServiceError
+from .inputs import CONTROL_MESSAGE, control_problem, length_problem
+from .models import CALL_STATUS_LABELS, FIELDS, KIND_LABELS
 
 # marshmallow's messages → French, for API clients' end users.
 _FRENCH = {
@@ -37,6 +38,20 @@ class InputSchema(Schema):
 
     class Meta:
         unknown = RAISE
+
+
+class TextLength(validate.Length):
+    """`validate.Length(max=…)` saying it the portal's way: "50 caractères au plus, vous en avez
+    saisi 51." (the OpenAPI document still shows maxLength). Never truncates."""
+
+    def __init__(self, max: int):
+        super().__init__(max=max)
+
+    def __call__(self, value):
+        problem = length_problem(value, self.max)
+        if problem:
+            raise ValidationError(problem)
+        return value
 
 
 class Amount(fields.Field):
@@ -83,11 +98,40 @@ def _french(message: str) -> str:
     return message
 
 
+def control_errors(data, prefix: str = "") -> dict[str, str]:
+    """The kernel's control-character rule on every string of a payload, keys included,
+    recursively; keys name the field's path the services' way (`actions-0-title`).
+    TAB, LF and CR pass: a JSON string does not say whether it is one line or several."""
+    errors: dict[str, str] = {}
+    if isinstance(data, dict):
+        for key, value in data.items():
+            name = f"{prefix}-{key}" if prefix else str(key)
+            if control_problem(key) or control_problem(value):
+                errors[name] = CONTROL_MESSAGE
+            else:
+                errors.update(control_errors(value, name))
+    elif isinstance(data, (list, tuple)):
+        for index, value in enumerate(data):
+            name = f"{prefix}-{index}" if prefix else str(index)
+            if control_problem(value):
+                errors[prefix or "__all__"] = CONTROL_MESSAGE
+            else:
+                errors.update(control_errors(value, name))
+    elif control_problem(data):
+        errors[prefix or "__all__"] = CONTROL_MESSAGE
+    return errors
+
+
 def load_input(schema: Schema, data) -> dict:
     """Validate a JSON body (or form) with `schema`; raise a French ServiceError listing the problems."""
     if data is None:
         raise ServiceError("Le corps de la requête doit être un objet JSON "
                            "(en-tête Content-Type: application/json).")
+    controls = control_errors(data)
+    if controls:
+        raise ServiceError(next(iter(controls.values())) if len(controls) == 1 else
+                           "La requête est invalide : corrigez les champs signalés.",
+                           errors=controls)
     try:
         return schema.load(data)
     except ValidationError as exc:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (BooleanField, DateField, Form, HiddenField, RadioField, SelectField,
                      StringField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
-from portal.forms import MultiCheckboxField
+from portal.forms import MultiCheckboxField, PortalForm
 from portal.models import INSTITUTION_LABELS
 from portal.formatting import format_decimal, format_number
 
@@ -23,7 +22,7 @@ INSTITUTION_CHOICES = [SelectChoice(i.value, label) for i, label in INSTITUTION_
 
 # ---------------------------------------------------------------- screening
 
-class ScreeningForm(FlaskForm):
+class ScreeningForm(PortalForm):
     outcome = RadioField("Recevabilité", choices=[SelectChoice("eligible", "Recevable"),
                                                   SelectChoice("ineligible", "Irrecevable")])
     motivation = TextAreaField("Motif (obligatoire si irrecevable, lu par l'établissement)",
@@ -37,7 +36,7 @@ for _key, _question in CHECKLIST.items():
 
 # ---------------------------------------------------------------- set-up and assignment
 
-class SettingsForm(FlaskForm):
+class SettingsForm(PortalForm):
     reviewers_per_dossier = StringField("Nombre d'instructeurs par dossier",
                                         description="Au moins 2 : un de l'État et un de la Région.")
     gap_threshold = StringField("Seuil d'écart État–Région (sur 20)",
@@ -57,12 +56,12 @@ def _num(value) -> str:
     return format_decimal(value, 2, compact=True)
 
 
-class MemberForm(FlaskForm):
+class MemberForm(PortalForm):
     user_id = SelectField("Personne", choices=[], validate_choice=False)
     institution = SelectField("Institution", choices=INSTITUTION_CHOICES, validate_choice=False)
 
 
-class CriterionForm(FlaskForm):
+class CriterionForm(PortalForm):
     label = StringField("Intitulé du critère")
     guidance = TextAreaField("Consignes aux instructeurs")
     scoring = BooleanField("Critère noté (décochez pour une simple case oui / non, non comptée)",
@@ -81,22 +80,22 @@ class CriterionForm(FlaskForm):
         self.weight.data = _num(criterion.weight)
 
 
-class ManualAssignmentForm(FlaskForm):
+class ManualAssignmentForm(PortalForm):
     dossier_id = SelectField("Dossier", choices=[], validate_choice=False)
     user_id = SelectField("Instructeur", choices=[], validate_choice=False)
 
 
-class ImportForm(FlaskForm):
+class ImportForm(PortalForm):
     file = FileField("Fichier CSV des affectations",
                      description="Deux colonnes séparées par un point-virgule : référence du "
                                  "dossier ; courriel de l'instructeur (UTF-8).")
 
 
-class ApplyImportForm(FlaskForm):
+class ApplyImportForm(PortalForm):
     content = HiddenField()
 
 
-class ConflictForm(FlaskForm):
+class ConflictForm(PortalForm):
     kind = RadioField("Nature du conflit d'intérêts",
                       choices=[SelectChoice(k.value, k.label) for k in ConflictKind])
     comment = TextAreaField("Précisions", description="Obligatoire pour « Autre ».")
@@ -109,7 +108,7 @@ def _fr(number) -> str:
     return format_number(Decimal(str(number)))
 
 
-class _ReviewFormBase(FlaskForm):
+class _ReviewFormBase(PortalForm):
     version = HiddenField()
     opinion = RadioField("Avis général", choices=Opinion.choices(),
                          validators=[Optional()], validate_choice=False)
@@ -183,14 +182,14 @@ def review_form(criteria, review=None, **kwargs) -> _ReviewFormBase:
     return form_class(data=data, **kwargs)
 
 
-class ReopenForm(FlaskForm):
+class ReopenForm(PortalForm):
     reason = TextAreaField("Motif de la réouverture (transmis à l'évaluateur)",
                            validators=[Optional()])
 
 
 # ---------------------------------------------------------------- sessions and decisions
 
-class SessionForm(FlaskForm):
+class SessionForm(PortalForm):
     held_on = DateField("Date de la séance", validators=[Optional()],
                         format=["%Y-%m-%d", "%d/%m/%Y"],
                         description="Format : JJ/MM/AAAA")
@@ -198,7 +197,7 @@ class SessionForm(FlaskForm):
     attendees = MultiCheckboxField("Membres présents", coerce=int)
 
 
-class ProposalForm(FlaskForm):
+class ProposalForm(PortalForm):
     outcome = RadioField("Proposition", choices=[SelectChoice("accept", "Accord"),
                                                  SelectChoice("reject", "Rejet"),
                                                  SelectChoice("adjourn", "Ajournement")])
@@ -211,15 +210,15 @@ class ProposalForm(FlaskForm):
     motivation = TextAreaField("Motivation (obligatoire pour un rejet, lue par l'établissement)")
 
 
-class ValidateForm(FlaskForm):
+class ValidateForm(PortalForm):
     institution = HiddenField()
 
 
-class SendBackForm(FlaskForm):
+class SendBackForm(PortalForm):
     comment = TextAreaField("Motif du renvoi en commission")
 
 
-class PublishForm(FlaskForm):
+class PublishForm(PortalForm):
     pass
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from portal.schemas import Amount, InputSchema
+from portal.schemas import Amount, InputSchema, TextLength
 
 from .models import Opinion, ReviewStatus
 
@@ -81,14 +81,14 @@ class ScoreInput(InputSchema):
     value = Amount(allow_none=True, metadata={"type": "string",
                                               "description": "Note, par exemple \"3.5\"."})
     flag = fields.Boolean(allow_none=True)
-    comment = fields.String(allow_none=True, validate=validate.Length(max=10000))
+    comment = fields.String(allow_none=True, validate=TextLength(max=10000))
 
 
 class ReviewInput(InputSchema):
     """What a reviewer saves (PUT): any of scores, comment, opinion, proposed amount; `submit`
     true to submit. With `version`, a stale save is refused (409)."""
     scores = fields.List(fields.Nested(ScoreInput))
-    comment = fields.String(validate=validate.Length(max=10000))
+    comment = fields.String(validate=TextLength(max=10000))
     opinion = fields.String(allow_none=True, validate=validate.OneOf([o.value for o in Opinion]))
     proposed_amount = Amount(allow_none=True)
     submit = fields.Boolean(load_default=False)

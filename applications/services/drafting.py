@@ -12,6 +12,7 @@ from portal import audit
 from portal.db import db, utcnow
 from portal.errors import Conflict, ServiceError
 from portal.formatting import format_datetime, parse_amount
+from portal.inputs import column_limit, date_problem, length_problem
 from portal.models import KIND_LABELS, Call, FIELDS, User
 from portal.permissions import Permission, can, require
 
@@ -19,8 +20,13 @@ from ..models import (EXPENSE_CATEGORIES, PARTNER_KINDS, RESOURCE_SOURCES, Actio
                       Dossier, DossierStatus, Indicator, Partner)
 from ..policy import EDITABLE_STATES, require_dossier
 
-TEXT_LIMITS = {"title": 200, "summary": 5000, "target_ages": 100, "target_levels": 200,
-               "target_profile": 3000}
+# Lengths of the columns where there is one; texts (Text columns) have the portal's own limits.
+TEXT_LIMITS = {"title": column_limit(Dossier.title), "summary": 5000,
+               "target_ages": column_limit(Dossier.target_ages),
+               "target_levels": column_limit(Dossier.target_levels), "target_profile": 3000,
+               "partners-role": 2000, "actions-description": 5000,
+               "indicators-baseline": column_limit(Indicator.baseline),
+               "indicators-target": column_limit(Indicator.target)}
 MAX_ROWS = 50  # repeatable rows per list: more is a mistake or an abuse
 
 def create_dossier(user: User, call: Call, title: str = "", now: dt.datetime | None = None) -> Dossier:
@@ -62,9 +68,18 @@ def _check_version(dossier: Dossier, expected_version) -> None:
 
 def _text(data: dict, key: str, errors: dict) -> str:
     value = (data.get(key) or "").strip()
-    limit = TEXT_LIMITS.get(key, 200)
-    if len(value) > limit:
-        errors[key] = f"Ce champ fait au plus {limit} caractères."
+    problem = length_problem(value, TEXT_LIMITS.get(key, 200))
+    if problem:
+        errors[key] = problem
+    return value
+
+
+def _row_text(row: dict, name: str, key: str, index: int, errors: dict) -> str:
+    """A row's text (`partners`, `role`), refused (never cut) beyond its limit."""
+    value = str(row.get(key) or "").strip()
+    problem = length_problem(value, TEXT_LIMITS[f"{name}-{key}"])
+    if problem:
+        errors[f"{name}-{index}-{key}"] = problem
     return value
 
 
@@ -80,16 +95,22 @@ def _rows(data: dict, key: str, errors: dict) -> list[dict]:
     return [r for r in rows if isinstance(r, dict) and any(str(v or "").strip() for v in r.values())]
 
 
-def _date(value, field: str, errors: dict):
+def _date(value, field: str, errors: dict, call: Call | None = None):
+    """A date (or None), within the call's plausible window (`portal.inputs.call_window`)."""
     if value in (None, ""):
         return None
     if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        errors[field] = "Date invalide : utilisez le format JJ/MM/AAAA."
-        return None
+        day = value
+    else:
+        try:
+            day = dt.date.fromisoformat(str(value))
+        except ValueError:
+            errors[field] = "Date invalide : utilisez le format JJ/MM/AAAA."
+            return None
+    problem = date_problem(day, call)
+    if problem:
+        errors[field] = problem
+    return day
 
 
 def _budget_lines(data: dict, key: str, kind: str, labels: dict, errors: dict) -> list[BudgetLine]:
@@ -177,7 +198,7 @@ def update_dossier(user: User, dossier: Dossier, data: dict, expected_version=No
             kind = row.get("kind") or "other"
             if kind not in PARTNER_KINDS:
                 errors[f"partners-{i}-kind"] = "Choisissez un type de partenaire."
-            partners.append(Partner(name=name, kind=kind, role=(row.get("role") or "").strip()[:2000],
+            partners.append(Partner(name=name, kind=kind, role=_row_text(row, "partners", "role", i, errors),
                                     position=i))
         new_children["partners"] = partners
     if "actions" in data:
@@ -186,11 +207,11 @@ def update_dossier(user: User, dossier: Dossier, data: dict, expected_version=No
             title = (row.get("title") or "").strip()
             if not title or len(title) > 200:
                 errors[f"actions-{i}-title"] = "Donnez un intitulé à l'action (200 caractères au plus)."
-            start = _date(row.get("start_date"), f"actions-{i}-start_date", errors)
-            end = _date(row.get("end_date"), f"actions-{i}-end_date", errors)
+            start = _date(row.get("start_date"), f"actions-{i}-start_date", errors, call)
+            end = _date(row.get("end_date"), f"actions-{i}-end_date", errors, call)
             if start and end and end < start:
                 errors[f"actions-{i}-end_date"] = "La date de fin précède la date de début."
-            actions.append(Action(title=title, description=(row.get("description") or "").strip()[:5000],
+            actions.append(Action(title=title, description=_row_text(row, "actions", "description", i, errors),
                                   start_date=start, end_date=end, position=i))
         new_children["actions"] = actions
     if "indicators" in data:
@@ -199,8 +220,9 @@ def update_dossier(user: User, dossier: Dossier, data: dict, expected_version=No
             name = (row.get("name") or "").strip()
             if not name or len(name) > 200:
                 errors[f"indicators-{i}-name"] = "Nommez l'indicateur (200 caractères au plus)."
-            indicators.append(Indicator(name=name, baseline=str(row.get("baseline") or "").strip()[:100],
-                                        target=str(row.get("target") or "").strip()[:100], position=i))
+            indicators.append(Indicator(name=name, baseline=_row_text(row, "indicators", "baseline", i, errors),
+                                        target=_row_text(row, "indicators", "target", i, errors),
+                                        position=i))
         new_children["indicators"] = indicators
     budget_keys = {"expenses", "resources"} & set(data)
     if budget_keys:

@@ -32,6 +32,7 @@ def upload(dossier_id: int):
     filename = upload.filename if upload else ""
     data = upload.read() if upload else b""
     try:
+        form.check_input()
         services.add_attachment(current_user, dossier, filename, data,
                                 kind_id=form.kind_id.data or None)
     except ServiceError as exc:

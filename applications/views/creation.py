@@ -28,6 +28,7 @@ def new():
     error = None
     if request.method == "POST":
         try:
+            form.check_input()
             dossier = services.create_dossier(current_user, call, title=form.title.data or "")
         except ServiceError as exc:
             refused(exc)

@@ -44,6 +44,7 @@ def detail(dossier_id: int):
 def withdraw(dossier_id: int):
     dossier = load_dossier(dossier_id)
     form = WithdrawForm()
+    form.check_input()
     services.withdraw_dossier(current_user, dossier, form.reason.data or "")
     return done("Le dossier a été retiré.", url_for("applications.detail", dossier_id=dossier.id))
 
@@ -54,6 +55,7 @@ def request_completion(dossier_id: int):
     dossier = load_dossier(dossier_id)
     form = CompletionRequestForm()
     try:
+        form.check_input()
         services.request_completion(current_user, dossier, form.message.data or "")
     except ServiceError as exc:
         if exc.status == 409:

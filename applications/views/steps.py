@@ -121,6 +121,7 @@ def _render_step(dossier, step, form, status=200, **extra):
 def _save_step(dossier: Dossier, step: str, form_cls):
     form = form_cls()
     try:
+        form.check_input()
         services.update_dossier(current_user, dossier, form.service_data(),
                                 expected_version=form.expected_version())
     except ServiceError as exc:

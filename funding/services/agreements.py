@@ -90,7 +90,7 @@ def generate(user: User, dossier: Dossier, report_due_on) -> GrantAgreement:
     if dossier.status != DossierStatus.accepted:
         raise Conflict(f"Le dossier {dossier.reference} est « {dossier.status_label} » : la "
                        "convention se prépare pour un dossier retenu.")
-    due = parse_day(report_due_on, "report_due_on", allow_future=True)
+    due = parse_day(report_due_on, "report_due_on", allow_future=True, call=dossier.call)
     if due <= today():
         raise ServiceError(f"La date limite du bilan ({format_date(due)}) doit être dans le futur.",
                            field="report_due_on")
@@ -209,7 +209,7 @@ def record_signature(user: User, dossier: Dossier, signed_on) -> GrantAgreement:
     if agreement.signed_key is None:
         raise ServiceError("L'établissement n'a pas encore déposé la convention signée : la "
                            "signature ne peut pas être enregistrée.", field="signed_on")
-    day = parse_day(signed_on, "signed_on")
+    day = parse_day(signed_on, "signed_on", call=dossier.call)
     if day < generated_on(agreement):
         raise ServiceError(f"La date de signature ({format_date(day)}) précède la génération de "
                            f"la convention, le {format_date(generated_on(agreement))}.",

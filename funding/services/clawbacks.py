@@ -63,7 +63,7 @@ def settle_clawback(user: User, clawback: Clawback, settled_on, reference) -> Cl
     # below instead of a stale-version error (helper D).
     clawback = db.session.scalars(select(Clawback).where(Clawback.id == clawback.id)
                                   .with_for_update().execution_options(populate_existing=True)).one()
-    settled_on = parse_day(settled_on, "settled_on")
+    settled_on = parse_day(settled_on, "settled_on", call=clawback.commitment.dossier.call)
     reference = str(reference or "").strip()
     if not reference:
         raise ServiceError("Indiquez la référence du titre de recette ou du virement reçu.",

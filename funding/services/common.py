@@ -10,6 +10,7 @@ from applications.models import DossierStatus
 from portal.db import utcnow
 from portal.errors import ServiceError
 from portal.formatting import PARIS, format_date, parse_amount
+from portal.inputs import date_problem
 from portal.models import Institution, User
 from portal.permissions import Permission, can, require
 
@@ -33,8 +34,9 @@ def parse_money(raw, field: str, *, allow_zero: bool = False) -> Decimal:
         raise ServiceError(str(exc), field=field) from None
 
 
-def parse_day(raw, field: str, *, allow_future: bool = False) -> dt.date:
-    """A date as a date, `2026-12-01` or `01/12/2026`; refuses dates in the future unless allowed."""
+def parse_day(raw, field: str, *, allow_future: bool = False, call=None) -> dt.date:
+    """A date as a date, `2026-12-01` or `01/12/2026`; refuses dates in the future unless allowed
+    and, with `call`, dates outside its plausible window (`portal.inputs.call_window`)."""
     if isinstance(raw, dt.datetime):
         raw = raw.date()
     if isinstance(raw, dt.date):
@@ -58,6 +60,9 @@ def parse_day(raw, field: str, *, allow_future: bool = False) -> dt.date:
     if not allow_future and day > today():
         raise ServiceError(f"La date du {format_date(day)} est dans le futur : indiquez la date "
                            "effective.", field=field)
+    problem = date_problem(day, call, today())
+    if problem:
+        raise ServiceError(problem, field=field)
     return day
 
 

@@ -35,7 +35,7 @@ def record_payment(user: User, commitment: Commitment, amount, paid_on, referenc
     require_funder(user, commitment, commitment.funder)
     commitment = lock_commitment(commitment)
     amount = parse_money(amount, "amount")
-    paid_on = parse_day(paid_on, "paid_on")
+    paid_on = parse_day(paid_on, "paid_on", call=commitment.dossier.call)
     reference = str(reference or "").strip()
     if not reference:
         raise ServiceError("Indiquez la référence du paiement (numéro de mandat).", field="reference")

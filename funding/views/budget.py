@@ -71,6 +71,7 @@ def envelopes(call_id: int):
     funder = form.funder.data or (own[0].value if len(own) == 1 else None)
     version = (form.version.data or "").strip()
     try:
+        form.check_input()
         envelope = services.set_envelope(
             current_user, call, funder, form.amount.data, form.department_code.data or None,
             form.axis_number.data or None, int(version) if version.isdigit() else None)

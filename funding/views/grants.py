@@ -117,6 +117,7 @@ def grant(dossier_id: int):
 def _act_on_grant(dossier: Dossier, form_name: str, form, action, success: str, anchor: str):
     """Run an agreement service; on refusal re-render the grant page with the error on its field."""
     try:
+        form.check_input()
         action()
     except ServiceError as exc:
         error = first_unplaced(refused(exc, form))

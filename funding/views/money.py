@@ -77,6 +77,7 @@ def commit_again(decision_id: int):
     call = budget_call(decision.dossier.call_id)
     form = CommitAgainForm()
     try:
+        form.check_input()
         commitment = services.commit_again(current_user, decision, form.funder.data)
     except ServiceError as exc:
         refused(exc)
@@ -159,6 +160,7 @@ def record_payment(commitment_id: int):
     commitment, _ = _commitment(commitment_id)
     form = PaymentForm()
     try:
+        form.check_input()
         payment = services.record_payment(current_user, commitment, form.amount.data,
                                           form.paid_on.data, form.reference.data,
                                           kind=form.kind.data or "advance")
@@ -176,6 +178,7 @@ def reduce_commitment(commitment_id: int):
     form = ReduceForm()
     version = form.version.data
     try:
+        form.check_input()
         changed = services.reduce_commitment(
             current_user, commitment, form.amount.data, form.reason.data,
             expected_version=int(version) if (version or "").isdigit() else None)
@@ -196,6 +199,7 @@ def create_clawback(commitment_id: int):
     commitment, _ = _commitment(commitment_id)
     form = ClawbackForm()
     try:
+        form.check_input()
         clawback = services.create_clawback(current_user, commitment, form.amount.data,
                                             form.reason.data)
     except ServiceError as exc:
@@ -213,6 +217,7 @@ def settle_clawback(clawback_id: int):
     _commitment(commitment_id)
     form = SettleForm()
     try:
+        form.check_input()
         services.settle_clawback(current_user, clawback, form.settled_on.data,
                                  form.reference.data)
     except ServiceError as exc:

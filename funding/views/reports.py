@@ -102,6 +102,7 @@ def report_attachment(dossier_id: int):
     form = ReportAttachmentForm()
     filename, data = upload_of()
     try:
+        form.check_input()
         reports.add_attachment(current_user, dossier, filename, data)
     except ServiceError as exc:
         error = first_unplaced(refused(exc, form))
@@ -164,6 +165,7 @@ def request_report_corrections(dossier_id: int):
     dossier = grant_dossier(dossier_id)
     form = CorrectionsForm()
     try:
+        form.check_input()
         reports.request_corrections(current_user, dossier, form.message.data or "")
     except ServiceError as exc:
         error = first_unplaced(refused(exc, form))

@@ -1,5 +1,5 @@
 """Forms of the administration area: invitations and establishments."""
-from flask_wtf import FlaskForm
+from ..forms import PortalForm
 from wtforms import (EmailField, HiddenField, SelectChoice, SelectField, SelectMultipleField,
                      StringField)
 from wtforms.validators import DataRequired, Email, Length, Optional
@@ -30,7 +30,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class InviteForm(FlaskForm):
+class InviteForm(PortalForm):
     email = EmailField("Adresse électronique",
                        validators=[DataRequired("Indiquez l'adresse électronique de la personne."),
                                    Length(max=200)])
@@ -50,7 +50,7 @@ PRIORITY_CHOICES = [("", "Aucune"), ("REP", "REP"), ("REP+", "REP+")]
 SECTOR_CHOICES = [("public", "Public"), ("private", "Privé sous contrat")]
 
 
-class EstablishmentForm(FlaskForm):
+class EstablishmentForm(PortalForm):
     uai = StringField("UAI",
                       description="7 chiffres et une lettre de contrôle, par exemple 0860034V.",
                       validators=[DataRequired("Indiquez l'UAI de l'établissement."),

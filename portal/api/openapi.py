@@ -19,7 +19,7 @@ from marshmallow import fields
 from portal.schemas import InputSchema
 
 from .core import bp
-from .docs import SCHEMAS, UNAUTHORIZED, operation_of
+from .docs import INVALID, NOT_FOUND, SCHEMAS, UNAUTHORIZED, operation_of
 
 TITLE = "Portail AAP décrochage scolaire — API"
 DESCRIPTION = ("API de l'appel à projets conjoint rectorat–Région. Jeton : `flask --app wsgi "
@@ -108,8 +108,21 @@ def operations(app) -> dict[str, tuple[list[dict], dict[str, dict]]]:
             op = copy.deepcopy(operation)  # apispec resolves schemas in place
             if op.get("security") != []:
                 op["responses"] = {**op["responses"], "401": copy.deepcopy(UNAUTHORIZED)}
+            _kernel_refusals(op, rule)
             by_method[method.lower()] = op
     return paths
+
+
+def _kernel_refusals(op: dict, rule) -> None:
+    """The answers the kernel gives to any operation, documented on each (issue 9): 400 when it
+    reads input (query parameters or a body: the input rules, `load_input`), 404 when it names
+    something (an id in the path, or in the body: an id that names nothing)."""
+    responses = op["responses"]
+    reads_input = bool(op.get("parameters") or op.get("requestBody"))
+    if reads_input and "400" not in responses:
+        responses["400"] = copy.deepcopy(INVALID)
+    if (ROUTE_ARGUMENT.search(rule.rule) or op.get("requestBody")) and "404" not in responses:
+        responses["404"] = copy.deepcopy(NOT_FOUND)
 
 
 def build_document(app) -> dict:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from flask_wtf import FlaskForm
+from ..forms import PortalForm
 from wtforms import (BooleanField, FieldList, Form, FormField, HiddenField, SelectMultipleField,
                      StringField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
@@ -53,7 +53,7 @@ def _parse_time(text: str) -> dt.time:
     return dt.time(int(match.group(1)), int(match.group(2) or 0))
 
 
-class CallForm(FlaskForm):
+class CallForm(PortalForm):
     version = HiddenField()
     title = StringField("Titre de l'appel à projets")
     school_year = StringField("Année scolaire", description="Sous la forme 2014-2015.")

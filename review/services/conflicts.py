@@ -7,10 +7,13 @@ from applications.models import Dossier
 from portal import audit
 from portal.db import db
 from portal.errors import Conflict, PermissionDenied, ServiceError
+from portal.inputs import length_problem
 from portal.models import User
 
 from ..models import CommissionMember, ConflictDeclaration, ConflictKind, Review
 from ..workflow import REVIEW
+
+COMMENT_LIMIT = 2000
 
 
 def declare_conflict(user: User, dossier: Dossier, kind: str,
@@ -31,6 +34,9 @@ def declare_conflict(user: User, dossier: Dossier, kind: str,
         raise ServiceError("Choisissez le type de conflit : " +
                            ", ".join(k.label for k in ConflictKind) + ".", field="kind") from None
     comment = (comment or "").strip()
+    problem = length_problem(comment, COMMENT_LIMIT)
+    if problem:
+        raise ServiceError(problem, field="comment")
     if conflict_kind == ConflictKind.other and not comment:
         raise ServiceError("Précisez la nature du conflit.", field="comment")
     exists = db.session.scalar(select(ConflictDeclaration.id).where(
@@ -38,7 +44,7 @@ def declare_conflict(user: User, dossier: Dossier, kind: str,
     if exists:
         raise Conflict("Vous avez déjà déclaré un conflit d'intérêts pour ce dossier.")
     declaration = ConflictDeclaration(dossier_id=dossier.id, user_id=user.id, kind=conflict_kind,
-                                      comment=comment[:2000])
+                                      comment=comment)
     db.session.add(declaration)
     review = db.session.scalar(select(Review).where(Review.dossier_id == dossier.id,
                                                     Review.reviewer_id == user.id))

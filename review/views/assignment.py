@@ -51,6 +51,8 @@ def assignments(call_id: int):
 def _assignment_action(call_id: int, action, form=None):
     call = managed_call(call_id)
     try:
+        if form is not None:
+            form.check_input()
         outcome = action(call)
         db.session.commit()
     except IntegrityError:
@@ -112,6 +114,7 @@ def preview_import(call_id: int):
                                 form_errors=[(form.file.id, form.file.errors[0])])
     data = upload.read()
     try:
+        form.check_input()
         lines = assignment_import.preview_import(current_user, call, data)
     except ServiceError as exc:
         summary = refused(exc, form)
@@ -129,6 +132,7 @@ def apply_import(call_id: int):
     form = ApplyImportForm()
     call = managed_call(call_id)
     try:
+        form.check_input()
         created = assignment_import.apply_import(current_user, call, form.content.data or "")
         db.session.commit()
     except IntegrityError:
@@ -161,6 +165,7 @@ def declare_conflict(dossier_id: int):
     summary, status = [], 200
     if request.method == "POST":
         try:
+            form.check_input()
             conflicts.declare_conflict(current_user, dossier, form.kind.data or "",
                                        form.comment.data or "")
         except ServiceError as exc:

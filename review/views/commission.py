@@ -55,6 +55,7 @@ def sessions(call_id: int):
     if request.method == "GET":
         return _sessions_page(call, form)
     try:
+        form.check_input()
         session = svc.create_session(current_user, call, form.held_on.data, form.title.data or "",
                                      request.form.getlist("attendees"))
     except ServiceError as exc:
@@ -117,6 +118,7 @@ def proposal(session_id: int, dossier_id: int):
                                 motivation=decision.motivation)
         return _proposal_page(session, call, dossier, decision, form)
     try:
+        form.check_input()
         decisions.record_proposal(current_user, session, dossier, form.outcome.data or "",
                                   form.amount_state.data, form.amount_region.data,
                                   form.motivation.data or "")

@@ -60,6 +60,7 @@ def _decisions_url(call_id: int, anchor: str = "") -> str:
 def validate(decision_id: int):
     decision = _decision(decision_id)
     form = ValidateForm()
+    form.check_input()
     svc.validate_decision(current_user, decision, form.institution.data or None)
     dossier = decision.dossier
     if decision.finalised_at is not None:
@@ -78,6 +79,7 @@ def send_back(decision_id: int):
     call_id = decision.dossier.call_id
     form = SendBackForm()
     try:
+        form.check_input()
         svc.send_back(current_user, decision, form.comment.data or "")
     except ServiceError as exc:
         refused_here(exc)

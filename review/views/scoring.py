@@ -80,6 +80,7 @@ def save(review_id: int):
     except ValueError:
         version = 0
     try:
+        form.check_input()
         scoring.save_review(current_user, review, form.service_data(), version)
         if action == "submit":
             scoring.submit_review(current_user, review)
@@ -117,6 +118,7 @@ def reopen(review_id: int):
     review = _load(review_id)
     form = ReopenForm()
     try:
+        form.check_input()
         scoring.reopen_review(current_user, review, form.reason.data or "")
     except ServiceError as exc:
         refused_here(exc)

@@ -19,6 +19,7 @@ def screen(dossier_id: int):
     form = ScreeningForm()
     checklist = {key: getattr(form, f"check_{key}").data for key in screening.CHECKLIST}
     try:
+        form.check_input()
         screening.screen_dossier(current_user, dossier, form.outcome.data or "",
                                  form.motivation.data or "", checklist)
     except ServiceError as exc:

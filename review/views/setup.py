@@ -68,6 +68,7 @@ def save_settings(call_id: int):
     call = managed_call(call_id)
     form = SettingsForm()
     try:
+        form.check_input()
         settings.save_settings(current_user, call,
                                {f.name: f.data for f in form if f.name != "csrf_token"})
     except ServiceError as exc:
@@ -108,6 +109,7 @@ def _member_action(call_id: int, action, success: str):
 @login_required
 def add_member(call_id: int):
     form = MemberForm()
+    form.check_input()
     return _member_action(call_id, lambda call: members.add_member(
         current_user, call, form.user_id.data, form.institution.data or ""),
         "Le membre a été ajouté à la commission.")
@@ -141,6 +143,7 @@ def add_criterion(call_id: int):
     call = managed_call(call_id)
     form = CriterionForm()
     try:
+        form.check_input()
         grid.add_criterion(current_user, call, _criterion_data(form))
     except ServiceError as exc:
         summary = refused(exc, form)
@@ -158,6 +161,7 @@ def edit_criterion(call_id: int, criterion_id: int):
     summary, status = [], 200
     if request.method == "POST":
         try:
+            form.check_input()
             grid.update_criterion(current_user, criterion, _criterion_data(form))
         except ServiceError as exc:
             summary, status = refused(exc, form), status_of(exc)

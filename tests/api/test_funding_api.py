@@ -327,7 +327,7 @@ ABUSES = [
     ("an amount as a boolean", {"amount": True}, "amount", "Montant attendu"),
     ("missing reference", {"reference": None}, "reference", "Champ obligatoire"),
     ("blank reference", {"reference": "   "}, "reference", "Indiquez la référence"),
-    ("reference too long", {"reference": "M" * 51}, "reference", "Au plus 50 caractères"),
+    ("reference too long", {"reference": "M" * 51}, "reference", "50 caractères au plus, vous en avez saisi 51"),
     ("bad date", {"paid_on": "2014-02-30"}, "paid_on", "n'est pas une date"),
     ("future date", {"paid_on": _day(-3)}, "paid_on", "dans le futur"),
     ("missing date", {"paid_on": None}, "paid_on", "Champ obligatoire"),
