@@ -198,3 +198,12 @@ def test_several_workers_on_memory_storage_are_refused_at_start(monkeypatch, cap
     Server.cfg.workers = 4
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
     conf.on_starting(Server)
+
+
+@pytest.mark.parametrize("email", ["chef\x00@example.org", "chef@example.org\x07"])
+def test_a_control_character_in_the_login_form_is_refused_on_its_field(client, world, email):
+    response = client.post("/connexion", data={"email": email, "password": "x\x00y"})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "caractère invisible non autorisé" in page
+    assert client.get("/dossiers/").status_code == 302  # not logged in
