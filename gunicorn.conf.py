@@ -21,6 +21,7 @@ so `timeout` only restarts a worker that is stuck as a whole.
 Login throttling counts in RATELIMIT_STORAGE_URI: with several workers it must be shared
 (redis://…); `on_starting` refuses to start several workers on memory:// storage.
 """
+
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
@@ -36,20 +37,26 @@ accesslog = "-"
 def _s3_worst_case() -> float:
     """Seconds one S3 call may take before the app gives up (portal/config.py defaults)."""
     attempts = int(os.environ.get("S3_MAX_ATTEMPTS", "2"))
-    return attempts * (float(os.environ.get("S3_CONNECT_TIMEOUT", "2"))
-                       + float(os.environ.get("S3_READ_TIMEOUT", "10")))
+    return attempts * (
+        float(os.environ.get("S3_CONNECT_TIMEOUT", "2"))
+        + float(os.environ.get("S3_READ_TIMEOUT", "10"))
+    )
 
 
 def on_starting(server):
     worst = _s3_worst_case()
     if os.environ.get("S3_BUCKET") and worst >= min(timeout, graceful_timeout):
-        server.log.warning(f"S3 calls may take {worst:g} s (S3_MAX_ATTEMPTS × (S3_CONNECT_TIMEOUT "
-                           "+ S3_READ_TIMEOUT)): not below GUNICORN_TIMEOUT / "
-                           "GUNICORN_GRACEFUL_TIMEOUT, a hung store may outlast a worker restart")
+        server.log.warning(
+            f"S3 calls may take {worst:g} s (S3_MAX_ATTEMPTS × (S3_CONNECT_TIMEOUT "
+            "+ S3_READ_TIMEOUT)): not below GUNICORN_TIMEOUT / "
+            "GUNICORN_GRACEFUL_TIMEOUT, a hung store may outlast a worker restart"
+        )
     storage = os.environ.get("RATELIMIT_STORAGE_URI") or "memory://"
     if server.cfg.workers > 1 and storage.startswith("memory://"):
-        message = (f"refusing to start {server.cfg.workers} workers with "
-                   "RATELIMIT_STORAGE_URI=memory://: each worker would count failed logins on "
-                   "its own. Set RATELIMIT_STORAGE_URI=redis://… or GUNICORN_WORKERS=1.")
+        message = (
+            f"refusing to start {server.cfg.workers} workers with "
+            "RATELIMIT_STORAGE_URI=memory://: each worker would count failed logins on "
+            "its own. Set RATELIMIT_STORAGE_URI=redis://… or GUNICORN_WORKERS=1."
+        )
         server.log.error(message)
         raise SystemExit(message)

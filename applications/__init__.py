@@ -1,4 +1,5 @@
 """Dossiers: drafting, attachments, submission, completion requests, receipts."""
+
 from __future__ import annotations
 
 
@@ -6,9 +7,13 @@ def init_app(app) -> None:
     """Register what the area brings: its rules in the one policy, its pages and their template
     helpers, its answers to the kernel's signals (home page, counts per call, demo)."""
     from portal.signals import call_dossier_counts, demo_loading, home_sections
-    from . import api  # noqa: F401
 
-    from . import demo, policy, receivers
+    from . import (
+        api,  # noqa: F401
+        demo,
+        policy,
+        receivers,
+    )
     from .models import STATUS_BADGES, STATUS_LABELS
     from .views import bp, next_action, shown_status
 
@@ -16,8 +21,12 @@ def init_app(app) -> None:
     app.register_blueprint(bp)
     # Globals, not a context processor: imported macros (the status badge) see them too. Plain
     # functions of the dossier they are given: none queries the database.
-    app.jinja_env.globals.update(next_action=next_action, shown_status=shown_status,
-                                 STATUS_LABELS=STATUS_LABELS, STATUS_BADGES=STATUS_BADGES)
+    app.jinja_env.globals.update(
+        next_action=next_action,
+        shown_status=shown_status,
+        STATUS_LABELS=STATUS_LABELS,
+        STATUS_BADGES=STATUS_BADGES,
+    )
     home_sections.connect(receivers.home_sections)
     call_dossier_counts.connect(receivers.call_dossier_counts)
     demo_loading.connect(demo.on_demo_loading)

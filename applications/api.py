@@ -4,6 +4,7 @@ Every write goes through applications.services (which asks portal.permissions), 
 a refusal is a ServiceError that the app's handler turns into `{"error": …, "errors": {…}}` with
 its status. A dossier the user may not read answers 404, as on the pages.
 """
+
 from __future__ import annotations
 
 import io
@@ -12,36 +13,68 @@ from flask import jsonify, request, send_file, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from portal.api import (INVALID, NOT_FOUND, api_user, binary, bp, commit, created, doc, error,
-                        flush, items, json_body, json_response, list_of, load, register_schemas)
+from portal.api import (
+    INVALID,
+    NOT_FOUND,
+    api_user,
+    binary,
+    bp,
+    commit,
+    created,
+    doc,
+    error,
+    flush,
+    items,
+    json_body,
+    json_response,
+    list_of,
+    load,
+    register_schemas,
+)
 from portal.calls import services as call_services
-from portal.errors import NotFound, ServiceError
 from portal.db import db
+from portal.errors import NotFound, ServiceError
 from portal.permissions import Permission
 from portal.schemas import load_input
 from portal.storage import send_stored
 
-from . import documents as receipts, services
-from .policy import visible_dossiers
+from . import documents as receipts
 from . import schemas as s
+from . import services
 from .models import Dossier
+from .policy import visible_dossiers
 
-STALE = ("Ce dossier a été modifié entre-temps par une autre requête. Relisez-le "
-         "(GET) puis renvoyez vos modifications.")
+STALE = (
+    "Ce dossier a été modifié entre-temps par une autre requête. Relisez-le "
+    "(GET) puis renvoyez vos modifications."
+)
 MISSING = "Ce dossier n'existe pas ou ne vous est pas accessible."
 STORAGE_DOWN = error("Le stockage des documents ne répond pas (rien n'a été enregistré).")
 
-register_schemas({
-    "EstablishmentRef": s.EstablishmentRefSchema, "Dossier": s.DossierSchema,
-    "DossierListItem": s.DossierListItemSchema, "Target": s.TargetSchema,
-    "Totals": s.TotalsSchema, "Partner": s.PartnerSchema, "Action": s.ActionSchema,
-    "Indicator": s.IndicatorSchema, "Expense": s.ExpenseSchema, "Resource": s.ResourceSchema,
-    "Attachment": s.AttachmentSchema, "Blocker": s.BlockerSchema,
-    "Submission": s.SubmissionSchema, "DossierCreate": s.DossierCreateInput,
-    "DossierPatch": s.DossierPatchInput, "PartnerInput": s.PartnerInput,
-    "ActionInput": s.ActionInput, "IndicatorInput": s.IndicatorInput,
-    "ExpenseInput": s.ExpenseInput, "ResourceInput": s.ResourceInput,
-})
+register_schemas(
+    {
+        "EstablishmentRef": s.EstablishmentRefSchema,
+        "Dossier": s.DossierSchema,
+        "DossierListItem": s.DossierListItemSchema,
+        "Target": s.TargetSchema,
+        "Totals": s.TotalsSchema,
+        "Partner": s.PartnerSchema,
+        "Action": s.ActionSchema,
+        "Indicator": s.IndicatorSchema,
+        "Expense": s.ExpenseSchema,
+        "Resource": s.ResourceSchema,
+        "Attachment": s.AttachmentSchema,
+        "Blocker": s.BlockerSchema,
+        "Submission": s.SubmissionSchema,
+        "DossierCreate": s.DossierCreateInput,
+        "DossierPatch": s.DossierPatchInput,
+        "PartnerInput": s.PartnerInput,
+        "ActionInput": s.ActionInput,
+        "IndicatorInput": s.IndicatorInput,
+        "ExpenseInput": s.ExpenseInput,
+        "ResourceInput": s.ResourceInput,
+    }
+)
 
 UNEDITABLE = error("Dossier non modifiable.")
 
@@ -56,14 +89,22 @@ def _dossier_response(dossier: Dossier):
 
 
 @bp.get("/dossiers")
-@doc("Dossiers visibles", {"200": json_response(list_of(s.DossierListItemSchema), "Liste.")},
-     operationId="listDossiers",
-     parameters=[{"name": "call_id", "in": "query", "required": False,
-                  "schema": {"type": "integer"}}])
+@doc(
+    "Dossiers visibles",
+    {"200": json_response(list_of(s.DossierListItemSchema), "Liste.")},
+    operationId="listDossiers",
+    parameters=[
+        {"name": "call_id", "in": "query", "required": False, "schema": {"type": "integer"}}
+    ],
+)
 def list_dossiers():
     """The dossiers the user may read, by the same clause as the pages' lists."""
-    query = (select(Dossier).where(visible_dossiers(api_user()))
-             .options(selectinload(Dossier.establishment)).order_by(Dossier.id))
+    query = (
+        select(Dossier)
+        .where(visible_dossiers(api_user()))
+        .options(selectinload(Dossier.establishment))
+        .order_by(Dossier.id)
+    )
     call_id = request.args.get("call_id")
     if call_id is not None:
         if not call_id.isdigit():
@@ -73,37 +114,55 @@ def list_dossiers():
 
 
 @bp.post("/dossiers")
-@doc("Créer un brouillon de dossier",
-     {"201": json_response(s.DossierSchema, "Dossier créé."), "400": INVALID,
-      "403": error("Seul un personnel d'établissement crée un dossier.")},
-     operationId="createDossier", requestBody=json_body(s.DossierCreateInput))
+@doc(
+    "Créer un brouillon de dossier",
+    {
+        "201": json_response(s.DossierSchema, "Dossier créé."),
+        "400": INVALID,
+        "403": error("Seul un personnel d'établissement crée un dossier."),
+    },
+    operationId="createDossier",
+    requestBody=json_body(s.DossierCreateInput),
+)
 def create_dossier():
     user = api_user()
     data = load_input(s.DossierCreateInput(), request.get_json(silent=True))
     try:
         call = call_services.get_call(user, data["call_id"])
     except NotFound:
-        raise ServiceError(f"Aucun appel à projets publié n'a l'identifiant {data['call_id']}.",
-                           field="call_id") from None
+        raise ServiceError(
+            f"Aucun appel à projets publié n'a l'identifiant {data['call_id']}.", field="call_id"
+        ) from None
     dossier = services.create_dossier(user, call, title=data["title"])
     commit(STALE)
-    return created(s.DossierSchema().dump(dossier),
-                   url_for("api.get_dossier", dossier_id=dossier.id))
+    return created(
+        s.DossierSchema().dump(dossier), url_for("api.get_dossier", dossier_id=dossier.id)
+    )
 
 
 @bp.get("/dossiers/<int:dossier_id>")
-@doc("Un dossier", {"200": json_response(s.DossierSchema, "Le dossier."), "404": NOT_FOUND},
-     operationId="getDossier")
+@doc(
+    "Un dossier",
+    {"200": json_response(s.DossierSchema, "Le dossier."), "404": NOT_FOUND},
+    operationId="getDossier",
+)
 def get_dossier(dossier_id: int):
     return _dossier_response(_dossier(dossier_id))
 
 
 @bp.patch("/dossiers/<int:dossier_id>")
-@doc("Enregistrer tout ou partie des sections",
-     {"200": json_response(s.DossierSchema, "Dossier enregistré."), "400": INVALID,
-      "403": UNEDITABLE, "404": NOT_FOUND,
-      "409": error("Version périmée : le dossier a changé entre-temps.")},
-     operationId="updateDossier", requestBody=json_body(s.DossierPatchInput))
+@doc(
+    "Enregistrer tout ou partie des sections",
+    {
+        "200": json_response(s.DossierSchema, "Dossier enregistré."),
+        "400": INVALID,
+        "403": UNEDITABLE,
+        "404": NOT_FOUND,
+        "409": error("Version périmée : le dossier a changé entre-temps."),
+    },
+    operationId="updateDossier",
+    requestBody=json_body(s.DossierPatchInput),
+)
 def update_dossier(dossier_id: int):
     """Save any subset of the sections; with "version", a stale edit is refused (409)."""
     dossier = _dossier(dossier_id)
@@ -118,15 +177,33 @@ def update_dossier(dossier_id: int):
 
 
 @bp.post("/dossiers/<int:dossier_id>/attachments")
-@doc("Joindre une pièce",
-     {"201": json_response(s.AttachmentSchema, "Pièce jointe (avec son SHA-256)."),
-      "400": INVALID, "403": UNEDITABLE, "404": NOT_FOUND,
-      "413": error("Fichier trop volumineux."), "503": STORAGE_DOWN},
-     operationId="uploadAttachment",
-     requestBody={"required": True, "content": {"multipart/form-data": {"schema": {
-         "type": "object", "required": ["file"],
-         "properties": {"file": {"type": "string", "format": "binary"},
-                        "kind_id": {"type": "integer"}}}}}})
+@doc(
+    "Joindre une pièce",
+    {
+        "201": json_response(s.AttachmentSchema, "Pièce jointe (avec son SHA-256)."),
+        "400": INVALID,
+        "403": UNEDITABLE,
+        "404": NOT_FOUND,
+        "413": error("Fichier trop volumineux."),
+        "503": STORAGE_DOWN,
+    },
+    operationId="uploadAttachment",
+    requestBody={
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "kind_id": {"type": "integer"},
+                    },
+                }
+            }
+        },
+    },
+)
 def upload_attachment(dossier_id: int):
     """multipart/form-data: `file`, and optionally `kind_id` (a kind of piece the call asks for)."""
     dossier = _dossier(dossier_id)
@@ -135,53 +212,71 @@ def upload_attachment(dossier_id: int):
     upload = request.files.get("file")
     filename = upload.filename if upload is not None else ""
     content = upload.read() if upload is not None else b""
-    attachment = services.add_attachment(api_user(), dossier, filename or "", content,
-                                         kind_id=data.get("kind_id"))
+    attachment = services.add_attachment(
+        api_user(), dossier, filename or "", content, kind_id=data.get("kind_id")
+    )
     flush(STALE)
     commit(STALE)
-    return created(s.AttachmentSchema().dump(attachment),
-                   url_for("api.download_attachment", dossier_id=dossier.id,
-                           attachment_id=attachment.id))
+    return created(
+        s.AttachmentSchema().dump(attachment),
+        url_for("api.download_attachment", dossier_id=dossier.id, attachment_id=attachment.id),
+    )
 
 
 @bp.get("/dossiers/<int:dossier_id>/attachments/<int:attachment_id>")
-@doc("Télécharger une pièce jointe",
-     {"200": binary("application/octet-stream", "Le fichier."), "404": NOT_FOUND,
-      "503": STORAGE_DOWN},
-     operationId="downloadAttachment")
+@doc(
+    "Télécharger une pièce jointe",
+    {
+        "200": binary("application/octet-stream", "Le fichier."),
+        "404": NOT_FOUND,
+        "503": STORAGE_DOWN,
+    },
+    operationId="downloadAttachment",
+)
 def download_attachment(dossier_id: int, attachment_id: int):
     dossier = _dossier(dossier_id)
     attachment = next((a for a in dossier.attachments if a.id == attachment_id), None)
     if attachment is None:
         raise NotFound("Cette pièce jointe n'existe pas dans ce dossier.")
-    response = send_stored(services.read_attachment(api_user(), attachment),
-                           mimetype=attachment.content_type, filename=attachment.filename,
-                           size=attachment.size)
+    response = send_stored(
+        services.read_attachment(api_user(), attachment),
+        mimetype=attachment.content_type,
+        filename=attachment.filename,
+        size=attachment.size,
+    )
     response.headers["X-Content-SHA256"] = attachment.sha256
     return response
 
 
 @bp.post("/dossiers/<int:dossier_id>/submit")
-@doc("Déposer le dossier (chef d'établissement)",
-     {"201": json_response(s.SubmissionSchema, "Dossier déposé."),
-      "400": error("Le dossier ne peut pas être déposé (errors : ce qui manque)."),
-      "403": error("Seul le chef d'établissement dépose."), "404": NOT_FOUND,
-      "409": error("Déjà déposé.")},
-     operationId="submitDossier")
+@doc(
+    "Déposer le dossier (chef d'établissement)",
+    {
+        "201": json_response(s.SubmissionSchema, "Dossier déposé."),
+        "400": error("Le dossier ne peut pas être déposé (errors : ce qui manque)."),
+        "403": error("Seul le chef d'établissement dépose."),
+        "404": NOT_FOUND,
+        "409": error("Déjà déposé."),
+    },
+    operationId="submitDossier",
+)
 def submit_dossier(dossier_id: int):
     """Submit (head of establishment only): 201 with the reference and the snapshot's hash."""
     dossier = _dossier(dossier_id)
     submission = services.submit_dossier(api_user(), dossier)
     flush(STALE)
     commit(STALE)
-    return created(s.SubmissionSchema().dump(submission),
-                   url_for("api.dossier_receipt", dossier_id=dossier.id))
+    return created(
+        s.SubmissionSchema().dump(submission), url_for("api.dossier_receipt", dossier_id=dossier.id)
+    )
 
 
 @bp.get("/dossiers/<int:dossier_id>/receipt")
-@doc("Récépissé de dépôt (PDF) du dernier dépôt",
-     {"200": binary("application/pdf", "Le récépissé."), "404": NOT_FOUND},
-     operationId="getReceipt")
+@doc(
+    "Récépissé de dépôt (PDF) du dernier dépôt",
+    {"200": binary("application/pdf", "Le récépissé."), "404": NOT_FOUND},
+    operationId="getReceipt",
+)
 def dossier_receipt(dossier_id: int):
     """The latest submission's receipt (PDF), rendered from its frozen snapshot."""
     dossier = _dossier(dossier_id)
@@ -189,5 +284,9 @@ def dossier_receipt(dossier_id: int):
     if submission is None:
         raise NotFound("Ce dossier n'a pas encore été déposé : il n'a pas de récépissé.")
     pdf = receipts.render_receipt(dossier, submission)
-    return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
-                     download_name=receipts.receipt_filename(dossier, submission))
+    return send_file(
+        io.BytesIO(pdf),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=receipts.receipt_filename(dossier, submission),
+    )

@@ -1,5 +1,6 @@
 """The applications area's demo data: a few dossiers of the demo call at different stages (draft,
 submitted, sent back for completion), made through the same services as the pages."""
+
 from __future__ import annotations
 
 from portal.db import db
@@ -10,14 +11,38 @@ from . import services
 
 # (establishment index, head's email local part, head's name, title, main axis, final state)
 DEMO_DOSSIERS = [
-    (1, "chef.dolmen", "Marc Lefèvre (proviseur)", "Ateliers de remobilisation par le sport", 2,
-     "submitted"),
-    (13, "chef.balzac", "Isabelle Garnier (proviseure)", "Module de raccrochage en LGT", 1,
-     "submitted"),
-    (32, "chef.mace", "Thomas Roussel (proviseur)", "Parrainage par des entreprises du bassin", 3,
-     "incomplete"),
-    (36, "chef.sicaudieres", "Céline Faure (directrice)", "Éducation à la santé en internat", 4,
-     "submitted"),
+    (
+        1,
+        "chef.dolmen",
+        "Marc Lefèvre (proviseur)",
+        "Ateliers de remobilisation par le sport",
+        2,
+        "submitted",
+    ),
+    (
+        13,
+        "chef.balzac",
+        "Isabelle Garnier (proviseure)",
+        "Module de raccrochage en LGT",
+        1,
+        "submitted",
+    ),
+    (
+        32,
+        "chef.mace",
+        "Thomas Roussel (proviseur)",
+        "Parrainage par des entreprises du bassin",
+        3,
+        "incomplete",
+    ),
+    (
+        36,
+        "chef.sicaudieres",
+        "Céline Faure (directrice)",
+        "Éducation à la santé en internat",
+        4,
+        "submitted",
+    ),
     (20, "chef.dautet", None, "Micro-lycée : premiers contacts", 1, "draft"),
 ]
 
@@ -29,8 +54,12 @@ def load(call, establishments, users, password_hash, now, pdf) -> None:
     for index, local, name, title, axis, state in DEMO_DOSSIERS:
         head = by_email.get(local)
         if head is None:
-            head = User(email=f"{local}@{DEMO_DOMAIN}", full_name=name, password_hash=password_hash,
-                        establishment=establishments[index])
+            head = User(
+                email=f"{local}@{DEMO_DOMAIN}",
+                full_name=name,
+                password_hash=password_hash,
+                establishment=establishments[index],
+            )
             head.grants = [RoleGrant(role=Role.applicant_head)]
             db.session.add(head)
             db.session.flush()
@@ -38,18 +67,31 @@ def load(call, establishments, users, password_hash, now, pdf) -> None:
         db.session.flush()
         data = {
             "summary": f"{title} : un projet de l'établissement pour des élèves repérés par le "
-                       "groupe de prévention du décrochage scolaire.",
-            "main_axis": axis, "fields": ["prevention", "intervention"],
-            "target_count": 20 + index, "target_ages": "15-18 ans", "target_levels": "Seconde",
+            "groupe de prévention du décrochage scolaire.",
+            "main_axis": axis,
+            "fields": ["prevention", "intervention"],
+            "target_count": 20 + index,
+            "target_ages": "15-18 ans",
+            "target_levels": "Seconde",
             "partners": [{"name": "Mission locale", "kind": "association", "role": "Suivi"}],
-            "actions": [{"title": "Atelier hebdomadaire", "description": "Chaque mardi",
-                         "start_date": "2014-11-03", "end_date": "2015-06-12"}],
+            "actions": [
+                {
+                    "title": "Atelier hebdomadaire",
+                    "description": "Chaque mardi",
+                    "start_date": "2014-11-03",
+                    "end_date": "2015-06-12",
+                }
+            ],
             "indicators": [{"name": "Taux d'absentéisme", "baseline": "15 %", "target": "8 %"}],
-            "expenses": [{"category": "services", "label": "Intervenants", "amount": "5200.00"},
-                         {"category": "equipment", "label": "Matériel", "amount": "800.00"}],
-            "resources": [{"category": "region", "amount": "2500.00"},
-                          {"category": "state", "amount": "2500.00"},
-                          {"category": "own", "amount": "1000.00"}],
+            "expenses": [
+                {"category": "services", "label": "Intervenants", "amount": "5200.00"},
+                {"category": "equipment", "label": "Matériel", "amount": "800.00"},
+            ],
+            "resources": [
+                {"category": "region", "amount": "2500.00"},
+                {"category": "state", "amount": "2500.00"},
+                {"category": "own", "amount": "1000.00"},
+            ],
         }
         if state == "draft":
             data = {"summary": data["summary"], "main_axis": axis}
@@ -60,11 +102,11 @@ def load(call, establishments, users, password_hash, now, pdf) -> None:
             services.add_attachment(head, dossier, "piece.pdf", pdf, kind_id=kind.id)
         services.submit_dossier(head, dossier, now=now)
         if state == "incomplete":
-            services.request_completion(call_admin, dossier,
-                                        "Merci de joindre le devis de l'intervenant.")
+            services.request_completion(
+                call_admin, dossier, "Merci de joindre le devis de l'intervenant."
+            )
 
 
 def on_demo_loading(_sender=None, *, call, establishments, users, password_hash, now, pdf, **_):
     """Receiver of `portal.signals.demo_loading`: the area's step, run by the kernel in order."""
-    return ("applications",
-            lambda: load(call, establishments, users, password_hash, now, pdf))
+    return ("applications", lambda: load(call, establishments, users, password_hash, now, pdf))

@@ -1,5 +1,6 @@
 """The area's PDFs: the submission receipt (récépissé de dépôt), rendered by WeasyPrint from the
 frozen snapshot."""
+
 from __future__ import annotations
 
 from flask import render_template
@@ -11,8 +12,12 @@ def render_receipt(dossier: Dossier, submission: Submission) -> bytes:
     """PDF bytes for one submission; everything shown comes from the frozen snapshot."""
     from weasyprint import HTML
 
-    html = render_template("applications/receipt.html", dossier=dossier, submission=submission,
-                           snap=submission.snapshot)
+    html = render_template(
+        "applications/receipt.html",
+        dossier=dossier,
+        submission=submission,
+        snap=submission.snapshot,
+    )
     return HTML(string=html).write_pdf()
 
 

@@ -5,14 +5,27 @@ amounts, dates, choices) live once in applications.services, whose ServiceError.
 attached back to the fields here (`attach_errors`). That is what lets a half-filled draft be
 saved while every refusal is still tied to its input.
 """
+
 from __future__ import annotations
 
 import re
 
-from portal.forms import PortalForm
-from wtforms import (FieldList, FileField, Form, FormField, HiddenField, RadioField, SelectChoice,
-                     SelectField, SelectMultipleField, StringField, TextAreaField, widgets)
+from wtforms import (
+    FieldList,
+    FileField,
+    Form,
+    FormField,
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
 
+from portal.forms import PortalForm
 from portal.models import FIELDS
 
 from .models import EXPENSE_CATEGORIES, PARTNER_KINDS, RESOURCE_SOURCES
@@ -22,6 +35,7 @@ EMPTY_CHOICE = [SelectChoice("", "— Choisir —")]
 
 def choices(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
+
 
 _FRENCH_DATE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
 
@@ -43,10 +57,14 @@ class MultiCheckboxField(SelectMultipleField):
 
 # ---------------------------------------------------------------- repeatable rows
 
+
 class PartnerRow(Form):
     name = StringField("Nom du partenaire")
-    kind = SelectField("Type de partenaire", choices=EMPTY_CHOICE + choices(PARTNER_KINDS.items()),
-                       validate_choice=False)
+    kind = SelectField(
+        "Type de partenaire",
+        choices=EMPTY_CHOICE + choices(PARTNER_KINDS.items()),
+        validate_choice=False,
+    )
     role = TextAreaField("Rôle dans le projet")
 
 
@@ -64,15 +82,19 @@ class IndicatorRow(Form):
 
 
 class ExpenseRow(Form):
-    category = SelectField("Catégorie", choices=EMPTY_CHOICE + choices(EXPENSE_CATEGORIES.items()),
-                           validate_choice=False)
+    category = SelectField(
+        "Catégorie",
+        choices=EMPTY_CHOICE + choices(EXPENSE_CATEGORIES.items()),
+        validate_choice=False,
+    )
     label = StringField("Libellé")
     amount = StringField("Montant")
 
 
 class ResourceRow(Form):
-    source = SelectField("Source", choices=EMPTY_CHOICE + choices(RESOURCE_SOURCES.items()),
-                         validate_choice=False)
+    source = SelectField(
+        "Source", choices=EMPTY_CHOICE + choices(RESOURCE_SOURCES.items()), validate_choice=False
+    )
     label = StringField("Libellé")
     amount = StringField("Montant")
 
@@ -170,26 +192,40 @@ class StepForm(PortalForm):
 
 class PresentationForm(StepForm):
     scalars = ("title", "summary")
-    title = StringField("Titre du projet", description="200 caractères au plus. "
-                                                       "Exemple : « Raccrocher par le théâtre ».")
-    summary = TextAreaField("Résumé",
-                            description="Le projet en quelques lignes : constat, objectifs, "
-                                        "jeunes concernés (5 000 caractères au plus).")
+    title = StringField(
+        "Titre du projet",
+        description="200 caractères au plus. Exemple : « Raccrocher par le théâtre ».",
+    )
+    summary = TextAreaField(
+        "Résumé",
+        description="Le projet en quelques lignes : constat, objectifs, "
+        "jeunes concernés (5 000 caractères au plus).",
+    )
 
 
 class AxesForm(StepForm):
-    scalars = ("main_axis", "other_axes", "fields", "target_count", "target_ages",
-               "target_levels", "target_profile")
+    scalars = (
+        "main_axis",
+        "other_axes",
+        "fields",
+        "target_count",
+        "target_ages",
+        "target_levels",
+        "target_profile",
+    )
     main_axis = RadioField("Axe principal", choices=[], validate_choice=False)
     other_axes = MultiCheckboxField("Autres axes concernés", choices=[], validate_choice=False)
-    fields = MultiCheckboxField("Champs d'action", choices=choices(FIELDS.items()),
-                                validate_choice=False)
+    fields = MultiCheckboxField(
+        "Champs d'action", choices=choices(FIELDS.items()), validate_choice=False
+    )
     target_count = StringField("Nombre de jeunes concernés")
     target_ages = StringField("Âges", description="Exemple : 15-17 ans.")
-    target_levels = StringField("Niveaux de classe",
-                                description="Exemple : seconde, CAP 1re année.")
-    target_profile = TextAreaField("Profil des jeunes",
-                                   description="Comment ils sont repérés, leurs difficultés.")
+    target_levels = StringField(
+        "Niveaux de classe", description="Exemple : seconde, CAP 1re année."
+    )
+    target_profile = TextAreaField(
+        "Profil des jeunes", description="Comment ils sont repérés, leurs difficultés."
+    )
 
     def set_axes(self, call) -> None:
         axes = [(str(a.number), f"Axe {a.number} : {a.label}") for a in call.axes]
@@ -240,18 +276,22 @@ class AttachmentForm(PortalForm):
     def set_kinds(self, call) -> None:
         self.kind_id.choices = EMPTY_CHOICE + choices(
             (str(k.id), k.label + (" (obligatoire)" if k.required else ""))
-            for k in call.attachment_kinds)
+            for k in call.attachment_kinds
+        )
 
 
 class NewDossierForm(PortalForm):
-    title = StringField("Titre du projet",
-                        description="Vous pourrez le modifier ensuite. 200 caractères au plus.")
+    title = StringField(
+        "Titre du projet", description="Vous pourrez le modifier ensuite. 200 caractères au plus."
+    )
 
 
 class CompletionRequestForm(PortalForm):
-    message = TextAreaField("Compléments demandés",
-                            description="Ce que l'établissement doit ajouter ou corriger ; "
-                                        "le message lui est envoyé par courriel.")
+    message = TextAreaField(
+        "Compléments demandés",
+        description="Ce que l'établissement doit ajouter ou corriger ; "
+        "le message lui est envoyé par courriel.",
+    )
 
 
 class WithdrawForm(PortalForm):
@@ -262,22 +302,34 @@ def initial_data(dossier) -> dict:
     """The dossier as the step forms' `data=`."""
     return {
         "version": str(dossier.version),
-        "title": dossier.title, "summary": dossier.summary,
+        "title": dossier.title,
+        "summary": dossier.summary,
         "main_axis": str(dossier.main_axis) if dossier.main_axis is not None else None,
         "other_axes": [str(n) for n in dossier.other_axes or []],
         "fields": list(dossier.fields or []),
         "target_count": "" if dossier.target_count is None else str(dossier.target_count),
-        "target_ages": dossier.target_ages, "target_levels": dossier.target_levels,
+        "target_ages": dossier.target_ages,
+        "target_levels": dossier.target_levels,
         "target_profile": dossier.target_profile,
         "partners": [{"name": p.name, "kind": p.kind, "role": p.role} for p in dossier.partners],
-        "actions": [{"title": a.title, "description": a.description,
-                     "start_date": a.start_date.isoformat() if a.start_date else "",
-                     "end_date": a.end_date.isoformat() if a.end_date else ""}
-                    for a in dossier.actions],
-        "indicators": [{"name": i.name, "baseline": i.baseline, "target": i.target}
-                       for i in dossier.indicators],
-        "expenses": [{"category": b.category, "label": b.label,
-                      "amount": format_amount_input(b.amount)} for b in dossier.expenses],
-        "resources": [{"source": b.category, "label": b.label,
-                       "amount": format_amount_input(b.amount)} for b in dossier.resources],
+        "actions": [
+            {
+                "title": a.title,
+                "description": a.description,
+                "start_date": a.start_date.isoformat() if a.start_date else "",
+                "end_date": a.end_date.isoformat() if a.end_date else "",
+            }
+            for a in dossier.actions
+        ],
+        "indicators": [
+            {"name": i.name, "baseline": i.baseline, "target": i.target} for i in dossier.indicators
+        ],
+        "expenses": [
+            {"category": b.category, "label": b.label, "amount": format_amount_input(b.amount)}
+            for b in dossier.expenses
+        ],
+        "resources": [
+            {"source": b.category, "label": b.label, "amount": format_amount_input(b.amount)}
+            for b in dossier.resources
+        ],
     }

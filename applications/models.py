@@ -1,11 +1,20 @@
 """A project dossier and what it is made of."""
+
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import (JSON, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint,
-                        Index)
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, Money, UTCDateTime, utcnow
@@ -57,9 +66,14 @@ RESOURCE_SOURCES = {
 }
 
 PARTNER_KINDS = {
-    "association": "Association", "company": "Entreprise", "local_authority": "Collectivité",
-    "greta": "GRETA", "mlds": "MLDS", "civic_service": "Service civique",
-    "public_body": "Service de l'État", "other": "Autre",
+    "association": "Association",
+    "company": "Entreprise",
+    "local_authority": "Collectivité",
+    "greta": "GRETA",
+    "mlds": "MLDS",
+    "civic_service": "Service civique",
+    "public_body": "Service de l'État",
+    "other": "Autre",
 }
 
 
@@ -67,8 +81,10 @@ class Dossier(Base):
     __tablename__ = "dossier"
     __table_args__ = (
         CheckConstraint("target_count IS NULL OR target_count >= 0", name="target_count_positive"),
-        CheckConstraint("status = 'draft' OR status = 'withdrawn' OR reference IS NOT NULL",
-                        name="submitted_has_reference"),
+        CheckConstraint(
+            "status = 'draft' OR status = 'withdrawn' OR reference IS NOT NULL",
+            name="submitted_has_reference",
+        ),
         Index("ix_dossier_establishment_status", "establishment_id", "status"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -97,26 +113,34 @@ class Dossier(Base):
     call: Mapped[Call] = relationship()
     establishment: Mapped[Establishment] = relationship()
     created_by: Mapped[User] = relationship()
-    partners: Mapped[list[Partner]] = relationship(order_by="Partner.position",
-                                                   cascade="all, delete-orphan")
-    actions: Mapped[list[Action]] = relationship(order_by="Action.position",
-                                                 cascade="all, delete-orphan")
-    indicators: Mapped[list[Indicator]] = relationship(order_by="Indicator.position",
-                                                       cascade="all, delete-orphan")
-    budget_lines: Mapped[list[BudgetLine]] = relationship(order_by="BudgetLine.position",
-                                                          cascade="all, delete-orphan")
-    attachments: Mapped[list[Attachment]] = relationship(order_by="Attachment.uploaded_at",
-                                                         cascade="all, delete-orphan")
-    submissions: Mapped[list[Submission]] = relationship(order_by="Submission.number",
-                                                         cascade="all, delete-orphan")
+    partners: Mapped[list[Partner]] = relationship(
+        order_by="Partner.position", cascade="all, delete-orphan"
+    )
+    actions: Mapped[list[Action]] = relationship(
+        order_by="Action.position", cascade="all, delete-orphan"
+    )
+    indicators: Mapped[list[Indicator]] = relationship(
+        order_by="Indicator.position", cascade="all, delete-orphan"
+    )
+    budget_lines: Mapped[list[BudgetLine]] = relationship(
+        order_by="BudgetLine.position", cascade="all, delete-orphan"
+    )
+    attachments: Mapped[list[Attachment]] = relationship(
+        order_by="Attachment.uploaded_at", cascade="all, delete-orphan"
+    )
+    submissions: Mapped[list[Submission]] = relationship(
+        order_by="Submission.number", cascade="all, delete-orphan"
+    )
     completion_requests: Mapped[list[CompletionRequest]] = relationship(
-        order_by="CompletionRequest.requested_at", cascade="all, delete-orphan")
+        order_by="CompletionRequest.requested_at", cascade="all, delete-orphan"
+    )
     __mapper_args__ = {"version_id_col": version}
 
     def establishment_status(self) -> DossierStatus:
         """The state the establishment sees: the commission's work stays internal until published."""
-        if self.status in UNDISCLOSED or (self.status in DISCLOSED_ON_PUBLICATION
-                                          and self.decision_published_at is None):
+        if self.status in UNDISCLOSED or (
+            self.status in DISCLOSED_ON_PUBLICATION and self.decision_published_at is None
+        ):
             return DossierStatus.in_review
         return self.status
 
@@ -167,7 +191,9 @@ class Dossier(Base):
 class Partner(Base):
     __tablename__ = "dossier_partner"
     id: Mapped[int] = mapped_column(primary_key=True)
-    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id", ondelete="CASCADE"), index=True)
+    dossier_id: Mapped[int] = mapped_column(
+        ForeignKey("dossier.id", ondelete="CASCADE"), index=True
+    )
     position: Mapped[int] = mapped_column(Integer, default=0)
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(30))
@@ -177,20 +203,27 @@ class Partner(Base):
 class Action(Base):
     __tablename__ = "dossier_action"
     id: Mapped[int] = mapped_column(primary_key=True)
-    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id", ondelete="CASCADE"), index=True)
+    dossier_id: Mapped[int] = mapped_column(
+        ForeignKey("dossier.id", ondelete="CASCADE"), index=True
+    )
     position: Mapped[int] = mapped_column(Integer, default=0)
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     start_date: Mapped[dt.date | None] = mapped_column()
     end_date: Mapped[dt.date | None] = mapped_column()
-    __table_args__ = (CheckConstraint("end_date IS NULL OR start_date IS NULL OR end_date >= start_date",
-                                      name="dates_ordered"),)
+    __table_args__ = (
+        CheckConstraint(
+            "end_date IS NULL OR start_date IS NULL OR end_date >= start_date", name="dates_ordered"
+        ),
+    )
 
 
 class Indicator(Base):
     __tablename__ = "dossier_indicator"
     id: Mapped[int] = mapped_column(primary_key=True)
-    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id", ondelete="CASCADE"), index=True)
+    dossier_id: Mapped[int] = mapped_column(
+        ForeignKey("dossier.id", ondelete="CASCADE"), index=True
+    )
     position: Mapped[int] = mapped_column(Integer, default=0)
     name: Mapped[str] = mapped_column(String(200))
     baseline: Mapped[str] = mapped_column(String(100), default="")
@@ -199,13 +232,16 @@ class Indicator(Base):
 
 class BudgetLine(Base):
     """An expense (category) or a resource (source) line; kind says which."""
+
     __tablename__ = "budget_line"
     __table_args__ = (
         CheckConstraint("amount >= 0", name="amount_not_negative"),
         CheckConstraint("kind IN ('expense', 'resource')", name="kind_known"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id", ondelete="CASCADE"), index=True)
+    dossier_id: Mapped[int] = mapped_column(
+        ForeignKey("dossier.id", ondelete="CASCADE"), index=True
+    )
     position: Mapped[int] = mapped_column(Integer, default=0)
     kind: Mapped[str] = mapped_column(String(10))
     category: Mapped[str] = mapped_column(String(30))  # expense category or resource source
@@ -217,7 +253,9 @@ class Attachment(Base):
     __tablename__ = "attachment"
     __table_args__ = (CheckConstraint("size > 0", name="size_positive"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id", ondelete="CASCADE"), index=True)
+    dossier_id: Mapped[int] = mapped_column(
+        ForeignKey("dossier.id", ondelete="CASCADE"), index=True
+    )
     kind_id: Mapped[int | None] = mapped_column(ForeignKey("attachment_kind.id"))
     filename: Mapped[str] = mapped_column(String(255))
     content_type: Mapped[str] = mapped_column(String(120))
@@ -232,6 +270,7 @@ class Attachment(Base):
 
 class Submission(Base):
     """A frozen copy of the dossier as the head submitted it; the receipt carries its hash."""
+
     __tablename__ = "submission"
     __table_args__ = (UniqueConstraint("dossier_id", "number"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -247,7 +286,9 @@ class Submission(Base):
 class CompletionRequest(Base):
     __tablename__ = "completion_request"
     id: Mapped[int] = mapped_column(primary_key=True)
-    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id", ondelete="CASCADE"), index=True)
+    dossier_id: Mapped[int] = mapped_column(
+        ForeignKey("dossier.id", ondelete="CASCADE"), index=True
+    )
     message: Mapped[str] = mapped_column(Text)
     requested_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -9,13 +9,20 @@ List queries go through `visible_dossiers` so a list, a count or an export can n
 the detail page would refuse. Other areas add their readers (reviewers, co-pilots) through
 `register_area_policy(checks, readers)`: `visible_dossiers` and VIEW_DOSSIER consult them.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import false, or_
 
 from portal.models import Role, User
-from portal.permissions import (APPLICANT_ROLES, Permission, area_readers, register_area_policy,
-                                register_view_permission, require_readable)
+from portal.permissions import (
+    APPLICANT_ROLES,
+    Permission,
+    area_readers,
+    register_area_policy,
+    register_view_permission,
+    require_readable,
+)
 
 from .models import Dossier
 
@@ -35,9 +42,11 @@ def _active(user: User | None) -> bool:
 
 
 def is_member(user: User, dossier) -> bool:
-    return (user.establishment_id is not None
-            and user.establishment_id == dossier.establishment_id
-            and user.has_role(*APPLICANT_ROLES))
+    return (
+        user.establishment_id is not None
+        and user.establishment_id == dossier.establishment_id
+        and user.has_role(*APPLICANT_ROLES)
+    )
 
 
 def _status(obj) -> str | None:
@@ -55,13 +64,17 @@ def _staff_reads(user: User, dossier) -> bool:
 
 # ---------------------------------------------------------------- checks
 
+
 def _create(user: User, call=None) -> bool:
     return user.establishment_id is not None and user.has_role(*APPLICANT_ROLES)
 
 
 def _view(user: User, dossier) -> bool:
-    return (is_member(user, dossier) or _staff_reads(user, dossier)
-            or any(check(user, dossier) for check, _ in area_readers()))
+    return (
+        is_member(user, dossier)
+        or _staff_reads(user, dossier)
+        or any(check(user, dossier) for check, _ in area_readers())
+    )
 
 
 def _edit(user: User, dossier) -> bool:
@@ -69,13 +82,19 @@ def _edit(user: User, dossier) -> bool:
 
 
 def _submit(user: User, dossier) -> bool:
-    return (is_member(user, dossier) and user.has_role(Role.applicant_head)
-            and _status(dossier) in EDITABLE_STATES)
+    return (
+        is_member(user, dossier)
+        and user.has_role(Role.applicant_head)
+        and _status(dossier) in EDITABLE_STATES
+    )
 
 
 def _withdraw(user: User, dossier) -> bool:
-    return (is_member(user, dossier) and user.has_role(Role.applicant_head)
-            and _status(dossier) in WITHDRAWABLE_STATES)
+    return (
+        is_member(user, dossier)
+        and user.has_role(Role.applicant_head)
+        and _status(dossier) in WITHDRAWABLE_STATES
+    )
 
 
 def _screen(user: User, dossier) -> bool:
@@ -84,19 +103,23 @@ def _screen(user: User, dossier) -> bool:
 
 def register() -> None:
     """Add the area's rules to the one policy (called by the area's init_app)."""
-    register_area_policy({
-        Permission.CREATE_DOSSIER: _create,
-        Permission.VIEW_DOSSIER: _view,
-        Permission.EDIT_DOSSIER: _edit,
-        Permission.SUBMIT_DOSSIER: _submit,
-        Permission.WITHDRAW_DOSSIER: _withdraw,
-        Permission.REQUEST_COMPLETION: _screen,
-        Permission.SCREEN_DOSSIER: _screen,
-    }, [])
+    register_area_policy(
+        {
+            Permission.CREATE_DOSSIER: _create,
+            Permission.VIEW_DOSSIER: _view,
+            Permission.EDIT_DOSSIER: _edit,
+            Permission.SUBMIT_DOSSIER: _submit,
+            Permission.WITHDRAW_DOSSIER: _withdraw,
+            Permission.REQUEST_COMPLETION: _screen,
+            Permission.SCREEN_DOSSIER: _screen,
+        },
+        [],
+    )
     register_view_permission(Dossier, Permission.VIEW_DOSSIER)
 
 
 # ---------------------------------------------------------------- helpers for every area
+
 
 def require_dossier(user: User | None, permission: Permission, dossier) -> None:
     """Dossier checks: someone who may not even read it gets a 404, a reader lacking the right

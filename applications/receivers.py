@@ -1,6 +1,7 @@
 """What the applications area answers the kernel's signals (portal.signals), connected in its
 init_app: its parts of the home page (the applicant's open calls and dossiers, the call
 administrator's dossiers to screen) and the number of dossiers submitted per call."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -21,24 +22,37 @@ def _applicant_section(user, now) -> dict:
     calls = open_calls(now)
     kind = user.establishment.kind.value
     dossiers = db.session.scalars(
-        select(Dossier).options(joinedload(Dossier.call))
+        select(Dossier)
+        .options(joinedload(Dossier.call))
         .where(visible_dossiers(user), Dossier.establishment_id == user.establishment_id)
-        .order_by(Dossier.created_at.desc(), Dossier.id.desc())).all()
+        .order_by(Dossier.created_at.desc(), Dossier.id.desc())
+    ).all()
     return {
-        "calls": [{"call": c, "countdown": countdown(c.deadline_at, now),
-                   "eligible": kind in (c.eligible_kinds or []),
-                   "may_create": can(user, Permission.CREATE_DOSSIER, c)} for c in calls],
+        "calls": [
+            {
+                "call": c,
+                "countdown": countdown(c.deadline_at, now),
+                "eligible": kind in (c.eligible_kinds or []),
+                "may_create": can(user, Permission.CREATE_DOSSIER, c),
+            }
+            for c in calls
+        ],
         "dossiers": [{"dossier": d, "next_action": next_action(d, now)} for d in dossiers],
         "establishment": user.establishment,
     }
 
 
 def _to_screen(user) -> dict:
-    counts = dict(db.session.execute(
-        select(Dossier.status, func.count(Dossier.id))
-        .where(visible_dossiers(user),
-               Dossier.status.in_([DossierStatus.submitted, DossierStatus.incomplete]))
-        .group_by(Dossier.status)).all())
+    counts = dict(
+        db.session.execute(
+            select(Dossier.status, func.count(Dossier.id))
+            .where(
+                visible_dossiers(user),
+                Dossier.status.in_([DossierStatus.submitted, DossierStatus.incomplete]),
+            )
+            .group_by(Dossier.status)
+        ).all()
+    )
     return {
         "to_screen": counts.get(DossierStatus.submitted, 0),
         "incomplete": counts.get(DossierStatus.incomplete, 0),
@@ -56,9 +70,11 @@ def home_sections(user, now=None, **_) -> dict:
 
 def call_dossier_counts(_sender=None, call_ids=None, **_) -> dict[int, int]:
     """Dossiers submitted (and not withdrawn) per call, in one grouped query."""
-    query = (select(Dossier.call_id, func.count(Dossier.id))
-             .where(Dossier.reference.is_not(None), Dossier.status != DossierStatus.withdrawn)
-             .group_by(Dossier.call_id))
+    query = (
+        select(Dossier.call_id, func.count(Dossier.id))
+        .where(Dossier.reference.is_not(None), Dossier.status != DossierStatus.withdrawn)
+        .group_by(Dossier.call_id)
+    )
     if call_ids is not None:
         query = query.where(Dossier.call_id.in_(list(call_ids)))
     return {call_id: count for call_id, count in db.session.execute(query)}

@@ -3,6 +3,7 @@
 Input schemas check shapes and types only (unknown fields refused); the domain rules (axes of
 the call, amounts, lengths, dates in order…) stay in applications.services.
 """
+
 from __future__ import annotations
 
 from flask import g, url_for
@@ -19,6 +20,7 @@ _MONEY = {"as_string": True, "places": 2}
 
 
 # ---------------------------------------------------------------- output
+
 
 class PartnerSchema(Schema):
     name = fields.String()
@@ -113,8 +115,7 @@ class DossierSchema(Schema):
     main_axis = fields.Integer(allow_none=True)
     other_axes = fields.List(fields.Integer())
     fields_ = fields.List(fields.String(), data_key="fields", attribute="fields")
-    target = fields.Function(lambda d: TargetSchema().dump(d),
-                             metadata={"$ref": "Target"})
+    target = fields.Function(lambda d: TargetSchema().dump(d), metadata={"$ref": "Target"})
     partners = fields.List(fields.Nested(PartnerSchema))
     actions = fields.List(fields.Nested(ActionSchema))
     indicators = fields.List(fields.Nested(IndicatorSchema))
@@ -122,14 +123,22 @@ class DossierSchema(Schema):
     resources = fields.List(fields.Nested(ResourceSchema))
     totals = fields.Function(lambda d: TotalsSchema().dump(d), metadata={"$ref": "Totals"})
     attachments = fields.List(fields.Nested(AttachmentSchema))
-    version = fields.Integer(metadata={"description": "À renvoyer dans PATCH pour détecter une "
-                                                      "modification concurrente."})
+    version = fields.Integer(
+        metadata={
+            "description": "À renvoyer dans PATCH pour détecter une modification concurrente."
+        }
+    )
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     submitted_at = fields.DateTime(allow_none=True)
-    blockers = fields.Method("get_blockers", metadata={
-        "type": "array", "items": {"$ref": "Blocker"},
-        "description": "Ce qui empêche encore le dépôt (dossiers modifiables seulement)."})
+    blockers = fields.Method(
+        "get_blockers",
+        metadata={
+            "type": "array",
+            "items": {"$ref": "Blocker"},
+            "description": "Ce qui empêche encore le dépôt (dossiers modifiables seulement).",
+        },
+    )
 
     def get_status(self, dossier):
         return _shown(dossier).value
@@ -145,6 +154,7 @@ class DossierSchema(Schema):
 
 class DossierListItemSchema(Schema):
     """A short view for lists: no sections, no blockers (each would cost queries)."""
+
     id = fields.Integer()
     reference = fields.String(allow_none=True)
     status = fields.Method("get_status", metadata={"type": "string"})
@@ -209,18 +219,28 @@ class IndicatorInput(InputSchema):
 class ExpenseInput(InputSchema):
     category = fields.String(**_TEXT, metadata={"enum": list(EXPENSE_CATEGORIES)})
     label = fields.String(**_TEXT)
-    amount = Amount(allow_none=True, metadata={"type": "string", "example": "1234.50",
-                                               "description": "Montant en euros, deux décimales "
-                                                              "au plus (chaîne ou nombre)."})
+    amount = Amount(
+        allow_none=True,
+        metadata={
+            "type": "string",
+            "example": "1234.50",
+            "description": "Montant en euros, deux décimales au plus (chaîne ou nombre).",
+        },
+    )
 
 
 class ResourceInput(InputSchema):
     source = fields.String(**_TEXT, metadata={"enum": list(RESOURCE_SOURCES)})
     category = fields.String(**_TEXT, metadata={"description": "Synonyme de source."})
     label = fields.String(**_TEXT)
-    amount = Amount(allow_none=True, metadata={"type": "string", "example": "3000.00",
-                                               "description": "Montant en euros, deux décimales "
-                                                              "au plus (chaîne ou nombre)."})
+    amount = Amount(
+        allow_none=True,
+        metadata={
+            "type": "string",
+            "example": "3000.00",
+            "description": "Montant en euros, deux décimales au plus (chaîne ou nombre).",
+        },
+    )
 
 
 class DossierCreateInput(InputSchema):
@@ -230,8 +250,12 @@ class DossierCreateInput(InputSchema):
 
 class DossierPatchInput(InputSchema):
     """Any subset of the sections; lists replace the whole section."""
-    version = fields.Integer(strict=True, allow_none=True,
-                             metadata={"description": "La version lue ; 409 si le dossier a changé depuis."})
+
+    version = fields.Integer(
+        strict=True,
+        allow_none=True,
+        metadata={"description": "La version lue ; 409 si le dossier a changé depuis."},
+    )
     title = fields.String(**_TEXT)
     summary = fields.String(**_TEXT)
     main_axis = fields.Integer(strict=True, allow_none=True)
@@ -250,4 +274,5 @@ class DossierPatchInput(InputSchema):
 
 class AttachmentUploadInput(InputSchema):
     """The form fields of the multipart upload besides `file`."""
+
     kind_id = fields.Integer(allow_none=True, metadata={"description": "Type de pièce de l'appel."})

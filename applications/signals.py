@@ -6,6 +6,7 @@ Receivers (connected in the higher area's init_app) return values; senders gathe
   page, each a dict {"templates": [template names, in order], "context": {name: value}}. The
   page merges every panel's context into its own and includes the templates.
 """
+
 from __future__ import annotations
 
 from blinker import Namespace

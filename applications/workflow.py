@@ -3,6 +3,7 @@
 Who may act is the permission policy's business (portal.permissions); this table says which moves
 exist at all, so a refused move is a clear error and never a silent no-op.
 """
+
 from __future__ import annotations
 
 from portal.workflow import StateMachine
@@ -35,41 +36,43 @@ TRANSITIONS: dict[tuple[S, str], S] = {
     # every commitment cancelled (withdrawn project, nothing kept): the dossier is withdrawn
     (S.accepted, "renounce"): S.withdrawn,
     (S.funded, "renounce"): S.withdrawn,
-    **{(state, "withdraw"): S.withdrawn
-       for state in (S.draft, S.submitted, S.incomplete, S.eligible, S.in_review)},
+    **{
+        (state, "withdraw"): S.withdrawn
+        for state in (S.draft, S.submitted, S.incomplete, S.eligible, S.in_review)
+    },
 }
 
 REFUSALS = {
     "propose_accept": "Seul un dossier instruit, sans proposition en attente, peut recevoir une "
-                      "proposition ; celui-ci est « {label} ».",
+    "proposition ; celui-ci est « {label} ».",
     "propose_reject": "Seul un dossier instruit, sans proposition en attente, peut recevoir une "
-                      "proposition ; celui-ci est « {label} ».",
+    "proposition ; celui-ci est « {label} ».",
     "adjourn": "Seul un dossier instruit, sans proposition en attente, peut être ajourné ; "
-               "celui-ci est « {label} ».",
+    "celui-ci est « {label} ».",
     "finalise": "Seule une proposition de la commission peut devenir une décision ; ce dossier est "
-                "« {label} ».",
+    "« {label} ».",
     "send_back": "Seule une proposition en attente de validation peut être renvoyée en commission ; "
-                 "ce dossier est « {label} ».",
+    "ce dossier est « {label} ».",
     "submit": "Ce dossier ne peut plus être déposé : il est « {label} ».",
     "request_completion": "On ne peut demander de compléments que sur un dossier déposé ; "
-                          "celui-ci est « {label} ».",
+    "celui-ci est « {label} ».",
     "withdraw": "Ce dossier ne peut plus être retiré : il est « {label} ».",
     "screen_eligible": "Seul un dossier déposé peut être déclaré recevable ; celui-ci est « {label} ».",
     "screen_ineligible": "Seul un dossier déposé peut être déclaré irrecevable ; celui-ci est "
-                         "« {label} ».",
+    "« {label} ».",
     "assign": "Seul un dossier recevable peut être confié aux instructeurs ; celui-ci est "
-              "« {label} ».",
+    "« {label} ».",
     "unassign": "Ce dossier n'est pas en instruction : il est « {label} ».",
     "complete_reviews": "Seul un dossier en instruction peut être déclaré instruit ; celui-ci est "
-                        "« {label} ».",
+    "« {label} ».",
     "sign_agreement": "Seul un dossier retenu peut voir sa convention signée ; celui-ci est "
-                      "« {label} ».",
+    "« {label} ».",
     "submit_report": "Le bilan final se dépose sur un dossier conventionné ; celui-ci est "
-                     "« {label} ».",
+    "« {label} ».",
     "request_report_corrections": "Seul un bilan déposé peut être renvoyé pour corrections ; ce "
-                                  "dossier est « {label} ».",
+    "dossier est « {label} ».",
     "renounce": "Seul un dossier retenu ou conventionné peut être abandonné ; celui-ci est "
-                "« {label} ».",
+    "« {label} ».",
     "close": "Seul un dossier dont le bilan est déposé peut être soldé ; celui-ci est « {label} ».",
     "reopen_review": "Seul un dossier instruit peut revenir en instruction ; celui-ci est « {label} ».",
 }

@@ -8,6 +8,7 @@ bulk inserts — the same rows as tests/funding/test_dashboard_queries.py, whose
 and requests each budget page `rounds` times through the WSGI app in-process: median and 95th
 percentile in milliseconds, SQL statements per request.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,8 +43,15 @@ def main() -> None:
     from portal.models import Call, Establishment, User
     from tests.funding.test_dashboard_queries import add_committed_dossiers
 
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "TESTING": False,
-                      "WTF_CSRF_ENABLED": False, "LOGIN_RATE_LIMIT": "10000 per minute"})
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "SECRET_KEY": "bench",
+            "TESTING": False,
+            "WTF_CSRF_ENABLED": False,
+            "LOGIN_RATE_LIMIT": "10000 per minute",
+        }
+    )
     upgrade(url)
     with app.app_context():
         demo.load("bench-password-2014")
@@ -51,9 +59,15 @@ def main() -> None:
         people = {u.email.split("@")[0]: u for u in db.session.scalars(select(User))}
         establishments = db.session.scalars(select(Establishment).limit(2)).all()
         call = db.session.scalar(select(Call).order_by(Call.id))
-        o = SimpleNamespace(call=call, est_a=establishments[0], est_b=establishments[1],
-                            head_a=people["chef.guerin"], call_admin=people["gestion.etat"],
-                            copilot=people["copilote.etat"], budget=people["budget.region"])
+        o = SimpleNamespace(
+            call=call,
+            est_a=establishments[0],
+            est_b=establishments[1],
+            head_a=people["chef.guerin"],
+            call_admin=people["gestion.etat"],
+            copilot=people["copilote.etat"],
+            budget=people["budget.region"],
+        )
         started = time.perf_counter()
         for start in range(0, args.dossiers, 500):
             add_committed_dossiers(o, min(500, args.dossiers - start))
@@ -68,24 +82,33 @@ def main() -> None:
     pages = {
         "budget officer: home": ("budget.region", "/"),
         "dashboard (both funders)": ("budget.region", f"/financement/appels/{call_id}"),
-        "commitments list (page 1)": ("budget.region", f"/financement/appels/{call_id}/engagements"),
+        "commitments list (page 1)": (
+            "budget.region",
+            f"/financement/appels/{call_id}/engagements",
+        ),
         "payments list (page 1)": ("budget.region", f"/financement/appels/{call_id}/paiements"),
         "envelopes": ("budget.region", f"/financement/appels/{call_id}/enveloppes"),
-        "commitments CSV export": ("budget.region",
-                                   f"/financement/appels/{call_id}/engagements.csv"),
+        "commitments CSV export": (
+            "budget.region",
+            f"/financement/appels/{call_id}/engagements.csv",
+        ),
         "API budget": (None, f"/api/v1/calls/{call_id}/budget"),
         "API commitments": (None, f"/api/v1/commitments?call={call_id}"),
     }
-    print(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}, database {url.split(':')[0]}")
+    print(
+        f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, database {url.split(':')[0]}"
+    )
     print(f"{args.dossiers} funded dossiers written in {fill_seconds:.1f} s")
     print(f"{'page':34} {'median ms':>10} {'p95 ms':>8} {'SQL':>5}")
     for label, (who, path) in pages.items():
         client = app.test_client()
         headers = {"Authorization": f"Bearer {token}"} if who is None else {}
         if who is not None:
-            client.post("/connexion", data={"email": f"{who}@demo.ac-poitiers.fr",
-                                            "password": "bench-password-2014"})
+            client.post(
+                "/connexion",
+                data={"email": f"{who}@demo.ac-poitiers.fr", "password": "bench-password-2014"},
+            )
         times = []
         for _ in range(args.rounds):
             statements.clear()

@@ -7,6 +7,7 @@ production), loads the demo data, adds submitted dossiers spread over the demo e
 then times each page through the WSGI app (no network): median and 95th percentile over
 `rounds` requests, with the number of SQL statements per request.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,8 +40,15 @@ def main() -> None:
     from portal.migrate import upgrade
     from portal.models import Call, Establishment, Role, RoleGrant, User
 
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "TESTING": False,
-                      "WTF_CSRF_ENABLED": False, "LOGIN_RATE_LIMIT": "10000 per minute"})
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "SECRET_KEY": "bench",
+            "TESTING": False,
+            "WTF_CSRF_ENABLED": False,
+            "LOGIN_RATE_LIMIT": "10000 per minute",
+        }
+    )
     upgrade(url)
     with app.app_context():
         demo.load("bench-password-2014")
@@ -54,21 +62,35 @@ def main() -> None:
             est = establishments[i % len(establishments)]
             head = heads.get(est.id)
             if head is None:
-                head = User(email=f"bench.{est.uai.lower()}@bench.fr", full_name="Chef",
-                            establishment=est, password_hash="x")
+                head = User(
+                    email=f"bench.{est.uai.lower()}@bench.fr",
+                    full_name="Chef",
+                    establishment=est,
+                    password_hash="x",
+                )
                 head.grants = [RoleGrant(role=Role.applicant_head)]
                 db.session.add(head)
                 db.session.flush()
                 heads[est.id] = head
             dossier = services.create_dossier(head, call, title=f"Projet {i}")
             db.session.flush()
-            services.update_dossier(head, dossier, {
-                "summary": "Résumé", "main_axis": 1 + i % 4, "fields": ["prevention"],
-                "target_count": 20, "actions": [{"title": "Atelier"}],
-                "indicators": [{"name": "Absentéisme"}],
-                "expenses": [{"category": "services", "amount": "5000"}],
-                "resources": [{"category": "region", "amount": "2500"},
-                              {"category": "state", "amount": "2500"}]})
+            services.update_dossier(
+                head,
+                dossier,
+                {
+                    "summary": "Résumé",
+                    "main_axis": 1 + i % 4,
+                    "fields": ["prevention"],
+                    "target_count": 20,
+                    "actions": [{"title": "Atelier"}],
+                    "indicators": [{"name": "Absentéisme"}],
+                    "expenses": [{"category": "services", "amount": "5000"}],
+                    "resources": [
+                        {"category": "region", "amount": "2500"},
+                        {"category": "state", "amount": "2500"},
+                    ],
+                },
+            )
             for kind in call.required_attachment_kinds:
                 services.add_attachment(head, dossier, "piece.pdf", pdf, kind_id=kind.id)
             services.submit_dossier(head, dossier)
@@ -86,14 +108,18 @@ def main() -> None:
         "head: our dossiers": ("chef.guerin", "/dossiers/"),
         "call admin: calls": ("gestion.etat", "/appels/"),
     }
-    print(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}, database {url.split(':')[0]}")
+    print(
+        f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, database {url.split(':')[0]}"
+    )
     print(f"{args.dossiers} submitted dossiers loaded in {fill_seconds:.1f} s")
     print(f"{'page':34} {'median ms':>10} {'p95 ms':>8} {'SQL':>5}")
     for label, (who, path) in pages.items():
         client = app.test_client()
-        client.post("/connexion", data={"email": f"{who}@demo.ac-poitiers.fr",
-                                        "password": "bench-password-2014"})
+        client.post(
+            "/connexion",
+            data={"email": f"{who}@demo.ac-poitiers.fr", "password": "bench-password-2014"},
+        )
         times = []
         for _ in range(args.rounds):
             statements.clear()

@@ -3,6 +3,7 @@
 Its init_app registers its rules in the one policy and listens to the review area's signals
 (review never imports funding).
 """
+
 from __future__ import annotations
 
 
@@ -12,8 +13,12 @@ def init_app(app) -> None:
     from portal.signals import demo_loading, home_sections
     from review.signals import call_envelopes, decision_finalised
 
-    from . import api  # noqa: F401
-    from . import demo, policy, receivers
+    from . import (
+        api,  # noqa: F401
+        demo,
+        policy,
+        receivers,
+    )
     from .views import bp
 
     policy.register()

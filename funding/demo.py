@@ -15,6 +15,7 @@ through the same services as the pages, in the order an officer and an establish
   report submitted, report validated with a clawback open, report validated and balance paid
   (the dossier closed); each funder's officer validates its own part of the report.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -30,8 +31,8 @@ from portal.models import ACADEMY_DEPARTMENTS, Call, Institution, User
 from review.models import Decision, DecisionOutcome
 
 from . import money, services
-from .services import agreements, reports
 from .models import CommitmentStatus, Payment
+from .services import agreements, reports
 
 STATE, REGION = Institution.state, Institution.region
 MAIN_ENVELOPES = {STATE: Decimal("60000.00"), REGION: Decimal("80000.00")}
@@ -45,10 +46,13 @@ STAGES = ["closed", "clawback", "report_submitted", "funded", "awaiting_signatur
 def decided_call() -> Call | None:
     """The call whose results are published (the review demo's decided call)."""
     return db.session.scalar(
-        select(Call).join(Dossier, Dossier.call_id == Call.id)
+        select(Call)
+        .join(Dossier, Dossier.call_id == Call.id)
         .join(Decision, Decision.dossier_id == Dossier.id)
         .where(Decision.published_at.is_not(None), Decision.outcome == DecisionOutcome.accept)
-        .order_by(Call.id).limit(1))
+        .order_by(Call.id)
+        .limit(1)
+    )
 
 
 def load(users: list[User], pdf: bytes) -> dict:
@@ -96,12 +100,19 @@ def load(users: list[User], pdf: bytes) -> dict:
 
 
 def _final_accepts(call: Call) -> list[Decision]:
-    return list(db.session.scalars(
-        select(Decision).join(Dossier, Dossier.id == Decision.dossier_id)
-        .where(Dossier.call_id == call.id, Decision.finalised_at.is_not(None),
-               Decision.outcome == DecisionOutcome.accept,
-               Dossier.status == DossierStatus.accepted)
-        .order_by(Dossier.reference)))
+    return list(
+        db.session.scalars(
+            select(Decision)
+            .join(Dossier, Dossier.id == Decision.dossier_id)
+            .where(
+                Dossier.call_id == call.id,
+                Decision.finalised_at.is_not(None),
+                Decision.outcome == DecisionOutcome.accept,
+                Dossier.status == DossierStatus.accepted,
+            )
+            .order_by(Dossier.reference)
+        )
+    )
 
 
 def _department(decision: Decision) -> str:
@@ -146,16 +157,27 @@ def _commit_part(officer: User, decision: Decision, funder: Institution) -> None
         savepoint.commit()
     except ServiceError as exc:
         savepoint.rollback()
-        audit.record(officer, "commitment_refused", decision.dossier,
-                     {"funder": funder.value, "amount": services.granted_parts(decision)[funder],
-                      "reason": exc.message})
+        audit.record(
+            officer,
+            "commitment_refused",
+            decision.dossier,
+            {
+                "funder": funder.value,
+                "amount": services.granted_parts(decision)[funder],
+                "reason": exc.message,
+            },
+        )
 
 
 def _fully_committed(decision: Decision) -> bool:
-    committed = {c.funder for c in services.commitments_of(decision.dossier)
-                 if c.status == CommitmentStatus.active}
-    return all(f in committed for f, amount in services.granted_parts(decision).items()
-               if amount > 0)
+    committed = {
+        c.funder
+        for c in services.commitments_of(decision.dossier)
+        if c.status == CommitmentStatus.active
+    }
+    return all(
+        f in committed for f, amount in services.granted_parts(decision).items() if amount > 0
+    )
 
 
 def _reference(funder: Institution) -> str:
@@ -169,17 +191,28 @@ def _pay_advances(officers: dict, dossier: Dossier) -> None:
     for commitment in services.commitments_of(dossier):
         kind, amount = services.proposed_payment(commitment, rate)
         if amount > 0:
-            services.record_payment(officers[commitment.funder], commitment, amount,
-                                    services.today(), _reference(commitment.funder), kind=kind)
+            services.record_payment(
+                officers[commitment.funder],
+                commitment,
+                amount,
+                services.today(),
+                _reference(commitment.funder),
+                kind=kind,
+            )
 
 
 def _pay_balances(officers: dict, dossier: Dossier) -> None:
     for figures in services.commitment_figures(services.commitments_of(dossier)):
         commitment = figures.commitment
         if commitment.status == CommitmentStatus.active and figures.to_pay > 0:
-            services.record_payment(officers[commitment.funder], commitment, figures.to_pay,
-                                    services.today(), _reference(commitment.funder),
-                                    kind="balance")
+            services.record_payment(
+                officers[commitment.funder],
+                commitment,
+                figures.to_pay,
+                services.today(),
+                _reference(commitment.funder),
+                kind="balance",
+            )
 
 
 def _write_report(head: User, dossier: Dossier, stage: str, pdf: bytes) -> None:
@@ -187,24 +220,39 @@ def _write_report(head: User, dossier: Dossier, stage: str, pdf: bytes) -> None:
     share for most; for the `clawback` stage, 800 € less than the advances already received."""
     granted = sum((c.amount for c in services.commitments_of(dossier)), Decimal("0.00"))
     if stage == "clawback":
-        advances = sum((f.paid for f in services.commitment_figures(
-            services.commitments_of(dossier))), Decimal("0.00"))
+        advances = sum(
+            (f.paid for f in services.commitment_figures(services.commitments_of(dossier))),
+            Decimal("0.00"),
+        )
         spent = advances - Decimal("800.00")
-        expenses = [{"category": "services", "label": "Intervenants (actions réduites)",
-                     "amount": str(spent)}]
+        expenses = [
+            {
+                "category": "services",
+                "label": "Intervenants (actions réduites)",
+                "amount": str(spent),
+            }
+        ]
     else:
-        expenses = [{"category": "services", "label": "Intervenants",
-                     "amount": str(granted - Decimal("600.00"))},
-                    {"category": "equipment", "label": "Matériel pédagogique",
-                     "amount": "1100.00"}]
-    reports.save(head, dossier, {
-        "actions_carried_out": "Ateliers hebdomadaires de remobilisation de novembre à juin, "
-                               "entretiens individuels avec les familles, bilan avec la mission "
-                               "locale en fin d'année.",
-        "young_reached": 18 if stage != "clawback" else 9,
-        "indicators": ["9 %" if stage != "clawback" else "13 %"] * len(dossier.indicators),
-        "expenses": expenses,
-    })
+        expenses = [
+            {
+                "category": "services",
+                "label": "Intervenants",
+                "amount": str(granted - Decimal("600.00")),
+            },
+            {"category": "equipment", "label": "Matériel pédagogique", "amount": "1100.00"},
+        ]
+    reports.save(
+        head,
+        dossier,
+        {
+            "actions_carried_out": "Ateliers hebdomadaires de remobilisation de novembre à juin, "
+            "entretiens individuels avec les familles, bilan avec la mission "
+            "locale en fin d'année.",
+            "young_reached": 18 if stage != "clawback" else 9,
+            "indicators": ["9 %" if stage != "clawback" else "13 %"] * len(dossier.indicators),
+            "expenses": expenses,
+        },
+    )
     reports.add_attachment(head, dossier, "feuilles-de-presence.pdf", pdf)
 
 

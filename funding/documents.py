@@ -1,6 +1,7 @@
 """The funding area's PDFs: the grant agreement (*convention attributive*), rendered by WeasyPrint
 with the parties, the amounts, the payment schedule, the rounding rule and the report's due date.
 """
+
 from __future__ import annotations
 
 from flask import render_template
@@ -20,13 +21,20 @@ def agreement_pdf(agreement: GrantAgreement) -> bytes:
     axes = {a.number: a.label for a in call.axes}
     granted = amounts(agreement)
     html = render_template(
-        "funding/grant/agreement_pdf.html", agreement=agreement, dossier=dossier, call=call,
-        establishment=dossier.establishment, head=head_of(dossier),
+        "funding/grant/agreement_pdf.html",
+        agreement=agreement,
+        dossier=dossier,
+        call=call,
+        establishment=dossier.establishment,
+        head=head_of(dossier),
         main_axis=axes.get(dossier.main_axis),
         other_axes=[axes[n] for n in dossier.other_axes or [] if n in axes],
         granted=[(f, OF_FUNDER[f], granted[f]) for f in FUNDERS if granted[f] > 0],
-        total=sum(granted.values(), money.ZERO), schedule=payment_schedule(agreement),
-        rounding_rule=money.ROUNDING_RULE, generated_on=generated_on(agreement))
+        total=sum(granted.values(), money.ZERO),
+        schedule=payment_schedule(agreement),
+        rounding_rule=money.ROUNDING_RULE,
+        generated_on=generated_on(agreement),
+    )
     return HTML(string=html).write_pdf()
 
 

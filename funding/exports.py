@@ -9,6 +9,7 @@ memory stays constant whatever the number of dossiers. The figures come from
 Σ "Montant engagé" = committed, Σ "Payé" = paid (payments − settled clawbacks),
 Σ "Reste à payer" = to pay, Σ payment amounts = payments.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -25,66 +26,122 @@ from .services.figures import commitment_figures
 
 BATCH = 500
 
-COMMITMENT_HEADER = ["Référence du dossier", "Établissement", "UAI", "Département", "Axe",
-                     "Financeur", "Montant accordé (€)", "Montant engagé (€)", "Payé (€)",
-                     "Reste à payer (€)", "Statut"]
-PAYMENT_HEADER = ["Date du paiement", "Financeur", "Dossier", "Référence (mandat)", "Type",
-                  "Montant (€)"]
+COMMITMENT_HEADER = [
+    "Référence du dossier",
+    "Établissement",
+    "UAI",
+    "Département",
+    "Axe",
+    "Financeur",
+    "Montant accordé (€)",
+    "Montant engagé (€)",
+    "Payé (€)",
+    "Reste à payer (€)",
+    "Statut",
+]
+PAYMENT_HEADER = [
+    "Date du paiement",
+    "Financeur",
+    "Dossier",
+    "Référence (mandat)",
+    "Type",
+    "Montant (€)",
+]
 
 
 # ---------------------------------------------------------------- rows, in batches
 
-def commitment_rows(call_id: int, funder: Institution | None = None,
-                    batch: int = BATCH) -> Iterator[list]:
+
+def commitment_rows(
+    call_id: int, funder: Institution | None = None, batch: int = BATCH
+) -> Iterator[list]:
     """One row per commitment (cancelled ones too: money may have moved on them), ordered by
     dossier reference then funder; three queries per `batch` rows."""
     last: tuple[str, int] | None = None
     while True:
-        query = (select(Commitment, Dossier.reference, Establishment.name, Establishment.uai)
-                 .join(Dossier, Dossier.id == Commitment.dossier_id)
-                 .join(Establishment, Establishment.id == Dossier.establishment_id)
-                 .where(Commitment.call_id == call_id)
-                 .order_by(Dossier.reference, Commitment.id).limit(batch))
+        query = (
+            select(Commitment, Dossier.reference, Establishment.name, Establishment.uai)
+            .join(Dossier, Dossier.id == Commitment.dossier_id)
+            .join(Establishment, Establishment.id == Dossier.establishment_id)
+            .where(Commitment.call_id == call_id)
+            .order_by(Dossier.reference, Commitment.id)
+            .limit(batch)
+        )
         if funder is not None:
             query = query.where(Commitment.funder == funder)
         if last is not None:
-            query = query.where(or_(Dossier.reference > last[0],
-                                    and_(Dossier.reference == last[0], Commitment.id > last[1])))
+            query = query.where(
+                or_(
+                    Dossier.reference > last[0],
+                    and_(Dossier.reference == last[0], Commitment.id > last[1]),
+                )
+            )
         rows = db.session.execute(query).all()
         if not rows:
             return
         figures = commitment_figures([row[0] for row in rows])
         for (commitment, reference, name, uai), fig in zip(rows, figures):
-            yield [reference, name, uai, commitment.department_code, commitment.axis_number,
-                   INSTITUTION_LABELS[commitment.funder], commitment.initial_amount,
-                   commitment.amount, fig.paid - fig.settled, fig.to_pay, commitment.status.label]
+            yield [
+                reference,
+                name,
+                uai,
+                commitment.department_code,
+                commitment.axis_number,
+                INSTITUTION_LABELS[commitment.funder],
+                commitment.initial_amount,
+                commitment.amount,
+                fig.paid - fig.settled,
+                fig.to_pay,
+                commitment.status.label,
+            ]
         last = (rows[-1][1], rows[-1][0].id)
         if len(rows) < batch:
             return
 
 
-def payment_rows(call_id: int, funder: Institution | None = None,
-                 batch: int = BATCH) -> Iterator[list]:
+def payment_rows(
+    call_id: int, funder: Institution | None = None, batch: int = BATCH
+) -> Iterator[list]:
     """One row per payment, by date then recording order; one query per `batch` rows."""
     last = None
     while True:
-        query = (select(Payment.id, Payment.paid_on, Payment.funder, Dossier.reference,
-                        Payment.reference, Payment.kind, Payment.amount)
-                 .join(Commitment, Commitment.id == Payment.commitment_id)
-                 .join(Dossier, Dossier.id == Commitment.dossier_id)
-                 .where(Commitment.call_id == call_id)
-                 .order_by(Payment.paid_on, Payment.id).limit(batch))
+        query = (
+            select(
+                Payment.id,
+                Payment.paid_on,
+                Payment.funder,
+                Dossier.reference,
+                Payment.reference,
+                Payment.kind,
+                Payment.amount,
+            )
+            .join(Commitment, Commitment.id == Payment.commitment_id)
+            .join(Dossier, Dossier.id == Commitment.dossier_id)
+            .where(Commitment.call_id == call_id)
+            .order_by(Payment.paid_on, Payment.id)
+            .limit(batch)
+        )
         if funder is not None:
             query = query.where(Payment.funder == funder)
         if last is not None:
-            query = query.where(or_(Payment.paid_on > last[0],
-                                    and_(Payment.paid_on == last[0], Payment.id > last[1])))
+            query = query.where(
+                or_(
+                    Payment.paid_on > last[0],
+                    and_(Payment.paid_on == last[0], Payment.id > last[1]),
+                )
+            )
         rows = db.session.execute(query).all()
         if not rows:
             return
         for _payment_id, paid_on, payment_funder, dossier, reference, kind, amount in rows:
-            yield [paid_on, INSTITUTION_LABELS[payment_funder], dossier, reference,
-                   kind.label, Decimal(amount)]
+            yield [
+                paid_on,
+                INSTITUTION_LABELS[payment_funder],
+                dossier,
+                reference,
+                kind.label,
+                Decimal(amount),
+            ]
         last = (rows[-1][1], rows[-1][0])
         if len(rows) < batch:
             return

@@ -6,15 +6,25 @@ references) and name the faulty field, so the views only carry the message back 
 the report form's nested rows with `attach_errors`). Fields of forms sharing a page have their own
 HTML ids.
 """
+
 from __future__ import annotations
 
-from portal.forms import PortalForm
-from wtforms import (FieldList, FileField, Form, FormField, HiddenField, RadioField, SelectField,
-                     StringField, TextAreaField)
+from wtforms import (
+    FieldList,
+    FileField,
+    Form,
+    FormField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 
 from applications.models import EXPENSE_CATEGORIES
 from portal.formatting import format_decimal
+from portal.forms import PortalForm
 from portal.models import INSTITUTION_LABELS, Institution
 
 from .models import PaymentKind
@@ -25,34 +35,50 @@ DATE_HINT = "Format : JJ/MM/AAAA"
 
 # ---------------------------------------------------------------- budget pages
 
+
 class EnvelopeForm(PortalForm):
     """Amounts stay text: `funding.services.set_envelope` parses them the French way and says
     what is wrong on the field. `version` is the envelope's version when the page was shown."""
-    funder = RadioField("Financeur", choices=[SelectChoice(i.value, INSTITUTION_LABELS[i])
-                                              for i in Institution], validate_choice=False)
-    department_code = SelectField("Département (facultatif)", validate_choice=False,
-                                  description="Laissez « Tous les départements » pour "
-                                              "l'enveloppe globale ou une enveloppe par axe.")
-    axis_number = SelectField("Axe (facultatif)", validate_choice=False,
-                              description="Laissez « Tous les axes » pour l'enveloppe globale ou "
-                                          "une enveloppe par département.")
-    amount = StringField("Montant de l'enveloppe",
-                         description="En euros, par exemple 150 000,00 ; au moins ce qui est "
-                                     "déjà engagé")
+
+    funder = RadioField(
+        "Financeur",
+        choices=[SelectChoice(i.value, INSTITUTION_LABELS[i]) for i in Institution],
+        validate_choice=False,
+    )
+    department_code = SelectField(
+        "Département (facultatif)",
+        validate_choice=False,
+        description="Laissez « Tous les départements » pour "
+        "l'enveloppe globale ou une enveloppe par axe.",
+    )
+    axis_number = SelectField(
+        "Axe (facultatif)",
+        validate_choice=False,
+        description="Laissez « Tous les axes » pour l'enveloppe globale ou "
+        "une enveloppe par département.",
+    )
+    amount = StringField(
+        "Montant de l'enveloppe",
+        description="En euros, par exemple 150 000,00 ; au moins ce qui est déjà engagé",
+    )
     version = HiddenField()
 
     def set_scopes(self, departments, axes) -> None:
         self.department_code.choices = [SelectChoice("", "Tous les départements")] + [
-            SelectChoice(code, f"{code} – {name}") for code, name in departments]
+            SelectChoice(code, f"{code} – {name}") for code, name in departments
+        ]
         self.axis_number.choices = [SelectChoice("", "Tous les axes")] + [
-            SelectChoice(str(axis.number), f"Axe {axis.number} – {axis.label}") for axis in axes]
+            SelectChoice(str(axis.number), f"Axe {axis.number} – {axis.label}") for axis in axes
+        ]
 
 
 # ---------------------------------------------------------------- grant pages
 
+
 class GenerateAgreementForm(PortalForm):
-    report_due_on = StringField("Date limite de dépôt du bilan final",
-                                description="Format : JJ/MM/AAAA, dans le futur")
+    report_due_on = StringField(
+        "Date limite de dépôt du bilan final", description="Format : JJ/MM/AAAA, dans le futur"
+    )
 
 
 class SignedAgreementForm(PortalForm):
@@ -60,9 +86,11 @@ class SignedAgreementForm(PortalForm):
 
 
 class SignatureForm(PortalForm):
-    signed_on = StringField("Date de signature de la convention",
-                            description="Format : JJ/MM/AAAA ; ni dans le futur, ni avant la "
-                                        "génération de la convention")
+    signed_on = StringField(
+        "Date de signature de la convention",
+        description="Format : JJ/MM/AAAA ; ni dans le futur, ni avant la "
+        "génération de la convention",
+    )
 
 
 class IndicatorRow(Form):
@@ -76,11 +104,11 @@ class ExpenseRow(Form):
 
 
 class ReportForm(PortalForm):
-    actions_carried_out = TextAreaField("Actions menées",
-                                        description="Ce qui a été réalisé, avec qui, quand ; les "
-                                                    "écarts avec le projet déposé.")
-    young_reached = StringField("Nombre de jeunes touchés",
-                                description="Nombre entier, 0 ou plus")
+    actions_carried_out = TextAreaField(
+        "Actions menées",
+        description="Ce qui a été réalisé, avec qui, quand ; les écarts avec le projet déposé.",
+    )
+    young_reached = StringField("Nombre de jeunes touchés", description="Nombre entier, 0 ou plus")
     indicators = FieldList(FormField(IndicatorRow))
     expenses = FieldList(FormField(ExpenseRow))
 
@@ -92,13 +120,18 @@ class ReportForm(PortalForm):
         indicators = report.indicators if report else dossier.indicators
         data = {
             "actions_carried_out": report.actions_carried_out if report else "",
-            "young_reached": "" if report is None or report.young_reached is None
+            "young_reached": ""
+            if report is None or report.young_reached is None
             else str(report.young_reached),
             "indicators": [{"achieved": getattr(ind, "achieved", "")} for ind in indicators],
-            "expenses": [{"category": key,
-                          "amount": format_decimal(spent[key].amount, 2) if key in spent else "",
-                          "label": spent[key].label if key in spent else ""}
-                         for key in EXPENSE_CATEGORIES],
+            "expenses": [
+                {
+                    "category": key,
+                    "amount": format_decimal(spent[key].amount, 2) if key in spent else "",
+                    "label": spent[key].label if key in spent else "",
+                }
+                for key in EXPENSE_CATEGORIES
+            ],
         }
         return cls(formdata=formdata, data=data)
 
@@ -108,10 +141,14 @@ class ReportForm(PortalForm):
             "actions_carried_out": self.actions_carried_out.data or "",
             "young_reached": self.young_reached.data or "",
             "indicators": [entry.form.achieved.data or "" for entry in self.indicators.entries],
-            "expenses": [{"category": entry.form.category.data or "",
-                          "amount": entry.form.amount.data or "",
-                          "label": entry.form.label.data or ""}
-                         for entry in self.expenses.entries],
+            "expenses": [
+                {
+                    "category": entry.form.category.data or "",
+                    "amount": entry.form.amount.data or "",
+                    "label": entry.form.label.data or "",
+                }
+                for entry in self.expenses.entries
+            ],
         }
 
     def attach_errors(self, errors: dict) -> list[tuple[str, str]]:
@@ -143,9 +180,11 @@ class ReportAttachmentForm(PortalForm):
 
 
 class CorrectionsForm(PortalForm):
-    message = TextAreaField("Corrections demandées",
-                            description="Ce que l'établissement doit corriger ; le message lui "
-                                        "est envoyé par courriel.")
+    message = TextAreaField(
+        "Corrections demandées",
+        description="Ce que l'établissement doit corriger ; le message lui "
+        "est envoyé par courriel.",
+    )
 
 
 class ConfirmForm(PortalForm):
@@ -154,43 +193,62 @@ class ConfirmForm(PortalForm):
 
 # ---------------------------------------------------------------- money pages
 
+
 class CommitAgainForm(PortalForm):
     """Commit a decision's part that an envelope refused (after raising the envelope)."""
+
     funder = HiddenField()
 
 
 class PaymentForm(PortalForm):
-    kind = SelectField("Type de paiement", id="payment-kind",
-                       choices=[SelectChoice(k.value, k.label)
-                                for k in (PaymentKind.advance, PaymentKind.instalment,
-                                          PaymentKind.balance)],
-                       description="Le solde se verse après validation du bilan final")
+    kind = SelectField(
+        "Type de paiement",
+        id="payment-kind",
+        choices=[
+            SelectChoice(k.value, k.label)
+            for k in (PaymentKind.advance, PaymentKind.instalment, PaymentKind.balance)
+        ],
+        description="Le solde se verse après validation du bilan final",
+    )
     amount = StringField("Montant versé", id="payment-amount", description=AMOUNT_HINT)
     paid_on = StringField("Date du paiement", id="payment-paid_on", description=DATE_HINT)
-    reference = StringField("Référence du paiement (numéro de mandat)", id="payment-reference",
-                            description="Unique pour le financeur, 50 caractères au plus")
+    reference = StringField(
+        "Référence du paiement (numéro de mandat)",
+        id="payment-reference",
+        description="Unique pour le financeur, 50 caractères au plus",
+    )
 
 
 class ReduceForm(PortalForm):
-    amount = StringField("Nouveau montant engagé", id="reduce-amount",
-                         description=f"{AMOUNT_HINT} ; 0 annule l'engagement")
-    reason = TextAreaField("Motif de la réduction ou de l'annulation", id="reduce-reason",
-                           description="Conservé dans l'historique de l'engagement")
+    amount = StringField(
+        "Nouveau montant engagé",
+        id="reduce-amount",
+        description=f"{AMOUNT_HINT} ; 0 annule l'engagement",
+    )
+    reason = TextAreaField(
+        "Motif de la réduction ou de l'annulation",
+        id="reduce-reason",
+        description="Conservé dans l'historique de l'engagement",
+    )
     version = HiddenField(id="reduce-version")
 
 
 class ClawbackForm(PortalForm):
     amount = StringField("Montant à reverser", id="clawback-amount", description=AMOUNT_HINT)
-    reason = TextAreaField("Motif du reversement", id="clawback-reason",
-                           description="Conservé dans l'historique de l'engagement")
+    reason = TextAreaField(
+        "Motif du reversement",
+        id="clawback-reason",
+        description="Conservé dans l'historique de l'engagement",
+    )
 
 
 class SettleForm(PortalForm):
     """One per open clawback on the page: `for_clawback` gives its fields ids of their own."""
+
     settled_on = StringField("Date de réception", description=DATE_HINT)
     reference = StringField("Référence du titre de recette ou du virement reçu")
 
-    def for_clawback(self, clawback_id: int) -> "SettleForm":
+    def for_clawback(self, clawback_id: int) -> SettleForm:
         self.settled_on.id = f"settle-{clawback_id}-settled_on"
         self.reference.id = f"settle-{clawback_id}-reference"
         return self

@@ -4,13 +4,23 @@ Amounts are `Money` (Numeric(12,2)) and `Decimal` in Python, never floats. What 
 committed or paid is never stored: it is summed from the commitments and payments, so the figures
 always reconcile with the lists they come from.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import (CheckConstraint, Date, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint, func)
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from applications.models import Dossier
@@ -25,10 +35,9 @@ class Envelope(Base):
     A commitment must fit in the call's envelope for its funder and in every sub-envelope that
     matches the dossier (its establishment's département, its main axis).
     """
+
     __tablename__ = "envelope"
-    __table_args__ = (
-        CheckConstraint("amount >= 0", name="amount_not_negative"),
-    )
+    __table_args__ = (CheckConstraint("amount >= 0", name="amount_not_negative"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("call.id", ondelete="CASCADE"), index=True)
     funder: Mapped[Institution] = enum_column(Institution)
@@ -50,9 +59,14 @@ class Envelope(Base):
 
 
 # One envelope per scope: NULLs are distinct in a plain unique constraint, so coalesce them.
-Index("uq_envelope_scope", Envelope.call_id, Envelope.funder,
-      func.coalesce(Envelope.department_code, ""), func.coalesce(Envelope.axis_number, 0),
-      unique=True)
+Index(
+    "uq_envelope_scope",
+    Envelope.call_id,
+    Envelope.funder,
+    func.coalesce(Envelope.department_code, ""),
+    func.coalesce(Envelope.axis_number, 0),
+    unique=True,
+)
 
 
 class CommitmentStatus(LabelledEnum):
@@ -67,6 +81,7 @@ class Commitment(Base):
     `initial_amount` what the decision granted. The scope (département, axis) is copied from the
     dossier when committing, so envelope sums need no join.
     """
+
     __tablename__ = "commitment"
     __table_args__ = (
         UniqueConstraint("dossier_id", "funder"),
@@ -83,16 +98,20 @@ class Commitment(Base):
     axis_number: Mapped[int | None] = mapped_column(Integer)
     initial_amount: Mapped[Decimal] = mapped_column(Money)
     amount: Mapped[Decimal] = mapped_column(Money)
-    status: Mapped[CommitmentStatus] = enum_column(CommitmentStatus, default=CommitmentStatus.active)
+    status: Mapped[CommitmentStatus] = enum_column(
+        CommitmentStatus, default=CommitmentStatus.active
+    )
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     change_reason: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int] = mapped_column(Integer, default=1)
     dossier: Mapped[Dossier] = relationship()
-    payments: Mapped[list[Payment]] = relationship(back_populates="commitment",
-                                                   order_by="Payment.paid_on, Payment.id")
-    clawbacks: Mapped[list[Clawback]] = relationship(back_populates="commitment",
-                                                     order_by="Clawback.id")
+    payments: Mapped[list[Payment]] = relationship(
+        back_populates="commitment", order_by="Payment.paid_on, Payment.id"
+    )
+    clawbacks: Mapped[list[Clawback]] = relationship(
+        back_populates="commitment", order_by="Clawback.id"
+    )
     __mapper_args__ = {"version_id_col": version}
 
     @property
@@ -108,6 +127,7 @@ class PaymentKind(LabelledEnum):
 
 class Payment(Base):
     """Money paid on a commitment; its reference (the mandate number) is unique per funder."""
+
     __tablename__ = "payment"
     __table_args__ = (
         UniqueConstraint("funder", "reference"),
@@ -136,6 +156,7 @@ class ClawbackStatus(LabelledEnum):
 
 class Clawback(Base):
     """Money the establishment must pay back (*reversement*), tracked until it is settled."""
+
     __tablename__ = "clawback"
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount_positive"),
@@ -158,13 +179,15 @@ class Clawback(Base):
 
 class GrantAgreement(Base):
     """The *convention attributive*: generated, signed by the head (uploaded copy), dated by an officer."""
+
     __tablename__ = "grant_agreement"
     __table_args__ = (
         CheckConstraint("signed_on IS NULL OR signed_key IS NOT NULL", name="signed_needs_copy"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id", ondelete="CASCADE"),
-                                            unique=True)
+    dossier_id: Mapped[int] = mapped_column(
+        ForeignKey("dossier.id", ondelete="CASCADE"), unique=True
+    )
     number: Mapped[str] = mapped_column(String(40), unique=True)
     generated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     generated_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
@@ -197,13 +220,15 @@ class ReportStatus(LabelledEnum):
 
 class FinalReport(Base):
     """The *bilan*: what was done, whom it reached, indicators achieved, money actually spent."""
+
     __tablename__ = "final_report"
     __table_args__ = (
         CheckConstraint("young_reached IS NULL OR young_reached >= 0", name="young_not_negative"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id", ondelete="CASCADE"),
-                                            unique=True)
+    dossier_id: Mapped[int] = mapped_column(
+        ForeignKey("dossier.id", ondelete="CASCADE"), unique=True
+    )
     status: Mapped[ReportStatus] = enum_column(ReportStatus, default=ReportStatus.draft)
     actions_carried_out: Mapped[str] = mapped_column(Text, default="")
     young_reached: Mapped[int | None] = mapped_column(Integer)
@@ -225,11 +250,14 @@ class FinalReport(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     dossier: Mapped[Dossier] = relationship()
     indicators: Mapped[list[ReportIndicator]] = relationship(
-        cascade="all, delete-orphan", order_by="ReportIndicator.position")
+        cascade="all, delete-orphan", order_by="ReportIndicator.position"
+    )
     expenses: Mapped[list[ReportExpense]] = relationship(
-        cascade="all, delete-orphan", order_by="ReportExpense.position")
+        cascade="all, delete-orphan", order_by="ReportExpense.position"
+    )
     attachments: Mapped[list[ReportAttachment]] = relationship(
-        cascade="all, delete-orphan", order_by="ReportAttachment.id")
+        cascade="all, delete-orphan", order_by="ReportAttachment.id"
+    )
     __mapper_args__ = {"version_id_col": version}
 
     @property
@@ -243,10 +271,12 @@ class FinalReport(Base):
 
 class ReportIndicator(Base):
     """An evaluation indicator of the dossier: its target (copied) and the value achieved."""
+
     __tablename__ = "report_indicator"
     id: Mapped[int] = mapped_column(primary_key=True)
-    report_id: Mapped[int] = mapped_column(ForeignKey("final_report.id", ondelete="CASCADE"),
-                                           index=True)
+    report_id: Mapped[int] = mapped_column(
+        ForeignKey("final_report.id", ondelete="CASCADE"), index=True
+    )
     position: Mapped[int] = mapped_column(Integer, default=0)
     name: Mapped[str] = mapped_column(String(200))
     target: Mapped[str] = mapped_column(String(100), default="")
@@ -255,11 +285,13 @@ class ReportIndicator(Base):
 
 class ReportExpense(Base):
     """Spending actually incurred, per category of the dossier's budget."""
+
     __tablename__ = "report_expense"
     __table_args__ = (CheckConstraint("amount >= 0", name="amount_not_negative"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    report_id: Mapped[int] = mapped_column(ForeignKey("final_report.id", ondelete="CASCADE"),
-                                           index=True)
+    report_id: Mapped[int] = mapped_column(
+        ForeignKey("final_report.id", ondelete="CASCADE"), index=True
+    )
     position: Mapped[int] = mapped_column(Integer, default=0)
     category: Mapped[str] = mapped_column(String(30))
     label: Mapped[str] = mapped_column(String(200), default="")
@@ -268,10 +300,12 @@ class ReportExpense(Base):
 
 class ReportAttachment(Base):
     """A supporting document of the final report (invoices, attendance sheets…)."""
+
     __tablename__ = "report_attachment"
     id: Mapped[int] = mapped_column(primary_key=True)
-    report_id: Mapped[int] = mapped_column(ForeignKey("final_report.id", ondelete="CASCADE"),
-                                           index=True)
+    report_id: Mapped[int] = mapped_column(
+        ForeignKey("final_report.id", ondelete="CASCADE"), index=True
+    )
     filename: Mapped[str] = mapped_column(String(255))
     content_type: Mapped[str] = mapped_column(String(120))
     size: Mapped[int] = mapped_column(Integer)

@@ -3,14 +3,17 @@
 Rounding rule, stated to users on the agreement and the schedule: amounts are rounded to the
 nearest cent, half a cent rounded up (ROUND_HALF_UP), e.g. 50 % of 1 234,45 € = 617,23 €.
 """
+
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
-ROUNDING_RULE = ("Les montants sont arrondis au centime le plus proche, le demi-centime étant "
-                 "arrondi au centime supérieur.")
+ROUNDING_RULE = (
+    "Les montants sont arrondis au centime le plus proche, le demi-centime étant "
+    "arrondi au centime supérieur."
+)
 
 
 def cents(value: Decimal) -> Decimal:

@@ -7,13 +7,13 @@
 - Observers and call administrators read the dashboards; applicants see their own grants only,
   on their dossier, and never reach the budget pages.
 """
+
 from __future__ import annotations
 
 from portal.models import Institution, Role, User
 from portal.permissions import APPLICANT_ROLES, Permission, register_area_policy
 
 from .models import Clawback, Commitment, Envelope, Payment
-
 
 FUNDED_STATES = {"accepted", "funded", "reporting", "closed"}
 REPORT_STATES = {"funded"}  # a report is written and submitted while the dossier is funded
@@ -34,8 +34,11 @@ def officer_institutions(user: User) -> set[Institution]:
 
 
 def _member(user: User, dossier) -> bool:
-    return (user.establishment_id is not None and user.establishment_id == dossier.establishment_id
-            and user.has_role(*APPLICANT_ROLES))
+    return (
+        user.establishment_id is not None
+        and user.establishment_id == dossier.establishment_id
+        and user.has_role(*APPLICANT_ROLES)
+    )
 
 
 def _status(dossier) -> str | None:
@@ -56,8 +59,12 @@ def _manage_agreement(user: User, dossier) -> bool:
 
 
 def _sign_agreement(user: User, dossier) -> bool:
-    return (_member(user, dossier) and user.has_role(Role.applicant_head)
-            and _status(dossier) == "accepted" and dossier.decision_published_at is not None)
+    return (
+        _member(user, dossier)
+        and user.has_role(Role.applicant_head)
+        and _status(dossier) == "accepted"
+        and dossier.decision_published_at is not None
+    )
 
 
 def _view_grant(user: User, dossier) -> bool:
@@ -82,13 +89,16 @@ def _review_report(user: User, dossier) -> bool:
 
 def register() -> None:
     """Add the area's rules to the one policy (called by the area's init_app)."""
-    register_area_policy({
-        Permission.VIEW_BUDGET: _view_budget,
-        Permission.MANAGE_MONEY: _manage_money,
-        Permission.MANAGE_AGREEMENT: _manage_agreement,
-        Permission.SIGN_AGREEMENT: _sign_agreement,
-        Permission.VIEW_GRANT: _view_grant,
-        Permission.EDIT_REPORT: _edit_report,
-        Permission.SUBMIT_REPORT: _submit_report,
-        Permission.REVIEW_REPORT: _review_report,
-    }, [])
+    register_area_policy(
+        {
+            Permission.VIEW_BUDGET: _view_budget,
+            Permission.MANAGE_MONEY: _manage_money,
+            Permission.MANAGE_AGREEMENT: _manage_agreement,
+            Permission.SIGN_AGREEMENT: _sign_agreement,
+            Permission.VIEW_GRANT: _view_grant,
+            Permission.EDIT_REPORT: _edit_report,
+            Permission.SUBMIT_REPORT: _submit_report,
+            Permission.REVIEW_REPORT: _review_report,
+        },
+        [],
+    )

@@ -1,5 +1,6 @@
 """What the funding area answers to the lower layers' signals (they never import funding):
 review's final decisions and envelopes, the dossier page's panel, the home page's section."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -7,8 +8,8 @@ from sqlalchemy import select
 from portal.db import db
 
 from .models import Envelope
-from .views.home import budget_home
 from .services import commit_decision
+from .views.home import budget_home
 
 
 def commit_final_decision(decision, **_):
@@ -21,9 +22,13 @@ def commit_final_decision(decision, **_):
 
 def main_envelopes(call_id: int, **_) -> dict:
     """The commission draws its funding line against the funders' main envelopes."""
-    rows = db.session.execute(select(Envelope.funder, Envelope.amount).where(
-        Envelope.call_id == call_id, Envelope.department_code.is_(None),
-        Envelope.axis_number.is_(None))).all()
+    rows = db.session.execute(
+        select(Envelope.funder, Envelope.amount).where(
+            Envelope.call_id == call_id,
+            Envelope.department_code.is_(None),
+            Envelope.axis_number.is_(None),
+        )
+    ).all()
     return {funder.value: amount for funder, amount in rows}
 
 

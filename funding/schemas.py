@@ -5,6 +5,7 @@ systems read exactly the figures the dashboard shows. The figures come from fund
 funding.dashboard (never recomputed here): the envelopes from `envelope_figures`, the budget from
 `call_budget`, a commitment's paid and to-pay amounts from `commitment_figures`.
 """
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
@@ -25,40 +26,59 @@ def _value(obj):
 
 
 def _funder_field(getter, nullable: bool = False):
-    meta = {"type": "string", "enum": FUNDERS,
-            "description": "Financeur : « state » (État, rectorat) ou « region » (Région)."}
+    meta = {
+        "type": "string",
+        "enum": FUNDERS,
+        "description": "Financeur : « state » (État, rectorat) ou « region » (Région).",
+    }
     if nullable:
         meta["nullable"] = True
-    return fields.Function(lambda obj: _value(getter(obj)) if getter(obj) is not None else None,
-                           metadata=meta)
+    return fields.Function(
+        lambda obj: _value(getter(obj)) if getter(obj) is not None else None, metadata=meta
+    )
 
 
 # ---------------------------------------------------------------- output
 
+
 class EnvelopeSchema(Schema):
     """An envelope (per call and funder) or a sub-envelope (per département and/or axis), with
     its figures. Amounts are decimal strings with two places."""
+
     id = fields.Function(lambda f: f.envelope.id, metadata={"type": "integer"})
     funder = _funder_field(lambda f: f.envelope.funder)
-    department = fields.Function(lambda f: f.envelope.department_code,
-                                 metadata={"type": "string", "nullable": True,
-                                           "description": "Code du département d'une "
-                                                          "sous-enveloppe (null : tous)."})
-    axis = fields.Function(lambda f: f.envelope.axis_number,
-                           metadata={"type": "integer", "nullable": True,
-                                     "description": "Numéro d'axe d'une sous-enveloppe "
-                                                    "(null : tous)."})
-    amount = fields.Decimal(**_MONEY, metadata={"description": "Montant de l'enveloppe.",
-                                                "example": "100000.00"})
+    department = fields.Function(
+        lambda f: f.envelope.department_code,
+        metadata={
+            "type": "string",
+            "nullable": True,
+            "description": "Code du département d'une sous-enveloppe (null : tous).",
+        },
+    )
+    axis = fields.Function(
+        lambda f: f.envelope.axis_number,
+        metadata={
+            "type": "integer",
+            "nullable": True,
+            "description": "Numéro d'axe d'une sous-enveloppe (null : tous).",
+        },
+    )
+    amount = fields.Decimal(
+        **_MONEY, metadata={"description": "Montant de l'enveloppe.", "example": "100000.00"}
+    )
     committed = fields.Decimal(**_MONEY, metadata={"description": "Engagé (engagements actifs)."})
-    paid = fields.Decimal(**_MONEY, metadata={"description": "Versé, net des reversements "
-                                                             "encaissés."})
-    remaining = fields.Decimal(**_MONEY, metadata={"description": "Reste à engager "
-                                                                  "(enveloppe − engagé)."})
-    to_pay = fields.Decimal(**_MONEY, metadata={"description": "Reste à verser sur les "
-                                                               "engagements."})
-    clawbacks_open = fields.Decimal(attribute="open_clawbacks", **_MONEY,
-                                    metadata={"description": "Reversements attendus."})
+    paid = fields.Decimal(
+        **_MONEY, metadata={"description": "Versé, net des reversements encaissés."}
+    )
+    remaining = fields.Decimal(
+        **_MONEY, metadata={"description": "Reste à engager (enveloppe − engagé)."}
+    )
+    to_pay = fields.Decimal(
+        **_MONEY, metadata={"description": "Reste à verser sur les engagements."}
+    )
+    clawbacks_open = fields.Decimal(
+        attribute="open_clawbacks", **_MONEY, metadata={"description": "Reversements attendus."}
+    )
     rate = fields.Decimal(**_MONEY, metadata={"description": "Part engagée, en pourcentage."})
 
 
@@ -66,6 +86,7 @@ class CommitmentSchema(Schema):
     """A funder's commitment on an accepted dossier. `amount` is what stays committed now (after
     reductions or the final report), `initial_amount` what the decision granted; `paid` is net of
     settled clawbacks; `to_pay` = amount − (payments − clawbacks)."""
+
     id = fields.Integer()
     dossier_id = fields.Integer()
     dossier_reference = fields.String(allow_none=True, metadata={"example": "AAP-2014-0001"})
@@ -77,22 +98,28 @@ class CommitmentSchema(Schema):
     paid = fields.Decimal(**_MONEY)
     clawbacks_open = fields.Decimal(**_MONEY, metadata={"description": "Reversements attendus."})
     to_pay = fields.Decimal(**_MONEY)
-    status = fields.Function(lambda c: _value(c["status"]),
-                             metadata={"type": "string",
-                                       "enum": [s.value for s in CommitmentStatus]})
+    status = fields.Function(
+        lambda c: _value(c["status"]),
+        metadata={"type": "string", "enum": [s.value for s in CommitmentStatus]},
+    )
     created_at = fields.DateTime()
 
 
 class PaymentSchema(Schema):
     """A payment recorded on a commitment (advance, instalment or balance)."""
+
     id = fields.Integer()
     commitment_id = fields.Integer()
     dossier_id = fields.Function(lambda p: p.commitment.dossier_id, metadata={"type": "integer"})
     funder = _funder_field(lambda p: p.funder)
-    kind = fields.Function(lambda p: _value(p.kind),
-                           metadata={"type": "string", "enum": PAYMENT_KINDS,
-                                     "description": "advance (avance), instalment (acompte) ou "
-                                                    "balance (solde)."})
+    kind = fields.Function(
+        lambda p: _value(p.kind),
+        metadata={
+            "type": "string",
+            "enum": PAYMENT_KINDS,
+            "description": "advance (avance), instalment (acompte) ou balance (solde).",
+        },
+    )
     amount = fields.Decimal(**_MONEY, metadata={"example": "1250.00"})
     paid_on = fields.Date()
     reference = fields.String(metadata={"description": "Référence du paiement (numéro de mandat)."})
@@ -101,6 +128,7 @@ class PaymentSchema(Schema):
 
 class BarSchema(Schema):
     """One bar of a breakdown: committed and paid for a département, an axis or a kind."""
+
     key = fields.String()
     label = fields.String()
     committed = fields.Decimal(**_MONEY)
@@ -109,6 +137,7 @@ class BarSchema(Schema):
 
 class BudgetPointSchema(Schema):
     """Cumulative committed and paid at the end of a month (Paris time)."""
+
     month = fields.String(metadata={"example": "2014-11"})
     committed = fields.Decimal(**_MONEY)
     paid = fields.Decimal(**_MONEY)
@@ -116,34 +145,46 @@ class BudgetPointSchema(Schema):
 
 class FunderBudgetSchema(Schema):
     """One funder's figures for the call, as on the budget dashboard."""
+
     funder = _funder_field(lambda b: b.funder)
     label = fields.String()
     has_envelope = fields.Boolean()
-    envelope = fields.Decimal(**_MONEY, metadata={"description": "Enveloppe globale (0 si "
-                                                                 "aucune n'est fixée)."})
+    envelope = fields.Decimal(
+        **_MONEY, metadata={"description": "Enveloppe globale (0 si aucune n'est fixée)."}
+    )
     committed = fields.Decimal(**_MONEY)
-    paid = fields.Decimal(**_MONEY, metadata={"description": "Versé, net des reversements "
-                                                             "encaissés."})
+    paid = fields.Decimal(
+        **_MONEY, metadata={"description": "Versé, net des reversements encaissés."}
+    )
     payments = fields.Decimal(**_MONEY, metadata={"description": "Total des paiements."})
     remaining = fields.Decimal(**_MONEY, metadata={"description": "Reste à engager."})
     to_pay = fields.Decimal(**_MONEY, metadata={"description": "Reste à verser."})
     clawbacks_open = fields.Decimal(**_MONEY)
     clawbacks_settled = fields.Decimal(**_MONEY)
-    uncommitted = fields.Decimal(**_MONEY, metadata={"description": "Décisions définitives en "
-                                                                    "attente d'engagement."})
-    rate = fields.Decimal(**_MONEY, metadata={"description": "Part engagée de l'enveloppe, "
-                                                             "en pourcentage."})
+    uncommitted = fields.Decimal(
+        **_MONEY, metadata={"description": "Décisions définitives en attente d'engagement."}
+    )
+    rate = fields.Decimal(
+        **_MONEY, metadata={"description": "Part engagée de l'enveloppe, en pourcentage."}
+    )
     commitments = fields.Integer(metadata={"description": "Nombre d'engagements actifs."})
     by_department = fields.List(fields.Nested(BarSchema))
     by_axis = fields.List(fields.Nested(BarSchema))
     by_kind = fields.List(fields.Nested(BarSchema))
-    over_time = fields.Method("get_over_time", metadata={
-        "type": "array", "items": {"$ref": "BudgetPoint"},
-        "description": "Engagé et versé cumulés, mois par mois."})
+    over_time = fields.Method(
+        "get_over_time",
+        metadata={
+            "type": "array",
+            "items": {"$ref": "BudgetPoint"},
+            "description": "Engagé et versé cumulés, mois par mois.",
+        },
+    )
 
     def get_over_time(self, budget):
-        points = [{"month": month, "committed": committed, "paid": paid}
-                  for month, committed, paid in budget.over_time]
+        points = [
+            {"month": month, "committed": committed, "paid": paid}
+            for month, committed, paid in budget.over_time
+        ]
         return BudgetPointSchema(many=True).dump(points)
 
 
@@ -155,6 +196,7 @@ class FundersSchema(Schema):
 class AlertSchema(Schema):
     """Something an officer should look at: an envelope ≥ 90 % committed, a late report, an open
     clawback, a decision awaiting commitment."""
+
     kind = fields.String(metadata={"enum": ALERT_KINDS})
     message = fields.String()
     funder = _funder_field(lambda a: a.funder, nullable=True)
@@ -165,6 +207,7 @@ class CallBudgetSchema(Schema):
     """The call's budget dashboard: per funder, the envelopes with their figures, the alerts.
 
     Dumped from a mapping built from funding.dashboard.call_budget."""
+
     call_id = fields.Integer()
     funders = fields.Nested(FundersSchema)
     envelopes = fields.List(fields.Nested(EnvelopeSchema))
@@ -173,17 +216,26 @@ class CallBudgetSchema(Schema):
 
 # ---------------------------------------------------------------- input
 
+
 class PaymentInput(InputSchema):
     """A payment to record on a commitment. `amount` preferably as a decimal string ("1250.00"):
     a JSON number is accepted but a float may not be exact; at most two decimals. `paid_on` is
     the payment date (AAAA-MM-JJ, not in the future). `kind` defaults to what the schedule
     proposes (the advance first, then an instalment, or the balance once the report is
     validated)."""
+
     commitment_id = fields.Integer(required=True, strict=True)
-    amount = Amount(required=True, metadata={
-        "oneOf": [{"type": "string", "example": "1250.00"}, {"type": "number"}],
-        "description": "Montant en chaîne décimale (préférée, par exemple \"1250.00\") ou nombre."})
+    amount = Amount(
+        required=True,
+        metadata={
+            "oneOf": [{"type": "string", "example": "1250.00"}, {"type": "number"}],
+            "description": 'Montant en chaîne décimale (préférée, par exemple "1250.00") ou nombre.',
+        },
+    )
     paid_on = fields.String(required=True, metadata={"format": "date", "example": "2014-11-03"})
-    reference = fields.String(required=True, validate=TextLength(max=50),
-                              metadata={"description": "Numéro de mandat ; unique par financeur."})
+    reference = fields.String(
+        required=True,
+        validate=TextLength(max=50),
+        metadata={"description": "Numéro de mandat ; unique par financeur."},
+    )
     kind = fields.String(validate=validate.OneOf(PAYMENT_KINDS))

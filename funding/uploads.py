@@ -4,6 +4,7 @@ Checked like a dossier's attachments (applications.services.add_attachment): rec
 content, never by their name, within MAX_UPLOAD_MB; stored through the app's DocumentStore under
 an opaque key, with their SHA-256, once the database accepted their row; streamed back.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -15,14 +16,18 @@ from portal.filetypes import CheckedFile
 from portal.storage import Chunks, get_store, write_after_flush
 
 
-def check_upload(filename: str, data: bytes, *, pdf_only: bool = False,
-                 field: str = "file") -> CheckedFile:
+def check_upload(
+    filename: str, data: bytes, *, pdf_only: bool = False, field: str = "file"
+) -> CheckedFile:
     """The portal's upload check (portal.filetypes.check_upload); `pdf_only` for the signed
     agreement."""
     checked = filetypes.check_upload(filename, data, field=field)
     if pdf_only and checked.format != "pdf":
-        raise ServiceError(f"Le fichier « {checked.filename} » n'est pas un PDF : déposez la "
-                           "convention signée, numérisée au format PDF.", field=field)
+        raise ServiceError(
+            f"Le fichier « {checked.filename} » n'est pas un PDF : déposez la "
+            "convention signée, numérisée au format PDF.",
+            field=field,
+        )
     return checked
 
 

@@ -1,21 +1,24 @@
 """The portal: create_app() binds config, extensions, blueprints, CLI and error pages."""
+
 from __future__ import annotations
 
 import datetime as dt
 import logging
 
-from flask import Flask, g, jsonify, make_response, render_template, request, session as cookie
+from flask import Flask, g, jsonify, make_response, render_template, request
+from flask import session as cookie
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import update
 from sqlalchemy.exc import DataError, OperationalError
-from werkzeug.exceptions import NotFound as NotFoundError
-from werkzeug.routing import IntegerConverter
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import NotFound as NotFoundError
+from werkzeug.routing import IntegerConverter
 
 from . import security
 from .config import ROOT, load_config
-from .db import db as database, utcnow
+from .db import db as database
+from .db import utcnow
 from .errors import ServiceError
 from .extensions import csrf, limiter, login_manager
 from .storage import StorageUnavailable
@@ -24,14 +27,19 @@ from .storage import StorageUnavailable
 def create_app(config: dict | None = None) -> Flask:
     settings = load_config()
     settings.update(config or {})
-    app = Flask(__name__, template_folder=str(ROOT / "templates"),
-                static_folder=str(ROOT / "static"), instance_path=settings["INSTANCE_PATH"])
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=settings["INSTANCE_PATH"],
+    )
     app.config.update(settings)
     logging.basicConfig(level=logging.INFO)
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
     if app.config["PROXY_COUNT"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
+
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     database.init_app(app)
@@ -39,6 +47,7 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     from .storage import make_store
+
     app.extensions["document_store"] = make_store(app.config)
 
     from . import models
@@ -56,8 +65,11 @@ def create_app(config: dict | None = None) -> Flask:
         token = cookie.get(SESSION_KEY)
         if not user_id.isdigit() or not version.isdigit() or not isinstance(token, str):
             return None
-        row = database.session.get(models.UserSession, session_digest(token), options=[
-            joinedload(models.UserSession.user).joinedload(models.User.grants)])
+        row = database.session.get(
+            models.UserSession,
+            session_digest(token),
+            options=[joinedload(models.UserSession.user).joinedload(models.User.grants)],
+        )
         if row is None or row.revoked_at is not None or row.user_id != int(user_id):
             return None
         user = row.user
@@ -65,10 +77,12 @@ def create_app(config: dict | None = None) -> Flask:
             return None  # deactivated, or logged out everywhere since (password reset)
         now = utcnow()
         if now - row.last_seen_at > dt.timedelta(minutes=5):  # a write every few minutes at most
-            database.session.execute(update(models.UserSession)
-                                     .where(models.UserSession.id == row.id)
-                                     .values(last_seen_at=now)
-                                     .execution_options(synchronize_session=False))
+            database.session.execute(
+                update(models.UserSession)
+                .where(models.UserSession.id == row.id)
+                .values(last_seen_at=now)
+                .execution_options(synchronize_session=False)
+            )
             database.session.commit()
         return user
 
@@ -81,6 +95,7 @@ def create_app(config: dict | None = None) -> Flask:
     _register_security_headers(app)
 
     from .cli import register_cli
+
     register_cli(app)
     return app
 
@@ -141,6 +156,7 @@ def _register_template_helpers(app: Flask) -> None:
     # Globals, not a context processor: set once, seen by imported macros too. None queries the
     # database by itself (`can` asks the policy about the object a template already has).
     from .permissions import Permission, can
+
     app.jinja_env.globals.update(
         can=can,
         Permission=Permission,
@@ -154,9 +170,11 @@ def _register_template_helpers(app: Flask) -> None:
         return {"theme": app.config["PORTAL_THEME"], "operator_name": app.config["OPERATOR_NAME"]}
 
 
-STALE_MESSAGE = ("Ces données ont été modifiées au même moment par une autre action (un autre "
-                 "onglet, un double clic ou un collègue). Rechargez la page : votre dernière action "
-                 "n'a pas été enregistrée.")
+STALE_MESSAGE = (
+    "Ces données ont été modifiées au même moment par une autre action (un autre "
+    "onglet, un double clic ou un collègue). Rechargez la page : votre dernière action "
+    "n'a pas été enregistrée."
+)
 
 
 def _wants_json() -> bool:
@@ -201,9 +219,12 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf(exc):
-        return _render(400, "Formulaire expiré",
-                       "Le formulaire a expiré ou ne provient pas de ce site (jeton CSRF absent ou "
-                       "invalide). Rechargez la page et recommencez.")
+        return _render(
+            400,
+            "Formulaire expiré",
+            "Le formulaire a expiré ou ne provient pas de ce site (jeton CSRF absent ou "
+            "invalide). Rechargez la page et recommencez.",
+        )
 
     @app.errorhandler(403)
     def _forbidden(exc):
@@ -211,31 +232,38 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(404)
     def _not_found(exc):
-        return _render(404, "Page introuvable",
-                       "Cette page n'existe pas ou ne vous est pas accessible.")
+        return _render(
+            404, "Page introuvable", "Cette page n'existe pas ou ne vous est pas accessible."
+        )
 
     @app.errorhandler(OverflowError)
     def _id_too_large(exc):  # an id beyond the database's integers cannot name anything
-        return _render(404, "Page introuvable",
-                       "Cette page n'existe pas ou ne vous est pas accessible.")
+        return _render(
+            404, "Page introuvable", "Cette page n'existe pas ou ne vous est pas accessible."
+        )
 
     @app.errorhandler(DataError)
     def _data_error(exc):
         if "out of range" in str(exc):  # PostgreSQL's answer to an id beyond its integers
-            return _render(404, "Page introuvable",
-                           "Cette page n'existe pas ou ne vous est pas accessible.")
+            return _render(
+                404, "Page introuvable", "Cette page n'existe pas ou ne vous est pas accessible."
+            )
         raise exc
 
     @app.errorhandler(500)
     def _server_error(exc):
-        return _render(500, "Erreur du serveur",
-                       "Une erreur inattendue s'est produite ; rien n'a été enregistré. "
-                       "Réessayez dans un instant ; si elle se reproduit, signalez-la.")
+        return _render(
+            500,
+            "Erreur du serveur",
+            "Une erreur inattendue s'est produite ; rien n'a été enregistré. "
+            "Réessayez dans un instant ; si elle se reproduit, signalez-la.",
+        )
 
     @app.errorhandler(405)
     def _method(exc):
-        response = make_response(_render(405, "Méthode non autorisée",
-                                         "Cette action n'est pas possible ici."))
+        response = make_response(
+            _render(405, "Méthode non autorisée", "Cette action n'est pas possible ici.")
+        )
         if getattr(exc, "valid_methods", None):  # werkzeug's Allow header, kept (RFC 9110)
             response.headers["Allow"] = ", ".join(exc.valid_methods)
         return response
@@ -243,13 +271,21 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(413)
     def _too_large(exc):
         from .formatting import format_size
-        return _render(413, "Fichier trop volumineux", "Le fichier dépasse la taille maximale de "
-                       f"{format_size(app.config['MAX_UPLOAD_BYTES'])}.")
+
+        return _render(
+            413,
+            "Fichier trop volumineux",
+            "Le fichier dépasse la taille maximale de "
+            f"{format_size(app.config['MAX_UPLOAD_BYTES'])}.",
+        )
 
     @app.errorhandler(429)
     def _throttled(exc):
-        return _render(429, "Trop de tentatives",
-                       "Trop de tentatives de connexion. Patientez une minute avant de réessayer.")
+        return _render(
+            429,
+            "Trop de tentatives",
+            "Trop de tentatives de connexion. Patientez une minute avant de réessayer.",
+        )
 
 
 def _register_mail_after_commit(app: Flask) -> None:
@@ -263,12 +299,14 @@ def _register_mail_after_commit(app: Flask) -> None:
     def _send(response):
         ids = g.pop("mail_ids", None)
         if ids:
+
             def deliver():
                 with app.app_context():
                     try:
                         mail.send_pending(ids=ids)
                     except Exception:  # noqa: BLE001 - `flask send-mail` retries what is left
                         app.logger.exception("outbox delivery failed")
+
             response.call_on_close(deliver)
         return response
 

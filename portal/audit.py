@@ -1,9 +1,10 @@
 """Append-only audit trail. Services call `record` inside their transaction."""
+
 from __future__ import annotations
 
-from decimal import Decimal
 import datetime as dt
 import enum
+from decimal import Decimal
 
 from flask import has_request_context, request
 

@@ -1,4 +1,5 @@
 """Flask commands: `flask --app wsgi <command>`. Each command commits once, at its end."""
+
 from __future__ import annotations
 
 import click
@@ -13,13 +14,19 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(seed_command)
     app.cli.add_command(send_mail_command)
-    from .accounts_cli import (create_token_command, create_user_command, revoke_tokens_command,
-                               users_command)
+    from .accounts_cli import (
+        create_token_command,
+        create_user_command,
+        revoke_tokens_command,
+        users_command,
+    )
+
     app.cli.add_command(create_user_command)
     app.cli.add_command(create_token_command)
     app.cli.add_command(users_command)
     app.cli.add_command(revoke_tokens_command)
     from .admin.importer import import_establishments_command
+
     app.cli.add_command(import_establishments_command)
 
 
@@ -33,6 +40,7 @@ def db_group():
 def db_upgrade(revision: str):
     """Apply the migrations up to REVISION (default: head)."""
     from .migrate import upgrade
+
     upgrade(current_app.config["DATABASE_URL"], revision)
     click.echo(f"Base de données à jour ({revision}).")
 
@@ -44,12 +52,15 @@ def db_revision(message: str):
     from alembic import command
 
     from .migrate import alembic_config
-    command.revision(alembic_config(current_app.config["DATABASE_URL"]), message=message,
-                     autogenerate=True)
+
+    command.revision(
+        alembic_config(current_app.config["DATABASE_URL"]), message=message, autogenerate=True
+    )
 
 
 def _print_accounts(password: str) -> None:
     from .models import ROLE_LABELS, User
+
     click.echo(f"\nComptes de démonstration (mot de passe : {password})")
     generated = 0
     for user in db.session.scalars(select(User).order_by(User.id)):
@@ -58,12 +69,15 @@ def _print_accounts(password: str) -> None:
             continue
         roles = ", ".join(
             ROLE_LABELS[g.role] + (f" ({g.institution.value})" if g.institution else "")
-            for g in user.grants)
+            for g in user.grants
+        )
         est = f" — {user.establishment.name}" if user.establishment else ""
         click.echo(f"  {user.email:42} {roles}{est}")
     if generated:
-        click.echo(f"  … et {generated} chefs d'établissement : chef.<uai en minuscules>@"
-                   "demo.ac-poitiers.fr")
+        click.echo(
+            f"  … et {generated} chefs d'établissement : chef.<uai en minuscules>@"
+            "demo.ac-poitiers.fr"
+        )
 
 
 @click.command("seed")
@@ -71,6 +85,7 @@ def seed_command():
     """Load the demo data if the database is empty."""
     from . import demo
     from .migrate import upgrade
+
     upgrade(current_app.config["DATABASE_URL"])
     if demo.is_empty():
         demo.load(current_app.config["DEMO_PASSWORD"])
@@ -88,6 +103,7 @@ def demo_command(host: str, port: int, no_serve: bool):
     """Upgrade the database, load the demo data when empty, print the accounts, serve."""
     from . import demo
     from .migrate import upgrade
+
     upgrade(current_app.config["DATABASE_URL"])
     if demo.is_empty():
         demo.load(current_app.config["DEMO_PASSWORD"])
@@ -100,6 +116,7 @@ def demo_command(host: str, port: int, no_serve: bool):
     click.echo(f"\nPortail : http://{host}:{port}/\n")
     # app.run() refuses to start under the `flask` command; serve with Werkzeug directly.
     from werkzeug.serving import run_simple
+
     run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)
 
 
@@ -107,5 +124,6 @@ def demo_command(host: str, port: int, no_serve: bool):
 def send_mail_command():
     """Send (or retry) the messages waiting in the outbox."""
     from .mail import send_pending
+
     sent, failed = send_pending()
     click.echo(f"{sent} courriel(s) envoyé(s), {failed} en échec.")

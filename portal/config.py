@@ -2,6 +2,7 @@
 
 Every variable is listed in the README's configuration table; keep both in step.
 """
+
 from __future__ import annotations
 
 import os
@@ -54,10 +55,12 @@ def load_config() -> dict:
         "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "aap"),
         # Failed logins, counted in RATELIMIT_STORAGE_URI (rules: portal/auth/throttle.py).
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per minute;30 per hour"),
-        "LOGIN_ACCOUNT_RATE_LIMIT": os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT",
-                                                   "10 per hour;30 per day"),
-        "LOGIN_ADDRESS_RATE_LIMIT": os.environ.get("LOGIN_ADDRESS_RATE_LIMIT",
-                                                   "60 per minute;600 per hour"),
+        "LOGIN_ACCOUNT_RATE_LIMIT": os.environ.get(
+            "LOGIN_ACCOUNT_RATE_LIMIT", "10 per hour;30 per day"
+        ),
+        "LOGIN_ADDRESS_RATE_LIMIT": os.environ.get(
+            "LOGIN_ADDRESS_RATE_LIMIT", "60 per minute;600 per hour"
+        ),
         "LOGIN_KNOWN_ADDRESS_DAYS": int(os.environ.get("LOGIN_KNOWN_ADDRESS_DAYS", "30")),
         # Second factor (portal/auth/totp.py): roles that must use it (comma-separated
         # Role values; empty: optional for everyone), the name authenticator apps show, and how

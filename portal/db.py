@@ -3,6 +3,7 @@
 `db.session` is committed once, at the boundary (the view or the CLI command); services only
 add, flush and raise.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -37,12 +38,12 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
-        return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
 
     def process_result_value(self, value, dialect):
         if value is None:
             return None
-        return value.replace(tzinfo=dt.timezone.utc)
+        return value.replace(tzinfo=dt.UTC)
 
 
 Money = Numeric(12, 2, asdecimal=True)
@@ -50,7 +51,7 @@ ZERO = Decimal("0.00")
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 class Database:

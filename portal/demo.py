@@ -1,5 +1,6 @@
 """Demo data: the académie's départements and FOQUALE networks, ~40 establishments, the call,
 one user per role. Loaded by `flask --app wsgi demo` into an empty database."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -11,9 +12,22 @@ from sqlalchemy import func, select, update
 from . import AREAS
 from .db import db, utcnow
 from .formatting import PARIS
-from .models import (ACADEMY_DEPARTMENTS, AttachmentKind, Axis, Call, CallStatus, Department,
-                     Establishment, EstablishmentKind as K, Institution, Network, OutboxMessage,
-                     Role, RoleGrant, User)
+from .models import (
+    ACADEMY_DEPARTMENTS,
+    AttachmentKind,
+    Axis,
+    Call,
+    CallStatus,
+    Department,
+    Establishment,
+    Institution,
+    Network,
+    OutboxMessage,
+    Role,
+    RoleGrant,
+    User,
+)
+from .models import EstablishmentKind as K
 from .signals import answers, demo_loading
 from .uai import with_check_letter
 
@@ -51,19 +65,51 @@ ESTABLISHMENTS = [
     ("Collège Michelle Pallet", K.college, True, "16", "Angoulême", "Angoulême", "REP"),
     ("Lycée Jean Monnet", K.lpo, True, "16", "Cognac", "Cognac", ""),
     ("Lycée Émile Roux", K.lpo, True, "16", "Confolens", "Charente Limousine", ""),
-    ("Lycée agricole de l'Oisellerie", K.lycee_agricole, True, "16", "La Couronne", "Angoulême", ""),
+    (
+        "Lycée agricole de l'Oisellerie",
+        K.lycee_agricole,
+        True,
+        "16",
+        "La Couronne",
+        "Angoulême",
+        "",
+    ),
     ("MFR de Richemont", K.mfr, False, "16", "Cherves-Richemont", "Cognac", ""),
     ("Lycée Jean Dautet", K.lgt, True, "17", "La Rochelle", "La Rochelle", ""),
     ("Lycée professionnel Rompsay", K.lp, True, "17", "Périgny", "La Rochelle", ""),
     ("Collège Fromentin", K.college, True, "17", "La Rochelle", "La Rochelle", "REP"),
     ("Lycée Marcel Dassault", K.lpo, True, "17", "Rochefort", "Rochefort", ""),
     ("Lycée Bellevue", K.lgt, True, "17", "Saintes", "Saintes", ""),
-    ("Lycée professionnel Louis Audouin-Dubreuil", K.lp, True, "17", "Saint-Jean-d'Angély", "Saint-Jean-d'Angély", ""),
+    (
+        "Lycée professionnel Louis Audouin-Dubreuil",
+        K.lp,
+        True,
+        "17",
+        "Saint-Jean-d'Angély",
+        "Saint-Jean-d'Angély",
+        "",
+    ),
     ("Lycée de Royan", K.lpo, True, "17", "Royan", "Royan", ""),
     ("Lycée Jean Hyppolite", K.lpo, True, "17", "Jonzac", "Jonzac", ""),
     ("Lycée agricole de Saintes", K.lycee_agricole, True, "17", "Saintes", "Saintes", ""),
-    ("Lycée privé Fénelon Notre-Dame", K.lycee_prive, False, "17", "La Rochelle", "La Rochelle", ""),
-    ("MFR de Saint-Germain-de-Marencennes", K.mfr, False, "17", "Saint-Germain-de-Marencennes", "Rochefort", ""),
+    (
+        "Lycée privé Fénelon Notre-Dame",
+        K.lycee_prive,
+        False,
+        "17",
+        "La Rochelle",
+        "La Rochelle",
+        "",
+    ),
+    (
+        "MFR de Saint-Germain-de-Marencennes",
+        K.mfr,
+        False,
+        "17",
+        "Saint-Germain-de-Marencennes",
+        "Rochefort",
+        "",
+    ),
     ("EREA Les Ormeaux", K.erea, True, "17", "Rochefort", "Rochefort", ""),
     ("Lycée Jean Macé", K.lgt, True, "79", "Niort", "Niort", ""),
     ("Lycée professionnel Gaston Barré", K.lp, True, "79", "Niort", "Niort", ""),
@@ -82,10 +128,18 @@ USERS = [
     ("chef.dautet", "Hélène Petit (proviseure)", [(Role.applicant_head, None)], 20),
     ("instructeur.etat", "Marc Durand (IEN-IO)", [(Role.reviewer, Institution.state)], None),
     ("instructeur.region", "Sophie Leroy (Région)", [(Role.reviewer, Institution.region)], None),
-    ("copilote.etat", "Jean Moreau (CSAIO)", [(Role.copilot, Institution.state),
-                                              (Role.reviewer, Institution.state)], None),
-    ("copilote.region", "Anne Fournier (Région)", [(Role.copilot, Institution.region),
-                                                   (Role.reviewer, Institution.region)], None),
+    (
+        "copilote.etat",
+        "Jean Moreau (CSAIO)",
+        [(Role.copilot, Institution.state), (Role.reviewer, Institution.state)],
+        None,
+    ),
+    (
+        "copilote.region",
+        "Anne Fournier (Région)",
+        [(Role.copilot, Institution.region), (Role.reviewer, Institution.region)],
+        None,
+    ),
     ("gestion.etat", "Luc Girard (SAIO)", [(Role.call_admin, Institution.state)], None),
     ("gestion.region", "Nadia Lambert (Région)", [(Role.call_admin, Institution.region)], None),
     ("budget.etat", "Éric Roux (DAF rectorat)", [(Role.budget_officer, Institution.state)], None),
@@ -117,10 +171,17 @@ def load(password: str, now: dt.datetime | None = None) -> list[User]:
             db.session.add(networks[town])
     establishments = []
     for i, (name, kind, public, dep, commune, town, rep) in enumerate(ESTABLISHMENTS):
-        est = Establishment(uai=demo_uai(dep, i), name=name, kind=kind, public=public,
-                            department_code=dep, commune=commune, network=networks[town],
-                            priority_education=rep,
-                            email=f"ce.{demo_uai(dep, i).lower()}@{DEMO_DOMAIN}")
+        est = Establishment(
+            uai=demo_uai(dep, i),
+            name=name,
+            kind=kind,
+            public=public,
+            department_code=dep,
+            commune=commune,
+            network=networks[town],
+            priority_education=rep,
+            email=f"ce.{demo_uai(dep, i).lower()}@{DEMO_DOMAIN}",
+        )
         establishments.append(est)
         db.session.add(est)
 
@@ -130,12 +191,12 @@ def load(password: str, now: dt.datetime | None = None) -> list[User]:
         title="Appel à projets conjoint rectorat–Région : lutte contre le décrochage scolaire",
         school_year="2014-2015",
         themes="Lutte contre le décrochage scolaire et l'illettrisme. Solutions innovantes : "
-               "service civique, modules de raccrochage en LGT, micro-lycée, offres de formation "
-               "continue, outils numériques.",
+        "service civique, modules de raccrochage en LGT, micro-lycée, offres de formation "
+        "continue, outils numériques.",
         fields=["prevention", "intervention", "remediation"],
         eligible_kinds=[k.value for k in K],
         opens_at=now - dt.timedelta(days=30),
-        deadline_at=deadline.astimezone(dt.timezone.utc),
+        deadline_at=deadline.astimezone(dt.UTC),
         max_amount=Decimal("15000.00"),
         advance_rate=Decimal("50.00"),
         status=CallStatus.open,
@@ -143,7 +204,9 @@ def load(password: str, now: dt.datetime | None = None) -> list[User]:
     call.axes = [Axis(number=i + 1, label=label) for i, label in enumerate(AXES)]
     call.attachment_kinds = [
         AttachmentKind(label="Budget prévisionnel détaillé", required=True, position=1),
-        AttachmentKind(label="Lettre d'engagement du chef d'établissement", required=True, position=2),
+        AttachmentKind(
+            label="Lettre d'engagement du chef d'établissement", required=True, position=2
+        ),
         AttachmentKind(label="Autre pièce (facultative)", required=False, position=3),
     ]
     db.session.add(call)
@@ -151,25 +214,44 @@ def load(password: str, now: dt.datetime | None = None) -> list[User]:
     users = []
     password_hash = hasher.hash(password)
     for local, name, grants, est_index in USERS:
-        user = User(email=f"{local}@{DEMO_DOMAIN}", full_name=name, password_hash=password_hash,
-                    establishment=establishments[est_index] if est_index is not None else None)
+        user = User(
+            email=f"{local}@{DEMO_DOMAIN}",
+            full_name=name,
+            password_hash=password_hash,
+            establishment=establishments[est_index] if est_index is not None else None,
+        )
         user.grants = [RoleGrant(role=role, institution=inst) for role, inst in grants]
         db.session.add(user)
         users.append(user)
     db.session.flush()
     # Each area adds its part through its own services (dossiers, the commission's calls, the
     # decided call's money), in the areas' order.
-    steps = dict(answers(demo_loading, users=users, password_hash=password_hash, now=now,
-                         call=call, establishments=establishments, axes=AXES, pdf=DEMO_PDF))
+    steps = dict(
+        answers(
+            demo_loading,
+            users=users,
+            password_hash=password_hash,
+            now=now,
+            call=call,
+            establishments=establishments,
+            axes=AXES,
+            pdf=DEMO_PDF,
+        )
+    )
     for area in AREAS:
         if area in steps:
             steps[area]()
     # The demo's own notifications went to fictional addresses: do not print them later.
     db.session.flush()
-    db.session.execute(update(OutboxMessage).where(OutboxMessage.sent_at.is_(None))
-                       .values(sent_at=now, last_error="données de démonstration"))
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.sent_at.is_(None))
+        .values(sent_at=now, last_error="données de démonstration")
+    )
     return users
 
 
-DEMO_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-            b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+DEMO_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)

@@ -8,6 +8,7 @@
 reads, `.badge` the DSFR badge modifier (`fr-badge--<badge>`). `labels(Enum)` gives the old
 `{member: label}` mapping for templates and forms.
 """
+
 from __future__ import annotations
 
 import enum

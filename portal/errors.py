@@ -1,4 +1,5 @@
 """Domain errors: what services raise, with a French message a person can act on."""
+
 from __future__ import annotations
 
 
@@ -31,5 +32,7 @@ class PermissionDenied(ServiceError):
 class NotFound(ServiceError):
     status = 404
 
-    def __init__(self, message: str = "Cette ressource n'existe pas ou ne vous est pas accessible."):
+    def __init__(
+        self, message: str = "Cette ressource n'existe pas ou ne vous est pas accessible."
+    ):
         super().__init__(message)

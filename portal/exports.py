@@ -7,6 +7,7 @@ One module for every area's exports:
   as dates), spooled to a temporary file and streamed from it.
 Rows may be any iterable (a generator reading the database in batches keeps memory flat).
 """
+
 from __future__ import annotations
 
 import csv
@@ -110,16 +111,21 @@ def file_chunks(handle) -> Iterator[bytes]:
         handle.close()
 
 
-def download(header: list[str], rows: Iterable[Iterable], fmt: str, name: str,
-             title: str) -> Response:
+def download(
+    header: list[str], rows: Iterable[Iterable], fmt: str, name: str, title: str
+) -> Response:
     """The table as a file download named `<name>.<fmt>`, streamed, never cached."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}")
-    headers = {"Content-Disposition": f'attachment; filename="{name}.{fmt}"',
-               "Cache-Control": "no-store"}
+    headers = {
+        "Content-Disposition": f'attachment; filename="{name}.{fmt}"',
+        "Cache-Control": "no-store",
+    }
     if fmt == "csv":
-        return Response(stream_with_context(csv_chunks(header, rows)), mimetype=CSV_MIMETYPE,
-                        headers=headers)
+        return Response(
+            stream_with_context(csv_chunks(header, rows)), mimetype=CSV_MIMETYPE, headers=headers
+        )
     handle = xlsx_file(header, rows, title)
-    return Response(file_chunks(handle), mimetype=XLSX_MIMETYPE, headers=headers,
-                    direct_passthrough=True)
+    return Response(
+        file_chunks(handle), mimetype=XLSX_MIMETYPE, headers=headers, direct_passthrough=True
+    )

@@ -3,6 +3,7 @@
 Accepted: PDF, PNG, JPEG, and the zip-based office formats DOCX, XLSX (Office Open XML) and
 ODT, ODS (OpenDocument), told apart by the parts inside the zip.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -23,8 +24,14 @@ ACCEPTED = {
 }
 
 EXTENSIONS = {
-    "pdf": "pdf", "png": "png", "jpg": "jpeg", "jpeg": "jpeg", "docx": "docx", "xlsx": "xlsx",
-    "odt": "odt", "ods": "ods",
+    "pdf": "pdf",
+    "png": "png",
+    "jpg": "jpeg",
+    "jpeg": "jpeg",
+    "docx": "docx",
+    "xlsx": "xlsx",
+    "odt": "odt",
+    "ods": "ods",
 }
 
 ACCEPTED_LABEL = "PDF, ODT, ODS, DOCX, XLSX, PNG ou JPEG"
@@ -104,22 +111,31 @@ def check_upload(filename: str, data: bytes, *, field: str = "file") -> CheckedF
     filename = safe_filename(filename).replace("\\", "/").rsplit("/", 1)[-1].strip()
     if len(filename) > 255:  # keep the extension, which says the format
         stem, dot, ext = filename.rpartition(".")
-        filename = (stem[:254 - len(ext)] + dot + ext) if dot and len(ext) < 20 else filename[:255]
+        filename = (stem[: 254 - len(ext)] + dot + ext) if dot and len(ext) < 20 else filename[:255]
     max_bytes = current_app.config["MAX_UPLOAD_BYTES"]
     if not filename:
         raise ServiceError("Choisissez un fichier à joindre.", field=field)
     if not data:
         raise ServiceError(f"Le fichier « {filename} » est vide.", field=field)
     if len(data) > max_bytes:
-        raise ServiceError(f"Le fichier « {filename} » dépasse la taille maximale de "
-                           f"{format_size(max_bytes)}.", field=field)
+        raise ServiceError(
+            f"Le fichier « {filename} » dépasse la taille maximale de {format_size(max_bytes)}.",
+            field=field,
+        )
     actual = sniff(data)
     if actual is None:
-        raise ServiceError(f"Le fichier « {filename} » n'est pas d'un format accepté "
-                           f"({ACCEPTED_LABEL}) : son contenu n'a pas été reconnu.", field=field)
+        raise ServiceError(
+            f"Le fichier « {filename} » n'est pas d'un format accepté "
+            f"({ACCEPTED_LABEL}) : son contenu n'a pas été reconnu.",
+            field=field,
+        )
     if extension_format(filename) != actual:
-        raise ServiceError(f"Le contenu du fichier « {filename} » ne correspond pas à son extension "
-                           f"(c'est un fichier {ACCEPTED[actual][1]}). Renommez-le ou choisissez "
-                           "le bon fichier.", field=field)
-    return CheckedFile(filename, data, ACCEPTED[actual][0], hashlib.sha256(data).hexdigest(),
-                       actual)
+        raise ServiceError(
+            f"Le contenu du fichier « {filename} » ne correspond pas à son extension "
+            f"(c'est un fichier {ACCEPTED[actual][1]}). Renommez-le ou choisissez "
+            "le bon fichier.",
+            field=field,
+        )
+    return CheckedFile(
+        filename, data, ACCEPTED[actual][0], hashlib.sha256(data).hexdigest(), actual
+    )

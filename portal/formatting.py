@@ -5,6 +5,7 @@ Babel groups thousands with U+202F (narrow no-break space) and puts U+00A0 (no-b
 before `€` and `%`; a figure written as a person types it in a form has no grouping (or the
 plain space they would type).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -48,8 +49,9 @@ def parse_amount(value, *, allow_zero: bool = True) -> Decimal:
     if not amount.is_finite():
         raise ValueError(_NOT_AN_AMOUNT.format(value=value))
     if abs(amount) > MAX_AMOUNT:  # before any rounding: huge values cannot be quantized
-        raise ValueError(f"Le montant est trop élevé pour un projet (plafond : "
-                         f"{format_money(MAX_AMOUNT)}).")
+        raise ValueError(
+            f"Le montant est trop élevé pour un projet (plafond : {format_money(MAX_AMOUNT)})."
+        )
     if amount != amount.quantize(_CENT):
         raise ValueError("Un montant a au plus deux décimales (les centimes).")
     if amount < 0:
@@ -57,12 +59,15 @@ def parse_amount(value, *, allow_zero: bool = True) -> Decimal:
     if amount == 0 and not allow_zero:
         raise ValueError("Le montant doit être supérieur à zéro.")
     if amount > MAX_AMOUNT:
-        raise ValueError(f"Le montant {format_money(amount)} est trop élevé pour un projet "
-                         f"(plafond : {format_money(MAX_AMOUNT)}).")
+        raise ValueError(
+            f"Le montant {format_money(amount)} est trop élevé pour un projet "
+            f"(plafond : {format_money(MAX_AMOUNT)})."
+        )
     return amount.quantize(_CENT)
 
 
 # ---------------------------------------------------------------- numbers
+
 
 def _decimal(value) -> Decimal:
     """Decimal, int, str as they are; a float by its shortest repr (0.1 → Decimal('0.1'))."""
@@ -86,8 +91,9 @@ def _babel(value: Decimal, places: int, group: str = "") -> str:
     return text.replace(NARROW_NBSP, group) if group and group != NARROW_NBSP else text
 
 
-def format_decimal(value, places: int | None = None, *, compact: bool = False,
-                   group: str = "") -> str:
+def format_decimal(
+    value, places: int | None = None, *, compact: bool = False, group: str = ""
+) -> str:
     """A number with a decimal comma, as a person types it: no thousands separator by default.
 
     `places=None` keeps the value's own digits (Decimal('1234.50') → '1234,50', like
@@ -151,6 +157,7 @@ def format_size(size: int) -> str:
 
 # ---------------------------------------------------------------- dates
 
+
 def to_paris(value: dt.datetime) -> dt.datetime:
     return value.astimezone(PARIS)
 
@@ -164,8 +171,9 @@ def format_datetime(value: dt.datetime | None) -> str:
     """'12/12/2014 à 23 h 59 (heure de Paris)' (plain spaces), whatever the value's time zone."""
     if value is None:
         return ""
-    return babel_dates.format_datetime(to_paris(value), "dd/MM/y 'à' H 'h' mm '(heure de Paris)'",
-                                       tzinfo=PARIS, locale=LOCALE)
+    return babel_dates.format_datetime(
+        to_paris(value), "dd/MM/y 'à' H 'h' mm '(heure de Paris)'", tzinfo=PARIS, locale=LOCALE
+    )
 
 
 def format_date(value) -> str:

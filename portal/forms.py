@@ -7,6 +7,7 @@ straight to a service call `check_input()` inside their `try` (the step and repo
 `service_data()`), which raises a ServiceError keyed like the services' errors
 (`title`, `partners-0-name`).
 """
+
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
@@ -47,8 +48,9 @@ def input_errors(form, limits: dict | None = None, prefix: str = "") -> dict[str
             for index, entry in enumerate(field.entries):
                 sub_prefix = f"{key}-{index}-"
                 if isinstance(entry, FormField):
-                    sub_limits = {k[len(name) + 1:]: v for k, v in limits.items()
-                                  if k.startswith(f"{name}.")}
+                    sub_limits = {
+                        k[len(name) + 1 :]: v for k, v in limits.items() if k.startswith(f"{name}.")
+                    }
                     errors.update(input_errors(entry.form, sub_limits, sub_prefix))
                 else:
                     _check(entry, f"{key}-{index}", limits.get(name), errors)
@@ -88,8 +90,10 @@ class PortalForm(FlaskForm):
             if len(errors) == 1:  # one field: its message, and its name (views read exc.field)
                 field, message = next(iter(errors.items()))
                 raise ServiceError(message, field=field, errors=errors)
-            raise ServiceError("Le formulaire n'a pas été enregistré : corrigez les champs "
-                               "signalés.", errors=errors)
+            raise ServiceError(
+                "Le formulaire n'a pas été enregistré : corrigez les champs signalés.",
+                errors=errors,
+            )
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)

@@ -10,6 +10,7 @@
 - Dates: a date typed for a call's work (actions, payments, reports) must fall within the call's
   school year ± 2 years (`call_window`).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,8 +21,9 @@ from .formatting import format_date, format_integer
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _CONTROL_SINGLE_LINE = re.compile(r"[\x00-\x1f]")
 
-CONTROL_MESSAGE = ("Ce champ contient un caractère invisible non autorisé (caractère de "
-                   "contrôle) : retirez-le.")
+CONTROL_MESSAGE = (
+    "Ce champ contient un caractère invisible non autorisé (caractère de contrôle) : retirez-le."
+)
 
 
 def control_problem(value, *, multiline: bool = True) -> str | None:
@@ -33,14 +35,15 @@ def control_problem(value, *, multiline: bool = True) -> str | None:
 
 
 def length_problem(value, limit: int | None) -> str | None:
-    """"5 000 caractères au plus, vous en avez saisi 1 048 576" when `value` is over `limit`."""
+    """ "5 000 caractères au plus, vous en avez saisi 1 048 576" when `value` is over `limit`."""
     if limit is None or not isinstance(value, str):
         return None
     count = len(value.strip())
     if count <= limit:
         return None
-    return (f"{format_integer(limit)} caractères au plus, vous en avez saisi "
-            f"{format_integer(count)}.")
+    return (
+        f"{format_integer(limit)} caractères au plus, vous en avez saisi {format_integer(count)}."
+    )
 
 
 def text_problem(value, limit: int | None = None, *, multiline: bool = True) -> str | None:
@@ -84,6 +87,8 @@ def date_problem(day: dt.date | None, call, today: dt.date | None = None) -> str
     first, last = call_window(call, today)
     if first <= day <= last:
         return None
-    return (f"La date du {format_date(day)} est hors de la période de l'appel à projets "
-            f"{call.school_year} : indiquez une date entre le {format_date(first)} et le "
-            f"{format_date(last)}.")
+    return (
+        f"La date du {format_date(day)} est hors de la période de l'appel à projets "
+        f"{call.school_year} : indiquez une date entre le {format_date(first)} et le "
+        f"{format_date(last)}."
+    )

@@ -3,6 +3,7 @@
 After the request's commit, pending rows are sent (console by default, SMTP when MAIL_SERVER is
 set); a failure leaves the row pending with its error, and `flask --app wsgi send-mail` retries.
 """
+
 from __future__ import annotations
 
 import smtplib
@@ -30,8 +31,11 @@ def queue_mail(recipient: str, subject: str, body: str) -> OutboxMessage:
 def _deliver(msg: OutboxMessage) -> None:
     cfg = current_app.config
     if not cfg.get("MAIL_SERVER"):
-        print(f"--- courriel à {msg.recipient}\nObjet : {msg.subject}\n\n{msg.body}\n---",
-              file=sys.stderr if current_app.testing else sys.stdout, flush=True)
+        print(
+            f"--- courriel à {msg.recipient}\nObjet : {msg.subject}\n\n{msg.body}\n---",
+            file=sys.stderr if current_app.testing else sys.stdout,
+            flush=True,
+        )
         return
     email = EmailMessage()
     email["From"] = cfg["MAIL_FROM"]
@@ -50,9 +54,14 @@ def claim(msg_id: int, seen_attempts: int) -> bool:
     """Take a message for delivery; False when another worker took it since it was read."""
     claimed = db.session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == msg_id, OutboxMessage.attempts == seen_attempts,
-               OutboxMessage.sent_at.is_(None))
-        .values(attempts=seen_attempts + 1).execution_options(synchronize_session=False)).rowcount
+        .where(
+            OutboxMessage.id == msg_id,
+            OutboxMessage.attempts == seen_attempts,
+            OutboxMessage.sent_at.is_(None),
+        )
+        .values(attempts=seen_attempts + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
     db.session.commit()
     return claimed == 1
 
@@ -63,9 +72,12 @@ def send_pending(limit: int = 100, ids: list[int] | None = None) -> tuple[int, i
     Each message is claimed first by a conditional UPDATE on its attempt count, committed before
     delivery, so two workers (two app hosts, or a host and the cron) never send it twice.
     """
-    query = (select(OutboxMessage.id, OutboxMessage.attempts)
-             .where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS)
-             .order_by(OutboxMessage.id).limit(limit))
+    query = (
+        select(OutboxMessage.id, OutboxMessage.attempts)
+        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS)
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
     if ids is not None:
         query = query.where(OutboxMessage.id.in_(ids))
     candidates = db.session.execute(query).all()

@@ -1,4 +1,5 @@
 """Alembic, driven from the app: `flask --app wsgi db upgrade` and the tests use these."""
+
 from __future__ import annotations
 
 import importlib

@@ -1,12 +1,24 @@
 """Core models: people, establishments, reference data, calls, audit, outbox, tokens."""
+
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
 
 from flask_login import UserMixin
-from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, Enum, ForeignKey, Integer, String,
-                        Text, UniqueConstraint, false)
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    Enum,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import Base, Money, UTCDateTime, utcnow
@@ -59,14 +71,20 @@ FIELDS = {
     "remediation": "Remédiation",
 }
 
-ACADEMY_DEPARTMENTS = {"16": "Charente", "17": "Charente-Maritime", "79": "Deux-Sèvres",
-                       "86": "Vienne"}
+ACADEMY_DEPARTMENTS = {
+    "16": "Charente",
+    "17": "Charente-Maritime",
+    "79": "Deux-Sèvres",
+    "86": "Vienne",
+}
 
 
 def enum_column(enum_cls, **kw):
     # Stored as plain strings with a CHECK, portable across SQLite and PostgreSQL.
-    return mapped_column(Enum(enum_cls, native_enum=False, length=32,
-                              create_constraint=True, validate_strings=True), **kw)
+    return mapped_column(
+        Enum(enum_cls, native_enum=False, length=32, create_constraint=True, validate_strings=True),
+        **kw,
+    )
 
 
 class Department(Base):
@@ -77,6 +95,7 @@ class Department(Base):
 
 class Network(Base):
     """A FOQUALE network (Formation–Qualification–Emploi) of a département."""
+
     __tablename__ = "network"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
@@ -118,9 +137,12 @@ class Establishment(Base):
     def require_open(self) -> None:
         """Refuse an invitation or a submission for a closed establishment."""
         if self.is_closed:
-            raise ServiceError(f"L'établissement {self.name} ({self.uai}) est fermé selon "
-                               "l'annuaire de l'éducation : il ne peut plus être invité ni "
-                               "déposer de dossier.", field="uai")
+            raise ServiceError(
+                f"L'établissement {self.name} ({self.uai}) est fermé selon "
+                "l'annuaire de l'éducation : il ne peut plus être invité ni "
+                "déposer de dossier.",
+                field="uai",
+            )
 
 
 class User(UserMixin, Base):
@@ -135,8 +157,9 @@ class User(UserMixin, Base):
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     establishment: Mapped[Establishment | None] = relationship()
-    grants: Mapped[list[RoleGrant]] = relationship(back_populates="user", cascade="all, delete-orphan",
-                                                   lazy="selectin")
+    grants: Mapped[list[RoleGrant]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
 
     def get_id(self) -> str:  # flask-login: what the session cookie names
         return f"{self.id}.{self.session_version or 1}"
@@ -163,7 +186,8 @@ class RoleGrant(Base):
         CheckConstraint(
             "(role IN ('reviewer','copilot','call_admin','budget_officer') AND institution IS NOT NULL)"
             " OR (role NOT IN ('reviewer','copilot','call_admin','budget_officer') AND institution IS NULL)",
-            name="institution_matches_role"),
+            name="institution_matches_role",
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
@@ -174,6 +198,7 @@ class RoleGrant(Base):
 
 class UserToken(Base):
     """One-time links (password reset, invitation). Only the token's hash is stored."""
+
     __tablename__ = "user_token"
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
@@ -201,6 +226,7 @@ class CallStatus(LabelledEnum):
     call past its deadline reads closed (Call.effective_status). `review` and `commission` are
     listed by the schema's CHECK constraint but never reached (the review area's phases say where
     the commission stands); kept so the schema does not change."""
+
     draft = "draft", "En préparation"
     open = "open", "Ouvert"
     closed = "closed", "Clos"
@@ -233,10 +259,12 @@ class Call(Base):
     advance_rate: Mapped[Decimal] = mapped_column(Money)  # percent, e.g. 50.00
     status: Mapped[CallStatus] = enum_column(CallStatus, default=CallStatus.draft)
     version: Mapped[int] = mapped_column(Integer, default=1)
-    axes: Mapped[list[Axis]] = relationship(back_populates="call", order_by="Axis.number",
-                                            cascade="all, delete-orphan")
+    axes: Mapped[list[Axis]] = relationship(
+        back_populates="call", order_by="Axis.number", cascade="all, delete-orphan"
+    )
     attachment_kinds: Mapped[list[AttachmentKind]] = relationship(
-        back_populates="call", order_by="AttachmentKind.position", cascade="all, delete-orphan")
+        back_populates="call", order_by="AttachmentKind.position", cascade="all, delete-orphan"
+    )
     __mapper_args__ = {"version_id_col": version}
 
     @property
@@ -261,6 +289,7 @@ class Call(Base):
 
 class ReferenceCounter(Base):
     """Last dossier number given for a year: references AAP-<year>-<nnnn> are unique across calls."""
+
     __tablename__ = "reference_counter"
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     last: Mapped[int] = mapped_column(Integer, default=0)
@@ -278,6 +307,7 @@ class Axis(Base):
 
 class AttachmentKind(Base):
     """A kind of document a call asks for (e.g. budget détaillé, lettre d'engagement)."""
+
     __tablename__ = "attachment_kind"
     id: Mapped[int] = mapped_column(primary_key=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("call.id", ondelete="CASCADE"))
@@ -289,6 +319,7 @@ class AttachmentKind(Base):
 
 class AuditEvent(Base):
     """Append-only trail: who did what to which object, with the changed values."""
+
     __tablename__ = "audit_event"
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
@@ -303,6 +334,7 @@ class AuditEvent(Base):
 
 class OutboxMessage(Base):
     """Mail is a row first; it is sent after the transaction commits, and retried on failure."""
+
     __tablename__ = "outbox_message"
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient: Mapped[str] = mapped_column(String(200))
@@ -321,10 +353,12 @@ class UserSession(Base):
     devices of the same person keep their own rows. Raising `User.session_version` (a password
     reset) still ends every session at once.
     """
+
     __tablename__ = "user_session"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the cookie's token
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"),
-                                         index=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
@@ -341,9 +375,11 @@ class UserTotp(Base):
     30-second step of the last code accepted; a code of that step or an earlier one is refused,
     so an observed code cannot be replayed within its window.
     """
+
     __tablename__ = "user_totp"
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"),
-                                         primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
     secret: Mapped[str] = mapped_column(String(64))  # base32, as authenticator apps read it
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     enabled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
@@ -352,10 +388,12 @@ class UserTotp(Base):
 
 class TotpRecoveryCode(Base):
     """A single-use recovery code of the second factor; only its sha256 is stored."""
+
     __tablename__ = "totp_recovery_code"
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"),
-                                         index=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

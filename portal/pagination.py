@@ -1,4 +1,5 @@
 """One page of a list query: lists never load every row of a busy call."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,8 +19,9 @@ class Page:
     pages: int
 
 
-def paginate(stmt: Select, page: int | str | None, per_page: int = PAGE_SIZE, *,
-             unique: bool = False) -> Page:
+def paginate(
+    stmt: Select, page: int | str | None, per_page: int = PAGE_SIZE, *, unique: bool = False
+) -> Page:
     """Count the rows, clamp the page number into range, load that page (two queries)."""
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     pages = max(1, -(-total // per_page))

@@ -4,6 +4,7 @@ The kernel checks its own objects (calls, establishments, users); each area regi
 of its permissions through `register_area_policy` from its init_app (the dossier rules and
 `visible_dossiers` live in `applications.policy`).
 """
+
 from __future__ import annotations
 
 import enum
@@ -22,7 +23,7 @@ class Permission(str, enum.Enum):
     VIEW_ESTABLISHMENTS = "establishment.view"
     MANAGE_USERS = "user.manage"
     # applications area (checks in applications/policy.py)
-    CREATE_DOSSIER = "dossier.create"      # obj: the Call
+    CREATE_DOSSIER = "dossier.create"  # obj: the Call
     VIEW_DOSSIER = "dossier.view"
     EDIT_DOSSIER = "dossier.edit"
     SUBMIT_DOSSIER = "dossier.submit"
@@ -30,26 +31,26 @@ class Permission(str, enum.Enum):
     REQUEST_COMPLETION = "dossier.request_completion"
     SCREEN_DOSSIER = "dossier.screen"
     # review area (checks in review/policy.py, registered through register_area_policy)
-    MANAGE_COMMISSION = "commission.manage"   # obj: the Call
-    SCORE_REVIEW = "review.score"             # obj: the Review
-    VIEW_REVIEW = "review.view"               # obj: the Review
-    REOPEN_REVIEW = "review.reopen"           # obj: the Review
+    MANAGE_COMMISSION = "commission.manage"  # obj: the Call
+    SCORE_REVIEW = "review.score"  # obj: the Review
+    VIEW_REVIEW = "review.view"  # obj: the Review
+    REOPEN_REVIEW = "review.reopen"  # obj: the Review
     DECLARE_CONFLICT = "review.declare_conflict"  # obj: the Dossier
-    VIEW_RANKING = "ranking.view"             # obj: the Call
-    RUN_SESSION = "session.run"               # obj: the Call
-    VALIDATE_DECISION = "decision.validate"   # obj: the Decision
-    PUBLISH_RESULTS = "results.publish"       # obj: the Call
-    VIEW_DECISION = "decision.view"           # obj: the Dossier
+    VIEW_RANKING = "ranking.view"  # obj: the Call
+    RUN_SESSION = "session.run"  # obj: the Call
+    VALIDATE_DECISION = "decision.validate"  # obj: the Decision
+    PUBLISH_RESULTS = "results.publish"  # obj: the Call
+    VIEW_DECISION = "decision.view"  # obj: the Dossier
     # funding area (checks in funding/policy.py)
-    VIEW_BUDGET = "budget.view"               # obj: the Call (dashboards, lists, exports)
-    MANAGE_MONEY = "budget.manage"            # obj: an Institution, or an Envelope, Commitment,
-                                              # Payment or Clawback: its funder must be the user's
-    MANAGE_AGREEMENT = "agreement.manage"     # obj: the Dossier (generate, record the signature)
-    SIGN_AGREEMENT = "agreement.sign"         # obj: the Dossier (upload the signed copy)
-    VIEW_GRANT = "grant.view"                 # obj: the Dossier (agreement, payments, report)
-    EDIT_REPORT = "report.edit"               # obj: the Dossier
-    SUBMIT_REPORT = "report.submit"           # obj: the Dossier (the head's act)
-    REVIEW_REPORT = "report.review"           # obj: the Dossier
+    VIEW_BUDGET = "budget.view"  # obj: the Call (dashboards, lists, exports)
+    MANAGE_MONEY = "budget.manage"  # obj: an Institution, or an Envelope, Commitment,
+    # Payment or Clawback: its funder must be the user's
+    MANAGE_AGREEMENT = "agreement.manage"  # obj: the Dossier (generate, record the signature)
+    SIGN_AGREEMENT = "agreement.sign"  # obj: the Dossier (upload the signed copy)
+    VIEW_GRANT = "grant.view"  # obj: the Dossier (agreement, payments, report)
+    EDIT_REPORT = "report.edit"  # obj: the Dossier
+    SUBMIT_REPORT = "report.submit"  # obj: the Dossier (the head's act)
+    REVIEW_REPORT = "report.review"  # obj: the Dossier
 
 
 # Areas extend the policy here (the core never imports them): permission → check(user, obj),
@@ -73,13 +74,13 @@ def area_readers() -> list:
     return list(_area_readers)
 
 
-def register_view_permission(model, permission: "Permission") -> None:
+def register_view_permission(model, permission: Permission) -> None:
     """Declare what reads `model`: `require_readable` and `portal.web.load` hide it (404) from
     whoever lacks that permission."""
     _view_permissions[model] = permission
 
 
-def view_permission(obj) -> "Permission | None":
+def view_permission(obj) -> Permission | None:
     return _view_permissions.get(type(obj))
 
 
@@ -102,24 +103,35 @@ def can(user: User | None, permission: Permission, obj=None) -> bool:
     return bool(check and check(user, obj))
 
 
-def require(user: User | None, permission: Permission, obj=None, *, hide: bool = False,
-            message: str | None = None) -> None:
+def require(
+    user: User | None,
+    permission: Permission,
+    obj=None,
+    *,
+    hide: bool = False,
+    message: str | None = None,
+) -> None:
     """Raise PermissionDenied (or NotFound when existence itself is confidential), and log it.
 
     `message` says, to someone who may see the object, why this action is not theirs.
     """
     if can(user, permission, obj):
         return
-    log.warning("access denied: user=%s permission=%s object=%s#%s",
-                getattr(user, "id", None), permission.value, type(obj).__name__,
-                getattr(obj, "id", None))
+    log.warning(
+        "access denied: user=%s permission=%s object=%s#%s",
+        getattr(user, "id", None),
+        permission.value,
+        type(obj).__name__,
+        getattr(obj, "id", None),
+    )
     if hide:
         raise NotFound()
     raise PermissionDenied(message) if message else PermissionDenied()
 
 
-def require_readable(user: User | None, permission: Permission, obj, *,
-                     view: "Permission | None" = None) -> None:
+def require_readable(
+    user: User | None, permission: Permission, obj, *, view: Permission | None = None
+) -> None:
     """Someone who may not even read `obj` (its registered view permission, or `view`) gets a
     404; a reader lacking `permission` a 403."""
     view = view or view_permission(obj)

@@ -3,6 +3,7 @@
 Output schemas list their fields explicitly; input schemas refuse unknown fields, and
 `load_input` turns marshmallow's English messages into a French ServiceError (400).
 """
+
 from __future__ import annotations
 
 import re
@@ -57,7 +58,9 @@ class TextLength(validate.Length):
 class Amount(fields.Field):
     """An amount as a JSON string ("1234.50", "1 234,50") or number; the service parses it."""
 
-    default_error_messages = {"invalid": "Montant attendu : une chaîne comme \"1234.50\" ou un nombre."}
+    default_error_messages = {
+        "invalid": 'Montant attendu : une chaîne comme "1234.50" ou un nombre.'
+    }
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
@@ -125,21 +128,29 @@ def control_errors(data, prefix: str = "") -> dict[str, str]:
 def load_input(schema: Schema, data) -> dict:
     """Validate a JSON body (or form) with `schema`; raise a French ServiceError listing the problems."""
     if data is None:
-        raise ServiceError("Le corps de la requête doit être un objet JSON "
-                           "(en-tête Content-Type: application/json).")
+        raise ServiceError(
+            "Le corps de la requête doit être un objet JSON "
+            "(en-tête Content-Type: application/json)."
+        )
     controls = control_errors(data)
     if controls:
-        raise ServiceError(next(iter(controls.values())) if len(controls) == 1 else
-                           "La requête est invalide : corrigez les champs signalés.",
-                           errors=controls)
+        raise ServiceError(
+            next(iter(controls.values()))
+            if len(controls) == 1
+            else "La requête est invalide : corrigez les champs signalés.",
+            errors=controls,
+        )
     try:
         return schema.load(data)
     except ValidationError as exc:
         errors = _flatten(exc.messages)
         unknown = sorted(name for name, msg in errors.items() if msg == "Champ inconnu.")
         if unknown:
-            message = ("Champ inconnu : " if len(unknown) == 1 else "Champs inconnus : ") + \
-                ", ".join(unknown) + "."
+            message = (
+                ("Champ inconnu : " if len(unknown) == 1 else "Champs inconnus : ")
+                + ", ".join(unknown)
+                + "."
+            )
         else:
             message = "La requête est invalide : corrigez les champs signalés."
         raise ServiceError(message, errors=errors) from None
@@ -147,10 +158,14 @@ def load_input(schema: Schema, data) -> dict:
 
 # ---------------------------------------------------------------- output schemas
 
+
 class ErrorSchema(Schema):
     error = fields.String(metadata={"description": "Message en français."})
-    errors = fields.Dict(keys=fields.String(), values=fields.String(),
-                         metadata={"description": "Champ → message, quand plusieurs champs sont en cause."})
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={"description": "Champ → message, quand plusieurs champs sont en cause."},
+    )
 
 
 class AxisSchema(Schema):
@@ -168,19 +183,26 @@ class CallSchema(Schema):
     id = fields.Integer()
     title = fields.String()
     school_year = fields.String(metadata={"example": "2014-2015"})
-    status = fields.Method("get_status", metadata={"type": "string",
-                                                   "description": "État effectif (la date limite clôt l'appel)."})
+    status = fields.Method(
+        "get_status",
+        metadata={"type": "string", "description": "État effectif (la date limite clôt l'appel)."},
+    )
     status_label = fields.Method("get_status_label", metadata={"type": "string"})
     themes = fields.String()
-    fields_ = fields.List(fields.String(), data_key="fields", attribute="fields",
-                          metadata={"description": "Champs d'action : " + ", ".join(FIELDS)})
+    fields_ = fields.List(
+        fields.String(),
+        data_key="fields",
+        attribute="fields",
+        metadata={"description": "Champs d'action : " + ", ".join(FIELDS)},
+    )
     eligible_kinds = fields.List(fields.String())
     opens_at = fields.DateTime()
     deadline_at = fields.DateTime()
     accepts_submissions = fields.Method("get_accepts", metadata={"type": "boolean"})
     max_amount = fields.Decimal(as_string=True, places=2, metadata={"example": "15000.00"})
-    advance_rate = fields.Decimal(as_string=True, places=2,
-                                  metadata={"description": "Taux d'avance en pourcentage."})
+    advance_rate = fields.Decimal(
+        as_string=True, places=2, metadata={"description": "Taux d'avance en pourcentage."}
+    )
     axes = fields.List(fields.Nested(AxisSchema))
     attachment_kinds = fields.List(fields.Nested(AttachmentKindSchema))
 
@@ -203,7 +225,7 @@ class EstablishmentSchema(Schema):
     public = fields.Boolean()
     department_code = fields.String()
     commune = fields.String()
-    priority_education = fields.String(metadata={"description": "\"\", REP ou REP+"})
+    priority_education = fields.String(metadata={"description": '"", REP ou REP+'})
     network = fields.Method("get_network", metadata={"type": "string", "nullable": True})
 
     def get_kind(self, est):

@@ -6,6 +6,7 @@ this site too; inline `style="…"` attributes (a few table widths and a pre-lin
 allowed through `style-src-attr 'unsafe-inline'`, which cannot run code, while `<style>` elements
 stay refused. Images and fonts: this site, plus `data:` images (the DSFR icons).
 """
+
 from __future__ import annotations
 
 from flask import Flask, current_app, request, session
@@ -37,11 +38,13 @@ def add_security_headers(response):
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("Content-Security-Policy", config.get("CONTENT_SECURITY_POLICY")
-                       or DEFAULT_CSP)
+    headers.setdefault(
+        "Content-Security-Policy", config.get("CONTENT_SECURITY_POLICY") or DEFAULT_CSP
+    )
     if config.get("PREFERRED_URL_SCHEME") == "https":
-        headers.setdefault("Strict-Transport-Security",
-                           f"max-age={int(config.get('HSTS_MAX_AGE') or 31536000)}")
+        headers.setdefault(
+            "Strict-Transport-Security", f"max-age={int(config.get('HSTS_MAX_AGE') or 31536000)}"
+        )
     if request.endpoint != "static" and _authenticated():
         # Neither the browser nor a proxy keeps a copy of a private page or file.
         headers["Cache-Control"] = "no-store"

@@ -12,6 +12,7 @@ which area it comes from, and the kernel follows `portal.AREAS`.
   `axes=`, `pdf=`): (area name, step) where step() adds the area's demo data through its own
   services; the kernel runs the steps in the areas' order.
 """
+
 from __future__ import annotations
 
 from blinker import Namespace

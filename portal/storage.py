@@ -11,6 +11,7 @@ Three rules hold for every upload and download (issue 9, availability):
   first), and the keys a transaction wrote are deleted again if it does not commit: no orphans;
 - downloads are streamed (`open_stream`, then `send_stored`): never a whole file in memory.
 """
+
 from __future__ import annotations
 
 import logging
@@ -28,8 +29,10 @@ from sqlalchemy.orm import Session
 log = logging.getLogger(__name__)
 
 CHUNK_SIZE = 64 * 1024
-UNAVAILABLE_MESSAGE = ("Le stockage des documents ne répond pas, réessayez dans quelques "
-                       "minutes ; rien n'a été enregistré.")
+UNAVAILABLE_MESSAGE = (
+    "Le stockage des documents ne répond pas, réessayez dans quelques "
+    "minutes ; rien n'a été enregistré."
+)
 
 
 class StorageUnavailable(Exception):
@@ -119,17 +122,29 @@ class LocalStore:
 
 
 class S3Store:
-    def __init__(self, bucket: str, endpoint_url: str | None = None, region: str | None = None,
-                 *, connect_timeout: float = 2, read_timeout: float = 10, max_attempts: int = 2):
+    def __init__(
+        self,
+        bucket: str,
+        endpoint_url: str | None = None,
+        region: str | None = None,
+        *,
+        connect_timeout: float = 2,
+        read_timeout: float = 10,
+        max_attempts: int = 2,
+    ):
         import boto3
         from botocore.config import Config
 
         self.bucket = bucket
         # total_max_attempts counts the first try (botocore's `max_attempts` would count retries).
-        config = Config(connect_timeout=connect_timeout, read_timeout=read_timeout,
-                        retries={"total_max_attempts": max_attempts, "mode": "standard"})
-        self.client = boto3.client("s3", endpoint_url=endpoint_url, region_name=region,
-                                   config=config)
+        config = Config(
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            retries={"total_max_attempts": max_attempts, "mode": "standard"},
+        )
+        self.client = boto3.client(
+            "s3", endpoint_url=endpoint_url, region_name=region, config=config
+        )
 
     def _call(self, method: str, **kwargs):
         from botocore.exceptions import BotoCoreError, ClientError
@@ -162,10 +177,14 @@ class S3Store:
 
 def make_store(config) -> DocumentStore:
     if config.get("S3_BUCKET"):
-        return S3Store(config["S3_BUCKET"], config.get("S3_ENDPOINT_URL"), config.get("S3_REGION"),
-                       connect_timeout=float(config.get("S3_CONNECT_TIMEOUT", 2)),
-                       read_timeout=float(config.get("S3_READ_TIMEOUT", 10)),
-                       max_attempts=int(config.get("S3_MAX_ATTEMPTS", 2)))
+        return S3Store(
+            config["S3_BUCKET"],
+            config.get("S3_ENDPOINT_URL"),
+            config.get("S3_REGION"),
+            connect_timeout=float(config.get("S3_CONNECT_TIMEOUT", 2)),
+            read_timeout=float(config.get("S3_READ_TIMEOUT", 10)),
+            max_attempts=int(config.get("S3_MAX_ATTEMPTS", 2)),
+        )
     return LocalStore(config["UPLOAD_FOLDER"])
 
 
@@ -212,8 +231,9 @@ def _delete_uncommitted(session: Session, transaction) -> None:
             log.warning("could not delete %s after a rolled-back upload", key, exc_info=True)
 
 
-def send_stored(chunks: Chunks, *, mimetype: str, filename: str,
-                size: int | None = None) -> Response:
+def send_stored(
+    chunks: Chunks, *, mimetype: str, filename: str, size: int | None = None
+) -> Response:
     """A download streamed from the store, chunk by chunk (never the whole file in memory).
     `chunks` comes from `store.open_stream(key)`, called before the response starts: a store
     that fails answers the StorageUnavailable page, not a cut download."""

@@ -3,6 +3,7 @@
 The letter is taken in the 23-letter alphabet without I, O and Q, at the index given by the
 7-digit number modulo 23 (0750654 → D, as in 0750654D).
 """
+
 from __future__ import annotations
 
 import re
@@ -28,11 +29,15 @@ def validate(value: str) -> str:
     """Return the normalised UAI or raise ValueError with a French message."""
     uai = normalise(value)
     if not _PATTERN.match(uai):
-        raise ValueError(f"« {value} » n'est pas un UAI : il faut 7 chiffres suivis d'une lettre "
-                         "(par exemple 0860034V).")
+        raise ValueError(
+            f"« {value} » n'est pas un UAI : il faut 7 chiffres suivis d'une lettre "
+            "(par exemple 0860034V)."
+        )
     if not is_valid(uai):
-        raise ValueError(f"L'UAI « {value} » est invalide : sa lettre de contrôle ne correspond "
-                         "pas aux chiffres.")
+        raise ValueError(
+            f"L'UAI « {value} » est invalide : sa lettre de contrôle ne correspond "
+            "pas aux chiffres."
+        )
     return uai
 
 

@@ -4,6 +4,7 @@ Every section is loaded in a query or two, whatever the number of calls or dossi
 builds its own (the calls by status, the administration); the areas add theirs through the
 `portal.signals.home_sections` signal.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -21,18 +22,26 @@ bp = Blueprint("main", __name__)
 
 # Roles whose space opens with a later stage of the call: what to tell them meanwhile.
 LATER_STAGES = {
-    Role.reviewer: ("Instruction des dossiers",
-                    "L'instruction des dossiers ouvrira après la clôture de l'appel. Vos dossiers à "
-                    "évaluer apparaîtront alors ici, avec votre progression et la date limite."),
-    Role.copilot: ("Co-pilotage",
-                   "L'instruction des dossiers ouvrira après la clôture de l'appel. Les décisions à "
-                   "valider, les séances de commission et le classement apparaîtront ici."),
-    Role.budget_officer: ("Suivi budgétaire",
-                          "Les enveloppes, les engagements et les paiements apparaîtront ici après "
-                          "les décisions de la commission."),
-    Role.observer: ("Tableaux de bord",
-                    "Les tableaux de bord apparaîtront ici après l'instruction des dossiers ; les "
-                    "dossiers décidés y seront consultables."),
+    Role.reviewer: (
+        "Instruction des dossiers",
+        "L'instruction des dossiers ouvrira après la clôture de l'appel. Vos dossiers à "
+        "évaluer apparaîtront alors ici, avec votre progression et la date limite.",
+    ),
+    Role.copilot: (
+        "Co-pilotage",
+        "L'instruction des dossiers ouvrira après la clôture de l'appel. Les décisions à "
+        "valider, les séances de commission et le classement apparaîtront ici.",
+    ),
+    Role.budget_officer: (
+        "Suivi budgétaire",
+        "Les enveloppes, les engagements et les paiements apparaîtront ici après "
+        "les décisions de la commission.",
+    ),
+    Role.observer: (
+        "Tableaux de bord",
+        "Les tableaux de bord apparaîtront ici après l'instruction des dossiers ; les "
+        "dossiers décidés y seront consultables.",
+    ),
 }
 
 
@@ -50,7 +59,8 @@ def home():
     sections: dict = {}
     if user.has_role(Role.call_admin):
         sections["call_admin"] = {
-            "groups": call_services.calls_by_status(call_services.visible_calls(user), now)}
+            "groups": call_services.calls_by_status(call_services.visible_calls(user), now)
+        }
     # The areas' parts: the applicant's calls and dossiers, the dossiers to screen, …
     for answer in answers(home_sections, user, now=now):
         for name, values in answer.items():
@@ -58,5 +68,6 @@ def home():
     if user.has_role(Role.admin):
         sections["admin"] = True
     later = [(role, *LATER_STAGES[role]) for role in LATER_STAGES if user.has_role(role)]
-    return render_template("home.html", sections=sections, later=later, now=now,
-                           CALL_STATUS_LABELS=CALL_STATUS_LABELS)
+    return render_template(
+        "home.html", sections=sections, later=later, now=now, CALL_STATUS_LABELS=CALL_STATUS_LABELS
+    )

@@ -8,6 +8,7 @@ form fields, one status for a refused form, one commit per request.
         return render_template("page.html", form=form, form_errors=refused(exc, form)), status_of(exc)
     return done("Enregistré.", url_for(...))
 """
+
 from __future__ import annotations
 
 from flask import flash, redirect
@@ -21,8 +22,15 @@ from .permissions import Permission, require, require_readable, view_permission
 REFUSED = 400
 
 
-def load(model, ident, permission: Permission | None = None, *, user=None, dossier: bool = False,
-         hide: bool = False):
+def load(
+    model,
+    ident,
+    permission: Permission | None = None,
+    *,
+    user=None,
+    dossier: bool = False,
+    hide: bool = False,
+):
     """The row `ident` of `model`, or NotFound (404); then, when `permission` is given, the policy's
     check on it: an object whose model registered a view permission (a dossier: see
     `permissions.register_view_permission`) answers 404 to whoever may not read it, otherwise 403
@@ -65,8 +73,11 @@ def refused(exc: ServiceError, form=None) -> list[tuple[str, str]]:
 
 def form_summary(form) -> list[tuple[str | None, str]]:
     """(anchor, first message) per field a form's own validation refused."""
-    return [(getattr(form, name).id if hasattr(form, name) else None, messages[0])
-            for name, messages in form.errors.items() if messages]
+    return [
+        (getattr(form, name).id if hasattr(form, name) else None, messages[0])
+        for name, messages in form.errors.items()
+        if messages
+    ]
 
 
 def done(message: str, location: str, category: str = "success"):

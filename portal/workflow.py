@@ -7,6 +7,7 @@ a refused move is a clear French error (Conflict, 409), never a silent no-op.
                               {"cancel": "Cet engagement est déjà « {label} »."})
     before, after = COMMITMENT.transition(commitment, "cancel")
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
@@ -21,8 +22,15 @@ def _label(state) -> str:
 
 
 class StateMachine:
-    def __init__(self, name: str, transitions: Mapping, refusals: Mapping[str, str] | None = None,
-                 *, field: str = "status", label: Callable[[object], str] | None = None):
+    def __init__(
+        self,
+        name: str,
+        transitions: Mapping,
+        refusals: Mapping[str, str] | None = None,
+        *,
+        field: str = "status",
+        label: Callable[[object], str] | None = None,
+    ):
         self.name = name
         self.transitions = dict(transitions)
         self.refusals = dict(refusals or {})

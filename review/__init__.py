@@ -1,4 +1,5 @@
 """Commission review: screening, assignment, conflicts of interest, scoring, ranking, decisions."""
+
 from __future__ import annotations
 
 
@@ -8,8 +9,12 @@ def init_app(app) -> None:
     from applications.signals import dossier_panels
     from portal.signals import demo_loading, home_sections
 
-    from . import demo, policy, receivers
-    from . import api  # noqa: F401
+    from . import (
+        api,  # noqa: F401
+        demo,
+        policy,
+        receivers,
+    )
     from .views import bp
 
     policy.register()

@@ -9,19 +9,27 @@ significant digits); published figures are quantized to 0.01 with ROUND_HALF_UP 
 end. A figure that is exactly on a half-cent (e.g. 12.345) is therefore always rounded up, never
 pushed down by an accumulated representation error.
 """
+
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, localcontext
 
-from portal.models import INSTITUTION_SHORT_LABELS  # keyed by Institution, a str enum
 from portal.formatting import format_number, format_score
+from portal.models import INSTITUTION_SHORT_LABELS  # keyed by Institution, a str enum
 
 __all__ = [
-    "MAX_TOTAL", "REGION", "STATE",
-    "GridCriterion", "DossierAggregate",
-    "validate_scores", "missing_required", "weighted_total", "aggregate_dossier", "calibrate",
+    "MAX_TOTAL",
+    "REGION",
+    "STATE",
+    "GridCriterion",
+    "DossierAggregate",
+    "validate_scores",
+    "missing_required",
+    "weighted_total",
+    "aggregate_dossier",
+    "calibrate",
 ]
 
 STATE = "state"
@@ -56,7 +64,7 @@ def _quantize(value: Decimal) -> Decimal:
 
 
 def _institution(value) -> str:
-    """"state" or "region" (plain strings or str-valued enum members such as portal's Institution)."""
+    """ "state" or "region" (plain strings or str-valued enum members such as portal's Institution)."""
     key = getattr(value, "value", value)
     if key not in (STATE, REGION):
         raise ValueError(f"unknown institution {value!r}: expected {STATE!r} or {REGION!r}")
@@ -75,6 +83,7 @@ class GridCriterion:
     weight; a non-scoring criterion is a yes/no flag, shown but never summed. The functions below
     accept any object with these attributes, e.g. `review.models.Criterion` rows.
     """
+
     id: Hashable
     label: str
     scale_min: Decimal = Decimal(0)
@@ -133,12 +142,16 @@ def validate_scores(scores: Mapping[Hashable, Decimal | None], criteria: Iterabl
         if not criterion.scoring or value is None:
             continue
         if isinstance(value, bool) or not isinstance(value, (Decimal, int)):
-            raise TypeError(f"score for criterion {criterion.id!r} must be a Decimal or an int, "
-                            f"not {type(value).__name__}")
+            raise TypeError(
+                f"score for criterion {criterion.id!r} must be a Decimal or an int, "
+                f"not {type(value).__name__}"
+            )
         value = Decimal(value)
         if not value.is_finite() or value < low or value > high:
-            raise ValueError(f"La note de « {criterion.label} » doit être comprise entre "
-                             f"{format_number(low)} et {format_number(high)}.")
+            raise ValueError(
+                f"La note de « {criterion.label} » doit être comprise entre "
+                f"{format_number(low)} et {format_number(high)}."
+            )
 
 
 def missing_required(scores: Mapping[Hashable, Decimal | None], criteria: Iterable) -> list[str]:
@@ -148,8 +161,11 @@ def missing_required(scores: Mapping[Hashable, Decimal | None], criteria: Iterab
     criteria and optional criteria are never listed. A review may be submitted only when this list
     is empty.
     """
-    return [criterion.label for criterion in _index(criteria)
-            if criterion.scoring and criterion.required and scores.get(criterion.id) is None]
+    return [
+        criterion.label
+        for criterion in _index(criteria)
+        if criterion.scoring and criterion.required and scores.get(criterion.id) is None
+    ]
 
 
 def weighted_total(scores: Mapping[Hashable, Decimal | None], criteria: Iterable) -> Decimal | None:
@@ -206,6 +222,7 @@ class DossierAggregate:
     - count_state / count_region: numbers of reviews with a total;
     - flagged: True when `reasons` is not empty; reasons: French explanations for the commission.
     """
+
     state_mean: Decimal | None
     region_mean: Decimal | None
     score: Decimal | None
@@ -217,8 +234,9 @@ class DossierAggregate:
     reasons: tuple[str, ...]
 
 
-def aggregate_dossier(totals: Iterable[tuple[str, Decimal | None]], gap_threshold: Decimal,
-                      spread_threshold: Decimal) -> DossierAggregate:
+def aggregate_dossier(
+    totals: Iterable[tuple[str, Decimal | None]], gap_threshold: Decimal, spread_threshold: Decimal
+) -> DossierAggregate:
     """Aggregate a dossier's review totals, given as (institution, total) pairs.
 
     `institution` is "state" or "region" (or a str enum member with that value); `total` a review
@@ -282,21 +300,35 @@ def aggregate_dossier(totals: Iterable[tuple[str, Decimal | None]], gap_threshol
     if gap is not None:
         gap = _quantize(gap)
         if gap > gap_threshold:
-            reasons.append(f"Écart État–Région de {format_score(gap)} points "
-                           f"(seuil {format_score(gap_threshold)})")
+            reasons.append(
+                f"Écart État–Région de {format_score(gap)} points "
+                f"(seuil {format_score(gap_threshold)})"
+            )
     if spread > spread_threshold:
-        reasons.append(f"Dispersion des notes de {format_score(spread)} points "
-                       f"(seuil {format_score(spread_threshold)})")
-    return DossierAggregate(state_mean=state_mean, region_mean=region_mean, score=score, gap=gap,
-                            spread=spread, count_state=n_state, count_region=n_region,
-                            flagged=bool(reasons), reasons=tuple(reasons))
+        reasons.append(
+            f"Dispersion des notes de {format_score(spread)} points "
+            f"(seuil {format_score(spread_threshold)})"
+        )
+    return DossierAggregate(
+        state_mean=state_mean,
+        region_mean=region_mean,
+        score=score,
+        gap=gap,
+        spread=spread,
+        count_state=n_state,
+        count_region=n_region,
+        flagged=bool(reasons),
+        reasons=tuple(reasons),
+    )
 
 
 # --------------------------------------------------------------------------------------------------
 # Reviewer calibration
 
 
-def calibrate(totals: Iterable[tuple[Hashable, Hashable, Decimal | None]]) -> dict[Hashable, Decimal | None]:
+def calibrate(
+    totals: Iterable[tuple[Hashable, Hashable, Decimal | None]],
+) -> dict[Hashable, Decimal | None]:
     """Per-reviewer standardised scores: {review_id: z}, z quantized to 0.01 (ROUND_HALF_UP).
 
     `totals` holds (reviewer_id, review_id, total) triples. For each reviewer,

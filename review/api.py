@@ -2,6 +2,7 @@
 a dossier's decision. Same policy and same services as the pages; refusals are 403, or 404 where
 the object's existence is confidential.
 """
+
 from __future__ import annotations
 
 from flask import jsonify, request
@@ -9,8 +10,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from applications.models import Dossier
-from portal.api import (INVALID, NOT_FOUND, api_user, bp, commit, doc, error, json_body,
-                        json_response, list_of, load, register_schemas)
+from portal.api import (
+    INVALID,
+    NOT_FOUND,
+    api_user,
+    bp,
+    commit,
+    doc,
+    error,
+    json_body,
+    json_response,
+    list_of,
+    load,
+    register_schemas,
+)
 from portal.db import db
 from portal.errors import NotFound, PermissionDenied
 from portal.models import Call, Role
@@ -18,18 +31,30 @@ from portal.permissions import Permission, can, log, require
 from portal.schemas import load_input
 
 from . import ranking
-from .services import scoring
 from .models import Decision, Review, ReviewStatus
-from .schemas import (DecisionSchema, RankingItemSchema, ReviewInput, ReviewSchema, ScoreInput,
-                      ScoreSchema)
+from .schemas import (
+    DecisionSchema,
+    RankingItemSchema,
+    ReviewInput,
+    ReviewSchema,
+    ScoreInput,
+    ScoreSchema,
+)
+from .services import scoring
 
 # Who reads reviews at all (the policy then decides review by review).
 REVIEW_READERS = (Role.reviewer, Role.copilot, Role.call_admin)
 
-register_schemas({
-    "RankingItem": RankingItemSchema, "Review": ReviewSchema, "Score": ScoreSchema,
-    "Decision": DecisionSchema, "ReviewInput": ReviewInput, "ScoreInput": ScoreInput,
-})
+register_schemas(
+    {
+        "RankingItem": RankingItemSchema,
+        "Review": ReviewSchema,
+        "Score": ScoreSchema,
+        "Decision": DecisionSchema,
+        "ReviewInput": ReviewInput,
+        "ScoreInput": ScoreInput,
+    }
+)
 
 REVIEW_OK = json_response(ReviewSchema, "L'évaluation.")
 
@@ -38,37 +63,55 @@ def review_view(user, review: Review, criteria) -> dict:
     """A review as the API shows it to `user` (the reviewer's name for its author and the staff)."""
     names = review.reviewer_id == user.id or ranking.shows_reviewer_names(user)
     return {
-        "id": review.id, "dossier_id": review.dossier_id,
+        "id": review.id,
+        "dossier_id": review.dossier_id,
         "institution": review.institution.value,
         "reviewer": review.reviewer.full_name if names else None,
         "status": review.status.value,
         "opinion": review.opinion.value if review.opinion else None,
-        "comment": review.comment, "proposed_amount": review.proposed_amount,
+        "comment": review.comment,
+        "proposed_amount": review.proposed_amount,
         "total": scoring.total_of(review, criteria),
-        "scores": [{"criterion_id": s.criterion_id, "value": s.value, "flag": s.flag,
-                    "comment": s.comment}
-                   for s in sorted(review.scores, key=lambda s: s.criterion_id)],
-        "submitted_at": review.submitted_at, "version": review.version,
+        "scores": [
+            {"criterion_id": s.criterion_id, "value": s.value, "flag": s.flag, "comment": s.comment}
+            for s in sorted(review.scores, key=lambda s: s.criterion_id)
+        ],
+        "submitted_at": review.submitted_at,
+        "version": review.version,
     }
 
 
 def _readable_dossier(dossier_id: int) -> Dossier:
-    return load(Dossier, dossier_id, Permission.VIEW_DOSSIER, hide=True,
-                missing="Ce dossier n'existe pas ou ne vous est pas accessible.")
+    return load(
+        Dossier,
+        dossier_id,
+        Permission.VIEW_DOSSIER,
+        hide=True,
+        missing="Ce dossier n'existe pas ou ne vous est pas accessible.",
+    )
 
 
 def _review(review_id: int) -> Review:
     """The review if the user may read it (VIEW_REVIEW), else 404."""
-    return load(Review, review_id, Permission.VIEW_REVIEW, hide=True,
-                missing="Cette évaluation n'existe pas ou ne vous est pas accessible.")
+    return load(
+        Review,
+        review_id,
+        Permission.VIEW_REVIEW,
+        hide=True,
+        missing="Cette évaluation n'existe pas ou ne vous est pas accessible.",
+    )
 
 
 @bp.get("/calls/<int:call_id>/ranking")
-@doc("Classement d'un appel (gestionnaires, co-pilotes), meilleure note d'abord",
-     {"200": json_response(list_of(RankingItemSchema), "Dossiers classés."),
-      "403": error("Réservé aux gestionnaires et aux co-pilotes de l'appel."),
-      "404": NOT_FOUND},
-     operationId="getCallRanking")
+@doc(
+    "Classement d'un appel (gestionnaires, co-pilotes), meilleure note d'abord",
+    {
+        "200": json_response(list_of(RankingItemSchema), "Dossiers classés."),
+        "403": error("Réservé aux gestionnaires et aux co-pilotes de l'appel."),
+        "404": NOT_FOUND,
+    },
+    operationId="getCallRanking",
+)
 def call_ranking(call_id: int):
     """The call's ranking (administrators, co-pilots), highest score first."""
     call = load(Call, call_id, missing="Cet appel à projets n'existe pas.")
@@ -77,27 +120,43 @@ def call_ranking(call_id: int):
 
 
 @bp.get("/dossiers/<int:dossier_id>/reviews")
-@doc("Évaluations d'un dossier que l'appelant peut lire",
-     {"200": json_response(list_of(ReviewSchema), "Évaluations."),
-      "403": error("Réservé à la commission."), "404": NOT_FOUND},
-     operationId="listDossierReviews")
+@doc(
+    "Évaluations d'un dossier que l'appelant peut lire",
+    {
+        "200": json_response(list_of(ReviewSchema), "Évaluations."),
+        "403": error("Réservé à la commission."),
+        "404": NOT_FOUND,
+    },
+    operationId="listDossierReviews",
+)
 def dossier_reviews(dossier_id: int):
     """The dossier's reviews the caller may read (declined assignments are never listed)."""
     user = api_user()
     dossier = _readable_dossier(dossier_id)
     if not user.has_role(*REVIEW_READERS):
-        log.warning("access denied: user=%s permission=%s object=Dossier#%s", user.id,
-                    Permission.VIEW_REVIEW.value, dossier.id)
-        raise PermissionDenied("Les évaluations sont réservées à la commission et aux "
-                               "gestionnaires de l'appel.")
-    reviews = db.session.scalars(
-        select(Review).where(Review.dossier_id == dossier.id,
-                             Review.status != ReviewStatus.declined)
-        .options(selectinload(Review.scores), joinedload(Review.reviewer))
-        .order_by(Review.institution, Review.id)).unique().all()
+        log.warning(
+            "access denied: user=%s permission=%s object=Dossier#%s",
+            user.id,
+            Permission.VIEW_REVIEW.value,
+            dossier.id,
+        )
+        raise PermissionDenied(
+            "Les évaluations sont réservées à la commission et aux gestionnaires de l'appel."
+        )
+    reviews = (
+        db.session.scalars(
+            select(Review)
+            .where(Review.dossier_id == dossier.id, Review.status != ReviewStatus.declined)
+            .options(selectinload(Review.scores), joinedload(Review.reviewer))
+            .order_by(Review.institution, Review.id)
+        )
+        .unique()
+        .all()
+    )
     criteria = scoring.criteria_of(dossier.call_id)
-    views = [review_view(user, r, criteria) for r in reviews
-             if can(user, Permission.VIEW_REVIEW, r)]
+    views = [
+        review_view(user, r, criteria) for r in reviews if can(user, Permission.VIEW_REVIEW, r)
+    ]
     return jsonify({"items": ReviewSchema(many=True).dump(views)})
 
 
@@ -110,11 +169,18 @@ def get_review(review_id: int):
 
 
 @bp.put("/reviews/<int:review_id>")
-@doc("Enregistrer son évaluation (et la soumettre avec submit: true)",
-     {"200": REVIEW_OK, "400": INVALID,
-      "403": error("Évaluation d'un autre, ou phase qui ne le permet pas."), "404": NOT_FOUND,
-      "409": error("Évaluation déjà soumise, ou version périmée.")},
-     operationId="putReview", requestBody=json_body(ReviewInput))
+@doc(
+    "Enregistrer son évaluation (et la soumettre avec submit: true)",
+    {
+        "200": REVIEW_OK,
+        "400": INVALID,
+        "403": error("Évaluation d'un autre, ou phase qui ne le permet pas."),
+        "404": NOT_FOUND,
+        "409": error("Évaluation déjà soumise, ou version périmée."),
+    },
+    operationId="putReview",
+    requestBody=json_body(ReviewInput),
+)
 def put_review(review_id: int):
     """The reviewer saves their own review (a draft); `"submit": true` then submits it."""
     user = api_user()
@@ -142,10 +208,14 @@ def put_review(review_id: int):
 
 
 @bp.get("/dossiers/<int:dossier_id>/decision")
-@doc("Décision sur un dossier",
-     {"200": json_response(DecisionSchema, "La décision."),
-      "404": error("Pas de décision, ou non accessible.")},
-     operationId="getDossierDecision")
+@doc(
+    "Décision sur un dossier",
+    {
+        "200": json_response(DecisionSchema, "La décision."),
+        "404": error("Pas de décision, ou non accessible."),
+    },
+    operationId="getDossierDecision",
+)
 def dossier_decision(dossier_id: int):
     """The dossier's decision (VIEW_DECISION: the staff who read it; its establishment once
     published)."""

@@ -21,6 +21,7 @@ Identifiers are whatever the caller uses (database ids); they must be hashable a
 comparable, because ties are always broken by id so that the result depends only on the input
 values, never on the order of the input sequences.
 """
+
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
@@ -46,6 +47,7 @@ Pair = tuple[Id, Id]  # (reviewer_id, dossier_id)
 @dataclass(frozen=True)
 class DossierRef:
     """A dossier to review: its id, its establishment and that establishment's FOQUALE network."""
+
     id: Id
     establishment_id: Id
     network_id: Id | None = None
@@ -55,6 +57,7 @@ class DossierRef:
 class ReviewerRef:
     """A commission member: institution ("state" or "region"), and their own establishment (if any)
     with its FOQUALE network (if any)."""
+
     id: Id
     institution: str
     establishment_id: Id | None = None
@@ -64,6 +67,7 @@ class ReviewerRef:
 @dataclass(frozen=True)
 class Suspicion:
     """A (reviewer, dossier) pair the administrator should look at before assigning."""
+
     reviewer_id: Id
     dossier_id: Id
     reason: str
@@ -83,33 +87,45 @@ class AssignmentPlan:
       after a manual assignment), sorted; they are not counted toward their dossier's reviewers
       (so the dossier is topped up without them) and the caller should remove them.
     """
+
     pairs: list[Pair] = field(default_factory=list)
     loads: dict[Id, int] = field(default_factory=dict)
     shortfalls: list[tuple[Id, str]] = field(default_factory=list)
     conflicted_existing: list[Pair] = field(default_factory=list)
 
 
-def is_conflicted(reviewer: ReviewerRef, dossier: DossierRef,
-                  declared: Iterable[Pair] = frozenset()) -> bool:
+def is_conflicted(
+    reviewer: ReviewerRef, dossier: DossierRef, declared: Iterable[Pair] = frozenset()
+) -> bool:
     """True when the reviewer may never be assigned to the dossier (hard conflict): they belong to
     the dossier's establishment, or (reviewer.id, dossier.id) is among the declared conflicts."""
-    if reviewer.establishment_id is not None and reviewer.establishment_id == dossier.establishment_id:
+    if (
+        reviewer.establishment_id is not None
+        and reviewer.establishment_id == dossier.establishment_id
+    ):
         return True
     if not isinstance(declared, (set, frozenset)):
         declared = frozenset(declared)
     return (reviewer.id, dossier.id) in declared
 
 
-def is_suspected(reviewer: ReviewerRef, dossier: DossierRef,
-                 declared: Iterable[Pair] = frozenset()) -> bool:
+def is_suspected(
+    reviewer: ReviewerRef, dossier: DossierRef, declared: Iterable[Pair] = frozenset()
+) -> bool:
     """True when the pair is a suspected conflict and not a hard one: the reviewer's establishment
     is in the dossier establishment's FOQUALE network (both networks known)."""
-    return (reviewer.network_id is not None and reviewer.network_id == dossier.network_id
-            and not is_conflicted(reviewer, dossier, declared))
+    return (
+        reviewer.network_id is not None
+        and reviewer.network_id == dossier.network_id
+        and not is_conflicted(reviewer, dossier, declared)
+    )
 
 
-def suspected_conflicts(reviewers: Iterable[ReviewerRef], dossiers: Iterable[DossierRef],
-                        declared: Iterable[Pair] = frozenset()) -> list[Suspicion]:
+def suspected_conflicts(
+    reviewers: Iterable[ReviewerRef],
+    dossiers: Iterable[DossierRef],
+    declared: Iterable[Pair] = frozenset(),
+) -> list[Suspicion]:
     """The pairs to flag to the administrator before assignment, sorted by (dossier, reviewer).
 
     At most one entry per pair:
@@ -126,8 +142,10 @@ def suspected_conflicts(reviewers: Iterable[ReviewerRef], dossiers: Iterable[Dos
     found = []
     for dossier in dossiers:
         for reviewer in reviewers:
-            if (reviewer.establishment_id is not None
-                    and reviewer.establishment_id == dossier.establishment_id):
+            if (
+                reviewer.establishment_id is not None
+                and reviewer.establishment_id == dossier.establishment_id
+            ):
                 found.append(Suspicion(reviewer.id, dossier.id, REASON_SAME_ESTABLISHMENT))
             elif is_suspected(reviewer, dossier, declared):
                 found.append(Suspicion(reviewer.id, dossier.id, REASON_SAME_NETWORK))
@@ -144,9 +162,14 @@ def _unique_by_id(items, what):
     return by_id
 
 
-def assign(dossiers: Iterable[DossierRef], reviewers: Iterable[ReviewerRef], n: int,
-           declared: Iterable[Pair] = frozenset(), existing: Iterable[Pair] = frozenset(),
-           avoid_suspected: bool = True) -> AssignmentPlan:
+def assign(
+    dossiers: Iterable[DossierRef],
+    reviewers: Iterable[ReviewerRef],
+    n: int,
+    declared: Iterable[Pair] = frozenset(),
+    existing: Iterable[Pair] = frozenset(),
+    avoid_suspected: bool = True,
+) -> AssignmentPlan:
     """Top every dossier up to ``n`` reviewers, one of each institution at least, load balanced.
 
     Guarantees:
@@ -188,13 +211,14 @@ def assign(dossiers: Iterable[DossierRef], reviewers: Iterable[ReviewerRef], n: 
     reviewer_by_id = _unique_by_id(reviewers, "Instructeur")
     for reviewer in reviewer_by_id.values():
         if reviewer.institution not in INSTITUTIONS:
-            raise ValueError(f"Institution inconnue pour l'instructeur {reviewer.id} : "
-                             f"{reviewer.institution!r}.")
+            raise ValueError(
+                f"Institution inconnue pour l'instructeur {reviewer.id} : {reviewer.institution!r}."
+            )
     declared = frozenset(declared)
     existing = frozenset(existing)
 
     loads = {rid: 0 for rid in reviewer_by_id}
-    on_dossier = {did: set() for did in dossier_by_id}   # valid existing + new reviewers
+    on_dossier = {did: set() for did in dossier_by_id}  # valid existing + new reviewers
     conflicted_existing = []
     for rid, did in existing:
         if rid not in reviewer_by_id:
@@ -224,8 +248,9 @@ def assign(dossiers: Iterable[DossierRef], reviewers: Iterable[ReviewerRef], n: 
 
     def constraint(did):
         pool = candidates[did]
-        per_institution = min(sum(1 for r, _ in pool if r.institution == inst)
-                              for inst in INSTITUTIONS)
+        per_institution = min(
+            sum(1 for r, _ in pool if r.institution == inst) for inst in INSTITUTIONS
+        )
         return (per_institution, len(pool), did)
 
     # Among equally loaded reviewers, prefer the institution whose members are less loaded on
@@ -273,16 +298,27 @@ def assign(dossiers: Iterable[DossierRef], reviewers: Iterable[ReviewerRef], n: 
             pass
         for institution in unavailable:
             label = INSTITUTION_SHORT_LABELS[institution]
-            shortfalls.append((did, f"Dossier {did} : aucun instructeur {label} sans conflit "
-                                    "d'intérêts disponible."))
+            shortfalls.append(
+                (
+                    did,
+                    f"Dossier {did} : aucun instructeur {label} sans conflit "
+                    "d'intérêts disponible.",
+                )
+            )
         if len(chosen) < target:
             count = len(chosen)
-            shortfalls.append((did, f"Dossier {did} : {count} instructeur{'s' if count > 1 else ''} "
-                                    f"sur {n} requis ; pas assez d'instructeurs sans conflit "
-                                    "d'intérêts disponibles."))
+            shortfalls.append(
+                (
+                    did,
+                    f"Dossier {did} : {count} instructeur{'s' if count > 1 else ''} "
+                    f"sur {n} requis ; pas assez d'instructeurs sans conflit "
+                    "d'intérêts disponibles.",
+                )
+            )
 
     new_pairs.sort(key=lambda p: (p[1], p[0]))
     shortfalls.sort(key=lambda s: s[0])  # stable: per dossier, institutions first, then count
     conflicted_existing.sort(key=lambda p: (p[1], p[0]))
-    return AssignmentPlan(pairs=new_pairs, loads=loads, shortfalls=shortfalls,
-                          conflicted_existing=conflicted_existing)
+    return AssignmentPlan(
+        pairs=new_pairs, loads=loads, shortfalls=shortfalls, conflicted_existing=conflicted_existing
+    )

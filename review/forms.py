@@ -1,18 +1,27 @@
 """Forms of the review area: screening, commission set-up and assignment, scoring, sessions and
 decisions. The scoring grid is data, so the scoring form's class is built from the criteria."""
+
 from __future__ import annotations
 
 from decimal import Decimal
 
 from flask_wtf.file import FileField
-from wtforms import (BooleanField, DateField, Form, HiddenField, RadioField, SelectField,
-                     StringField, TextAreaField)
+from wtforms import (
+    BooleanField,
+    DateField,
+    Form,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
+from portal.formatting import format_decimal, format_number
 from portal.forms import MultiCheckboxField, PortalForm
 from portal.models import INSTITUTION_LABELS
-from portal.formatting import format_decimal, format_number
 
 from .models import ConflictKind, Opinion, Visibility
 from .services.screening import CHECKLIST
@@ -22,11 +31,15 @@ INSTITUTION_CHOICES = [SelectChoice(i.value, label) for i, label in INSTITUTION_
 
 # ---------------------------------------------------------------- screening
 
+
 class ScreeningForm(PortalForm):
-    outcome = RadioField("Recevabilité", choices=[SelectChoice("eligible", "Recevable"),
-                                                  SelectChoice("ineligible", "Irrecevable")])
-    motivation = TextAreaField("Motif (obligatoire si irrecevable, lu par l'établissement)",
-                               validators=[Optional()])
+    outcome = RadioField(
+        "Recevabilité",
+        choices=[SelectChoice("eligible", "Recevable"), SelectChoice("ineligible", "Irrecevable")],
+    )
+    motivation = TextAreaField(
+        "Motif (obligatoire si irrecevable, lu par l'établissement)", validators=[Optional()]
+    )
 
 
 # One checkbox per checklist item, named check_<key>.
@@ -36,14 +49,21 @@ for _key, _question in CHECKLIST.items():
 
 # ---------------------------------------------------------------- set-up and assignment
 
+
 class SettingsForm(PortalForm):
-    reviewers_per_dossier = StringField("Nombre d'instructeurs par dossier",
-                                        description="Au moins 2 : un de l'État et un de la Région.")
-    gap_threshold = StringField("Seuil d'écart État–Région (sur 20)",
-                                description="Au-delà, le dossier est signalé pour discussion.")
+    reviewers_per_dossier = StringField(
+        "Nombre d'instructeurs par dossier",
+        description="Au moins 2 : un de l'État et un de la Région.",
+    )
+    gap_threshold = StringField(
+        "Seuil d'écart État–Région (sur 20)",
+        description="Au-delà, le dossier est signalé pour discussion.",
+    )
     spread_threshold = StringField("Seuil de dispersion des notes (sur 20)")
-    visibility = RadioField("Les instructeurs voient les évaluations des autres",
-                            choices=[SelectChoice(v.value, v.label) for v in Visibility])
+    visibility = RadioField(
+        "Les instructeurs voient les évaluations des autres",
+        choices=[SelectChoice(v.value, v.label) for v in Visibility],
+    )
 
     def fill(self, settings):
         self.reviewers_per_dossier.data = str(settings.reviewers_per_dossier if settings else 2)
@@ -64,12 +84,14 @@ class MemberForm(PortalForm):
 class CriterionForm(PortalForm):
     label = StringField("Intitulé du critère")
     guidance = TextAreaField("Consignes aux instructeurs")
-    scoring = BooleanField("Critère noté (décochez pour une simple case oui / non, non comptée)",
-                           default=True)
+    scoring = BooleanField(
+        "Critère noté (décochez pour une simple case oui / non, non comptée)", default=True
+    )
     scale_min = StringField("Note minimale", default="0")
     scale_max = StringField("Note maximale", default="5")
-    weight = StringField("Coefficient", default="1",
-                         description="Supérieur à zéro, par exemple 1,5.")
+    weight = StringField(
+        "Coefficient", default="1", description="Supérieur à zéro, par exemple 1,5."
+    )
     required = BooleanField("Obligatoire", default=True)
 
     def fill(self, criterion):
@@ -86,9 +108,11 @@ class ManualAssignmentForm(PortalForm):
 
 
 class ImportForm(PortalForm):
-    file = FileField("Fichier CSV des affectations",
-                     description="Deux colonnes séparées par un point-virgule : référence du "
-                                 "dossier ; courriel de l'instructeur (UTF-8).")
+    file = FileField(
+        "Fichier CSV des affectations",
+        description="Deux colonnes séparées par un point-virgule : référence du "
+        "dossier ; courriel de l'instructeur (UTF-8).",
+    )
 
 
 class ApplyImportForm(PortalForm):
@@ -96,12 +120,15 @@ class ApplyImportForm(PortalForm):
 
 
 class ConflictForm(PortalForm):
-    kind = RadioField("Nature du conflit d'intérêts",
-                      choices=[SelectChoice(k.value, k.label) for k in ConflictKind])
+    kind = RadioField(
+        "Nature du conflit d'intérêts",
+        choices=[SelectChoice(k.value, k.label) for k in ConflictKind],
+    )
     comment = TextAreaField("Précisions", description="Obligatoire pour « Autre ».")
 
 
 # ---------------------------------------------------------------- scoring
+
 
 def _fr(number) -> str:
     """0 → "0", 2.5 → "2,5" (no trailing zeros, French decimal comma)."""
@@ -110,20 +137,28 @@ def _fr(number) -> str:
 
 class _ReviewFormBase(PortalForm):
     version = HiddenField()
-    opinion = RadioField("Avis général", choices=Opinion.choices(),
-                         validators=[Optional()], validate_choice=False)
-    proposed_amount = StringField("Montant proposé (facultatif)",
-                                  description="En euros, par exemple 4 500,00.",
-                                  validators=[Optional()])
+    opinion = RadioField(
+        "Avis général", choices=Opinion.choices(), validators=[Optional()], validate_choice=False
+    )
+    proposed_amount = StringField(
+        "Montant proposé (facultatif)",
+        description="En euros, par exemple 4 500,00.",
+        validators=[Optional()],
+    )
     comment = TextAreaField("Commentaire général", validators=[Optional()])
 
     criteria: list = []
 
     def service_data(self) -> dict:
         """The posted answers in the shape `review.services.scoring.save_review` takes."""
-        data = {"scores": {}, "flags": {}, "comments": {}, "opinion": self.opinion.data or None,
-                "proposed_amount": self.proposed_amount.data or "",
-                "comment": self.comment.data or ""}
+        data = {
+            "scores": {},
+            "flags": {},
+            "comments": {},
+            "opinion": self.opinion.data or None,
+            "proposed_amount": self.proposed_amount.data or "",
+            "comment": self.comment.data or "",
+        }
         for criterion in self.criteria:
             if criterion.scoring:
                 data["scores"][criterion.id] = self[f"score_{criterion.id}"].data or ""
@@ -138,8 +173,9 @@ class _ReviewFormBase(PortalForm):
                 self[name].errors = [message]
 
     def error_list(self) -> list[tuple[str, str]]:
-        return [(self[name].id, field.errors[0]) for name, field in self._fields.items()
-                if field.errors]
+        return [
+            (self[name].id, field.errors[0]) for name, field in self._fields.items() if field.errors
+        ]
 
 
 def review_form(criteria, review=None, **kwargs) -> _ReviewFormBase:
@@ -154,28 +190,39 @@ def review_form(criteria, review=None, **kwargs) -> _ReviewFormBase:
             attrs[f"score_{criterion.id}"] = StringField(
                 f"Note de « {criterion.label} »",
                 description=f"Entre {_fr(criterion.scale_min)} et {_fr(criterion.scale_max)}, "
-                            "deux décimales au plus (par exemple 3,5)"
-                            + ("" if criterion.required else " ; facultative") + ".",
-                validators=[Optional()])
+                "deux décimales au plus (par exemple 3,5)"
+                + ("" if criterion.required else " ; facultative")
+                + ".",
+                validators=[Optional()],
+            )
         else:
             attrs[f"flag_{criterion.id}"] = RadioField(
-                f"Réponse pour « {criterion.label} »", choices=[SelectChoice("yes", "Oui"), SelectChoice("no", "Non")],
-                validators=[Optional()], validate_choice=False)
+                f"Réponse pour « {criterion.label} »",
+                choices=[SelectChoice("yes", "Oui"), SelectChoice("no", "Non")],
+                validators=[Optional()],
+                validate_choice=False,
+            )
         attrs[f"comment_{criterion.id}"] = TextAreaField(
-            f"Commentaire sur « {criterion.label} »", validators=[Optional()])
+            f"Commentaire sur « {criterion.label} »", validators=[Optional()]
+        )
     form_class = type("ReviewForm", (_ReviewFormBase,), attrs)
     data = None
     if review is not None:
-        data = {"version": str(review.version),
-                "opinion": review.opinion.value if review.opinion else None,
-                "proposed_amount": _fr(review.proposed_amount) if review.proposed_amount is not None
-                else "",
-                "comment": review.comment}
+        data = {
+            "version": str(review.version),
+            "opinion": review.opinion.value if review.opinion else None,
+            "proposed_amount": _fr(review.proposed_amount)
+            if review.proposed_amount is not None
+            else "",
+            "comment": review.comment,
+        }
         for score in review.scores:
             if score.value is not None:
-                data[f"score_{score.criterion_id}"] = _fr(score.value.normalize()
-                                                          if score.value == score.value.to_integral()
-                                                          else score.value)
+                data[f"score_{score.criterion_id}"] = _fr(
+                    score.value.normalize()
+                    if score.value == score.value.to_integral()
+                    else score.value
+                )
             if score.flag is not None:
                 data[f"flag_{score.criterion_id}"] = "yes" if score.flag else "no"
             data[f"comment_{score.criterion_id}"] = score.comment
@@ -183,30 +230,42 @@ def review_form(criteria, review=None, **kwargs) -> _ReviewFormBase:
 
 
 class ReopenForm(PortalForm):
-    reason = TextAreaField("Motif de la réouverture (transmis à l'évaluateur)",
-                           validators=[Optional()])
+    reason = TextAreaField(
+        "Motif de la réouverture (transmis à l'évaluateur)", validators=[Optional()]
+    )
 
 
 # ---------------------------------------------------------------- sessions and decisions
 
+
 class SessionForm(PortalForm):
-    held_on = DateField("Date de la séance", validators=[Optional()],
-                        format=["%Y-%m-%d", "%d/%m/%Y"],
-                        description="Format : JJ/MM/AAAA")
+    held_on = DateField(
+        "Date de la séance",
+        validators=[Optional()],
+        format=["%Y-%m-%d", "%d/%m/%Y"],
+        description="Format : JJ/MM/AAAA",
+    )
     title = StringField("Intitulé", description="Par exemple « Commission du 12 mars 2015 »")
     attendees = MultiCheckboxField("Membres présents", coerce=int)
 
 
 class ProposalForm(PortalForm):
-    outcome = RadioField("Proposition", choices=[SelectChoice("accept", "Accord"),
-                                                 SelectChoice("reject", "Rejet"),
-                                                 SelectChoice("adjourn", "Ajournement")])
-    amount_state = StringField("Montant accordé par l'État (rectorat)",
-                               description="En euros, par exemple 2 500,00 ; au plus le montant "
-                                           "demandé")
-    amount_region = StringField("Montant accordé par la Région",
-                                description="En euros, par exemple 2 500,00 ; au plus le montant "
-                                            "demandé")
+    outcome = RadioField(
+        "Proposition",
+        choices=[
+            SelectChoice("accept", "Accord"),
+            SelectChoice("reject", "Rejet"),
+            SelectChoice("adjourn", "Ajournement"),
+        ],
+    )
+    amount_state = StringField(
+        "Montant accordé par l'État (rectorat)",
+        description="En euros, par exemple 2 500,00 ; au plus le montant demandé",
+    )
+    amount_region = StringField(
+        "Montant accordé par la Région",
+        description="En euros, par exemple 2 500,00 ; au plus le montant demandé",
+    )
     motivation = TextAreaField("Motivation (obligatoire pour un rejet, lue par l'établissement)")
 
 
@@ -224,7 +283,10 @@ class PublishForm(PortalForm):
 
 class EnvelopeForm(Form):
     """The envelopes typed on the session page (GET parameters, nothing stored)."""
-    enveloppe_etat = StringField("Enveloppe de l'État (rectorat)",
-                                 description="En euros, par exemple 150 000")
-    enveloppe_region = StringField("Enveloppe de la Région",
-                                   description="En euros, par exemple 150 000")
+
+    enveloppe_etat = StringField(
+        "Enveloppe de l'État (rectorat)", description="En euros, par exemple 150 000"
+    )
+    enveloppe_region = StringField(
+        "Enveloppe de la Région", description="En euros, par exemple 150 000"
+    )

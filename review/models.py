@@ -1,11 +1,23 @@
 """The co-piloted commission's data: set-up per call, conflicts, reviews and scores, decisions."""
+
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import (JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, Numeric, String, Text,
-                        UniqueConstraint, text)
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from applications.models import Dossier
@@ -22,31 +34,36 @@ class PhaseKind(LabelledEnum):
 
 class Visibility(LabelledEnum):
     # others' reviews once one's own is submitted
-    after_own_review = ("after_own_review",
-                        "Après avoir rendu sa propre évaluation (en délibération)")
+    after_own_review = (
+        "after_own_review",
+        "Après avoir rendu sa propre évaluation (en délibération)",
+    )
     never = "never", "Jamais (chacun ne voit que la sienne)"
 
 
 class ReviewSettings(Base):
     """The commission's rules for one call (typed columns, not loose key–value settings)."""
+
     __tablename__ = "review_settings"
     __table_args__ = (
         CheckConstraint("reviewers_per_dossier >= 2", name="at_least_two_reviewers"),
         CheckConstraint("gap_threshold >= 0 AND spread_threshold >= 0", name="thresholds_positive"),
     )
-    call_id: Mapped[int] = mapped_column(ForeignKey("call.id", ondelete="CASCADE"), primary_key=True)
+    call_id: Mapped[int] = mapped_column(
+        ForeignKey("call.id", ondelete="CASCADE"), primary_key=True
+    )
     reviewers_per_dossier: Mapped[int] = mapped_column(Integer, default=2)
     gap_threshold: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("4.00"))
     spread_threshold: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("6.00"))
     visibility: Mapped[Visibility] = enum_column(Visibility, default=Visibility.after_own_review)
-    current_phase_id: Mapped[int | None] = mapped_column(
-        ForeignKey("review_phase.id"))
+    current_phase_id: Mapped[int | None] = mapped_column(ForeignKey("review_phase.id"))
     call: Mapped[Call] = relationship()
     current_phase: Mapped[ReviewPhase | None] = relationship(foreign_keys=[current_phase_id])
 
 
 class ReviewPhase(Base):
     """A phase switches what reviewers may see and do; a call moves through its phases in order."""
+
     __tablename__ = "review_phase"
     __table_args__ = (UniqueConstraint("call_id", "kind"), UniqueConstraint("call_id", "position"))
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -58,6 +75,7 @@ class ReviewPhase(Base):
 
 class Criterion(Base):
     """A line of the scoring grid: scored on a scale with a weight, or a yes/no flag (not summed)."""
+
     __tablename__ = "criterion"
     __table_args__ = (
         CheckConstraint("scale_max > scale_min", name="scale_ordered"),
@@ -77,11 +95,18 @@ class Criterion(Base):
 
 class CommissionMember(Base):
     """A reviewer of a call, for one institution; at most one co-pilot per institution and call."""
+
     __tablename__ = "commission_member"
     __table_args__ = (
         UniqueConstraint("call_id", "user_id"),
-        Index("uq_commission_member_one_copilot", "call_id", "institution", unique=True,
-              sqlite_where=text("is_copilot"), postgresql_where=text("is_copilot")),
+        Index(
+            "uq_commission_member_one_copilot",
+            "call_id",
+            "institution",
+            unique=True,
+            sqlite_where=text("is_copilot"),
+            postgresql_where=text("is_copilot"),
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("call.id", ondelete="CASCADE"))
@@ -99,10 +124,13 @@ class ConflictKind(LabelledEnum):
 
 class ConflictDeclaration(Base):
     """A reviewer's declared conflict of interest with a dossier: never assignable to it."""
+
     __tablename__ = "conflict_declaration"
     __table_args__ = (UniqueConstraint("dossier_id", "user_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id", ondelete="CASCADE"), index=True)
+    dossier_id: Mapped[int] = mapped_column(
+        ForeignKey("dossier.id", ondelete="CASCADE"), index=True
+    )
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     kind: Mapped[ConflictKind] = enum_column(ConflictKind)
     comment: Mapped[str] = mapped_column(Text, default="")
@@ -111,6 +139,7 @@ class ConflictDeclaration(Base):
 
 class ReviewStatus(LabelledEnum):
     """Badges: the DSFR modifier (`fr-badge--<badge>`); a declined review has none."""
+
     assigned = "assigned", "À faire", "new"
     draft = "draft", "Brouillon", "info"
     submitted = "submitted", "Soumise", "success"
@@ -130,16 +159,22 @@ class Opinion(LabelledEnum):
 
 class Review(Base):
     """One reviewer's assignment to a dossier and the review they write for it."""
+
     __tablename__ = "review"
     __table_args__ = (
         UniqueConstraint("dossier_id", "reviewer_id"),
-        CheckConstraint("status != 'submitted' OR (opinion IS NOT NULL AND submitted_at IS NOT NULL)",
-                        name="submitted_has_opinion"),
-        CheckConstraint("proposed_amount IS NULL OR proposed_amount >= 0",
-                        name="proposed_amount_not_negative"),
+        CheckConstraint(
+            "status != 'submitted' OR (opinion IS NOT NULL AND submitted_at IS NOT NULL)",
+            name="submitted_has_opinion",
+        ),
+        CheckConstraint(
+            "proposed_amount IS NULL OR proposed_amount >= 0", name="proposed_amount_not_negative"
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id", ondelete="CASCADE"), index=True)
+    dossier_id: Mapped[int] = mapped_column(
+        ForeignKey("dossier.id", ondelete="CASCADE"), index=True
+    )
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     institution: Mapped[Institution] = enum_column(Institution)
     status: Mapped[ReviewStatus] = enum_column(ReviewStatus, default=ReviewStatus.assigned)
@@ -174,13 +209,17 @@ class ScreeningOutcome(LabelledEnum):
 
 class Screening(Base):
     """The call administrator's eligibility check of a submitted dossier."""
+
     __tablename__ = "screening"
     __table_args__ = (
-        CheckConstraint("outcome = 'eligible' OR length(motivation) > 0",
-                        name="ineligible_has_motivation"),
+        CheckConstraint(
+            "outcome = 'eligible' OR length(motivation) > 0", name="ineligible_has_motivation"
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id", ondelete="CASCADE"), index=True)
+    dossier_id: Mapped[int] = mapped_column(
+        ForeignKey("dossier.id", ondelete="CASCADE"), index=True
+    )
     outcome: Mapped[ScreeningOutcome] = enum_column(ScreeningOutcome)
     checklist: Mapped[dict] = mapped_column(JSON, default=dict)
     motivation: Mapped[str] = mapped_column(Text, default="")
@@ -200,8 +239,9 @@ class CommissionSession(Base):
 
 class SessionAttendee(Base):
     __tablename__ = "session_attendee"
-    session_id: Mapped[int] = mapped_column(ForeignKey("commission_session.id", ondelete="CASCADE"),
-                                            primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("commission_session.id", ondelete="CASCADE"), primary_key=True
+    )
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), primary_key=True)
 
 
@@ -217,22 +257,29 @@ class Decision(Base):
     The database itself refuses a final decision without both validations, an author and a
     motivation, and an acceptance without a granted amount.
     """
+
     __tablename__ = "decision"
     __table_args__ = (
         CheckConstraint(
             "finalised_at IS NULL OR (state_validated_by_id IS NOT NULL"
             " AND region_validated_by_id IS NOT NULL AND proposed_by_id IS NOT NULL"
-            " AND length(motivation) > 0)", name="final_needs_both_copilots"),
+            " AND length(motivation) > 0)",
+            name="final_needs_both_copilots",
+        ),
         CheckConstraint(
             "outcome != 'accept' OR (amount_state >= 0 AND amount_region >= 0"
-            " AND amount_state + amount_region > 0)", name="accept_has_amount"),
+            " AND amount_state + amount_region > 0)",
+            name="accept_has_amount",
+        ),
         CheckConstraint("finalised_at IS NULL OR outcome != 'adjourn'", name="adjourned_not_final"),
-        CheckConstraint("published_at IS NULL OR finalised_at IS NOT NULL",
-                        name="published_only_when_final"),
+        CheckConstraint(
+            "published_at IS NULL OR finalised_at IS NOT NULL", name="published_only_when_final"
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id", ondelete="CASCADE"),
-                                            unique=True)
+    dossier_id: Mapped[int] = mapped_column(
+        ForeignKey("dossier.id", ondelete="CASCADE"), unique=True
+    )
     session_id: Mapped[int | None] = mapped_column(ForeignKey("commission_session.id"))
     outcome: Mapped[DecisionOutcome] = enum_column(DecisionOutcome)
     amount_state: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))

@@ -5,28 +5,50 @@ Registered with `portal.permissions.register_area_policy` when the area is impor
 Conflicts of interest are applied here, in the checks and in the list clause alike: a conflicted
 reviewer never sees the dossier, its reviews, or any count of them.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import and_, exists, or_, select, true
 
 from applications.models import Dossier
+from applications.policy import is_member
 from portal.db import db
 from portal.models import Role, User
-from applications.policy import is_member
 from portal.permissions import Permission, can, register_area_policy
 
-from .models import (CommissionMember, ConflictDeclaration, Decision, PhaseKind, Review,
-                     ReviewPhase, ReviewSettings, ReviewStatus, Visibility)
+from .models import (
+    CommissionMember,
+    ConflictDeclaration,
+    Decision,
+    PhaseKind,
+    Review,
+    ReviewPhase,
+    ReviewSettings,
+    ReviewStatus,
+    Visibility,
+)
 
 # Dossier states in which co-pilots read the dossiers of their call.
-IN_REVIEW_STATES = ("in_review", "reviewed", "proposed_accept", "proposed_reject", "accepted",
-                    "rejected", "funded", "reporting", "closed")
+IN_REVIEW_STATES = (
+    "in_review",
+    "reviewed",
+    "proposed_accept",
+    "proposed_reject",
+    "accepted",
+    "rejected",
+    "funded",
+    "reporting",
+    "closed",
+)
 SCORABLE = (ReviewStatus.assigned, ReviewStatus.draft, ReviewStatus.reopened)
 
 
 def member(user: User, call_id: int) -> CommissionMember | None:
-    return db.session.scalar(select(CommissionMember).where(
-        CommissionMember.call_id == call_id, CommissionMember.user_id == user.id))
+    return db.session.scalar(
+        select(CommissionMember).where(
+            CommissionMember.call_id == call_id, CommissionMember.user_id == user.id
+        )
+    )
 
 
 def is_copilot(user: User, call_id: int) -> bool:
@@ -38,24 +60,36 @@ def is_copilot(user: User, call_id: int) -> bool:
 
 def current_phase(call_id: int) -> PhaseKind | None:
     return db.session.scalar(
-        select(ReviewPhase.kind).join(ReviewSettings, ReviewSettings.current_phase_id == ReviewPhase.id)
-        .where(ReviewSettings.call_id == call_id))
+        select(ReviewPhase.kind)
+        .join(ReviewSettings, ReviewSettings.current_phase_id == ReviewPhase.id)
+        .where(ReviewSettings.call_id == call_id)
+    )
 
 
 def conflicted(user: User, dossier: Dossier) -> bool:
     """Belongs to the establishment, or declared a conflict with the dossier."""
     if user.establishment_id is not None and user.establishment_id == dossier.establishment_id:
         return True
-    return bool(db.session.scalar(select(exists().where(
-        ConflictDeclaration.dossier_id == dossier.id, ConflictDeclaration.user_id == user.id))))
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(
+                    ConflictDeclaration.dossier_id == dossier.id,
+                    ConflictDeclaration.user_id == user.id,
+                )
+            )
+        )
+    )
 
 
 def _own_review(user: User, dossier_id: int) -> Review | None:
-    return db.session.scalar(select(Review).where(Review.dossier_id == dossier_id,
-                                                  Review.reviewer_id == user.id))
+    return db.session.scalar(
+        select(Review).where(Review.dossier_id == dossier_id, Review.reviewer_id == user.id)
+    )
 
 
 # ---------------------------------------------------------------- dossier readers
+
 
 def reads_dossier(user: User, dossier: Dossier) -> bool:
     if not user.has_role(Role.reviewer, Role.copilot) or dossier.reference is None:
@@ -71,21 +105,30 @@ def reads_dossier(user: User, dossier: Dossier) -> bool:
 def dossier_clause(user: User):
     if not user.has_role(Role.reviewer, Role.copilot):
         return None
-    assigned = Dossier.id.in_(select(Review.dossier_id).where(
-        Review.reviewer_id == user.id, Review.status != ReviewStatus.declined))
+    assigned = Dossier.id.in_(
+        select(Review.dossier_id).where(
+            Review.reviewer_id == user.id, Review.status != ReviewStatus.declined
+        )
+    )
     readers = [assigned]
     if user.has_role(Role.copilot):
-        copiloted = select(CommissionMember.call_id).where(CommissionMember.user_id == user.id,
-                                                           CommissionMember.is_copilot.is_(True))
+        copiloted = select(CommissionMember.call_id).where(
+            CommissionMember.user_id == user.id, CommissionMember.is_copilot.is_(True)
+        )
         readers.append(and_(Dossier.call_id.in_(copiloted), Dossier.status.in_(IN_REVIEW_STATES)))
-    not_declared = ~Dossier.id.in_(select(ConflictDeclaration.dossier_id)
-                                   .where(ConflictDeclaration.user_id == user.id))
-    not_own = (Dossier.establishment_id != user.establishment_id
-               if user.establishment_id is not None else true())
+    not_declared = ~Dossier.id.in_(
+        select(ConflictDeclaration.dossier_id).where(ConflictDeclaration.user_id == user.id)
+    )
+    not_own = (
+        Dossier.establishment_id != user.establishment_id
+        if user.establishment_id is not None
+        else true()
+    )
     return and_(or_(*readers), not_declared, not_own, Dossier.reference.is_not(None))
 
 
 # ---------------------------------------------------------------- checks
+
 
 def _call_admin(user: User, _obj=None) -> bool:
     return user.has_role(Role.call_admin)
@@ -98,8 +141,12 @@ def _manage_commission(user: User, call) -> bool:
 def _declare_conflict(user: User, dossier: Dossier) -> bool:
     # Only someone who reads the dossier (assigned, or its co-pilot) declares on it: an
     # unassigned member learns nothing about other dossiers through this page.
-    return (user.has_role(Role.reviewer, Role.copilot) and dossier is not None
-            and member(user, dossier.call_id) is not None and reads_dossier(user, dossier))
+    return (
+        user.has_role(Role.reviewer, Role.copilot)
+        and dossier is not None
+        and member(user, dossier.call_id) is not None
+        and reads_dossier(user, dossier)
+    )
 
 
 def _score(user: User, review: Review) -> bool:
@@ -140,9 +187,12 @@ def _view_review(user: User, review: Review) -> bool:
 
 def _reopen(user: User, review: Review) -> bool:
     # Reopening in the decision phase would leave a review nobody may edit.
-    return (review is not None and user.has_role(Role.call_admin)
-            and review.status == ReviewStatus.submitted
-            and current_phase(review.dossier.call_id) != PhaseKind.decision)
+    return (
+        review is not None
+        and user.has_role(Role.call_admin)
+        and review.status == ReviewStatus.submitted
+        and current_phase(review.dossier.call_id) != PhaseKind.decision
+    )
 
 
 def _view_ranking(user: User, call) -> bool:
@@ -154,8 +204,11 @@ def _run_session(user: User, call) -> bool:
 
 
 def _validate_decision(user: User, decision: Decision) -> bool:
-    return (decision is not None and is_copilot(user, decision.dossier.call_id)
-            and not conflicted(user, decision.dossier))
+    return (
+        decision is not None
+        and is_copilot(user, decision.dossier.call_id)
+        and not conflicted(user, decision.dossier)
+    )
 
 
 def _view_decision(user: User, dossier: Dossier) -> bool:
@@ -164,8 +217,15 @@ def _view_decision(user: User, dossier: Dossier) -> bool:
         return False
     if not is_member(user, dossier):
         return True
-    return bool(db.session.scalar(select(exists().where(
-        Decision.dossier_id == dossier.id, Decision.published_at.is_not(None)))))
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(
+                    Decision.dossier_id == dossier.id, Decision.published_at.is_not(None)
+                )
+            )
+        )
+    )
 
 
 def register() -> None:

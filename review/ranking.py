@@ -6,6 +6,7 @@ only through the one policy's list clause (`visible_dossiers`): a co-pilot who d
 with a dossier never gets its row, and its reviews count in no mean, no rank and no calibration.
 The arithmetic itself is review.aggregation's.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -18,10 +19,21 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from applications.models import BudgetLine, Dossier
-from portal.db import db
-from portal.models import (FIELDS, INSTITUTION_SHORT_LABELS, KIND_LABELS, Call, Department,
-                           Establishment, EstablishmentKind, Institution, Network, Role, User)
 from applications.policy import visible_dossiers
+from portal.db import db
+from portal.models import (
+    FIELDS,
+    INSTITUTION_SHORT_LABELS,
+    KIND_LABELS,
+    Call,
+    Department,
+    Establishment,
+    EstablishmentKind,
+    Institution,
+    Network,
+    Role,
+    User,
+)
 from portal.permissions import Permission, require
 
 from .aggregation import DossierAggregate, aggregate_dossier, calibrate, weighted_total
@@ -34,6 +46,7 @@ RANKED_STATES = IN_REVIEW_STATES
 @dataclass
 class ReviewLine:
     """One submitted review of a dossier, as the ranking shows it."""
+
     review: Review
     total: Decimal | None
     z: Decimal | None
@@ -85,6 +98,7 @@ class RankingRow:
 @dataclass
 class Ranking:
     """The rows of a call the user may see, sorted by score (highest first) and ranked."""
+
     call: Call
     settings: ReviewSettings
     criteria: list[Criterion]
@@ -108,10 +122,14 @@ class Ranking:
                     entry[1].append(line.total)
         out = []
         for line, values in totals.values():
-            mean = (sum(values, Decimal(0)) / len(values)).quantize(Decimal("0.01"), ROUND_HALF_UP) \
-                if values else None
-            out.append(ReviewerSummary(line.reviewer_label, line.review.institution, len(values),
-                                       mean))
+            mean = (
+                (sum(values, Decimal(0)) / len(values)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+                if values
+                else None
+            )
+            out.append(
+                ReviewerSummary(line.reviewer_label, line.review.institution, len(values), mean)
+            )
         return sorted(out, key=lambda s: (s.mean is None, s.mean or 0, s.label))
 
 
@@ -132,8 +150,12 @@ def settings_for(call: Call) -> ReviewSettings:
     """The call's commission settings, or the defaults (not saved) when none were set up yet."""
     settings = db.session.scalar(select(ReviewSettings).where(ReviewSettings.call_id == call.id))
     if settings is None:
-        settings = ReviewSettings(call_id=call.id, reviewers_per_dossier=2,
-                                  gap_threshold=Decimal("4.00"), spread_threshold=Decimal("6.00"))
+        settings = ReviewSettings(
+            call_id=call.id,
+            reviewers_per_dossier=2,
+            gap_threshold=Decimal("4.00"),
+            spread_threshold=Decimal("6.00"),
+        )
     return settings
 
 
@@ -142,9 +164,14 @@ def _visible_ranked(user: User, call: Call):
     # (or declined): the ranking must not reveal what the review page hides.
     unfinished_own = select(Review.dossier_id).where(
         Review.reviewer_id == user.id,
-        Review.status.in_([ReviewStatus.assigned, ReviewStatus.draft, ReviewStatus.reopened]))
-    return (Dossier.call_id == call.id, Dossier.status.in_(RANKED_STATES), visible_dossiers(user),
-            Dossier.id.not_in(unfinished_own))
+        Review.status.in_([ReviewStatus.assigned, ReviewStatus.draft, ReviewStatus.reopened]),
+    )
+    return (
+        Dossier.call_id == call.id,
+        Dossier.status.in_(RANKED_STATES),
+        visible_dossiers(user),
+        Dossier.id.not_in(unfinished_own),
+    )
 
 
 def build_ranking(user: User, call: Call) -> Ranking:
@@ -159,33 +186,65 @@ def build_ranking(user: User, call: Call) -> Ranking:
     """
     require(user, Permission.VIEW_RANKING, call)
     settings = settings_for(call)
-    criteria = list(db.session.scalars(select(Criterion).where(Criterion.call_id == call.id)
-                                       .order_by(Criterion.position, Criterion.id)))
+    criteria = list(
+        db.session.scalars(
+            select(Criterion)
+            .where(Criterion.call_id == call.id)
+            .order_by(Criterion.position, Criterion.id)
+        )
+    )
     where = _visible_ranked(user, call)
-    dossiers = list(db.session.scalars(
-        select(Dossier).where(*where)
-        .options(joinedload(Dossier.establishment).joinedload(Establishment.network),
-                 joinedload(Dossier.establishment).joinedload(Establishment.department))
-        .order_by(Dossier.reference)).unique())
+    dossiers = list(
+        db.session.scalars(
+            select(Dossier)
+            .where(*where)
+            .options(
+                joinedload(Dossier.establishment).joinedload(Establishment.network),
+                joinedload(Dossier.establishment).joinedload(Establishment.department),
+            )
+            .order_by(Dossier.reference)
+        ).unique()
+    )
     visible_ids = select(Dossier.id).where(*where)
-    reviews = list(db.session.scalars(
-        select(Review).where(Review.dossier_id.in_(visible_ids),
-                             Review.status == ReviewStatus.submitted)
-        .options(joinedload(Review.reviewer)).order_by(Review.id)).unique())
+    reviews = list(
+        db.session.scalars(
+            select(Review)
+            .where(Review.dossier_id.in_(visible_ids), Review.status == ReviewStatus.submitted)
+            .options(joinedload(Review.reviewer))
+            .order_by(Review.id)
+        ).unique()
+    )
     # One query each for the budget lines and the scores, however many rows (selectinload would
     # batch them by 500): the collections are then filled as the ORM's own loader would.
-    _fill(dossiers, "budget_lines", BudgetLine.dossier_id, db.session.scalars(
-        select(BudgetLine).where(BudgetLine.dossier_id.in_(visible_ids))
-        .order_by(BudgetLine.position, BudgetLine.id)))
-    submitted_ids = select(Review.id).where(Review.dossier_id.in_(visible_ids),
-                                            Review.status == ReviewStatus.submitted)
-    _fill(reviews, "scores", Score.review_id, db.session.scalars(
-        select(Score).where(Score.review_id.in_(submitted_ids)).order_by(Score.id)))
+    _fill(
+        dossiers,
+        "budget_lines",
+        BudgetLine.dossier_id,
+        db.session.scalars(
+            select(BudgetLine)
+            .where(BudgetLine.dossier_id.in_(visible_ids))
+            .order_by(BudgetLine.position, BudgetLine.id)
+        ),
+    )
+    submitted_ids = select(Review.id).where(
+        Review.dossier_id.in_(visible_ids), Review.status == ReviewStatus.submitted
+    )
+    _fill(
+        reviews,
+        "scores",
+        Score.review_id,
+        db.session.scalars(
+            select(Score).where(Score.review_id.in_(submitted_ids)).order_by(Score.id)
+        ),
+    )
 
     scoring_ids = {c.id for c in criteria if c.scoring}
-    totals = {r.id: weighted_total({s.criterion_id: s.value for s in r.scores
-                                    if s.criterion_id in scoring_ids}, criteria)
-              for r in reviews}
+    totals = {
+        r.id: weighted_total(
+            {s.criterion_id: s.value for s in r.scores if s.criterion_id in scoring_ids}, criteria
+        )
+        for r in reviews
+    }
     z_scores = calibrate((r.reviewer_id, r.id, totals[r.id]) for r in reviews)
     names = shows_reviewer_names(user)
     labels = _reviewer_labels(reviews, user, names)
@@ -196,11 +255,17 @@ def build_ranking(user: User, call: Call) -> Ranking:
     rows = []
     for dossier in dossiers:
         own = by_dossier.get(dossier.id, [])
-        aggregate = aggregate_dossier([(r.institution, totals[r.id]) for r in own],
-                                      settings.gap_threshold, settings.spread_threshold)
+        aggregate = aggregate_dossier(
+            [(r.institution, totals[r.id]) for r in own],
+            settings.gap_threshold,
+            settings.spread_threshold,
+        )
         lines = [ReviewLine(r, totals[r.id], z_scores[r.id], labels[r.id]) for r in own]
-        rows.append(RankingRow(dossier, aggregate, lines, dossier.requested("region"),
-                               dossier.requested("state")))
+        rows.append(
+            RankingRow(
+                dossier, aggregate, lines, dossier.requested("region"), dossier.requested("state")
+            )
+        )
     rows.sort(key=lambda r: (r.score is None, -(r.score or 0), r.dossier.reference or ""))
     previous, rank = None, 0
     for position, row in enumerate(rows, start=1):
@@ -234,7 +299,9 @@ def _reviewer_labels(reviews: list[Review], user: User, names: bool) -> dict[int
             labels[review.id] = review.reviewer.full_name
         else:
             number = numbers[(review.institution, review.reviewer_id)]
-            labels[review.id] = f"Instructeur {INSTITUTION_SHORT_LABELS[review.institution]} {number}"
+            labels[review.id] = (
+                f"Instructeur {INSTITUTION_SHORT_LABELS[review.institution]} {number}"
+            )
     return labels
 
 
@@ -258,6 +325,7 @@ DEFAULT_SORT = ("score", "desc")
 @dataclass
 class RankingQuery:
     """Filters and sort of the ranking, read from the query string (French parameter names)."""
+
     axis: int | None = None
     field: str | None = None
     department: str | None = None
@@ -278,8 +346,9 @@ class RankingQuery:
             if axis.isdigit() and int(axis) in numbers:
                 query.axis = int(axis)
             else:
-                query.warnings.append(f"L'axe « {axis} » n'existe pas dans cet appel : "
-                                      "filtre ignoré.")
+                query.warnings.append(
+                    f"L'axe « {axis} » n'existe pas dans cet appel : filtre ignoré."
+                )
         value = (args.get("domaine") or "").strip()
         if value:
             if value in FIELDS:
@@ -303,8 +372,9 @@ class RankingQuery:
             if value in {k.value for k in EstablishmentKind}:
                 query.kind = value
             else:
-                query.warnings.append(f"Le type d'établissement « {value} » est inconnu : "
-                                      "filtre ignoré.")
+                query.warnings.append(
+                    f"Le type d'établissement « {value} » est inconnu : filtre ignoré."
+                )
         query.flagged_only = args.get("signales") in ("1", "on", "oui")
         sort = args.get("tri") or DEFAULT_SORT[0]
         if sort not in SORTS:
@@ -317,12 +387,14 @@ class RankingQuery:
 
     def keep(self, row: RankingRow) -> bool:
         dossier, est = row.dossier, row.dossier.establishment
-        return ((self.axis is None or dossier.main_axis == self.axis)
-                and (self.field is None or self.field in (dossier.fields or []))
-                and (self.department is None or est.department_code == self.department)
-                and (self.network is None or est.network_id == self.network)
-                and (self.kind is None or est.kind.value == self.kind)
-                and (not self.flagged_only or row.flagged))
+        return (
+            (self.axis is None or dossier.main_axis == self.axis)
+            and (self.field is None or self.field in (dossier.fields or []))
+            and (self.department is None or est.department_code == self.department)
+            and (self.network is None or est.network_id == self.network)
+            and (self.kind is None or est.kind.value == self.kind)
+            and (not self.flagged_only or row.flagged)
+        )
 
     def apply(self, rows: list[RankingRow]) -> list[RankingRow]:
         """The rows kept by the filters, sorted; empty figures always come last."""
@@ -336,9 +408,13 @@ class RankingQuery:
     def args(self) -> dict[str, str]:
         """The filters as query-string arguments (for sort links and exports)."""
         out = {}
-        for name, value in (("axe", self.axis), ("domaine", self.field),
-                            ("departement", self.department), ("reseau", self.network),
-                            ("type", self.kind)):
+        for name, value in (
+            ("axe", self.axis),
+            ("domaine", self.field),
+            ("departement", self.department),
+            ("reseau", self.network),
+            ("type", self.kind),
+        ):
             if value is not None:
                 out[name] = str(value)
         if self.flagged_only:
@@ -351,9 +427,12 @@ def filter_choices(call: Call) -> dict:
     return {
         "axes": [(a.number, a.label) for a in call.axes],
         "fields": list(FIELDS.items()),
-        "departments": [(d.code, d.name) for d in
-                        db.session.scalars(select(Department).order_by(Department.code))],
-        "networks": [(n.id, n.name) for n in
-                     db.session.scalars(select(Network).order_by(Network.name))],
+        "departments": [
+            (d.code, d.name)
+            for d in db.session.scalars(select(Department).order_by(Department.code))
+        ],
+        "networks": [
+            (n.id, n.name) for n in db.session.scalars(select(Network).order_by(Network.name))
+        ],
         "kinds": [(k.value, label) for k, label in KIND_LABELS.items()],
     }

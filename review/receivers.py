@@ -1,6 +1,7 @@
 """What the review area answers to the signals of the layers below (connected in its init_app):
 its panels on the dossier's page (applications.signals.dossier_panels) and its sections of the
 home page (portal.signals.home_sections)."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -36,14 +37,17 @@ def _reviewer_queue(user) -> list[dict] | None:
 def _commission(user) -> dict | None:
     """The co-pilot's section: calls co-piloted and proposals awaiting their validation."""
     rows = db.session.execute(
-        select(Call, CommissionMember.institution).join(CommissionMember,
-                                                        CommissionMember.call_id == Call.id)
+        select(Call, CommissionMember.institution)
+        .join(CommissionMember, CommissionMember.call_id == Call.id)
         .where(CommissionMember.user_id == user.id, CommissionMember.is_copilot.is_(True))
-        .order_by(Call.opens_at.desc())).all()
+        .order_by(Call.opens_at.desc())
+    ).all()
     if not rows:
         return None
-    return {"calls": [(call, decisions.FOR_INSTITUTION[inst]) for call, inst in rows],
-            "pending": decisions.pending_for(user)}
+    return {
+        "calls": [(call, decisions.FOR_INSTITUTION[inst]) for call, inst in rows],
+        "pending": decisions.pending_for(user),
+    }
 
 
 def home_sections(user, **_) -> dict:

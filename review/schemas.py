@@ -3,6 +3,7 @@
 What an applicant must never see (reviewer names, individual scores) is not in the decision's
 schema; reviewer names in a review are filled only for those the ranking shows them to.
 """
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
@@ -16,11 +17,13 @@ _FIGURE = {"as_string": True, "places": 2, "allow_none": True}
 
 class RankingItemSchema(Schema):
     """A dossier in its call's ranking (figures /20, null without any submitted review)."""
+
     rank = fields.Integer(allow_none=True)
     dossier_id = fields.Function(lambda row: row.dossier.id, metadata={"type": "integer"})
     reference = fields.Function(lambda row: row.dossier.reference, metadata={"type": "string"})
-    establishment = fields.Function(lambda row: row.dossier.establishment.name,
-                                    metadata={"type": "string"})
+    establishment = fields.Function(
+        lambda row: row.dossier.establishment.name, metadata={"type": "string"}
+    )
     score = fields.Decimal(**_FIGURE, metadata={"example": "14.50"})
     state_mean = fields.Decimal(**_FIGURE)
     region_mean = fields.Decimal(**_FIGURE)
@@ -28,16 +31,20 @@ class RankingItemSchema(Schema):
     spread = fields.Decimal(**_FIGURE)
     flagged = fields.Boolean()
     reasons = fields.List(fields.String())
-    amount_region = fields.Decimal(as_string=True, places=2,
-                                   metadata={"description": "Montant demandé à la Région."})
-    amount_state = fields.Decimal(as_string=True, places=2,
-                                  metadata={"description": "Montant demandé au rectorat."})
+    amount_region = fields.Decimal(
+        as_string=True, places=2, metadata={"description": "Montant demandé à la Région."}
+    )
+    amount_state = fields.Decimal(
+        as_string=True, places=2, metadata={"description": "Montant demandé au rectorat."}
+    )
 
 
 class ScoreSchema(Schema):
     criterion_id = fields.Integer()
     value = fields.Decimal(**_FIGURE, metadata={"description": "Note (critères notés)."})
-    flag = fields.Boolean(allow_none=True, metadata={"description": "Oui/non (critères non notés)."})
+    flag = fields.Boolean(
+        allow_none=True, metadata={"description": "Oui/non (critères non notés)."}
+    )
     comment = fields.String()
 
 
@@ -46,6 +53,7 @@ class ReviewSchema(Schema):
 
     Dumped from `review_view(...)` (review.api): a plain mapping with the total computed.
     """
+
     id = fields.Integer()
     dossier_id = fields.Integer()
     institution = fields.String(metadata={"enum": ["state", "region"]})
@@ -62,9 +70,12 @@ class ReviewSchema(Schema):
 
 class DecisionSchema(Schema):
     """The commission's decision on a dossier, as its establishment may read it once published."""
+
     dossier_id = fields.Integer()
-    outcome = fields.Function(lambda d: d.outcome.value,
-                              metadata={"type": "string", "enum": ["accept", "reject", "adjourn"]})
+    outcome = fields.Function(
+        lambda d: d.outcome.value,
+        metadata={"type": "string", "enum": ["accept", "reject", "adjourn"]},
+    )
     amount_state = fields.Decimal(as_string=True, places=2)
     amount_region = fields.Decimal(as_string=True, places=2)
     motivation = fields.String()
@@ -77,9 +88,11 @@ class DecisionSchema(Schema):
 
 class ScoreInput(InputSchema):
     """One criterion's answer; a key left out leaves that part as it was, null clears it."""
+
     criterion_id = fields.Integer(required=True)
-    value = Amount(allow_none=True, metadata={"type": "string",
-                                              "description": "Note, par exemple \"3.5\"."})
+    value = Amount(
+        allow_none=True, metadata={"type": "string", "description": 'Note, par exemple "3.5".'}
+    )
     flag = fields.Boolean(allow_none=True)
     comment = fields.String(allow_none=True, validate=TextLength(max=10000))
 
@@ -87,6 +100,7 @@ class ScoreInput(InputSchema):
 class ReviewInput(InputSchema):
     """What a reviewer saves (PUT): any of scores, comment, opinion, proposed amount; `submit`
     true to submit. With `version`, a stale save is refused (409)."""
+
     scores = fields.List(fields.Nested(ScoreInput))
     comment = fields.String(validate=TextLength(max=10000))
     opinion = fields.String(allow_none=True, validate=validate.OneOf([o.value for o in Opinion]))

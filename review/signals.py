@@ -3,6 +3,7 @@
 Receivers that return values answer questions review asks (as Indico's signals do): the values
 are collected with `values_of`.
 """
+
 from __future__ import annotations
 
 from blinker import Namespace

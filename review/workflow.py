@@ -3,6 +3,7 @@
 A review moves only through REVIEW; a refused move is a Conflict (409) with a French message.
 Dossiers move through applications.workflow, as everywhere.
 """
+
 from __future__ import annotations
 
 from portal.workflow import StateMachine

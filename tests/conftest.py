@@ -4,6 +4,7 @@ The schema is built once per run by the Alembic migrations (SQLite by default, P
 TEST_DATABASE_URL is set); each test runs inside a transaction rolled back at its end, the app's
 own commits becoming savepoints.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,8 +21,20 @@ from portal import create_app
 from portal.auth.services import hash_password
 from portal.db import db, utcnow
 from portal.extensions import limiter
-from portal.models import (AttachmentKind, Axis, Call, CallStatus, Department, Establishment,
-                           EstablishmentKind, Institution, Network, Role, RoleGrant, User)
+from portal.models import (
+    AttachmentKind,
+    Axis,
+    Call,
+    CallStatus,
+    Department,
+    Establishment,
+    EstablishmentKind,
+    Institution,
+    Network,
+    Role,
+    RoleGrant,
+    User,
+)
 from portal.uai import with_check_letter
 
 from . import helpers
@@ -47,6 +60,7 @@ def database_url(tmp_path_factory):
 
 def _reset_postgres_schema(url: str) -> None:
     from sqlalchemy import create_engine, text
+
     engine = create_engine(url)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))
@@ -57,16 +71,19 @@ def _reset_postgres_schema(url: str) -> None:
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory):
     instance = tmp_path_factory.mktemp("instance")
-    app = create_app({
-        "TESTING": True,
-        "DATABASE_URL": database_url,
-        "INSTANCE_PATH": str(instance),
-        "UPLOAD_FOLDER": str(instance / "uploads"),
-        "SECRET_KEY": "test-secret",
-        "SERVER_NAME": "localhost",
-        "PUBLIC_URL": "http://localhost",
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "INSTANCE_PATH": str(instance),
+            "UPLOAD_FOLDER": str(instance / "uploads"),
+            "SECRET_KEY": "test-secret",
+            "SERVER_NAME": "localhost",
+            "PUBLIC_URL": "http://localhost",
+        }
+    )
     from portal.migrate import upgrade
+
     upgrade(database_url)
     return app
 
@@ -118,6 +135,7 @@ class PortalClient(FlaskClient):
         # The test's app context stays pushed, so requests share it: give each request a clean
         # `g`, as a real server would (flask-login caches the user there).
         from flask import g
+
         for name in list(g):
             g.pop(name)
         return super().open(*args, **kwargs)
@@ -145,6 +163,7 @@ def login(client, user: User, password: str = PASSWORD):
 
 # ------------------------------------------------------------------ factories
 
+
 class Factory:
     """Builds consistent domain objects inside the test transaction."""
 
@@ -158,53 +177,100 @@ class Factory:
     def department(self, code: str = "86") -> Department:
         dep = db.session.get(Department, code)
         if dep is None:
-            dep = Department(code=code, name={"16": "Charente", "17": "Charente-Maritime",
-                                              "79": "Deux-Sèvres", "86": "Vienne"}[code])
+            dep = Department(
+                code=code,
+                name={
+                    "16": "Charente",
+                    "17": "Charente-Maritime",
+                    "79": "Deux-Sèvres",
+                    "86": "Vienne",
+                }[code],
+            )
             db.session.add(dep)
             db.session.flush()
         return dep
 
     def network(self, name: str | None = None, department: str = "86") -> Network:
         self.department(department)
-        net = Network(name=name or f"Réseau FOQUALE test {self._next()}",
-                      department_code=department)
+        net = Network(
+            name=name or f"Réseau FOQUALE test {self._next()}", department_code=department
+        )
         db.session.add(net)
         db.session.flush()
         return net
 
-    def establishment(self, kind: EstablishmentKind = EstablishmentKind.lgt, department: str = "86",
-                      name: str | None = None, network: Network | None = None) -> Establishment:
+    def establishment(
+        self,
+        kind: EstablishmentKind = EstablishmentKind.lgt,
+        department: str = "86",
+        name: str | None = None,
+        network: Network | None = None,
+    ) -> Establishment:
         self.department(department)
         n = self._next()
-        est = Establishment(uai=with_check_letter(f"0{department}{9000 + n:04d}"),
-                            name=name or f"Lycée d'essai {n}", kind=kind, public=True,
-                            department_code=department, commune="Poitiers", network=network)
+        est = Establishment(
+            uai=with_check_letter(f"0{department}{9000 + n:04d}"),
+            name=name or f"Lycée d'essai {n}",
+            kind=kind,
+            public=True,
+            department_code=department,
+            commune="Poitiers",
+            network=network,
+        )
         db.session.add(est)
         db.session.flush()
         return est
 
-    def user(self, *roles, establishment: Establishment | None = None,
-             institution: Institution | None = None, email: str | None = None,
-             name: str | None = None) -> User:
+    def user(
+        self,
+        *roles,
+        establishment: Establishment | None = None,
+        institution: Institution | None = None,
+        email: str | None = None,
+        name: str | None = None,
+    ) -> User:
         n = self._next()
-        user = User(email=email or f"user{n}@test.ac-poitiers.fr", full_name=name or f"Personne {n}",
-                    password_hash=_PASSWORD_HASH, establishment=establishment)
+        user = User(
+            email=email or f"user{n}@test.ac-poitiers.fr",
+            full_name=name or f"Personne {n}",
+            password_hash=_PASSWORD_HASH,
+            establishment=establishment,
+        )
         from portal.models import INSTITUTIONAL_ROLES
-        user.grants = [RoleGrant(role=r, institution=(institution or Institution.state)
-                                 if r in INSTITUTIONAL_ROLES else None) for r in roles]
+
+        user.grants = [
+            RoleGrant(
+                role=r,
+                institution=(institution or Institution.state)
+                if r in INSTITUTIONAL_ROLES
+                else None,
+            )
+            for r in roles
+        ]
         db.session.add(user)
         db.session.flush()
         return user
 
-    def call(self, status: CallStatus = CallStatus.open, deadline: dt.datetime | None = None,
-             max_amount: str = "15000.00", kinds=None, opens_at: dt.datetime | None = None) -> Call:
+    def call(
+        self,
+        status: CallStatus = CallStatus.open,
+        deadline: dt.datetime | None = None,
+        max_amount: str = "15000.00",
+        kinds=None,
+        opens_at: dt.datetime | None = None,
+    ) -> Call:
         now = utcnow()
-        call = Call(title=f"Appel à projets test {self._next()}", school_year="2014-2015",
-                    fields=["prevention", "intervention", "remediation"],
-                    eligible_kinds=[k.value for k in (kinds or list(EstablishmentKind))],
-                    opens_at=opens_at or now - dt.timedelta(days=10),
-                    deadline_at=deadline or now + dt.timedelta(days=30),
-                    max_amount=Decimal(max_amount), advance_rate=Decimal("50.00"), status=status)
+        call = Call(
+            title=f"Appel à projets test {self._next()}",
+            school_year="2014-2015",
+            fields=["prevention", "intervention", "remediation"],
+            eligible_kinds=[k.value for k in (kinds or list(EstablishmentKind))],
+            opens_at=opens_at or now - dt.timedelta(days=10),
+            deadline_at=deadline or now + dt.timedelta(days=30),
+            max_amount=Decimal(max_amount),
+            advance_rate=Decimal("50.00"),
+            status=status,
+        )
         call.axes = [Axis(number=i, label=f"Axe {i}") for i in range(1, 5)]
         call.attachment_kinds = [
             AttachmentKind(label="Budget prévisionnel détaillé", required=True, position=1),
@@ -216,6 +282,7 @@ class Factory:
 
     def dossier(self, call: Call, author: User, complete: bool = False):
         from applications import services
+
         dossier = services.create_dossier(author, call, title="Projet d'essai")
         db.session.flush()
         if complete:
@@ -223,32 +290,49 @@ class Factory:
         return dossier
 
 
-PDF_BYTES = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-             b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+PDF_BYTES = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
 
 
 def complete_data() -> dict:
     return {
         "title": "Raccrocher par le projet",
         "summary": "Un atelier de remobilisation pour des élèves de seconde en risque de décrochage.",
-        "main_axis": 2, "other_axes": [1], "fields": ["prevention", "intervention"],
-        "target_count": 24, "target_ages": "15-17 ans", "target_levels": "Seconde",
+        "main_axis": 2,
+        "other_axes": [1],
+        "fields": ["prevention", "intervention"],
+        "target_count": 24,
+        "target_ages": "15-17 ans",
+        "target_levels": "Seconde",
         "target_profile": "Élèves absentéistes repérés par le GPDS.",
         "partners": [{"name": "Mission locale", "kind": "association", "role": "Accompagnement"}],
-        "actions": [{"title": "Atelier théâtre", "description": "Chaque semaine",
-                     "start_date": "2014-11-03", "end_date": "2015-06-15"}],
+        "actions": [
+            {
+                "title": "Atelier théâtre",
+                "description": "Chaque semaine",
+                "start_date": "2014-11-03",
+                "end_date": "2015-06-15",
+            }
+        ],
         "indicators": [{"name": "Taux d'absentéisme", "baseline": "18 %", "target": "10 %"}],
-        "expenses": [{"category": "services", "label": "Intervenant", "amount": "6000.00"},
-                     {"category": "equipment", "label": "Fournitures", "amount": "1234.50"}],
-        "resources": [{"category": "region", "label": "", "amount": "3000.00"},
-                      {"category": "state", "label": "", "amount": "3000.00"},
-                      {"category": "own", "label": "", "amount": "1234.50"}],
+        "expenses": [
+            {"category": "services", "label": "Intervenant", "amount": "6000.00"},
+            {"category": "equipment", "label": "Fournitures", "amount": "1234.50"},
+        ],
+        "resources": [
+            {"category": "region", "label": "", "amount": "3000.00"},
+            {"category": "state", "label": "", "amount": "3000.00"},
+            {"category": "own", "label": "", "amount": "1234.50"},
+        ],
     }
 
 
 def fill_complete(dossier, author: User) -> None:
     """Fill every section and attach the required pieces, as a head would before submitting."""
     from applications import services
+
     services.update_dossier(author, dossier, complete_data())
     for kind in dossier.call.required_attachment_kinds:
         services.add_attachment(author, dossier, "piece.pdf", PDF_BYTES, kind_id=kind.id)
@@ -266,9 +350,15 @@ def race(app, live_database_url):
     from sqlalchemy import create_engine
 
     from portal.migrate import upgrade
+
     upgrade(live_database_url)
-    engine = create_engine(live_database_url, pool_size=helpers.CONNECTIONS, max_overflow=0,
-                           pool_timeout=120, pool_pre_ping=True)
+    engine = create_engine(
+        live_database_url,
+        pool_size=helpers.CONNECTIONS,
+        max_overflow=0,
+        pool_timeout=120,
+        pool_pre_ping=True,
+    )
     db.session.remove()
     db.session.configure(bind=engine)
     try:
@@ -290,8 +380,10 @@ def count_queries():
 @pytest.fixture
 def world(factory):
     """A typical cast: an open call, two establishments, their heads and staff, call staff."""
+
     class World:
         pass
+
     w = World()
     w.call = factory.call()
     w.est_a = factory.establishment(name="Lycée A")
@@ -310,8 +402,10 @@ def world(factory):
 
 # ------------------------------------------------------------------ S3 endpoint
 
+
 def _free_port() -> int:
     import socket
+
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -321,8 +415,12 @@ def _free_port() -> int:
 def s3_server():
     """moto's S3 server on a local port: boto3 talks HTTP to it, nothing is patched."""
     from moto.server import ThreadedMotoServer
-    for key, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-                       "AWS_DEFAULT_REGION": "eu-west-3"}.items():
+
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_DEFAULT_REGION": "eu-west-3",
+    }.items():
         os.environ.setdefault(key, value)
     port = _free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
@@ -336,9 +434,11 @@ def s3_bucket(s3_server):
     import uuid
 
     import boto3
+
     name = f"aap-test-{uuid.uuid4().hex[:12]}"
     boto3.client("s3", endpoint_url=s3_server, region_name="eu-west-3").create_bucket(
-        Bucket=name, CreateBucketConfiguration={"LocationConstraint": "eu-west-3"})
+        Bucket=name, CreateBucketConfiguration={"LocationConstraint": "eu-west-3"}
+    )
     return s3_server, name
 
 
@@ -350,6 +450,7 @@ class S3Proxy:
 
     def __init__(self, upstream_port: int) -> None:
         import threading
+
         self.upstream = ("127.0.0.1", upstream_port)
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -362,6 +463,7 @@ class S3Proxy:
     def _listen(self) -> None:
         import socket
         import threading
+
         listener = socket.socket()
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind(("127.0.0.1", self.port))
@@ -372,6 +474,7 @@ class S3Proxy:
     def _accept(self, listener) -> None:
         import socket
         import threading
+
         while True:
             try:
                 conn, _ = listener.accept()
@@ -390,6 +493,7 @@ class S3Proxy:
     @staticmethod
     def _pipe(src, dst) -> None:
         import socket
+
         try:
             while data := src.recv(65536):
                 dst.sendall(data)
@@ -432,6 +536,7 @@ def s3_proxy(s3_server):
 
 # ------------------------------------------------------------------ live server + browser
 
+
 def _live_database_url(tmp_path) -> str:
     """A database of its own for the served app: it commits for real."""
     url = os.environ.get("TEST_DATABASE_URL")
@@ -439,6 +544,7 @@ def _live_database_url(tmp_path) -> str:
         return f"sqlite:///{tmp_path / 'live.db'}"
     import psycopg
     from sqlalchemy.engine import make_url
+
     parsed = make_url(url)
     name = f"{parsed.database}_live"
     admin = parsed.set(drivername="postgresql", database="postgres")
@@ -454,24 +560,34 @@ class PortalProcess:
     def __init__(self, tmp_path, database_url: str, name: str = "live", **env):
         import subprocess
         import sys
+
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.password = "demo-navigateur-2014"
         self.log_path = tmp_path / f"{name}.log"
-        full_env = dict(os.environ, DATABASE_URL=database_url,
-                        INSTANCE_PATH=str(tmp_path / f"instance-{name}"),
-                        DEMO_PASSWORD=self.password, SECRET_KEY="live-test-secret",
-                        PUBLIC_URL=self.url, **env)
+        full_env = dict(
+            os.environ,
+            DATABASE_URL=database_url,
+            INSTANCE_PATH=str(tmp_path / f"instance-{name}"),
+            DEMO_PASSWORD=self.password,
+            SECRET_KEY="live-test-secret",
+            PUBLIC_URL=self.url,
+            **env,
+        )
         self._log = open(self.log_path, "w")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "flask", "--app", "wsgi", "demo", "--port", str(self.port)],
-            env=full_env, stdout=self._log, stderr=subprocess.STDOUT,
-            cwd=os.path.dirname(os.path.dirname(__file__)))
+            env=full_env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            cwd=os.path.dirname(os.path.dirname(__file__)),
+        )
         self._wait()
 
     def _wait(self) -> None:
         import time
         import urllib.request
+
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -480,12 +596,14 @@ class PortalProcess:
             except OSError as exc:
                 if self.proc.poll() is not None or time.monotonic() > deadline:
                     self.stop()
-                    raise RuntimeError("the portal did not start:\n"
-                                       + self.log_path.read_text()) from exc
+                    raise RuntimeError(
+                        "the portal did not start:\n" + self.log_path.read_text()
+                    ) from exc
                 time.sleep(0.2)
 
     def stop(self) -> None:
         import subprocess
+
         self.proc.terminate()
         try:
             self.proc.wait(10)
@@ -511,12 +629,21 @@ def live_server(tmp_path, live_database_url):
 def browser_page(tmp_path):
     """A page of Debian's Chromium driven by Playwright (no browser download)."""
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--disable-dev-shm-usage"])
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-dev-shm-usage",
+            ],
+        )
         context = browser.new_context(accept_downloads=True, locale="fr-FR")
         page = context.new_page()
         page.set_default_timeout(15000)

@@ -2,6 +2,7 @@
 
 A test module imports its helpers from here, never from another test module.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -39,9 +40,9 @@ class Queries:
 def count_queries(engine=None):
     """Count the statements sent to the database (by default `db.engine`) inside the block:
 
-        with count_queries() as queries:
-            client.get("/")
-        assert queries.count <= 4
+    with count_queries() as queries:
+        client.get("/")
+    assert queries.count <= 4
     """
     queries = Queries()
 
@@ -66,6 +67,7 @@ def drop_database(url: str) -> None:
     """DROP the PostgreSQL database of `url` (connected to the server's `postgres` one)."""
     import psycopg
     from sqlalchemy.engine import make_url
+
     parsed = make_url(url)
     admin = parsed.set(drivername="postgresql", database="postgres")
     with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as conn:
@@ -102,4 +104,3 @@ def run_together(app, jobs):
         thread.join(300)
     assert not any(thread.is_alive() for thread in threads)
     return outcomes, time.perf_counter() - started
-

@@ -1,4 +1,5 @@
 """Each role lands on its own home page, built in a few queries."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -11,8 +12,8 @@ from portal.formatting import format_date, format_datetime
 from portal.models import CallStatus, Institution, Role
 from portal.views import countdown
 
-from .helpers import count_queries
 from .conftest import fill_complete, login
+from .helpers import count_queries
 
 PARIS_LATER = "L'instruction des dossiers ouvrira après la clôture de l'appel."
 
@@ -25,10 +26,10 @@ def _home(client, user) -> str:
 
 
 def test_countdown_counts_paris_calendar_days():
-    deadline = dt.datetime(2014, 12, 12, 22, 59, tzinfo=dt.timezone.utc)  # 23 h 59 in Paris
-    assert countdown(deadline, dt.datetime(2014, 11, 30, 9, 0, tzinfo=dt.timezone.utc)) == "J-12"
+    deadline = dt.datetime(2014, 12, 12, 22, 59, tzinfo=dt.UTC)  # 23 h 59 in Paris
+    assert countdown(deadline, dt.datetime(2014, 11, 30, 9, 0, tzinfo=dt.UTC)) == "J-12"
     # 23 h 30 UTC on the 11th is already the 12th in Paris: the last day.
-    assert countdown(deadline, dt.datetime(2014, 12, 11, 23, 30, tzinfo=dt.timezone.utc)) == "J-0"
+    assert countdown(deadline, dt.datetime(2014, 12, 11, 23, 30, tzinfo=dt.UTC)) == "J-0"
 
 
 def test_applicant_sees_open_calls_and_only_their_establishment_dossiers(client, world, factory):
@@ -64,6 +65,7 @@ def test_incomplete_dossier_asks_for_completion(client, world, factory):
 
 def test_ineligible_establishment_gets_no_create_button(client, world, factory):
     from portal.models import EstablishmentKind
+
     college_call = factory.call(kinds=[EstablishmentKind.college])
     page = _home(client, world.head_a)
     assert college_call.title in page
@@ -92,17 +94,21 @@ def test_call_admin_sees_calls_by_status_and_work_to_do(client, world, factory):
 
 def test_admin_sees_administration_links(client, world):
     from flask import url_for
+
     page = _home(client, world.admin)
     assert f'href="{url_for("admin.users", _external=False)}"' in page
     assert f'href="{url_for("admin.establishments", _external=False)}"' in page
 
 
-@pytest.mark.parametrize("attr, heading", [
-    ("reviewer", "Instruction des dossiers"),
-    ("copilot", "Co-pilotage"),
-    ("budget", "Suivi budgétaire"),
-    ("observer", "Tableaux de bord"),
-])
+@pytest.mark.parametrize(
+    "attr, heading",
+    [
+        ("reviewer", "Instruction des dossiers"),
+        ("copilot", "Co-pilotage"),
+        ("budget", "Suivi budgétaire"),
+        ("observer", "Tableaux de bord"),
+    ],
+)
 def test_later_stage_roles_get_an_honest_card(client, world, attr, heading):
     page = _home(client, getattr(world, attr))
     assert heading in page
@@ -113,8 +119,13 @@ def test_later_stage_roles_get_an_honest_card(client, world, attr, heading):
 
 
 def test_a_user_with_several_roles_sees_each_section(client, world, factory):
-    user = factory.user(Role.call_admin, Role.reviewer, Role.applicant_staff,
-                        establishment=world.est_a, institution=Institution.region)
+    user = factory.user(
+        Role.call_admin,
+        Role.reviewer,
+        Role.applicant_staff,
+        establishment=world.est_a,
+        institution=Institution.region,
+    )
     page = _home(client, user)
     assert "Gestion des appels à projets" in page
     assert PARIS_LATER in page

@@ -1,4 +1,5 @@
 """The calls open to dossiers right now."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -11,6 +12,7 @@ from portal.models import Call, CallStatus
 
 def open_calls(now: dt.datetime | None = None) -> list[Call]:
     now = now or utcnow()
-    calls = db.session.scalars(select(Call).where(Call.status == CallStatus.open)
-                               .order_by(Call.deadline_at)).all()
+    calls = db.session.scalars(
+        select(Call).where(Call.status == CallStatus.open).order_by(Call.deadline_at)
+    ).all()
     return [c for c in calls if c.opens_at <= now < c.deadline_at]

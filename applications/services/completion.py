@@ -1,4 +1,5 @@
 """Completion requests: a call administrator sends a submitted dossier back to be completed."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -18,9 +19,13 @@ from .notifications import notify_establishment
 COMPLETION_DAYS = 15
 
 
-def request_completion(user: User, dossier: Dossier, message: str,
-                       due_at: dt.datetime | None = None,
-                       now: dt.datetime | None = None) -> CompletionRequest:
+def request_completion(
+    user: User,
+    dossier: Dossier,
+    message: str,
+    due_at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> CompletionRequest:
     """A call administrator sends a submitted dossier back to the establishment, saying why.
 
     The establishment may resubmit until `due_at` (default: 15 days, at 23:59 Paris time), even
@@ -37,17 +42,24 @@ def request_completion(user: User, dossier: Dossier, message: str,
         raise ServiceError("Le message fait au plus 5 000 caractères.", field="message")
     if due_at is None:
         day = (now + dt.timedelta(days=COMPLETION_DAYS)).astimezone(PARIS).date()
-        due_at = dt.datetime.combine(day, dt.time(23, 59), tzinfo=PARIS).astimezone(dt.timezone.utc)
+        due_at = dt.datetime.combine(day, dt.time(23, 59), tzinfo=PARIS).astimezone(dt.UTC)
     if due_at <= now:
         raise ServiceError("Le délai pour compléter doit être dans le futur.", field="due_at")
     before, _ = workflow.transition(dossier, "request_completion")
     req = CompletionRequest(message=message, requested_by=user, requested_at=now, due_at=due_at)
     dossier.completion_requests.append(req)
     db.session.flush()
-    audit.record(user, "completion_requested", dossier,
-                 {"status": [before.value, dossier.status.value], "message": message})
-    notify_establishment(dossier, f"Dossier {dossier.reference} : compléments demandés",
-            f"Le gestionnaire de l'appel à projets demande de compléter le dossier "
-            f"« {dossier.title} » :\n\n{message}\n\nModifiez le dossier sur le portail puis "
-            f"déposez-le à nouveau avant le {format_datetime(due_at)}.")
+    audit.record(
+        user,
+        "completion_requested",
+        dossier,
+        {"status": [before.value, dossier.status.value], "message": message},
+    )
+    notify_establishment(
+        dossier,
+        f"Dossier {dossier.reference} : compléments demandés",
+        f"Le gestionnaire de l'appel à projets demande de compléter le dossier "
+        f"« {dossier.title} » :\n\n{message}\n\nModifiez le dossier sur le portail puis "
+        f"déposez-le à nouveau avant le {format_datetime(due_at)}.",
+    )
     return req

@@ -4,6 +4,7 @@ Functions take domain objects and plain data, never the request; they flush but 
 (the view or CLI command commits once). A refused operation raises a ServiceError and leaves
 the session unchanged for the caller to roll back.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,39 +14,65 @@ from portal.db import db, utcnow
 from portal.errors import Conflict, ServiceError
 from portal.formatting import format_datetime, parse_amount
 from portal.inputs import column_limit, date_problem, length_problem
-from portal.models import KIND_LABELS, Call, FIELDS, User
+from portal.models import FIELDS, KIND_LABELS, Call, User
 from portal.permissions import Permission, can, require
 
-from ..models import (EXPENSE_CATEGORIES, PARTNER_KINDS, RESOURCE_SOURCES, Action, BudgetLine,
-                      Dossier, DossierStatus, Indicator, Partner)
+from ..models import (
+    EXPENSE_CATEGORIES,
+    PARTNER_KINDS,
+    RESOURCE_SOURCES,
+    Action,
+    BudgetLine,
+    Dossier,
+    DossierStatus,
+    Indicator,
+    Partner,
+)
 from ..policy import EDITABLE_STATES, require_dossier
 
 # Lengths of the columns where there is one; texts (Text columns) have the portal's own limits.
-TEXT_LIMITS = {"title": column_limit(Dossier.title), "summary": 5000,
-               "target_ages": column_limit(Dossier.target_ages),
-               "target_levels": column_limit(Dossier.target_levels), "target_profile": 3000,
-               "partners-role": 2000, "actions-description": 5000,
-               "indicators-baseline": column_limit(Indicator.baseline),
-               "indicators-target": column_limit(Indicator.target)}
+TEXT_LIMITS = {
+    "title": column_limit(Dossier.title),
+    "summary": 5000,
+    "target_ages": column_limit(Dossier.target_ages),
+    "target_levels": column_limit(Dossier.target_levels),
+    "target_profile": 3000,
+    "partners-role": 2000,
+    "actions-description": 5000,
+    "indicators-baseline": column_limit(Indicator.baseline),
+    "indicators-target": column_limit(Indicator.target),
+}
 MAX_ROWS = 50  # repeatable rows per list: more is a mistake or an abuse
 
-def create_dossier(user: User, call: Call, title: str = "", now: dt.datetime | None = None) -> Dossier:
+
+def create_dossier(
+    user: User, call: Call, title: str = "", now: dt.datetime | None = None
+) -> Dossier:
     """A new draft of the user's establishment for an open call whose kinds include it."""
     require(user, Permission.CREATE_DOSSIER, call)
     now = now or utcnow()
     if not call.accepts_submissions(now):
-        raise ServiceError("Cet appel à projets n'accepte pas de dossier en ce moment "
-                           f"(date limite : {format_datetime(call.deadline_at)}).")
+        raise ServiceError(
+            "Cet appel à projets n'accepte pas de dossier en ce moment "
+            f"(date limite : {format_datetime(call.deadline_at)})."
+        )
     establishment = user.establishment
     establishment.require_open()
     if establishment.kind.value not in call.eligible_kinds:
-        raise ServiceError(f"Les établissements de type « {KIND_LABELS[establishment.kind]} » ne "
-                           "sont pas éligibles à cet appel à projets.")
+        raise ServiceError(
+            f"Les établissements de type « {KIND_LABELS[establishment.kind]} » ne "
+            "sont pas éligibles à cet appel à projets."
+        )
     title = (title or "").strip()
     if len(title) > TEXT_LIMITS["title"]:
         raise ServiceError("Le titre fait au plus 200 caractères.", field="title")
-    dossier = Dossier(call=call, establishment=establishment, created_by=user, title=title,
-                      status=DossierStatus.draft)
+    dossier = Dossier(
+        call=call,
+        establishment=establishment,
+        created_by=user,
+        title=title,
+        status=DossierStatus.draft,
+    )
     db.session.add(dossier)
     audit.record(user, "dossier_created", dossier, {"call_id": call.id, "title": title})
     return dossier
@@ -53,17 +80,18 @@ def create_dossier(user: User, call: Call, title: str = "", now: dt.datetime | N
 
 def require_editable(user: User, dossier: Dossier) -> None:
     """Readers get a clear 409 for a dossier no longer editable; others the policy's 404/403."""
-    if (can(user, Permission.VIEW_DOSSIER, dossier)
-            and dossier.status.value not in EDITABLE_STATES):
+    if can(user, Permission.VIEW_DOSSIER, dossier) and dossier.status.value not in EDITABLE_STATES:
         raise Conflict(f"Ce dossier est « {dossier.status_label} » : il ne peut plus être modifié.")
     require_dossier(user, Permission.EDIT_DOSSIER, dossier)
 
 
 def _check_version(dossier: Dossier, expected_version) -> None:
     if expected_version is not None and int(expected_version) != dossier.version:
-        raise Conflict("Ce dossier a été modifié entre-temps (dans un autre onglet ou par un "
-                       "collègue). Rechargez la page : vos dernières modifications n'ont pas été "
-                       "enregistrées.")
+        raise Conflict(
+            "Ce dossier a été modifié entre-temps (dans un autre onglet ou par un "
+            "collègue). Rechargez la page : vos dernières modifications n'ont pas été "
+            "enregistrées."
+        )
 
 
 def _text(data: dict, key: str, errors: dict) -> str:
@@ -92,7 +120,9 @@ def _rows(data: dict, key: str, errors: dict) -> list[dict]:
         errors[key] = f"Au plus {MAX_ROWS} lignes."
         return []
     # Rows left entirely blank (an empty repeatable row of the form) are dropped.
-    return [r for r in rows if isinstance(r, dict) and any(str(v or "").strip() for v in r.values())]
+    return [
+        r for r in rows if isinstance(r, dict) and any(str(v or "").strip() for v in r.values())
+    ]
 
 
 def _date(value, field: str, errors: dict, call: Call | None = None):
@@ -118,8 +148,11 @@ def _budget_lines(data: dict, key: str, kind: str, labels: dict, errors: dict) -
     for i, row in enumerate(_rows(data, key, errors)):
         category = row.get("category") or row.get("source") or ""
         if category not in labels:
-            errors[f"{key}-{i}-category"] = ("Choisissez une catégorie." if kind == "expense"
-                                             else "Choisissez une source de financement.")
+            errors[f"{key}-{i}-category"] = (
+                "Choisissez une catégorie."
+                if kind == "expense"
+                else "Choisissez une source de financement."
+            )
         try:
             amount = parse_amount(row.get("amount"))
         except ValueError as exc:
@@ -128,8 +161,9 @@ def _budget_lines(data: dict, key: str, kind: str, labels: dict, errors: dict) -
         label = (row.get("label") or "").strip()
         if len(label) > 200:
             errors[f"{key}-{i}-label"] = "Ce libellé fait au plus 200 caractères."
-        lines.append(BudgetLine(kind=kind, category=category, label=label, amount=amount,
-                                position=i))
+        lines.append(
+            BudgetLine(kind=kind, category=category, label=label, amount=amount, position=i)
+        )
     return lines
 
 
@@ -173,7 +207,9 @@ def update_dossier(user: User, dossier: Dossier, data: dict, expected_version=No
         fields = sorted(set(data.get("fields") or []))
         allowed = set(call.fields or FIELDS)
         if not set(fields) <= allowed:
-            errors["fields"] = "Choisissez les champs d'action parmi prévention, intervention, remédiation."
+            errors["fields"] = (
+                "Choisissez les champs d'action parmi prévention, intervention, remédiation."
+            )
         changes["fields"] = fields
     if "target_count" in data:
         value = data.get("target_count")
@@ -194,25 +230,42 @@ def update_dossier(user: User, dossier: Dossier, data: dict, expected_version=No
         for i, row in enumerate(_rows(data, "partners", errors)):
             name = (row.get("name") or "").strip()
             if not name or len(name) > 200:
-                errors[f"partners-{i}-name"] = "Indiquez le nom du partenaire (200 caractères au plus)."
+                errors[f"partners-{i}-name"] = (
+                    "Indiquez le nom du partenaire (200 caractères au plus)."
+                )
             kind = row.get("kind") or "other"
             if kind not in PARTNER_KINDS:
                 errors[f"partners-{i}-kind"] = "Choisissez un type de partenaire."
-            partners.append(Partner(name=name, kind=kind, role=_row_text(row, "partners", "role", i, errors),
-                                    position=i))
+            partners.append(
+                Partner(
+                    name=name,
+                    kind=kind,
+                    role=_row_text(row, "partners", "role", i, errors),
+                    position=i,
+                )
+            )
         new_children["partners"] = partners
     if "actions" in data:
         actions = []
         for i, row in enumerate(_rows(data, "actions", errors)):
             title = (row.get("title") or "").strip()
             if not title or len(title) > 200:
-                errors[f"actions-{i}-title"] = "Donnez un intitulé à l'action (200 caractères au plus)."
+                errors[f"actions-{i}-title"] = (
+                    "Donnez un intitulé à l'action (200 caractères au plus)."
+                )
             start = _date(row.get("start_date"), f"actions-{i}-start_date", errors, call)
             end = _date(row.get("end_date"), f"actions-{i}-end_date", errors, call)
             if start and end and end < start:
                 errors[f"actions-{i}-end_date"] = "La date de fin précède la date de début."
-            actions.append(Action(title=title, description=_row_text(row, "actions", "description", i, errors),
-                                  start_date=start, end_date=end, position=i))
+            actions.append(
+                Action(
+                    title=title,
+                    description=_row_text(row, "actions", "description", i, errors),
+                    start_date=start,
+                    end_date=end,
+                    position=i,
+                )
+            )
         new_children["actions"] = actions
     if "indicators" in data:
         indicators = []
@@ -220,27 +273,51 @@ def update_dossier(user: User, dossier: Dossier, data: dict, expected_version=No
             name = (row.get("name") or "").strip()
             if not name or len(name) > 200:
                 errors[f"indicators-{i}-name"] = "Nommez l'indicateur (200 caractères au plus)."
-            indicators.append(Indicator(name=name, baseline=_row_text(row, "indicators", "baseline", i, errors),
-                                        target=_row_text(row, "indicators", "target", i, errors),
-                                        position=i))
+            indicators.append(
+                Indicator(
+                    name=name,
+                    baseline=_row_text(row, "indicators", "baseline", i, errors),
+                    target=_row_text(row, "indicators", "target", i, errors),
+                    position=i,
+                )
+            )
         new_children["indicators"] = indicators
     budget_keys = {"expenses", "resources"} & set(data)
     if budget_keys:
-        expenses = (_budget_lines(data, "expenses", "expense", EXPENSE_CATEGORIES, errors)
-                    if "expenses" in data else [BudgetLine(kind=b.kind, category=b.category,
-                                                           label=b.label, amount=b.amount,
-                                                           position=b.position)
-                                                for b in dossier.expenses])
-        resources = (_budget_lines(data, "resources", "resource", RESOURCE_SOURCES, errors)
-                     if "resources" in data else [BudgetLine(kind=b.kind, category=b.category,
-                                                             label=b.label, amount=b.amount,
-                                                             position=b.position)
-                                                  for b in dossier.resources])
+        expenses = (
+            _budget_lines(data, "expenses", "expense", EXPENSE_CATEGORIES, errors)
+            if "expenses" in data
+            else [
+                BudgetLine(
+                    kind=b.kind,
+                    category=b.category,
+                    label=b.label,
+                    amount=b.amount,
+                    position=b.position,
+                )
+                for b in dossier.expenses
+            ]
+        )
+        resources = (
+            _budget_lines(data, "resources", "resource", RESOURCE_SOURCES, errors)
+            if "resources" in data
+            else [
+                BudgetLine(
+                    kind=b.kind,
+                    category=b.category,
+                    label=b.label,
+                    amount=b.amount,
+                    position=b.position,
+                )
+                for b in dossier.resources
+            ]
+        )
         new_children["budget_lines"] = expenses + resources
 
     if errors:
-        raise ServiceError("Le dossier n'a pas été enregistré : corrigez les champs signalés.",
-                           errors=errors)
+        raise ServiceError(
+            "Le dossier n'a pas été enregistré : corrigez les champs signalés.", errors=errors
+        )
 
     before = {k: getattr(dossier, k) for k in changes}
     for key, value in changes.items():

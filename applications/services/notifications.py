@@ -1,4 +1,5 @@
 """Mail to the dossier's establishment (queued in the outbox, sent after the commit)."""
+
 from __future__ import annotations
 
 from sqlalchemy import select

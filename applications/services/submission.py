@@ -1,4 +1,5 @@
 """Submission: what still blocks it, the frozen snapshot and its hash, the dossier's reference."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -26,21 +27,44 @@ def submission_blockers(dossier: Dossier, now: dt.datetime | None = None) -> lis
     now = now or utcnow()
     call = dossier.call
     out: list[tuple[str, str]] = []
-    request = dossier.open_completion_request if dossier.status == DossierStatus.incomplete else None
+    request = (
+        dossier.open_completion_request if dossier.status == DossierStatus.incomplete else None
+    )
     if request is not None:
         if now >= request.due_at:
-            out.append(("", "Le délai accordé pour compléter le dossier est passé "
-                            f"({format_datetime(request.due_at)})."))
+            out.append(
+                (
+                    "",
+                    "Le délai accordé pour compléter le dossier est passé "
+                    f"({format_datetime(request.due_at)}).",
+                )
+            )
     elif not call.accepts_submissions(now):
-        out.append(("", "La date limite de dépôt est passée "
-                        f"({format_datetime(call.deadline_at)}) : le dossier ne peut plus être déposé."
-                    if now >= call.deadline_at else "L'appel à projets n'est pas ouvert."))
+        out.append(
+            (
+                "",
+                "La date limite de dépôt est passée "
+                f"({format_datetime(call.deadline_at)}) : le dossier ne peut plus être déposé."
+                if now >= call.deadline_at
+                else "L'appel à projets n'est pas ouvert.",
+            )
+        )
     if dossier.establishment.is_closed:
-        out.append(("", f"L'établissement {dossier.establishment.name} est fermé selon l'annuaire "
-                        "de l'éducation : il ne peut plus déposer de dossier."))
+        out.append(
+            (
+                "",
+                f"L'établissement {dossier.establishment.name} est fermé selon l'annuaire "
+                "de l'éducation : il ne peut plus déposer de dossier.",
+            )
+        )
     if dossier.establishment.kind.value not in call.eligible_kinds:
-        out.append(("", f"Les établissements de type « {dossier.establishment.kind_label} » ne sont "
-                        "pas éligibles à cet appel."))
+        out.append(
+            (
+                "",
+                f"Les établissements de type « {dossier.establishment.kind_label} » ne sont "
+                "pas éligibles à cet appel.",
+            )
+        )
     if not dossier.title:
         out.append(("title", "Donnez un titre au projet."))
     if not dossier.summary:
@@ -59,17 +83,32 @@ def submission_blockers(dossier: Dossier, now: dt.datetime | None = None) -> lis
         out.append(("expenses", "Le budget ne comporte aucune dépense."))
     difference = dossier.total_resources - dossier.total_expenses
     if difference > 0:
-        out.append(("resources", "Le budget n'est pas équilibré : les recettes dépassent les "
-                                 f"dépenses de {format_money(difference)}."))
+        out.append(
+            (
+                "resources",
+                "Le budget n'est pas équilibré : les recettes dépassent les "
+                f"dépenses de {format_money(difference)}.",
+            )
+        )
     elif difference < 0:
-        out.append(("resources", "Le budget n'est pas équilibré : les dépenses dépassent les "
-                                 f"recettes de {format_money(-difference)}."))
+        out.append(
+            (
+                "resources",
+                "Le budget n'est pas équilibré : les dépenses dépassent les "
+                f"recettes de {format_money(-difference)}.",
+            )
+        )
     requested = dossier.requested_total
     if requested == 0 and dossier.expenses:
         out.append(("resources", "Indiquez le montant demandé à la Région ou au rectorat."))
     if requested > call.max_amount:
-        out.append(("resources", f"La subvention demandée ({format_money(requested)}) dépasse le "
-                                 f"maximum de l'appel ({format_money(call.max_amount)})."))
+        out.append(
+            (
+                "resources",
+                f"La subvention demandée ({format_money(requested)}) dépasse le "
+                f"maximum de l'appel ({format_money(call.max_amount)}).",
+            )
+        )
     present = {a.kind_id for a in dossier.attachments}
     for kind in call.required_attachment_kinds:
         if kind.id not in present:
@@ -88,28 +127,51 @@ def snapshot_of(dossier: Dossier) -> dict:
         "main_axis": dossier.main_axis,
         "other_axes": list(dossier.other_axes or []),
         "fields": list(dossier.fields or []),
-        "target": {"count": dossier.target_count, "ages": dossier.target_ages,
-                   "levels": dossier.target_levels, "profile": dossier.target_profile},
+        "target": {
+            "count": dossier.target_count,
+            "ages": dossier.target_ages,
+            "levels": dossier.target_levels,
+            "profile": dossier.target_profile,
+        },
         "partners": [{"name": p.name, "kind": p.kind, "role": p.role} for p in dossier.partners],
-        "actions": [{"title": a.title, "description": a.description,
-                     "start_date": a.start_date.isoformat() if a.start_date else None,
-                     "end_date": a.end_date.isoformat() if a.end_date else None}
-                    for a in dossier.actions],
-        "indicators": [{"name": i.name, "baseline": i.baseline, "target": i.target}
-                       for i in dossier.indicators],
-        "expenses": [{"category": b.category, "label": b.label, "amount": str(b.amount)}
-                     for b in dossier.expenses],
-        "resources": [{"source": b.category, "label": b.label, "amount": str(b.amount)}
-                      for b in dossier.resources],
-        "totals": {"expenses": str(dossier.total_expenses),
-                   "resources": str(dossier.total_resources),
-                   "requested_region": str(dossier.requested("region")),
-                   "requested_state": str(dossier.requested("state"))},
+        "actions": [
+            {
+                "title": a.title,
+                "description": a.description,
+                "start_date": a.start_date.isoformat() if a.start_date else None,
+                "end_date": a.end_date.isoformat() if a.end_date else None,
+            }
+            for a in dossier.actions
+        ],
+        "indicators": [
+            {"name": i.name, "baseline": i.baseline, "target": i.target} for i in dossier.indicators
+        ],
+        "expenses": [
+            {"category": b.category, "label": b.label, "amount": str(b.amount)}
+            for b in dossier.expenses
+        ],
+        "resources": [
+            {"source": b.category, "label": b.label, "amount": str(b.amount)}
+            for b in dossier.resources
+        ],
+        "totals": {
+            "expenses": str(dossier.total_expenses),
+            "resources": str(dossier.total_resources),
+            "requested_region": str(dossier.requested("region")),
+            "requested_state": str(dossier.requested("state")),
+        },
         # The storage key stays reachable even if the attachment is removed after a completion
         # request: each submission's files can be found again.
-        "attachments": [{"filename": a.filename, "sha256": a.sha256, "size": a.size,
-                         "kind": a.kind.label if a.kind else None, "storage_key": a.storage_key}
-                        for a in dossier.attachments],
+        "attachments": [
+            {
+                "filename": a.filename,
+                "sha256": a.sha256,
+                "size": a.size,
+                "kind": a.kind.label if a.kind else None,
+                "storage_key": a.storage_key,
+            }
+            for a in dossier.attachments
+        ],
     }
 
 
@@ -126,10 +188,12 @@ def _next_reference(call: Call) -> str:
     """
     dialect = db.session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = (insert(ReferenceCounter).values(year=call.year, last=1)
-            .on_conflict_do_update(index_elements=["year"],
-                                   set_={"last": ReferenceCounter.last + 1})
-            .returning(ReferenceCounter.last))
+    stmt = (
+        insert(ReferenceCounter)
+        .values(year=call.year, last=1)
+        .on_conflict_do_update(index_elements=["year"], set_={"last": ReferenceCounter.last + 1})
+        .returning(ReferenceCounter.last)
+    )
     seq = db.session.execute(stmt).scalar_one()
     return f"AAP-{call.year}-{seq:04d}"
 
@@ -143,16 +207,23 @@ def submit_dossier(user: User, dossier: Dossier, now: dt.datetime | None = None)
     now = now or utcnow()
     require_dossier(user, Permission.VIEW_DOSSIER, dossier)
     if dossier.status == DossierStatus.submitted:
-        raise Conflict(f"Ce dossier a déjà été déposé le {format_datetime(dossier.submitted_at)} "
-                       f"sous la référence {dossier.reference}.")
+        raise Conflict(
+            f"Ce dossier a déjà été déposé le {format_datetime(dossier.submitted_at)} "
+            f"sous la référence {dossier.reference}."
+        )
     workflow.next_state(dossier, "submit")
-    require(user, Permission.SUBMIT_DOSSIER, dossier,  # staff who is not the head: 403, logged
-            message="Seul le chef d'établissement peut déposer le dossier.")
+    require(
+        user,
+        Permission.SUBMIT_DOSSIER,
+        dossier,  # staff who is not the head: 403, logged
+        message="Seul le chef d'établissement peut déposer le dossier.",
+    )
     blockers = submission_blockers(dossier, now)
     if blockers:
-        raise ServiceError("Le dossier ne peut pas être déposé : " +
-                           " ".join(msg for _, msg in blockers),
-                           errors={anchor or "__all__": msg for anchor, msg in reversed(blockers)})
+        raise ServiceError(
+            "Le dossier ne peut pas être déposé : " + " ".join(msg for _, msg in blockers),
+            errors={anchor or "__all__": msg for anchor, msg in reversed(blockers)},
+        )
     if dossier.reference is None:
         dossier.reference = _next_reference(dossier.call)
     before, _ = workflow.transition(dossier, "submit")
@@ -163,19 +234,34 @@ def submit_dossier(user: User, dossier: Dossier, now: dt.datetime | None = None)
     snapshot = snapshot_of(dossier)
     snapshot["reference"] = dossier.reference
     snapshot["submitted_at"] = now.isoformat()
-    submission = Submission(number=len(dossier.submissions) + 1, submitted_at=now,
-                            submitted_by=user, snapshot=snapshot,
-                            snapshot_sha256=snapshot_hash(snapshot))
+    submission = Submission(
+        number=len(dossier.submissions) + 1,
+        submitted_at=now,
+        submitted_by=user,
+        snapshot=snapshot,
+        snapshot_sha256=snapshot_hash(snapshot),
+    )
     dossier.submissions.append(submission)
     db.session.flush()
-    audit.record(user, "dossier_submitted", dossier,
-                 {"status": [before.value, dossier.status.value], "reference": dossier.reference,
-                  "submission": submission.number, "sha256": submission.snapshot_sha256})
-    notify_establishment(dossier, f"Dossier {dossier.reference} déposé",
-            f"Le dossier « {dossier.title} » de {dossier.establishment.name} a été déposé le "
-            f"{format_datetime(now)} par {user.full_name}.\n\nRéférence : {dossier.reference}\n"
-            f"Empreinte SHA-256 du dossier déposé : {submission.snapshot_sha256}\n\n"
-            "Le récépissé est disponible sur le portail.")
+    audit.record(
+        user,
+        "dossier_submitted",
+        dossier,
+        {
+            "status": [before.value, dossier.status.value],
+            "reference": dossier.reference,
+            "submission": submission.number,
+            "sha256": submission.snapshot_sha256,
+        },
+    )
+    notify_establishment(
+        dossier,
+        f"Dossier {dossier.reference} déposé",
+        f"Le dossier « {dossier.title} » de {dossier.establishment.name} a été déposé le "
+        f"{format_datetime(now)} par {user.full_name}.\n\nRéférence : {dossier.reference}\n"
+        f"Empreinte SHA-256 du dossier déposé : {submission.snapshot_sha256}\n\n"
+        "Le récépissé est disponible sur le portail.",
+    )
     return submission
 
 

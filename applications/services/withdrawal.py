@@ -1,4 +1,5 @@
 """Withdrawal: the head of the establishment takes the dossier back, saying why if they wish."""
+
 from __future__ import annotations
 
 from portal import audit
@@ -26,9 +27,16 @@ def withdraw_dossier(user: User, dossier: Dossier, reason: str = "") -> Dossier:
     if problem:
         raise ServiceError(problem, field="reason")
     db.session.flush()
-    audit.record(user, "dossier_withdrawn", dossier,
-                 {"status": [before.value, dossier.status.value], "reason": reason})
-    notify_establishment(dossier, f"Dossier « {dossier.title or 'sans titre'} » retiré",
-            f"Le dossier « {dossier.title or 'sans titre'} » a été retiré par {user.full_name}."
-            + (f"\n\nMotif : {reason}" if reason else ""))
+    audit.record(
+        user,
+        "dossier_withdrawn",
+        dossier,
+        {"status": [before.value, dossier.status.value], "reason": reason},
+    )
+    notify_establishment(
+        dossier,
+        f"Dossier « {dossier.title or 'sans titre'} » retiré",
+        f"Le dossier « {dossier.title or 'sans titre'} » a été retiré par {user.full_name}."
+        + (f"\n\nMotif : {reason}" if reason else ""),
+    )
     return dossier

@@ -3,6 +3,7 @@ the lists, the creation, the dossier's page, the stepper, attachments, submissio
 
 Views are thin: load the dossier under the policy, parse the form, call a service, commit once.
 """
+
 from __future__ import annotations
 
 from . import attachments, creation, detail, lists, steps, submission  # noqa: F401  (routes)

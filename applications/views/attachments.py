@@ -1,4 +1,5 @@
 """A dossier's attachments: upload, removal, download."""
+
 from __future__ import annotations
 
 from flask import request, url_for
@@ -33,8 +34,9 @@ def upload(dossier_id: int):
     data = upload.read() if upload else b""
     try:
         form.check_input()
-        services.add_attachment(current_user, dossier, filename, data,
-                                kind_id=form.kind_id.data or None)
+        services.add_attachment(
+            current_user, dossier, filename, data, kind_id=form.kind_id.data or None
+        )
     except ServiceError as exc:
         if exc.status == 409:
             raise
@@ -46,8 +48,10 @@ def upload(dossier_id: int):
             field.errors = list(field.errors or []) + [message]
             summary.append((field.id, message))
         return attachments_page(dossier, form, 400, form_errors=summary)
-    return done(f"Le fichier « {filename} » a été joint au dossier.",
-                url_for("applications.step", dossier_id=dossier.id, step="pieces-jointes"))
+    return done(
+        f"Le fichier « {filename} » a été joint au dossier.",
+        url_for("applications.step", dossier_id=dossier.id, step="pieces-jointes"),
+    )
 
 
 @bp.post("/<int:dossier_id>/pieces/<int:attachment_id>/supprimer")
@@ -57,8 +61,10 @@ def remove_attachment(dossier_id: int, attachment_id: int):
     attachment = _load_attachment(dossier, attachment_id)
     filename = attachment.filename
     services.remove_attachment(current_user, attachment)
-    return done(f"Le fichier « {filename} » a été retiré du dossier.",
-                url_for("applications.step", dossier_id=dossier.id, step="pieces-jointes"))
+    return done(
+        f"Le fichier « {filename} » a été retiré du dossier.",
+        url_for("applications.step", dossier_id=dossier.id, step="pieces-jointes"),
+    )
 
 
 @bp.get("/<int:dossier_id>/pieces/<int:attachment_id>")
@@ -66,6 +72,9 @@ def remove_attachment(dossier_id: int, attachment_id: int):
 def download(dossier_id: int, attachment_id: int):
     dossier = load_dossier(dossier_id)
     attachment = _load_attachment(dossier, attachment_id)
-    return send_stored(services.read_attachment(current_user, attachment),
-                       mimetype=attachment.content_type, filename=attachment.filename,
-                       size=attachment.size)
+    return send_stored(
+        services.read_attachment(current_user, attachment),
+        mimetype=attachment.content_type,
+        filename=attachment.filename,
+        size=attachment.size,
+    )

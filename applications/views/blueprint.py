@@ -1,4 +1,5 @@
 """The area's one blueprint: every dossier page lives under /dossiers."""
+
 from __future__ import annotations
 
 from flask import Blueprint

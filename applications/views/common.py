@@ -1,5 +1,6 @@
 """What every dossier page shares: loading a dossier under the policy, the establishment's next
 step, the state a reader may know, the labels of the form's choices."""
+
 from __future__ import annotations
 
 from flask_login import current_user
@@ -49,5 +50,9 @@ def shown_status(dossier):
 
 
 def form_labels() -> dict:
-    return {"expense": EXPENSE_CATEGORIES, "resource": RESOURCE_SOURCES,
-            "partner": PARTNER_KINDS, "fields": FIELDS}
+    return {
+        "expense": EXPENSE_CATEGORIES,
+        "resource": RESOURCE_SOURCES,
+        "partner": PARTNER_KINDS,
+        "fields": FIELDS,
+    }

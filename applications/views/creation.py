@@ -1,4 +1,5 @@
 """A new dossier for an open call."""
+
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
@@ -38,9 +39,10 @@ def new():
                 error = exc.message
         else:
             db.session.commit()
-            flash("Le dossier a été créé. Complétez-le étape par étape ; chaque étape "
-                  "s'enregistre.", "success")
-            return redirect(url_for("applications.step", dossier_id=dossier.id,
-                                    step=STEP_SLUGS[0]))
+            flash(
+                "Le dossier a été créé. Complétez-le étape par étape ; chaque étape s'enregistre.",
+                "success",
+            )
+            return redirect(url_for("applications.step", dossier_id=dossier.id, step=STEP_SLUGS[0]))
     status = 400 if (error or form.title.errors) else 200
     return render_template("applications/new.html", form=form, call=call, error=error), status

@@ -1,4 +1,5 @@
 """The dossier's page, and what is done from it: withdrawal, a request for completion."""
+
 from __future__ import annotations
 
 from flask import render_template, url_for
@@ -23,8 +24,9 @@ def detail_context(dossier: Dossier, **extra) -> dict:
         "dossier": dossier,
         **panel_context,
         "panels": panels,
-        "completion_form": (extra.pop("completion_form", None)
-                            or CompletionRequestForm(formdata=None)),
+        "completion_form": (
+            extra.pop("completion_form", None) or CompletionRequestForm(formdata=None)
+        ),
         "withdraw_form": WithdrawForm(formdata=None),
         "labels": form_labels(),
     }
@@ -62,8 +64,14 @@ def request_completion(dossier_id: int):
             raise
         refused(exc)
         form.message.errors = [exc.message]
-        return render_template("applications/detail.html",
-                               **detail_context(dossier, completion_form=form,
-                                                 form_errors=[(form.message.id, exc.message)])), 400
-    return done("La demande de compléments a été envoyée à l'établissement ; le dossier est "
-                "« À compléter ».", url_for("applications.detail", dossier_id=dossier.id))
+        return render_template(
+            "applications/detail.html",
+            **detail_context(
+                dossier, completion_form=form, form_errors=[(form.message.id, exc.message)]
+            ),
+        ), 400
+    return done(
+        "La demande de compléments a été envoyée à l'établissement ; le dossier est "
+        "« À compléter ».",
+        url_for("applications.detail", dossier_id=dossier.id),
+    )

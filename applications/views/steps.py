@@ -1,4 +1,5 @@
 """The stepper: one page per section of the dossier, each saved on its own, then the summary."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -13,8 +14,16 @@ from portal.permissions import Permission, can
 from portal.web import refused
 
 from .. import services
-from ..forms import (ActionsForm, AttachmentForm, AxesForm, BudgetForm, IndicatorsForm,
-                     PartnersForm, PresentationForm, initial_data)
+from ..forms import (
+    ActionsForm,
+    AttachmentForm,
+    AxesForm,
+    BudgetForm,
+    IndicatorsForm,
+    PartnersForm,
+    PresentationForm,
+    initial_data,
+)
 from ..models import Dossier
 from .blueprint import bp
 from .common import SAVED, form_labels, load_dossier
@@ -33,10 +42,17 @@ STEPS = [
 STEP_SLUGS = [s[0] for s in STEPS]
 # Where each blocker of services.submission_blockers is fixed.
 ANCHOR_STEPS = {
-    "title": "presentation", "summary": "presentation",
-    "main_axis": "axes-et-public", "other_axes": "axes-et-public", "fields": "axes-et-public",
-    "target_count": "axes-et-public", "partners": "partenaires", "actions": "actions",
-    "indicators": "indicateurs", "expenses": "budget", "resources": "budget",
+    "title": "presentation",
+    "summary": "presentation",
+    "main_axis": "axes-et-public",
+    "other_axes": "axes-et-public",
+    "fields": "axes-et-public",
+    "target_count": "axes-et-public",
+    "partners": "partenaires",
+    "actions": "actions",
+    "indicators": "indicateurs",
+    "expenses": "budget",
+    "resources": "budget",
     "attachments": "pieces-jointes",
 }
 
@@ -48,8 +64,7 @@ def blocker_links(dossier: Dossier, blockers) -> list[tuple[str | None, str]]:
         step = ANCHOR_STEPS.get(anchor)
         url = None
         if step:
-            url = url_for("applications.step", dossier_id=dossier.id, step=step,
-                          _anchor=anchor)
+            url = url_for("applications.step", dossier_id=dossier.id, step=step, _anchor=anchor)
         out.append((url, message))
     return out
 
@@ -58,7 +73,10 @@ def step_context(dossier: Dossier, slug: str, **extra) -> dict:
     index = STEP_SLUGS.index(slug)
     blockers = services.submission_blockers(dossier)
     ctx = {
-        "dossier": dossier, "steps": STEPS, "step": slug, "step_index": index,
+        "dossier": dossier,
+        "steps": STEPS,
+        "step": slug,
+        "step_index": index,
         "step_title": STEPS[index][1],
         "next_step": STEPS[index + 1] if index + 1 < len(STEPS) else None,
         "blockers": blocker_links(dossier, blockers),
@@ -72,6 +90,7 @@ def step_context(dossier: Dossier, slug: str, **extra) -> dict:
 
 def _budget_totals(form: BudgetForm) -> dict:
     """Totals of what the form shows (typed values included), ignoring unreadable amounts."""
+
     def total(name):
         out = Decimal("0.00")
         for entry in form[name].entries:
@@ -80,6 +99,7 @@ def _budget_totals(form: BudgetForm) -> dict:
             except ValueError:
                 pass
         return out
+
     expenses, resources = total("expenses"), total("resources")
     return {"expenses": expenses, "resources": resources, "difference": resources - expenses}
 
@@ -96,14 +116,14 @@ def step(dossier_id: int, step: str):
             abort(405)
         return _save_step(dossier, step, form_cls)
     if not can(current_user, Permission.EDIT_DOSSIER, dossier):
-        flash(f"Ce dossier est « {dossier.status_label} » : il ne peut pas être modifié.",
-              "warning")
+        flash(
+            f"Ce dossier est « {dossier.status_label} » : il ne peut pas être modifié.", "warning"
+        )
         return redirect(url_for("applications.detail", dossier_id=dossier.id))
     if step == "pieces-jointes":
         return attachments_page(dossier)
     if step == "recapitulatif":
-        return render_template("applications/step.html",
-                               **step_context(dossier, step, form=None))
+        return render_template("applications/step.html", **step_context(dossier, step, form=None))
     form = form_cls(formdata=None, data=initial_data(dossier))
     form.add_blank_rows(2)
     return _render_step(dossier, step, form)
@@ -114,16 +134,18 @@ def _render_step(dossier, step, form, status=200, **extra):
         form.set_axes(dossier.call)
     if isinstance(form, BudgetForm):
         extra["totals"] = _budget_totals(form)
-    return render_template("applications/step.html",
-                           **step_context(dossier, step, form=form, **extra)), status
+    return render_template(
+        "applications/step.html", **step_context(dossier, step, form=form, **extra)
+    ), status
 
 
 def _save_step(dossier: Dossier, step: str, form_cls):
     form = form_cls()
     try:
         form.check_input()
-        services.update_dossier(current_user, dossier, form.service_data(),
-                                expected_version=form.expected_version())
+        services.update_dossier(
+            current_user, dossier, form.service_data(), expected_version=form.expected_version()
+        )
     except ServiceError as exc:
         refused(exc)  # rolls back; 403 and 404 go on to the error page
         if isinstance(exc, Conflict):
@@ -141,14 +163,19 @@ def _save_step(dossier: Dossier, step: str, form_cls):
 
 # ---------------------------------------------------------------- the attachments step
 
-def attachments_page(dossier: Dossier, form: AttachmentForm | None = None, status: int = 200,
-                     form_errors=None):
+
+def attachments_page(
+    dossier: Dossier, form: AttachmentForm | None = None, status: int = 200, form_errors=None
+):
     if form is None:
         form = AttachmentForm(formdata=None)
     form.set_kinds(dossier.call)
-    return render_template("applications/step.html",
-                           **step_context(dossier, "pieces-jointes", form=form,
-                                          form_errors=form_errors, max_mb=_max_upload_mb())), status
+    return render_template(
+        "applications/step.html",
+        **step_context(
+            dossier, "pieces-jointes", form=form, form_errors=form_errors, max_mb=_max_upload_mb()
+        ),
+    ), status
 
 
 def _max_upload_mb() -> str:

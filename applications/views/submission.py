@@ -1,4 +1,5 @@
 """Submission, and the receipt of each submission (PDF)."""
+
 from __future__ import annotations
 
 import io
@@ -28,9 +29,11 @@ def submit(dossier_id: int):
             return redirect(url_for("applications.detail", dossier_id=dossier.id))
         flash(exc.message, "error")
         return redirect(url_for("applications.step", dossier_id=dossier.id, step="recapitulatif"))
-    return done(f"Le dossier a été déposé sous la référence {dossier.reference}. Le récépissé de "
-                "dépôt est disponible ci-dessous.",
-                url_for("applications.detail", dossier_id=dossier.id))
+    return done(
+        f"Le dossier a été déposé sous la référence {dossier.reference}. Le récépissé de "
+        "dépôt est disponible ci-dessous.",
+        url_for("applications.detail", dossier_id=dossier.id),
+    )
 
 
 @bp.get("/<int:dossier_id>/recepisse/<int:number>")
@@ -41,5 +44,9 @@ def receipt(dossier_id: int, number: int):
     if submission is None:
         raise NotFound("Ce récépissé n'existe pas.")
     pdf = render_receipt(dossier, submission)
-    return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
-                     download_name=receipt_filename(dossier, submission))
+    return send_file(
+        io.BytesIO(pdf),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=receipt_filename(dossier, submission),
+    )

@@ -1,6 +1,7 @@
 """When a dossier's money is done: the final report validated, the balance paid, every clawback
 settled (closed), or every commitment cancelled (withdrawn).
 """
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -14,19 +15,24 @@ from portal.models import Institution, User
 from ..models import CommitmentStatus, FinalReport, ReportStatus
 from .figures import commitment_figures, commitments_of
 
+
 def report_validated(dossier: Dossier) -> bool:
     """The final report is fully validated: every funder with an active commitment validated
     its part."""
-    return db.session.scalar(select(FinalReport.status).where(
-        FinalReport.dossier_id == dossier.id)) == ReportStatus.validated
+    return (
+        db.session.scalar(select(FinalReport.status).where(FinalReport.dossier_id == dossier.id))
+        == ReportStatus.validated
+    )
 
 
 def funder_validated(dossier: Dossier, funder: Institution) -> bool:
     """The funder's officer validated its part of the final report (the funder may pay its
     balance), or the whole report is validated."""
-    row = db.session.execute(select(FinalReport.status, FinalReport.state_validated_at,
-                                    FinalReport.region_validated_at)
-                             .where(FinalReport.dossier_id == dossier.id)).first()
+    row = db.session.execute(
+        select(
+            FinalReport.status, FinalReport.state_validated_at, FinalReport.region_validated_at
+        ).where(FinalReport.dossier_id == dossier.id)
+    ).first()
     if row is None:
         return False
     status, state_at, region_at = row
@@ -36,8 +42,12 @@ def funder_validated(dossier: Dossier, funder: Institution) -> bool:
 
 def lock_dossier(dossier: Dossier) -> Dossier:
     """Serialise the money events of one dossier (two funders paying their balances at once)."""
-    return db.session.scalars(select(Dossier).where(Dossier.id == dossier.id).with_for_update()
-                              .execution_options(populate_existing=True)).one()
+    return db.session.scalars(
+        select(Dossier)
+        .where(Dossier.id == dossier.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
 
 
 def close_if_settled(user: User | None, dossier: Dossier) -> bool:
@@ -45,7 +55,11 @@ def close_if_settled(user: User | None, dossier: Dossier) -> bool:
     withdrawn an accepted or funded dossier whose every commitment was cancelled (nothing kept,
     nothing owed). The dossier row is locked first, so concurrent last payments of both funders
     cannot each miss the other's and leave it open."""
-    if dossier.status not in (DossierStatus.accepted, DossierStatus.funded, DossierStatus.reporting):
+    if dossier.status not in (
+        DossierStatus.accepted,
+        DossierStatus.funded,
+        DossierStatus.reporting,
+    ):
         return False
     dossier = lock_dossier(dossier)
     commitments = commitments_of(dossier)

@@ -1,6 +1,7 @@
 """Commitments: a final accept decision's granted parts held against the envelopes, reduced or
 cancelled with a reason. Functions check the policy, audit and flush; the caller commits.
 """
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -18,16 +19,25 @@ from review.models import Decision, DecisionOutcome
 from ..models import Commitment, Envelope
 from ..workflow import COMMITMENT
 from .closing import close_if_settled, report_validated
-from .common import (COMMITTABLE_STATES, OF_FUNDER, parse_funder, parse_money, parse_reason,
-                     require_funder)
+from .common import (
+    COMMITTABLE_STATES,
+    OF_FUNDER,
+    parse_funder,
+    parse_money,
+    parse_reason,
+    require_funder,
+)
 from .envelopes import committed_in, envelope_label
 from .figures import figures_of
 
 # ---------------------------------------------------------------- commitments
 
+
 def granted_parts(decision) -> dict[Institution, Decimal]:
-    return {Institution.state: Decimal(decision.amount_state or 0),
-            Institution.region: Decimal(decision.amount_region or 0)}
+    return {
+        Institution.state: Decimal(decision.amount_state or 0),
+        Institution.region: Decimal(decision.amount_region or 0),
+    }
 
 
 def commit(decision, funder: Institution, actor: User | None = None) -> Commitment:
@@ -39,33 +49,49 @@ def commit(decision, funder: Institution, actor: User | None = None) -> Commitme
     """
     dossier: Dossier = decision.dossier
     amount = granted_parts(decision)[funder]
-    if decision.finalised_at is None or getattr(decision.outcome, "value", decision.outcome) != "accept":
+    if (
+        decision.finalised_at is None
+        or getattr(decision.outcome, "value", decision.outcome) != "accept"
+    ):
         raise Conflict("Seule une décision d'accord définitive peut être engagée.")
     if amount <= 0:
         raise ServiceError(f"La décision n'accorde rien au titre {OF_FUNDER[funder]}.")
     if dossier.status not in COMMITTABLE_STATES:
-        raise Conflict(f"Le dossier {dossier.reference} est « {dossier.status_label} » : il ne "
-                       "peut plus être engagé.")
-    department = db.session.scalar(select(Establishment.department_code)
-                                   .where(Establishment.id == dossier.establishment_id))
+        raise Conflict(
+            f"Le dossier {dossier.reference} est « {dossier.status_label} » : il ne "
+            "peut plus être engagé."
+        )
+    department = db.session.scalar(
+        select(Establishment.department_code).where(Establishment.id == dossier.establishment_id)
+    )
     axis = dossier.main_axis
     envelopes = db.session.scalars(
-        select(Envelope).where(
-            Envelope.call_id == dossier.call_id, Envelope.funder == funder,
+        select(Envelope)
+        .where(
+            Envelope.call_id == dossier.call_id,
+            Envelope.funder == funder,
             (Envelope.department_code.is_(None)) | (Envelope.department_code == department),
-            (Envelope.axis_number.is_(None)) | (Envelope.axis_number == axis))
-        .order_by(Envelope.id).with_for_update().execution_options(populate_existing=True)).all()
+            (Envelope.axis_number.is_(None)) | (Envelope.axis_number == axis),
+        )
+        .order_by(Envelope.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
     # Checked once the envelopes are locked: two commits of the same part (the signal and an
     # officer, two officers) are serialised, and the second gets this Conflict rather than a
     # unique-constraint error (helper D).
-    existing = db.session.scalar(select(Commitment).where(Commitment.dossier_id == dossier.id,
-                                                          Commitment.funder == funder))
+    existing = db.session.scalar(
+        select(Commitment).where(Commitment.dossier_id == dossier.id, Commitment.funder == funder)
+    )
     if existing is not None:
-        raise Conflict(f"La part {OF_FUNDER[funder]} du dossier {dossier.reference} est déjà "
-                       "engagée.")
+        raise Conflict(
+            f"La part {OF_FUNDER[funder]} du dossier {dossier.reference} est déjà engagée."
+        )
     if not any(e.is_main for e in envelopes):
-        raise ServiceError(f"Aucune enveloppe {OF_FUNDER[funder]} n'est fixée pour cet appel : "
-                           f"le dossier {dossier.reference} reste à engager.")
+        raise ServiceError(
+            f"Aucune enveloppe {OF_FUNDER[funder]} n'est fixée pour cet appel : "
+            f"le dossier {dossier.reference} reste à engager."
+        )
     for envelope in envelopes:
         remaining = envelope.amount - committed_in(envelope)
         if amount > remaining:
@@ -73,15 +99,27 @@ def commit(decision, funder: Institution, actor: User | None = None) -> Commitme
                 f"Engagement refusé : {format_money(amount)} pour le dossier {dossier.reference} "
                 f"dépasseraient l'{envelope_label(envelope)} (reste à engager : "
                 f"{format_money(remaining)}). Abondez l'enveloppe ou réduisez le montant.",
-                field="amount")
-    commitment = Commitment(call_id=dossier.call_id, dossier_id=dossier.id, decision_id=decision.id,
-                            funder=funder, department_code=department, axis_number=axis,
-                            initial_amount=amount, amount=amount,
-                            created_by_id=actor.id if actor is not None else None)
+                field="amount",
+            )
+    commitment = Commitment(
+        call_id=dossier.call_id,
+        dossier_id=dossier.id,
+        decision_id=decision.id,
+        funder=funder,
+        department_code=department,
+        axis_number=axis,
+        initial_amount=amount,
+        amount=amount,
+        created_by_id=actor.id if actor is not None else None,
+    )
     db.session.add(commitment)
     db.session.flush()
-    audit.record(actor, "commitment_created", commitment,
-                 {"dossier_id": dossier.id, "funder": funder.value, "amount": amount})
+    audit.record(
+        actor,
+        "commitment_created",
+        commitment,
+        {"dossier_id": dossier.id, "funder": funder.value, "amount": amount},
+    )
     return commitment
 
 
@@ -103,8 +141,12 @@ def commit_decision(decision, actor: User | None = None) -> dict[Institution, Co
         except ServiceError as exc:
             savepoint.rollback()
             results[funder] = exc.message
-            audit.record(actor, "commitment_refused", decision.dossier,
-                         {"funder": funder.value, "amount": amount, "reason": exc.message})
+            audit.record(
+                actor,
+                "commitment_refused",
+                decision.dossier,
+                {"funder": funder.value, "amount": amount, "reason": exc.message},
+            )
     return results
 
 
@@ -115,43 +157,70 @@ def commit_again(user: User, decision, funder) -> Commitment:
     return commit(decision, funder, user)
 
 
-def uncommitted(call_id: int, funder: Institution | None = None) -> list[tuple[object, Institution, Decimal]]:
+def uncommitted(
+    call_id: int, funder: Institution | None = None
+) -> list[tuple[object, Institution, Decimal]]:
     """Final accept decisions whose granted part has no commitment: (decision, funder, amount).
 
     Filtered in SQL (NOT EXISTS per funder), so a call with thousands of committed dossiers loads
     only the few parts still waiting.
     """
+
     def missing(part: Institution, amount_column):
-        return and_(amount_column > 0, ~exists().where(Commitment.dossier_id == Dossier.id,
-                                                       Commitment.funder == part))
+        return and_(
+            amount_column > 0,
+            ~exists().where(Commitment.dossier_id == Dossier.id, Commitment.funder == part),
+        )
 
     parts = {Institution.state: Decision.amount_state, Institution.region: Decision.amount_region}
     wanted = [missing(f, column) for f, column in parts.items() if funder in (None, f)]
     rows = db.session.execute(
-        select(Decision, Dossier).join(Dossier, Dossier.id == Decision.dossier_id)
-        .where(Dossier.call_id == call_id, Decision.finalised_at.is_not(None),
-               Decision.outcome == DecisionOutcome.accept,
-               Dossier.status.in_(COMMITTABLE_STATES), or_(*wanted))
-        .order_by(Dossier.reference)).all()
-    committed = set(db.session.execute(
-        select(Commitment.dossier_id, Commitment.funder)
-        .where(Commitment.dossier_id.in_([dossier.id for _, dossier in rows]))).all()) if rows else set()
+        select(Decision, Dossier)
+        .join(Dossier, Dossier.id == Decision.dossier_id)
+        .where(
+            Dossier.call_id == call_id,
+            Decision.finalised_at.is_not(None),
+            Decision.outcome == DecisionOutcome.accept,
+            Dossier.status.in_(COMMITTABLE_STATES),
+            or_(*wanted),
+        )
+        .order_by(Dossier.reference)
+    ).all()
+    committed = (
+        set(
+            db.session.execute(
+                select(Commitment.dossier_id, Commitment.funder).where(
+                    Commitment.dossier_id.in_([dossier.id for _, dossier in rows])
+                )
+            ).all()
+        )
+        if rows
+        else set()
+    )
     result = []
     for decision, dossier in rows:
         for part_funder, amount in granted_parts(decision).items():
-            if amount > 0 and (dossier.id, part_funder) not in committed and \
-                    (funder is None or funder == part_funder):
+            if (
+                amount > 0
+                and (dossier.id, part_funder) not in committed
+                and (funder is None or funder == part_funder)
+            ):
                 result.append((decision, part_funder, amount))
     return result
 
 
 def lock_commitment(commitment: Commitment) -> Commitment:
-    return db.session.scalars(select(Commitment).where(Commitment.id == commitment.id)
-                              .with_for_update().execution_options(populate_existing=True)).one()
+    return db.session.scalars(
+        select(Commitment)
+        .where(Commitment.id == commitment.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
 
 
-def reduce_commitment(user: User, commitment: Commitment, new_amount, reason,
-                      expected_version: int | None = None) -> Commitment:
+def reduce_commitment(
+    user: User, commitment: Commitment, new_amount, reason, expected_version: int | None = None
+) -> Commitment:
     """Lower (or cancel, at 0) a commitment, with a reason, releasing the money to the envelope.
 
     It cannot go below what the establishment keeps (paid minus clawbacks): claim the money back
@@ -164,32 +233,48 @@ def reduce_commitment(user: User, commitment: Commitment, new_amount, reason,
     new_amount = parse_money(new_amount, "amount", allow_zero=True)
     reason = parse_reason(reason)
     COMMITMENT.next_state(commitment, "reduce")
-    if commitment.dossier.status not in (DossierStatus.accepted, DossierStatus.funded,
-                                         DossierStatus.reporting):
-        raise Conflict(f"Le dossier {commitment.dossier.reference} est « "
-                       f"{commitment.dossier.status_label} » : son engagement ne change plus.")
-    if commitment.dossier.status == DossierStatus.reporting and \
-            not report_validated(commitment.dossier):
-        raise Conflict("Le bilan final de ce dossier est en cours de validation : chaque "
-                       "financeur valide sa part, qui fixe le montant dû ; l'engagement ne se "
-                       "réduit qu'ensuite.")
+    if commitment.dossier.status not in (
+        DossierStatus.accepted,
+        DossierStatus.funded,
+        DossierStatus.reporting,
+    ):
+        raise Conflict(
+            f"Le dossier {commitment.dossier.reference} est « "
+            f"{commitment.dossier.status_label} » : son engagement ne change plus."
+        )
+    if commitment.dossier.status == DossierStatus.reporting and not report_validated(
+        commitment.dossier
+    ):
+        raise Conflict(
+            "Le bilan final de ce dossier est en cours de validation : chaque "
+            "financeur valide sa part, qui fixe le montant dû ; l'engagement ne se "
+            "réduit qu'ensuite."
+        )
     if new_amount >= commitment.amount:
-        raise ServiceError(f"Le nouveau montant doit être inférieur au montant engagé "
-                           f"({format_money(commitment.amount)}) : un engagement ne s'augmente "
-                           "que par une nouvelle décision.", field="amount")
+        raise ServiceError(
+            f"Le nouveau montant doit être inférieur au montant engagé "
+            f"({format_money(commitment.amount)}) : un engagement ne s'augmente "
+            "que par une nouvelle décision.",
+            field="amount",
+        )
     figures = figures_of(commitment)
     if new_amount < figures.net:
-        raise ServiceError(f"{format_money(figures.net)} ont déjà été versés sur cet engagement : "
-                           "il ne peut pas descendre en dessous. Demandez d'abord un reversement.",
-                           field="amount")
+        raise ServiceError(
+            f"{format_money(figures.net)} ont déjà été versés sur cet engagement : "
+            "il ne peut pas descendre en dessous. Demandez d'abord un reversement.",
+            field="amount",
+        )
     before = commitment.amount
     commitment.amount = new_amount
     commitment.change_reason = reason
     if new_amount == 0:
         COMMITMENT.transition(commitment, "cancel")
     db.session.flush()
-    audit.record(user, "commitment_cancelled" if new_amount == 0 else "commitment_reduced",
-                 commitment, {"amount": [before, new_amount], "reason": reason,
-                              "dossier_id": commitment.dossier_id})
+    audit.record(
+        user,
+        "commitment_cancelled" if new_amount == 0 else "commitment_reduced",
+        commitment,
+        {"amount": [before, new_amount], "reason": reason, "dossier_id": commitment.dossier_id},
+    )
     close_if_settled(user, commitment.dossier)
     return commitment

@@ -1,6 +1,7 @@
 """What every money service shares: reading typed input the French way, the funder's wording, the
 rule that only a funder's own budget officers change its money.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -25,6 +26,7 @@ COMMITTABLE_STATES = (DossierStatus.accepted, DossierStatus.funded)
 
 
 # ---------------------------------------------------------------- input
+
 
 def parse_money(raw, field: str, *, allow_zero: bool = False) -> Decimal:
     """An amount typed the French way, positive, at most two decimals; else a French error on `field`."""
@@ -53,13 +55,16 @@ def parse_day(raw, field: str, *, allow_future: bool = False, call=None) -> dt.d
             except ValueError:
                 continue
         if day is None:
-            raise ServiceError(f"« {text} » n'est pas une date : écrivez par exemple 01/12/2026.",
-                               field=field)
+            raise ServiceError(
+                f"« {text} » n'est pas une date : écrivez par exemple 01/12/2026.", field=field
+            )
     if day.year < 2000:
         raise ServiceError("Cette date est trop ancienne pour ce dispositif.", field=field)
     if not allow_future and day > today():
-        raise ServiceError(f"La date du {format_date(day)} est dans le futur : indiquez la date "
-                           "effective.", field=field)
+        raise ServiceError(
+            f"La date du {format_date(day)} est dans le futur : indiquez la date effective.",
+            field=field,
+        )
     problem = date_problem(day, call, today())
     if problem:
         raise ServiceError(problem, field=field)
@@ -74,8 +79,9 @@ def parse_funder(raw, field: str = "funder") -> Institution:
     try:
         return Institution(getattr(raw, "value", raw))
     except ValueError:
-        raise ServiceError("Choisissez le financeur : « state » (État) ou « region » (Région).",
-                           field=field) from None
+        raise ServiceError(
+            "Choisissez le financeur : « state » (État) ou « region » (Région).", field=field
+        ) from None
 
 
 def parse_reason(raw, field: str = "reason") -> str:
@@ -89,14 +95,16 @@ def parse_reason(raw, field: str = "reason") -> str:
 
 def require_funder(user: User, obj, funder: Institution) -> None:
     """Only the funder's own budget officers change its money."""
-    require(user, Permission.MANAGE_MONEY, obj,
-            message=f"Seuls les agents budgétaires {OF_FUNDER[funder]} peuvent modifier "
-                    "cet argent.")
+    require(
+        user,
+        Permission.MANAGE_MONEY,
+        obj,
+        message=f"Seuls les agents budgétaires {OF_FUNDER[funder]} peuvent modifier cet argent.",
+    )
 
 
 def can_manage(user: User, funder: Institution) -> bool:
     return can(user, Permission.MANAGE_MONEY, funder)
-
 
 
 def to_paris_month(moment: dt.datetime) -> str:

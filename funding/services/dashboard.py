@@ -3,6 +3,7 @@
 Everything here is summed from the commitments and payments themselves, so the dashboard, its
 lists, the exports and the API (`GET /calls/{id}/budget`) reconcile to the cent.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,12 +16,26 @@ from sqlalchemy import func, select
 from applications.models import Dossier, DossierStatus
 from portal.db import db
 from portal.formatting import format_date, format_decimal, format_money
-from portal.models import (INSTITUTION_LABELS, KIND_LABELS, Call, Department, Establishment,
-                           Institution)
+from portal.models import (
+    INSTITUTION_LABELS,
+    KIND_LABELS,
+    Call,
+    Department,
+    Establishment,
+    Institution,
+)
 
 from .. import money
-from ..models import (Clawback, ClawbackStatus, Commitment, CommitmentStatus, FinalReport,
-                      GrantAgreement, Payment, ReportStatus)
+from ..models import (
+    Clawback,
+    ClawbackStatus,
+    Commitment,
+    CommitmentStatus,
+    FinalReport,
+    GrantAgreement,
+    Payment,
+    ReportStatus,
+)
 from .commitments import uncommitted
 from .common import to_paris_month
 from .common import today as paris_today
@@ -42,14 +57,14 @@ class Bar:
 @dataclass
 class FunderBudget:
     funder: Institution
-    envelope: Decimal = ZERO      # the main envelope (0 when none is set)
+    envelope: Decimal = ZERO  # the main envelope (0 when none is set)
     has_envelope: bool = False
     committed: Decimal = ZERO
-    paid: Decimal = ZERO          # payments − settled clawbacks
+    paid: Decimal = ZERO  # payments − settled clawbacks
     payments: Decimal = ZERO
     clawbacks_open: Decimal = ZERO
     clawbacks_settled: Decimal = ZERO
-    uncommitted: Decimal = ZERO   # final decisions' parts awaiting commitment
+    uncommitted: Decimal = ZERO  # final decisions' parts awaiting commitment
     commitments: int = 0
     by_department: list[Bar] = field(default_factory=list)
     by_axis: list[Bar] = field(default_factory=list)
@@ -136,28 +151,33 @@ def _breakdowns(call: Call, funders: dict) -> None:
     }
     for name, column in dimensions.items():
         bars: dict = {f: {} for f in funders}
-        committed = (select(Commitment.funder, column, func.sum(Commitment.amount))
-                     .join(Dossier, Dossier.id == Commitment.dossier_id)
-                     .join(Establishment, Establishment.id == Dossier.establishment_id)
-                     .where(Commitment.call_id == call.id,
-                            Commitment.status == CommitmentStatus.active)
-                     .group_by(Commitment.funder, column))
+        committed = (
+            select(Commitment.funder, column, func.sum(Commitment.amount))
+            .join(Dossier, Dossier.id == Commitment.dossier_id)
+            .join(Establishment, Establishment.id == Dossier.establishment_id)
+            .where(Commitment.call_id == call.id, Commitment.status == CommitmentStatus.active)
+            .group_by(Commitment.funder, column)
+        )
         for funder, key, total in db.session.execute(committed):
             bars[funder].setdefault(key, [ZERO, ZERO])[0] = Decimal(total or 0)
-        paid = (select(Commitment.funder, column, func.sum(Payment.amount))
-                .join(Payment.commitment)
-                .join(Dossier, Dossier.id == Commitment.dossier_id)
-                .join(Establishment, Establishment.id == Dossier.establishment_id)
-                .where(Commitment.call_id == call.id)
-                .group_by(Commitment.funder, column))
+        paid = (
+            select(Commitment.funder, column, func.sum(Payment.amount))
+            .join(Payment.commitment)
+            .join(Dossier, Dossier.id == Commitment.dossier_id)
+            .join(Establishment, Establishment.id == Dossier.establishment_id)
+            .where(Commitment.call_id == call.id)
+            .group_by(Commitment.funder, column)
+        )
         for funder, key, total in db.session.execute(paid):
             bars[funder].setdefault(key, [ZERO, ZERO])[1] += Decimal(total or 0)
-        settled = (select(Commitment.funder, column, func.sum(Clawback.amount))
-                   .join(Clawback.commitment)
-                   .join(Dossier, Dossier.id == Commitment.dossier_id)
-                   .join(Establishment, Establishment.id == Dossier.establishment_id)
-                   .where(Commitment.call_id == call.id, Clawback.status == ClawbackStatus.settled)
-                   .group_by(Commitment.funder, column))
+        settled = (
+            select(Commitment.funder, column, func.sum(Clawback.amount))
+            .join(Clawback.commitment)
+            .join(Dossier, Dossier.id == Commitment.dossier_id)
+            .join(Establishment, Establishment.id == Dossier.establishment_id)
+            .where(Commitment.call_id == call.id, Clawback.status == ClawbackStatus.settled)
+            .group_by(Commitment.funder, column)
+        )
         for funder, key, total in db.session.execute(settled):
             bars[funder].setdefault(key, [ZERO, ZERO])[1] -= Decimal(total or 0)
         for funder, values in bars.items():
@@ -170,7 +190,9 @@ def _breakdowns(call: Call, funders: dict) -> None:
                 else:
                     kind = getattr(key, "value", key)
                     label = KIND_LABELS.get(key, kind)
-                rows.append(Bar(str(getattr(key, "value", key)), label, committed_total, paid_total))
+                rows.append(
+                    Bar(str(getattr(key, "value", key)), label, committed_total, paid_total)
+                )
             setattr(funders[funder], f"by_{name}", sorted(rows, key=lambda b: b.key))
 
 
@@ -178,19 +200,24 @@ def _series(call_id: int, funders: dict) -> None:
     """Cumulative committed (by commitment month, current amounts) and paid (by payment month)."""
     monthly: dict = {f: defaultdict(lambda: [ZERO, ZERO]) for f in funders}
     for funder, created_at, amount in db.session.execute(
-            select(Commitment.funder, Commitment.created_at, Commitment.amount)
-            .where(Commitment.call_id == call_id, Commitment.status == CommitmentStatus.active)):
+        select(Commitment.funder, Commitment.created_at, Commitment.amount).where(
+            Commitment.call_id == call_id, Commitment.status == CommitmentStatus.active
+        )
+    ):
         monthly[funder][to_paris_month(created_at)][0] += Decimal(amount)
     for funder, paid_on, total in db.session.execute(
-            select(Commitment.funder, Payment.paid_on, func.sum(Payment.amount))
-            .join(Payment.commitment).where(Commitment.call_id == call_id)
-            .group_by(Commitment.funder, Payment.paid_on)):
+        select(Commitment.funder, Payment.paid_on, func.sum(Payment.amount))
+        .join(Payment.commitment)
+        .where(Commitment.call_id == call_id)
+        .group_by(Commitment.funder, Payment.paid_on)
+    ):
         monthly[funder][paid_on.strftime("%Y-%m")][1] += Decimal(total or 0)
     for funder, settled_on, total in db.session.execute(
-            select(Commitment.funder, Clawback.settled_on, func.sum(Clawback.amount))
-            .join(Clawback.commitment)
-            .where(Commitment.call_id == call_id, Clawback.status == ClawbackStatus.settled)
-            .group_by(Commitment.funder, Clawback.settled_on)):
+        select(Commitment.funder, Clawback.settled_on, func.sum(Clawback.amount))
+        .join(Clawback.commitment)
+        .where(Commitment.call_id == call_id, Clawback.status == ClawbackStatus.settled)
+        .group_by(Commitment.funder, Clawback.settled_on)
+    ):
         monthly[funder][settled_on.strftime("%Y-%m")][1] -= Decimal(total or 0)
     for funder, months in monthly.items():
         committed = paid = ZERO
@@ -206,32 +233,61 @@ def _alerts(call: Call, envelopes: list, pending: list, today: dt.date) -> list[
     alerts = []
     for figures in envelopes:
         if figures.amount > 0 and figures.rate >= ALERT_RATE:
-            alerts.append(Alert("envelope", f"L'{envelope_label(figures.envelope)} est "
-                                f"engagée à {format_decimal(figures.rate)} % (reste "
-                                f"{format_money(figures.remaining)}).", figures.envelope.funder))
+            alerts.append(
+                Alert(
+                    "envelope",
+                    f"L'{envelope_label(figures.envelope)} est "
+                    f"engagée à {format_decimal(figures.rate)} % (reste "
+                    f"{format_money(figures.remaining)}).",
+                    figures.envelope.funder,
+                )
+            )
     late = db.session.execute(
         select(Dossier.id, Dossier.reference, GrantAgreement.report_due_on)
         .join(GrantAgreement, GrantAgreement.dossier_id == Dossier.id)
         .outerjoin(FinalReport, FinalReport.dossier_id == Dossier.id)
-        .where(Dossier.call_id == call.id, Dossier.status == DossierStatus.funded,
-               GrantAgreement.report_due_on < today,
-               (FinalReport.id.is_(None)) | (FinalReport.status != ReportStatus.validated))
-        .order_by(GrantAgreement.report_due_on)).all()
+        .where(
+            Dossier.call_id == call.id,
+            Dossier.status == DossierStatus.funded,
+            GrantAgreement.report_due_on < today,
+            (FinalReport.id.is_(None)) | (FinalReport.status != ReportStatus.validated),
+        )
+        .order_by(GrantAgreement.report_due_on)
+    ).all()
     for dossier_id, reference, due in late:
-        alerts.append(Alert("late_report", f"Bilan du dossier {reference} en retard : attendu "
-                            f"le {format_date(due)}.", None, dossier_id))
+        alerts.append(
+            Alert(
+                "late_report",
+                f"Bilan du dossier {reference} en retard : attendu le {format_date(due)}.",
+                None,
+                dossier_id,
+            )
+        )
     for dossier_id, reference, funder, amount in db.session.execute(
-            select(Dossier.id, Dossier.reference, Commitment.funder, func.sum(Clawback.amount))
-            .join(Commitment, Commitment.dossier_id == Dossier.id)
-            .join(Clawback, Clawback.commitment_id == Commitment.id)
-            .where(Commitment.call_id == call.id, Clawback.status == ClawbackStatus.open)
-            .group_by(Dossier.id, Dossier.reference, Commitment.funder)
-            .order_by(Dossier.reference)):
-        alerts.append(Alert("clawback", f"Reversement de {format_money(Decimal(amount))} attendu "
-                            f"sur le dossier {reference} ({INSTITUTION_LABELS[funder]}).", funder,
-                            dossier_id))
+        select(Dossier.id, Dossier.reference, Commitment.funder, func.sum(Clawback.amount))
+        .join(Commitment, Commitment.dossier_id == Dossier.id)
+        .join(Clawback, Clawback.commitment_id == Commitment.id)
+        .where(Commitment.call_id == call.id, Clawback.status == ClawbackStatus.open)
+        .group_by(Dossier.id, Dossier.reference, Commitment.funder)
+        .order_by(Dossier.reference)
+    ):
+        alerts.append(
+            Alert(
+                "clawback",
+                f"Reversement de {format_money(Decimal(amount))} attendu "
+                f"sur le dossier {reference} ({INSTITUTION_LABELS[funder]}).",
+                funder,
+                dossier_id,
+            )
+        )
     for decision, funder, amount in pending:
-        alerts.append(Alert("uncommitted", f"Dossier {decision.dossier.reference} retenu mais non "
-                            f"engagé : {format_money(amount)} ({INSTITUTION_LABELS[funder]}).", funder,
-                            decision.dossier_id))
+        alerts.append(
+            Alert(
+                "uncommitted",
+                f"Dossier {decision.dossier.reference} retenu mais non "
+                f"engagé : {format_money(amount)} ({INSTITUTION_LABELS[funder]}).",
+                funder,
+                decision.dossier_id,
+            )
+        )
     return alerts

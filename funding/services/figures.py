@@ -8,6 +8,7 @@ Per commitment:
 Per envelope: committed = Σ amounts, paid = Σ payments − Σ settled clawbacks (money out),
 remaining = envelope − committed, to pay = Σ (amount − net).
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -24,13 +25,14 @@ from .. import money
 from ..models import Clawback, ClawbackStatus, Commitment, CommitmentStatus, Envelope, Payment
 from .common import ZERO
 
+
 @dataclass
 class Totals:
     committed: Decimal = ZERO
     payments: Decimal = ZERO
-    settled: Decimal = ZERO   # clawbacks paid back
-    open: Decimal = ZERO      # clawbacks still owed
-    commitments: int = 0      # active ones
+    settled: Decimal = ZERO  # clawbacks paid back
+    open: Decimal = ZERO  # clawbacks still owed
+    commitments: int = 0  # active ones
 
     @property
     def paid(self) -> Decimal:
@@ -90,18 +92,26 @@ def scope_totals(call_id: int) -> dict[tuple, Totals]:
     result: dict[tuple, Totals] = defaultdict(Totals)
     active = (Commitment.call_id == call_id, Commitment.status == CommitmentStatus.active)
     for *key, total, count in db.session.execute(
-            select(*scope, func.sum(Commitment.amount), func.count(Commitment.id))
-            .where(*active).group_by(*scope)):
+        select(*scope, func.sum(Commitment.amount), func.count(Commitment.id))
+        .where(*active)
+        .group_by(*scope)
+    ):
         result[tuple(key)].committed = Decimal(total or 0)
         result[tuple(key)].commitments = count
     # payments and clawbacks count even on a cancelled commitment (money did move)
     for *key, total in db.session.execute(
-            select(*scope, func.sum(Payment.amount)).join(Payment.commitment)
-            .where(Commitment.call_id == call_id).group_by(*scope)):
+        select(*scope, func.sum(Payment.amount))
+        .join(Payment.commitment)
+        .where(Commitment.call_id == call_id)
+        .group_by(*scope)
+    ):
         result[tuple(key)].payments = Decimal(total or 0)
     for *key, status, total in db.session.execute(
-            select(*scope, Clawback.status, func.sum(Clawback.amount)).join(Clawback.commitment)
-            .where(Commitment.call_id == call_id).group_by(*scope, Clawback.status)):
+        select(*scope, Clawback.status, func.sum(Clawback.amount))
+        .join(Clawback.commitment)
+        .where(Commitment.call_id == call_id)
+        .group_by(*scope, Clawback.status)
+    ):
         if status == ClawbackStatus.settled:
             result[tuple(key)].settled = Decimal(total or 0)
         else:
@@ -111,21 +121,26 @@ def scope_totals(call_id: int) -> dict[tuple, Totals]:
 
 def _matches(envelope: Envelope, key: tuple) -> bool:
     funder, department, axis = key
-    return (envelope.funder == funder
-            and envelope.department_code in (None, department)
-            and envelope.axis_number in (None, axis))
+    return (
+        envelope.funder == funder
+        and envelope.department_code in (None, department)
+        and envelope.axis_number in (None, axis)
+    )
 
 
-def envelope_figures(call_id: int, funder: Institution | None = None,
-                     totals: dict[tuple, Totals] | None = None) -> list[EnvelopeFigures]:
+def envelope_figures(
+    call_id: int, funder: Institution | None = None, totals: dict[tuple, Totals] | None = None
+) -> list[EnvelopeFigures]:
     """Every envelope of the call (main ones first), with its figures: four queries in all (one
     when the caller already has the call's `scope_totals`)."""
     query = select(Envelope).where(Envelope.call_id == call_id)
     if funder is not None:
         query = query.where(Envelope.funder == funder)
     envelopes = db.session.scalars(query).all()
-    envelopes = sorted(envelopes, key=lambda e: (e.funder.value, not e.is_main,
-                                                 e.department_code or "", e.axis_number or 0))
+    envelopes = sorted(
+        envelopes,
+        key=lambda e: (e.funder.value, not e.is_main, e.department_code or "", e.axis_number or 0),
+    )
     if totals is None:
         totals = scope_totals(call_id)
     figures = []
@@ -166,13 +181,16 @@ def commitment_figures(commitments: list[Commitment]) -> list[CommitmentFigures]
     settled: dict[int, Decimal] = defaultdict(lambda: ZERO)
     if ids:
         for cid, total in db.session.execute(
-                select(Payment.commitment_id, func.sum(Payment.amount))
-                .where(Payment.commitment_id.in_(ids)).group_by(Payment.commitment_id)):
+            select(Payment.commitment_id, func.sum(Payment.amount))
+            .where(Payment.commitment_id.in_(ids))
+            .group_by(Payment.commitment_id)
+        ):
             paid[cid] = Decimal(total or 0)
         for cid, status, total in db.session.execute(
-                select(Clawback.commitment_id, Clawback.status, func.sum(Clawback.amount))
-                .where(Clawback.commitment_id.in_(ids))
-                .group_by(Clawback.commitment_id, Clawback.status)):
+            select(Clawback.commitment_id, Clawback.status, func.sum(Clawback.amount))
+            .where(Clawback.commitment_id.in_(ids))
+            .group_by(Clawback.commitment_id, Clawback.status)
+        ):
             claimed[cid] += Decimal(total or 0)
             if status == ClawbackStatus.settled:
                 settled[cid] += Decimal(total or 0)
@@ -184,5 +202,10 @@ def figures_of(commitment: Commitment) -> CommitmentFigures:
 
 
 def commitments_of(dossier: Dossier) -> list[Commitment]:
-    return list(db.session.scalars(select(Commitment).where(Commitment.dossier_id == dossier.id)
-                                   .order_by(Commitment.funder)))
+    return list(
+        db.session.scalars(
+            select(Commitment)
+            .where(Commitment.dossier_id == dossier.id)
+            .order_by(Commitment.funder)
+        )
+    )

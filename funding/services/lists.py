@@ -5,6 +5,7 @@ of the page's commitments in bulk (funding.services.figures), and totals as SQL 
 matching row — not only the page — so the totals equal the dashboard's figures to the cent, in a
 number of queries that does not grow with the rows.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,8 +17,16 @@ from sqlalchemy.orm import contains_eager, joinedload
 
 from applications.models import Dossier, DossierStatus
 from portal.db import db
-from portal.models import (INSTITUTION_LABELS, AuditEvent, Call, CallStatus, Department,
-                           Establishment, Institution, User)
+from portal.models import (
+    INSTITUTION_LABELS,
+    AuditEvent,
+    Call,
+    CallStatus,
+    Department,
+    Establishment,
+    Institution,
+    User,
+)
 from portal.pagination import Page, paginate
 from review.models import Decision
 
@@ -30,12 +39,13 @@ from .figures import CommitmentFigures, commitment_figures, envelope_figures
 @dataclass
 class Totals:
     """Sums over every row matching the filters (the dashboard's definitions)."""
+
     count: int = 0
     granted: Decimal = ZERO
-    committed: Decimal = ZERO   # active commitments only, as the dashboard
+    committed: Decimal = ZERO  # active commitments only, as the dashboard
     payments: Decimal = ZERO
     settled: Decimal = ZERO
-    claimed: Decimal = ZERO     # clawbacks, open or settled
+    claimed: Decimal = ZERO  # clawbacks, open or settled
 
     @property
     def paid(self) -> Decimal:
@@ -80,27 +90,36 @@ class CommitmentList:
     totals: Totals
 
 
-def commitment_list(call, funder: Institution | None, status: CommitmentStatus | None,
-                    page) -> CommitmentList:
+def commitment_list(
+    call, funder: Institution | None, status: CommitmentStatus | None, page
+) -> CommitmentList:
     """One page of the call's commitments (by dossier reference), with totals over all matches."""
     where = [Commitment.call_id == call.id]
     if funder is not None:
         where.append(Commitment.funder == funder)
     if status is not None:
         where.append(Commitment.status == status)
-    stmt = (select(Commitment).join(Commitment.dossier).where(*where)
-            .options(contains_eager(Commitment.dossier).joinedload(Dossier.establishment))
-            .order_by(Dossier.reference, case((Commitment.funder == Institution.state, 0),
-                                              else_=1)))
+    stmt = (
+        select(Commitment)
+        .join(Commitment.dossier)
+        .where(*where)
+        .options(contains_eager(Commitment.dossier).joinedload(Dossier.establishment))
+        .order_by(Dossier.reference, case((Commitment.funder == Institution.state, 0), else_=1))
+    )
     result = paginate(stmt, page)
     departments = dict(db.session.execute(select(Department.code, Department.name)).all())
     axes = {a.number: a.label for a in call.axes}
-    rows = [CommitmentRow(f.commitment, f,
-                          f"{f.commitment.department_code} — "
-                          f"{departments.get(f.commitment.department_code, '')}",
-                          f"{f.commitment.axis_number} — {axes.get(f.commitment.axis_number, '')}"
-                          if f.commitment.axis_number else "—")
-            for f in commitment_figures(result.items)]
+    rows = [
+        CommitmentRow(
+            f.commitment,
+            f,
+            f"{f.commitment.department_code} — {departments.get(f.commitment.department_code, '')}",
+            f"{f.commitment.axis_number} — {axes.get(f.commitment.axis_number, '')}"
+            if f.commitment.axis_number
+            else "—",
+        )
+        for f in commitment_figures(result.items)
+    ]
     return CommitmentList(result, rows, _commitment_totals(where))
 
 
@@ -108,16 +127,25 @@ def _commitment_totals(where: list) -> Totals:
     totals = Totals()
     active = Commitment.status == CommitmentStatus.active
     count, granted, committed = db.session.execute(
-        select(func.count(Commitment.id), func.sum(Commitment.initial_amount),
-               func.sum(case((active, Commitment.amount), else_=0))).where(*where)).one()
+        select(
+            func.count(Commitment.id),
+            func.sum(Commitment.initial_amount),
+            func.sum(case((active, Commitment.amount), else_=0)),
+        ).where(*where)
+    ).one()
     totals.count = count or 0
     totals.granted = Decimal(granted or 0)
     totals.committed = Decimal(committed or 0)
-    totals.payments = Decimal(db.session.scalar(
-        select(func.sum(Payment.amount)).join(Payment.commitment).where(*where)) or 0)
+    totals.payments = Decimal(
+        db.session.scalar(select(func.sum(Payment.amount)).join(Payment.commitment).where(*where))
+        or 0
+    )
     for status, amount in db.session.execute(
-            select(Clawback.status, func.sum(Clawback.amount)).join(Clawback.commitment)
-            .where(*where).group_by(Clawback.status)):
+        select(Clawback.status, func.sum(Clawback.amount))
+        .join(Clawback.commitment)
+        .where(*where)
+        .group_by(Clawback.status)
+    ):
         totals.claimed += Decimal(amount or 0)
         if status == ClawbackStatus.settled:
             totals.settled += Decimal(amount or 0)
@@ -127,6 +155,7 @@ def _commitment_totals(where: list) -> Totals:
 @dataclass
 class PendingPart:
     """A final decision's part that no commitment holds yet, and why."""
+
     decision: object
     funder: Institution
     amount: Decimal
@@ -145,25 +174,40 @@ def pending_parts(call) -> list[PendingPart]:
         return []
     dossier_ids = {decision.dossier_id for decision, _, _ in pending}
     # load the establishments at once: the template reads decision.dossier.establishment
-    db.session.scalars(select(Establishment).where(Establishment.id.in_(
-        {decision.dossier.establishment_id for decision, _, _ in pending}))).all()
+    db.session.scalars(
+        select(Establishment).where(
+            Establishment.id.in_({decision.dossier.establishment_id for decision, _, _ in pending})
+        )
+    ).all()
     reasons: dict[tuple, str] = {}
     for event in db.session.scalars(
-            select(AuditEvent).where(AuditEvent.action == "commitment_refused",
-                                     AuditEvent.object_type == "dossier",
-                                     AuditEvent.object_id.in_(dossier_ids))
-            .order_by(AuditEvent.at, AuditEvent.id)):
+        select(AuditEvent)
+        .where(
+            AuditEvent.action == "commitment_refused",
+            AuditEvent.object_type == "dossier",
+            AuditEvent.object_id.in_(dossier_ids),
+        )
+        .order_by(AuditEvent.at, AuditEvent.id)
+    ):
         changes = event.changes or {}
         reasons[(event.object_id, changes.get("funder"))] = changes.get("reason", "")
-    remaining = {f.envelope.funder: f.remaining
-                 for f in envelope_figures(call.id) if f.envelope.is_main}
-    return [PendingPart(decision, funder, amount,
-                        reasons.get((decision.dossier_id, funder.value), ""),
-                        remaining.get(funder))
-            for decision, funder, amount in pending]
+    remaining = {
+        f.envelope.funder: f.remaining for f in envelope_figures(call.id) if f.envelope.is_main
+    }
+    return [
+        PendingPart(
+            decision,
+            funder,
+            amount,
+            reasons.get((decision.dossier_id, funder.value), ""),
+            remaining.get(funder),
+        )
+        for decision, funder, amount in pending
+    ]
 
 
 # ---------------------------------------------------------------- payments and clawbacks
+
 
 def parse_month(raw: str | None) -> tuple[dt.date, dt.date] | None:
     """`2026-11` → (first day, first day of the next month); None when absent or unreadable."""
@@ -192,18 +236,30 @@ def payment_list(call, funder: Institution | None, month: str | None, page) -> P
     bounds = parse_month(month)
     if bounds is not None:
         where += [Payment.paid_on >= bounds[0], Payment.paid_on < bounds[1]]
-    stmt = (select(Payment).join(Payment.commitment).join(Commitment.dossier).where(*where)
-            .options(contains_eager(Payment.commitment).contains_eager(Commitment.dossier))
-            .order_by(Payment.paid_on.desc(), Payment.id.desc()))
+    stmt = (
+        select(Payment)
+        .join(Payment.commitment)
+        .join(Commitment.dossier)
+        .where(*where)
+        .options(contains_eager(Payment.commitment).contains_eager(Commitment.dossier))
+        .order_by(Payment.paid_on.desc(), Payment.id.desc())
+    )
     result = paginate(stmt, page)
     ids = {p.recorded_by_id for p in result.items}
-    recorders = ({u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
-                 if ids else {})
+    recorders = (
+        {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
+    )
     count, total = db.session.execute(
-        select(func.count(Payment.id), func.sum(Payment.amount)).join(Payment.commitment)
-        .where(*where)).one()
-    days = db.session.scalars(select(Payment.paid_on).join(Payment.commitment)
-                              .where(Commitment.call_id == call.id).distinct())
+        select(func.count(Payment.id), func.sum(Payment.amount))
+        .join(Payment.commitment)
+        .where(*where)
+    ).one()
+    days = db.session.scalars(
+        select(Payment.paid_on)
+        .join(Payment.commitment)
+        .where(Commitment.call_id == call.id)
+        .distinct()
+    )
     months = sorted({d.strftime("%Y-%m") for d in days}, reverse=True)
     return PaymentList(result, recorders, count or 0, Decimal(total or 0), months)
 
@@ -213,14 +269,24 @@ def clawbacks_of_call(call, funder: Institution | None = None) -> list[Clawback]
     where = [Commitment.call_id == call.id]
     if funder is not None:
         where.append(Commitment.funder == funder)
-    return list(db.session.scalars(
-        select(Clawback).join(Clawback.commitment).join(Commitment.dossier).where(*where)
-        .options(contains_eager(Clawback.commitment).contains_eager(Commitment.dossier))
-        .order_by(case((Clawback.status == ClawbackStatus.open, 0), else_=1),
-                  Clawback.created_at, Clawback.id)))
+    return list(
+        db.session.scalars(
+            select(Clawback)
+            .join(Clawback.commitment)
+            .join(Commitment.dossier)
+            .where(*where)
+            .options(contains_eager(Clawback.commitment).contains_eager(Commitment.dossier))
+            .order_by(
+                case((Clawback.status == ClawbackStatus.open, 0), else_=1),
+                Clawback.created_at,
+                Clawback.id,
+            )
+        )
+    )
 
 
 # ---------------------------------------------------------------- one commitment
+
 
 def history(commitment: Commitment) -> list[AuditEvent]:
     """The audit trail of the commitment, its payments and its clawbacks, oldest first."""
@@ -228,14 +294,21 @@ def history(commitment: Commitment) -> list[AuditEvent]:
     clawback_ids = [c.id for c in commitment.clawbacks]
     clauses = [(AuditEvent.object_type == "commitment") & (AuditEvent.object_id == commitment.id)]
     if payment_ids:
-        clauses.append((AuditEvent.object_type == "payment")
-                       & AuditEvent.object_id.in_(payment_ids))
+        clauses.append(
+            (AuditEvent.object_type == "payment") & AuditEvent.object_id.in_(payment_ids)
+        )
     if clawback_ids:
-        clauses.append((AuditEvent.object_type == "clawback")
-                       & AuditEvent.object_id.in_(clawback_ids))
-    return list(db.session.scalars(
-        select(AuditEvent).where(or_(*clauses)).options(joinedload(AuditEvent.actor))
-        .order_by(AuditEvent.at, AuditEvent.id)))
+        clauses.append(
+            (AuditEvent.object_type == "clawback") & AuditEvent.object_id.in_(clawback_ids)
+        )
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(or_(*clauses))
+            .options(joinedload(AuditEvent.actor))
+            .order_by(AuditEvent.at, AuditEvent.id)
+        )
+    )
 
 
 def decision_of(commitment: Commitment) -> Decision | None:
@@ -252,36 +325,51 @@ def users_by_id(ids) -> dict[int, User]:
 
 # ---------------------------------------------------------------- the budget pages and the home
 
+
 def budget_calls() -> list[Call]:
     """The calls past their preparation, latest first."""
-    return list(db.session.scalars(select(Call).where(Call.status != CallStatus.draft)
-                                   .order_by(Call.opens_at.desc(), Call.id.desc())))
+    return list(
+        db.session.scalars(
+            select(Call)
+            .where(Call.status != CallStatus.draft)
+            .order_by(Call.opens_at.desc(), Call.id.desc())
+        )
+    )
 
 
 def main_figures(call_id: int, funder: Institution | None = None) -> dict:
     """The main envelopes' figures of a call, by funder (a funder without envelope is absent)."""
-    return {f.envelope.funder: f for f in envelope_figures(call_id, funder)
-            if f.envelope.is_main}
+    return {f.envelope.funder: f for f in envelope_figures(call_id, funder) if f.envelope.is_main}
 
 
 def departments() -> list[tuple[str, str]]:
     """(code, name) of every département, by code."""
-    return db.session.execute(select(Department.code, Department.name)
-                              .order_by(Department.code)).all()
+    return db.session.execute(
+        select(Department.code, Department.name).order_by(Department.code)
+    ).all()
 
 
 def payments_to_record(own: set[Institution], limit: int) -> tuple[list, int]:
     """Active commitments of the institutions' funded dossiers on which nothing is paid yet:
     the first `limit` of them (with the dossier's reference, title, establishment), and how many
     there are."""
-    where = (Commitment.funder.in_(own), Commitment.status == CommitmentStatus.active,
-             Dossier.status == DossierStatus.funded,
-             ~exists().where(Payment.commitment_id == Commitment.id))
+    where = (
+        Commitment.funder.in_(own),
+        Commitment.status == CommitmentStatus.active,
+        Dossier.status == DossierStatus.funded,
+        ~exists().where(Payment.commitment_id == Commitment.id),
+    )
     rows = db.session.execute(
         select(Commitment, Dossier.reference, Dossier.title, Establishment.name)
         .join(Dossier, Dossier.id == Commitment.dossier_id)
         .join(Establishment, Establishment.id == Dossier.establishment_id)
-        .where(*where).order_by(Dossier.reference, Commitment.funder).limit(limit)).all()
-    count = db.session.scalar(select(func.count(Commitment.id))
-                              .join(Dossier, Dossier.id == Commitment.dossier_id).where(*where))
+        .where(*where)
+        .order_by(Dossier.reference, Commitment.funder)
+        .limit(limit)
+    ).all()
+    count = db.session.scalar(
+        select(func.count(Commitment.id))
+        .join(Dossier, Dossier.id == Commitment.dossier_id)
+        .where(*where)
+    )
     return rows, count

@@ -7,6 +7,7 @@ stored on the report), then each funder settles its own commitment when its offi
 (funding.services.settlement). The report is validated once every funder with an
 active commitment has validated its part.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,9 +15,9 @@ import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
 
-from applications.models import Dossier, DossierStatus
 from sqlalchemy import select
 
+from applications.models import Dossier, DossierStatus
 from portal.db import db
 from portal.formatting import PARIS, format_datetime
 from portal.models import INSTITUTION_LABELS, Institution, User
@@ -34,6 +35,7 @@ SHORT_LABELS = {Institution.state: "État", Institution.region: "Région"}
 
 # ---------------------------------------------------------------- the report and its columns per funder
 
+
 def report_of(dossier: Dossier) -> FinalReport | None:
     return db.session.scalar(select(FinalReport).where(FinalReport.dossier_id == dossier.id))
 
@@ -44,8 +46,6 @@ def is_late(report: FinalReport | None, dossier: Dossier) -> bool:
     if report is None or report.submitted_at is None or agreement is None:
         return False
     return report.submitted_at.astimezone(PARIS).date() > agreement.report_due_on
-
-
 
 
 def validated_at(report: FinalReport, funder: Institution) -> dt.datetime | None:
@@ -76,6 +76,7 @@ def pending_funders(report: FinalReport, dossier: Dossier) -> list[Institution]:
 
 # ---------------------------------------------------------------- what the pages show
 
+
 @dataclass
 class Part:
     funder: Institution
@@ -89,7 +90,7 @@ class Part:
 
     @property
     def text(self) -> str:
-        """"Part État validée le … par …" or "Part Région en attente"."""
+        """ "Part État validée le … par …" or "Part Région en attente"."""
         if self.validated_at is None:
             return f"{self.label} en attente"
         by = f" par {self.validated_by.full_name}" if self.validated_by else ""
@@ -107,16 +108,27 @@ def parts(report: FinalReport | None, dossier: Dossier) -> list[Part]:
         at = validated_at(report, funder)
         if funder in active or at is not None:
             by_id = validated_by_id(report, funder)
-            result.append(Part(funder, stored_due(report, funder), at,
-                               db.session.get(User, by_id) if by_id else None))
+            result.append(
+                Part(
+                    funder,
+                    stored_due(report, funder),
+                    at,
+                    db.session.get(User, by_id) if by_id else None,
+                )
+            )
     return result
 
 
-def validatable_funders(user: User, report: FinalReport | None, dossier: Dossier) -> list[Institution]:
+def validatable_funders(
+    user: User, report: FinalReport | None, dossier: Dossier
+) -> list[Institution]:
     """The parts `user` may validate now: their own funders', committed and still pending."""
-    if (report is None or report.status != ReportStatus.submitted
-            or dossier.status != DossierStatus.reporting
-            or not can(user, Permission.REVIEW_REPORT, dossier)):
+    if (
+        report is None
+        or report.status != ReportStatus.submitted
+        or dossier.status != DossierStatus.reporting
+        or not can(user, Permission.REVIEW_REPORT, dossier)
+    ):
         return []
     return [f for f in pending_funders(report, dossier) if can(user, Permission.MANAGE_MONEY, f)]
 
@@ -126,7 +138,7 @@ class SettlementLine:
     funder: Institution
     granted: Decimal
     due: Decimal
-    paid: Decimal   # net of clawbacks already claimed
+    paid: Decimal  # net of clawbacks already claimed
     balance: Decimal
     clawback: Decimal
     validated_at: dt.datetime | None = None
@@ -156,32 +168,52 @@ def settlement_preview(dossier: Dossier, report: FinalReport) -> list[Settlement
     fixed = dues_fixed(report)
     active = active_commitments(dossier)
     computed = money.due_per_funder({c.funder: c.amount for c in active}, justified)
-    shown = [c for c in commitments_of(dossier)
-             if c.status == CommitmentStatus.active or validated_at(report, c.funder) is not None]
+    shown = [
+        c
+        for c in commitments_of(dossier)
+        if c.status == CommitmentStatus.active or validated_at(report, c.funder) is not None
+    ]
     lines = []
     for figures in commitment_figures(shown):
         c = figures.commitment
         at = validated_at(report, c.funder)
         if at is not None:
-            balance = max(figures.to_pay, money.ZERO) if c.status == CommitmentStatus.active \
+            balance = (
+                max(figures.to_pay, money.ZERO)
+                if c.status == CommitmentStatus.active
                 else money.ZERO
+            )
             due = stored_due(report, c.funder)
-            lines.append(SettlementLine(c.funder, c.initial_amount,
-                                        c.amount if due is None else due, figures.net, balance,
-                                        figures.open_clawbacks, at))
+            lines.append(
+                SettlementLine(
+                    c.funder,
+                    c.initial_amount,
+                    c.amount if due is None else due,
+                    figures.net,
+                    balance,
+                    figures.open_clawbacks,
+                    at,
+                )
+            )
             continue
         due = stored_due(report, c.funder) if fixed else computed.get(c.funder, money.ZERO)
         owed = min(due if due is not None else money.ZERO, c.amount)
         balance, clawback = money.settlement(owed, figures.net)
-        lines.append(SettlementLine(c.funder, c.initial_amount, owed, figures.net, balance,
-                                    clawback))
+        lines.append(
+            SettlementLine(c.funder, c.initial_amount, owed, figures.net, balance, clawback)
+        )
     return sorted(lines, key=lambda line: FUNDERS.index(line.funder))
 
 
 def fingerprint(report: FinalReport, lines: list[SettlementLine]) -> str:
     """A short digest of the report's version and the preview's figures: the validation form
     posts it back, so a payment or a clawback recorded meanwhile shows as a change."""
-    text = "|".join([str(report.version)] + [
-        f"{line.funder.value}:{line.due}:{line.paid}:{line.balance}:{line.clawback}:"
-        f"{line.validated_at is not None}" for line in lines])
+    text = "|".join(
+        [str(report.version)]
+        + [
+            f"{line.funder.value}:{line.due}:{line.paid}:{line.balance}:{line.clawback}:"
+            f"{line.validated_at is not None}"
+            for line in lines
+        ]
+    )
     return hashlib.sha256(text.encode()).hexdigest()[:20]

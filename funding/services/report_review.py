@@ -2,6 +2,7 @@
 validated (the first validation fixes what every funder owes; each settles its own commitment,
 funding.services.settlement). Policy first, audit, flush, never commit.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -11,24 +12,34 @@ from sqlalchemy import select
 
 from applications import workflow
 from applications.models import Dossier, DossierStatus
+from applications.policy import require_dossier
 from applications.services import notify_establishment
 from portal import audit
 from portal.db import db, utcnow
 from portal.errors import Conflict, PermissionDenied, ServiceError
 from portal.formatting import format_datetime, format_money
 from portal.models import Institution, User
-from applications.policy import require_dossier
 from portal.permissions import Permission, can, require
 
 from .. import money
 from ..models import FinalReport, ReportStatus
 from ..workflow import REPORT
 from .common import OF_FUNDER, parse_funder
-from .report_parts import (FUNDERS, active_commitments, dues_fixed, parts, pending_funders,
-                           report_of, settlement_preview, stored_due, validated_at,
-                           validated_by_id)
+from .report_parts import (
+    FUNDERS,
+    active_commitments,
+    dues_fixed,
+    parts,
+    pending_funders,
+    report_of,
+    settlement_preview,
+    stored_due,
+    validated_at,
+    validated_by_id,
+)
 from .report_parts import fingerprint as preview_fingerprint
 from .settlement import settle_funder_on_report
+
 
 def _submitted(user: User, dossier: Dossier, lock: bool = False) -> FinalReport:
     """The submitted report an officer reviews; an officer gets a clear reason when there is none
@@ -38,16 +49,29 @@ def _submitted(user: User, dossier: Dossier, lock: bool = False) -> FinalReport:
     require_dossier(user, Permission.VIEW_GRANT, dossier)
     report = report_of(dossier)
     if report is not None and lock:
-        report = db.session.scalars(select(FinalReport).where(FinalReport.id == report.id)
-                                    .with_for_update()
-                                    .execution_options(populate_existing=True)).one()
-    if (report is not None and report.status == ReportStatus.validated
-            and can(user, Permission.MANAGE_AGREEMENT, dossier)):
+        report = db.session.scalars(
+            select(FinalReport)
+            .where(FinalReport.id == report.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).one()
+    if (
+        report is not None
+        and report.status == ReportStatus.validated
+        and can(user, Permission.MANAGE_AGREEMENT, dossier)
+    ):
         raise Conflict(f"Le bilan a déjà été validé le {format_datetime(report.reviewed_at)}.")
-    require(user, Permission.REVIEW_REPORT, dossier,
-            message="Seuls les agents budgétaires examinent le bilan final.")
-    if report is None or report.status != ReportStatus.submitted \
-            or dossier.status != DossierStatus.reporting:
+    require(
+        user,
+        Permission.REVIEW_REPORT,
+        dossier,
+        message="Seuls les agents budgétaires examinent le bilan final.",
+    )
+    if (
+        report is None
+        or report.status != ReportStatus.submitted
+        or dossier.status != DossierStatus.reporting
+    ):
         raise Conflict("Aucun bilan déposé n'attend d'examen sur ce dossier.")
     return report
 
@@ -58,8 +82,10 @@ def request_corrections(user: User, dossier: Dossier, message: str) -> FinalRepo
     report = _submitted(user, dossier, lock=True)
     done = [part for part in parts(report, dossier) if part.validated_at is not None]
     if done:
-        raise Conflict(" ; ".join(part.text for part in done) + " : des corrections ne peuvent "
-                       "plus être demandées sur ce bilan.")
+        raise Conflict(
+            " ; ".join(part.text for part in done) + " : des corrections ne peuvent "
+            "plus être demandées sur ce bilan."
+        )
     message = (message or "").strip()
     if not message:
         raise ServiceError("Indiquez ce que l'établissement doit corriger.", field="message")
@@ -73,21 +99,27 @@ def request_corrections(user: User, dossier: Dossier, message: str) -> FinalRepo
     db.session.flush()
     audit.record(user, "report_corrections_requested", report, {"message": message})
     audit.record(user, "dossier_funded", dossier, {"status": [before.value, after.value]})
-    notify_establishment(dossier, f"Bilan du dossier {dossier.reference} : corrections demandées",
-                         f"Les services financeurs demandent de corriger le bilan final du "
-                         f"dossier « {dossier.title} » :\n\n{message}\n\nModifiez le bilan sur le "
-                         "portail puis déposez-le à nouveau.")
+    notify_establishment(
+        dossier,
+        f"Bilan du dossier {dossier.reference} : corrections demandées",
+        f"Les services financeurs demandent de corriger le bilan final du "
+        f"dossier « {dossier.title} » :\n\n{message}\n\nModifiez le bilan sur le "
+        "portail puis déposez-le à nouveau.",
+    )
     return report
 
 
-STALE = ("Le bilan a changé depuis l'affichage (une autre validation, un versement ou un "
-         "reversement a été enregistré entre-temps) : vérifiez le règlement ci-dessous avant de "
-         "valider.")
+STALE = (
+    "Le bilan a changé depuis l'affichage (une autre validation, un versement ou un "
+    "reversement a été enregistré entre-temps) : vérifiez le règlement ci-dessous avant de "
+    "valider."
+)
 
 
 @dataclass
 class PartValidated:
     """What validating a funder's part settled, and which parts remain."""
+
     funder: Institution
     due: Decimal
     balance: Decimal
@@ -105,16 +137,22 @@ def _funder_to_validate(user: User, funder) -> Institution:
         return parse_funder(funder)
     mine = [f for f in FUNDERS if can(user, Permission.MANAGE_MONEY, f)]
     if len(mine) > 1:
-        raise ServiceError("Vous êtes agent budgétaire de l’État et de la Région : choisissez la "
-                           "part du bilan que vous validez.", field="funder")
+        raise ServiceError(
+            "Vous êtes agent budgétaire de l’État et de la Région : choisissez la "
+            "part du bilan que vous validez.",
+            field="funder",
+        )
     if not mine:
-        raise PermissionDenied("Seuls les agents budgétaires d'un financeur du dossier valident "
-                               "sa part du bilan final.")
+        raise PermissionDenied(
+            "Seuls les agents budgétaires d'un financeur du dossier valident "
+            "sa part du bilan final."
+        )
     return mine[0]
 
 
-def validate(user: User, dossier: Dossier, funder=None, expected_version=None,
-             fingerprint=None) -> PartValidated:
+def validate(
+    user: User, dossier: Dossier, funder=None, expected_version=None, fingerprint=None
+) -> PartValidated:
     """An officer validates their own funder's part of the submitted report.
 
     The first validation fixes the justified amount (the expenses' total) and every funder's due
@@ -126,33 +164,45 @@ def validate(user: User, dossier: Dossier, funder=None, expected_version=None,
     """
     report = _submitted(user, dossier, lock=True)
     funder = _funder_to_validate(user, funder)
-    require(user, Permission.MANAGE_MONEY, funder,
-            message=f"Seuls les agents budgétaires {OF_FUNDER[funder]} valident sa part du bilan.")
+    require(
+        user,
+        Permission.MANAGE_MONEY,
+        funder,
+        message=f"Seuls les agents budgétaires {OF_FUNDER[funder]} valident sa part du bilan.",
+    )
     at = validated_at(report, funder)
     if at is not None:
         by = db.session.get(User, validated_by_id(report, funder))
-        raise Conflict(f"La part {OF_FUNDER[funder]} du bilan a déjà été validée le "
-                       f"{format_datetime(at)}" + (f" par {by.full_name}" if by else "") + ".")
+        raise Conflict(
+            f"La part {OF_FUNDER[funder]} du bilan a déjà été validée le "
+            f"{format_datetime(at)}" + (f" par {by.full_name}" if by else "") + "."
+        )
     if funder not in {c.funder for c in active_commitments(dossier)}:
-        raise PermissionDenied(f"Aucun engagement {OF_FUNDER[funder]} n'est actif sur ce "
-                               "dossier : seuls les agents budgétaires de ses financeurs "
-                               "valident le bilan.")
+        raise PermissionDenied(
+            f"Aucun engagement {OF_FUNDER[funder]} n'est actif sur ce "
+            "dossier : seuls les agents budgétaires de ses financeurs "
+            "valident le bilan."
+        )
     if expected_version is not None and str(expected_version).strip() != str(report.version):
         raise Conflict(STALE)
     if fingerprint is not None and fingerprint != preview_fingerprint(
-            report, settlement_preview(dossier, report)):
+        report, settlement_preview(dossier, report)
+    ):
         raise Conflict(STALE)
     first = not dues_fixed(report)
     if first:
         report.justified_amount = report.expenses_total
-        dues = money.due_per_funder({c.funder: c.amount for c in active_commitments(dossier)},
-                                    report.justified_amount)
+        dues = money.due_per_funder(
+            {c.funder: c.amount for c in active_commitments(dossier)}, report.justified_amount
+        )
         report.due_state = dues.get(Institution.state)
         report.due_region = dues.get(Institution.region)
     owed = stored_due(report, funder)
     if owed is None:
-        raise Conflict(f"Aucun montant dû {OF_FUNDER[funder]} n'a été fixé à la première "
-                       "validation : la part ne peut pas être validée.")
+        raise Conflict(
+            f"Aucun montant dû {OF_FUNDER[funder]} n'a été fixé à la première "
+            "validation : la part ne peut pas être validée."
+        )
     now = utcnow()
     setattr(report, f"{funder.value}_validated_by_id", user.id)
     setattr(report, f"{funder.value}_validated_at", now)
@@ -167,11 +217,18 @@ def validate(user: User, dossier: Dossier, funder=None, expected_version=None,
         changes["dues"] = {"state": report.due_state, "region": report.due_region}
     audit.record(user, "report_part_validated", report, changes)
     if not pending:
-        audit.record(user, "report_validated", report,
-                     {"justified_amount": report.justified_amount,
-                      "status": [ReportStatus.submitted.value, ReportStatus.validated.value]})
-    due, balance, clawback = settle_funder_on_report(user, dossier, funder, owed,
-                                                     justified=report.justified_amount)
+        audit.record(
+            user,
+            "report_validated",
+            report,
+            {
+                "justified_amount": report.justified_amount,
+                "status": [ReportStatus.submitted.value, ReportStatus.validated.value],
+            },
+        )
+    due, balance, clawback = settle_funder_on_report(
+        user, dossier, funder, owed, justified=report.justified_amount
+    )
     result = PartValidated(funder, due, balance, clawback, pending)
     _notify_part(dossier, report, result)
     return result
@@ -181,22 +238,32 @@ def _notify_part(dossier: Dossier, report: FinalReport, result: PartValidated) -
     """The establishment learns what this funder will still pay, or claim back."""
     of = OF_FUNDER[result.funder]
     if result.clawback > 0:
-        outcome = (f"un reversement de {format_money(result.clawback)} vous sera demandé "
-                   "(trop-perçu)")
+        outcome = (
+            f"un reversement de {format_money(result.clawback)} vous sera demandé (trop-perçu)"
+        )
     elif result.balance > 0:
         outcome = f"solde à recevoir : {format_money(result.balance)}"
     else:
         outcome = "entièrement versé"
-    after = ("Le bilan est entièrement validé." if result.complete else
-             " ".join(f"La part {OF_FUNDER[f]} reste à valider par ses services."
-                      for f in result.pending))
+    after = (
+        "Le bilan est entièrement validé."
+        if result.complete
+        else " ".join(
+            f"La part {OF_FUNDER[f]} reste à valider par ses services." for f in result.pending
+        )
+    )
     if dossier.status == DossierStatus.closed:
         after += " Le dossier est soldé."
-    subject = (f"Bilan du dossier {dossier.reference} validé" if result.complete
-               else f"Bilan du dossier {dossier.reference} : part {of} validée")
-    notify_establishment(dossier, subject,
-                         f"Les services {of} ont validé leur part du bilan final du dossier "
-                         f"« {dossier.title} ». Dépenses justifiées : "
-                         f"{format_money(report.justified_amount)}.\n\n"
-                         f"- Part {of} : montant dû {format_money(result.due)} ; {outcome}.\n\n"
-                         + after)
+    subject = (
+        f"Bilan du dossier {dossier.reference} validé"
+        if result.complete
+        else f"Bilan du dossier {dossier.reference} : part {of} validée"
+    )
+    notify_establishment(
+        dossier,
+        subject,
+        f"Les services {of} ont validé leur part du bilan final du dossier "
+        f"« {dossier.title} ». Dépenses justifiées : "
+        f"{format_money(report.justified_amount)}.\n\n"
+        f"- Part {of} : montant dû {format_money(result.due)} ; {outcome}.\n\n" + after,
+    )

@@ -14,14 +14,15 @@
 
 Like every service: policy first, audit, flush, never commit.
 """
+
 from __future__ import annotations
 
 from applications import workflow
 from applications.models import EXPENSE_CATEGORIES, Dossier, DossierStatus
+from applications.policy import require_dossier
 from applications.services import notify_establishment
 from portal import audit
 from portal.db import db, utcnow
-from applications.policy import require_dossier
 from portal.errors import Conflict, NotFound, ServiceError
 from portal.formatting import format_date, format_datetime, format_integer, format_money
 from portal.models import User
@@ -33,11 +34,24 @@ from ..models import FinalReport, ReportAttachment, ReportExpense, ReportIndicat
 from ..workflow import REPORT
 from .agreements import agreement_of
 from .common import parse_money
+
 # the report's reading side and its review, under the one name the pages and the API use
-from .report_parts import (FUNDERS, SettlementLine, active_commitments, dues_fixed,  # noqa: F401
-                           is_late, justified_of, parts, pending_funders, report_of,
-                           settlement_preview, stored_due, validatable_funders, validated_at,
-                           validated_by_id)
+from .report_parts import (  # noqa: F401
+    FUNDERS,
+    SettlementLine,
+    active_commitments,
+    dues_fixed,
+    is_late,
+    justified_of,
+    parts,
+    pending_funders,
+    report_of,
+    settlement_preview,
+    stored_due,
+    validatable_funders,
+    validated_at,
+    validated_by_id,
+)
 from .report_parts import fingerprint as preview_fingerprint  # noqa: F401
 from .report_review import STALE, PartValidated, request_corrections, validate  # noqa: F401
 
@@ -48,8 +62,9 @@ MAX_YOUNG = 100_000
 
 def _is_own(user: User, dossier: Dossier) -> bool:
     """Someone of the establishment who may see its grant (they get the clear refusals)."""
-    return (user.establishment_id == dossier.establishment_id
-            and can(user, Permission.VIEW_GRANT, dossier))
+    return user.establishment_id == dossier.establishment_id and can(
+        user, Permission.VIEW_GRANT, dossier
+    )
 
 
 def _require_editable(user: User, dossier: Dossier) -> FinalReport | None:
@@ -59,16 +74,26 @@ def _require_editable(user: User, dossier: Dossier) -> FinalReport | None:
     report = report_of(dossier)
     if _is_own(user, dossier):
         if dossier.status == DossierStatus.closed:
-            raise Conflict(f"Le dossier {dossier.reference} est soldé : le bilan ne peut plus "
-                           "être déposé ni modifié.")
+            raise Conflict(
+                f"Le dossier {dossier.reference} est soldé : le bilan ne peut plus "
+                "être déposé ni modifié."
+            )
         if dossier.status == DossierStatus.accepted:
-            raise Conflict("La convention n'est pas encore signée : le bilan se rédige une fois le "
-                           "dossier conventionné.")
+            raise Conflict(
+                "La convention n'est pas encore signée : le bilan se rédige une fois le "
+                "dossier conventionné."
+            )
         if dossier.status == DossierStatus.reporting or (report and report.status not in EDITABLE):
-            raise Conflict("Le bilan a déjà été déposé : il ne peut plus être modifié, sauf si les "
-                           "services financeurs demandent des corrections.")
-    require(user, Permission.EDIT_REPORT, dossier,
-            message="Seul l'établissement porteur rédige le bilan final.")
+            raise Conflict(
+                "Le bilan a déjà été déposé : il ne peut plus être modifié, sauf si les "
+                "services financeurs demandent des corrections."
+            )
+    require(
+        user,
+        Permission.EDIT_REPORT,
+        dossier,
+        message="Seul l'établissement porteur rédige le bilan final.",
+    )
     return report
 
 
@@ -78,8 +103,10 @@ def get_or_create(user: User, dossier: Dossier) -> FinalReport:
     if report is not None:
         return report
     report = FinalReport(dossier_id=dossier.id, status=ReportStatus.draft)
-    report.indicators = [ReportIndicator(position=i, name=ind.name, target=ind.target)
-                         for i, ind in enumerate(dossier.indicators)]
+    report.indicators = [
+        ReportIndicator(position=i, name=ind.name, target=ind.target)
+        for i, ind in enumerate(dossier.indicators)
+    ]
     db.session.add(report)
     db.session.flush()
     audit.record(user, "report_created", report, {"dossier_id": dossier.id})
@@ -87,6 +114,7 @@ def get_or_create(user: User, dossier: Dossier) -> FinalReport:
 
 
 # ---------------------------------------------------------------- writing
+
 
 def _young(raw, errors: dict):
     if raw in (None, ""):
@@ -96,8 +124,9 @@ def _young(raw, errors: dict):
     except ValueError:
         value = -1
     if value < 0 or value > MAX_YOUNG:
-        errors["young_reached"] = ("Indiquez un nombre entier de jeunes, entre 0 et "
-                                   f"{format_integer(MAX_YOUNG)}.")
+        errors["young_reached"] = (
+            f"Indiquez un nombre entier de jeunes, entre 0 et {format_integer(MAX_YOUNG)}."
+        )
         return None
     return value
 
@@ -129,8 +158,14 @@ def _expenses(rows, errors: dict) -> list[ReportExpense]:
         except ServiceError as exc:
             errors[f"expenses-{i}-amount"] = exc.message
             continue
-        lines.append(ReportExpense(position=list(EXPENSE_CATEGORIES).index(category),
-                                   category=category, label=label, amount=amount))
+        lines.append(
+            ReportExpense(
+                position=list(EXPENSE_CATEGORIES).index(category),
+                category=category,
+                label=label,
+                amount=amount,
+            )
+        )
     return sorted(lines, key=lambda line: line.position)
 
 
@@ -144,23 +179,26 @@ def save(user: User, dossier: Dossier, data: dict) -> FinalReport:
     if "actions_carried_out" in data:
         text = str(data.get("actions_carried_out") or "").strip()
         if len(text) > TEXT_LIMIT:
-            errors["actions_carried_out"] = (f"Ce texte fait au plus "
-                                             f"{format_integer(TEXT_LIMIT)} caractères.")
+            errors["actions_carried_out"] = (
+                f"Ce texte fait au plus {format_integer(TEXT_LIMIT)} caractères."
+            )
         changes["actions_carried_out"] = text
     if "young_reached" in data:
         changes["young_reached"] = _young(data.get("young_reached"), errors)
     achieved = None
     if "indicators" in data:
         values = data.get("indicators") or []
-        achieved = [str(values[i] if i < len(values) else "").strip()
-                    for i in range(len(report.indicators))]
+        achieved = [
+            str(values[i] if i < len(values) else "").strip() for i in range(len(report.indicators))
+        ]
         for i, value in enumerate(achieved):
             if len(value) > 100:
                 errors[f"indicators-{i}-achieved"] = "Cette valeur fait au plus 100 caractères."
     expenses = _expenses(data.get("expenses"), errors) if "expenses" in data else None
     if errors:
-        raise ServiceError("Le bilan n'a pas été enregistré : corrigez les champs signalés.",
-                           errors=errors)
+        raise ServiceError(
+            "Le bilan n'a pas été enregistré : corrigez les champs signalés.", errors=errors
+        )
     diff = audit.diff({k: getattr(report, k) for k in changes}, changes)
     for key, value in changes.items():
         setattr(report, key, value)
@@ -186,15 +224,22 @@ def add_attachment(user: User, dossier: Dossier, filename: str, data: bytes) -> 
     """A supporting document (invoices, attendance sheets…), checked like a dossier's pieces."""
     report = get_or_create(user, dossier)
     checked = uploads.check_upload(filename, data)
-    attachment = ReportAttachment(filename=checked.filename, content_type=checked.content_type,
-                                  size=checked.size, sha256=checked.sha256,
-                                  storage_key=uploads.new_key(f"reports/{dossier.id}"),
-                                  uploaded_by_id=user.id)
+    attachment = ReportAttachment(
+        filename=checked.filename,
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
+        storage_key=uploads.new_key(f"reports/{dossier.id}"),
+        uploaded_by_id=user.id,
+    )
     report.attachments.append(attachment)
     uploads.store(attachment.storage_key, checked)  # flushes the row, then writes the bytes
-    audit.record(user, "report_attachment_added", report,
-                 {"attachment_id": attachment.id, "filename": checked.filename,
-                  "sha256": checked.sha256})
+    audit.record(
+        user,
+        "report_attachment_added",
+        report,
+        {"attachment_id": attachment.id, "filename": checked.filename, "sha256": checked.sha256},
+    )
     return attachment
 
 
@@ -212,14 +257,22 @@ def remove_attachment(user: User, dossier: Dossier, attachment_id: int) -> str:
     attachment = attachment_of(dossier, attachment_id)
     report.attachments.remove(attachment)
     db.session.flush()
-    audit.record(user, "report_attachment_removed", report,
-                 {"attachment_id": attachment_id, "filename": attachment.filename,
-                  "sha256": attachment.sha256})
+    audit.record(
+        user,
+        "report_attachment_removed",
+        report,
+        {
+            "attachment_id": attachment_id,
+            "filename": attachment.filename,
+            "sha256": attachment.sha256,
+        },
+    )
     return attachment.filename
 
 
-def read_attachment(user: User, dossier: Dossier,
-                    attachment_id: int) -> tuple[ReportAttachment, Chunks]:
+def read_attachment(
+    user: User, dossier: Dossier, attachment_id: int
+) -> tuple[ReportAttachment, Chunks]:
     """The document and its bytes, streamed from the store."""
     require_dossier(user, Permission.VIEW_GRANT, dossier)
     attachment = attachment_of(dossier, attachment_id)
@@ -227,6 +280,7 @@ def read_attachment(user: User, dossier: Dossier,
 
 
 # ---------------------------------------------------------------- submission
+
 
 def missing_parts(report: FinalReport | None) -> dict[str, str]:
     """What still prevents submission, field → French message (empty when complete)."""
@@ -247,29 +301,47 @@ def submit(user: User, dossier: Dossier) -> FinalReport:
     """The head submits the report: every part required; late (after the due date) is accepted
     but flagged; the dossier moves to reporting."""
     _require_editable(user, dossier)
-    require(user, Permission.SUBMIT_REPORT, dossier,
-            message="Seul le chef d'établissement peut déposer le bilan final.")
+    require(
+        user,
+        Permission.SUBMIT_REPORT,
+        dossier,
+        message="Seul le chef d'établissement peut déposer le bilan final.",
+    )
     report = get_or_create(user, dossier)
     problems = missing_parts(report)
     if problems:
-        raise ServiceError("Le bilan ne peut pas être déposé : " + " ".join(problems.values()),
-                           errors=problems)
+        raise ServiceError(
+            "Le bilan ne peut pas être déposé : " + " ".join(problems.values()), errors=problems
+        )
     before, after = workflow.transition(dossier, "submit_report")
     previous, _ = REPORT.transition(report, "submit")
     report.submitted_at = utcnow()
     report.submitted_by_id = user.id
     db.session.flush()
     late = is_late(report, dossier)
-    audit.record(user, "report_submitted", report,
-                 {"status": [previous.value, report.status.value], "late": late,
-                  "expenses_total": report.expenses_total})
+    audit.record(
+        user,
+        "report_submitted",
+        report,
+        {
+            "status": [previous.value, report.status.value],
+            "late": late,
+            "expenses_total": report.expenses_total,
+        },
+    )
     audit.record(user, "dossier_reporting", dossier, {"status": [before.value, after.value]})
     agreement = agreement_of(dossier)
-    notify_establishment(dossier, f"Bilan final du dossier {dossier.reference} déposé",
-                         f"Le bilan final du dossier « {dossier.title} » a été déposé le "
-                         f"{format_datetime(report.submitted_at)} par {user.full_name}"
-                         + (f", après la date limite du {format_date(agreement.report_due_on)} "
-                            "(déposé en retard)" if late else "")
-                         + f".\n\nDépenses déclarées : {format_money(report.expenses_total)}.\n"
-                         "Les services financeurs vont l'examiner.")
+    notify_establishment(
+        dossier,
+        f"Bilan final du dossier {dossier.reference} déposé",
+        f"Le bilan final du dossier « {dossier.title} » a été déposé le "
+        f"{format_datetime(report.submitted_at)} par {user.full_name}"
+        + (
+            f", après la date limite du {format_date(agreement.report_due_on)} (déposé en retard)"
+            if late
+            else ""
+        )
+        + f".\n\nDépenses déclarées : {format_money(report.expenses_total)}.\n"
+        "Les services financeurs vont l'examiner.",
+    )
     return report

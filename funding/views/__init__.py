@@ -8,6 +8,7 @@
 Thin views: parse, call a service, commit once (portal.web.done), render or redirect; a refusal
 re-renders the page with the message on its field (portal.web.refused, status_of: 400 or 409).
 """
+
 from flask import Blueprint
 
 bp = Blueprint("funding", __name__, url_prefix="/financement")

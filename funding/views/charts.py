@@ -1,7 +1,7 @@
 """Template helpers of the budget pages: bar widths, the months' timeline, percentages."""
+
 from __future__ import annotations
 
-import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
 from portal.formatting import NBSP, format_decimal, format_money, month_label
@@ -38,14 +38,20 @@ def budget_timeline(series: list, width: int = 640, height: int = 220) -> dict |
     every = max(1, len(series) // 6)  # at most about six month labels under the axis
     _, committed, paid = series[-1]
     return {
-        "width": width, "height": height, "left": left, "right": right, "top": top,
-        "bottom": bottom, "labels": labels, "max_label": format_money(peak),
+        "width": width,
+        "height": height,
+        "left": left,
+        "right": right,
+        "top": top,
+        "bottom": bottom,
+        "labels": labels,
+        "max_label": format_money(peak),
         "committed": " ".join(f"{x(i)},{y(c)}" for i, (_, c, _) in enumerate(series)),
         "paid": " ".join(f"{x(i)},{y(p)}" for i, (_, _, p) in enumerate(series)),
         "points": [(x(i), y(c), y(p)) for i, (_, c, p) in enumerate(series)],
         "ticks": [(x(i), labels[i]) for i in range(0, len(series), every)],
         "summary": f"De {labels[0]} à {labels[-1]}, l'engagé cumulé atteint "
-                   f"{format_money(committed)} et le payé cumulé {format_money(paid)}.",
+        f"{format_money(committed)} et le payé cumulé {format_money(paid)}.",
     }
 
 

@@ -1,4 +1,5 @@
 """What the funding pages share: the call a budget page is about, the funder filter, the links."""
+
 from __future__ import annotations
 
 from flask import current_app, request

@@ -5,6 +5,7 @@ Thin views: load the dossier (404 for who may not read it), call a service in
 funding.services.agreements, commit once, flash, redirect; a refusal re-renders the page with the
 error on its field (400, 409), a permission refusal is the policy's 403/404.
 """
+
 from __future__ import annotations
 
 import io
@@ -43,8 +44,14 @@ def upload_of(field: str = "file") -> tuple[str, bytes]:
 
 def form_errors_of(*forms) -> list[tuple[str, str]]:
     """(field id, message) of every error the forms carry (their CSRF token aside)."""
-    return [(f.id, message) for form in forms if form is not None for f in form
-            for message in f.errors if f.name != "csrf_token"]
+    return [
+        (f.id, message)
+        for form in forms
+        if form is not None
+        for f in form
+        for message in f.errors
+        if f.name != "csrf_token"
+    ]
 
 
 def first_unplaced(summary: list[tuple[str, str]]) -> str | None:
@@ -54,42 +61,64 @@ def first_unplaced(summary: list[tuple[str, str]]) -> str | None:
 
 # ---------------------------------------------------------------- the grant page
 
+
 def _grant_context(dossier: Dossier) -> dict:
     decision = agreements.final_decision(dossier)
     granted = granted_parts(decision) if decision else {}
-    figures = sorted(commitment_figures(commitments_of(dossier)),
-                     key=lambda f: agreements.FUNDERS.index(f.commitment.funder))
+    figures = sorted(
+        commitment_figures(commitments_of(dossier)),
+        key=lambda f: agreements.FUNDERS.index(f.commitment.funder),
+    )
     committed = {f.commitment.funder for f in figures}
-    payments = sorted((p for f in figures for p in f.commitment.payments),
-                      key=lambda p: (p.paid_on, p.id))
+    payments = sorted(
+        (p for f in figures for p in f.commitment.payments), key=lambda p: (p.paid_on, p.id)
+    )
     clawbacks = [c for f in figures for c in f.commitment.clawbacks]
     agreement = agreements.agreement_of(dossier)
     report = reports.report_of(dossier)
     accepted = dossier.status == DossierStatus.accepted
     unsigned = agreement is None or agreement.signed_on is None
     return {
-        "dossier": dossier, "decision": decision, "figures": figures,
+        "dossier": dossier,
+        "decision": decision,
+        "figures": figures,
         "granted_total": sum(granted.values(), money.ZERO),
-        "awaiting": [(f, amount) for f, amount in granted.items()
-                     if amount > 0 and f not in committed],
-        "payments": payments, "clawbacks": clawbacks,
+        "awaiting": [
+            (f, amount) for f, amount in granted.items() if amount > 0 and f not in committed
+        ],
+        "payments": payments,
+        "clawbacks": clawbacks,
         "paid_total": sum((p.amount for p in payments), money.ZERO),
-        "to_pay_total": sum((max(f.to_pay, money.ZERO) for f in figures
-                             if f.commitment.status == CommitmentStatus.active), money.ZERO),
+        "to_pay_total": sum(
+            (
+                max(f.to_pay, money.ZERO)
+                for f in figures
+                if f.commitment.status == CommitmentStatus.active
+            ),
+            money.ZERO,
+        ),
         "open_clawbacks_total": sum((f.open_clawbacks for f in figures), money.ZERO),
         "agreement": agreement,
         "schedule": agreements.payment_schedule(agreement) if agreement else [],
-        "report": report, "report_late": reports.is_late(report, dossier),
+        "report": report,
+        "report_late": reports.is_late(report, dossier),
         "report_parts": reports.parts(report, dossier),
-        "may_generate": accepted and unsigned and can(current_user, Permission.MANAGE_AGREEMENT,
-                                                      dossier),
-        "may_upload": bool(agreement) and unsigned and can(current_user,
-                                                           Permission.SIGN_AGREEMENT, dossier),
-        "may_record": (bool(agreement) and unsigned and accepted
-                       and can(current_user, Permission.MANAGE_AGREEMENT, dossier)),
+        "may_generate": accepted
+        and unsigned
+        and can(current_user, Permission.MANAGE_AGREEMENT, dossier),
+        "may_upload": bool(agreement)
+        and unsigned
+        and can(current_user, Permission.SIGN_AGREEMENT, dossier),
+        "may_record": (
+            bool(agreement)
+            and unsigned
+            and accepted
+            and can(current_user, Permission.MANAGE_AGREEMENT, dossier)
+        ),
         "may_write_report": can(current_user, Permission.EDIT_REPORT, dossier)
         and (report is None or report.status in reports.EDITABLE),
-        "may_review": bool(report) and report.status == ReportStatus.submitted
+        "may_review": bool(report)
+        and report.status == ReportStatus.submitted
         and can(current_user, Permission.REVIEW_REPORT, dossier),
         "rounding_rule": money.ROUNDING_RULE,
     }
@@ -99,10 +128,12 @@ def _grant_page(dossier: Dossier, status: int = 200, error: str | None = None, *
     ctx = _grant_context(dossier)
     agreement = ctx["agreement"]
     ctx["generate_form"] = forms.get("generate_form") or GenerateAgreementForm(
-        formdata=None, report_due_on=format_date(agreement.report_due_on) if agreement else "")
+        formdata=None, report_due_on=format_date(agreement.report_due_on) if agreement else ""
+    )
     ctx["signed_form"] = forms.get("signed_form") or SignedAgreementForm(formdata=None)
     ctx["signature_form"] = forms.get("signature_form") or SignatureForm(
-        formdata=None, signed_on=format_date(today()))
+        formdata=None, signed_on=format_date(today())
+    )
     ctx["error"] = error
     ctx["form_errors"] = form_errors_of(*forms.values())
     return render_template("funding/grant/grant.html", **ctx), status
@@ -131,10 +162,13 @@ def generate_agreement(dossier_id: int):
     dossier = grant_dossier(dossier_id)
     form = GenerateAgreementForm()
     return _act_on_grant(
-        dossier, "generate_form", form,
+        dossier,
+        "generate_form",
+        form,
         lambda: agreements.generate(current_user, dossier, form.report_due_on.data),
         "La convention a été générée ; l'établissement peut la télécharger et la faire signer.",
-        "convention")
+        "convention",
+    )
 
 
 @bp.get("/dossiers/<int:dossier_id>/convention.pdf")
@@ -144,9 +178,12 @@ def agreement_pdf(dossier_id: int):
     agreement = agreements.agreement_of(dossier)
     if agreement is None:
         raise NotFound("La convention de ce dossier n'a pas encore été générée.")
-    return send_file(io.BytesIO(documents.agreement_pdf(agreement)), mimetype="application/pdf",
-                     as_attachment=True,
-                     download_name=documents.agreement_pdf_filename(agreement))
+    return send_file(
+        io.BytesIO(documents.agreement_pdf(agreement)),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=documents.agreement_pdf_filename(agreement),
+    )
 
 
 @bp.post("/dossiers/<int:dossier_id>/convention-signee")
@@ -156,10 +193,14 @@ def upload_signed_agreement(dossier_id: int):
     form = SignedAgreementForm()
     filename, data = upload_of()
     return _act_on_grant(
-        dossier, "signed_form", form,
+        dossier,
+        "signed_form",
+        form,
         lambda: agreements.upload_signed(current_user, dossier, filename, data),
         f"La convention signée « {filename} » a été déposée ; les services financeurs vont "
-        "enregistrer la signature.", "convention")
+        "enregistrer la signature.",
+        "convention",
+    )
 
 
 @bp.get("/dossiers/<int:dossier_id>/convention-signee")
@@ -167,8 +208,12 @@ def upload_signed_agreement(dossier_id: int):
 def signed_agreement(dossier_id: int):
     dossier = grant_dossier(dossier_id)
     agreement = agreements.read_signed(current_user, dossier)
-    return send_stored(uploads.read(agreement.signed_key), mimetype="application/pdf",
-                       filename=agreement.signed_filename, size=agreement.signed_size)
+    return send_stored(
+        uploads.read(agreement.signed_key),
+        mimetype="application/pdf",
+        filename=agreement.signed_filename,
+        size=agreement.signed_size,
+    )
 
 
 @bp.post("/dossiers/<int:dossier_id>/signature")
@@ -177,7 +222,11 @@ def record_signature(dossier_id: int):
     dossier = grant_dossier(dossier_id)
     form = SignatureForm()
     return _act_on_grant(
-        dossier, "signature_form", form,
+        dossier,
+        "signature_form",
+        form,
         lambda: agreements.record_signature(current_user, dossier, form.signed_on.data),
         "La signature est enregistrée : le dossier est conventionné et l'établissement a été "
-        "prévenu.", "convention")
+        "prévenu.",
+        "convention",
+    )

@@ -1,4 +1,5 @@
 """The budget officers' and observers' home section: per call, the money and what to do."""
+
 from __future__ import annotations
 
 from portal.models import CallStatus, Role
@@ -13,13 +14,18 @@ HOME_TO_PAY = 20  # the home lists the first ones; the commitments list has them
 
 def budget_home(user) -> dict | None:
     """The budget officer's and the observer's home: per call, the money and what to do."""
-    if not user.has_role(Role.budget_officer, Role.observer) or \
-            not can(user, Permission.VIEW_BUDGET):
+    if not user.has_role(Role.budget_officer, Role.observer) or not can(
+        user, Permission.VIEW_BUDGET
+    ):
         return None
     own = officer_institutions(user)
     calls = [c for c in lists.budget_calls() if c.status != CallStatus.archived]
-    section = {"own": sorted(own, key=lambda i: i.value), "calls": [], "to_pay": [],
-               "labels": FUNDER_LABELS}
+    section = {
+        "own": sorted(own, key=lambda i: i.value),
+        "calls": [],
+        "to_pay": [],
+        "labels": FUNDER_LABELS,
+    }
     if own:
         for call in calls:
             budget = dashboard.call_budget(call)

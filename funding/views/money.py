@@ -5,6 +5,7 @@ MANAGE_MONEY for the funder (only the funder's own budget officers). A refused o
 back and re-renders the page with the message on its field (400, 409 on a conflict; another
 funder's officer gets the policy's 403); a successful one commits once, flashes and redirects.
 """
+
 from __future__ import annotations
 
 from flask import render_template, request, url_for
@@ -50,16 +51,25 @@ def _may_manage() -> dict:
 
 # ---------------------------------------------------------------- the call's commitments
 
+
 def _commitments_page(call, status_code: int = 200, error: str | None = None):
     funder = choice(request.args.get("financeur"), Institution)
     status = choice(request.args.get("statut"), CommitmentStatus)
     listing = lists.commitment_list(call, funder, status, request.args.get("page"))
     return render_template(
-        "funding/money/commitments.html", call=call, listing=listing,
-        pending=lists.pending_parts(call), funder=funder.value if funder else "",
-        status=status.value if status else "", funders=FUNDER_CHOICES, statuses=STATUS_CHOICES,
-        may_manage=_may_manage(), commit_form=CommitAgainForm(formdata=None), error=error,
-        links=links()), status_code
+        "funding/money/commitments.html",
+        call=call,
+        listing=listing,
+        pending=lists.pending_parts(call),
+        funder=funder.value if funder else "",
+        status=status.value if status else "",
+        funders=FUNDER_CHOICES,
+        statuses=STATUS_CHOICES,
+        may_manage=_may_manage(),
+        commit_form=CommitAgainForm(formdata=None),
+        error=error,
+        links=links(),
+    ), status_code
 
 
 @bp.get("/appels/<int:call_id>/engagements")
@@ -82,15 +92,25 @@ def commit_again(decision_id: int):
     except ServiceError as exc:
         refused(exc)
         return _commitments_page(budget_call(call.id), status_of(exc), exc.message)
-    return done(f"Engagement de {format_money(commitment.amount)} enregistré pour le dossier "
-                f"{commitment.dossier.reference} ({commitment.funder_label}).",
-                url_for("funding.commitment", commitment_id=commitment.id))
+    return done(
+        f"Engagement de {format_money(commitment.amount)} enregistré pour le dossier "
+        f"{commitment.dossier.reference} ({commitment.funder_label}).",
+        url_for("funding.commitment", commitment_id=commitment.id),
+    )
 
 
 # ---------------------------------------------------------------- one commitment
 
-def _commitment_page(commitment: Commitment, call, *, form=None, settle_id: int | None = None,
-                     summary=None, status: int = 200):
+
+def _commitment_page(
+    commitment: Commitment,
+    call,
+    *,
+    form=None,
+    settle_id: int | None = None,
+    summary=None,
+    status: int = 200,
+):
     """The commitment page; after a refusal `form` is the submitted one, carrying the errors."""
     dossier: Dossier = commitment.dossier
     figures = services.figures_of(commitment)
@@ -102,34 +122,54 @@ def _commitment_page(commitment: Commitment, call, *, form=None, settle_id: int 
     payment_form = form if isinstance(form, PaymentForm) else None
     if payment_form is None:
         kind, amount = services.proposed_payment(commitment, rate)
-        payment_form = PaymentForm(formdata=None, kind=kind.value,
-                                   amount=format_decimal(amount) if amount > 0 else "",
-                                   paid_on=services.today().isoformat())
+        payment_form = PaymentForm(
+            formdata=None,
+            kind=kind.value,
+            amount=format_decimal(amount) if amount > 0 else "",
+            paid_on=services.today().isoformat(),
+        )
     reduce_form = form if isinstance(form, ReduceForm) else ReduceForm(formdata=None)
     reduce_form.version.data = str(commitment.version)
     clawback_form = form if isinstance(form, ClawbackForm) else ClawbackForm(formdata=None)
     settle_forms = {}
     for clawback in commitment.clawbacks:
         if clawback.status == ClawbackStatus.open:
-            mine = form if settle_id == clawback.id else SettleForm(
-                formdata=None, settled_on=services.today().isoformat())
+            mine = (
+                form
+                if settle_id == clawback.id
+                else SettleForm(formdata=None, settled_on=services.today().isoformat())
+            )
             settle_forms[clawback.id] = mine.for_clawback(clawback.id)
-    people = lists.users_by_id([p.recorded_by_id for p in commitment.payments]
-                               + [c.created_by_id for c in commitment.clawbacks]
-                               + [c.settled_by_id for c in commitment.clawbacks])
+    people = lists.users_by_id(
+        [p.recorded_by_id for p in commitment.payments]
+        + [c.created_by_id for c in commitment.clawbacks]
+        + [c.settled_by_id for c in commitment.clawbacks]
+    )
     return render_template(
-        "funding/money/commitment.html", call=call, commitment=commitment, dossier=dossier,
-        figures=figures, decision=decision, agreement=agreement, report=report,
+        "funding/money/commitment.html",
+        call=call,
+        commitment=commitment,
+        dossier=dossier,
+        figures=figures,
+        decision=decision,
+        agreement=agreement,
+        report=report,
         rate_label=format_decimal(rate.normalize()),
         schedule=services.schedule(services.granted_parts(decision), rate) if decision else [],
         rounding_rule=money.ROUNDING_RULE,
         may_manage=services.can_manage(current_user, commitment.funder),
         active=commitment.status == CommitmentStatus.active,
         payable=dossier.status in services.PAYABLE_STATES,
-        payment_form=payment_form, reduce_form=reduce_form, clawback_form=clawback_form,
-        settle_forms=settle_forms, form_errors=summary or [], people=people,
-        history=lists.history(commitment), HISTORY_LABELS=HISTORY_LABELS,
-        PAYMENT_KIND_LABELS=labels(PaymentKind), links=links(),
+        payment_form=payment_form,
+        reduce_form=reduce_form,
+        clawback_form=clawback_form,
+        settle_forms=settle_forms,
+        form_errors=summary or [],
+        people=people,
+        history=lists.history(commitment),
+        HISTORY_LABELS=HISTORY_LABELS,
+        PAYMENT_KIND_LABELS=labels(PaymentKind),
+        links=links(),
         may_read_dossier=can(current_user, Permission.VIEW_DOSSIER, dossier),
     ), status
 
@@ -145,9 +185,14 @@ def _refused(commitment_id: int, form, exc: ServiceError, settle_id: int | None 
     """Roll back, reload, and show the page again with the message on the submitted form."""
     summary = refused(exc, form)
     commitment, call = _commitment(commitment_id)
-    return _commitment_page(commitment, call, form=form, settle_id=settle_id,
-                            summary=[(anchor or None, message) for anchor, message in summary],
-                            status=status_of(exc))
+    return _commitment_page(
+        commitment,
+        call,
+        form=form,
+        settle_id=settle_id,
+        summary=[(anchor or None, message) for anchor, message in summary],
+        status=status_of(exc),
+    )
 
 
 def _done(commitment_id: int, message: str):
@@ -161,14 +206,22 @@ def record_payment(commitment_id: int):
     form = PaymentForm()
     try:
         form.check_input()
-        payment = services.record_payment(current_user, commitment, form.amount.data,
-                                          form.paid_on.data, form.reference.data,
-                                          kind=form.kind.data or "advance")
+        payment = services.record_payment(
+            current_user,
+            commitment,
+            form.amount.data,
+            form.paid_on.data,
+            form.reference.data,
+            kind=form.kind.data or "advance",
+        )
     except ServiceError as exc:
         return _refused(commitment_id, form, exc)
-    return _done(commitment_id, f"Paiement enregistré : {payment.kind_label.lower()} de "
-                                f"{format_money(payment.amount)} (mandat {payment.reference}) "
-                                f"sur le dossier {commitment.dossier.reference}.")
+    return _done(
+        commitment_id,
+        f"Paiement enregistré : {payment.kind_label.lower()} de "
+        f"{format_money(payment.amount)} (mandat {payment.reference}) "
+        f"sur le dossier {commitment.dossier.reference}.",
+    )
 
 
 @bp.post("/engagements/<int:commitment_id>/reduire")
@@ -180,16 +233,24 @@ def reduce_commitment(commitment_id: int):
     try:
         form.check_input()
         changed = services.reduce_commitment(
-            current_user, commitment, form.amount.data, form.reason.data,
-            expected_version=int(version) if (version or "").isdigit() else None)
+            current_user,
+            commitment,
+            form.amount.data,
+            form.reason.data,
+            expected_version=int(version) if (version or "").isdigit() else None,
+        )
     except ServiceError as exc:
         return _refused(commitment_id, form, exc)
     if changed.status == CommitmentStatus.cancelled:
-        message = (f"Engagement annulé pour le dossier {changed.dossier.reference} : "
-                   "l'argent revient à l'enveloppe.")
+        message = (
+            f"Engagement annulé pour le dossier {changed.dossier.reference} : "
+            "l'argent revient à l'enveloppe."
+        )
     else:
-        message = (f"Engagement ramené à {format_money(changed.amount)} pour le dossier "
-                   f"{changed.dossier.reference}.")
+        message = (
+            f"Engagement ramené à {format_money(changed.amount)} pour le dossier "
+            f"{changed.dossier.reference}."
+        )
     return _done(commitment_id, message)
 
 
@@ -200,12 +261,16 @@ def create_clawback(commitment_id: int):
     form = ClawbackForm()
     try:
         form.check_input()
-        clawback = services.create_clawback(current_user, commitment, form.amount.data,
-                                            form.reason.data)
+        clawback = services.create_clawback(
+            current_user, commitment, form.amount.data, form.reason.data
+        )
     except ServiceError as exc:
         return _refused(commitment_id, form, exc)
-    return _done(commitment_id, f"Reversement de {format_money(clawback.amount)} demandé à "
-                                f"l'établissement ; il reste ouvert jusqu'à sa réception.")
+    return _done(
+        commitment_id,
+        f"Reversement de {format_money(clawback.amount)} demandé à "
+        f"l'établissement ; il reste ouvert jusqu'à sa réception.",
+    )
 
 
 @bp.post("/reversements/<int:clawback_id>/solder")
@@ -218,15 +283,18 @@ def settle_clawback(clawback_id: int):
     form = SettleForm()
     try:
         form.check_input()
-        services.settle_clawback(current_user, clawback, form.settled_on.data,
-                                 form.reference.data)
+        services.settle_clawback(current_user, clawback, form.settled_on.data, form.reference.data)
     except ServiceError as exc:
         return _refused(commitment_id, form, exc, settle_id=clawback_id)
-    return _done(commitment_id, f"Reversement de {format_money(clawback.amount)} soldé "
-                                f"(référence {clawback.settled_reference}).")
+    return _done(
+        commitment_id,
+        f"Reversement de {format_money(clawback.amount)} soldé "
+        f"(référence {clawback.settled_reference}).",
+    )
 
 
 # ---------------------------------------------------------------- the call's payments
+
 
 @bp.get("/appels/<int:call_id>/paiements")
 @login_required
@@ -239,8 +307,16 @@ def payments(call_id: int):
     listing = lists.payment_list(call, funder, month, request.args.get("page"))
     clawbacks = lists.clawbacks_of_call(call, funder)
     return render_template(
-        "funding/money/payments.html", call=call, listing=listing, clawbacks=clawbacks,
-        funder=funder.value if funder else "", month=month, funders=FUNDER_CHOICES,
-        open_total=sum((c.amount for c in clawbacks if c.status == ClawbackStatus.open),
-                       services.ZERO),
-        may_manage=_may_manage(), links=links())
+        "funding/money/payments.html",
+        call=call,
+        listing=listing,
+        clawbacks=clawbacks,
+        funder=funder.value if funder else "",
+        month=month,
+        funders=FUNDER_CHOICES,
+        open_total=sum(
+            (c.amount for c in clawbacks if c.status == ClawbackStatus.open), services.ZERO
+        ),
+        may_manage=_may_manage(),
+        links=links(),
+    )

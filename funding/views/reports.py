@@ -5,6 +5,7 @@ validated).
 Thin views: load the dossier (404 for who may not read it), call funding.services.reports, commit
 once, flash, redirect; a refusal re-renders the report page with the error on its field (400, 409).
 """
+
 from __future__ import annotations
 
 from flask import render_template, request, url_for
@@ -32,14 +33,25 @@ def _planned_by_category(dossier: Dossier) -> dict:
     return planned
 
 
-def _report_page(dossier: Dossier, form: ReportForm | None = None, status: int = 200,
-                 form_errors=None, error: str | None = None, attachment_form=None,
-                 corrections_form=None, funder_error: str | None = None):
+def _report_page(
+    dossier: Dossier,
+    form: ReportForm | None = None,
+    status: int = 200,
+    form_errors=None,
+    error: str | None = None,
+    attachment_form=None,
+    corrections_form=None,
+    funder_error: str | None = None,
+):
     report = reports.report_of(dossier)
-    editable = (can(current_user, Permission.EDIT_REPORT, dossier)
-                and (report is None or report.status in reports.EDITABLE))
-    may_review = (report is not None and report.status == ReportStatus.submitted
-                  and can(current_user, Permission.REVIEW_REPORT, dossier))
+    editable = can(current_user, Permission.EDIT_REPORT, dossier) and (
+        report is None or report.status in reports.EDITABLE
+    )
+    may_review = (
+        report is not None
+        and report.status == ReportStatus.submitted
+        and can(current_user, Permission.REVIEW_REPORT, dossier)
+    )
     if form is None:
         form = ReportForm.for_report(report, dossier)
     spent = {e.category: e.amount for e in (report.expenses if report else [])}
@@ -49,21 +61,34 @@ def _report_page(dossier: Dossier, form: ReportForm | None = None, status: int =
         form_errors = (form_errors or []) + [("funder", funder_error)]
     preview = reports.settlement_preview(dossier, report) if may_review else []
     return render_template(
-        "funding/grant/report.html", dossier=dossier, report=report, form=form,
-        editable=editable, may_review=may_review, form_errors=form_errors, error=error,
-        agreement=agreements.agreement_of(dossier), late=reports.is_late(report, dossier),
+        "funding/grant/report.html",
+        dossier=dossier,
+        report=report,
+        form=form,
+        editable=editable,
+        may_review=may_review,
+        form_errors=form_errors,
+        error=error,
+        agreement=agreements.agreement_of(dossier),
+        late=reports.is_late(report, dossier),
         expenses_error=next((m for anchor, m in form_errors or [] if anchor == "expenses"), None),
         indicators=report.indicators if report else dossier.indicators,
-        categories=EXPENSE_CATEGORIES, planned=_planned_by_category(dossier), spent=spent,
-        preview=preview, report_parts=reports.parts(report, dossier),
+        categories=EXPENSE_CATEGORIES,
+        planned=_planned_by_category(dossier),
+        spent=spent,
+        preview=preview,
+        report_parts=reports.parts(report, dossier),
         justified=reports.justified_of(report) if report else None,
         fingerprint=reports.preview_fingerprint(report, preview) if may_review else "",
         validatable=reports.validatable_funders(current_user, report, dossier),
         may_correct=may_review and not reports.dues_fixed(report),
-        funder_error=funder_error, of_funder=OF_FUNDER,
+        funder_error=funder_error,
+        of_funder=OF_FUNDER,
         attachment_form=attachment_form or ReportAttachmentForm(formdata=None),
         corrections_form=corrections_form or CorrectionsForm(formdata=None),
-        confirm_form=ConfirmForm(formdata=None), rounding_rule=money.ROUNDING_RULE), status
+        confirm_form=ConfirmForm(formdata=None),
+        rounding_rule=money.ROUNDING_RULE,
+    ), status
 
 
 def _report_url(dossier: Dossier, anchor: str | None = None) -> str:
@@ -85,13 +110,20 @@ def report(dossier_id: int):
     except ServiceError as exc:
         refused(exc)  # the report's rows are nested fields: attach_errors places the messages
         errors = form.attach_errors(exc.errors) if exc.errors else None
-        return _report_page(dossier, form, status_of(exc), form_errors=errors,
-                            error=None if errors else exc.message)
+        return _report_page(
+            dossier, form, status_of(exc), form_errors=errors, error=None if errors else exc.message
+        )
     if submitting:
         late = reports.is_late(reports.report_of(dossier), dossier)
-        return done("Le bilan final a été déposé ; les services financeurs vont l'examiner."
-                    + (" Il est déposé après la date limite : il est signalé « déposé en "
-                       "retard »." if late else ""), grant_url(dossier, "bilan"))
+        return done(
+            "Le bilan final a été déposé ; les services financeurs vont l'examiner."
+            + (
+                " Il est déposé après la date limite : il est signalé « déposé en retard »."
+                if late
+                else ""
+            ),
+            grant_url(dossier, "bilan"),
+        )
     return done("Le brouillon du bilan a été enregistré.", _report_url(dossier))
 
 
@@ -127,8 +159,9 @@ def remove_report_attachment(dossier_id: int, attachment_id: int):
 def download_report_attachment(dossier_id: int, attachment_id: int):
     dossier = grant_dossier(dossier_id)
     attachment, chunks = reports.read_attachment(current_user, dossier, attachment_id)
-    return send_stored(chunks, mimetype=attachment.content_type, filename=attachment.filename,
-                       size=attachment.size)
+    return send_stored(
+        chunks, mimetype=attachment.content_type, filename=attachment.filename, size=attachment.size
+    )
 
 
 @bp.post("/dossiers/<int:dossier_id>/bilan/validation")
@@ -138,25 +171,41 @@ def validate_report(dossier_id: int):
     report's `version` and the preview's digest (`preview`): a stale page is refused (409)."""
     dossier = grant_dossier(dossier_id)
     try:
-        result = reports.validate(current_user, dossier, request.form.get("funder") or None,
-                                  expected_version=request.form.get("version", ""),
-                                  fingerprint=request.form.get("preview") or None)
+        result = reports.validate(
+            current_user,
+            dossier,
+            request.form.get("funder") or None,
+            expected_version=request.form.get("version", ""),
+            fingerprint=request.form.get("preview") or None,
+        )
     except ServiceError as exc:
         refused(exc)
         on_funder = exc.field == "funder"
-        return _report_page(dossier, status=status_of(exc),
-                            error=None if on_funder else exc.message,
-                            funder_error=exc.message if on_funder else None)
-    outcome = (f"un reversement de {format_money(result.clawback)} est à demander"
-               if result.clawback > 0
-               else f"un solde de {format_money(result.balance)} reste à verser"
-               if result.balance > 0 else "tout est versé")
-    after = (" Le bilan est entièrement validé." if result.complete
-             else "".join(f" La part {OF_FUNDER[f]} reste à valider par ses services."
-                          for f in result.pending))
-    return done(f"La part {OF_FUNDER[result.funder]} du bilan est validée : {outcome}.{after}"
-                + (" Le dossier est soldé." if dossier.status == DossierStatus.closed else ""),
-                grant_url(dossier, "bilan"))
+        return _report_page(
+            dossier,
+            status=status_of(exc),
+            error=None if on_funder else exc.message,
+            funder_error=exc.message if on_funder else None,
+        )
+    outcome = (
+        f"un reversement de {format_money(result.clawback)} est à demander"
+        if result.clawback > 0
+        else f"un solde de {format_money(result.balance)} reste à verser"
+        if result.balance > 0
+        else "tout est versé"
+    )
+    after = (
+        " Le bilan est entièrement validé."
+        if result.complete
+        else "".join(
+            f" La part {OF_FUNDER[f]} reste à valider par ses services." for f in result.pending
+        )
+    )
+    return done(
+        f"La part {OF_FUNDER[result.funder]} du bilan est validée : {outcome}.{after}"
+        + (" Le dossier est soldé." if dossier.status == DossierStatus.closed else ""),
+        grant_url(dossier, "bilan"),
+    )
 
 
 @bp.post("/dossiers/<int:dossier_id>/bilan/corrections")
@@ -170,5 +219,7 @@ def request_report_corrections(dossier_id: int):
     except ServiceError as exc:
         error = first_unplaced(refused(exc, form))
         return _report_page(dossier, status=status_of(exc), corrections_form=form, error=error)
-    return done("La demande de corrections a été envoyée à l'établissement ; le bilan lui revient.",
-                grant_url(dossier, "bilan"))
+    return done(
+        "La demande de corrections a été envoyée à l'établissement ; le bilan lui revient.",
+        grant_url(dossier, "bilan"),
+    )

@@ -1,12 +1,26 @@
 """Forms of the administration area: invitations and establishments."""
-from ..forms import PortalForm
-from wtforms import (EmailField, HiddenField, SelectChoice, SelectField, SelectMultipleField,
-                     StringField)
+
+from wtforms import (
+    EmailField,
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.validators import DataRequired, Email, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.models import (ACADEMY_DEPARTMENTS, INSTITUTION_LABELS, INSTITUTIONAL_ROLES,
-                           KIND_LABELS, ROLE_LABELS, Role)
+from portal.models import (
+    ACADEMY_DEPARTMENTS,
+    INSTITUTION_LABELS,
+    INSTITUTIONAL_ROLES,
+    KIND_LABELS,
+    ROLE_LABELS,
+    Role,
+)
+
+from ..forms import PortalForm
 
 
 def choices(pairs) -> list[SelectChoice]:
@@ -18,8 +32,10 @@ def role_choices() -> list[SelectChoice]:
     out = []
     for role in Role:
         if role in INSTITUTIONAL_ROLES:
-            out += [(f"{role.value}:{inst.value}", f"{ROLE_LABELS[role]} — {label}")
-                    for inst, label in INSTITUTION_LABELS.items()]
+            out += [
+                (f"{role.value}:{inst.value}", f"{ROLE_LABELS[role]} — {label}")
+                for inst, label in INSTITUTION_LABELS.items()
+            ]
         else:
             out.append((role.value, ROLE_LABELS[role]))
     return choices(out)
@@ -31,19 +47,29 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class InviteForm(PortalForm):
-    email = EmailField("Adresse électronique",
-                       validators=[DataRequired("Indiquez l'adresse électronique de la personne."),
-                                   Length(max=200)])
-    full_name = StringField("Prénom et nom",
-                            validators=[DataRequired("Indiquez le nom de la personne."),
-                                        Length(max=200)])
-    roles = MultiCheckboxField("Rôles", choices=role_choices(),
-                               validators=[DataRequired("Cochez au moins un rôle.")],
-                               invalid_choice_message="Choisissez les rôles dans la liste.")
-    uai = StringField("UAI de l'établissement",
-                      description="Obligatoire pour un personnel ou un chef d'établissement, "
-                                  "par exemple 0860034V.",
-                      validators=[Optional(), Length(max=20)])
+    email = EmailField(
+        "Adresse électronique",
+        validators=[
+            DataRequired("Indiquez l'adresse électronique de la personne."),
+            Length(max=200),
+        ],
+    )
+    full_name = StringField(
+        "Prénom et nom",
+        validators=[DataRequired("Indiquez le nom de la personne."), Length(max=200)],
+    )
+    roles = MultiCheckboxField(
+        "Rôles",
+        choices=role_choices(),
+        validators=[DataRequired("Cochez au moins un rôle.")],
+        invalid_choice_message="Choisissez les rôles dans la liste.",
+    )
+    uai = StringField(
+        "UAI de l'établissement",
+        description="Obligatoire pour un personnel ou un chef d'établissement, "
+        "par exemple 0860034V.",
+        validators=[Optional(), Length(max=20)],
+    )
 
 
 PRIORITY_CHOICES = [("", "Aucune"), ("REP", "REP"), ("REP+", "REP+")]
@@ -51,32 +77,46 @@ SECTOR_CHOICES = [("public", "Public"), ("private", "Privé sous contrat")]
 
 
 class EstablishmentForm(PortalForm):
-    uai = StringField("UAI",
-                      description="7 chiffres et une lettre de contrôle, par exemple 0860034V.",
-                      validators=[DataRequired("Indiquez l'UAI de l'établissement."),
-                                  Length(max=20)])
-    name = StringField("Nom", validators=[DataRequired("Indiquez le nom de l'établissement."),
-                                          Length(max=200)])
-    kind = SelectField("Type d'établissement",
-                       choices=choices((k.value, label) for k, label in KIND_LABELS.items()),
-                       validators=[DataRequired("Choisissez le type d'établissement.")],
-                       invalid_choice_message="Choisissez un type d'établissement de la liste.")
-    sector = SelectField("Secteur", choices=choices(SECTOR_CHOICES),
-                         validators=[DataRequired("Choisissez le secteur.")],
-                         invalid_choice_message="Choisissez « Public » ou « Privé sous contrat ».")
+    uai = StringField(
+        "UAI",
+        description="7 chiffres et une lettre de contrôle, par exemple 0860034V.",
+        validators=[DataRequired("Indiquez l'UAI de l'établissement."), Length(max=20)],
+    )
+    name = StringField(
+        "Nom", validators=[DataRequired("Indiquez le nom de l'établissement."), Length(max=200)]
+    )
+    kind = SelectField(
+        "Type d'établissement",
+        choices=choices((k.value, label) for k, label in KIND_LABELS.items()),
+        validators=[DataRequired("Choisissez le type d'établissement.")],
+        invalid_choice_message="Choisissez un type d'établissement de la liste.",
+    )
+    sector = SelectField(
+        "Secteur",
+        choices=choices(SECTOR_CHOICES),
+        validators=[DataRequired("Choisissez le secteur.")],
+        invalid_choice_message="Choisissez « Public » ou « Privé sous contrat ».",
+    )
     department_code = SelectField(
         "Département",
         choices=choices((code, f"{code} — {name}") for code, name in ACADEMY_DEPARTMENTS.items()),
         validators=[DataRequired("Choisissez le département.")],
-        invalid_choice_message="Choisissez l'un des quatre départements de l'académie.")
+        invalid_choice_message="Choisissez l'un des quatre départements de l'académie.",
+    )
     commune = StringField("Commune", validators=[Optional(), Length(max=120)])
-    email = EmailField("Adresse électronique de l'établissement",
-                       validators=[Optional(),
-                                   Email("Cette adresse électronique n'est pas valide."),
-                                   Length(max=200)])
+    email = EmailField(
+        "Adresse électronique de l'établissement",
+        validators=[
+            Optional(),
+            Email("Cette adresse électronique n'est pas valide."),
+            Length(max=200),
+        ],
+    )
     network_id = SelectField("Réseau FOQUALE", choices=[], validate_choice=False)
     priority_education = SelectField(
-        "Éducation prioritaire", choices=choices(PRIORITY_CHOICES),
-        invalid_choice_message="Choisissez « Aucune », « REP » ou « REP+ ».")
+        "Éducation prioritaire",
+        choices=choices(PRIORITY_CHOICES),
+        invalid_choice_message="Choisissez « Aucune », « REP » ou « REP+ ».",
+    )
     # The version the person started from: a save over someone else's newer one is refused.
     version = HiddenField()

@@ -3,19 +3,22 @@
 `import_establishments(stream)` does the work inside the caller's transaction and returns a
 report; the `import-establishments` command wraps it and commits once.
 """
+
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import io
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, TextIO
+from typing import TextIO
 
 import click
 from sqlalchemy import select
 
-from portal import audit, uai as uai_rules
+from portal import audit
+from portal import uai as uai_rules
 from portal.db import db
 from portal.errors import ServiceError
 from portal.models import ACADEMY_DEPARTMENTS, Establishment, EstablishmentKind
@@ -69,10 +72,14 @@ class ImportReport:
         ]
         lines += [f"  ligne {line} : {message}" for line, message in self.invalid]
         if self.duplicates:
-            lines.append(f"{len(self.duplicates)} UAI en double dans le fichier "
-                         "(la dernière ligne l'emporte) :")
-            lines += [f"  UAI {uai} en double : lignes {first} et {last}"
-                      for uai, first, last in self.duplicates]
+            lines.append(
+                f"{len(self.duplicates)} UAI en double dans le fichier "
+                "(la dernière ligne l'emporte) :"
+            )
+            lines += [
+                f"  UAI {uai} en double : lignes {first} et {last}"
+                for uai, first, last in self.duplicates
+            ]
         return "\n".join(lines)
 
 
@@ -95,8 +102,11 @@ def classify(row: dict) -> EstablishmentKind | None:
     private = _plain(row.get("status", "")).startswith("priv")
     if "maison familiale" in name or kind.startswith("maison familiale"):
         return EstablishmentKind.mfr
-    if (kind.startswith("erea") or name.startswith("erea ")
-            or "regional d'enseignement adapte" in name):
+    if (
+        kind.startswith("erea")
+        or name.startswith("erea ")
+        or "regional d'enseignement adapte" in name
+    ):
         return EstablishmentKind.erea
     if kind.startswith("college"):
         return EstablishmentKind.college
@@ -107,8 +117,9 @@ def classify(row: dict) -> EstablishmentKind | None:
         return EstablishmentKind.lycee_agricole
     if private:
         return EstablishmentKind.lycee_prive
-    if "polyvalent" in name or (tracks["voie_professionnelle"]
-                                 and (tracks["voie_generale"] or tracks["voie_technologique"])):
+    if "polyvalent" in name or (
+        tracks["voie_professionnelle"] and (tracks["voie_generale"] or tracks["voie_technologique"])
+    ):
         return EstablishmentKind.lpo
     if "professionnel" in name or tracks["voie_professionnelle"]:
         return EstablishmentKind.lp
@@ -151,9 +162,12 @@ def _header_index(header: list[str]) -> dict[str, int]:
     index.update({column: names.index(column) for column in TRACK_COLUMNS if column in names})
     missing = [COLUMNS[key] for key in REQUIRED if key not in index]
     if missing:
-        raise ServiceError("Colonne(s) absente(s) de l'en-tête : " + ", ".join(missing)
-                           + ". Le fichier doit être l'export CSV (séparateur « ; ») de "
-                             "l'annuaire de l'éducation.")
+        raise ServiceError(
+            "Colonne(s) absente(s) de l'en-tête : "
+            + ", ".join(missing)
+            + ". Le fichier doit être l'export CSV (séparateur « ; ») de "
+            "l'annuaire de l'éducation."
+        )
     return index
 
 
@@ -191,10 +205,14 @@ def _read(stream, report: ImportReport, progress) -> dict[str, tuple[int, dict]]
         if not name:
             report.invalid.append((line, f"l'établissement {code} n'a pas de nom."))
             continue
-        values = {"name": name[:200], "kind": kind,
-                  "public": not _plain(row.get("status", "")).startswith("priv"),
-                  "department_code": dep, "commune": row.get("commune", "")[:120],
-                  "email": row.get("email", "").lower()[:200]}
+        values = {
+            "name": name[:200],
+            "kind": kind,
+            "public": not _plain(row.get("status", "")).startswith("priv"),
+            "department_code": dep,
+            "commune": row.get("commune", "")[:120],
+            "email": row.get("email", "").lower()[:200],
+        }
         # Columns an older extract lacks leave what the portal knows (an admin's REP) alone.
         if "siret" in row:
             values["siret"] = "".join(row["siret"].split())[:14]
@@ -208,8 +226,9 @@ def _read(stream, report: ImportReport, progress) -> dict[str, tuple[int, dict]]
     return rows
 
 
-def import_establishments(stream, *, actor=None, dry_run: bool = False,
-                          progress: Callable[[int], None] | None = None) -> ImportReport:
+def import_establishments(
+    stream, *, actor=None, dry_run: bool = False, progress: Callable[[int], None] | None = None
+) -> ImportReport:
     """Create or update (matched on UAI) the académie's establishments listed in the export.
 
     Rows of other départements and of other types are counted and skipped; a row with an invalid
@@ -242,12 +261,21 @@ def import_establishments(stream, *, actor=None, dry_run: bool = False,
     if not dry_run:
         db.session.flush()
         if report.changes:
-            audit.record(actor, "establishments_imported", None,
-                         {"created": report.created, "updated": report.updated,
-                          "closed": report.closed, "unchanged": report.unchanged,
-                          "outside_academy": report.outside_academy,
-                          "other_types": report.other_types, "invalid": len(report.invalid),
-                          "duplicates": len(report.duplicates)})
+            audit.record(
+                actor,
+                "establishments_imported",
+                None,
+                {
+                    "created": report.created,
+                    "updated": report.updated,
+                    "closed": report.closed,
+                    "unchanged": report.unchanged,
+                    "outside_academy": report.outside_academy,
+                    "other_types": report.other_types,
+                    "invalid": len(report.invalid),
+                    "duplicates": len(report.duplicates),
+                },
+            )
     return report
 
 
@@ -263,8 +291,10 @@ def import_establishments_command(path, dry_run):
     """Import establishments from the annuaire de l'éducation CSV export."""
     total = _count_lines(path)
     try:
-        with open(path, encoding="utf-8-sig", newline="") as f, \
-                click.progressbar(length=total, label="Import des établissements") as bar:
+        with (
+            open(path, encoding="utf-8-sig", newline="") as f,
+            click.progressbar(length=total, label="Import des établissements") as bar,
+        ):
             report = import_establishments(f, dry_run=dry_run, progress=bar.update)
     except UnicodeDecodeError:
         db.session.rollback()

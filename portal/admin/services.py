@@ -2,8 +2,8 @@
 
 Services check permissions, change models and write the audit trail; the view commits.
 """
-from __future__ import annotations
 
+from __future__ import annotations
 
 from flask import current_app
 from sqlalchemy import func, or_, select
@@ -11,42 +11,59 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal import audit, uai as uai_rules
+from portal import audit
+from portal import uai as uai_rules
 from portal.auth import services as auth_services
 from portal.db import db
-from portal.pagination import Page, paginate
 from portal.errors import Conflict, ServiceError
 from portal.mail import queue_mail
-from portal.models import (ACADEMY_DEPARTMENTS, ROLE_LABELS, Department, Establishment,
-                           EstablishmentKind, Network, User)
+from portal.models import (
+    ACADEMY_DEPARTMENTS,
+    ROLE_LABELS,
+    Department,
+    Establishment,
+    EstablishmentKind,
+    Network,
+    User,
+)
+from portal.pagination import Page, paginate
 from portal.permissions import Permission, require
 
 PAGE_SIZE = 50
 PRIORITY_VALUES = ("", "REP", "REP+")
-STALE_MESSAGE = ("Cet établissement a été modifié par quelqu'un d'autre pendant que vous le "
-                 "modifiiez : vos changements n'ont pas été enregistrés. Rechargez la fiche pour "
-                 "voir la version actuelle, puis refaites vos modifications.")
+STALE_MESSAGE = (
+    "Cet établissement a été modifié par quelqu'un d'autre pendant que vous le "
+    "modifiiez : vos changements n'ont pas été enregistrés. Rechargez la fiche pour "
+    "voir la version actuelle, puis refaites vos modifications."
+)
 
 
 # ------------------------------------------------------------------ users
 
-def invite_user(actor: User, *, email: str, full_name: str, roles: list[str],
-                uai: str | None = None) -> User:
+
+def invite_user(
+    actor: User, *, email: str, full_name: str, roles: list[str], uai: str | None = None
+) -> User:
     """Create an account without password and mail it a one-time invitation link."""
     require(actor, Permission.MANAGE_USERS)
-    user = auth_services.create_user(actor, email=email, full_name=full_name, roles=roles,
-                                     uai=(uai or "").strip() or None)
+    user = auth_services.create_user(
+        actor, email=email, full_name=full_name, roles=roles, uai=(uai or "").strip() or None
+    )
     token = auth_services.issue_link_token(user, "invitation")
     days = current_app.config["INVITATION_TOKEN_DAYS"]
     roles_text = ", ".join(sorted(ROLE_LABELS[g.role] for g in user.grants))
-    queue_mail(user.email, "Invitation au portail de l'appel à projets décrochage scolaire",
-               f"Bonjour {user.full_name},\n\n"
-               f"{actor.full_name} vous a ouvert un compte sur le portail de l'appel à projets "
-               f"de lutte contre le décrochage scolaire ({roles_text}"
-               + (f", {user.establishment.name}" if user.establishment else "") + ").\n\n"
-               f"Pour activer votre compte, choisissez votre mot de passe en ouvrant ce lien "
-               f"(valable {days} jours, utilisable une seule fois) :\n"
-               f"{auth_services.link_url(token, 'invitation')}\n")
+    queue_mail(
+        user.email,
+        "Invitation au portail de l'appel à projets décrochage scolaire",
+        f"Bonjour {user.full_name},\n\n"
+        f"{actor.full_name} vous a ouvert un compte sur le portail de l'appel à projets "
+        f"de lutte contre le décrochage scolaire ({roles_text}"
+        + (f", {user.establishment.name}" if user.establishment else "")
+        + ").\n\n"
+        f"Pour activer votre compte, choisissez votre mot de passe en ouvrant ce lien "
+        f"(valable {days} jours, utilisable une seule fois) :\n"
+        f"{auth_services.link_url(token, 'invitation')}\n",
+    )
     audit.record(actor, "user_invited", user, {"email": user.email})
     return user
 
@@ -60,36 +77,58 @@ def set_user_active(actor: User, user: User, active: bool) -> None:
         return
     user.active = active
     if not active:
-        auth_services.end_sessions(user)  # a later reactivation does not revive old sessions or tokens
-    audit.record(actor, "user_activated" if active else "user_deactivated", user,
-                 {"active": [not active, active]})
+        auth_services.end_sessions(
+            user
+        )  # a later reactivation does not revive old sessions or tokens
+    audit.record(
+        actor,
+        "user_activated" if active else "user_deactivated",
+        user,
+        {"active": [not active, active]},
+    )
 
 
 def list_users() -> list[User]:
-    return list(db.session.scalars(select(User).options(joinedload(User.establishment))
-                                   .order_by(func.lower(User.full_name), User.id)))
+    return list(
+        db.session.scalars(
+            select(User)
+            .options(joinedload(User.establishment))
+            .order_by(func.lower(User.full_name), User.id)
+        )
+    )
 
 
 # ------------------------------------------------------------------ establishments
 
-def search_establishments(actor: User, *, q: str = "", department: str = "", kind: str = "",
-                          page: int = 1) -> Page:
+
+def search_establishments(
+    actor: User, *, q: str = "", department: str = "", kind: str = "", page: int = 1
+) -> Page:
     """Establishments matching the search (name, UAI, commune) and filters, 50 a page."""
     require(actor, Permission.VIEW_ESTABLISHMENTS)
     stmt = select(Establishment)
     q = (q or "").strip()
     if q:
         needle = q.lower()
-        stmt = stmt.where(or_(*(func.lower(col).contains(needle, autoescape=True)
-                                for col in (Establishment.name, Establishment.uai,
-                                            Establishment.commune))))
+        stmt = stmt.where(
+            or_(
+                *(
+                    func.lower(col).contains(needle, autoescape=True)
+                    for col in (Establishment.name, Establishment.uai, Establishment.commune)
+                )
+            )
+        )
     if department:
         stmt = stmt.where(Establishment.department_code == department)
     if kind:
         stmt = stmt.where(Establishment.kind == kind)
-    return paginate(stmt.options(joinedload(Establishment.network))
-                    .order_by(Establishment.department_code, Establishment.commune,
-                              Establishment.name), page, PAGE_SIZE)
+    return paginate(
+        stmt.options(joinedload(Establishment.network)).order_by(
+            Establishment.department_code, Establishment.commune, Establishment.name
+        ),
+        page,
+        PAGE_SIZE,
+    )
 
 
 def ensure_department(code: str) -> Department:
@@ -123,8 +162,11 @@ def _clean(data: dict, current: Establishment | None) -> dict:
     out["public"] = bool(data.get("public"))
     out["department_code"] = (data.get("department_code") or "").strip()
     if out["department_code"] not in ACADEMY_DEPARTMENTS:
-        errors["department_code"] = ("Choisissez l'un des départements de l'académie : "
-                                     + ", ".join(ACADEMY_DEPARTMENTS) + ".")
+        errors["department_code"] = (
+            "Choisissez l'un des départements de l'académie : "
+            + ", ".join(ACADEMY_DEPARTMENTS)
+            + "."
+        )
     out["commune"] = (data.get("commune") or "").strip()
     out["email"] = (data.get("email") or "").strip().lower()
     if out["email"]:
@@ -139,15 +181,17 @@ def _clean(data: dict, current: Establishment | None) -> dict:
         if network is None:
             errors["network_id"] = "Ce réseau FOQUALE n'existe pas."
         elif network.department_code != out["department_code"]:
-            errors["network_id"] = (f"Le réseau « {network.name} » n'est pas dans le département "
-                                    f"choisi.")
+            errors["network_id"] = (
+                f"Le réseau « {network.name} » n'est pas dans le département choisi."
+            )
         out["network"] = network
     out["priority_education"] = (data.get("priority_education") or "").strip()
     if out["priority_education"] not in PRIORITY_VALUES:
         errors["priority_education"] = "Choisissez « Aucune », « REP » ou « REP+ »."
     if errors:
-        raise ServiceError("Certaines informations de l'établissement sont à corriger.",
-                           errors=errors)
+        raise ServiceError(
+            "Certaines informations de l'établissement sont à corriger.", errors=errors
+        )
     return out
 
 
@@ -157,10 +201,17 @@ def validate_establishment(data: dict, current: Establishment | None = None) -> 
 
 
 def _snapshot(est: Establishment) -> dict:
-    return {"uai": est.uai, "name": est.name, "kind": est.kind, "public": est.public,
-            "department_code": est.department_code, "commune": est.commune, "email": est.email,
-            "network": est.network.name if est.network else None,
-            "priority_education": est.priority_education}
+    return {
+        "uai": est.uai,
+        "name": est.name,
+        "kind": est.kind,
+        "public": est.public,
+        "department_code": est.department_code,
+        "commune": est.commune,
+        "email": est.email,
+        "network": est.network.name if est.network else None,
+        "priority_education": est.priority_education,
+    }
 
 
 def _flush() -> None:
@@ -169,8 +220,9 @@ def _flush() -> None:
     except StaleDataError:
         raise Conflict(STALE_MESSAGE) from None
     except IntegrityError:
-        raise ServiceError("Cet UAI est déjà utilisé par un autre établissement.",
-                           field="uai") from None
+        raise ServiceError(
+            "Cet UAI est déjà utilisé par un autre établissement.", field="uai"
+        ) from None
 
 
 def create_establishment(actor: User, data: dict) -> Establishment:
@@ -185,8 +237,9 @@ def create_establishment(actor: User, data: dict) -> Establishment:
     return est
 
 
-def update_establishment(actor: User, est: Establishment, data: dict,
-                         version: int | str | None) -> Establishment:
+def update_establishment(
+    actor: User, est: Establishment, data: dict, version: int | str | None
+) -> Establishment:
     """Apply an edit made on `version` of the record; a stale version is refused (409)."""
     require(actor, Permission.MANAGE_ESTABLISHMENTS)
     if str(version or "").strip() != str(est.version):

@@ -1,4 +1,5 @@
 """Administration pages: users (invitations, activation) and establishments."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -7,8 +8,14 @@ from sqlalchemy import select
 
 from portal.db import db
 from portal.errors import ServiceError
-from portal.models import (ACADEMY_DEPARTMENTS, INSTITUTION_LABELS, KIND_LABELS, Establishment,
-                           Network, User)
+from portal.models import (
+    ACADEMY_DEPARTMENTS,
+    INSTITUTION_LABELS,
+    KIND_LABELS,
+    Establishment,
+    Network,
+    User,
+)
 from portal.permissions import Permission, can, require
 
 from . import services
@@ -33,18 +40,23 @@ def _attach_errors(form, exc: ServiceError) -> list[tuple[str | None, str]]:
 
 
 def _form_summary(form) -> list[tuple[str | None, str]]:
-    return [(getattr(form, name).id if hasattr(form, name) else None, messages[0])
-            for name, messages in form.errors.items() if messages]
+    return [
+        (getattr(form, name).id if hasattr(form, name) else None, messages[0])
+        for name, messages in form.errors.items()
+        if messages
+    ]
 
 
 # ------------------------------------------------------------------ users
+
 
 @bp.get("/utilisateurs")
 @login_required
 def users():
     require(current_user, Permission.MANAGE_USERS)
-    return render_template("admin/users.html", users=services.list_users(),
-                           INSTITUTION_LABELS=INSTITUTION_LABELS)
+    return render_template(
+        "admin/users.html", users=services.list_users(), INSTITUTION_LABELS=INSTITUTION_LABELS
+    )
 
 
 @bp.route("/utilisateurs/inviter", methods=["GET", "POST"])
@@ -55,9 +67,13 @@ def invite():
     summary = []
     if form.validate_on_submit():
         try:
-            user = services.invite_user(current_user, email=form.email.data,
-                                        full_name=form.full_name.data, roles=form.roles.data,
-                                        uai=form.uai.data)
+            user = services.invite_user(
+                current_user,
+                email=form.email.data,
+                full_name=form.full_name.data,
+                roles=form.roles.data,
+                uai=form.uai.data,
+            )
         except ServiceError as exc:
             db.session.rollback()
             summary = _attach_errors(form, exc)
@@ -67,8 +83,7 @@ def invite():
             return redirect(url_for("admin.users"))
     else:
         summary = _form_summary(form)
-    return render_template("admin/invite.html", form=form, summary=summary), \
-        400 if summary else 200
+    return render_template("admin/invite.html", form=form, summary=summary), 400 if summary else 200
 
 
 @bp.post("/utilisateurs/<int:user_id>/activation")
@@ -84,12 +99,14 @@ def set_active(user_id: int):
         flash(exc.message, "error")
     else:
         db.session.commit()
-        flash(f"Le compte de {user.full_name} est {'activé' if active else 'désactivé'}.",
-              "success")
+        flash(
+            f"Le compte de {user.full_name} est {'activé' if active else 'désactivé'}.", "success"
+        )
     return redirect(url_for("admin.users"))
 
 
 # ------------------------------------------------------------------ establishments
+
 
 @bp.get("/etablissements")
 @login_required
@@ -101,31 +118,49 @@ def establishments():
     kind = request.args.get("type", "")
     kind = kind if kind in {k.value for k in KIND_LABELS} else ""
     page = request.args.get("page", 1, type=int) or 1
-    result = services.search_establishments(current_user, q=q, department=department, kind=kind,
-                                            page=page)
-    return render_template("admin/establishments.html", result=result, q=q,
-                           department=department, kind=kind, departments=ACADEMY_DEPARTMENTS,
-                           can_edit=can(current_user, Permission.MANAGE_ESTABLISHMENTS))
+    result = services.search_establishments(
+        current_user, q=q, department=department, kind=kind, page=page
+    )
+    return render_template(
+        "admin/establishments.html",
+        result=result,
+        q=q,
+        department=department,
+        kind=kind,
+        departments=ACADEMY_DEPARTMENTS,
+        can_edit=can(current_user, Permission.MANAGE_ESTABLISHMENTS),
+    )
 
 
 def _establishment_form(est: Establishment | None) -> EstablishmentForm:
-    form = EstablishmentForm(obj=est) if est is not None and request.method == "GET" \
+    form = (
+        EstablishmentForm(obj=est)
+        if est is not None and request.method == "GET"
         else EstablishmentForm()
+    )
     if est is not None and request.method == "GET":
         form.sector.data = "public" if est.public else "private"
         form.kind.data = est.kind.value
         form.network_id.data = str(est.network_id or "")
     networks = db.session.scalars(select(Network).order_by(Network.department_code, Network.name))
-    form.network_id.choices = choices([("", "Aucun")] + [
-        (str(n.id), f"{n.name} ({n.department_code})") for n in networks])
+    form.network_id.choices = choices(
+        [("", "Aucun")] + [(str(n.id), f"{n.name} ({n.department_code})") for n in networks]
+    )
     return form
 
 
 def _form_data(form: EstablishmentForm) -> dict:
-    return {"uai": form.uai.data, "name": form.name.data, "kind": form.kind.data,
-            "public": form.sector.data == "public", "department_code": form.department_code.data,
-            "commune": form.commune.data, "email": form.email.data,
-            "network_id": form.network_id.data, "priority_education": form.priority_education.data}
+    return {
+        "uai": form.uai.data,
+        "name": form.name.data,
+        "kind": form.kind.data,
+        "public": form.sector.data == "public",
+        "department_code": form.department_code.data,
+        "commune": form.commune.data,
+        "email": form.email.data,
+        "network_id": form.network_id.data,
+        "priority_education": form.priority_education.data,
+    }
 
 
 def _edit_page(est: Establishment | None):
@@ -137,8 +172,9 @@ def _edit_page(est: Establishment | None):
             if est is None:
                 saved = services.create_establishment(current_user, _form_data(form))
             else:
-                saved = services.update_establishment(current_user, est, _form_data(form),
-                                                      form.version.data)
+                saved = services.update_establishment(
+                    current_user, est, _form_data(form), form.version.data
+                )
         except ServiceError as exc:
             db.session.rollback()
             summary, status = _attach_errors(form, exc), exc.status
@@ -156,8 +192,9 @@ def _edit_page(est: Establishment | None):
                 if field is not None and not field.errors:
                     field.errors = [message]
         summary, status = _form_summary(form), 400
-    return render_template("admin/establishment_form.html", form=form, est=est,
-                           summary=summary), status
+    return render_template(
+        "admin/establishment_form.html", form=form, est=est, summary=summary
+    ), status
 
 
 @bp.route("/etablissements/nouveau", methods=["GET", "POST"])

@@ -6,11 +6,36 @@ The kernel serves calls and establishments (`views`); each area declares its own
 `bp` in its `api.py`, imported by its `init_app`, before the factory registers the blueprint.
 An endpoint documents itself with `@doc(...)`; `openapi` assembles the document from the routes.
 """
-from .core import api_user, bp, commit, created, flush, items, load
-from .docs import (INVALID, NOT_FOUND, binary, doc, error, json_body, json_response, list_of,
-                   register_schemas)
 
 from . import auth, views  # noqa: E402,F401  (register the token check and the kernel's routes)
+from .core import api_user, bp, commit, created, flush, items, load
+from .docs import (
+    INVALID,
+    NOT_FOUND,
+    binary,
+    doc,
+    error,
+    json_body,
+    json_response,
+    list_of,
+    register_schemas,
+)
 
-__all__ = ["INVALID", "NOT_FOUND", "api_user", "binary", "bp", "commit", "created", "doc", "error",
-           "flush", "items", "json_body", "json_response", "list_of", "load", "register_schemas"]
+__all__ = [
+    "INVALID",
+    "NOT_FOUND",
+    "api_user",
+    "binary",
+    "bp",
+    "commit",
+    "created",
+    "doc",
+    "error",
+    "flush",
+    "items",
+    "json_body",
+    "json_response",
+    "list_of",
+    "load",
+    "register_schemas",
+]

@@ -1,4 +1,5 @@
 """Bearer-token authentication of every /api/v1 request (except the OpenAPI document)."""
+
 from __future__ import annotations
 
 from flask import g, jsonify, request
@@ -26,11 +27,14 @@ def authenticate():
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if not header:
-        return unauthorized("Authentification requise : envoyez un jeton dans l'en-tête "
-                            "« Authorization: Bearer <jeton> » (créé par `flask create-token`).")
+        return unauthorized(
+            "Authentification requise : envoyez un jeton dans l'en-tête "
+            "« Authorization: Bearer <jeton> » (créé par `flask create-token`)."
+        )
     if scheme.lower() != "bearer" or not token.strip():
-        return unauthorized("En-tête Authorization invalide : utilisez "
-                            "« Authorization: Bearer <jeton> ».")
+        return unauthorized(
+            "En-tête Authorization invalide : utilisez « Authorization: Bearer <jeton> »."
+        )
     user = user_for_api_token(token.strip())
     if user is None:
         return unauthorized("Jeton d'accès invalide, révoqué, ou compte désactivé.")

@@ -4,6 +4,7 @@ id (404, then the policy's check), the JSON replies and the one commit of a writ
 The areas' endpoints (`applications/api.py`, `review/api.py`, `funding/api.py`) are declared on
 this blueprint and use these helpers through `portal.api`; the kernel imports no area.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, g, jsonify
@@ -22,8 +23,15 @@ def api_user():
     return g.api_user
 
 
-def load(model, ident, permission: Permission | None = None, *, missing: str,
-         hide: bool = False, message: str | None = None):
+def load(
+    model,
+    ident,
+    permission: Permission | None = None,
+    *,
+    missing: str,
+    hide: bool = False,
+    message: str | None = None,
+):
     """The row `ident` of `model` (`portal.web.load`), NotFound(`missing`) when there is none;
     then, with `permission`, the policy's check for the token's user: 403 (with `message`), or
     404 with `hide=True` when even the object's existence is confidential — with the same

@@ -11,12 +11,18 @@ An operation is an OpenAPI operation object in which a schema may be a marshmall
 itself, and "401" is added to every operation that needs a token (`security` not `[]`);
 `portal.api.openapi` assembles the document from the routes of the blueprint.
 """
+
 from __future__ import annotations
 
 from marshmallow import Schema
 
-from portal.schemas import AttachmentKindSchema, AxisSchema, CallSchema, ErrorSchema, \
-    EstablishmentSchema
+from portal.schemas import (
+    AttachmentKindSchema,
+    AxisSchema,
+    CallSchema,
+    ErrorSchema,
+    EstablishmentSchema,
+)
 
 ATTRIBUTE = "openapi_operation"
 
@@ -33,9 +39,11 @@ def register_schemas(schemas: dict[str, type[Schema]]) -> None:
 
 def doc(summary: str, responses: dict, **operation):
     """Record the OpenAPI operation of a view function (for every method of its route)."""
+
     def record(view):
         setattr(view, ATTRIBUTE, {"summary": summary, "responses": responses, **operation})
         return view
+
     return record
 
 
@@ -60,24 +68,31 @@ def error(description: str) -> dict:
 
 def list_of(schema) -> dict:
     """`{"items": [...]}`, the shape of every list the API answers."""
-    return {"type": "object", "required": ["items"],
-            "properties": {"items": {"type": "array", "items": schema}}}
+    return {
+        "type": "object",
+        "required": ["items"],
+        "properties": {"items": {"type": "array", "items": schema}},
+    }
 
 
 def binary(media_type: str, description: str) -> dict:
     """A file in the response (a PDF, an attachment)."""
-    return {"description": description,
-            "content": {media_type: {"schema": {"type": "string", "format": "binary"}}}}
+    return {
+        "description": description,
+        "content": {media_type: {"schema": {"type": "string", "format": "binary"}}},
+    }
 
 
 NOT_FOUND = error("Introuvable ou non accessible.")
 INVALID = error("Requête invalide (message en français, détail par champ dans errors).")
 UNAUTHORIZED = error("Jeton absent ou invalide.")
 
-register_schemas({
-    "Error": ErrorSchema,
-    "Call": CallSchema,
-    "Axis": AxisSchema,
-    "AttachmentKind": AttachmentKindSchema,
-    "Establishment": EstablishmentSchema,
-})
+register_schemas(
+    {
+        "Error": ErrorSchema,
+        "Call": CallSchema,
+        "Axis": AxisSchema,
+        "AttachmentKind": AttachmentKindSchema,
+        "Establishment": EstablishmentSchema,
+    }
+)

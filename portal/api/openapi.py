@@ -6,6 +6,7 @@ schemas the kernel and the areas registered, converted by apispec's MarshmallowP
 portal's conventions (amounts are decimal strings; a schema's docstring is its description;
 only input schemas refuse unknown fields). The kernel reads the url_map: it imports no area.
 """
+
 from __future__ import annotations
 
 import copy
@@ -22,11 +23,12 @@ from .core import bp
 from .docs import INVALID, NOT_FOUND, SCHEMAS, UNAUTHORIZED, operation_of
 
 TITLE = "Portail AAP décrochage scolaire — API"
-DESCRIPTION = ("API de l'appel à projets conjoint rectorat–Région. Jeton : `flask --app wsgi "
-               "create-token EMAIL`. Montants en chaînes décimales (\"1234.50\"), dates ISO 8601 "
-               "en UTC.")
-BEARER = {"type": "http", "scheme": "bearer",
-          "description": "Jeton créé par `flask create-token`."}
+DESCRIPTION = (
+    "API de l'appel à projets conjoint rectorat–Région. Jeton : `flask --app wsgi "
+    'create-token EMAIL`. Montants en chaînes décimales ("1234.50"), dates ISO 8601 '
+    "en UTC."
+)
+BEARER = {"type": "http", "scheme": "bearer", "description": "Jeton créé par `flask create-token`."}
 DECIMAL = {"type": "string", "format": "decimal", "pattern": r"^-?\d+\.\d{2}$"}
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
@@ -87,13 +89,19 @@ def api_rules(app):
 
 def openapi_path(rule) -> str:
     """/api/v1/dossiers/<int:dossier_id> → /dossiers/{dossier_id} (relative to the server)."""
-    return ROUTE_ARGUMENT.sub(r"{\2}", rule.rule[len(bp.url_prefix):])
+    return ROUTE_ARGUMENT.sub(r"{\2}", rule.rule[len(bp.url_prefix) :])
 
 
 def path_parameters(rule) -> list[dict]:
-    return [{"name": name, "in": "path", "required": True,
-             "schema": {"type": ARGUMENT_TYPES.get(converter, "string")}}
-            for converter, name in ROUTE_ARGUMENT.findall(rule.rule)]
+    return [
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": {"type": ARGUMENT_TYPES.get(converter, "string")},
+        }
+        for converter, name in ROUTE_ARGUMENT.findall(rule.rule)
+    ]
 
 
 def operations(app) -> dict[str, tuple[list[dict], dict[str, dict]]]:
@@ -127,10 +135,15 @@ def _kernel_refusals(op: dict, rule) -> None:
 
 def build_document(app) -> dict:
     """The OpenAPI 3.0 document of `app`'s /api/v1 routes."""
-    spec = APISpec(title=TITLE, version="1", openapi_version="3.0.3",
-                   plugins=[Plugin(schema_name_resolver=component_name)],
-                   info={"description": DESCRIPTION}, servers=[{"url": bp.url_prefix}],
-                   security=[{"bearerAuth": []}])
+    spec = APISpec(
+        title=TITLE,
+        version="1",
+        openapi_version="3.0.3",
+        plugins=[Plugin(schema_name_resolver=component_name)],
+        info={"description": DESCRIPTION},
+        servers=[{"url": bp.url_prefix}],
+        security=[{"bearerAuth": []}],
+    )
     spec.components.security_scheme("bearerAuth", BEARER)
     for name, cls in SCHEMAS.items():
         if name not in spec.components.schemas:  # not already reached through another's field

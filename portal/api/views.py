@@ -4,6 +4,7 @@ Parse and validate, call the same services as the pages. A refusal is a ServiceE
 app's handler turns into `{"error": …, "errors": {…}}` with its status, after rolling the session
 back. The areas' endpoints are in their own `api.py`.
 """
+
 from __future__ import annotations
 
 from flask import current_app, jsonify, request
@@ -21,34 +22,52 @@ from .core import api_user, bp, items
 from .docs import NOT_FOUND, doc, error, json_response, list_of
 from .openapi import build_document
 
-
 # ---------------------------------------------------------------- calls
 
+
 @bp.get("/calls")
-@doc("Appels à projets publiés (et en préparation pour leurs gestionnaires)",
-     {"200": json_response(list_of(CallSchema), "Liste des appels.")}, operationId="listCalls")
+@doc(
+    "Appels à projets publiés (et en préparation pour leurs gestionnaires)",
+    {"200": json_response(list_of(CallSchema), "Liste des appels.")},
+    operationId="listCalls",
+)
 def list_calls():
     """Calls that have been published (drafts too for those who manage calls)."""
     return items(CallSchema, call_services.visible_calls(api_user()))
 
 
 @bp.get("/calls/<int:call_id>")
-@doc("Un appel à projets", {"200": json_response(CallSchema, "L'appel."), "404": NOT_FOUND},
-     operationId="getCall")
+@doc(
+    "Un appel à projets",
+    {"200": json_response(CallSchema, "L'appel."), "404": NOT_FOUND},
+    operationId="getCall",
+)
 def get_call(call_id: int):
     return jsonify(CallSchema().dump(call_services.get_call(api_user(), call_id)))
 
 
 # ---------------------------------------------------------------- establishments
 
+
 @bp.get("/establishments")
-@doc("Établissements (tous pour les gestionnaires, le sien pour un établissement)",
-     {"200": json_response(list_of(EstablishmentSchema), "Liste des établissements."),
-      "400": error("UAI invalide."), "403": error("Accès refusé.")},
-     operationId="listEstablishments",
-     parameters=[{"name": "uai", "in": "query", "required": False,
-                  "schema": {"type": "string", "pattern": "^[0-9]{7}[A-Za-z]$"},
-                  "description": "Filtre sur un UAI (7 chiffres et la lettre de contrôle)."}])
+@doc(
+    "Établissements (tous pour les gestionnaires, le sien pour un établissement)",
+    {
+        "200": json_response(list_of(EstablishmentSchema), "Liste des établissements."),
+        "400": error("UAI invalide."),
+        "403": error("Accès refusé."),
+    },
+    operationId="listEstablishments",
+    parameters=[
+        {
+            "name": "uai",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "string", "pattern": "^[0-9]{7}[A-Za-z]$"},
+            "description": "Filtre sur un UAI (7 chiffres et la lettre de contrôle).",
+        }
+    ],
+)
 def list_establishments():
     """All establishments for those allowed to view them; an applicant sees their own."""
     user = api_user()
@@ -70,10 +89,19 @@ def list_establishments():
 
 # ---------------------------------------------------------------- the document
 
+
 @bp.get("/openapi.json")
-@doc("Ce document", {"200": {"description": "Document OpenAPI 3.", "content": {
-    "application/json": {"schema": {"type": "object"}}}}},
-     security=[], operationId="getOpenApi")
+@doc(
+    "Ce document",
+    {
+        "200": {
+            "description": "Document OpenAPI 3.",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    },
+    security=[],
+    operationId="getOpenApi",
+)
 def openapi_document():
     """The OpenAPI document (public: it describes, it does not disclose)."""
     return jsonify(build_document(current_app))

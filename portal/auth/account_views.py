@@ -1,5 +1,6 @@
 """The account space: the person's own account and their second factor (enrol, disable, renew
 the recovery codes). Every form is a Flask-WTF form (CSRF); every refusal changes nothing."""
+
 from __future__ import annotations
 
 import logging
@@ -22,11 +23,14 @@ def _account_page(disable_form=None, renew_form=None, form_errors=None, status: 
     user = current_user
     factor = totp.factor_of(user)
     return render_template(
-        "auth/account.html", factor=factor, required=totp.required_for(user),
+        "auth/account.html",
+        factor=factor,
+        required=totp.required_for(user),
         remaining=totp.remaining_recovery_codes(user) if factor else 0,
         disable_form=disable_form or TotpDisableForm(formdata=None),
         renew_form=renew_form or RecoveryCodesForm(formdata=None),
-        form_errors=form_errors), status
+        form_errors=form_errors,
+    ), status
 
 
 @bp.get("/compte/")
@@ -38,10 +42,14 @@ def account():
 def _enrol_page(form, form_errors=None, status: int = 200):
     secret = totp.pending_secret(current_user)
     db.session.commit()  # the pending secret stays the same across reloads until confirmed
-    return render_template("auth/totp_enrol.html", form=form, secret=totp.grouped(secret),
-                           qr=totp.qr_svg(totp.provisioning_uri(current_user, secret)),
-                           required=totp.required_for(current_user),
-                           form_errors=form_errors), status
+    return render_template(
+        "auth/totp_enrol.html",
+        form=form,
+        secret=totp.grouped(secret),
+        qr=totp.qr_svg(totp.provisioning_uri(current_user, secret)),
+        required=totp.required_for(current_user),
+        form_errors=form_errors,
+    ), status
 
 
 @bp.route("/compte/double-authentification", methods=["GET", "POST"])
@@ -65,8 +73,9 @@ def _proof_refused(exc: ServiceError) -> None:
     """A wrong code or password counts as a failed login attempt (throttle.py)."""
     if exc.field == "proof":
         throttle.failed(current_user.email)
-        log.warning("wrong second-factor proof for user %s from %s", current_user.id,
-                    request.remote_addr)
+        log.warning(
+            "wrong second-factor proof for user %s from %s", current_user.id, request.remote_addr
+        )
 
 
 def _with_proof(form, slot: str, action):
@@ -80,8 +89,9 @@ def _with_proof(form, slot: str, action):
         return True, action(current_user, form.proof.data)
     except ServiceError as exc:
         _proof_refused(exc)
-        return False, _account_page(**{slot: form}, form_errors=refused(exc, form),
-                                    status=status_of(exc))
+        return False, _account_page(
+            **{slot: form}, form_errors=refused(exc, form), status=status_of(exc)
+        )
 
 
 @bp.post("/compte/double-authentification/desactiver")
@@ -90,8 +100,9 @@ def totp_disable():
     ok, answer = _with_proof(TotpDisableForm(), "disable_form", totp.disable)
     if not ok:
         return answer
-    return done("La double authentification est désactivée sur votre compte.",
-                url_for("auth.account"))
+    return done(
+        "La double authentification est désactivée sur votre compte.", url_for("auth.account")
+    )
 
 
 @bp.post("/compte/double-authentification/codes-de-secours")

@@ -1,5 +1,6 @@
 """The auth blueprint, and the rule that holds on every page: a role that requires the second
 factor (`TOTP_REQUIRED_ROLES`) reaches nothing but enrolment and logout until it is enrolled."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, request, url_for
@@ -14,8 +15,16 @@ bp.record_once(lambda state: throttle.check_storage(state.app.config))
 bp.record_once(lambda state: totp.parse_roles(state.app.config.get("TOTP_REQUIRED_ROLES")))
 
 # Reachable without the second factor: enrolling, logging out, the public login pages, files.
-EXEMPT = {"auth.totp_enrol", "auth.logout", "auth.login", "auth.login_code",
-          "auth.forgot_password", "auth.reset_password", "auth.accept_invitation", "static"}
+EXEMPT = {
+    "auth.totp_enrol",
+    "auth.logout",
+    "auth.login",
+    "auth.login_code",
+    "auth.forgot_password",
+    "auth.reset_password",
+    "auth.accept_invitation",
+    "static",
+}
 
 
 @bp.before_app_request

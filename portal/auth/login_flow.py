@@ -5,6 +5,7 @@ The half-logged-in state lives in the signed session cookie (`PENDING_KEY`): the
 `session_version` (a password reset meanwhile voids it), the safe `next`, and an expiry
 (`TOTP_LOGIN_MINUTES`). No server-side session row exists until the code is accepted.
 """
+
 from __future__ import annotations
 
 import re
@@ -37,8 +38,11 @@ def safe_next(target: str | None) -> str | None:
     if not target or len(target) > 2000 or not _SAFE_NEXT.fullmatch(target):
         return None
     for text in (target, unquote(target)):
-        if (text.startswith("//") or "\\" in text
-                or any(ord(c) < 0x20 or ord(c) == 0x7F for c in text)):
+        if (
+            text.startswith("//")
+            or "\\" in text
+            or any(ord(c) < 0x20 or ord(c) == 0x7F for c in text)
+        ):
             return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:
@@ -62,8 +66,12 @@ def after_password(user: User, next_url: str | None, email: str):
     """The password was right: open the session, or first ask for the second factor's code."""
     if totp.is_enabled(user):
         minutes = int(current_app.config.get("TOTP_LOGIN_MINUTES") or 5)
-        session[PENDING_KEY] = {"uid": user.id, "v": user.session_version or 1,
-                                "exp": int(_now()) + minutes * 60, "next": next_url}
+        session[PENDING_KEY] = {
+            "uid": user.id,
+            "v": user.session_version or 1,
+            "exp": int(_now()) + minutes * 60,
+            "next": next_url,
+        }
         db.session.commit()  # a rehashed password, if any
         return redirect(url_for("auth.login_code"))
     return complete(user, next_url, email, {})
@@ -75,11 +83,18 @@ def pending() -> tuple[User | None, bool]:
     if data is None:
         return None, False
     user = None
-    if isinstance(data, dict) and isinstance(data.get("uid"), int) \
-            and isinstance(data.get("exp"), int) and data["exp"] > _now():
+    if (
+        isinstance(data, dict)
+        and isinstance(data.get("uid"), int)
+        and isinstance(data.get("exp"), int)
+        and data["exp"] > _now()
+    ):
         user = db.session.get(User, data["uid"])
-        if user is not None and (not user.active or (user.session_version or 1) != data.get("v")
-                                 or not totp.is_enabled(user)):
+        if user is not None and (
+            not user.active
+            or (user.session_version or 1) != data.get("v")
+            or not totp.is_enabled(user)
+        ):
             user = None
     if user is None:
         session.pop(PENDING_KEY, None)

@@ -1,4 +1,5 @@
 """Accounts: passwords (argon2), one-time links (reset, invitation), API tokens, user creation."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -8,15 +9,25 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, g, url_for
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app, g, url_for
 from sqlalchemy import select, update
 
-from portal import audit, mail, uai as uai_rules
+from portal import audit, mail
+from portal import uai as uai_rules
 from portal.db import db, utcnow
 from portal.errors import ServiceError
-from portal.models import (INSTITUTIONAL_ROLES, ApiToken, Establishment, Institution, Role,
-                           RoleGrant, User, UserSession, UserToken)
+from portal.models import (
+    INSTITUTIONAL_ROLES,
+    ApiToken,
+    Establishment,
+    Institution,
+    Role,
+    RoleGrant,
+    User,
+    UserSession,
+    UserToken,
+)
 
 log = logging.getLogger("portal.security")
 _hasher = PasswordHasher()
@@ -32,24 +43,27 @@ def hash_password(password: str) -> str:
 def verify_password(user: User, password: str) -> bool:
     """Whether `password` is this person's (to confirm a sensitive change to their account)."""
     try:
-        return _hasher.verify(user.password_hash or _DUMMY_HASH, password or "") \
-            and bool(user.password_hash)
+        return _hasher.verify(user.password_hash or _DUMMY_HASH, password or "") and bool(
+            user.password_hash
+        )
     except (VerificationError, InvalidHashError):
         return False
 
 
 def check_password_rules(password: str) -> None:
     if len(password or "") < MIN_PASSWORD:
-        raise ServiceError(f"Le mot de passe doit comporter au moins {MIN_PASSWORD} caractères.",
-                           field="password")
+        raise ServiceError(
+            f"Le mot de passe doit comporter au moins {MIN_PASSWORD} caractères.", field="password"
+        )
 
 
 def authenticate(email: str, password: str) -> User | None:
     """The active user with this email and password, or None (same cost either way)."""
     user = db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
     try:
-        _hasher.verify(user.password_hash if user and user.password_hash else _DUMMY_HASH,
-                       password or "")
+        _hasher.verify(
+            user.password_hash if user and user.password_hash else _DUMMY_HASH, password or ""
+        )
     except (VerificationError, InvalidHashError):
         return None
     if user is None or not user.password_hash or not user.active:
@@ -63,8 +77,9 @@ def normalise_email(email: str) -> str:
     try:
         return validate_email((email or "").strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError:
-        raise ServiceError(f"L'adresse électronique « {email} » n'est pas valide.",
-                           field="email") from None
+        raise ServiceError(
+            f"L'adresse électronique « {email} » n'est pas valide.", field="email"
+        ) from None
 
 
 def parse_grants(roles: list[str]) -> list[tuple[Role, Institution | None]]:
@@ -81,20 +96,30 @@ def parse_grants(roles: list[str]) -> list[tuple[Role, Institution | None]]:
             try:
                 institution = Institution(inst.strip())
             except ValueError:
-                raise ServiceError(f"Le rôle « {role.value} » doit préciser l'institution "
-                                   "(state ou region), par exemple reviewer:region.",
-                                   field="roles") from None
+                raise ServiceError(
+                    f"Le rôle « {role.value} » doit préciser l'institution "
+                    "(state ou region), par exemple reviewer:region.",
+                    field="roles",
+                ) from None
         elif inst:
-            raise ServiceError(f"Le rôle « {role.value} » ne dépend pas d'une institution.",
-                               field="roles")
+            raise ServiceError(
+                f"Le rôle « {role.value} » ne dépend pas d'une institution.", field="roles"
+            )
         out.append((role, institution))
     if not out:
         raise ServiceError("Donnez au moins un rôle.", field="roles")
     return out
 
 
-def create_user(actor: User | None, *, email: str, full_name: str, roles: list[str],
-                uai: str | None = None, password: str | None = None) -> User:
+def create_user(
+    actor: User | None,
+    *,
+    email: str,
+    full_name: str,
+    roles: list[str],
+    uai: str | None = None,
+    password: str | None = None,
+) -> User:
     """A new account; applicants must belong to an establishment (given by its UAI)."""
     email = normalise_email(email)
     if db.session.scalar(select(User.id).where(User.email == email)):
@@ -113,18 +138,33 @@ def create_user(actor: User | None, *, email: str, full_name: str, roles: list[s
         if establishment is None:
             raise ServiceError(f"Aucun établissement n'a l'UAI {code}.", field="uai")
         establishment.require_open()  # a closed establishment cannot be invited to
-    if any(r in (Role.applicant_head, Role.applicant_staff) for r, _ in grants) and not establishment:
-        raise ServiceError("Un personnel d'établissement doit être rattaché à un établissement "
-                           "(UAI).", field="uai")
+    if (
+        any(r in (Role.applicant_head, Role.applicant_staff) for r, _ in grants)
+        and not establishment
+    ):
+        raise ServiceError(
+            "Un personnel d'établissement doit être rattaché à un établissement (UAI).", field="uai"
+        )
     if password is not None:
         check_password_rules(password)
-    user = User(email=email, full_name=full_name, establishment=establishment,
-                password_hash=hash_password(password) if password else None)
+    user = User(
+        email=email,
+        full_name=full_name,
+        establishment=establishment,
+        password_hash=hash_password(password) if password else None,
+    )
     user.grants = [RoleGrant(role=r, institution=i) for r, i in grants]
     db.session.add(user)
-    audit.record(actor, "user_created", user,
-                 {"email": email, "roles": [f"{r.value}:{i.value if i else ''}" for r, i in grants],
-                  "establishment": establishment.uai if establishment else None})
+    audit.record(
+        actor,
+        "user_created",
+        user,
+        {
+            "email": email,
+            "roles": [f"{r.value}:{i.value if i else ''}" for r, i in grants],
+            "establishment": establishment.uai if establishment else None,
+        },
+    )
     return user
 
 
@@ -134,18 +174,30 @@ def _digest(token: str) -> str:
 
 def issue_link_token(user: User, purpose: str) -> str:
     """A one-time token for a reset or invitation link; only its hash is stored."""
-    hours = (current_app.config["RESET_TOKEN_HOURS"] if purpose == "reset"
-             else current_app.config["INVITATION_TOKEN_DAYS"] * 24)
+    hours = (
+        current_app.config["RESET_TOKEN_HOURS"]
+        if purpose == "reset"
+        else current_app.config["INVITATION_TOKEN_DAYS"] * 24
+    )
     token = secrets.token_urlsafe(32)
-    db.session.add(UserToken(user=user, purpose=purpose, token_hash=_digest(token),
-                             expires_at=utcnow() + dt.timedelta(hours=hours)))
+    db.session.add(
+        UserToken(
+            user=user,
+            purpose=purpose,
+            token_hash=_digest(token),
+            expires_at=utcnow() + dt.timedelta(hours=hours),
+        )
+    )
     return token
 
 
 def check_link_token(token: str, purpose: str) -> UserToken:
     """The usable link row for this token, or a ServiceError saying why the link is refused."""
-    row = db.session.scalar(select(UserToken).where(UserToken.token_hash == _digest(token or ""),
-                                                    UserToken.purpose == purpose))
+    row = db.session.scalar(
+        select(UserToken).where(
+            UserToken.token_hash == _digest(token or ""), UserToken.purpose == purpose
+        )
+    )
     if row is None:
         raise ServiceError("Ce lien n'est pas valide. Demandez un nouveau lien.")
     if row.used_at is not None:
@@ -164,19 +216,29 @@ def consume_link_token(token: str, purpose: str, password: str) -> User:
     now = utcnow()
     # Claim the link with a conditional UPDATE: of two simultaneous uses, only one wins.
     claimed = db.session.execute(
-        update(UserToken).where(UserToken.id == row.id, UserToken.used_at.is_(None))
-        .values(used_at=now).execution_options(synchronize_session=False)).rowcount
+        update(UserToken)
+        .where(UserToken.id == row.id, UserToken.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
     if claimed != 1:
         raise ServiceError("Ce lien a déjà été utilisé. Demandez un nouveau lien si besoin.")
     user = row.user
     user.password_hash = hash_password(password)
     revoked = end_sessions(user, now)
     # Other reset links still outstanding are spent too.
-    db.session.execute(update(UserToken).where(UserToken.user_id == user.id,
-                                               UserToken.used_at.is_(None))
-                       .values(used_at=now).execution_options(synchronize_session=False))
-    audit.record(user, "password_set" if purpose == "reset" else "invitation_accepted",
-                 user, {"via": purpose, "api_tokens_revoked": revoked})
+    db.session.execute(
+        update(UserToken)
+        .where(UserToken.user_id == user.id, UserToken.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    audit.record(
+        user,
+        "password_set" if purpose == "reset" else "invitation_accepted",
+        user,
+        {"via": purpose, "api_tokens_revoked": revoked},
+    )
     return user
 
 
@@ -187,9 +249,12 @@ def end_sessions(user: User, now=None) -> int:
     """
     now = now or utcnow()
     user.session_version = (user.session_version or 1) + 1
-    db.session.execute(update(UserSession).where(UserSession.user_id == user.id,
-                                                 UserSession.revoked_at.is_(None))
-                       .values(revoked_at=now).execution_options(synchronize_session=False))
+    db.session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
     return _revoke_tokens(user, now)
 
 
@@ -207,10 +272,12 @@ def open_session(user: User, user_agent: str = "") -> str:
 def close_session(token: str | None) -> None:
     """Revoke the session this token names: a copy of the cookie no longer opens anything."""
     if token:
-        db.session.execute(update(UserSession).where(UserSession.id == _digest(token),
-                                                     UserSession.revoked_at.is_(None))
-                           .values(revoked_at=utcnow())
-                           .execution_options(synchronize_session=False))
+        db.session.execute(
+            update(UserSession)
+            .where(UserSession.id == _digest(token), UserSession.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
 
 
 def session_digest(token: str) -> str:
@@ -219,8 +286,11 @@ def session_digest(token: str) -> str:
 
 def _revoke_tokens(user: User, now) -> int:
     return db.session.execute(
-        update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-        .values(revoked_at=now).execution_options(synchronize_session=False)).rowcount
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
 
 
 def revoke_api_tokens(user: User) -> int:
@@ -237,8 +307,11 @@ def issue_api_token(user: User) -> str:
 
 
 def user_for_api_token(token: str) -> User | None:
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token or ""),
-                                                   ApiToken.revoked_at.is_(None)))
+    row = db.session.scalar(
+        select(ApiToken).where(
+            ApiToken.token_hash == _digest(token or ""), ApiToken.revoked_at.is_(None)
+        )
+    )
     if row is None or not row.user.active:
         return None
     return row.user
@@ -247,8 +320,9 @@ def user_for_api_token(token: str) -> User | None:
 def link_url(token: str, purpose: str) -> str:
     """The absolute address of a one-time link, on the portal's public URL."""
     endpoint = "auth.reset_password" if purpose == "reset" else "auth.accept_invitation"
-    return current_app.config["PUBLIC_URL"].rstrip("/") + url_for(endpoint, token=token,
-                                                                  _external=False)
+    return current_app.config["PUBLIC_URL"].rstrip("/") + url_for(
+        endpoint, token=token, _external=False
+    )
 
 
 def request_password_reset(email: str) -> None:
@@ -263,14 +337,17 @@ def request_password_reset(email: str) -> None:
         return
     token = issue_link_token(user, "reset")
     hours = current_app.config["RESET_TOKEN_HOURS"]
-    mail.queue_mail(user.email, "Réinitialisation de votre mot de passe",
-               f"Bonjour {user.full_name},\n\n"
-               "Une demande de réinitialisation du mot de passe de votre compte a été faite sur le "
-               "portail de l'appel à projets décrochage scolaire.\n\n"
-               f"Pour choisir un nouveau mot de passe, ouvrez ce lien (valable {hours} heure(s), "
-               f"utilisable une seule fois) :\n{link_url(token, 'reset')}\n\n"
-               "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message : votre mot de "
-               "passe reste inchangé.\n")
+    mail.queue_mail(
+        user.email,
+        "Réinitialisation de votre mot de passe",
+        f"Bonjour {user.full_name},\n\n"
+        "Une demande de réinitialisation du mot de passe de votre compte a été faite sur le "
+        "portail de l'appel à projets décrochage scolaire.\n\n"
+        f"Pour choisir un nouveau mot de passe, ouvrez ce lien (valable {hours} heure(s), "
+        f"utilisable une seule fois) :\n{link_url(token, 'reset')}\n\n"
+        "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message : votre mot de "
+        "passe reste inchangé.\n",
+    )
     audit.record(None, "password_reset_requested", user, {})
 
 
@@ -280,6 +357,7 @@ def reset_after_response(app, email: str):
     Both a known and an unknown address answer with the same page after the same work; this
     then looks the address up, issues the link and sends the mail in its own app context.
     """
+
     def run() -> None:
         with app.app_context():
             try:
@@ -291,4 +369,5 @@ def reset_after_response(app, email: str):
             except Exception:  # noqa: BLE001 - logged; `flask send-mail` retries what is left
                 db.session.rollback()
                 log.exception("password reset after the response failed")
+
     return run

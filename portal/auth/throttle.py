@@ -14,6 +14,7 @@ attempt is refused (429, before the password is even checked) when:
 3. this address has failed too often over all accounts (`LOGIN_ADDRESS_RATE_LIMIT`, set high:
    a building's mistakes never reach it, one address trying many accounts does).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -27,9 +28,11 @@ from limits import parse_many
 from portal.extensions import limiter
 
 log = logging.getLogger("portal.security")
-DEFAULTS = {"LOGIN_RATE_LIMIT": "5 per minute;30 per hour",
-            "LOGIN_ACCOUNT_RATE_LIMIT": "10 per hour;30 per day",
-            "LOGIN_ADDRESS_RATE_LIMIT": "60 per minute;600 per hour"}
+DEFAULTS = {
+    "LOGIN_RATE_LIMIT": "5 per minute;30 per hour",
+    "LOGIN_ACCOUNT_RATE_LIMIT": "10 per hour;30 per day",
+    "LOGIN_ADDRESS_RATE_LIMIT": "60 per minute;600 per hour",
+}
 
 
 def _limits(name: str):
@@ -44,9 +47,11 @@ def _account(email: str) -> str:
 def _scopes(email: str) -> dict[str, tuple[str, ...]]:
     prefix = current_app.config.get("RATELIMIT_KEY_PREFIX") or "aap"
     account, address = _account(email), request.remote_addr or "?"
-    return {"LOGIN_RATE_LIMIT": (prefix, "login-pair", account, address),
-            "LOGIN_ACCOUNT_RATE_LIMIT": (prefix, "login-account", account),
-            "LOGIN_ADDRESS_RATE_LIMIT": (prefix, "login-address", address)}
+    return {
+        "LOGIN_RATE_LIMIT": (prefix, "login-pair", account, address),
+        "LOGIN_ACCOUNT_RATE_LIMIT": (prefix, "login-account", account),
+        "LOGIN_ADDRESS_RATE_LIMIT": (prefix, "login-address", address),
+    }
 
 
 def _full(name: str, identifiers) -> bool:
@@ -54,8 +59,10 @@ def _full(name: str, identifiers) -> bool:
 
 
 def _has_failed_here(identifiers) -> bool:
-    return any(limiter.limiter.get_window_stats(item, *identifiers).remaining < item.amount
-               for item in _limits("LOGIN_RATE_LIMIT"))
+    return any(
+        limiter.limiter.get_window_stats(item, *identifiers).remaining < item.amount
+        for item in _limits("LOGIN_RATE_LIMIT")
+    )
 
 
 def _known_key(email: str) -> str:
@@ -67,8 +74,9 @@ def refused(email: str) -> bool:
     """True when this attempt must be answered 429 without checking the password."""
     scopes = _scopes(email)
     pair = scopes["LOGIN_RATE_LIMIT"]
-    if _full("LOGIN_RATE_LIMIT", pair) or _full("LOGIN_ADDRESS_RATE_LIMIT",
-                                                scopes["LOGIN_ADDRESS_RATE_LIMIT"]):
+    if _full("LOGIN_RATE_LIMIT", pair) or _full(
+        "LOGIN_ADDRESS_RATE_LIMIT", scopes["LOGIN_ADDRESS_RATE_LIMIT"]
+    ):
         return True
     if _full("LOGIN_ACCOUNT_RATE_LIMIT", scopes["LOGIN_ACCOUNT_RATE_LIMIT"]):
         known = limiter.storage.get(_known_key(email)) > 0
@@ -104,9 +112,12 @@ def check_storage(config) -> bool:
     storage = config.get("RATELIMIT_STORAGE_URI") or "memory://"
     workers = _workers_from_environment()
     if workers > 1 and storage.startswith("memory://"):
-        log.error("RATELIMIT_STORAGE_URI is memory:// with %d gunicorn workers: each worker "
-                  "counts failed logins on its own, so the limits are multiplied by %d. Set "
-                  "RATELIMIT_STORAGE_URI=redis://… (see gunicorn.conf.py and the README).",
-                  workers, workers)
+        log.error(
+            "RATELIMIT_STORAGE_URI is memory:// with %d gunicorn workers: each worker "
+            "counts failed logins on its own, so the limits are multiplied by %d. Set "
+            "RATELIMIT_STORAGE_URI=redis://… (see gunicorn.conf.py and the README).",
+            workers,
+            workers,
+        )
         return False
     return True

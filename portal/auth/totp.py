@@ -10,6 +10,7 @@
 - `TOTP_REQUIRED_ROLES` lists the roles that must have the factor; everyone else may opt in.
   API bearer tokens are not concerned: they are issued from the command line and revoked there.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -32,17 +33,21 @@ from . import services
 RECOVERY_CODES = 10
 DEFAULT_ISSUER = "AAP décrochage scolaire"
 WRONG_CODE = "Code incorrect ou expiré. Saisissez le code affiché par votre application."
-REPLAYED_CODE = ("Ce code a déjà été utilisé. Attendez le code suivant de votre application "
-                 "(il change toutes les 30 secondes).")
+REPLAYED_CODE = (
+    "Ce code a déjà été utilisé. Attendez le code suivant de votre application "
+    "(il change toutes les 30 secondes)."
+)
 WRONG_RECOVERY = "Ce code de secours n'est pas valide ou a déjà été utilisé."
-REQUIRED = ("Votre rôle impose la double authentification : elle ne peut pas être désactivée. "
-            "Vous pouvez en revanche générer de nouveaux codes de secours.")
-ENROL_FIRST = ("Votre rôle impose la double authentification : activez-la pour accéder au "
-               "portail.")
+REQUIRED = (
+    "Votre rôle impose la double authentification : elle ne peut pas être désactivée. "
+    "Vous pouvez en revanche générer de nouveaux codes de secours."
+)
+ENROL_FIRST = "Votre rôle impose la double authentification : activez-la pour accéder au portail."
 NOT_ENABLED = "La double authentification n'est pas activée sur votre compte."
 
 
 # ------------------------------------------------------------------ configuration
+
 
 def parse_roles(value) -> set[Role]:
     """`call_admin,copilot` (or a list) → {Role.call_admin, Role.copilot}; unknown names raise."""
@@ -57,8 +62,10 @@ def parse_roles(value) -> set[Role]:
         try:
             roles.add(Role(name))
         except ValueError:
-            raise ValueError(f"TOTP_REQUIRED_ROLES: unknown role {name!r} (one of: "
-                             f"{', '.join(r.value for r in Role)})") from None
+            raise ValueError(
+                f"TOTP_REQUIRED_ROLES: unknown role {name!r} (one of: "
+                f"{', '.join(r.value for r in Role)})"
+            ) from None
     return roles
 
 
@@ -69,6 +76,7 @@ def required_for(user: User) -> bool:
 
 
 # ------------------------------------------------------------------ state
+
 
 def factor_of(user: User) -> UserTotp | None:
     """The enabled second factor of this person, or None."""
@@ -81,11 +89,17 @@ def is_enabled(user: User) -> bool:
 
 
 def remaining_recovery_codes(user: User) -> int:
-    return len(db.session.scalars(select(TotpRecoveryCode.id).where(
-        TotpRecoveryCode.user_id == user.id, TotpRecoveryCode.used_at.is_(None))).all())
+    return len(
+        db.session.scalars(
+            select(TotpRecoveryCode.id).where(
+                TotpRecoveryCode.user_id == user.id, TotpRecoveryCode.used_at.is_(None)
+            )
+        ).all()
+    )
 
 
 # ------------------------------------------------------------------ enrolment
+
 
 def pending_secret(user: User) -> str:
     """The secret being enrolled (created on first call, the same until confirmed)."""
@@ -106,15 +120,19 @@ def provisioning_uri(user: User, secret: str) -> str:
 
 def qr_svg(uri: str) -> Markup:
     """The QR code as an inline SVG element: no image request, no script."""
-    svg = segno.make(uri, error="m").svg_inline(scale=5, border=2, dark="#000", light="#fff",
-                                                title="QR code de la clé de double "
-                                                      "authentification")
+    svg = segno.make(uri, error="m").svg_inline(
+        scale=5,
+        border=2,
+        dark="#000",
+        light="#fff",
+        title="QR code de la clé de double authentification",
+    )
     return Markup(svg)
 
 
 def grouped(secret: str) -> str:
     """The secret in groups of four, easier to type by hand."""
-    return " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
 def confirm_enrolment(user: User, code: str) -> list[str]:
@@ -124,8 +142,10 @@ def confirm_enrolment(user: User, code: str) -> list[str]:
     """
     row = db.session.get(UserTotp, user.id)
     if row is None or row.enabled_at is not None:
-        raise ServiceError("Aucune activation de la double authentification n'est en cours : "
-                           "rechargez la page.", field="code")
+        raise ServiceError(
+            "Aucune activation de la double authentification n'est en cours : rechargez la page.",
+            field="code",
+        )
     step = _matching_step(row.secret, code, after=None)
     if step is None:
         raise ServiceError(WRONG_CODE, field="code")
@@ -137,6 +157,7 @@ def confirm_enrolment(user: User, code: str) -> list[str]:
 
 
 # ------------------------------------------------------------------ codes
+
 
 def _normal(code: str | None) -> str:
     return "".join((code or "").split()).replace("-", "").lower()
@@ -171,9 +192,14 @@ def check_code(user: User, code: str) -> None:
     if step is None:
         raise ServiceError(WRONG_CODE, field="code")
     claimed = db.session.execute(
-        update(UserTotp).where(UserTotp.user_id == user.id,
-                               or_(UserTotp.last_step.is_(None), UserTotp.last_step < step))
-        .values(last_step=step).execution_options(synchronize_session=False)).rowcount
+        update(UserTotp)
+        .where(
+            UserTotp.user_id == user.id,
+            or_(UserTotp.last_step.is_(None), UserTotp.last_step < step),
+        )
+        .values(last_step=step)
+        .execution_options(synchronize_session=False)
+    ).rowcount
     if claimed != 1:  # the same code used at the same moment elsewhere
         raise ServiceError(REPLAYED_CODE, field="code")
     row.last_step = step
@@ -188,10 +214,15 @@ def use_recovery_code(user: User, code: str) -> int:
     if len(_normal(code)) < 16:
         raise ServiceError(WRONG_RECOVERY, field="code")
     used = db.session.execute(
-        update(TotpRecoveryCode).where(TotpRecoveryCode.user_id == user.id,
-                                       TotpRecoveryCode.code_hash == _digest(code),
-                                       TotpRecoveryCode.used_at.is_(None))
-        .values(used_at=utcnow()).execution_options(synchronize_session=False)).rowcount
+        update(TotpRecoveryCode)
+        .where(
+            TotpRecoveryCode.user_id == user.id,
+            TotpRecoveryCode.code_hash == _digest(code),
+            TotpRecoveryCode.used_at.is_(None),
+        )
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
     if used != 1:
         raise ServiceError(WRONG_RECOVERY, field="code")
     return remaining_recovery_codes(user)
@@ -207,18 +238,22 @@ def check_second_factor(user: User, code: str) -> str:
 
 
 def _new_recovery_codes(user: User) -> list[str]:
-    db.session.execute(delete(TotpRecoveryCode).where(TotpRecoveryCode.user_id == user.id)
-                       .execution_options(synchronize_session=False))
+    db.session.execute(
+        delete(TotpRecoveryCode)
+        .where(TotpRecoveryCode.user_id == user.id)
+        .execution_options(synchronize_session=False)
+    )
     alphabet = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misread
     codes = []
     for _ in range(RECOVERY_CODES):
         raw = "".join(secrets.choice(alphabet) for _ in range(16))  # ~79 bits
-        codes.append("-".join(raw[i:i + 4] for i in range(0, 16, 4)))
+        codes.append("-".join(raw[i : i + 4] for i in range(0, 16, 4)))
     db.session.add_all(TotpRecoveryCode(user_id=user.id, code_hash=_digest(c)) for c in codes)
     return codes
 
 
 # ------------------------------------------------------------------ managing an enabled factor
+
 
 def _check_proof(user: User, proof: str) -> None:
     """A current TOTP code or the account's password, else a ServiceError on `proof`."""
@@ -239,10 +274,16 @@ def disable(user: User, proof: str) -> None:
     if required_for(user):
         raise ServiceError(REQUIRED)
     _check_proof(user, proof)
-    db.session.execute(delete(TotpRecoveryCode).where(TotpRecoveryCode.user_id == user.id)
-                       .execution_options(synchronize_session=False))
-    db.session.execute(delete(UserTotp).where(UserTotp.user_id == user.id)
-                       .execution_options(synchronize_session=False))
+    db.session.execute(
+        delete(TotpRecoveryCode)
+        .where(TotpRecoveryCode.user_id == user.id)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        delete(UserTotp)
+        .where(UserTotp.user_id == user.id)
+        .execution_options(synchronize_session=False)
+    )
     db.session.expire_all()
     audit.record(user, "totp_disabled", user, {})
 

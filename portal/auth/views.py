@@ -1,10 +1,20 @@
 """Login, logout, forgotten password, and the one-time links (reset, invitation)."""
+
 from __future__ import annotations
 
 import logging
 
-from flask import (abort, current_app, flash, make_response, redirect, render_template, request,
-                   session, url_for)
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, logout_user
 
 from portal import audit
@@ -18,9 +28,11 @@ from .forms import ForgotPasswordForm, LoginCodeForm, LoginForm, SetPasswordForm
 
 log = logging.getLogger("portal.security")
 
-FORGOT_CONFIRMATION = ("Si un compte correspond à cette adresse, un courriel vient de lui être "
-                       "envoyé avec un lien pour choisir un nouveau mot de passe. Pensez à "
-                       "regarder dans les indésirables.")
+FORGOT_CONFIRMATION = (
+    "Si un compte correspond à cette adresse, un courriel vient de lui être "
+    "envoyé avec un lien pour choisir un nouveau mot de passe. Pensez à "
+    "regarder dans les indésirables."
+)
 
 
 def _login_limit() -> str:
@@ -37,8 +49,9 @@ def login():
             abort(429)
         user = services.authenticate(email, form.password.data)
         if user is not None:  # then the second factor's code, if the person has one
-            return login_flow.after_password(user, login_flow.safe_next(request.args.get("next")),
-                                             email)
+            return login_flow.after_password(
+                user, login_flow.safe_next(request.args.get("next")), email
+            )
         throttle.failed(email)  # only failed attempts count
         log.warning("failed login for %r from %s", email[:200], request.remote_addr)
         form.password.errors = ["Adresse électronique ou mot de passe incorrect."]
@@ -71,11 +84,15 @@ def login_code():
             form.code.errors = [exc.message]
             return render_template("auth/login_code.html", form=form), 400
         if used == "recovery_code":
-            flash(f"Vous vous êtes connecté avec un code de secours : il vous en reste "
-                  f"{totp.remaining_recovery_codes(user)}. Vous pouvez en générer de nouveaux "
-                  "depuis « Mon compte ».", "warning")
-        return login_flow.complete(user, login_flow.pending_next(), user.email,
-                                   {"second_factor": used})
+            flash(
+                f"Vous vous êtes connecté avec un code de secours : il vous en reste "
+                f"{totp.remaining_recovery_codes(user)}. Vous pouvez en générer de nouveaux "
+                "depuis « Mon compte ».",
+                "warning",
+            )
+        return login_flow.complete(
+            user, login_flow.pending_next(), user.email, {"second_factor": used}
+        )
     return render_template("auth/login_code.html", form=form), 400 if form.errors else 200
 
 
@@ -96,23 +113,31 @@ def forgot_password():
     if form.validate_on_submit():
         # Known or unknown address, the response does the same work (nothing but this page);
         # the lookup, the link and the mail happen once it has gone, so timing tells nothing.
-        response = make_response(render_template("auth/forgot.html", form=form, sent=True,
-                                                 confirmation=FORGOT_CONFIRMATION))
-        response.call_on_close(services.reset_after_response(current_app._get_current_object(),
-                                                             form.email.data))
+        response = make_response(
+            render_template(
+                "auth/forgot.html", form=form, sent=True, confirmation=FORGOT_CONFIRMATION
+            )
+        )
+        response.call_on_close(
+            services.reset_after_response(current_app._get_current_object(), form.email.data)
+        )
         return response
     return render_template("auth/forgot.html", form=form, sent=False), 400 if form.errors else 200
 
 
 def _link_page(token: str, purpose: str):
     """Shared by the reset and invitation links: check the link, then set the password."""
-    titles = {"reset": "Choisir un nouveau mot de passe",
-              "invitation": "Activer votre compte"}
+    titles = {"reset": "Choisir un nouveau mot de passe", "invitation": "Activer votre compte"}
     try:
         row = services.check_link_token(token, purpose)
     except ServiceError as exc:  # nothing was changed: no rollback needed
-        return render_template("auth/set_password.html", title=titles[purpose], form=None,
-                               link_error=exc.message, purpose=purpose), 400
+        return render_template(
+            "auth/set_password.html",
+            title=titles[purpose],
+            form=None,
+            link_error=exc.message,
+            purpose=purpose,
+        ), 400
     form = SetPasswordForm()
     if form.validate_on_submit():
         try:
@@ -131,12 +156,19 @@ def _link_page(token: str, purpose: str):
                 flash("Votre compte est activé. Bienvenue sur le portail.", "success")
                 return redirect(url_for("main.home"))
             db.session.commit()
-            flash("Votre mot de passe a été changé. Connectez-vous avec le nouveau mot de passe.",
-                  "success")
+            flash(
+                "Votre mot de passe a été changé. Connectez-vous avec le nouveau mot de passe.",
+                "success",
+            )
             return redirect(url_for("auth.login"))
-    return render_template("auth/set_password.html", title=titles[purpose], form=form,
-                           user=row.user, link_error=None, purpose=purpose), \
-        400 if form.errors else 200
+    return render_template(
+        "auth/set_password.html",
+        title=titles[purpose],
+        form=form,
+        user=row.user,
+        link_error=None,
+        purpose=purpose,
+    ), 400 if form.errors else 200
 
 
 @bp.route("/reinitialiser/<token>", methods=["GET", "POST"])

@@ -1,13 +1,21 @@
 """The call set-up form. It parses what a browser sends (dates typed in Paris time, rows);
 the rules themselves live in services.py."""
+
 from __future__ import annotations
 
 import datetime as dt
 import re
 
-from ..forms import PortalForm
-from wtforms import (BooleanField, FieldList, Form, FormField, HiddenField, SelectMultipleField,
-                     StringField, TextAreaField)
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -16,6 +24,7 @@ from portal.demo import AXES
 from portal.formatting import format_decimal, to_paris
 from portal.models import FIELDS, KIND_LABELS, Call
 
+from ..forms import PortalForm
 from .services import AXIS_COUNT
 
 EMPTY_ATTACHMENT_ROWS = 2  # blank rows offered for new pieces (a little JS may add more)
@@ -57,24 +66,31 @@ class CallForm(PortalForm):
     version = HiddenField()
     title = StringField("Titre de l'appel à projets")
     school_year = StringField("Année scolaire", description="Sous la forme 2014-2015.")
-    themes = TextAreaField("Thématiques et attendus",
-                           description="Le texte présenté aux établissements.")
+    themes = TextAreaField(
+        "Thématiques et attendus", description="Le texte présenté aux établissements."
+    )
     axes = FieldList(StringField("Axe"), min_entries=AXIS_COUNT, max_entries=AXIS_COUNT)
-    fields = MultiCheckboxField("Champs d'action", choices=[SelectChoice(k, v) for k, v in FIELDS.items()])
-    eligible_kinds = MultiCheckboxField("Types d'établissement éligibles",
-                                        choices=[SelectChoice(k.value, v)
-                                                 for k, v in KIND_LABELS.items()])
+    fields = MultiCheckboxField(
+        "Champs d'action", choices=[SelectChoice(k, v) for k, v in FIELDS.items()]
+    )
+    eligible_kinds = MultiCheckboxField(
+        "Types d'établissement éligibles",
+        choices=[SelectChoice(k.value, v) for k, v in KIND_LABELS.items()],
+    )
     opens_date = StringField("Date d'ouverture", description="Heure de Paris. Format : JJ/MM/AAAA.")
     opens_time = StringField("Heure d'ouverture", description="Format : HH:MM, par exemple 08:00.")
-    deadline_date = StringField("Date limite de dépôt",
-                                description="Heure de Paris. Format : JJ/MM/AAAA.")
-    deadline_time = StringField("Heure limite de dépôt",
-                                description="Format : HH:MM, par exemple 23:59.")
-    max_amount = StringField("Montant maximal par projet (€)",
-                             description="Par exemple 15 000,00.")
-    advance_rate = StringField("Taux de l'avance (%)",
-                               description="Part de la subvention versée à la signature de la "
-                                           "convention, entre 0 et 100 (par exemple 50).")
+    deadline_date = StringField(
+        "Date limite de dépôt", description="Heure de Paris. Format : JJ/MM/AAAA."
+    )
+    deadline_time = StringField(
+        "Heure limite de dépôt", description="Format : HH:MM, par exemple 23:59."
+    )
+    max_amount = StringField("Montant maximal par projet (€)", description="Par exemple 15 000,00.")
+    advance_rate = StringField(
+        "Taux de l'avance (%)",
+        description="Part de la subvention versée à la signature de la "
+        "convention, entre 0 et 100 (par exemple 50).",
+    )
     attachment_kinds = FieldList(FormField(AttachmentRowForm), min_entries=0, max_entries=40)
 
     def __init__(self, *args, call: Call | None = None, **kwargs):
@@ -103,7 +119,10 @@ class CallForm(PortalForm):
         self.eligible_kinds.data = list(call.eligible_kinds or [])
         opens, deadline = to_paris(call.opens_at), to_paris(call.deadline_at)
         self.opens_date.data, self.opens_time.data = f"{opens:%Y-%m-%d}", f"{opens:%H:%M}"
-        self.deadline_date.data, self.deadline_time.data = f"{deadline:%Y-%m-%d}", f"{deadline:%H:%M}"
+        self.deadline_date.data, self.deadline_time.data = (
+            f"{deadline:%Y-%m-%d}",
+            f"{deadline:%H:%M}",
+        )
         self.max_amount.data = format_decimal(call.max_amount, 2)
         self.advance_rate.data = format_decimal(call.advance_rate, 2, compact=True)
         for kind in call.attachment_kinds:
@@ -124,8 +143,11 @@ class CallForm(PortalForm):
         except ValueError:
             moment = None
         if moment is None:
-            time_field.errors.append("Heure invalide : écrivez-la sous la forme HH:MM "
-                                     "(par exemple 23:59)." if time_text else f"Indiquez l'heure {what}.")
+            time_field.errors.append(
+                "Heure invalide : écrivez-la sous la forme HH:MM (par exemple 23:59)."
+                if time_text
+                else f"Indiquez l'heure {what}."
+            )
             return None
         return dt.datetime.combine(day, moment)
 
@@ -138,23 +160,33 @@ class CallForm(PortalForm):
     def to_data(self, *, locked: bool = False) -> dict:
         """The service's input; what an open call no longer lets change is left out."""
         data = {
-            "title": self.title.data, "school_year": self.school_year.data,
-            "themes": self.themes.data, "max_amount": self.max_amount.data,
+            "title": self.title.data,
+            "school_year": self.school_year.data,
+            "themes": self.themes.data,
+            "max_amount": self.max_amount.data,
             "advance_rate": self.advance_rate.data,
-            "opens_at": self._opens, "deadline_at": self._deadline,  # naive: Paris wall-clock time
+            "opens_at": self._opens,
+            "deadline_at": self._deadline,  # naive: Paris wall-clock time
         }
         if not locked:
-            data.update({
-                "axes": [e.data for e in self.axes.entries],
-                "fields": self.fields.data or [], "eligible_kinds": self.eligible_kinds.data or [],
-                "attachment_kinds": [row.data for row in self.attachment_kinds.entries],
-            })
+            data.update(
+                {
+                    "axes": [e.data for e in self.axes.entries],
+                    "fields": self.fields.data or [],
+                    "eligible_kinds": self.eligible_kinds.data or [],
+                    "attachment_kinds": [row.data for row in self.attachment_kinds.entries],
+                }
+            )
         return data
 
     def attach_errors(self, errors: dict) -> list[tuple[str, str]]:
         """Tie a service's errors to their inputs; returns (anchor, message) for the summary."""
-        aliases = {"opens_at": "opens_date", "deadline_at": "deadline_date",
-                   "axes": "axes-0", "attachment_kinds": "attachment_kinds-0-label"}
+        aliases = {
+            "opens_at": "opens_date",
+            "deadline_at": "deadline_date",
+            "axes": "axes-0",
+            "attachment_kinds": "attachment_kinds-0-label",
+        }
         by_name = {}
         for f in self:
             if isinstance(f, FieldList):
@@ -181,7 +213,7 @@ class CallForm(PortalForm):
         for f in self:
             subs = f.entries if isinstance(f, FieldList) else [f]
             for sub in subs:
-                for leaf in (sub if isinstance(sub, FormField) else [sub]):
+                for leaf in sub if isinstance(sub, FormField) else [sub]:
                     for message in leaf.errors or []:
                         out.append((leaf.id, message))
         return out

@@ -2,6 +2,7 @@
 decided when the commission's results are published, then in follow-up and archived.
 
 Functions flush but never commit (the view, or the service that called them, commits once)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,8 +24,9 @@ def open_call(user: User, call: Call, now: dt.datetime | None = None) -> Call:
     workflow.next_state(call, "open")
     blockers = opening_blockers(call, now)
     if blockers:
-        raise ServiceError("L'appel ne peut pas être ouvert : " + " ".join(blockers.values()),
-                           errors=blockers)
+        raise ServiceError(
+            "L'appel ne peut pas être ouvert : " + " ".join(blockers.values()), errors=blockers
+        )
     before, after = workflow.transition(call, "open")
     db.session.flush()
     audit.record(user, "call_opened", call, {"status": [before.value, after.value]})
@@ -46,8 +48,11 @@ def mark_decided(user: User, call: Call, now: dt.datetime | None = None) -> bool
 
 # What the call administrator does next, from the call's page: action → audit event, message.
 LATER_MOVES = {
-    "follow_up": ("call_followed_up", "L'appel « {title} » est en suivi : les conventions, les "
-                                      "versements et les bilans des projets retenus."),
+    "follow_up": (
+        "call_followed_up",
+        "L'appel « {title} » est en suivi : les conventions, les "
+        "versements et les bilans des projets retenus.",
+    ),
     "archive": ("call_archived", "L'appel « {title} » est archivé."),
 }
 

@@ -10,6 +10,7 @@ opens_at, deadline_at (aware datetimes, or naive ones read as Europe/Paris wall-
 max_amount (French amount), advance_rate (percent, two decimals), attachment_kinds (rows
 {id?, label, required}; rows without a label are ignored, errors keyed by the row's index).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,25 +25,37 @@ from portal.db import db, utcnow
 from portal.demo import AXES
 from portal.errors import Conflict, NotFound, ServiceError
 from portal.formatting import format_datetime, paris_to_utc, parse_amount
-from portal.models import (FIELDS, KIND_LABELS, AttachmentKind, Axis, Call, CallStatus,
-                           EstablishmentKind, User)
+from portal.models import (
+    FIELDS,
+    KIND_LABELS,
+    AttachmentKind,
+    Axis,
+    Call,
+    CallStatus,
+    EstablishmentKind,
+    User,
+)
 from portal.permissions import Permission, can, require
 from portal.signals import answers, call_dossier_counts
-
 
 AXIS_COUNT = 4
 MAX_ATTACHMENT_KINDS = 20
 TEXT_LIMITS = {"title": 200, "themes": 10_000}
 # Once a call is open, dossiers refer to these: they can no longer change.
 LOCKED_WHEN_OPEN = ("axes", "fields", "eligible_kinds", "attachment_kinds")
-LOCKED_MESSAGE = ("L'appel est ouvert : les axes, les champs d'action, les établissements "
-                  "éligibles et les pièces demandées ne peuvent plus être modifiés.")
-STALE_MESSAGE = ("Cet appel a été modifié entre-temps par une autre personne. Rechargez la page "
-                 "pour voir la version actuelle : vos modifications n'ont pas été enregistrées.")
+LOCKED_MESSAGE = (
+    "L'appel est ouvert : les axes, les champs d'action, les établissements "
+    "éligibles et les pièces demandées ne peuvent plus être modifiés."
+)
+STALE_MESSAGE = (
+    "Cet appel a été modifié entre-temps par une autre personne. Rechargez la page "
+    "pour voir la version actuelle : vos modifications n'ont pas été enregistrées."
+)
 _SCHOOL_YEAR = re.compile(r"^(\d{4})-(\d{4})$")
 
 
 # ---------------------------------------------------------------- reading
+
 
 def get_call(user: User, call_id: int) -> Call:
     """The call if the user may see it: drafts exist only for those who manage calls (404)."""
@@ -73,7 +86,9 @@ def submitted_counts(call_ids=None) -> dict[int, int]:
     return counts
 
 
-def calls_by_status(calls: list[Call], now: dt.datetime | None = None) -> list[tuple[CallStatus, list[Call]]]:
+def calls_by_status(
+    calls: list[Call], now: dt.datetime | None = None
+) -> list[tuple[CallStatus, list[Call]]]:
     """Calls grouped by their effective status, in the workflow's order; empty groups left out."""
     now = now or utcnow()
     groups: dict[CallStatus, list[Call]] = {}
@@ -98,12 +113,15 @@ def opening_blockers(call: Call, now: dt.datetime | None = None) -> dict[str, st
     if numbers != list(range(1, AXIS_COUNT + 1)):
         out["axes"] = "L'appel doit définir ses quatre axes, numérotés de 1 à 4."
     if call.deadline_at <= now:
-        out["deadline_at"] = (f"La date limite ({format_datetime(call.deadline_at)}) est passée : "
-                              "reportez-la avant d'ouvrir l'appel.")
+        out["deadline_at"] = (
+            f"La date limite ({format_datetime(call.deadline_at)}) est passée : "
+            "reportez-la avant d'ouvrir l'appel."
+        )
     return out
 
 
 # ---------------------------------------------------------------- cleaning input
+
 
 def _utc(value) -> dt.datetime | None:
     if value is None or value == "":
@@ -112,22 +130,31 @@ def _utc(value) -> dt.datetime | None:
         value = dt.datetime.fromisoformat(value)
     if value.tzinfo is None:
         return paris_to_utc(value)
-    return value.astimezone(dt.timezone.utc)
+    return value.astimezone(dt.UTC)
 
 
 def _school_year(value, errors: dict) -> str:
     text = (value or "").strip().replace(" ", "").replace("/", "-")
     match = _SCHOOL_YEAR.match(text)
-    if not match or int(match.group(2)) != int(match.group(1)) + 1 or not 2000 <= int(match.group(1)) <= 2099:
-        errors["school_year"] = ("Indiquez l'année scolaire sous la forme 2014-2015 "
-                                 "(deux années qui se suivent).")
+    if (
+        not match
+        or int(match.group(2)) != int(match.group(1)) + 1
+        or not 2000 <= int(match.group(1)) <= 2099
+    ):
+        errors["school_year"] = (
+            "Indiquez l'année scolaire sous la forme 2014-2015 (deux années qui se suivent)."
+        )
     return text
 
 
 def _advance_rate(value, errors: dict) -> Decimal | None:
-    text = re.sub(r"[\s\u00a0\u202f%]", "", str(value if value is not None else "")).replace(",", ".")
-    message = ("Indiquez le taux d'avance en pourcentage, entre 0 et 100, avec au plus deux "
-               "décimales (par exemple 50 ou 33,33).")
+    text = re.sub(r"[\s\u00a0\u202f%]", "", str(value if value is not None else "")).replace(
+        ",", "."
+    )
+    message = (
+        "Indiquez le taux d'avance en pourcentage, entre 0 et 100, avec au plus deux "
+        "décimales (par exemple 50 ou 33,33)."
+    )
     if not text:
         errors["advance_rate"] = "Indiquez le taux d'avance (en pourcentage, entre 0 et 100)."
         return None
@@ -170,7 +197,9 @@ def _attachment_rows(value, errors: dict) -> list[dict]:
         if not label:
             continue  # an empty repeatable row of the form
         if len(label) > 200:
-            errors[f"attachment_kinds-{i}-label"] = "L'intitulé de la pièce fait au plus 200 caractères."
+            errors[f"attachment_kinds-{i}-label"] = (
+                "L'intitulé de la pièce fait au plus 200 caractères."
+            )
         elif label.lower() in seen:
             errors[f"attachment_kinds-{i}-label"] = f"La pièce « {label} » est déjà demandée."
         seen.add(label.lower())
@@ -205,15 +234,25 @@ def _clean(data: dict, errors: dict, *, creating: bool) -> dict:
     if wanted("axes"):
         out["axes"] = _axes(data.get("axes"), errors)
     if wanted("fields"):
-        out["fields"] = _choices(data.get("fields"), FIELDS, "fields",
-                                 "Choisissez les champs parmi prévention, intervention, remédiation.",
-                                 errors)
+        out["fields"] = _choices(
+            data.get("fields"),
+            FIELDS,
+            "fields",
+            "Choisissez les champs parmi prévention, intervention, remédiation.",
+            errors,
+        )
     if wanted("eligible_kinds"):
-        out["eligible_kinds"] = _choices(data.get("eligible_kinds"),
-                                         [k.value for k in EstablishmentKind], "eligible_kinds",
-                                         "Choisissez les types d'établissement dans la liste.", errors)
-    for key, missing in (("opens_at", "Indiquez la date et l'heure d'ouverture."),
-                         ("deadline_at", "Indiquez la date et l'heure limites de dépôt.")):
+        out["eligible_kinds"] = _choices(
+            data.get("eligible_kinds"),
+            [k.value for k in EstablishmentKind],
+            "eligible_kinds",
+            "Choisissez les types d'établissement dans la liste.",
+            errors,
+        )
+    for key, missing in (
+        ("opens_at", "Indiquez la date et l'heure d'ouverture."),
+        ("deadline_at", "Indiquez la date et l'heure limites de dépôt."),
+    ):
         if wanted(key):
             try:
                 out[key] = _utc(data.get(key))
@@ -238,18 +277,32 @@ def _clean(data: dict, errors: dict, *, creating: bool) -> dict:
 def _state(call: Call) -> dict:
     """The call as plain values, for the audit diff."""
     return {
-        "title": call.title, "school_year": call.school_year, "themes": call.themes,
-        "fields": list(call.fields or []), "eligible_kinds": list(call.eligible_kinds or []),
-        "opens_at": call.opens_at, "deadline_at": call.deadline_at,
-        "max_amount": call.max_amount, "advance_rate": call.advance_rate,
+        "title": call.title,
+        "school_year": call.school_year,
+        "themes": call.themes,
+        "fields": list(call.fields or []),
+        "eligible_kinds": list(call.eligible_kinds or []),
+        "opens_at": call.opens_at,
+        "deadline_at": call.deadline_at,
+        "max_amount": call.max_amount,
+        "advance_rate": call.advance_rate,
         "axes": [a.label for a in sorted(call.axes, key=lambda a: a.number)],
         "attachment_kinds": [[k.label, k.required] for k in call.attachment_kinds],
     }
 
 
 def _apply(call: Call, values: dict) -> None:
-    for key in ("title", "school_year", "themes", "fields", "eligible_kinds", "opens_at",
-                "deadline_at", "max_amount", "advance_rate"):
+    for key in (
+        "title",
+        "school_year",
+        "themes",
+        "fields",
+        "eligible_kinds",
+        "opens_at",
+        "deadline_at",
+        "max_amount",
+        "advance_rate",
+    ):
         if key in values:
             setattr(call, key, values[key])
     if "axes" in values:
@@ -260,22 +313,34 @@ def _apply(call: Call, values: dict) -> None:
             else:
                 call.axes.append(Axis(number=number, label=label))
     current = [(k.label, k.required) for k in call.attachment_kinds]
-    if ("attachment_kinds" in values
-            and [(r["label"], r["required"]) for r in values["attachment_kinds"]] != current):
+    if (
+        "attachment_kinds" in values
+        and [(r["label"], r["required"]) for r in values["attachment_kinds"]] != current
+    ):
         # Only reached while the call is a draft, when no dossier can refer to a kind yet.
-        call.attachment_kinds = [AttachmentKind(label=r["label"], required=r["required"], position=i)
-                                 for i, r in enumerate(values["attachment_kinds"], start=1)]
+        call.attachment_kinds = [
+            AttachmentKind(label=r["label"], required=r["required"], position=i)
+            for i, r in enumerate(values["attachment_kinds"], start=1)
+        ]
 
 
 def _check_dates(values: dict, call: Call | None, errors: dict, now: dt.datetime) -> None:
     opens = values.get("opens_at", call.opens_at if call else None)
     deadline = values.get("deadline_at", call.deadline_at if call else None)
     if opens and deadline and "deadline_at" not in errors and deadline <= opens:
-        errors["deadline_at"] = "La date limite de dépôt doit être postérieure à la date d'ouverture."
-    if (call is not None and call.status == CallStatus.open and "deadline_at" not in errors
-            and deadline != call.deadline_at and deadline <= now):
-        errors["deadline_at"] = ("L'appel est ouvert : la nouvelle date limite doit être dans le "
-                                 "futur.")
+        errors["deadline_at"] = (
+            "La date limite de dépôt doit être postérieure à la date d'ouverture."
+        )
+    if (
+        call is not None
+        and call.status == CallStatus.open
+        and "deadline_at" not in errors
+        and deadline != call.deadline_at
+        and deadline <= now
+    ):
+        errors["deadline_at"] = (
+            "L'appel est ouvert : la nouvelle date limite doit être dans le futur."
+        )
 
 
 def _refuse(errors: dict, verb: str):
@@ -283,6 +348,7 @@ def _refuse(errors: dict, verb: str):
 
 
 # ---------------------------------------------------------------- writing
+
 
 def create_call(user: User, data: dict, now: dt.datetime | None = None) -> Call:
     """A new call in preparation (draft); every problem of the input reported at once."""
@@ -301,8 +367,9 @@ def create_call(user: User, data: dict, now: dt.datetime | None = None) -> Call:
     return call
 
 
-def update_call(user: User, call: Call, data: dict, expected_version=None,
-                now: dt.datetime | None = None) -> Call:
+def update_call(
+    user: User, call: Call, data: dict, expected_version=None, now: dt.datetime | None = None
+) -> Call:
     """Change the keys present in `data`; refuses a stale version and, once the call is open,
     any change to what dossiers refer to (axes, fields, eligible kinds, attachments)."""
     require(user, Permission.MANAGE_CALLS, call, hide=call.status == CallStatus.draft)
@@ -316,9 +383,14 @@ def update_call(user: User, call: Call, data: dict, expected_version=None,
     if call.status != CallStatus.draft:
         before = _state(call)
         for key in LOCKED_WHEN_OPEN:
-            if key in values and audit.diff({key: before[key]},
-                                            {key: values[key] if key != "attachment_kinds" else
-                                             [[r["label"], r["required"]] for r in values[key]]}):
+            if key in values and audit.diff(
+                {key: before[key]},
+                {
+                    key: values[key]
+                    if key != "attachment_kinds"
+                    else [[r["label"], r["required"]] for r in values[key]]
+                },
+            ):
                 errors[key] = LOCKED_MESSAGE
     _check_dates(values, call, errors, now)
     if errors:
@@ -341,4 +413,3 @@ def kind_labels(call: Call) -> list[str]:
 
 def field_labels(call: Call) -> list[str]:
     return [FIELDS[f] for f in FIELDS if f in (call.fields or [])]
-

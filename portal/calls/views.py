@@ -1,4 +1,5 @@
 """Call set-up by call administrators; any signed-in person may read a published call."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
@@ -24,9 +25,14 @@ def index():
     calls = services.visible_calls(current_user)
     manager = can(current_user, Permission.MANAGE_CALLS)
     counts = services.submitted_counts() if manager else {}
-    return render_template("calls/index.html", groups=services.calls_by_status(calls, now),
-                           counts=counts, manager=manager, now=now,
-                           STATUS_LABELS=CALL_STATUS_LABELS)
+    return render_template(
+        "calls/index.html",
+        groups=services.calls_by_status(calls, now),
+        counts=counts,
+        manager=manager,
+        now=now,
+        STATUS_LABELS=CALL_STATUS_LABELS,
+    )
 
 
 @bp.route("/nouveau", methods=["GET", "POST"])
@@ -45,14 +51,18 @@ def new():
             db.session.rollback()
             summary = form.attach_errors(exc.errors) or [("", exc.message)]
         else:
-            flash(f"L'appel « {call.title} » a été créé. Il reste en préparation tant que vous ne "
-                  "l'ouvrez pas.", "success")
+            flash(
+                f"L'appel « {call.title} » a été créé. Il reste en préparation tant que vous ne "
+                "l'ouvrez pas.",
+                "success",
+            )
             return redirect(url_for("calls.detail", call_id=call.id))
     elif form.is_submitted():
         summary = form.summary()
     status = REFUSED if form.is_submitted() else 200
-    return render_template("calls/form.html", form=form, call=None, locked=False,
-                           form_errors=summary), status
+    return render_template(
+        "calls/form.html", form=form, call=None, locked=False, form_errors=summary
+    ), status
 
 
 @bp.get("/<int:call_id>")
@@ -61,14 +71,22 @@ def detail(call_id: int, open_errors: dict | None = None, status: int = 200):
     call = services.get_call(current_user, call_id)
     now = utcnow()
     manager = can(current_user, Permission.MANAGE_CALLS, call)
-    blockers = (services.opening_blockers(call, now)
-                if manager and call.status == CallStatus.draft else {})
-    return render_template("calls/detail.html", call=call, now=now, manager=manager,
-                           effective=call.effective_status(now),
-                           STATUS_LABELS=CALL_STATUS_LABELS, blockers=blockers,
-                           open_errors=open_errors, editable=manager and services.editable(call, now),
-                           kind_labels=services.kind_labels(call),
-                           field_labels=services.field_labels(call)), status
+    blockers = (
+        services.opening_blockers(call, now) if manager and call.status == CallStatus.draft else {}
+    )
+    return render_template(
+        "calls/detail.html",
+        call=call,
+        now=now,
+        manager=manager,
+        effective=call.effective_status(now),
+        STATUS_LABELS=CALL_STATUS_LABELS,
+        blockers=blockers,
+        open_errors=open_errors,
+        editable=manager and services.editable(call, now),
+        kind_labels=services.kind_labels(call),
+        field_labels=services.field_labels(call),
+    ), status
 
 
 @bp.route("/<int:call_id>/modifier", methods=["GET", "POST"])
@@ -85,8 +103,9 @@ def edit(call_id: int):
     status = 200
     if form.validate_on_submit():
         try:
-            services.update_call(current_user, call, form.to_data(locked=locked),
-                                 expected_version=form.version.data)
+            services.update_call(
+                current_user, call, form.to_data(locked=locked), expected_version=form.version.data
+            )
             db.session.commit()
         except (ServiceError, StaleDataError) as exc:
             db.session.rollback()
@@ -102,9 +121,15 @@ def edit(call_id: int):
             return redirect(url_for("calls.detail", call_id=call.id))
     elif form.is_submitted():
         summary, status = form.summary(), REFUSED
-    return render_template("calls/form.html", form=form, call=call, locked=locked,
-                           form_errors=summary, kind_labels=services.kind_labels(call),
-                           field_labels=services.field_labels(call)), status
+    return render_template(
+        "calls/form.html",
+        form=form,
+        call=call,
+        locked=locked,
+        form_errors=summary,
+        kind_labels=services.kind_labels(call),
+        field_labels=services.field_labels(call),
+    ), status
 
 
 @bp.post("/<int:call_id>/ouvrir", endpoint="open")
@@ -122,8 +147,11 @@ def open_(call_id: int):
             flash(exc.message, "error")
             return redirect(url_for("calls.detail", call_id=call_id))
         return detail(call_id, open_errors=exc.errors or {"": exc.message}, status=REFUSED)
-    flash(f"L'appel « {call.title} » est ouvert : les établissements éligibles peuvent créer "
-          "leurs dossiers.", "success")
+    flash(
+        f"L'appel « {call.title} » est ouvert : les établissements éligibles peuvent créer "
+        "leurs dossiers.",
+        "success",
+    )
     return redirect(url_for("calls.detail", call_id=call.id))
 
 

@@ -6,6 +6,7 @@
 the call's page. `review` and `commission` are declared by the schema's CHECK constraint but no
 move reaches them: the review area tracks those stages in its own phases.
 """
+
 from __future__ import annotations
 
 from portal.models import CallStatus as S
@@ -28,8 +29,7 @@ REFUSALS = {
 
 # A refused move names the call's state as its page shows it (an open call past its deadline
 # reads "Clos").
-CALL = StateMachine("call", TRANSITIONS, REFUSALS,
-                    label=lambda call: call.effective_status().label)
+CALL = StateMachine("call", TRANSITIONS, REFUSALS, label=lambda call: call.effective_status().label)
 
 
 def next_state(call, action: str) -> S:

@@ -1,5 +1,6 @@
 """Assignments imported from a `référence;courriel` CSV file: previewed, then applied (all or
 nothing)."""
+
 from __future__ import annotations
 
 import csv
@@ -21,6 +22,8 @@ from .assignment import create_reviews, pair_context, refusal, refuse_in_decisio
 from .commission import get_call, settings_or_refuse
 
 MAX_IMPORT_LINES = 5000
+
+
 @dataclass
 class ImportLine:
     line: int
@@ -39,8 +42,11 @@ def _decode(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ServiceError("Le fichier n'est pas encodé en UTF-8 : enregistrez-le en « CSV UTF-8 "
-                           "(délimité par des points-virgules) ».", field="file") from None
+        raise ServiceError(
+            "Le fichier n'est pas encodé en UTF-8 : enregistrez-le en « CSV UTF-8 "
+            "(délimité par des points-virgules) ».",
+            field="file",
+        ) from None
 
 
 def preview_import(user: User, call: Call, data: bytes | str) -> list[ImportLine]:
@@ -60,28 +66,47 @@ def preview_import(user: User, call: Call, data: bytes | str) -> list[ImportLine
         cells = [c.strip() for c in cells]
         if not any(cells):
             continue
-        if number == 1 and [c.lower() for c in cells[:2]] in (["reference", "email"],
-                                                              ["référence", "email"],
-                                                              ["reference", "courriel"],
-                                                              ["référence", "courriel"]):
+        if number == 1 and [c.lower() for c in cells[:2]] in (
+            ["reference", "email"],
+            ["référence", "email"],
+            ["reference", "courriel"],
+            ["référence", "courriel"],
+        ):
             continue
         if len(cells) != 2:
-            parsed.append(ImportLine(number, cells[0] if cells else "", "",
-                                     error="deux colonnes attendues, « référence;courriel »"))
+            parsed.append(
+                ImportLine(
+                    number,
+                    cells[0] if cells else "",
+                    "",
+                    error="deux colonnes attendues, « référence;courriel »",
+                )
+            )
             continue
         parsed.append(ImportLine(number, cells[0], cells[1]))
     if not parsed:
-        raise ServiceError("Le fichier ne contient aucune affectation (colonnes : "
-                           "référence;courriel).", field="file")
+        raise ServiceError(
+            "Le fichier ne contient aucune affectation (colonnes : référence;courriel).",
+            field="file",
+        )
     references = {p.reference for p in parsed if p.error is None}
     emails = {p.email.lower() for p in parsed if p.error is None}
-    dossiers = {d.reference: d for d in db.session.scalars(
-        select(Dossier).where(Dossier.reference.in_(references)))}
-    people = {u.email.lower(): u for u in db.session.scalars(
-        select(User).where(func.lower(User.email).in_(emails)))}
-    by_user = {m.user_id: m for m in db.session.scalars(
-        select(CommissionMember).options(joinedload(CommissionMember.user))
-        .where(CommissionMember.call_id == call.id))}
+    dossiers = {
+        d.reference: d
+        for d in db.session.scalars(select(Dossier).where(Dossier.reference.in_(references)))
+    }
+    people = {
+        u.email.lower(): u
+        for u in db.session.scalars(select(User).where(func.lower(User.email).in_(emails)))
+    }
+    by_user = {
+        m.user_id: m
+        for m in db.session.scalars(
+            select(CommissionMember)
+            .options(joinedload(CommissionMember.user))
+            .where(CommissionMember.call_id == call.id)
+        )
+    }
     declared, taken = pair_context(call)
     seen: dict = {}
     for item in parsed:
@@ -112,9 +137,11 @@ def apply_import(user: User, call: Call, data: bytes | str) -> list[Review]:
     errors = {f"ligne {line.line}": line.error for line in lines if line.error}
     if errors:
         plural = "s" if len(errors) > 1 else ""
-        raise ServiceError(f"{len(errors)} ligne{plural} en erreur : aucune "
-                           "affectation n'a été importée. Corrigez le fichier et recommencez.",
-                           errors=errors)
+        raise ServiceError(
+            f"{len(errors)} ligne{plural} en erreur : aucune "
+            "affectation n'a été importée. Corrigez le fichier et recommencez.",
+            errors=errors,
+        )
     created = create_reviews(user, [(line.member, line.dossier) for line in lines], "import")
     audit.record(user, "assignments_imported", call, {"created": len(created)})
     return created

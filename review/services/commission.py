@@ -4,6 +4,7 @@ Functions take domain objects and plain data, check the policy (MANAGE_COMMISSIO
 audit, queue mail and flush; the caller (a view) commits once. Each refusal is a ServiceError (or
 Conflict / PermissionDenied / NotFound) with a French message, raised before anything changes.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import exists, select
@@ -15,8 +16,15 @@ from portal.errors import NotFound, ServiceError
 from portal.models import Call, Institution, Role, RoleGrant, User
 from portal.permissions import Permission, require
 
-from ..models import (CommissionMember, Criterion, PhaseKind, Review, ReviewPhase, ReviewSettings,
-                      ReviewStatus)
+from ..models import (
+    CommissionMember,
+    Criterion,
+    PhaseKind,
+    Review,
+    ReviewPhase,
+    ReviewSettings,
+    ReviewStatus,
+)
 
 PHASE_ORDER = (PhaseKind.independent_scoring, PhaseKind.deliberation, PhaseKind.decision)
 ASSIGNABLE_STATES = (DossierStatus.eligible, DossierStatus.in_review)
@@ -40,42 +48,66 @@ def settings_of(call: Call) -> ReviewSettings | None:
 def settings_or_refuse(call: Call) -> ReviewSettings:
     settings = settings_of(call)
     if settings is None:
-        raise ServiceError("La commission de cet appel n'est pas encore mise en place : "
-                           "enregistrez d'abord ses règles d'instruction.")
+        raise ServiceError(
+            "La commission de cet appel n'est pas encore mise en place : "
+            "enregistrez d'abord ses règles d'instruction."
+        )
     return settings
 
 
 def phases(call: Call) -> list[ReviewPhase]:
-    return list(db.session.scalars(select(ReviewPhase).where(ReviewPhase.call_id == call.id)
-                                   .order_by(ReviewPhase.position)))
+    return list(
+        db.session.scalars(
+            select(ReviewPhase).where(ReviewPhase.call_id == call.id).order_by(ReviewPhase.position)
+        )
+    )
 
 
 def members(call: Call) -> list[CommissionMember]:
-    return list(db.session.scalars(
-        select(CommissionMember).where(CommissionMember.call_id == call.id)
-        .options(joinedload(CommissionMember.user).joinedload(User.establishment))
-        .join(User, User.id == CommissionMember.user_id)
-        .order_by(CommissionMember.institution, User.full_name, CommissionMember.id)))
+    return list(
+        db.session.scalars(
+            select(CommissionMember)
+            .where(CommissionMember.call_id == call.id)
+            .options(joinedload(CommissionMember.user).joinedload(User.establishment))
+            .join(User, User.id == CommissionMember.user_id)
+            .order_by(CommissionMember.institution, User.full_name, CommissionMember.id)
+        )
+    )
 
 
 def criteria(call: Call) -> list[Criterion]:
-    return list(db.session.scalars(select(Criterion).where(Criterion.call_id == call.id)
-                                   .order_by(Criterion.position, Criterion.id)))
+    return list(
+        db.session.scalars(
+            select(Criterion)
+            .where(Criterion.call_id == call.id)
+            .order_by(Criterion.position, Criterion.id)
+        )
+    )
 
 
 def eligible_people() -> list[tuple[User, Role, Institution]]:
     """Active users who hold the reviewer or co-pilot role, with each (role, institution)."""
     rows = db.session.execute(
-        select(User, RoleGrant.role, RoleGrant.institution).join(RoleGrant)
+        select(User, RoleGrant.role, RoleGrant.institution)
+        .join(RoleGrant)
         .where(User.active.is_(True), RoleGrant.role.in_([Role.reviewer, Role.copilot]))
-        .order_by(User.full_name, User.id, RoleGrant.role, RoleGrant.institution)).all()
+        .order_by(User.full_name, User.id, RoleGrant.role, RoleGrant.institution)
+    ).all()
     return [(u, r, i) for u, r, i in rows]
 
 
 def has_submitted_reviews(call: Call) -> bool:
-    return bool(db.session.scalar(select(exists().where(
-        Review.dossier_id == Dossier.id, Dossier.call_id == call.id,
-        (Review.status.in_(DONE_STATES)) | Review.submitted_at.is_not(None)))))
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(
+                    Review.dossier_id == Dossier.id,
+                    Dossier.call_id == call.id,
+                    (Review.status.in_(DONE_STATES)) | Review.submitted_at.is_not(None),
+                )
+            )
+        )
+    )
 
 
 def current_phase(call: Call) -> ReviewPhase | None:

@@ -2,6 +2,7 @@
 
 The pure rules are review.assignment's; this module feeds them the call's rows.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -17,18 +18,20 @@ from .. import assignment
 from ..models import CommissionMember, ConflictDeclaration, Review, ReviewSettings, ReviewStatus
 from .commission import ASSIGNABLE_STATES, members, settings_of
 
+
 @dataclass
 class Coverage:
     """What the assignment page shows, loaded in a constant number of queries."""
+
     settings: ReviewSettings | None
     dossiers: list[Dossier]
     members: list[CommissionMember]
-    reviews: dict = field(default_factory=dict)        # dossier id → [Review] (not declined)
-    declined: dict = field(default_factory=dict)       # dossier id → [Review] declined
-    suspicions: dict = field(default_factory=dict)     # dossier id → [(member, reason)]
-    declared: set = field(default_factory=set)         # (user id, dossier id)
-    loads: dict = field(default_factory=dict)          # user id → active assignments in the call
-    missing: dict = field(default_factory=dict)        # dossier id → [French reasons]
+    reviews: dict = field(default_factory=dict)  # dossier id → [Review] (not declined)
+    declined: dict = field(default_factory=dict)  # dossier id → [Review] declined
+    suspicions: dict = field(default_factory=dict)  # dossier id → [(member, reason)]
+    declared: set = field(default_factory=set)  # (user id, dossier id)
+    loads: dict = field(default_factory=dict)  # user id → active assignments in the call
+    missing: dict = field(default_factory=dict)  # dossier id → [French reasons]
 
     def per_institution(self, dossier_id):
         out = {Institution.state: [], Institution.region: []}
@@ -43,29 +46,46 @@ def dossier_ref(d: Dossier) -> assignment.DossierRef:
 
 def reviewer_ref(m: CommissionMember) -> assignment.ReviewerRef:
     est = m.user.establishment
-    return assignment.ReviewerRef(m.user_id, m.institution.value, m.user.establishment_id,
-                                  est.network_id if est is not None else None)
+    return assignment.ReviewerRef(
+        m.user_id,
+        m.institution.value,
+        m.user.establishment_id,
+        est.network_id if est is not None else None,
+    )
 
 
 def assignable_dossiers(call: Call) -> list[Dossier]:
-    return list(db.session.scalars(
-        select(Dossier).where(Dossier.call_id == call.id, Dossier.status.in_(ASSIGNABLE_STATES))
-        .options(joinedload(Dossier.establishment).joinedload(Establishment.network))
-        .order_by(Dossier.reference, Dossier.id)))
+    return list(
+        db.session.scalars(
+            select(Dossier)
+            .where(Dossier.call_id == call.id, Dossier.status.in_(ASSIGNABLE_STATES))
+            .options(joinedload(Dossier.establishment).joinedload(Establishment.network))
+            .order_by(Dossier.reference, Dossier.id)
+        )
+    )
 
 
 def call_reviews(call: Call) -> list[Review]:
-    return list(db.session.scalars(
-        select(Review).join(Dossier, Dossier.id == Review.dossier_id)
-        .where(Dossier.call_id == call.id)
-        .options(joinedload(Review.reviewer)).order_by(Review.id)))
+    return list(
+        db.session.scalars(
+            select(Review)
+            .join(Dossier, Dossier.id == Review.dossier_id)
+            .where(Dossier.call_id == call.id)
+            .options(joinedload(Review.reviewer))
+            .order_by(Review.id)
+        )
+    )
 
 
 def declared_pairs(call: Call) -> set:
-    return {(r, d) for r, d in db.session.execute(
-        select(ConflictDeclaration.user_id, ConflictDeclaration.dossier_id)
-        .join(Dossier, Dossier.id == ConflictDeclaration.dossier_id)
-        .where(Dossier.call_id == call.id))}
+    return {
+        (r, d)
+        for r, d in db.session.execute(
+            select(ConflictDeclaration.user_id, ConflictDeclaration.dossier_id)
+            .join(Dossier, Dossier.id == ConflictDeclaration.dossier_id)
+            .where(Dossier.call_id == call.id)
+        )
+    }
 
 
 def coverage(call: Call) -> Coverage:
@@ -82,8 +102,9 @@ def coverage(call: Call) -> Coverage:
         if review.status != ReviewStatus.declined:
             result.loads[review.reviewer_id] = result.loads.get(review.reviewer_id, 0) + 1
     refs = [reviewer_ref(m) for m in people]
-    for s in assignment.suspected_conflicts(refs, [dossier_ref(d) for d in dossiers],
-                                            result.declared):
+    for s in assignment.suspected_conflicts(
+        refs, [dossier_ref(d) for d in dossiers], result.declared
+    ):
         result.suspicions.setdefault(s.dossier_id, []).append((by_user[s.reviewer_id], s.reason))
     n = settings.reviewers_per_dossier if settings else assignment.MIN_REVIEWERS
     for d in dossiers:
@@ -102,5 +123,4 @@ def suspected_conflicts(call: Call) -> list[tuple[Dossier, CommissionMember, str
     same FOQUALE network), over the call's assignable dossiers and active members."""
     cov = coverage(call)
     by_id = {d.id: d for d in cov.dossiers}
-    return [(by_id[did], m, reason) for did, items in cov.suspicions.items()
-            for m, reason in items]
+    return [(by_id[did], m, reason) for did, items in cov.suspicions.items() for m, reason in items]

@@ -8,6 +8,7 @@ A proposal is a `Decision` row that is not final yet. It becomes final when the 
 the Région co-pilot have both validated it, each for their own institution; the database refuses a
 final decision without both validations (CHECK final_needs_both_copilots).
 """
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -17,13 +18,13 @@ from sqlalchemy.orm import joinedload
 
 from applications import workflow
 from applications.models import Dossier
+from applications.policy import require_dossier, visible_dossiers
 from portal import audit
 from portal.db import db, utcnow
 from portal.errors import Conflict, NotFound, PermissionDenied, ServiceError
 from portal.formatting import format_date, format_money, parse_amount
 from portal.mail import queue_mail
 from portal.models import AuditEvent, Call, Institution, User
-from applications.policy import require_dossier, visible_dossiers
 from portal.permissions import Permission, can, require
 
 from ..models import CommissionMember, CommissionSession, Decision, DecisionOutcome
@@ -48,8 +49,15 @@ def _amount(raw, field_name: str, errors: dict) -> Decimal:
         return Decimal("0.00")
 
 
-def record_proposal(user: User, session: CommissionSession, dossier: Dossier, outcome: str,
-                    amount_state=None, amount_region=None, motivation: str = "") -> Decision:
+def record_proposal(
+    user: User,
+    session: CommissionSession,
+    dossier: Dossier,
+    outcome: str,
+    amount_state=None,
+    amount_region=None,
+    motivation: str = "",
+) -> Decision:
     """Record the commission's proposal for a reviewed dossier during a session.
 
     accept: an amount per funder, each at most what the dossier asks that funder, together more
@@ -65,10 +73,14 @@ def record_proposal(user: User, session: CommissionSession, dossier: Dossier, ou
     try:
         result = DecisionOutcome(outcome)
     except ValueError:
-        raise ServiceError("Choisissez une proposition : accord, rejet ou ajournement.",
-                           field="outcome") from None
-    action = {DecisionOutcome.accept: "propose_accept", DecisionOutcome.reject: "propose_reject",
-              DecisionOutcome.adjourn: "adjourn"}[result]
+        raise ServiceError(
+            "Choisissez une proposition : accord, rejet ou ajournement.", field="outcome"
+        ) from None
+    action = {
+        DecisionOutcome.accept: "propose_accept",
+        DecisionOutcome.reject: "propose_reject",
+        DecisionOutcome.adjourn: "adjourn",
+    }[result]
     workflow.next_state(dossier, action)  # a clear refusal when the dossier is not reviewed
     errors: dict[str, str] = {}
     motivation = (motivation or "").strip()
@@ -84,10 +96,13 @@ def record_proposal(user: User, session: CommissionSession, dossier: Dossier, ou
                 errors[f"amount_{funder}"] = (
                     f"Le montant accordé par {'l’État' if funder == 'state' else 'la Région'} "
                     f"({format_money(amounts[funder])}) dépasse le montant demandé "
-                    f"({format_money(asked)}).")
+                    f"({format_money(asked)})."
+                )
         if not errors and amounts["state"] + amounts["region"] <= 0:
-            errors["amount_state"] = ("Un accord porte sur un montant : indiquez ce qu'accordent "
-                                      "l'État, la Région, ou les deux.")
+            errors["amount_state"] = (
+                "Un accord porte sur un montant : indiquez ce qu'accordent "
+                "l'État, la Région, ou les deux."
+            )
         if not motivation:
             motivation = DEFAULT_ACCEPT_MOTIVATION
     elif result == DecisionOutcome.reject and not motivation:
@@ -112,16 +127,27 @@ def record_proposal(user: User, session: CommissionSession, dossier: Dossier, ou
     clear_validations(decision)
     status_before, _ = workflow.transition(dossier, action)
     db.session.flush()
-    audit.record(user, "decision_proposed", decision,
-                 {**audit.diff(before, _snapshot(decision)), "dossier_id": dossier.id,
-                  "session_id": session.id,
-                  "status": [status_before.value, dossier.status.value]})
+    audit.record(
+        user,
+        "decision_proposed",
+        decision,
+        {
+            **audit.diff(before, _snapshot(decision)),
+            "dossier_id": dossier.id,
+            "session_id": session.id,
+            "status": [status_before.value, dossier.status.value],
+        },
+    )
     return decision
 
 
 def _snapshot(decision: Decision) -> dict:
-    return {"outcome": decision.outcome, "amount_state": decision.amount_state,
-            "amount_region": decision.amount_region, "motivation": decision.motivation}
+    return {
+        "outcome": decision.outcome,
+        "amount_state": decision.amount_state,
+        "amount_region": decision.amount_region,
+        "motivation": decision.motivation,
+    }
 
 
 def clear_validations(decision: Decision) -> None:
@@ -131,22 +157,30 @@ def clear_validations(decision: Decision) -> None:
 
 # ---------------------------------------------------------------- co-piloted decision
 
+
 def copilot_institution(user: User, call_id: int) -> Institution | None:
     """The institution the user co-pilots the call for, or None."""
-    return db.session.scalar(select(CommissionMember.institution).where(
-        CommissionMember.call_id == call_id, CommissionMember.user_id == user.id,
-        CommissionMember.is_copilot.is_(True)))
+    return db.session.scalar(
+        select(CommissionMember.institution).where(
+            CommissionMember.call_id == call_id,
+            CommissionMember.user_id == user.id,
+            CommissionMember.is_copilot.is_(True),
+        )
+    )
 
 
 def _pending(decision: Decision) -> None:
     if decision.finalised_at is not None:
-        raise Conflict(f"La décision sur le dossier {decision.dossier.reference} est déjà "
-                       "définitive.")
+        raise Conflict(
+            f"La décision sur le dossier {decision.dossier.reference} est déjà définitive."
+        )
     if decision.outcome == DecisionOutcome.adjourn:
         raise Conflict("Un ajournement ne se valide pas : le dossier reviendra en séance.")
     if decision.dossier.status not in PROPOSED_STATES:
-        raise Conflict(f"Le dossier {decision.dossier.reference} n'a pas de proposition en "
-                       "attente de validation.")
+        raise Conflict(
+            f"Le dossier {decision.dossier.reference} n'a pas de proposition en "
+            "attente de validation."
+        )
 
 
 def validate_decision(user: User, decision: Decision, institution: str | None = None) -> Decision:
@@ -164,28 +198,41 @@ def validate_decision(user: User, decision: Decision, institution: str | None = 
     if own is None:  # the policy said co-pilot: a member row without is_copilot cannot happen
         raise PermissionDenied()
     if institution not in (None, "") and institution != own.value:
-        raise PermissionDenied(f"Vous êtes co-pilote pour {FOR_INSTITUTION[own]} : vous ne "
-                               "pouvez valider que pour votre institution.")
+        raise PermissionDenied(
+            f"Vous êtes co-pilote pour {FOR_INSTITUTION[own]} : vous ne "
+            "pouvez valider que pour votre institution."
+        )
     _pending(decision)
     prefix = own.value
     if getattr(decision, f"{prefix}_validated_by_id") is not None:
         whose = "de l’État" if own == Institution.state else "de la Région"
-        raise Conflict(f"La validation {whose}"
-                       " est déjà enregistrée pour cette décision, le "
-                       f"{format_date(getattr(decision, f'{prefix}_validated_at'))}.")
+        raise Conflict(
+            f"La validation {whose}"
+            " est déjà enregistrée pour cette décision, le "
+            f"{format_date(getattr(decision, f'{prefix}_validated_at'))}."
+        )
     now = utcnow()
     setattr(decision, f"{prefix}_validated_by_id", user.id)
     setattr(decision, f"{prefix}_validated_at", now)
-    audit.record(user, "decision_validated", decision,
-                 {"institution": prefix, "dossier_id": dossier.id})
+    audit.record(
+        user, "decision_validated", decision, {"institution": prefix, "dossier_id": dossier.id}
+    )
     if decision.state_validated_by_id is not None and decision.region_validated_by_id is not None:
         decision.finalised_at = now
         before, _ = workflow.transition(dossier, "finalise")
         db.session.flush()
-        audit.record(user, "decision_finalised", decision,
-                     {"dossier_id": dossier.id, "status": [before.value, dossier.status.value],
-                      "outcome": decision.outcome, "amount_state": decision.amount_state,
-                      "amount_region": decision.amount_region})
+        audit.record(
+            user,
+            "decision_finalised",
+            decision,
+            {
+                "dossier_id": dossier.id,
+                "status": [before.value, dossier.status.value],
+                "outcome": decision.outcome,
+                "amount_state": decision.amount_state,
+                "amount_region": decision.amount_region,
+            },
+        )
         decision_finalised.send(decision)
     else:
         db.session.flush()
@@ -202,8 +249,9 @@ def send_back(user: User, decision: Decision, comment: str) -> Decision:
     require(user, Permission.VALIDATE_DECISION, decision)
     comment = (comment or "").strip()
     if not comment:
-        raise ServiceError("Expliquez pourquoi la proposition est renvoyée en commission.",
-                           field="comment")
+        raise ServiceError(
+            "Expliquez pourquoi la proposition est renvoyée en commission.", field="comment"
+        )
     if len(comment) > MAX_MOTIVATION:
         raise ServiceError("Le commentaire fait au plus 5 000 caractères.", field="comment")
     _pending(decision)
@@ -211,19 +259,36 @@ def send_back(user: User, decision: Decision, comment: str) -> Decision:
     clear_validations(decision)
     before, _ = workflow.transition(dossier, "send_back")
     db.session.flush()
-    audit.record(user, "decision_sent_back", decision,
-                 {"dossier_id": dossier.id, "comment": comment, "cleared_validations": cleared,
-                  "status": [before.value, dossier.status.value]})
-    recipients = {decision.proposed_by_id} | {m.user_id for m in db.session.scalars(
-        select(CommissionMember).where(CommissionMember.call_id == dossier.call_id,
-                                       CommissionMember.is_copilot.is_(True)))}
-    for person in db.session.scalars(select(User).where(User.id.in_(recipients - {None, user.id}),
-                                                        User.active.is_(True))):
+    audit.record(
+        user,
+        "decision_sent_back",
+        decision,
+        {
+            "dossier_id": dossier.id,
+            "comment": comment,
+            "cleared_validations": cleared,
+            "status": [before.value, dossier.status.value],
+        },
+    )
+    recipients = {decision.proposed_by_id} | {
+        m.user_id
+        for m in db.session.scalars(
+            select(CommissionMember).where(
+                CommissionMember.call_id == dossier.call_id, CommissionMember.is_copilot.is_(True)
+            )
+        )
+    }
+    for person in db.session.scalars(
+        select(User).where(User.id.in_(recipients - {None, user.id}), User.active.is_(True))
+    ):
         if not can(person, Permission.VIEW_DOSSIER, dossier):
             continue  # a conflicted co-pilot hears nothing of this dossier
-        queue_mail(person.email, f"Proposition renvoyée en commission : {dossier.reference}",
-                   f"{user.full_name} a renvoyé en commission la proposition sur le dossier "
-                   f"{dossier.reference} (« {dossier.title} »).\n\nCommentaire : {comment}")
+        queue_mail(
+            person.email,
+            f"Proposition renvoyée en commission : {dossier.reference}",
+            f"{user.full_name} a renvoyé en commission la proposition sur le dossier "
+            f"{dossier.reference} (« {dossier.title} »).\n\nCommentaire : {comment}",
+        )
     return decision
 
 
@@ -232,10 +297,15 @@ def last_send_back(decision: Decision | None):
     if decision is None or decision.id is None:
         return None
     event = db.session.scalar(
-        select(AuditEvent).where(AuditEvent.action == "decision_sent_back",
-                                 AuditEvent.object_type == "decision",
-                                 AuditEvent.object_id == decision.id)
-        .order_by(AuditEvent.id.desc()).limit(1))
+        select(AuditEvent)
+        .where(
+            AuditEvent.action == "decision_sent_back",
+            AuditEvent.object_type == "decision",
+            AuditEvent.object_id == decision.id,
+        )
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    )
     return (event.at, (event.changes or {}).get("comment", "")) if event else None
 
 
@@ -244,32 +314,51 @@ def pending_for(user: User, call_ids=None) -> list[Decision]:
 
     Two queries, whatever the number of calls or decisions; conflicted dossiers are left out.
     """
-    rows = db.session.execute(select(CommissionMember.call_id, CommissionMember.institution).where(
-        CommissionMember.user_id == user.id, CommissionMember.is_copilot.is_(True))).all()
+    rows = db.session.execute(
+        select(CommissionMember.call_id, CommissionMember.institution).where(
+            CommissionMember.user_id == user.id, CommissionMember.is_copilot.is_(True)
+        )
+    ).all()
     if call_ids is not None:
         rows = [r for r in rows if r.call_id in set(call_ids)]
     if not rows:
         return []
     clauses = []
     for call_id, institution in rows:
-        mine = (Decision.state_validated_by_id if institution == Institution.state
-                else Decision.region_validated_by_id)
+        mine = (
+            Decision.state_validated_by_id
+            if institution == Institution.state
+            else Decision.region_validated_by_id
+        )
         clauses.append(and_(Dossier.call_id == call_id, mine.is_(None)))
-    return list(db.session.scalars(
-        select(Decision).join(Decision.dossier).options(joinedload(Decision.dossier))
-        .where(or_(*clauses), Decision.finalised_at.is_(None),
-               Decision.outcome != DecisionOutcome.adjourn,
-               Dossier.status.in_(PROPOSED_STATES), visible_dossiers(user))
-        .order_by(Decision.proposed_at, Decision.id)))
+    return list(
+        db.session.scalars(
+            select(Decision)
+            .join(Decision.dossier)
+            .options(joinedload(Decision.dossier))
+            .where(
+                or_(*clauses),
+                Decision.finalised_at.is_(None),
+                Decision.outcome != DecisionOutcome.adjourn,
+                Dossier.status.in_(PROPOSED_STATES),
+                visible_dossiers(user),
+            )
+            .order_by(Decision.proposed_at, Decision.id)
+        )
+    )
 
 
 def call_decisions(user: User, call: Call) -> list[Decision]:
     """Every proposal and decision of the call the user may see, in dossier reference order."""
-    return list(db.session.scalars(
-        select(Decision).join(Decision.dossier)
-        .options(joinedload(Decision.dossier).joinedload(Dossier.establishment))
-        .where(Dossier.call_id == call.id, visible_dossiers(user))
-        .order_by(Dossier.reference)))
+    return list(
+        db.session.scalars(
+            select(Decision)
+            .join(Decision.dossier)
+            .options(joinedload(Decision.dossier).joinedload(Dossier.establishment))
+            .where(Dossier.call_id == call.id, visible_dossiers(user))
+            .order_by(Dossier.reference)
+        )
+    )
 
 
 def users_by_id(ids) -> dict[int, User]:
@@ -288,8 +377,11 @@ def shown_decision(user: User, dossier: Dossier) -> Decision | None:
 
     The establishment sees it once published; staff who read the dossier once final.
     """
-    if dossier is None or dossier.reference is None or not can(user, Permission.VIEW_DECISION,
-                                                                dossier):
+    if (
+        dossier is None
+        or dossier.reference is None
+        or not can(user, Permission.VIEW_DECISION, dossier)
+    ):
         return None
     decision = decision_of(dossier)
     if decision is None or decision.finalised_at is None:

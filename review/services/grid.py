@@ -2,6 +2,7 @@
 
 The grid is locked as soon as one review of the call has been handed in.
 """
+
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
@@ -18,10 +19,13 @@ from ..models import Criterion, Score
 from .commission import has_submitted_reviews, settings_or_refuse
 from .settings import parse_int
 
+
 def _grid_unlocked(call: Call) -> None:
     if has_submitted_reviews(call):
-        raise Conflict("Une évaluation a déjà été rendue pour cet appel : la grille ne peut plus "
-                       "être modifiée.")
+        raise Conflict(
+            "Une évaluation a déjà été rendue pour cet appel : la grille ne peut plus "
+            "être modifiée."
+        )
 
 
 def _clean_criterion(data: dict) -> dict:
@@ -37,10 +41,18 @@ def _clean_criterion(data: dict) -> dict:
     scoring = bool(data.get("scoring"))
     required = bool(data.get("required"))
     if scoring:
-        low = parse_int(data.get("scale_min"), "scale_min",
-                         "Indiquez la note minimale (un nombre entier, par exemple 0).", errors)
-        high = parse_int(data.get("scale_max"), "scale_max",
-                          "Indiquez la note maximale (un nombre entier, par exemple 5).", errors)
+        low = parse_int(
+            data.get("scale_min"),
+            "scale_min",
+            "Indiquez la note minimale (un nombre entier, par exemple 0).",
+            errors,
+        )
+        high = parse_int(
+            data.get("scale_max"),
+            "scale_max",
+            "Indiquez la note maximale (un nombre entier, par exemple 5).",
+            errors,
+        )
         if low is not None and high is not None:
             if high <= low:
                 errors["scale_max"] = "La note maximale doit être supérieure à la note minimale."
@@ -61,13 +73,22 @@ def _clean_criterion(data: dict) -> dict:
         low, high, weight = 0, 1, Decimal("1")
     if errors:
         raise ServiceError(next(iter(errors.values())), errors=errors)
-    return {"label": label, "guidance": guidance, "scoring": scoring, "required": required,
-            "scale_min": low, "scale_max": high, "weight": weight.quantize(Decimal("0.01"))}
+    return {
+        "label": label,
+        "guidance": guidance,
+        "scoring": scoring,
+        "required": required,
+        "scale_min": low,
+        "scale_max": high,
+        "weight": weight.quantize(Decimal("0.01")),
+    }
 
 
 def _criterion_values(c: Criterion) -> dict:
-    return {k: getattr(c, k) for k in ("label", "guidance", "scoring", "required", "scale_min",
-                                       "scale_max", "weight")}
+    return {
+        k: getattr(c, k)
+        for k in ("label", "guidance", "scoring", "required", "scale_min", "scale_max", "weight")
+    }
 
 
 def get_criterion(call: Call, criterion_id: int) -> Criterion:
@@ -83,8 +104,10 @@ def add_criterion(user: User, call: Call, data: dict) -> Criterion:
     settings_or_refuse(call)
     _grid_unlocked(call)
     values = _clean_criterion(data)
-    position = (db.session.scalar(select(func.max(Criterion.position))
-                                  .where(Criterion.call_id == call.id)) or 0) + 1
+    position = (
+        db.session.scalar(select(func.max(Criterion.position)).where(Criterion.call_id == call.id))
+        or 0
+    ) + 1
     row = Criterion(call_id=call.id, position=position, **values)
     db.session.add(row)
     db.session.flush()

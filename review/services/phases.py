@@ -1,4 +1,5 @@
 """The commission's phases: independent scoring → deliberation → decision, one step at a time."""
+
 from __future__ import annotations
 
 from portal import audit
@@ -9,6 +10,7 @@ from portal.permissions import Permission, require
 
 from ..models import PhaseKind, ReviewPhase
 from .commission import phases, settings_or_refuse
+
 
 def advance_phase(user: User, call: Call, target: str) -> ReviewPhase:
     """Move the call to the next phase (independent scoring → deliberation → decision).
@@ -28,13 +30,15 @@ def advance_phase(user: User, call: Call, target: str) -> ReviewPhase:
     if wanted.position == current.position:
         raise Conflict(f"La commission est déjà en phase « {kind.label} ».")
     if wanted.position < current.position:
-        raise Conflict(f"On ne revient pas en arrière : la commission est en phase "
-                       f"« {current.kind.label} ».")
+        raise Conflict(
+            f"On ne revient pas en arrière : la commission est en phase « {current.kind.label} »."
+        )
     if wanted.position > current.position + 1:
         following = next(p for p in rows.values() if p.position == current.position + 1)
         raise Conflict(f"Passez d'abord par la phase « {following.kind.label} ».")
     settings.current_phase_id = wanted.id
     db.session.flush()
-    audit.record(user, "commission_phase_changed", call,
-                 {"phase": [current.kind.value, wanted.kind.value]})
+    audit.record(
+        user, "commission_phase_changed", call, {"phase": [current.kind.value, wanted.kind.value]}
+    )
     return wanted

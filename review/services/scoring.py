@@ -4,6 +4,7 @@ Functions take domain objects and plain data, check the policy (phase rules live
 review/policy.py), audit, queue mail and flush; the caller commits once. A review's status moves
 only through review.workflow.REVIEW.
 """
+
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
@@ -29,21 +30,31 @@ from ..policy import SCORABLE, current_phase
 from ..workflow import REVIEW
 
 UNFINISHED = SCORABLE  # assigned, draft, reopened
-STALE = ("Cette évaluation a été modifiée entre-temps (dans un autre onglet ou par un autre "
-         "enregistrement). Rechargez la page : votre dernier enregistrement n'a pas été pris en "
-         "compte.")
-SUBMITTED = ("Cette évaluation est soumise : elle ne peut plus être modifiée, sauf si un "
-             "administrateur de l'appel la rouvre.")
+STALE = (
+    "Cette évaluation a été modifiée entre-temps (dans un autre onglet ou par un autre "
+    "enregistrement). Rechargez la page : votre dernier enregistrement n'a pas été pris en "
+    "compte."
+)
+SUBMITTED = (
+    "Cette évaluation est soumise : elle ne peut plus être modifiée, sauf si un "
+    "administrateur de l'appel la rouvre."
+)
 MAX_COMMENT = 10000
 _CENT = Decimal("0.01")
 
 
 # ---------------------------------------------------------------- reading
 
+
 def criteria_of(call_id: int) -> list[Criterion]:
     """The call's grid, in order."""
-    return list(db.session.scalars(select(Criterion).where(Criterion.call_id == call_id)
-                                   .order_by(Criterion.position, Criterion.id)))
+    return list(
+        db.session.scalars(
+            select(Criterion)
+            .where(Criterion.call_id == call_id)
+            .order_by(Criterion.position, Criterion.id)
+        )
+    )
 
 
 def score_values(review: Review) -> dict[int, Decimal | None]:
@@ -52,8 +63,11 @@ def score_values(review: Review) -> dict[int, Decimal | None]:
 
 def total_of(review: Review, criteria: list[Criterion]) -> Decimal | None:
     """The review's weighted total /20 (scoring criteria only), None without any score."""
-    scores = {cid: v for cid, v in score_values(review).items()
-              if cid in {c.id for c in criteria if c.scoring}}
+    scores = {
+        cid: v
+        for cid, v in score_values(review).items()
+        if cid in {c.id for c in criteria if c.scoring}
+    }
     try:
         return aggregation.weighted_total(scores, criteria)
     except ValueError:  # the grid changed under a saved score: show no total rather than fail
@@ -63,13 +77,20 @@ def total_of(review: Review, criteria: list[Criterion]) -> Decimal | None:
 def visible_reviews(user: User, review: Review) -> list[Review]:
     """The other reviews of the same dossier that the policy lets `user` read (phase, setting)."""
     others = db.session.scalars(
-        select(Review).options(selectinload(Review.scores), selectinload(Review.reviewer))
-        .where(Review.dossier_id == review.dossier_id, Review.id != review.id,
-               Review.status != ReviewStatus.declined).order_by(Review.institution, Review.id)).all()
+        select(Review)
+        .options(selectinload(Review.scores), selectinload(Review.reviewer))
+        .where(
+            Review.dossier_id == review.dossier_id,
+            Review.id != review.id,
+            Review.status != ReviewStatus.declined,
+        )
+        .order_by(Review.institution, Review.id)
+    ).all()
     return [other for other in others if can(user, Permission.VIEW_REVIEW, other)]
 
 
 # ---------------------------------------------------------------- parsing
+
 
 def _parse_score(raw, criterion: Criterion) -> Decimal | None:
     if raw is None or (isinstance(raw, str) and not raw.strip()):
@@ -82,8 +103,9 @@ def _parse_score(raw, criterion: Criterion) -> Decimal | None:
     try:
         value = Decimal(text)
     except InvalidOperation:
-        raise ValueError(f"« {raw} » n'est pas une note : écrivez un nombre, par exemple 3 ou "
-                         "3,5.") from None
+        raise ValueError(
+            f"« {raw} » n'est pas une note : écrivez un nombre, par exemple 3 ou 3,5."
+        ) from None
     if not value.is_finite() or abs(value) > 1000:
         raise ValueError(f"« {raw} » n'est pas une note : écrivez un nombre, par exemple 3 ou 3,5.")
     if value != value.quantize(_CENT):
@@ -106,8 +128,12 @@ def _parse_flag(raw, criterion: Criterion) -> bool | None:
 
 
 def _snapshot(review: Review) -> dict:
-    out = {"status": review.status, "opinion": review.opinion, "comment": review.comment,
-           "proposed_amount": review.proposed_amount}
+    out = {
+        "status": review.status,
+        "opinion": review.opinion,
+        "comment": review.comment,
+        "proposed_amount": review.proposed_amount,
+    }
     for score in review.scores:
         out[f"score_{score.criterion_id}"] = score.value
         out[f"flag_{score.criterion_id}"] = score.flag
@@ -122,25 +148,32 @@ def _check_may_score(user: User, review: Review, submitted_message: str = SUBMIT
     try:
         require(user, Permission.SCORE_REVIEW, review)  # logs a refusal
     except PermissionDenied:
-        if (review.reviewer_id == user.id and review.status in SCORABLE
-                and current_phase(review.dossier.call_id) != PhaseKind.independent_scoring):
+        if (
+            review.reviewer_id == user.id
+            and review.status in SCORABLE
+            and current_phase(review.dossier.call_id) != PhaseKind.independent_scoring
+        ):
             raise PermissionDenied(_phase_message(review)) from None
         raise
     dossier = review.dossier
     if dossier.status not in (DossierStatus.in_review, DossierStatus.reviewed):
-        raise Conflict(f"Ce dossier n'est plus en instruction : il est « {dossier.status_label} ». "
-                       "Son évaluation ne peut plus être modifiée.")
+        raise Conflict(
+            f"Ce dossier n'est plus en instruction : il est « {dossier.status_label} ». "
+            "Son évaluation ne peut plus être modifiée."
+        )
 
 
 def _phase_message(review: Review) -> str:
     phase = current_phase(review.dossier.call_id)
     if phase is None:
         return "L'évaluation des dossiers de cet appel n'est pas encore ouverte."
-    return (f"L'appel est en phase « {phase.label} » : les évaluations ne peuvent plus être "
-            "modifiées.")
+    return (
+        f"L'appel est en phase « {phase.label} » : les évaluations ne peuvent plus être modifiées."
+    )
 
 
 # ---------------------------------------------------------------- writing
+
 
 def save_review(user: User, review: Review, data: dict, expected_version: int | None) -> Review:
     """Save a review as a draft, half-filled or not: scores, comments, opinion, amount.
@@ -198,8 +231,9 @@ def save_review(user: User, review: Review, data: dict, expected_version: int | 
         try:
             opinion = Opinion(raw) if raw else None
         except ValueError:
-            errors["opinion"] = ("Choisissez un avis : " + ", ".join(
-                o.label.lower() for o in Opinion) + ".")
+            errors["opinion"] = (
+                "Choisissez un avis : " + ", ".join(o.label.lower() for o in Opinion) + "."
+            )
     amount = review.proposed_amount
     if "proposed_amount" in data:
         raw = data.get("proposed_amount")
@@ -217,9 +251,12 @@ def save_review(user: User, review: Review, data: dict, expected_version: int | 
             errors["comment"] = "Le commentaire général fait au plus 10 000 caractères."
     if errors:
         first = next(iter(errors.values()))
-        raise ServiceError(first if len(errors) == 1 else
-                           f"{len(errors)} réponses sont à corriger ; rien n'a été enregistré.",
-                           errors=errors)
+        raise ServiceError(
+            first
+            if len(errors) == 1
+            else f"{len(errors)} réponses sont à corriger ; rien n'a été enregistré.",
+            errors=errors,
+        )
 
     before = _snapshot(review)
     by_criterion = {s.criterion_id: s for s in review.scores}
@@ -263,9 +300,11 @@ def submit_review(user: User, review: Review) -> Review:
     criteria = criteria_of(review.dossier.call_id)
     scores = {cid: v for cid, v in score_values(review).items()}
     missing = aggregation.missing_required(scores, criteria)
-    errors = {f"score_{c.id}": f"Notez « {c.label} » avant de soumettre."
-              for c in criteria if c.label in missing and c.scoring and c.required
-              and scores.get(c.id) is None}
+    errors = {
+        f"score_{c.id}": f"Notez « {c.label} » avant de soumettre."
+        for c in criteria
+        if c.label in missing and c.scoring and c.required and scores.get(c.id) is None
+    }
     parts = []
     if missing:
         parts.append("notez " + ", ".join(f"« {label} »" for label in missing))
@@ -273,16 +312,22 @@ def submit_review(user: User, review: Review) -> Review:
         parts.append("donnez un avis (favorable, réservé ou défavorable)")
         errors["opinion"] = "Donnez un avis avant de soumettre."
     if parts:
-        raise ServiceError("Votre évaluation ne peut pas encore être soumise : "
-                           + " ; ".join(parts) + ".", errors=errors)
+        raise ServiceError(
+            "Votre évaluation ne peut pas encore être soumise : " + " ; ".join(parts) + ".",
+            errors=errors,
+        )
     before, _ = REVIEW.transition(review, "submit")
     review.submitted_at = utcnow()
     db.session.flush()
     total = aggregation.weighted_total(
-        {cid: v for cid, v in scores.items() if cid in {c.id for c in criteria}}, criteria)
-    audit.record(user, "review_submitted", review,
-                 {"status": [before.value, review.status.value], "total": total,
-                  "opinion": review.opinion})
+        {cid: v for cid, v in scores.items() if cid in {c.id for c in criteria}}, criteria
+    )
+    audit.record(
+        user,
+        "review_submitted",
+        review,
+        {"status": [before.value, review.status.value], "total": total, "opinion": review.opinion},
+    )
     _complete_dossier_if_done(user, review.dossier)
     return review
 
@@ -293,11 +338,17 @@ def _complete_dossier_if_done(user: User, dossier: Dossier) -> None:
     # Two reviewers submitting at once: the second waits here for the first to commit, then
     # counts its submission, so the last one in always moves the dossier on (PostgreSQL).
     db.session.execute(select(Dossier.id).where(Dossier.id == dossier.id).with_for_update())
-    pending = db.session.scalar(select(func.count(Review.id)).where(
-        Review.dossier_id == dossier.id,
-        Review.status.notin_([ReviewStatus.submitted, ReviewStatus.declined])))
-    submitted = db.session.scalar(select(func.count(Review.id)).where(
-        Review.dossier_id == dossier.id, Review.status == ReviewStatus.submitted))
+    pending = db.session.scalar(
+        select(func.count(Review.id)).where(
+            Review.dossier_id == dossier.id,
+            Review.status.notin_([ReviewStatus.submitted, ReviewStatus.declined]),
+        )
+    )
+    submitted = db.session.scalar(
+        select(func.count(Review.id)).where(
+            Review.dossier_id == dossier.id, Review.status == ReviewStatus.submitted
+        )
+    )
     if pending or not submitted:
         return
     before, after = workflow.transition(dossier, "complete_reviews")
@@ -317,28 +368,39 @@ def reopen_review(user: User, review: Review, reason: str) -> Review:
     require(user, Permission.REOPEN_REVIEW, review)
     reason = (reason or "").strip()
     if not reason:
-        raise ServiceError("Indiquez le motif de la réouverture : l'évaluateur le recevra.",
-                           field="reason")
+        raise ServiceError(
+            "Indiquez le motif de la réouverture : l'évaluateur le recevra.", field="reason"
+        )
     if len(reason) > 2000:
         raise ServiceError("Le motif fait au plus 2 000 caractères.", field="reason")
     REVIEW.transition(review, "reopen")
     review.submitted_at = None
     review.reopen_reason = reason
     db.session.flush()
-    audit.record(user, "review_reopened", review,
-                 {"status": [ReviewStatus.submitted.value, ReviewStatus.reopened.value],
-                  "reason": reason})
+    audit.record(
+        user,
+        "review_reopened",
+        review,
+        {"status": [ReviewStatus.submitted.value, ReviewStatus.reopened.value], "reason": reason},
+    )
     dossier = review.dossier
     if dossier.status == DossierStatus.reviewed:
         before, after = workflow.transition(dossier, "reopen_review")
         db.session.flush()
-        audit.record(user, "dossier_review_reopened", dossier,
-                     {"status": [before.value, after.value], "review": review.id})
+        audit.record(
+            user,
+            "dossier_review_reopened",
+            dossier,
+            {"status": [before.value, after.value], "review": review.id},
+        )
     link = _review_link(review)
-    queue_mail(review.reviewer.email, f"Évaluation du dossier {dossier.reference} rouverte",
-               f"Bonjour,\n\nVotre évaluation du dossier {dossier.reference} « {dossier.title} » a "
-               f"été rouverte par l'administration de l'appel.\n\nMotif : {reason}\n\n"
-               f"Vous pouvez la modifier puis la soumettre à nouveau{link}.")
+    queue_mail(
+        review.reviewer.email,
+        f"Évaluation du dossier {dossier.reference} rouverte",
+        f"Bonjour,\n\nVotre évaluation du dossier {dossier.reference} « {dossier.title} » a "
+        f"été rouverte par l'administration de l'appel.\n\nMotif : {reason}\n\n"
+        f"Vous pouvez la modifier puis la soumettre à nouveau{link}.",
+    )
     return review
 
 

@@ -3,6 +3,7 @@
 Functions take domain objects and plain data, check the policy, audit and flush; the caller
 commits once.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,9 +24,16 @@ from ..models import CommissionMember, CommissionSession, Decision, DecisionOutc
 from ..ranking import build_ranking
 
 # Dossiers the commission works on: reviewed, then proposed, then decided.
-SESSION_STATES = (DossierStatus.reviewed, DossierStatus.proposed_accept,
-                  DossierStatus.proposed_reject, DossierStatus.accepted, DossierStatus.rejected,
-                  DossierStatus.funded, DossierStatus.reporting, DossierStatus.closed)
+SESSION_STATES = (
+    DossierStatus.reviewed,
+    DossierStatus.proposed_accept,
+    DossierStatus.proposed_reject,
+    DossierStatus.accepted,
+    DossierStatus.rejected,
+    DossierStatus.funded,
+    DossierStatus.reporting,
+    DossierStatus.closed,
+)
 PROPOSED_STATES = (DossierStatus.proposed_accept, DossierStatus.proposed_reject)
 
 
@@ -37,15 +45,23 @@ def call_of(call_id: int) -> Call:
 
 
 def commission_members(call: Call) -> list[CommissionMember]:
-    return list(db.session.scalars(
-        select(CommissionMember).options(joinedload(CommissionMember.user))
-        .where(CommissionMember.call_id == call.id)
-        .order_by(CommissionMember.institution, CommissionMember.is_copilot.desc(),
-                  CommissionMember.id)))
+    return list(
+        db.session.scalars(
+            select(CommissionMember)
+            .options(joinedload(CommissionMember.user))
+            .where(CommissionMember.call_id == call.id)
+            .order_by(
+                CommissionMember.institution,
+                CommissionMember.is_copilot.desc(),
+                CommissionMember.id,
+            )
+        )
+    )
 
 
-def create_session(user: User, call: Call, held_on: dt.date | None, title: str,
-                   attendee_ids) -> CommissionSession:
+def create_session(
+    user: User, call: Call, held_on: dt.date | None, title: str, attendee_ids
+) -> CommissionSession:
     """A commission session of the call, with the members present (members of its commission)."""
     require(user, Permission.RUN_SESSION, call)
     errors = {}
@@ -64,24 +80,36 @@ def create_session(user: User, call: Call, held_on: dt.date | None, title: str,
     if not wanted:
         errors["attendees"] = "Cochez les membres présents (au moins un)."
     elif wanted - set(members):
-        errors["attendees"] = ("Seuls les membres de la commission de cet appel peuvent être "
-                               "présents.")
+        errors["attendees"] = (
+            "Seuls les membres de la commission de cet appel peuvent être présents."
+        )
     if errors:
         raise ServiceError(next(iter(errors.values())), field=next(iter(errors)), errors=errors)
-    session = CommissionSession(call_id=call.id, held_on=held_on, title=title,
-                                attendees=[members[i].user for i in sorted(wanted)])
+    session = CommissionSession(
+        call_id=call.id,
+        held_on=held_on,
+        title=title,
+        attendees=[members[i].user for i in sorted(wanted)],
+    )
     db.session.add(session)
     db.session.flush()
-    audit.record(user, "session_created", session,
-                 {"call_id": call.id, "held_on": held_on, "title": title,
-                  "attendees": sorted(wanted)})
+    audit.record(
+        user,
+        "session_created",
+        session,
+        {"call_id": call.id, "held_on": held_on, "title": title, "attendees": sorted(wanted)},
+    )
     return session
 
 
 def sessions_of(call: Call) -> list[CommissionSession]:
-    return list(db.session.scalars(
-        select(CommissionSession).where(CommissionSession.call_id == call.id)
-        .order_by(CommissionSession.held_on.desc(), CommissionSession.id.desc())))
+    return list(
+        db.session.scalars(
+            select(CommissionSession)
+            .where(CommissionSession.call_id == call.id)
+            .order_by(CommissionSession.held_on.desc(), CommissionSession.id.desc())
+        )
+    )
 
 
 def load_session(session_id: int) -> tuple[CommissionSession, Call]:
@@ -94,6 +122,7 @@ def load_session(session_id: int) -> tuple[CommissionSession, Call]:
 @dataclass
 class SessionRow:
     """One line of the session table, in rank order."""
+
     rank: int
     dossier: Dossier
     score: Decimal | None
@@ -118,21 +147,31 @@ def ranked_dossiers(user: User, call: Call) -> list[tuple[Dossier, Decimal | Non
     reviews, conflicts applied in its query, a constant number of queries), restricted to the
     dossiers a session works on (reviewed and beyond).
     """
-    return [(row.dossier, row.score, row.flagged) for row in build_ranking(user, call).rows
-            if row.dossier.status in SESSION_STATES]
+    return [
+        (row.dossier, row.score, row.flagged)
+        for row in build_ranking(user, call).rows
+        if row.dossier.status in SESSION_STATES
+    ]
 
 
 def decisions_by_dossier(dossier_ids) -> dict[int, Decision]:
     if not dossier_ids:
         return {}
-    return {d.dossier_id: d for d in db.session.scalars(
-        select(Decision).where(Decision.dossier_id.in_(list(dossier_ids))))}
+    return {
+        d.dossier_id: d
+        for d in db.session.scalars(
+            select(Decision).where(Decision.dossier_id.in_(list(dossier_ids)))
+        )
+    }
 
 
 def sent_back(decision: Decision) -> bool:
     """An accept or reject proposal the co-pilots sent back: it no longer stands."""
-    return (decision.outcome != DecisionOutcome.adjourn and decision.finalised_at is None
-            and decision.dossier.status not in PROPOSED_STATES)
+    return (
+        decision.outcome != DecisionOutcome.adjourn
+        and decision.finalised_at is None
+        and decision.dossier.status not in PROPOSED_STATES
+    )
 
 
 def granted(decision: Decision | None) -> dict:
@@ -152,8 +191,11 @@ def funding_plan(rows: list[SessionRow], envelopes: dict) -> dict:
     """
     cum_granted = {f: Decimal("0.00") for f in FUNDERS}
     cum_planned = {f: Decimal("0.00") for f in FUNDERS}
-    line = {f: {"rank": None, "left": envelopes[f], "envelope": envelopes[f]}
-            for f in FUNDERS if envelopes.get(f) is not None}
+    line = {
+        f: {"rank": None, "left": envelopes[f], "envelope": envelopes[f]}
+        for f in FUNDERS
+        if envelopes.get(f) is not None
+    }
     for row in rows:
         row.granted = granted(row.decision)
         for f in FUNDERS:
@@ -180,9 +222,17 @@ def session_table(user: User, call: Call, envelopes: dict) -> tuple[list[Session
     """(rows in rank order, funding line per funder, totals) for the session page."""
     ranked = ranked_dossiers(user, call)
     decisions = decisions_by_dossier(d.id for d, _, _ in ranked)
-    rows = [SessionRow(rank=i, dossier=d, score=score, flagged=flagged,
-                       asked={f: d.requested(f) for f in FUNDERS}, decision=decisions.get(d.id))
-            for i, (d, score, flagged) in enumerate(ranked, start=1)]
+    rows = [
+        SessionRow(
+            rank=i,
+            dossier=d,
+            score=score,
+            flagged=flagged,
+            asked={f: d.requested(f) for f in FUNDERS},
+            decision=decisions.get(d.id),
+        )
+        for i, (d, score, flagged) in enumerate(ranked, start=1)
+    ]
     line = funding_plan(rows, envelopes)
     totals = {
         "asked": {f: sum((r.asked[f] for r in rows), Decimal("0.00")) for f in FUNDERS},

@@ -2,6 +2,7 @@
 
 The first save also opens the three phases and lays down the default scoring grid.
 """
+
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
@@ -20,26 +21,42 @@ MAX_REVIEWERS = 10
 MAX_THRESHOLD = Decimal("20")
 
 
-
 # The grid a dropout call starts with (the administrator may change it until a review is in).
 DEFAULT_GRID = [
-    dict(label="Pertinence au regard du décrochage",
-         guidance="Le projet répond-il à un besoin repéré de prévention, d'intervention ou de "
-                  "remédiation du décrochage ? Le public visé est-il bien identifié ?",
-         weight=Decimal("2.00")),
-    dict(label="Qualité du partenariat",
-         guidance="Partenaires mobilisés (mission locale, MLDS, associations, entreprises…), rôle "
-                  "de chacun, engagement formalisé.", weight=Decimal("1.00")),
-    dict(label="Faisabilité et budget",
-         guidance="Calendrier réaliste, moyens humains, budget équilibré et proportionné aux "
-                  "actions.", weight=Decimal("1.00")),
-    dict(label="Évaluation prévue",
-         guidance="Indicateurs mesurables (absentéisme, raccrochage, certification), situation "
-                  "de départ et cible.", weight=Decimal("1.00")),
-    dict(label="Solution innovante (service civique, micro-lycée, numérique…)",
-         guidance="Indiquez si le projet propose une solution innovante ; ce critère est signalé "
-                  "mais n'entre pas dans la note.", weight=Decimal("1.00"), scoring=False,
-         required=False, scale_min=0, scale_max=1),
+    dict(
+        label="Pertinence au regard du décrochage",
+        guidance="Le projet répond-il à un besoin repéré de prévention, d'intervention ou de "
+        "remédiation du décrochage ? Le public visé est-il bien identifié ?",
+        weight=Decimal("2.00"),
+    ),
+    dict(
+        label="Qualité du partenariat",
+        guidance="Partenaires mobilisés (mission locale, MLDS, associations, entreprises…), rôle "
+        "de chacun, engagement formalisé.",
+        weight=Decimal("1.00"),
+    ),
+    dict(
+        label="Faisabilité et budget",
+        guidance="Calendrier réaliste, moyens humains, budget équilibré et proportionné aux "
+        "actions.",
+        weight=Decimal("1.00"),
+    ),
+    dict(
+        label="Évaluation prévue",
+        guidance="Indicateurs mesurables (absentéisme, raccrochage, certification), situation "
+        "de départ et cible.",
+        weight=Decimal("1.00"),
+    ),
+    dict(
+        label="Solution innovante (service civique, micro-lycée, numérique…)",
+        guidance="Indiquez si le projet propose une solution innovante ; ce critère est signalé "
+        "mais n'entre pas dans la note.",
+        weight=Decimal("1.00"),
+        scoring=False,
+        required=False,
+        scale_min=0,
+        scale_max=1,
+    ),
 ]
 
 
@@ -76,17 +93,24 @@ def save_settings(user: User, call: Call, data: dict) -> ReviewSettings:
     """
     require(user, Permission.MANAGE_COMMISSION, call)
     errors: dict = {}
-    n = parse_int(data.get("reviewers_per_dossier"), "reviewers_per_dossier",
-                   "Indiquez un nombre entier d'instructeurs par dossier (au moins 2).", errors)
+    n = parse_int(
+        data.get("reviewers_per_dossier"),
+        "reviewers_per_dossier",
+        "Indiquez un nombre entier d'instructeurs par dossier (au moins 2).",
+        errors,
+    )
     if n is not None and n < assignment.MIN_REVIEWERS:
-        errors["reviewers_per_dossier"] = ("Il faut au moins 2 instructeurs par dossier : un de "
-                                           "l'État et un de la Région.")
+        errors["reviewers_per_dossier"] = (
+            "Il faut au moins 2 instructeurs par dossier : un de l'État et un de la Région."
+        )
     elif n is not None and n > MAX_REVIEWERS:
         errors["reviewers_per_dossier"] = f"Au plus {MAX_REVIEWERS} instructeurs par dossier."
-    gap = _parse_threshold(data.get("gap_threshold"), "gap_threshold",
-                           "Seuil d'écart État–Région", errors)
-    spread = _parse_threshold(data.get("spread_threshold"), "spread_threshold",
-                              "Seuil de dispersion", errors)
+    gap = _parse_threshold(
+        data.get("gap_threshold"), "gap_threshold", "Seuil d'écart État–Région", errors
+    )
+    spread = _parse_threshold(
+        data.get("spread_threshold"), "spread_threshold", "Seuil de dispersion", errors
+    )
     try:
         visibility = Visibility(data.get("visibility"))
     except ValueError:
@@ -99,25 +123,49 @@ def save_settings(user: User, call: Call, data: dict) -> ReviewSettings:
     if created:
         settings = ReviewSettings(call_id=call.id)
         db.session.add(settings)
-    before = {"reviewers_per_dossier": settings.reviewers_per_dossier,
-              "gap_threshold": settings.gap_threshold,
-              "spread_threshold": settings.spread_threshold, "visibility": settings.visibility}
+    before = {
+        "reviewers_per_dossier": settings.reviewers_per_dossier,
+        "gap_threshold": settings.gap_threshold,
+        "spread_threshold": settings.spread_threshold,
+        "visibility": settings.visibility,
+    }
     settings.reviewers_per_dossier, settings.gap_threshold = n, gap
     settings.spread_threshold, settings.visibility = spread, visibility
     db.session.flush()
     if created:
-        rows = [ReviewPhase(call_id=call.id, kind=kind, position=i)
-                for i, kind in enumerate(PHASE_ORDER, start=1)]
+        rows = [
+            ReviewPhase(call_id=call.id, kind=kind, position=i)
+            for i, kind in enumerate(PHASE_ORDER, start=1)
+        ]
         db.session.add_all(rows)
         db.session.flush()
         settings.current_phase_id = rows[0].id
         if not criteria(call):
             for i, item in enumerate(DEFAULT_GRID, start=1):
-                db.session.add(Criterion(call_id=call.id, position=i, **{
-                    "scale_min": 0, "scale_max": 5, "required": True, "scoring": True, **item}))
+                db.session.add(
+                    Criterion(
+                        call_id=call.id,
+                        position=i,
+                        **{
+                            "scale_min": 0,
+                            "scale_max": 5,
+                            "required": True,
+                            "scoring": True,
+                            **item,
+                        },
+                    )
+                )
         db.session.flush()
-    after = {"reviewers_per_dossier": n, "gap_threshold": gap, "spread_threshold": spread,
-             "visibility": visibility}
-    audit.record(user, "commission_set_up" if created else "commission_settings_changed", call,
-                 audit.diff({} if created else before, after))
+    after = {
+        "reviewers_per_dossier": n,
+        "gap_threshold": gap,
+        "spread_threshold": spread,
+        "visibility": visibility,
+    }
+    audit.record(
+        user,
+        "commission_set_up" if created else "commission_settings_changed",
+        call,
+        audit.diff({} if created else before, after),
+    )
     return settings

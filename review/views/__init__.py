@@ -5,6 +5,7 @@ screening (posted from the dossier's page) · setup (rules, phases, members, gri
 ranking (ranking, side by side, exports) · commission (sessions, proposals, minutes) · decisions
 (validations, publication, decision letters).
 """
+
 from flask import Blueprint
 
 from portal.web import refused
@@ -19,6 +20,6 @@ def refused_here(exc, form=None) -> list[tuple[str, str]]:
         raise exc
     return summary
 
+
 # The page groups register their routes on the blueprint.
-from . import (assignment, commission, decisions, ranking, scoring, screening,  # noqa: E402,F401
-               setup)
+from . import assignment, commission, decisions, ranking, scoring, screening, setup  # noqa: E402,F401

@@ -2,6 +2,7 @@
 
 Thin views: load, check (services check again), call a service, commit once.
 """
+
 from __future__ import annotations
 
 import io
@@ -11,17 +12,18 @@ from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from applications.models import Dossier
+from applications.policy import require_dossier
 from portal.errors import NotFound, ServiceError
 from portal.formatting import format_decimal, parse_amount
 from portal.models import INSTITUTION_LABELS, Call
-from applications.policy import require_dossier
 from portal.permissions import Permission
 from portal.web import REFUSED, done, load
 
 from .. import documents
 from ..forms import EnvelopeForm, ProposalForm, SessionForm
 from ..models import CommissionSession, DecisionOutcome
-from ..services import decisions, sessions as svc
+from ..services import decisions
+from ..services import sessions as svc
 from ..signals import envelopes_of
 from . import bp, refused_here
 
@@ -38,13 +40,24 @@ def _session(session_id: int) -> tuple[CommissionSession, Call]:
 
 # ---------------------------------------------------------------- sessions
 
+
 def _sessions_page(call, form, status=200):
     members = svc.commission_members(call)
     form.attendees.choices = [
-        SelectChoice(m.user_id, f"{m.user.full_name} — {INSTITUTION_LABELS[m.institution]}"
-                                f"{' (co-pilote)' if m.is_copilot else ''}") for m in members]
-    return render_template("review/commission/sessions.html", call=call, form=form,
-                           sessions=svc.sessions_of(call), members=members), status
+        SelectChoice(
+            m.user_id,
+            f"{m.user.full_name} — {INSTITUTION_LABELS[m.institution]}"
+            f"{' (co-pilote)' if m.is_copilot else ''}",
+        )
+        for m in members
+    ]
+    return render_template(
+        "review/commission/sessions.html",
+        call=call,
+        form=form,
+        sessions=svc.sessions_of(call),
+        members=members,
+    ), status
 
 
 @bp.route("/appels/<int:call_id>/seances", methods=["GET", "POST"])
@@ -56,13 +69,19 @@ def sessions(call_id: int):
         return _sessions_page(call, form)
     try:
         form.check_input()
-        session = svc.create_session(current_user, call, form.held_on.data, form.title.data or "",
-                                     request.form.getlist("attendees"))
+        session = svc.create_session(
+            current_user,
+            call,
+            form.held_on.data,
+            form.title.data or "",
+            request.form.getlist("attendees"),
+        )
     except ServiceError as exc:
         refused_here(exc, form)
         return _sessions_page(call, form, REFUSED)
-    return done(f"Séance « {session.title} » créée.",
-                url_for("review.session", session_id=session.id))
+    return done(
+        f"Séance « {session.title} » créée.", url_for("review.session", session_id=session.id)
+    )
 
 
 def _envelopes(call) -> tuple[EnvelopeForm, dict]:
@@ -90,8 +109,15 @@ def session(session_id: int):
     session, call = _session(session_id)
     envelope_form, envelopes = _envelopes(call)
     rows, line, totals = svc.session_table(current_user, call, envelopes)
-    return render_template("review/commission/session.html", session=session, call=call, rows=rows,
-                           line=line, totals=totals, envelope_form=envelope_form)
+    return render_template(
+        "review/commission/session.html",
+        session=session,
+        call=call,
+        rows=rows,
+        line=line,
+        totals=totals,
+        envelope_form=envelope_form,
+    )
 
 
 def _proposal_target(session_id: int, dossier_id: int):
@@ -103,8 +129,9 @@ def _proposal_target(session_id: int, dossier_id: int):
     return session, call, dossier
 
 
-@bp.route("/seances/<int:session_id>/dossiers/<int:dossier_id>/proposition",
-          methods=["GET", "POST"])
+@bp.route(
+    "/seances/<int:session_id>/dossiers/<int:dossier_id>/proposition", methods=["GET", "POST"]
+)
 @login_required
 def proposal(session_id: int, dossier_id: int):
     session, call, dossier = _proposal_target(session_id, dossier_id)
@@ -112,38 +139,61 @@ def proposal(session_id: int, dossier_id: int):
     decision = decisions.decision_of(dossier)
     if request.method == "GET":
         if decision is not None and decision.finalised_at is None:
-            form = ProposalForm(formdata=None, outcome=decision.outcome.value,
-                                amount_state=format_decimal(decision.amount_state),
-                                amount_region=format_decimal(decision.amount_region),
-                                motivation=decision.motivation)
+            form = ProposalForm(
+                formdata=None,
+                outcome=decision.outcome.value,
+                amount_state=format_decimal(decision.amount_state),
+                amount_region=format_decimal(decision.amount_region),
+                motivation=decision.motivation,
+            )
         return _proposal_page(session, call, dossier, decision, form)
     try:
         form.check_input()
-        decisions.record_proposal(current_user, session, dossier, form.outcome.data or "",
-                                  form.amount_state.data, form.amount_region.data,
-                                  form.motivation.data or "")
+        decisions.record_proposal(
+            current_user,
+            session,
+            dossier,
+            form.outcome.data or "",
+            form.amount_state.data,
+            form.amount_region.data,
+            form.motivation.data or "",
+        )
     except ServiceError as exc:
         refused_here(exc, form)
         dossier = load(Dossier, dossier_id)
-        return _proposal_page(session, call, dossier, decisions.decision_of(dossier), form,
-                              REFUSED)
+        return _proposal_page(session, call, dossier, decisions.decision_of(dossier), form, REFUSED)
     label = DecisionOutcome(form.outcome.data).label.lower()
-    return done(f"Proposition d'{label} enregistrée pour le dossier {dossier.reference}"
-                + (" ; elle attend la validation des deux co-pilotes."
-                   if form.outcome.data != "adjourn" else " ; le dossier reviendra en séance."),
-                url_for("review.session", session_id=session.id) + f"#dossier-{dossier.id}")
+    return done(
+        f"Proposition d'{label} enregistrée pour le dossier {dossier.reference}"
+        + (
+            " ; elle attend la validation des deux co-pilotes."
+            if form.outcome.data != "adjourn"
+            else " ; le dossier reviendra en séance."
+        ),
+        url_for("review.session", session_id=session.id) + f"#dossier-{dossier.id}",
+    )
 
 
 def _proposal_page(session, call, dossier, decision, form, status=200):
-    errors = [(getattr(form, name).id, msg) for name in ("outcome", "amount_state", "amount_region",
-                                                         "motivation")
-              for msg in getattr(form, name).errors]
-    return render_template("review/commission/proposal.html", session=session, call=call,
-                           dossier=dossier, decision=decision, form=form, form_errors=errors,
-                           sent_back=decisions.last_send_back(decision)
-                           if dossier.status.value == "reviewed" else None,
-                           asked={f: dossier.requested(f) for f in svc.FUNDERS},
-                           default_motivation=decisions.DEFAULT_ACCEPT_MOTIVATION), status
+    errors = [
+        (getattr(form, name).id, msg)
+        for name in ("outcome", "amount_state", "amount_region", "motivation")
+        for msg in getattr(form, name).errors
+    ]
+    return render_template(
+        "review/commission/proposal.html",
+        session=session,
+        call=call,
+        dossier=dossier,
+        decision=decision,
+        form=form,
+        form_errors=errors,
+        sent_back=decisions.last_send_back(decision)
+        if dossier.status.value == "reviewed"
+        else None,
+        asked={f: dossier.requested(f) for f in svc.FUNDERS},
+        default_motivation=decisions.DEFAULT_ACCEPT_MOTIVATION,
+    ), status
 
 
 @bp.get("/seances/<int:session_id>/proces-verbal")
@@ -151,5 +201,9 @@ def _proposal_page(session, call, dossier, decision, form, status=200):
 def minutes(session_id: int):
     session, call = _session(session_id)
     pdf = documents.render_minutes(session, call, current_user)
-    return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
-                     download_name=documents.minutes_filename(session))
+    return send_file(
+        io.BytesIO(pdf),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=documents.minutes_filename(session),
+    )

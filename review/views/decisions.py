@@ -1,24 +1,23 @@
 """Review pages: the co-pilots' validations, publication of the results, decision letters, and
 the decision and co-pilot panels other templates show."""
+
 from __future__ import annotations
 
 import io
 
 from flask import flash, redirect, render_template, send_file, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from applications.models import Dossier
-from portal.db import db
+from applications.policy import require_dossier
 from portal.errors import NotFound, ServiceError
 from portal.models import Call
-from applications.policy import require_dossier
 from portal.permissions import Permission, can
 from portal.web import done, load, refused
 
 from .. import documents
 from ..forms import PublishForm, SendBackForm, ValidateForm
-from ..models import CommissionMember, Decision
+from ..models import Decision
 from ..services import decisions as svc
 from ..services import publication
 from ..services.sessions import PROPOSED_STATES
@@ -31,17 +30,25 @@ from .commission import session_call
 def decisions(call_id: int):
     call = session_call(call_id)
     items = svc.call_decisions(current_user, call)
-    people = svc.users_by_id([d.state_validated_by_id for d in items]
-                             + [d.region_validated_by_id for d in items])
+    people = svc.users_by_id(
+        [d.state_validated_by_id for d in items] + [d.region_validated_by_id for d in items]
+    )
     own = svc.copilot_institution(current_user, call.id)
     may_publish = can(current_user, Permission.PUBLISH_RESULTS, call)
     return render_template(
-        "review/commission/decisions.html", call=call, items=items, people=people,
-        own=own, own_label=svc.FOR_INSTITUTION[own] if own else None,
+        "review/commission/decisions.html",
+        call=call,
+        items=items,
+        people=people,
+        own=own,
+        own_label=svc.FOR_INSTITUTION[own] if own else None,
         blockers=publication.publication_blockers(call) if may_publish else [],
-        may_publish=may_publish, validate_form=ValidateForm(formdata=None),
-        send_back_form=SendBackForm(formdata=None), publish_form=PublishForm(formdata=None),
-        PROPOSED_STATES=PROPOSED_STATES)
+        may_publish=may_publish,
+        validate_form=ValidateForm(formdata=None),
+        send_back_form=SendBackForm(formdata=None),
+        publish_form=PublishForm(formdata=None),
+        PROPOSED_STATES=PROPOSED_STATES,
+    )
 
 
 def _decision(decision_id: int) -> Decision:
@@ -64,11 +71,15 @@ def validate(decision_id: int):
     svc.validate_decision(current_user, decision, form.institution.data or None)
     dossier = decision.dossier
     if decision.finalised_at is not None:
-        message = ("Décision validée : elle est définitive pour le dossier "
-                   f"{dossier.reference} (« {dossier.status_label} »).")
+        message = (
+            "Décision validée : elle est définitive pour le dossier "
+            f"{dossier.reference} (« {dossier.status_label} »)."
+        )
     else:
-        message = (f"Validation enregistrée pour le dossier {dossier.reference} ; elle attend "
-                   "celle de l'autre co-pilote.")
+        message = (
+            f"Validation enregistrée pour le dossier {dossier.reference} ; elle attend "
+            "celle de l'autre co-pilote."
+        )
     return done(message, _decisions_url(dossier.call_id))
 
 
@@ -85,8 +96,10 @@ def send_back(decision_id: int):
         refused_here(exc)
         flash(exc.message, "error")
         return redirect(_decisions_url(call_id, f"#decision-{decision_id}"))
-    return done(f"La proposition sur le dossier {decision.dossier.reference} est renvoyée en "
-                "commission.", _decisions_url(call_id))
+    return done(
+        f"La proposition sur le dossier {decision.dossier.reference} est renvoyée en commission.",
+        _decisions_url(call_id),
+    )
 
 
 @bp.post("/appels/<int:call_id>/publier")
@@ -101,8 +114,11 @@ def publish(call_id: int):
         return redirect(_decisions_url(call.id))
     count = len(published)
     plural = "s" if count > 1 else ""
-    return done(f"{count} décision{plural} publiée{plural} ; chaque établissement a été prévenu "
-                "par courriel.", _decisions_url(call.id))
+    return done(
+        f"{count} décision{plural} publiée{plural} ; chaque établissement a été prévenu "
+        "par courriel.",
+        _decisions_url(call.id),
+    )
 
 
 @bp.get("/dossiers/<int:dossier_id>/lettre-de-decision")
@@ -113,5 +129,9 @@ def letter(dossier_id: int):
     if decision is None:
         raise NotFound("Ce dossier n'a pas encore de décision définitive.")
     pdf = documents.render_letter(decision)
-    return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
-                     download_name=documents.letter_filename(decision))
+    return send_file(
+        io.BytesIO(pdf),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=documents.letter_filename(decision),
+    )

@@ -1,16 +1,17 @@
 """Review pages: the ranking of a call, a dossier's reviews side by side, and the exports."""
+
 from __future__ import annotations
 
 from flask import render_template, request, url_for
 from flask_login import current_user, login_required
 
 from applications.models import Dossier
+from applications.policy import require_dossier
 from portal.db import db
 from portal.errors import NotFound
 from portal.exports import download
 from portal.models import INSTITUTION_LABELS, Call
 from portal.permissions import Permission, require
-from applications.policy import require_dossier
 
 from .. import exports
 from ..ranking import SORTS, RankingQuery, build_ranking, filter_choices
@@ -31,8 +32,9 @@ def _sort_link(query: RankingQuery, key: str) -> str:
         order = "asc" if query.order == "desc" else "desc"
     else:
         order = SORTS[key][2]
-    return url_for("review.ranking", call_id=request.view_args["call_id"], tri=key, ordre=order,
-                   **query.args())
+    return url_for(
+        "review.ranking", call_id=request.view_args["call_id"], tri=key, ordre=order, **query.args()
+    )
 
 
 def _ranked(call_id: int):
@@ -47,9 +49,16 @@ def _ranked(call_id: int):
 @login_required
 def ranking(call_id: int):
     call, result, query = _ranked(call_id)
-    return render_template("review/ranking/index.html", call=call, ranking=result,
-                           rows=query.apply(result.rows), query=query, sorts=SORTS,
-                           sort_link=_sort_link, choices=filter_choices(call))
+    return render_template(
+        "review/ranking/index.html",
+        call=call,
+        ranking=result,
+        rows=query.apply(result.rows),
+        query=query,
+        sorts=SORTS,
+        sort_link=_sort_link,
+        choices=filter_choices(call),
+    )
 
 
 @bp.get("/appels/<int:call_id>/classement/<int:dossier_id>")
@@ -63,9 +72,14 @@ def ranking_detail(call_id: int, dossier_id: int):
         raise NotFound("Ce dossier n'existe pas dans cet appel ou ne vous est pas accessible.")
     require_dossier(current_user, Permission.VIEW_DOSSIER, dossier)
     result = build_ranking(current_user, call)
-    return render_template("review/ranking/detail.html", call=call, dossier=dossier,
-                           row=result.row(dossier.id), ranking=result,
-                           institutions=INSTITUTION_LABELS)
+    return render_template(
+        "review/ranking/detail.html",
+        call=call,
+        dossier=dossier,
+        row=result.row(dossier.id),
+        ranking=result,
+        institutions=INSTITUTION_LABELS,
+    )
 
 
 @bp.get("/appels/<int:call_id>/classement.<any(csv, xlsx):fmt>")

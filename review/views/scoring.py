@@ -1,4 +1,5 @@
 """Review pages: the reviewer's queue and the scoring screen (routes on the review blueprint)."""
+
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
@@ -34,19 +35,26 @@ def _context(review: Review, form=None, reopen_form=None, missing=None) -> dict:
     others = scoring.visible_reviews(current_user, review)
     phase = current_phase(review.dossier.call_id)
     return {
-        "review": review, "dossier": review.dossier, "criteria": criteria,
+        "review": review,
+        "dossier": review.dossier,
+        "criteria": criteria,
         "form": form or review_form(criteria, review, formdata=None),
         "reopen_form": reopen_form or ReopenForm(formdata=None),
-        "may_score": may_score, "own": review.reviewer_id == current_user.id,
+        "may_score": may_score,
+        "own": review.reviewer_id == current_user.id,
         "may_reopen": can(current_user, Permission.REOPEN_REVIEW, review),
         "total": scoring.total_of(review, criteria),
-        "others": [(other, scoring.total_of(other, criteria),
-                    {s.criterion_id: s for s in other.scores}) for other in others],
+        "others": [
+            (other, scoring.total_of(other, criteria), {s.criterion_id: s for s in other.scores})
+            for other in others
+        ],
         "scores": {s.criterion_id: s for s in review.scores},
         "phase_label": phase.label if phase else "Phase non ouverte",
-        "status_label": review.status.label, "status_badge": review.status.badge_class,
+        "status_label": review.status.label,
+        "status_badge": review.status.badge_class,
         "show_names": shows_reviewer_names(current_user),
-        "labels": form_labels(), "missing": missing or [],
+        "labels": form_labels(),
+        "missing": missing or [],
     }
 
 
@@ -57,8 +65,13 @@ def my_reviews():
         raise PermissionDenied("Cette page est réservée aux membres de la commission.")
     rows = queue.reviewer_queue(current_user)
     done = sum(1 for row in rows if not row.unfinished)
-    return render_template("review/scoring/queue.html", rows=rows, done=done, total=len(rows),
-                           summary=queue.queue_summary(rows))
+    return render_template(
+        "review/scoring/queue.html",
+        rows=rows,
+        done=done,
+        total=len(rows),
+        summary=queue.queue_summary(rows),
+    )
 
 
 @bp.get("/evaluations/<int:review_id>")
@@ -89,13 +102,15 @@ def save(review_id: int):
         review = _load(review_id)
         if exc.message == scoring.STALE:  # keep what was typed, say why it was not saved
             form.version.data = str(version)
-            return render_template("review/scoring/review.html",
-                                   **_context(review, form=form), stale=exc.message), 409
+            return render_template(
+                "review/scoring/review.html", **_context(review, form=form), stale=exc.message
+            ), 409
         if exc.status != 400:
             raise
         form.attach_errors(exc.errors)
-        return render_template("review/scoring/review.html",
-                               **_context(review, form=form), problem=exc.message), 400
+        return render_template(
+            "review/scoring/review.html", **_context(review, form=form), problem=exc.message
+        ), 400
     db.session.commit()
     reference = review.dossier.reference
     if action == "submit":
@@ -124,7 +139,11 @@ def reopen(review_id: int):
         refused_here(exc)
         review = _load(review_id)
         form.reason.errors = [exc.message]
-        return render_template("review/scoring/review.html",
-                               **_context(review, reopen_form=form)), 400
-    return done(f"L'évaluation du dossier {review.dossier.reference} est rouverte ; l'évaluateur a "
-                "été prévenu par courriel.", url_for("review.review_page", review_id=review.id))
+        return render_template(
+            "review/scoring/review.html", **_context(review, reopen_form=form)
+        ), 400
+    return done(
+        f"L'évaluation du dossier {review.dossier.reference} est rouverte ; l'évaluateur a "
+        "été prévenu par courriel.",
+        url_for("review.review_page", review_id=review.id),
+    )

@@ -1,6 +1,7 @@
 """Commission set-up pages (/instruction/appels/<call_id>/commission, …/grille): the rules, the
 phases, the members and the scoring grid. Thin: parse, call a service, commit once, render or
 redirect."""
+
 from __future__ import annotations
 
 from flask import render_template, request, url_for
@@ -18,8 +19,10 @@ from ..forms import CriterionForm, MemberForm, SettingsForm
 from ..services import commission, grid, members, phases, settings
 from . import bp
 
-RACE = ("Une autre modification a eu lieu au même moment (un double clic ou un collègue). "
-        "Rechargez la page : votre dernière action n'a pas été enregistrée.")
+RACE = (
+    "Une autre modification a eu lieu au même moment (un double clic ou un collègue). "
+    "Rechargez la page : votre dernière action n'a pas été enregistrée."
+)
 
 
 def managed_call(call_id: int) -> Call:
@@ -27,8 +30,9 @@ def managed_call(call_id: int) -> Call:
     return load(Call, call_id, Permission.MANAGE_COMMISSION)
 
 
-def _setup_page(call, status=200, settings_form=None, member_form=None, criterion_form=None,
-                form_errors=None):
+def _setup_page(
+    call, status=200, settings_form=None, member_form=None, criterion_form=None, form_errors=None
+):
     rules = commission.settings_of(call)
     if settings_form is None:
         settings_form = SettingsForm(formdata=None)
@@ -39,17 +43,28 @@ def _setup_page(call, status=200, settings_form=None, member_form=None, criterio
         grants.setdefault(u, []).append(f"{ROLE_LABELS[r]} {INSTITUTION_LABELS[i]}")
     member_form.user_id.choices = [SelectChoice("", "Choisissez une personne")] + [
         SelectChoice(str(u.id), f"{u.full_name} — {', '.join(labels)}")
-        for u, labels in grants.items()]
+        for u, labels in grants.items()
+    ]
     criterion_form = criterion_form or CriterionForm(formdata=None)
     rows = commission.phases(call)
     current = commission.current_phase(call)
     following = next((p for p in rows if current and p.position == current.position + 1), None)
     return render_template(
-        "review/setup/index.html", call=call, settings=rules, settings_form=settings_form,
-        member_form=member_form, criterion_form=criterion_form, phases=rows, current=current,
-        following=following, members=commission.members(call), criteria=commission.criteria(call),
-        grid_locked=commission.has_submitted_reviews(call), form_errors=form_errors or [],
-        INSTITUTION_LABELS=INSTITUTION_LABELS), status
+        "review/setup/index.html",
+        call=call,
+        settings=rules,
+        settings_form=settings_form,
+        member_form=member_form,
+        criterion_form=criterion_form,
+        phases=rows,
+        current=current,
+        following=following,
+        members=commission.members(call),
+        criteria=commission.criteria(call),
+        grid_locked=commission.has_submitted_reviews(call),
+        form_errors=form_errors or [],
+        INSTITUTION_LABELS=INSTITUTION_LABELS,
+    ), status
 
 
 def _setup_url(call_id: int, anchor: str = "") -> str:
@@ -69,12 +84,14 @@ def save_settings(call_id: int):
     form = SettingsForm()
     try:
         form.check_input()
-        settings.save_settings(current_user, call,
-                               {f.name: f.data for f in form if f.name != "csrf_token"})
+        settings.save_settings(
+            current_user, call, {f.name: f.data for f in form if f.name != "csrf_token"}
+        )
     except ServiceError as exc:
         summary = refused(exc, form)
-        return _setup_page(managed_call(call_id), status_of(exc), settings_form=form,
-                           form_errors=summary)
+        return _setup_page(
+            managed_call(call_id), status_of(exc), settings_form=form, form_errors=summary
+        )
     return done("Les règles de la commission ont été enregistrées.", _setup_url(call_id))
 
 
@@ -101,8 +118,9 @@ def _member_action(call_id: int, action, success: str):
     except ServiceError as exc:
         form = MemberForm() if request.form.get("user_id") is not None else None
         summary = refused(exc, form)
-        return _setup_page(managed_call(call_id), status_of(exc), member_form=form,
-                           form_errors=summary)
+        return _setup_page(
+            managed_call(call_id), status_of(exc), member_form=form, form_errors=summary
+        )
 
 
 @bp.post("/appels/<int:call_id>/commission/membres")
@@ -110,28 +128,37 @@ def _member_action(call_id: int, action, success: str):
 def add_member(call_id: int):
     form = MemberForm()
     form.check_input()
-    return _member_action(call_id, lambda call: members.add_member(
-        current_user, call, form.user_id.data, form.institution.data or ""),
-        "Le membre a été ajouté à la commission.")
+    return _member_action(
+        call_id,
+        lambda call: members.add_member(
+            current_user, call, form.user_id.data, form.institution.data or ""
+        ),
+        "Le membre a été ajouté à la commission.",
+    )
 
 
 @bp.post("/appels/<int:call_id>/commission/membres/<int:member_id>/copilote")
 @login_required
 def designate_copilot(call_id: int, member_id: int):
-    return _member_action(call_id,
-                          lambda call: members.designate_copilot(current_user, call, member_id),
-                          "Le co-pilote a été désigné.")
+    return _member_action(
+        call_id,
+        lambda call: members.designate_copilot(current_user, call, member_id),
+        "Le co-pilote a été désigné.",
+    )
 
 
 @bp.post("/appels/<int:call_id>/commission/membres/<int:member_id>/retirer")
 @login_required
 def remove_member(call_id: int, member_id: int):
-    return _member_action(call_id,
-                          lambda call: members.remove_member(current_user, call, member_id),
-                          "Le membre a été retiré de la commission.")
+    return _member_action(
+        call_id,
+        lambda call: members.remove_member(current_user, call, member_id),
+        "Le membre a été retiré de la commission.",
+    )
 
 
 # ---------------------------------------------------------------- grid
+
 
 def _criterion_data(form: CriterionForm) -> dict:
     return {f.name: f.data for f in form if f.name != "csrf_token"}
@@ -147,8 +174,9 @@ def add_criterion(call_id: int):
         grid.add_criterion(current_user, call, _criterion_data(form))
     except ServiceError as exc:
         summary = refused(exc, form)
-        return _setup_page(managed_call(call_id), status_of(exc), criterion_form=form,
-                           form_errors=summary)
+        return _setup_page(
+            managed_call(call_id), status_of(exc), criterion_form=form, form_errors=summary
+        )
     return done("Le critère a été ajouté à la grille.", _setup_url(call_id, "#grille"))
 
 
@@ -171,8 +199,13 @@ def edit_criterion(call_id: int, criterion_id: int):
             return done("Le critère a été modifié.", _setup_url(call_id, "#grille"))
     else:
         form.fill(criterion)
-    return render_template("review/setup/criterion.html", call=call, criterion=criterion,
-                           form=form, form_errors=summary), status
+    return render_template(
+        "review/setup/criterion.html",
+        call=call,
+        criterion=criterion,
+        form=form,
+        form_errors=summary,
+    ), status
 
 
 @bp.post("/appels/<int:call_id>/grille/<int:criterion_id>/supprimer")

@@ -1,4 +1,5 @@
 """Import of the annuaire de l'éducation export."""
+
 import io
 
 import pytest
@@ -17,8 +18,10 @@ AGRI = with_check_letter("0790103")
 PRIVE = with_check_letter("0160104")
 PARIS = with_check_letter("0750105")
 
-HEADER = ("identifiant_de_l_etablissement;NOM_ETABLISSEMENT;Type_etablissement;"
-          "Statut_public_prive;Code_departement;Nom_commune;Mail;Colonne_en_plus")
+HEADER = (
+    "identifiant_de_l_etablissement;NOM_ETABLISSEMENT;Type_etablissement;"
+    "Statut_public_prive;Code_departement;Nom_commune;Mail;Colonne_en_plus"
+)
 
 
 def _csv(*rows, header=HEADER) -> str:
@@ -77,17 +80,31 @@ def test_missing_column_is_refused():
         import_establishments(io.StringIO("Nom_etablissement;Type_etablissement\nA;Lycée\n"))
 
 
-@pytest.mark.parametrize("name, type_, status, tracks, kind", [
-    ("Lycée polyvalent Louis Audouin-Dubreuil", "Lycée", "Public", {}, EstablishmentKind.lpo),
-    ("Lycée Marguerite de Valois", "Lycée", "Public",
-     {"voie_generale": "1", "voie_professionnelle": "1"}, EstablishmentKind.lpo),
-    ("Lycée Jean Moulin", "Lycée", "Public", {"voie_professionnelle": "1"}, EstablishmentKind.lp),
-    ("Maison familiale rurale de Chauvigny", "Lycée", "Privé", {}, EstablishmentKind.mfr),
-    ("EREA Anne Frank", "EREA", "Public", {}, EstablishmentKind.erea),
-    ("Lycée Kyoto", "Lycée", "Public", {}, EstablishmentKind.lgt),
-    ("Collège Sainte-Marthe", "Collège", "Privé", {}, EstablishmentKind.college),
-    ("École élémentaire Paul Bert", "Ecole", "Public", {}, None),
-])
+@pytest.mark.parametrize(
+    "name, type_, status, tracks, kind",
+    [
+        ("Lycée polyvalent Louis Audouin-Dubreuil", "Lycée", "Public", {}, EstablishmentKind.lpo),
+        (
+            "Lycée Marguerite de Valois",
+            "Lycée",
+            "Public",
+            {"voie_generale": "1", "voie_professionnelle": "1"},
+            EstablishmentKind.lpo,
+        ),
+        (
+            "Lycée Jean Moulin",
+            "Lycée",
+            "Public",
+            {"voie_professionnelle": "1"},
+            EstablishmentKind.lp,
+        ),
+        ("Maison familiale rurale de Chauvigny", "Lycée", "Privé", {}, EstablishmentKind.mfr),
+        ("EREA Anne Frank", "EREA", "Public", {}, EstablishmentKind.erea),
+        ("Lycée Kyoto", "Lycée", "Public", {}, EstablishmentKind.lgt),
+        ("Collège Sainte-Marthe", "Collège", "Privé", {}, EstablishmentKind.college),
+        ("École élémentaire Paul Bert", "Ecole", "Public", {}, None),
+    ],
+)
 def test_classify(name, type_, status, tracks, kind):
     assert classify({"name": name, "type": type_, "status": status, **tracks}) == kind
 
@@ -114,11 +131,13 @@ def test_cli_refuses_a_file_that_is_not_the_export(app, tmp_path):
 # ------------------------------------------------------------ a realistic extract (issue 9)
 
 
-REAL_HEADER = ("Identifiant_de_l_etablissement;Nom_etablissement;Type_etablissement;"
-               "Statut_public_prive;Adresse_1;Code_postal;Code_commune;Nom_commune;"
-               "Code_departement;Libelle_departement;Telephone;Mail;SIREN_SIRET;"
-               "Appartenance_Education_Prioritaire;Voie_generale;Voie_technologique;"
-               "Voie_professionnelle;Lycee_Agricole;etat;date_fermeture")
+REAL_HEADER = (
+    "Identifiant_de_l_etablissement;Nom_etablissement;Type_etablissement;"
+    "Statut_public_prive;Adresse_1;Code_postal;Code_commune;Nom_commune;"
+    "Code_departement;Libelle_departement;Telephone;Mail;SIREN_SIRET;"
+    "Appartenance_Education_Prioritaire;Voie_generale;Voie_technologique;"
+    "Voie_professionnelle;Lycee_Agricole;etat;date_fermeture"
+)
 OPEN_A = with_check_letter("0860200")
 OPEN_B = with_check_letter("0170201")
 SHUT = with_check_letter("0790202")
@@ -126,30 +145,54 @@ SHUT_DATED = with_check_letter("0160203")
 REP = with_check_letter("0860204")
 
 
-def _real(uai, name, dep, *, type_="Lycée", mail="", siret="", ep="", etat="OUVERT",
-          closing="", tracks="1;1;0;0"):
-    return (f"{uai};{name};{type_};Public;1 rue de l'École;{dep}000;{dep}194;Ville;0{dep};"
-            f"Département;05 49 00 00 00;{mail};{siret};{ep};{tracks};{etat};{closing}")
+def _real(
+    uai,
+    name,
+    dep,
+    *,
+    type_="Lycée",
+    mail="",
+    siret="",
+    ep="",
+    etat="OUVERT",
+    closing="",
+    tracks="1;1;0;0",
+):
+    return (
+        f"{uai};{name};{type_};Public;1 rue de l'École;{dep}000;{dep}194;Ville;0{dep};"
+        f"Département;05 49 00 00 00;{mail};{siret};{ep};{tracks};{etat};{closing}"
+    )
 
 
 EXTRACT = [
-    _real(OPEN_A, "Lycée Victor Hugo", "86", mail="ce.0860200@ac-poitiers.fr",
-          siret="19860200100012"),                                            # line 2
-    _real(OPEN_B, "Lycée Dautet", "17", siret="19170201400019"),              # line 3
+    _real(
+        OPEN_A, "Lycée Victor Hugo", "86", mail="ce.0860200@ac-poitiers.fr", siret="19860200100012"
+    ),  # line 2
+    _real(OPEN_B, "Lycée Dautet", "17", siret="19170201400019"),  # line 3
     _real(SHUT, "Lycée fermé de Melle", "79", etat="FERME", closing="2014-07-04"),  # line 4
-    _real(SHUT_DATED, "Collège Jules Ferry", "16", type_="Collège", closing="2013-08-31",
-          tracks="0;0;0;0"),                                                   # line 5
-    _real(REP, "Collège Camille Guérin", "86", type_="Collège", ep="REP+",
-          tracks="0;0;0;0"),                                                   # line 6
-    _real(with_check_letter("0750210"), "Lycée Henri IV", "75"),              # line 7: Paris
-    _real("0860000B", "Lycée à l'UAI faux", "86"),                            # line 8: refused
-    _real(OPEN_B, "Lycée Alphonse Dautet", "17", siret="19170201400019"),     # line 9: again
+    _real(
+        SHUT_DATED,
+        "Collège Jules Ferry",
+        "16",
+        type_="Collège",
+        closing="2013-08-31",
+        tracks="0;0;0;0",
+    ),  # line 5
+    _real(
+        REP, "Collège Camille Guérin", "86", type_="Collège", ep="REP+", tracks="0;0;0;0"
+    ),  # line 6
+    _real(with_check_letter("0750210"), "Lycée Henri IV", "75"),  # line 7: Paris
+    _real("0860000B", "Lycée à l'UAI faux", "86"),  # line 8: refused
+    _real(OPEN_B, "Lycée Alphonse Dautet", "17", siret="19170201400019"),  # line 9: again
 ]
 
 
 def _imports() -> int:
-    return db.session.scalar(select(func.count()).select_from(AuditEvent)
-                             .where(AuditEvent.action == "establishments_imported"))
+    return db.session.scalar(
+        select(func.count())
+        .select_from(AuditEvent)
+        .where(AuditEvent.action == "establishments_imported")
+    )
 
 
 def test_realistic_extract_counts_closed_duplicates_and_refusals():
@@ -167,9 +210,16 @@ def test_realistic_extract_counts_closed_duplicates_and_refusals():
     assert found[OPEN_A].email == "ce.0860200@ac-poitiers.fr"
     assert found[REP].priority_education == "REP+" and found[OPEN_A].priority_education == ""
     summary = report.summary()
-    for text in ("3 établissement(s) créé(s)", "0 mis à jour", "0 inchangé(s)", "2 fermé(s)",
-                 "1 ligne(s) hors de l'académie", "1 ligne(s) refusée(s)", "ligne 8 :",
-                 f"UAI {OPEN_B} en double : lignes 3 et 9"):
+    for text in (
+        "3 établissement(s) créé(s)",
+        "0 mis à jour",
+        "0 inchangé(s)",
+        "2 fermé(s)",
+        "1 ligne(s) hors de l'académie",
+        "1 ligne(s) refusée(s)",
+        "ligne 8 :",
+        f"UAI {OPEN_B} en double : lignes 3 et 9",
+    ):
         assert text in summary, summary
 
 
@@ -204,8 +254,10 @@ def test_cli_dry_run_prints_the_counts_and_records_nothing(app, tmp_path):
 def test_a_closed_establishment_cannot_be_invited_to(factory):
     from portal.auth.services import create_user
     from portal.models import Role
+
     import_establishments(io.StringIO(_csv(EXTRACT[2], header=REAL_HEADER)))
     admin = factory.user(Role.admin)
     with pytest.raises(ServiceError, match="fermé"):
-        create_user(admin, email="chef@ac-poitiers.fr", full_name="Chef", roles=["applicant_head"],
-                    uai=SHUT)
+        create_user(
+            admin, email="chef@ac-poitiers.fr", full_name="Chef", roles=["applicant_head"], uai=SHUT
+        )

@@ -12,6 +12,7 @@ def api(world):
 
     class Tokens:
         pass
+
     t = Tokens()
     for name in ("head_a", "staff_a", "head_b", "call_admin", "admin", "reviewer", "observer"):
         setattr(t, name, cli_token(getattr(world, name)))

@@ -1,4 +1,5 @@
 """Helpers of the API tests: tokens through the real CLI, headers, and a "nothing changed" probe."""
+
 from __future__ import annotations
 
 from flask import current_app
@@ -33,5 +34,10 @@ def state(dossier_id: int) -> dict:
     dossier = db.session.get(Dossier, dossier_id)
     dumped = DossierSchema().dump(dossier)
     dumped.pop("blockers")
-    return {"dossier": dumped, "attachments": count(Attachment), "submissions": count(Submission),
-            "audit": count(AuditEvent), "outbox": count(OutboxMessage)}
+    return {
+        "dossier": dumped,
+        "attachments": count(Attachment),
+        "submissions": count(Submission),
+        "audit": count(AuditEvent),
+        "outbox": count(OutboxMessage),
+    }

@@ -1,4 +1,5 @@
 """Bearer-token authentication: tokens from the CLI, 401 otherwise, never the session cookie."""
+
 import pytest
 from sqlalchemy import select
 
@@ -29,17 +30,27 @@ def test_cli_refuses_an_unknown_email(app):
     assert count(ApiToken) == before
 
 
-@pytest.mark.parametrize("headers, message", [
-    ({}, "Authentification requise"),
-    ({"Authorization": "Bearer aap_faux"}, "Jeton d'accès invalide"),
-    ({"Authorization": "Bearer "}, "En-tête Authorization invalide"),
-    ({"Authorization": "Basic dXNlcjpwYXNz"}, "En-tête Authorization invalide"),
-])
-@pytest.mark.parametrize("method, path", [
-    ("get", "/api/v1/calls"), ("get", "/api/v1/dossiers"), ("post", "/api/v1/dossiers"),
-    ("get", "/api/v1/establishments"), ("patch", "/api/v1/dossiers/1"),
-    ("post", "/api/v1/dossiers/1/submit"), ("get", "/api/v1/dossiers/1/receipt"),
-])
+@pytest.mark.parametrize(
+    "headers, message",
+    [
+        ({}, "Authentification requise"),
+        ({"Authorization": "Bearer aap_faux"}, "Jeton d'accès invalide"),
+        ({"Authorization": "Bearer "}, "En-tête Authorization invalide"),
+        ({"Authorization": "Basic dXNlcjpwYXNz"}, "En-tête Authorization invalide"),
+    ],
+)
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("get", "/api/v1/calls"),
+        ("get", "/api/v1/dossiers"),
+        ("post", "/api/v1/dossiers"),
+        ("get", "/api/v1/establishments"),
+        ("patch", "/api/v1/dossiers/1"),
+        ("post", "/api/v1/dossiers/1/submit"),
+        ("get", "/api/v1/dossiers/1/receipt"),
+    ],
+)
 def test_missing_or_bad_token_is_401(client, world, headers, message, method, path):
     response = getattr(client, method)(path, headers=headers, json={})
     assert response.status_code == 401

@@ -1,5 +1,6 @@
 """The OpenAPI document: valid OpenAPI 3, generated from the routes, and it describes every
 /api/v1 route (a new route without `@doc` fails here)."""
+
 import re
 
 from flask import Flask
@@ -23,21 +24,28 @@ def _routes(app):
     routes = set()
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith(PREFIX + "/"):
-            path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule[len(PREFIX):])
+            path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule[len(PREFIX) :])
             routes |= {(path, method.lower()) for method in rule.methods - IGNORED}
     return routes
 
 
 def _operations(document):
-    return {(path, method): op for path, item in document["paths"].items()
-            for method, op in item.items() if method != "parameters"}
+    return {
+        (path, method): op
+        for path, item in document["paths"].items()
+        for method, op in item.items()
+        if method != "parameters"
+    }
 
 
 def test_the_document_is_valid_openapi_3(client):
     document = _document(client)
     validate(document)
     assert document["components"]["securitySchemes"]["bearerAuth"] == {
-        "type": "http", "scheme": "bearer", "description": "Jeton créé par `flask create-token`."}
+        "type": "http",
+        "scheme": "bearer",
+        "description": "Jeton créé par `flask create-token`.",
+    }
     assert document["security"] == [{"bearerAuth": []}]
     assert document["servers"] == [{"url": "/api/v1"}]
 
@@ -74,8 +82,11 @@ def test_path_parameters_come_from_the_route(client):
 
 
 def test_each_area_serves_its_own_endpoints(app):
-    modules = {app.view_functions[rule.endpoint].__module__
-               for rule in app.url_map.iter_rules() if rule.endpoint.startswith("api.")}
+    modules = {
+        app.view_functions[rule.endpoint].__module__
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("api.")
+    }
     assert modules == {"portal.api.views", "applications.api", "review.api", "funding.api"}
     assert app.view_functions["api.get_dossier"].__module__ == "applications.api"
     assert app.view_functions["api.put_review"].__module__ == "review.api"
@@ -86,32 +97,54 @@ def test_the_document_follows_the_url_map():
     """Documented routes of the API blueprint only; path parameters and 401 added."""
     bare = Flask("bare")
 
-    @doc("Une chose", {"200": json_response({"type": "object"}, "La chose.")},
-         operationId="thing")
+    @doc("Une chose", {"200": json_response({"type": "object"}, "La chose.")}, operationId="thing")
     def thing(thing_id):
         return ""
 
-    bare.add_url_rule("/api/v1/things/<int:thing_id>", "api.thing", thing,
-                      methods=["GET", "DELETE"])
+    bare.add_url_rule(
+        "/api/v1/things/<int:thing_id>", "api.thing", thing, methods=["GET", "DELETE"]
+    )
     bare.add_url_rule("/api/v1/undocumented", "api.undocumented", lambda: "")
     bare.add_url_rule("/things/<int:thing_id>", "pages.thing", thing)
     document = build_document(bare)
     assert set(document["paths"]) == {"/things/{thing_id}"}
     item = document["paths"]["/things/{thing_id}"]
     assert set(item) == {"parameters", "get", "delete"}
-    assert item["parameters"] == [{"name": "thing_id", "in": "path", "required": True,
-                                   "schema": {"type": "integer"}}]
+    assert item["parameters"] == [
+        {"name": "thing_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    ]
     assert item["get"]["responses"]["401"]["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/Error"}
+        "$ref": "#/components/schemas/Error"
+    }
 
 
 def test_schemas_follow_the_marshmallow_field_lists(client):
     schemas = _document(client)["components"]["schemas"]
     dossier = schemas["Dossier"]["properties"]
-    for key in ("id", "reference", "status", "status_label", "call_id", "establishment", "title",
-                "summary", "main_axis", "other_axes", "fields", "target", "partners", "actions",
-                "indicators", "expenses", "resources", "totals", "attachments", "version",
-                "submitted_at", "blockers"):
+    for key in (
+        "id",
+        "reference",
+        "status",
+        "status_label",
+        "call_id",
+        "establishment",
+        "title",
+        "summary",
+        "main_axis",
+        "other_axes",
+        "fields",
+        "target",
+        "partners",
+        "actions",
+        "indicators",
+        "expenses",
+        "resources",
+        "totals",
+        "attachments",
+        "version",
+        "submitted_at",
+        "blockers",
+    ):
         assert key in dossier, key
     assert dossier["reference"]["nullable"] is True
     assert schemas["Expense"]["properties"]["amount"]["format"] == "decimal"
@@ -125,16 +158,34 @@ def test_components_are_named_by_the_areas(client):
     """Each area names the schemas it brings; references resolve to registered components."""
     document = _document(client)
     schemas = document["components"]["schemas"]
-    for name in ("Error", "Call", "Establishment", "Dossier", "DossierCreate", "Target", "Totals",
-                 "Blocker", "Review", "ReviewInput", "RankingItem", "Decision", "Payment",
-                 "PaymentInput", "CallBudget", "FunderBudgets", "BudgetPoint", "BudgetAlert"):
+    for name in (
+        "Error",
+        "Call",
+        "Establishment",
+        "Dossier",
+        "DossierCreate",
+        "Target",
+        "Totals",
+        "Blocker",
+        "Review",
+        "ReviewInput",
+        "RankingItem",
+        "Decision",
+        "Payment",
+        "PaymentInput",
+        "CallBudget",
+        "FunderBudgets",
+        "BudgetPoint",
+        "BudgetAlert",
+    ):
         assert name in schemas, name
     dossier = schemas["Dossier"]["properties"]
     assert dossier["target"] == {"$ref": "#/components/schemas/Target"}
     assert dossier["blockers"]["items"] == {"$ref": "#/components/schemas/Blocker"}
     assert dossier["establishment"] == {"$ref": "#/components/schemas/EstablishmentRef"}
     assert schemas["CallBudget"]["properties"]["funders"] == {
-        "$ref": "#/components/schemas/FunderBudgets"}
+        "$ref": "#/components/schemas/FunderBudgets"
+    }
     money = schemas["Payment"]["properties"]["amount"]
     assert money["type"] == "string" and money["pattern"] == r"^-?\d+\.\d{2}$"
     assert "additionalProperties" not in schemas["Dossier"]  # only inputs refuse unknown fields

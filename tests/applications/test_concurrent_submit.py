@@ -1,4 +1,5 @@
 """Two tabs submitting the same dossier at the same instant: one submission, never two."""
+
 import threading
 
 from sqlalchemy import func, select
@@ -55,8 +56,9 @@ def test_simultaneous_submits_yield_one_submission(app, live_database_url):
             t.join(60)
 
         with app.app_context():
-            count = db.session.scalar(select(func.count()).select_from(Submission)
-                                      .where(Submission.dossier_id == ids[1]))
+            count = db.session.scalar(
+                select(func.count()).select_from(Submission).where(Submission.dossier_id == ids[1])
+            )
             reference = db.session.get(Dossier, ids[1]).reference
         assert outcomes.count("submitted") == 1, outcomes
         assert count == 1
@@ -72,15 +74,21 @@ def test_a_lost_race_is_a_clear_conflict_not_a_crash(client, world, factory):
     from sqlalchemy import update
 
     from ..conftest import login
+
     dossier = factory.dossier(world.call, world.head_a)
     version = dossier.version
     login(client, world.head_a)
     # Another transaction changes the row behind this session's back (a second tab, say).
-    db.session.execute(update(Dossier).where(Dossier.id == dossier.id)
-                       .values(version=Dossier.version + 1, title="Autre onglet")
-                       .execution_options(synchronize_session=False))
-    response = client.post(f"/dossiers/{dossier.id}/etape/presentation",
-                           data={"version": str(version), "title": "Mon titre", "summary": ""})
+    db.session.execute(
+        update(Dossier)
+        .where(Dossier.id == dossier.id)
+        .values(version=Dossier.version + 1, title="Autre onglet")
+        .execution_options(synchronize_session=False)
+    )
+    response = client.post(
+        f"/dossiers/{dossier.id}/etape/presentation",
+        data={"version": str(version), "title": "Mon titre", "summary": ""},
+    )
     assert response.status_code == 409
     assert "modifiées au même moment" in response.get_data(as_text=True)
     db.session.expire_all()

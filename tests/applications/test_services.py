@@ -1,4 +1,5 @@
 """Dossier rules, at the service level."""
+
 import datetime as dt
 import io
 
@@ -8,11 +9,9 @@ from sqlalchemy import func, select
 
 from applications import services
 from applications.models import DossierStatus, Submission
-from portal.db import db, utcnow
+from portal.db import db
 from portal.errors import Conflict, NotFound, PermissionDenied, ServiceError
 from portal.models import AuditEvent, OutboxMessage
-
-from ..conftest import fill_complete
 
 
 def test_head_submits_a_complete_dossier(world, factory):
@@ -52,8 +51,9 @@ def test_other_establishment_cannot_see_or_edit(world, factory):
 
 def test_unbalanced_budget_blocks_submission(world, factory):
     dossier = factory.dossier(world.call, world.head_a, complete=True)
-    services.update_dossier(world.head_a, dossier, {"resources": [
-        {"category": "region", "amount": "8434.50"}]})
+    services.update_dossier(
+        world.head_a, dossier, {"resources": [{"category": "region", "amount": "8434.50"}]}
+    )
     with pytest.raises(ServiceError, match="les recettes dépassent les dépenses de 1\u202f200,00"):
         services.submit_dossier(world.head_a, dossier)
     assert dossier.status == DossierStatus.draft and dossier.reference is None
@@ -69,6 +69,7 @@ def test_deadline_is_enforced_by_the_server(world, factory):
 
 def test_receipt_is_a_pdf_carrying_the_snapshot_hash(world, factory):
     from applications.documents import render_receipt
+
     dossier = factory.dossier(world.call, world.head_a, complete=True)
     submission = services.submit_dossier(world.head_a, dossier)
     pdf = render_receipt(dossier, submission)
@@ -91,11 +92,14 @@ def test_completion_after_the_deadline_can_be_answered_until_its_due_date(world,
     dossier = factory.dossier(world.call, world.head_a, complete=True)
     services.submit_dossier(world.head_a, dossier)
     after_deadline = world.call.deadline_at + dt.timedelta(days=2)
-    request = services.request_completion(world.call_admin, dossier, "Joindre le devis.",
-                                          now=after_deadline)
+    request = services.request_completion(
+        world.call_admin, dossier, "Joindre le devis.", now=after_deadline
+    )
     assert request.due_at > after_deadline
     # the call is closed, but the establishment answers the request in time
-    second = services.submit_dossier(world.head_a, dossier, now=after_deadline + dt.timedelta(days=1))
+    second = services.submit_dossier(
+        world.head_a, dossier, now=after_deadline + dt.timedelta(days=1)
+    )
     assert second.number == 2 and dossier.status == DossierStatus.submitted
     assert request.answered_at is not None
 
@@ -111,10 +115,24 @@ def test_completion_answered_too_late_is_refused(world, factory):
 
 def test_audit_records_what_changed_in_repeatable_rows(world, factory):
     dossier = factory.dossier(world.call, world.head_a, complete=True)
-    services.update_dossier(world.head_a, dossier, {"partners": [
-        {"name": "Mission locale de Poitiers", "kind": "association", "role": "Accompagnement"}]})
-    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "dossier_updated")
-                               .order_by(AuditEvent.id.desc())).first()
+    services.update_dossier(
+        world.head_a,
+        dossier,
+        {
+            "partners": [
+                {
+                    "name": "Mission locale de Poitiers",
+                    "kind": "association",
+                    "role": "Accompagnement",
+                }
+            ]
+        },
+    )
+    event = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.action == "dossier_updated")
+        .order_by(AuditEvent.id.desc())
+    ).first()
     old, new = event.changes["partners"]
     assert old[0]["name"] == "Mission locale" and new[0]["name"] == "Mission locale de Poitiers"
 

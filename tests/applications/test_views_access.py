@@ -1,4 +1,5 @@
 """Confidentiality over HTTP: another establishment's dossier does not exist for you."""
+
 import io
 
 import pytest
@@ -30,26 +31,32 @@ def draft_a(world, factory):
     return factory.dossier(world.call, world.head_a, complete=True)
 
 
-def test_establishment_b_gets_404_everywhere_and_changes_nothing(client, world, dossier_a,
-                                                                 draft_a):
+def test_establishment_b_gets_404_everywhere_and_changes_nothing(client, world, dossier_a, draft_a):
     attachment = dossier_a.attachments[0]
     draft_attachment = draft_a.attachments[0]
     version = fresh(draft_a.id).version
     login(client, world.head_b)
-    gets = [f"/dossiers/{dossier_a.id}", f"/dossiers/{draft_a.id}",
-            f"/dossiers/{draft_a.id}/etape/presentation",
-            f"/dossiers/{draft_a.id}/etape/recapitulatif",
-            f"/dossiers/{dossier_a.id}/pieces/{attachment.id}",
-            f"/dossiers/{dossier_a.id}/recepisse/1"]
+    gets = [
+        f"/dossiers/{dossier_a.id}",
+        f"/dossiers/{draft_a.id}",
+        f"/dossiers/{draft_a.id}/etape/presentation",
+        f"/dossiers/{draft_a.id}/etape/recapitulatif",
+        f"/dossiers/{dossier_a.id}/pieces/{attachment.id}",
+        f"/dossiers/{dossier_a.id}/recepisse/1",
+    ]
     for url in gets:
         response = client.get(url)
         assert response.status_code == 404, url
         assert "Raccrocher par le projet" not in response.get_data(as_text=True)
     posts = [
-        (f"/dossiers/{draft_a.id}/etape/presentation",
-         {"title": "Piraté", "version": str(version)}),
-        (f"/dossiers/{draft_a.id}/etape/budget",
-         {"expenses-0-category": "other", "expenses-0-amount": "1", "version": str(version)}),
+        (
+            f"/dossiers/{draft_a.id}/etape/presentation",
+            {"title": "Piraté", "version": str(version)},
+        ),
+        (
+            f"/dossiers/{draft_a.id}/etape/budget",
+            {"expenses-0-category": "other", "expenses-0-amount": "1", "version": str(version)},
+        ),
         (f"/dossiers/{draft_a.id}/deposer", {}),
         (f"/dossiers/{draft_a.id}/retirer", {"reason": "x"}),
         (f"/dossiers/{draft_a.id}/pieces/{draft_attachment.id}/supprimer", {}),
@@ -57,8 +64,11 @@ def test_establishment_b_gets_404_everywhere_and_changes_nothing(client, world, 
     ]
     for url, data in posts:
         assert client.post(url, data=data).status_code == 404, url
-    response = client.post(f"/dossiers/{draft_a.id}/pieces", content_type="multipart/form-data",
-                           data={"kind_id": "", "file": (io.BytesIO(PDF_BYTES), "x.pdf")})
+    response = client.post(
+        f"/dossiers/{draft_a.id}/pieces",
+        content_type="multipart/form-data",
+        data={"kind_id": "", "file": (io.BytesIO(PDF_BYTES), "x.pdf")},
+    )
     assert response.status_code == 404
     draft = fresh(draft_a.id)
     assert draft.title == "Raccrocher par le projet" and draft.version == version
@@ -94,8 +104,12 @@ def test_a_reviewer_cannot_read_a_freshly_submitted_dossier(client, world, dossi
 
 
 def test_pages_need_a_login(client, world, dossier_a):
-    for url in ("/dossiers/", "/dossiers/deposes", f"/dossiers/{dossier_a.id}",
-                f"/dossiers/{dossier_a.id}/recepisse/1"):
+    for url in (
+        "/dossiers/",
+        "/dossiers/deposes",
+        f"/dossiers/{dossier_a.id}",
+        f"/dossiers/{dossier_a.id}/recepisse/1",
+    ):
         response = client.get(url)
         assert response.status_code == 302 and "/connexion" in response.headers["Location"]
 

@@ -1,4 +1,5 @@
 """Attachments over HTTP: upload, refusals in French, download, removal."""
+
 import io
 
 import pytest
@@ -18,8 +19,11 @@ def count_attachments() -> int:
 
 
 def upload(client, dossier, content: bytes, filename: str, kind_id=""):
-    return client.post(f"/dossiers/{dossier.id}/pieces", content_type="multipart/form-data",
-                       data={"kind_id": str(kind_id), "file": (io.BytesIO(content), filename)})
+    return client.post(
+        f"/dossiers/{dossier.id}/pieces",
+        content_type="multipart/form-data",
+        data={"kind_id": str(kind_id), "file": (io.BytesIO(content), filename)},
+    )
 
 
 @pytest.fixture
@@ -88,8 +92,7 @@ def test_an_oversized_file_is_refused(client, app, world, draft, monkeypatch):
     assert count_attachments() == 0
 
 
-def test_a_request_body_above_the_limit_gets_the_413_page(client, app, world, draft,
-                                                          monkeypatch):
+def test_a_request_body_above_the_limit_gets_the_413_page(client, app, world, draft, monkeypatch):
     monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 4096)
     login(client, world.staff_a)
     response = upload(client, draft, PDF_BYTES + b"0" * 8192, "gros.pdf")
@@ -103,8 +106,9 @@ def test_a_kind_of_another_call_is_refused(client, world, factory, draft):
     login(client, world.staff_a)
     response = upload(client, draft, PDF_BYTES, "a.pdf", other_call.attachment_kinds[0].id)
     assert response.status_code == 400
-    assert "Choisissez le type de pièce parmi ceux que demande l&#39;appel." in \
-        response.get_data(as_text=True)
+    assert "Choisissez le type de pièce parmi ceux que demande l&#39;appel." in response.get_data(
+        as_text=True
+    )
     assert count_attachments() == 0
 
 
@@ -129,17 +133,22 @@ def test_an_attachment_is_reached_only_through_its_own_dossier(client, world, fa
 
 
 def test_unknown_attachment_kind_is_a_french_error(client, world, factory):
-    from ..conftest import PDF_BYTES as _PDF, login as _login
+    from ..conftest import PDF_BYTES as _PDF
+    from ..conftest import login as _login
+
     dossier = factory.dossier(world.call, world.head_a)
     _login(client, world.head_a)
-    response = client.post(f"/dossiers/{dossier.id}/pieces",
-                           data={"kind_id": "abc", "file": (io.BytesIO(_PDF), "a.pdf")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        f"/dossiers/{dossier.id}/pieces",
+        data={"kind_id": "abc", "file": (io.BytesIO(_PDF), "a.pdf")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code in (400, 422)
     assert dossier.attachments == []
 
 
 def test_absurd_ids_are_not_found(client, world):
     from ..conftest import login as _login
+
     _login(client, world.head_a)
     assert client.get("/dossiers/99999999999999999999").status_code == 404

@@ -1,4 +1,5 @@
 """The applicant's journey over HTTP: create, fill step by step, attach, submit, receipt."""
+
 import io
 import re
 
@@ -22,8 +23,9 @@ def test_staff_fills_the_dossier_and_the_head_submits_it(client, world):
     page = client.get("/dossiers/").get_data(as_text=True)
     assert "Créer un dossier" in page
 
-    response = client.post("/dossiers/nouveau", data={"call_id": world.call.id,
-                                                      "title": "Raccrocher par le théâtre"})
+    response = client.post(
+        "/dossiers/nouveau", data={"call_id": world.call.id, "title": "Raccrocher par le théâtre"}
+    )
     assert response.status_code == 302
     dossier = db.session.scalars(select(Dossier)).one()
     assert response.headers["Location"].endswith(f"/dossiers/{dossier.id}/etape/presentation")
@@ -32,39 +34,84 @@ def test_staff_fills_the_dossier_and_the_head_submits_it(client, world):
     form = client.get(f"{base}/presentation").get_data(as_text=True)
     assert 'class="fr-stepper"' in form and "Titre du projet" in form and "Résumé" in form
     steps = [
-        ("presentation", {"title": "Raccrocher par le théâtre",
-                          "summary": "Un atelier hebdomadaire de remobilisation."}),
-        ("axes-et-public", {"main_axis": "2", "other_axes": ["1", "3"],
-                            "fields": ["prevention", "remediation"], "target_count": "24",
-                            "target_ages": "15-17 ans", "target_levels": "Seconde",
-                            "target_profile": "Élèves absentéistes"}),
-        ("partenaires", {"partners-0-name": "Mission locale", "partners-0-kind": "association",
-                         "partners-0-role": "Accompagnement", "partners-1-name": "",
-                         "partners-1-kind": "", "partners-1-role": ""}),
-        ("actions", {"actions-0-title": "Atelier théâtre",
-                     "actions-0-description": "Chaque semaine",
-                     "actions-0-start_date": "03/11/2014", "actions-0-end_date": "2015-06-15"}),
-        ("indicateurs", {"indicators-0-name": "Taux d'absentéisme", "indicators-0-baseline": "18 %",
-                         "indicators-0-target": "10 %"}),
-        ("budget", {"expenses-0-category": "services", "expenses-0-label": "Intervenant",
-                    "expenses-0-amount": "6 000,00",
-                    "expenses-1-category": "equipment", "expenses-1-label": "Fournitures",
-                    "expenses-1-amount": "1 234,50",
-                    "resources-0-source": "region", "resources-0-amount": "3000",
-                    "resources-1-source": "state", "resources-1-amount": "3 000,00",
-                    "resources-2-source": "own", "resources-2-amount": "1234,5"}),
+        (
+            "presentation",
+            {
+                "title": "Raccrocher par le théâtre",
+                "summary": "Un atelier hebdomadaire de remobilisation.",
+            },
+        ),
+        (
+            "axes-et-public",
+            {
+                "main_axis": "2",
+                "other_axes": ["1", "3"],
+                "fields": ["prevention", "remediation"],
+                "target_count": "24",
+                "target_ages": "15-17 ans",
+                "target_levels": "Seconde",
+                "target_profile": "Élèves absentéistes",
+            },
+        ),
+        (
+            "partenaires",
+            {
+                "partners-0-name": "Mission locale",
+                "partners-0-kind": "association",
+                "partners-0-role": "Accompagnement",
+                "partners-1-name": "",
+                "partners-1-kind": "",
+                "partners-1-role": "",
+            },
+        ),
+        (
+            "actions",
+            {
+                "actions-0-title": "Atelier théâtre",
+                "actions-0-description": "Chaque semaine",
+                "actions-0-start_date": "03/11/2014",
+                "actions-0-end_date": "2015-06-15",
+            },
+        ),
+        (
+            "indicateurs",
+            {
+                "indicators-0-name": "Taux d'absentéisme",
+                "indicators-0-baseline": "18 %",
+                "indicators-0-target": "10 %",
+            },
+        ),
+        (
+            "budget",
+            {
+                "expenses-0-category": "services",
+                "expenses-0-label": "Intervenant",
+                "expenses-0-amount": "6 000,00",
+                "expenses-1-category": "equipment",
+                "expenses-1-label": "Fournitures",
+                "expenses-1-amount": "1 234,50",
+                "resources-0-source": "region",
+                "resources-0-amount": "3000",
+                "resources-1-source": "state",
+                "resources-1-amount": "3 000,00",
+                "resources-2-source": "own",
+                "resources-2-amount": "1234,5",
+            },
+        ),
     ]
     for i, (step, data) in enumerate(steps):
         data = dict(data, version=_version(client, dossier.id, step), action="next")
         response = client.post(f"{base}/{step}", data=data)
         assert response.status_code == 302, (step, response.get_data(as_text=True)[:3000])
-        next_step = (steps[i + 1][0] if i + 1 < len(steps) else "pieces-jointes")
+        next_step = steps[i + 1][0] if i + 1 < len(steps) else "pieces-jointes"
         assert response.headers["Location"].endswith(f"{base}/{next_step}")
 
     kind = world.call.required_attachment_kinds[0]
-    response = client.post(f"/dossiers/{dossier.id}/pieces", content_type="multipart/form-data",
-                           data={"kind_id": str(kind.id),
-                                 "file": (io.BytesIO(PDF_BYTES), "budget détaillé.pdf")})
+    response = client.post(
+        f"/dossiers/{dossier.id}/pieces",
+        content_type="multipart/form-data",
+        data={"kind_id": str(kind.id), "file": (io.BytesIO(PDF_BYTES), "budget détaillé.pdf")},
+    )
     assert response.status_code == 302
 
     db.session.expire_all()
@@ -148,7 +195,8 @@ def test_head_withdraws_with_a_reason(client, world, factory):
     db.session.expire_all()
     assert db.session.get(Dossier, dossier.id).status == DossierStatus.withdrawn
     event = db.session.scalars(
-        select(AuditEvent).where(AuditEvent.action == "dossier_withdrawn")).one()
+        select(AuditEvent).where(AuditEvent.action == "dossier_withdrawn")
+    ).one()
     assert event.changes["reason"] == "Projet abandonné"
 
 
@@ -162,7 +210,9 @@ def test_staff_cannot_withdraw(client, world, factory):
 
 def test_next_action_says_when_the_deadline_has_passed(client, world, factory):
     import datetime as dt
+
     from portal.db import utcnow
+
     factory.dossier(world.call, world.head_a)
     world.call.deadline_at = utcnow() - dt.timedelta(hours=1)
     db.session.flush()

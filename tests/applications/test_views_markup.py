@@ -1,4 +1,5 @@
 """Markup the browser test and screen readers rely on: every input has a unique id and a label."""
+
 from collections import Counter
 from html.parser import HTMLParser
 
@@ -19,8 +20,7 @@ class _Inputs(HTMLParser):
             self.ids[attrs["id"]] += 1
         if tag == "label" and "for" in attrs:
             self.label_for.add(attrs["for"])
-        if tag in ("input", "select", "textarea") and attrs.get("type") not in ("hidden",
-                                                                                "submit"):
+        if tag in ("input", "select", "textarea") and attrs.get("type") not in ("hidden", "submit"):
             self.inputs.append(attrs)
 
 
@@ -39,15 +39,29 @@ def check(page: str) -> None:
 def test_every_page_has_labelled_inputs_and_unique_ids(client, world, factory):
     dossier = factory.dossier(world.call, world.head_a, complete=True)
     login(client, world.head_a)
-    for step in ("presentation", "axes-et-public", "partenaires", "actions", "indicateurs",
-                 "budget", "pieces-jointes", "recapitulatif"):
+    for step in (
+        "presentation",
+        "axes-et-public",
+        "partenaires",
+        "actions",
+        "indicateurs",
+        "budget",
+        "pieces-jointes",
+        "recapitulatif",
+    ):
         check(client.get(f"/dossiers/{dossier.id}/etape/{step}").get_data(as_text=True))
     check(client.get("/dossiers/").get_data(as_text=True))
     check(client.get(f"/dossiers/{dossier.id}").get_data(as_text=True))
     check(client.get(f"/dossiers/nouveau?call_id={world.call.id}").get_data(as_text=True))
     # with errors shown
-    response = client.post(f"/dossiers/{dossier.id}/etape/budget", data={
-        "version": str(dossier.version), "expenses-0-category": "", "expenses-0-amount": "-1"})
+    response = client.post(
+        f"/dossiers/{dossier.id}/etape/budget",
+        data={
+            "version": str(dossier.version),
+            "expenses-0-category": "",
+            "expenses-0-amount": "-1",
+        },
+    )
     assert response.status_code == 400
     check(response.get_data(as_text=True))
     services.submit_dossier(world.head_a, dossier)

@@ -1,13 +1,14 @@
 """Editing step by step: drafts save half-filled, every bad input is refused with a French
 message tied to its field, and nothing is saved."""
+
 import io
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
 
-from applications.models import Dossier, DossierStatus
 from applications import services
+from applications.models import Dossier, DossierStatus
 from portal.db import db
 from portal.models import AuditEvent
 
@@ -37,13 +38,21 @@ def test_every_step_page_renders_with_labels_and_two_blank_rows(client, world, d
     login(client, world.staff_a)
     expectations = {
         "presentation": ['for="title">Titre du projet', 'for="summary">Résumé'],
-        "axes-et-public": ["Axe principal", "Autres axes concernés", "Champs d&#39;action",
-                           'for="target_count">Nombre de jeunes concernés'],
+        "axes-et-public": [
+            "Axe principal",
+            "Autres axes concernés",
+            "Champs d&#39;action",
+            'for="target_count">Nombre de jeunes concernés',
+        ],
         "partenaires": ['id="partners-2-name"', 'id="partners-1-name"', "Nom du partenaire"],
         "actions": ['id="actions-2-title"', "Intitulé de l&#39;action", "Date de début"],
         "indicateurs": ['id="indicators-2-name"', "Valeur cible"],
-        "budget": ['id="expenses-3-amount"', 'id="resources-4-amount"', 'inputmode="decimal"',
-                   "Budget équilibré"],
+        "budget": [
+            'id="expenses-3-amount"',
+            'id="resources-4-amount"',
+            'inputmode="decimal"',
+            "Budget équilibré",
+        ],
         "pieces-jointes": ['for="file">Fichier', 'for="kind_id">Type de pièce', "piece.pdf"],
         "recapitulatif": ["Le dossier est complet"],
     }
@@ -68,39 +77,62 @@ def test_a_half_filled_draft_is_saved(client, world, factory):
 
 def test_save_and_continue_goes_to_the_next_step(client, world, draft):
     login(client, world.staff_a)
-    response = post_step(client, draft, "presentation",
-                         {"title": "Nouveau titre", "summary": "Résumé", "action": "next"})
+    response = post_step(
+        client,
+        draft,
+        "presentation",
+        {"title": "Nouveau titre", "summary": "Résumé", "action": "next"},
+    )
     assert response.headers["Location"].endswith("/etape/axes-et-public")
 
 
 def test_unbalanced_budget_is_saved_but_announced_with_the_amount(client, world, draft):
     login(client, world.staff_a)
-    response = post_step(client, draft, "budget", {
-        "expenses-0-category": "services", "expenses-0-amount": "6 000,00",
-        "resources-0-source": "region", "resources-0-amount": "7 200,00"})
+    response = post_step(
+        client,
+        draft,
+        "budget",
+        {
+            "expenses-0-category": "services",
+            "expenses-0-amount": "6 000,00",
+            "resources-0-source": "region",
+            "resources-0-amount": "7 200,00",
+        },
+    )
     assert response.status_code == 302
     page = client.get(f"/dossiers/{draft.id}/etape/budget").get_data(as_text=True)
     assert f"les recettes dépassent les dépenses de 1{NARROW}200,00{NBSP}€" in page
     assert f"Écart : 1{NARROW}200,00{NBSP}€" in page
     recap = client.get(f"/dossiers/{draft.id}/etape/recapitulatif").get_data(as_text=True)
     assert f"dépassent les dépenses de 1{NARROW}200,00{NBSP}€" in recap
-    assert f'/etape/budget#resources' in recap
+    assert "/etape/budget#resources" in recap
 
 
-@pytest.mark.parametrize("amount, message", [
-    ("-50", "Un montant ne peut pas être négatif."),
-    ("12,345", "Un montant a au plus deux décimales (les centimes)."),
-    ("99 999 999 999", "est trop élevé pour un projet"),
-    ("douze", "n&#39;est pas un montant : écrivez par exemple 1 234,50."),
-])
+@pytest.mark.parametrize(
+    "amount, message",
+    [
+        ("-50", "Un montant ne peut pas être négatif."),
+        ("12,345", "Un montant a au plus deux décimales (les centimes)."),
+        ("99 999 999 999", "est trop élevé pour un projet"),
+        ("douze", "n&#39;est pas un montant : écrivez par exemple 1 234,50."),
+    ],
+)
 def test_bad_amounts_are_refused_and_nothing_is_saved(client, world, draft, amount, message):
     login(client, world.staff_a)
     before = fresh(draft.id).version
-    response = post_step(client, draft, "budget", {
-        "expenses-0-category": "services", "expenses-0-label": "Intervenant",
-        "expenses-0-amount": "100,00",
-        "expenses-1-category": "equipment", "expenses-1-label": "Tapis",
-        "expenses-1-amount": amount})
+    response = post_step(
+        client,
+        draft,
+        "budget",
+        {
+            "expenses-0-category": "services",
+            "expenses-0-label": "Intervenant",
+            "expenses-0-amount": "100,00",
+            "expenses-1-category": "equipment",
+            "expenses-1-label": "Tapis",
+            "expenses-1-amount": amount,
+        },
+    )
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert message in page
@@ -115,9 +147,19 @@ def test_bad_amounts_are_refused_and_nothing_is_saved(client, world, draft, amou
 
 def test_row_errors_follow_the_row_even_after_blank_rows(client, world, draft):
     login(client, world.staff_a)
-    response = post_step(client, draft, "partenaires", {
-        "partners-0-name": "", "partners-0-kind": "", "partners-0-role": "",
-        "partners-1-name": "", "partners-1-kind": "association", "partners-1-role": "Soutien"})
+    response = post_step(
+        client,
+        draft,
+        "partenaires",
+        {
+            "partners-0-name": "",
+            "partners-0-kind": "",
+            "partners-0-role": "",
+            "partners-1-name": "",
+            "partners-1-kind": "association",
+            "partners-1-role": "Soutien",
+        },
+    )
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert 'aria-describedby="partners-1-name-error"' in page
@@ -127,8 +169,12 @@ def test_row_errors_follow_the_row_even_after_blank_rows(client, world, draft):
 
 def test_bad_scalar_fields_are_refused(client, world, draft):
     login(client, world.staff_a)
-    response = post_step(client, draft, "axes-et-public", {
-        "main_axis": "9", "fields": ["prevention"], "target_count": "-3"})
+    response = post_step(
+        client,
+        draft,
+        "axes-et-public",
+        {"main_axis": "9", "fields": ["prevention"], "target_count": "-3"},
+    )
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert "Choisissez l&#39;axe principal parmi les axes de l&#39;appel." in page
@@ -140,9 +186,16 @@ def test_bad_scalar_fields_are_refused(client, world, draft):
 
 def test_end_date_before_start_date(client, world, draft):
     login(client, world.staff_a)
-    response = post_step(client, draft, "actions", {
-        "actions-0-title": "Atelier", "actions-0-start_date": "2015-06-01",
-        "actions-0-end_date": "01/02/2015"})
+    response = post_step(
+        client,
+        draft,
+        "actions",
+        {
+            "actions-0-title": "Atelier",
+            "actions-0-start_date": "2015-06-01",
+            "actions-0-end_date": "01/02/2015",
+        },
+    )
     assert response.status_code == 400
     assert "La date de fin précède la date de début." in response.get_data(as_text=True)
     assert fresh(draft.id).actions[0].title == "Atelier théâtre"
@@ -151,10 +204,15 @@ def test_end_date_before_start_date(client, world, draft):
 def test_stale_version_shows_the_conflict_and_saves_nothing(client, world, draft):
     login(client, world.staff_a)
     old = fresh(draft.id).version
-    assert post_step(client, draft, "presentation", {"title": "Onglet 1", "summary": "x"},
-                     version=old).status_code == 302
-    response = post_step(client, draft, "presentation", {"title": "Onglet 2", "summary": "y"},
-                         version=old)
+    assert (
+        post_step(
+            client, draft, "presentation", {"title": "Onglet 1", "summary": "x"}, version=old
+        ).status_code
+        == 302
+    )
+    response = post_step(
+        client, draft, "presentation", {"title": "Onglet 2", "summary": "y"}, version=old
+    )
     assert response.status_code == 409
     page = response.get_data(as_text=True)
     assert "a été modifié entre-temps" in page
@@ -171,8 +229,11 @@ def test_garbage_version_counts_as_stale(client, world, draft):
 
 def test_a_form_without_csrf_token_is_refused(client, world, draft):
     login(client, world.staff_a)
-    response = client.post(f"/dossiers/{draft.id}/etape/presentation", csrf=False,
-                           data={"title": "Forgé", "version": str(fresh(draft.id).version)})
+    response = client.post(
+        f"/dossiers/{draft.id}/etape/presentation",
+        csrf=False,
+        data={"title": "Forgé", "version": str(fresh(draft.id).version)},
+    )
     assert response.status_code == 400
     assert "jeton CSRF" in response.get_data(as_text=True)
     assert fresh(draft.id).title == "Raccrocher par le projet"
@@ -182,8 +243,9 @@ def test_a_submitted_dossier_cannot_be_edited(client, world, draft):
     services.submit_dossier(world.head_a, draft)
     db.session.flush()
     version = fresh(draft.id).version
-    updates = select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.action == "dossier_updated")
+    updates = (
+        select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "dossier_updated")
+    )
     events = db.session.scalar(updates)
     login(client, world.head_a)
     response = client.get(f"/dossiers/{draft.id}/etape/presentation")
@@ -191,13 +253,17 @@ def test_a_submitted_dossier_cannot_be_edited(client, world, draft):
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "il ne peut pas être modifié" in page
     assert "Modifier le dossier" not in page
-    response = post_step(client, draft, "presentation", {"title": "Modifié après dépôt"},
-                         version=version)
+    response = post_step(
+        client, draft, "presentation", {"title": "Modifié après dépôt"}, version=version
+    )
     assert response.status_code == 409
     assert "il ne peut plus être modifié" in response.get_data(as_text=True)
     attachment_id = fresh(draft.id).attachments[0].id
-    response = client.post(f"/dossiers/{draft.id}/pieces", content_type="multipart/form-data",
-                           data={"kind_id": "", "file": (io.BytesIO(PDF_BYTES), "ajout.pdf")})
+    response = client.post(
+        f"/dossiers/{draft.id}/pieces",
+        content_type="multipart/form-data",
+        data={"kind_id": "", "file": (io.BytesIO(PDF_BYTES), "ajout.pdf")},
+    )
     assert response.status_code == 409
     response = client.post(f"/dossiers/{draft.id}/pieces/{attachment_id}/supprimer")
     assert response.status_code == 409

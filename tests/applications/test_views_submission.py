@@ -1,4 +1,5 @@
 """Submission over HTTP: who may submit, what blocks it, once only, the receipt."""
+
 import datetime as dt
 
 import pytest
@@ -49,8 +50,9 @@ def test_a_second_submit_creates_one_submission_only(client, world, complete):
 
 
 def test_unbalanced_budget_blocks_submission_with_the_amount(client, world, complete):
-    services.update_dossier(world.head_a, complete, {"resources": [
-        {"category": "region", "amount": "8434.50"}]})
+    services.update_dossier(
+        world.head_a, complete, {"resources": [{"category": "region", "amount": "8434.50"}]}
+    )
     db.session.flush()
     login(client, world.head_a)
     recap = client.get(f"/dossiers/{complete.id}/etape/recapitulatif").get_data(as_text=True)
@@ -69,8 +71,10 @@ def test_a_request_above_the_call_maximum_blocks_submission(client, world, facto
     login(client, world.head_a)
     response = client.post(f"/dossiers/{dossier.id}/deposer")
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert (f"La subvention demandée (6{NARROW}000,00{NBSP}€) dépasse le maximum de l&#39;appel "
-            f"(5{NARROW}000,00{NBSP}€).") in page
+    assert (
+        f"La subvention demandée (6{NARROW}000,00{NBSP}€) dépasse le maximum de l&#39;appel "
+        f"(5{NARROW}000,00{NBSP}€)."
+    ) in page
     assert fresh(dossier.id).status == DossierStatus.draft and submissions() == 0
 
 
@@ -107,11 +111,17 @@ def test_blockers_link_to_the_step_and_field_that_fix_them(client, world, factor
     db.session.flush()
     login(client, world.staff_a)
     recap = client.get(f"/dossiers/{dossier.id}/etape/recapitulatif").get_data(as_text=True)
-    for link in ("/etape/presentation#title", "/etape/presentation#summary",
-                 "/etape/axes-et-public#main_axis", "/etape/axes-et-public#fields",
-                 "/etape/axes-et-public#target_count", "/etape/actions#actions",
-                 "/etape/indicateurs#indicators", "/etape/budget#expenses",
-                 "/etape/pieces-jointes#attachments"):
+    for link in (
+        "/etape/presentation#title",
+        "/etape/presentation#summary",
+        "/etape/axes-et-public#main_axis",
+        "/etape/axes-et-public#fields",
+        "/etape/axes-et-public#target_count",
+        "/etape/actions#actions",
+        "/etape/indicateurs#indicators",
+        "/etape/budget#expenses",
+        "/etape/pieces-jointes#attachments",
+    ):
         assert f'href="/dossiers/{dossier.id}{link}"' in recap, link
     step = client.get(f"/dossiers/{dossier.id}/etape/presentation").get_data(as_text=True)
     assert 'id="title"' in step and 'id="summary"' in step
@@ -127,8 +137,9 @@ def test_call_admin_requests_completion_then_the_head_resubmits(client, world, c
     assert response.status_code == 400
     assert "Indiquez ce que l&#39;établissement doit compléter." in response.get_data(as_text=True)
     assert fresh(complete.id).status == DossierStatus.submitted
-    response = client.post(f"/dossiers/{complete.id}/complements",
-                           data={"message": "Joignez la lettre du partenaire."})
+    response = client.post(
+        f"/dossiers/{complete.id}/complements", data={"message": "Joignez la lettre du partenaire."}
+    )
     assert response.status_code == 302
     assert fresh(complete.id).status == DossierStatus.incomplete
 
@@ -150,7 +161,8 @@ def test_applicants_cannot_request_completion(client, world, complete):
     db.session.flush()
     login(client, world.head_a)
     assert "Demander des compléments" not in client.get(f"/dossiers/{complete.id}").get_data(
-        as_text=True)
+        as_text=True
+    )
     response = client.post(f"/dossiers/{complete.id}/complements", data={"message": "x"})
     assert response.status_code == 403
     assert fresh(complete.id).status == DossierStatus.submitted

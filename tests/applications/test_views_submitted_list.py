@@ -1,4 +1,5 @@
 """The call administrator's list of submitted dossiers: content, filters, constant queries."""
+
 import pytest
 
 from applications import services
@@ -98,11 +99,15 @@ def test_query_count_does_not_grow_with_the_number_of_dossiers(client, world, fa
 def test_the_list_is_paginated(client, world, factory, monkeypatch):
     import applications.views.lists as views_module
     from portal import pagination
+
     monkeypatch.setattr(pagination, "PAGE_SIZE", 2)
-    monkeypatch.setattr(views_module, "paginate",
-                        lambda stmt, page, unique=False: pagination.paginate(stmt, page, 2,
-                                                                             unique=unique))
+    monkeypatch.setattr(
+        views_module,
+        "paginate",
+        lambda stmt, page, unique=False: pagination.paginate(stmt, page, 2, unique=unique),
+    )
     from applications import services as dossier_services
+
     for head in (world.head_a, world.head_b):
         for _ in range(2):
             dossier = factory.dossier(world.call, head, complete=True)

@@ -1,4 +1,5 @@
 """Forgotten password and invitation links: the whole flow, and every way a link is refused."""
+
 import datetime as dt
 import html
 import re
@@ -16,8 +17,11 @@ CONFIRMATION = "Si un compte correspond à cette adresse"
 
 
 def _link_from_outbox(recipient: str, path: str) -> str:
-    msg = db.session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == recipient)
-                             .order_by(OutboxMessage.id.desc())).first()
+    msg = db.session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.recipient == recipient)
+        .order_by(OutboxMessage.id.desc())
+    ).first()
     assert msg is not None, "no mail queued"
     match = re.search(r"http://localhost(/%s/[\w-]+)" % path, msg.body)
     assert match, msg.body
@@ -48,8 +52,11 @@ def test_reset_flow_end_to_end(client, factory):
     assert response.status_code == 302 and response.headers["Location"].endswith("/connexion")
     assert authenticate(user.email, NEW_PASSWORD) is not None
     assert authenticate(user.email, PASSWORD) is None
-    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "password_set",
-                                                      AuditEvent.object_id == user.id))
+    assert db.session.scalar(
+        select(AuditEvent).where(
+            AuditEvent.action == "password_set", AuditEvent.object_id == user.id
+        )
+    )
     login(client, user, NEW_PASSWORD)
 
 
@@ -62,8 +69,10 @@ def test_reset_confirmation_is_the_same_for_unknown_email(client, factory):
     assert _outbox_count() == before + 1
 
     def message(page):
-        return re.search(r'<div class="fr-alert[^"]*" role="status">\s*<p>(.*?)</p>', page,
-                         re.S).group(1)
+        return re.search(
+            r'<div class="fr-alert[^"]*" role="status">\s*<p>(.*?)</p>', page, re.S
+        ).group(1)
+
     assert message(unknown) == message(known)
     assert CONFIRMATION in message(unknown)
 
@@ -119,8 +128,9 @@ def test_unknown_reset_link_is_refused(client, factory):
 def test_reset_link_cannot_be_used_as_invitation(client, factory):
     user = factory.user(Role.observer)
     link = _issue_reset(client, user)
-    _refused(client, link.replace("/reinitialiser/", "/invitation/"), user,
-             "Ce lien n'est pas valide.")
+    _refused(
+        client, link.replace("/reinitialiser/", "/invitation/"), user, "Ce lien n'est pas valide."
+    )
 
 
 def test_reset_passwords_must_match_and_be_long_enough(client, factory):
@@ -133,15 +143,18 @@ def test_reset_passwords_must_match_and_be_long_enough(client, factory):
     assert "au moins 10 caractères" in response.get_data(as_text=True)
     assert authenticate(user.email, PASSWORD) is not None
     # the link is still usable after a mistake
-    assert client.post(link, data={"password": NEW_PASSWORD,
-                                   "confirm": NEW_PASSWORD}).status_code == 302
+    assert (
+        client.post(link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}).status_code
+        == 302
+    )
 
 
 def test_reset_post_without_csrf_changes_nothing(client, factory):
     user = factory.user(Role.observer)
     link = _issue_reset(client, user)
-    response = client.post(link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
-                           csrf=False)
+    response = client.post(
+        link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}, csrf=False
+    )
     assert response.status_code == 400
     assert authenticate(user.email, PASSWORD) is not None
     assert db.session.scalar(select(UserToken).where(UserToken.user_id == user.id)).used_at is None
@@ -171,8 +184,11 @@ def test_invitation_flow_end_to_end(client, factory):
     assert response.status_code == 302
     assert client.get("/").status_code == 200  # logged in straight away
     assert authenticate(user.email, NEW_PASSWORD) is not None
-    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "invitation_accepted",
-                                                      AuditEvent.object_id == user.id))
+    assert db.session.scalar(
+        select(AuditEvent).where(
+            AuditEvent.action == "invitation_accepted", AuditEvent.object_id == user.id
+        )
+    )
 
 
 def test_expired_and_reused_invitation_links_are_refused(client, factory):
@@ -190,11 +206,14 @@ def test_expired_and_reused_invitation_links_are_refused(client, factory):
 
     row.expires_at = good_until
     db.session.commit()
-    assert client.post(link, data={"password": NEW_PASSWORD,
-                                   "confirm": NEW_PASSWORD}).status_code == 302
+    assert (
+        client.post(link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}).status_code
+        == 302
+    )
     client.post("/deconnexion")
-    response = client.post(link, data={"password": "encore-un-autre-mdp",
-                                       "confirm": "encore-un-autre-mdp"})
+    response = client.post(
+        link, data={"password": "encore-un-autre-mdp", "confirm": "encore-un-autre-mdp"}
+    )
     assert response.status_code == 400
     assert "Ce lien a déjà été utilisé." in response.get_data(as_text=True)
     assert authenticate(user.email, NEW_PASSWORD) is not None
@@ -223,6 +242,7 @@ def test_forgotten_password_form_is_throttled(client, factory):
 def test_forgot_password_does_the_same_work_for_known_and_unknown_addresses(client, factory):
     """The response does the same SQL either way; the lookup, link and mail come after it."""
     from sqlalchemy import event
+
     user = factory.user(Role.observer)
     client.csrf_token()
     db.session.commit()
@@ -232,6 +252,7 @@ def test_forgot_password_does_the_same_work_for_known_and_unknown_addresses(clie
 
         def note(_conn, _cursor, statement, *_args, statements=statements):
             statements.append(statement)
+
         event.listen(db.engine, "before_cursor_execute", note)
         try:
             response = client.post("/mot-de-passe-oublie", data={"email": email})
@@ -242,5 +263,6 @@ def test_forgot_password_does_the_same_work_for_known_and_unknown_addresses(clie
         response.close()  # the server closes the response once sent: the deferred work runs
     assert seen["known"] == seen["unknown"]
     assert _link_from_outbox(user.email, "reinitialiser")
-    assert not db.session.scalar(select(OutboxMessage)
-                                 .where(OutboxMessage.recipient == "inconnu@ac-poitiers.fr"))
+    assert not db.session.scalar(
+        select(OutboxMessage).where(OutboxMessage.recipient == "inconnu@ac-poitiers.fr")
+    )

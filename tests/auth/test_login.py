@@ -1,4 +1,5 @@
 """Login, throttling and logout."""
+
 import pytest
 from sqlalchemy import select
 
@@ -9,8 +10,9 @@ from ..conftest import PASSWORD, login
 
 
 def _events(action, user):
-    return db.session.scalars(select(AuditEvent).where(AuditEvent.action == action,
-                                                       AuditEvent.object_id == user.id)).all()
+    return db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == action, AuditEvent.object_id == user.id)
+    ).all()
 
 
 def test_login_page_has_labelled_fields_with_autocomplete(client):
@@ -56,8 +58,9 @@ def test_login_follows_local_next_only(client, factory):
     assert ok.headers["Location"].endswith("/dossiers/")
     client.post("/deconnexion")
     for evil in ("https://evil.example/", "//evil.example/x", "/\\evil.example"):
-        response = client.post("/connexion?next=" + evil,
-                               data={"email": user.email, "password": PASSWORD})
+        response = client.post(
+            "/connexion?next=" + evil, data={"email": user.email, "password": PASSWORD}
+        )
         assert response.status_code == 302
         assert "evil" not in response.headers["Location"]
         client.post("/deconnexion")
@@ -66,8 +69,10 @@ def test_login_follows_local_next_only(client, factory):
 def test_sixth_failed_attempt_in_a_minute_is_throttled(client, factory):
     user = factory.user(Role.observer)
     for _ in range(5):
-        assert client.post("/connexion", data={"email": user.email,
-                                               "password": "faux"}).status_code == 200
+        assert (
+            client.post("/connexion", data={"email": user.email, "password": "faux"}).status_code
+            == 200
+        )
     response = client.post("/connexion", data={"email": user.email, "password": PASSWORD})
     assert response.status_code == 429
     assert "Trop de tentatives" in response.get_data(as_text=True)
@@ -83,8 +88,9 @@ def test_successful_logins_do_not_use_up_the_limit(client, factory):
 
 def test_login_without_csrf_token_is_refused(client, factory):
     user = factory.user(Role.observer)
-    response = client.post("/connexion", data={"email": user.email, "password": PASSWORD},
-                           csrf=False)
+    response = client.post(
+        "/connexion", data={"email": user.email, "password": PASSWORD}, csrf=False
+    )
     assert response.status_code == 400
     assert client.get("/").status_code == 302
 
@@ -105,18 +111,36 @@ def test_logout_is_post_only_and_needs_csrf(client, factory):
     assert client.get("/").status_code == 200  # still logged in
 
 
-
-@pytest.mark.parametrize("hostile", [
-    "/dossiers/\r\nSet-Cookie: x=1", "/%0d%0aLocation: https://evil.example/", "/a\nb", "/a\rb",
-    "//evil.example/", "///evil.example/", "/\\evil.example", "\\\\evil.example",
-    "javascript:alert(1)", "JaVaScRiPt:alert(1)", " /dossiers/", "/\tevil", "/dossiers/\x00",
-    "https://evil.example/", "http:evil.example", "/%2F%2Fevil.example", "/\u2028x",
-])
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "/dossiers/\r\nSet-Cookie: x=1",
+        "/%0d%0aLocation: https://evil.example/",
+        "/a\nb",
+        "/a\rb",
+        "//evil.example/",
+        "///evil.example/",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "javascript:alert(1)",
+        "JaVaScRiPt:alert(1)",
+        " /dossiers/",
+        "/\tevil",
+        "/dossiers/\x00",
+        "https://evil.example/",
+        "http:evil.example",
+        "/%2F%2Fevil.example",
+        "/\u2028x",
+    ],
+)
 def test_an_unsafe_next_is_ignored_and_the_user_lands_home(client, factory, hostile):
     from urllib.parse import quote
+
     user = factory.user(Role.observer)
-    response = client.post("/connexion?next=" + quote(hostile, safe=""),
-                           data={"email": user.email, "password": PASSWORD})
+    response = client.post(
+        "/connexion?next=" + quote(hostile, safe=""),
+        data={"email": user.email, "password": PASSWORD},
+    )
     assert response.status_code == 302
     assert response.headers["Location"] in ("/", "http://localhost/")
     assert client.get("/").status_code == 200  # logged in
@@ -124,9 +148,13 @@ def test_an_unsafe_next_is_ignored_and_the_user_lands_home(client, factory, host
 
 # ------------------------------------------------------------ throttling per account and address
 
+
 def _attempt(client, email, password, address):
-    return client.post("/connexion", data={"email": email, "password": password},
-                       environ_base={"REMOTE_ADDR": address}).status_code
+    return client.post(
+        "/connexion",
+        data={"email": email, "password": password},
+        environ_base={"REMOTE_ADDR": address},
+    ).status_code
 
 
 def test_one_persons_failures_at_a_shared_address_do_not_lock_the_building_out(client, factory):
@@ -164,11 +192,11 @@ def test_several_workers_on_memory_storage_are_refused_at_start(monkeypatch, cap
     from pathlib import Path
 
     from portal.auth.throttle import check_storage
+
     monkeypatch.setenv("WEB_CONCURRENCY", "4")
     with caplog.at_level(logging.ERROR):
         assert check_storage({"RATELIMIT_STORAGE_URI": "memory://"}) is False
-    assert any(r.levelno == logging.ERROR and "memory://" in r.getMessage()
-               for r in caplog.records)
+    assert any(r.levelno == logging.ERROR and "memory://" in r.getMessage() for r in caplog.records)
     assert check_storage({"RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0"}) is True
     monkeypatch.delenv("WEB_CONCURRENCY")
     monkeypatch.setenv("GUNICORN_CMD_ARGS", "--bind 0.0.0.0:8000 -w 3")
@@ -185,7 +213,9 @@ def test_several_workers_on_memory_storage_are_refused_at_start(monkeypatch, cap
     class Server:
         class cfg:
             workers = 4
+
         log = logging.getLogger("gunicorn.error")
+
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", "memory://")
     try:
         conf.on_starting(Server)

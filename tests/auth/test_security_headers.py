@@ -1,4 +1,5 @@
 """Security headers: a strict CSP everywhere, HSTS over https, no caching of what a login opens."""
+
 from portal.db import db
 
 from ..conftest import PDF_BYTES, login
@@ -35,6 +36,7 @@ def test_hsts_only_when_the_portal_is_served_over_https(app, client, monkeypatch
 
 def test_authenticated_pages_and_downloads_are_not_stored(client, world):
     from applications import services
+
     dossier = services.create_dossier(world.head_a, world.call, title="Projet")
     attachment = services.add_attachment(world.head_a, dossier, "piece.pdf", PDF_BYTES)
     db.session.commit()
@@ -52,6 +54,7 @@ def test_authenticated_pages_and_downloads_are_not_stored(client, world):
 
 def test_api_answers_are_not_stored(client, world):
     from portal.auth.services import issue_api_token
+
     token = issue_api_token(world.head_a)
     db.session.commit()
     response = client.get("/api/v1/dossiers", headers={"Authorization": f"Bearer {token}"})

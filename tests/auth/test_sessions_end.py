@@ -1,4 +1,5 @@
 """A password reset logs the user out everywhere; links are used once even when raced."""
+
 from sqlalchemy import select
 
 from portal.auth.services import consume_link_token, issue_api_token, issue_link_token
@@ -19,8 +20,10 @@ def test_reset_ends_other_sessions_and_api_tokens(app, client, world):
     # the old browser session is no longer valid: back to the login page
     response = client.get("/")
     assert response.status_code == 302 and "/connexion" in response.headers["Location"]
-    assert client.get("/api/v1/dossiers",
-                      headers={"Authorization": f"Bearer {api_token}"}).status_code == 401
+    assert (
+        client.get("/api/v1/dossiers", headers={"Authorization": f"Bearer {api_token}"}).status_code
+        == 401
+    )
     assert all(t.revoked_at is not None for t in db.session.scalars(select(ApiToken)))
 
 
@@ -41,6 +44,7 @@ def test_revoke_tokens_command(app, world):
     result = app.test_cli_runner().invoke(args=["revoke-tokens", world.head_a.email])
     assert "1 jeton(s) révoqué(s)" in result.output
     from portal.auth.services import user_for_api_token
+
     assert user_for_api_token(token) is None
 
 
@@ -60,8 +64,11 @@ def test_logout_ends_that_session_on_the_server(app, client, world):
 
 def test_session_rows_are_recorded_and_revoked(client, world):
     from portal.models import UserSession
+
     login(client, world.head_a)
-    row = db.session.scalars(select(UserSession).where(UserSession.user_id == world.head_a.id)).one()
+    row = db.session.scalars(
+        select(UserSession).where(UserSession.user_id == world.head_a.id)
+    ).one()
     assert row.revoked_at is None and row.last_seen_at is not None
     client.post("/deconnexion")
     db.session.refresh(row)
@@ -70,6 +77,7 @@ def test_session_rows_are_recorded_and_revoked(client, world):
 
 def test_a_session_cookie_without_its_server_row_is_refused(client, world):
     from portal.models import UserSession
+
     login(client, world.head_a)
     db.session.execute(UserSession.__table__.delete())
     db.session.commit()

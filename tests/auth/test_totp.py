@@ -1,5 +1,6 @@
 """The optional second factor: enrolment, the login's code step, recovery codes, per-role
 enforcement. Every refusal is checked to have changed nothing."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,8 +17,10 @@ from portal.models import AuditEvent, Call, Role, TotpRecoveryCode, UserSession,
 
 from ..conftest import PASSWORD, login
 
-_CODES = re.compile(r'<code class="fr-text--lg">([a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4})'
-                    r'</code>')
+_CODES = re.compile(
+    r'<code class="fr-text--lg">([a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4})'
+    r"</code>"
+)
 
 
 class Clock:
@@ -44,6 +47,7 @@ def clock(monkeypatch):
 def required(app, monkeypatch):
     def set_roles(value: str) -> None:
         monkeypatch.setitem(app.config, "TOTP_REQUIRED_ROLES", value)
+
     return set_roles
 
 
@@ -55,14 +59,17 @@ def _events(action, user=None):
 
 
 def _sessions(user) -> int:
-    return db.session.scalar(select(func.count()).select_from(UserSession)
-                             .where(UserSession.user_id == user.id))
+    return db.session.scalar(
+        select(func.count()).select_from(UserSession).where(UserSession.user_id == user.id)
+    )
 
 
 def _hashes(user) -> list[tuple[str, object]]:
-    return db.session.execute(select(TotpRecoveryCode.code_hash, TotpRecoveryCode.used_at)
-                              .where(TotpRecoveryCode.user_id == user.id)
-                              .order_by(TotpRecoveryCode.id)).all()
+    return db.session.execute(
+        select(TotpRecoveryCode.code_hash, TotpRecoveryCode.used_at)
+        .where(TotpRecoveryCode.user_id == user.id)
+        .order_by(TotpRecoveryCode.id)
+    ).all()
 
 
 def enrolled(user, clock) -> tuple[str, list[str]]:
@@ -75,8 +82,9 @@ def enrolled(user, clock) -> tuple[str, list[str]]:
 
 
 def _password_step(client, user, next_url: str = ""):
-    response = client.post("/connexion" + next_url, data={"email": user.email,
-                                                          "password": PASSWORD})
+    response = client.post(
+        "/connexion" + next_url, data={"email": user.email, "password": PASSWORD}
+    )
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/connexion/code")
     return response
@@ -88,6 +96,7 @@ def _anonymous(client) -> bool:
 
 
 # ------------------------------------------------------------------ enrolment
+
 
 def test_enrolment_page_shows_an_inline_qr_code_and_the_secret(client, factory, clock):
     user = factory.user(Role.call_admin)
@@ -122,8 +131,9 @@ def test_enrolment_with_a_wrong_code_saves_nothing(client, factory, clock):
     assert row.enabled_at is None and row.last_step is None and row.secret == secret
     assert _hashes(user) == [] and _events("totp_enabled") == []
     # without the CSRF token: refused, nothing saved either
-    response = client.post("/compte/double-authentification", data={"code": clock.code(secret)},
-                           csrf=False)
+    response = client.post(
+        "/compte/double-authentification", data={"code": clock.code(secret)}, csrf=False
+    )
     assert response.status_code == 400
     assert db.session.get(UserTotp, user.id).enabled_at is None
 
@@ -151,6 +161,7 @@ def test_enrolment_with_the_right_code_shows_ten_recovery_codes_once(client, fac
 
 
 # ------------------------------------------------------------------ login
+
 
 def test_login_asks_for_the_code_before_opening_the_session(client, factory, clock):
     user = factory.user(Role.copilot)
@@ -201,7 +212,8 @@ def test_wrong_codes_count_with_wrong_passwords(client, factory, clock):
     assert response.status_code == 429
     assert _sessions(user) == 0 and _anonymous(client)
     assert db.session.get(UserTotp, user.id).last_step < totp.pyotp.TOTP(secret).timecode(
-        clock.now)  # the right code was not consumed
+        clock.now
+    )  # the right code was not consumed
 
 
 def test_a_code_cannot_be_replayed_within_its_window(client, factory, clock):
@@ -268,7 +280,8 @@ def test_an_expired_half_login_is_refused(client, factory, clock, monkeypatch):
     response = client.post("/connexion/code", data={"code": clock.code(secret)})
     assert response.status_code == 302 and response.headers["Location"].endswith("/connexion")
     assert "Le délai de saisie du code est dépassé" in client.get("/connexion").get_data(
-        as_text=True)
+        as_text=True
+    )
     assert _sessions(user) == 0 and _anonymous(client) and _events("login", user) == []
     assert db.session.get(UserTotp, user.id).last_step == last_step  # the code was not used
     # the half-login is gone: the code page now sends to the password page
@@ -310,11 +323,12 @@ def test_users_without_the_factor_log_in_with_the_password_only(client, factory)
 
 # ------------------------------------------------------------------ enforcement per role
 
-def test_a_required_role_without_the_factor_is_sent_to_enrolment(client, world, required,
-                                                                 clock):
+
+def test_a_required_role_without_the_factor_is_sent_to_enrolment(client, world, required, clock):
     required("call_admin,copilot,budget_officer,admin")
-    response = client.post("/connexion", data={"email": world.call_admin.email,
-                                               "password": PASSWORD})
+    response = client.post(
+        "/connexion", data={"email": world.call_admin.email, "password": PASSWORD}
+    )
     assert response.headers["Location"].endswith("/compte/double-authentification")
     calls = db.session.scalar(select(func.count()).select_from(Call))
     for url in ("/", "/appels/", "/dossiers/deposes", "/compte/"):
@@ -325,13 +339,18 @@ def test_a_required_role_without_the_factor_is_sent_to_enrolment(client, world, 
     assert response.status_code == 302 and "double-authentification" in response.headers["Location"]
     assert db.session.scalar(select(func.count()).select_from(Call)) == calls  # nothing changed
     assert "Votre rôle impose la double authentification" in client.get(
-        "/compte/double-authentification").get_data(as_text=True)
+        "/compte/double-authentification"
+    ).get_data(as_text=True)
     # static files and logout stay reachable
     assert client.get("/static/css/portal.css").status_code == 200
     # once enrolled, the portal opens
     secret = db.session.get(UserTotp, world.call_admin.id).secret
-    assert client.post("/compte/double-authentification",
-                       data={"code": clock.code(secret)}).status_code == 200
+    assert (
+        client.post(
+            "/compte/double-authentification", data={"code": clock.code(secret)}
+        ).status_code
+        == 200
+    )
     assert client.get("/appels/").status_code == 200
     assert client.post("/deconnexion").status_code == 302
 
@@ -350,8 +369,10 @@ def test_an_invitation_for_a_required_role_leads_to_enrolment(client, factory, r
     user.password_hash = None
     token = issue_link_token(user, "invitation")
     db.session.commit()
-    client.post(f"/invitation/{token}", data={"password": "un-mot-de-passe-long",
-                                              "confirm": "un-mot-de-passe-long"})
+    client.post(
+        f"/invitation/{token}",
+        data={"password": "un-mot-de-passe-long", "confirm": "un-mot-de-passe-long"},
+    )
     response = client.get("/")
     assert response.headers["Location"].endswith("/compte/double-authentification")
 
@@ -363,8 +384,7 @@ def test_a_required_role_cannot_disable_the_factor(client, factory, required, cl
     _password_step(client, user)
     client.post("/connexion/code", data={"code": clock.code(secret)})
     clock.tick()
-    response = client.post("/compte/double-authentification/desactiver",
-                           data={"proof": PASSWORD})
+    response = client.post("/compte/double-authentification/desactiver", data={"proof": PASSWORD})
     assert response.status_code == 400
     assert "ne peut pas être désactivée" in response.get_data(as_text=True)
     assert totp.is_enabled(user) and len(_hashes(user)) == 10 and _events("totp_disabled") == []
@@ -384,6 +404,7 @@ def test_an_unknown_role_in_the_setting_refuses_to_start():
     from flask import Flask
 
     from portal.auth.blueprint import bp
+
     bare = Flask("misconfigured")
     bare.config["TOTP_REQUIRED_ROLES"] = "call_admin,copilote"
     with pytest.raises(ValueError, match="TOTP_REQUIRED_ROLES"):
@@ -393,10 +414,15 @@ def test_an_unknown_role_in_the_setting_refuses_to_start():
 def test_by_default_no_role_is_forced(app):
     assert app.config["TOTP_REQUIRED_ROLES"] == "" and totp.parse_roles("") == set()
     assert totp.parse_roles("call_admin, copilot,budget_officer,admin") == {
-        Role.call_admin, Role.copilot, Role.budget_officer, Role.admin}
+        Role.call_admin,
+        Role.copilot,
+        Role.budget_officer,
+        Role.admin,
+    }
 
 
 # ------------------------------------------------------------------ managing the factor
+
 
 def _logged_in_with_factor(client, user, clock):
     secret, codes = enrolled(user, clock)
@@ -415,8 +441,12 @@ def test_disable_with_a_wrong_proof_changes_nothing(client, factory, clock):
         response = client.post("/compte/double-authentification/desactiver", data={"proof": bad})
         assert response.status_code == 400
         assert 'id="disable-proof-error"' in response.get_data(as_text=True)
-    assert client.post("/compte/double-authentification/desactiver", data={"proof": PASSWORD},
-                       csrf=False).status_code == 400
+    assert (
+        client.post(
+            "/compte/double-authentification/desactiver", data={"proof": PASSWORD}, csrf=False
+        ).status_code
+        == 400
+    )
     assert totp.is_enabled(user) and _hashes(user) == before and _events("totp_disabled") == []
 
 
@@ -424,9 +454,10 @@ def test_disable_with_the_password_or_a_current_code(client, factory, clock):
     for proof in ("password", "code"):
         user = factory.user(Role.copilot)
         secret, _ = _logged_in_with_factor(client, user, clock)
-        response = client.post("/compte/double-authentification/desactiver",
-                               data={"proof": PASSWORD if proof == "password"
-                                     else clock.code(secret)})
+        response = client.post(
+            "/compte/double-authentification/desactiver",
+            data={"proof": PASSWORD if proof == "password" else clock.code(secret)},
+        )
         assert response.status_code == 302
         assert db.session.get(UserTotp, user.id) is None and _hashes(user) == []
         assert len(_events("totp_disabled", user)) == 1
@@ -450,11 +481,13 @@ def test_regenerating_recovery_codes(client, factory, clock):
     user = factory.user(Role.copilot)
     _, old = _logged_in_with_factor(client, user, clock)
     before = _hashes(user)
-    response = client.post("/compte/double-authentification/codes-de-secours",
-                           data={"proof": "faux"})
+    response = client.post(
+        "/compte/double-authentification/codes-de-secours", data={"proof": "faux"}
+    )
     assert response.status_code == 400 and _hashes(user) == before
-    response = client.post("/compte/double-authentification/codes-de-secours",
-                           data={"proof": PASSWORD})
+    response = client.post(
+        "/compte/double-authentification/codes-de-secours", data={"proof": PASSWORD}
+    )
     assert response.status_code == 200
     new = _CODES.findall(response.get_data(as_text=True))
     assert len(new) == 10 and not set(new) & set(old)
@@ -471,5 +504,9 @@ def test_account_page_offers_enrolment(client, factory):
     page = client.get("/compte/").get_data(as_text=True)
     assert "Non activée" in page and "/compte/double-authentification" in page
     assert 'href="/compte/"' in client.get("/").get_data(as_text=True)  # from the header
-    assert client.post("/compte/double-authentification/desactiver",
-                       data={"proof": PASSWORD}).status_code == 409
+    assert (
+        client.post(
+            "/compte/double-authentification/desactiver", data={"proof": PASSWORD}
+        ).status_code
+        == 409
+    )

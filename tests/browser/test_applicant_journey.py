@@ -1,4 +1,5 @@
 """In a real Chromium: a head of establishment takes a dossier from draft to receipt."""
+
 import re
 
 import pytest
@@ -6,8 +7,10 @@ from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
-PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-       b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
 
 
 def _tick(page, role, name):
@@ -37,8 +40,9 @@ def test_head_fills_submits_and_downloads_the_receipt(live_server, browser_page,
     page.get_by_role("button", name="Créer le dossier").click()
 
     # Présentation
-    page.get_by_label("Résumé").fill("Un atelier hebdomadaire pour des élèves de seconde "
-                                     "repérés par le GPDS.")
+    page.get_by_label("Résumé").fill(
+        "Un atelier hebdomadaire pour des élèves de seconde repérés par le GPDS."
+    )
     _continue(page)
     # Axes et public
     _tick(page, "radio", re.compile(r"^Axe 2 :"))
@@ -68,8 +72,10 @@ def test_head_fills_submits_and_downloads_the_receipt(live_server, browser_page,
     # Pièces jointes: the two required pieces
     pdf_path = tmp_path / "budget-previsionnel.pdf"
     pdf_path.write_bytes(PDF)
-    for kind in ("Budget prévisionnel détaillé (obligatoire)",
-                 "Lettre d'engagement du chef d'établissement (obligatoire)"):
+    for kind in (
+        "Budget prévisionnel détaillé (obligatoire)",
+        "Lettre d'engagement du chef d'établissement (obligatoire)",
+    ):
         page.get_by_label("Type de pièce").select_option(label=kind)
         page.get_by_label("Fichier").set_input_files(str(pdf_path))
         page.get_by_role("button", name="Joindre le fichier").click()

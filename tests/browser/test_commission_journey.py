@@ -1,4 +1,5 @@
 """In a real Chromium: a reviewer scores two dossiers with "save and next"; a co-pilot validates."""
+
 import re
 
 import pytest
@@ -61,12 +62,16 @@ def test_reviewer_scores_two_dossiers_and_a_copilot_validates(live_server, brows
 
     # The State co-pilot validates a proposal the Région co-pilot already validated.
     _login(page, live_server.url, "copilote.etat@demo.ac-poitiers.fr", live_server.password)
-    expect(page.get_by_role("heading", name="Décisions en attente de votre validation")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Décisions en attente de votre validation")
+    ).to_be_visible()
     page.locator("#a-valider").get_by_role("link").first.click()
     buttons = page.get_by_role("button", name=re.compile(r"^Valider pour"))
     count = buttons.count()
     assert count >= 1
     buttons.first.click()
-    expect(page.get_by_text(re.compile(r"Décision validée|Validation enregistrée")).first).to_be_visible()
+    expect(
+        page.get_by_text(re.compile(r"Décision validée|Validation enregistrée")).first
+    ).to_be_visible()
     assert page.get_by_role("button", name=re.compile(r"^Valider pour")).count() == count - 1
     assert errors == [], f"JavaScript errors: {errors}"

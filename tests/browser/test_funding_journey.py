@@ -6,6 +6,7 @@ the live server's own database and instance folder completes that agreement thro
 (the head deposits the signed copy, the State's officer records the signature): the dossier
 becomes funded, its advance still to pay.
 """
+
 import os
 import re
 import subprocess
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 
-SIGN_AWAITING_AGREEMENT = r'''
+SIGN_AWAITING_AGREEMENT = r"""
 from sqlalchemy import select
 
 from applications.models import Dossier
@@ -43,22 +44,32 @@ with app.app_context():
     agreements.record_signature(officer, dossier, services.today())
     db.session.commit()
     print(dossier.reference)
-'''
+"""
 
 
 def _sign_awaiting_agreement(live_server, live_database_url, tmp_path) -> str:
     """Run the script against the served app's database and files; returns the reference."""
-    env = dict(os.environ, DATABASE_URL=live_database_url,
-               INSTANCE_PATH=str(tmp_path / "instance-live"), SECRET_KEY="live-test-secret",
-               PUBLIC_URL=live_server.url)
-    done = subprocess.run([sys.executable, "-c", SIGN_AWAITING_AGREEMENT], env=env, cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+    env = dict(
+        os.environ,
+        DATABASE_URL=live_database_url,
+        INSTANCE_PATH=str(tmp_path / "instance-live"),
+        SECRET_KEY="live-test-secret",
+        PUBLIC_URL=live_server.url,
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", SIGN_AWAITING_AGREEMENT],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return done.stdout.strip().splitlines()[-1]
 
 
 def _amount(text: str) -> Decimal:
-    """"12 500,00 €" → Decimal("12500.00")."""
+    """ "12 500,00 €" → Decimal("12500.00")."""
     return Decimal(re.sub(r"[^\d,]", "", text).replace(",", "."))
 
 
@@ -70,8 +81,9 @@ def _login(page, base, email, password):
     expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
 
 
-def test_officer_records_an_advance_and_the_dashboard_follows(live_server, live_database_url,
-                                                              browser_page, tmp_path):
+def test_officer_records_an_advance_and_the_dashboard_follows(
+    live_server, live_database_url, browser_page, tmp_path
+):
     reference = _sign_awaiting_agreement(live_server, live_database_url, tmp_path)
     page = browser_page
     errors = []
@@ -81,7 +93,7 @@ def test_officer_records_an_advance_and_the_dashboard_follows(live_server, live_
     expect(page.get_by_role("heading", name=re.compile("^Suivi budgétaire"))).to_be_visible()
 
     # The dashboard before: what the State has paid so far.
-    page.locator("section[aria-labelledby=\"suivi-budgetaire\"] h3 a").first.click()
+    page.locator('section[aria-labelledby="suivi-budgetaire"] h3 a').first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Tableau de bord budgétaire")
     dashboard_url = page.url
     paid_before = _amount(page.locator("#paye-state").inner_text())
@@ -108,6 +120,10 @@ def test_officer_records_an_advance_and_the_dashboard_follows(live_server, live_
     assert _amount(page.locator("#reste-a-payer-state").inner_text()) == to_pay_before - proposed
     # and home no longer lists the dossier among the payments to record
     page.get_by_role("link", name="Accueil").click()
-    assert page.get_by_role("link", name=f"Enregistrer un paiement pour le dossier {reference}") \
-        .count() == 0
+    assert (
+        page.get_by_role(
+            "link", name=f"Enregistrer un paiement pour le dossier {reference}"
+        ).count()
+        == 0
+    )
     assert errors == [], f"JavaScript errors: {errors}"

@@ -1,4 +1,5 @@
 """In a real Chromium: the key pages of each role pass the enforced CSP with no violation."""
+
 import pytest
 
 pytestmark = pytest.mark.browser
@@ -11,8 +12,17 @@ ROLES = {
     "call admin": "gestion.etat@demo.ac-poitiers.fr",
 }
 # Links that download a file or end the session are not pages to check.
-SKIP = ("deconnexion", "export", "telecharg", "/pieces/", "pdf", "recepisse", "csv", "xlsx",
-        "/static/")
+SKIP = (
+    "deconnexion",
+    "export",
+    "telecharg",
+    "/pieces/",
+    "pdf",
+    "recepisse",
+    "csv",
+    "xlsx",
+    "/static/",
+)
 LISTEN = """
 window.__csp = [];
 document.addEventListener('securitypolicyviolation', e => window.__csp.push(
@@ -21,8 +31,9 @@ document.addEventListener('securitypolicyviolation', e => window.__csp.push(
 
 
 def _pages_of(page, base: str, limit: int = 8) -> list[str]:
-    hrefs = page.eval_on_selector_all("header a[href^='/'], main a[href^='/']",
-                                      "links => links.map(a => a.getAttribute('href'))")
+    hrefs = page.eval_on_selector_all(
+        "header a[href^='/'], main a[href^='/']", "links => links.map(a => a.getAttribute('href'))"
+    )
     seen = []
     for href in hrefs:
         path = href.split("#")[0]
@@ -35,8 +46,10 @@ def test_key_pages_of_each_role_raise_no_csp_violation(live_server, browser_page
     page = browser_page
     page.add_init_script(LISTEN)
     problems = []
-    page.on("console", lambda msg: problems.append(msg.text)
-            if "Content Security Policy" in msg.text else None)
+    page.on(
+        "console",
+        lambda msg: problems.append(msg.text) if "Content Security Policy" in msg.text else None,
+    )
     page.on("pageerror", lambda exc: problems.append(str(exc)))
     visited = 0
     for role, email in ROLES.items():

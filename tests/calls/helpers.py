@@ -1,11 +1,12 @@
 """Shared helpers for the call tests."""
+
 from __future__ import annotations
 
 import datetime as dt
 
 from portal.db import utcnow
-from portal.formatting import to_paris
 from portal.demo import AXES
+from portal.formatting import to_paris
 
 
 def paris_day(days: int) -> str:
@@ -21,8 +22,10 @@ def form_data(**overrides) -> dict:
         **{f"axes-{i}": label for i, label in enumerate(AXES)},
         "fields": ["prevention", "intervention"],
         "eligible_kinds": ["lgt", "lp"],
-        "opens_date": paris_day(-1), "opens_time": "08:00",
-        "deadline_date": paris_day(30), "deadline_time": "23:59",
+        "opens_date": paris_day(-1),
+        "opens_time": "08:00",
+        "deadline_date": paris_day(30),
+        "deadline_time": "23:59",
         "max_amount": "15 000,00",
         "advance_rate": "50",
         "attachment_kinds-0-label": "Budget prévisionnel détaillé",
@@ -31,4 +34,3 @@ def form_data(**overrides) -> dict:
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
-

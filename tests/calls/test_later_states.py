@@ -1,5 +1,6 @@
 """A call's later states: « Décidé » once its results are published, then « En suivi », « Archivé »
 by the call administrator from the call's page, each move audited."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,8 +17,9 @@ from ..conftest import login
 
 
 def _closed_call(factory):
-    return factory.call(opens_at=utcnow() - dt.timedelta(days=60),
-                        deadline=utcnow() - dt.timedelta(days=1))
+    return factory.call(
+        opens_at=utcnow() - dt.timedelta(days=60), deadline=utcnow() - dt.timedelta(days=1)
+    )
 
 
 def _events(action):
@@ -43,7 +45,9 @@ def test_a_call_still_open_to_submissions_is_not_decided(world, factory):
 
 def test_only_a_decided_call_goes_into_follow_up_and_only_then_to_the_archives(world, factory):
     call = factory.call()
-    with pytest.raises(Conflict, match="Seul un appel décidé peut passer en suivi ; celui-ci est « Ouvert »"):
+    with pytest.raises(
+        Conflict, match="Seul un appel décidé peut passer en suivi ; celui-ci est « Ouvert »"
+    ):
         lifecycle.move_call(world.call_admin, call, "follow_up")
     with pytest.raises(Conflict, match="Seul un appel en suivi peut être archivé"):
         lifecycle.move_call(world.call_admin, call, "archive")
@@ -54,7 +58,9 @@ def test_only_a_decided_call_goes_into_follow_up_and_only_then_to_the_archives(w
     assert call.status == CallStatus.follow_up
     lifecycle.move_call(world.call_admin, call, "archive")
     assert call.status == CallStatus.archived
-    assert [e.changes for e in _events("call_followed_up")] == [{"status": ["decided", "follow_up"]}]
+    assert [e.changes for e in _events("call_followed_up")] == [
+        {"status": ["decided", "follow_up"]}
+    ]
     assert [e.changes for e in _events("call_archived")] == [{"status": ["follow_up", "archived"]}]
 
 

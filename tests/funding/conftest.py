@@ -3,6 +3,7 @@
 Decisions are built directly (the commission's path is tests/review's business), then committed
 through `funding.services.commit_decision`, the same function the `decision_finalised` signal runs.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -19,13 +20,20 @@ from portal.db import db, utcnow
 from portal.models import Institution, Role
 from review.models import Decision, DecisionOutcome
 
-from ..conftest import Factory, PDF_BYTES  # noqa: F401  (re-exported for the funding tests)
+from ..conftest import PDF_BYTES, Factory  # noqa: F401  (re-exported for the funding tests)
 
 STATE, REGION = Institution.state, Institution.region
 
 
-def accepted(o, amount_state="1000.00", amount_region="2000.00", author=None, publish=True,
-             commit=True, factory: Factory | None = None):
+def accepted(
+    o,
+    amount_state="1000.00",
+    amount_region="2000.00",
+    author=None,
+    publish=True,
+    commit=True,
+    factory: Factory | None = None,
+):
     """A dossier of `author`'s establishment (Lycée A by default) with a final, published accept
     decision; its parts committed when `commit`. Returns the Decision (decision.dossier)."""
     factory = factory or o.factory
@@ -34,12 +42,20 @@ def accepted(o, amount_state="1000.00", amount_region="2000.00", author=None, pu
     dossiers.submit_dossier(author, dossier)
     dossier.status = DossierStatus.accepted
     now = utcnow()
-    decision = Decision(dossier_id=dossier.id, outcome=DecisionOutcome.accept,
-                        amount_state=Decimal(amount_state), amount_region=Decimal(amount_region),
-                        motivation="Projet retenu.", proposed_by_id=o.call_admin.id,
-                        state_validated_by_id=o.copilot.id, state_validated_at=now,
-                        region_validated_by_id=o.copilot.id, region_validated_at=now,
-                        finalised_at=now, published_at=now if publish else None)
+    decision = Decision(
+        dossier_id=dossier.id,
+        outcome=DecisionOutcome.accept,
+        amount_state=Decimal(amount_state),
+        amount_region=Decimal(amount_region),
+        motivation="Projet retenu.",
+        proposed_by_id=o.call_admin.id,
+        state_validated_by_id=o.copilot.id,
+        state_validated_at=now,
+        region_validated_by_id=o.copilot.id,
+        region_validated_at=now,
+        finalised_at=now,
+        published_at=now if publish else None,
+    )
     if publish:
         dossier.decision_published_at = now
     db.session.add(decision)
@@ -49,20 +65,34 @@ def accepted(o, amount_state="1000.00", amount_region="2000.00", author=None, pu
     return decision
 
 
-def funded(o, amount_state="1000.00", amount_region="2000.00", author=None,
-           report_due_on: dt.date | None = None):
+def funded(
+    o,
+    amount_state="1000.00",
+    amount_region="2000.00",
+    author=None,
+    report_due_on: dt.date | None = None,
+):
     """An accepted dossier whose agreement is signed (status funded), rows written directly."""
     decision = accepted(o, amount_state, amount_region, author=author)
     dossier = decision.dossier
     agreement = GrantAgreement(
-        dossier_id=dossier.id, number=f"CONV-{dossier.reference}", generated_by_id=o.budget.id,
+        dossier_id=dossier.id,
+        number=f"CONV-{dossier.reference}",
+        generated_by_id=o.budget.id,
         report_due_on=report_due_on or dt.date.today() + dt.timedelta(days=300),
-        advance_rate=o.call.advance_rate, amount_state=decision.amount_state,
-        amount_region=decision.amount_region, signed_key=f"test/agreements/{dossier.id}.pdf",
-        signed_filename="convention-signee.pdf", signed_size=len(PDF_BYTES),
-        signed_sha256="0" * 64, signed_uploaded_at=utcnow(), signed_uploaded_by_id=o.head_a.id,
-        signed_on=dt.date.today() - dt.timedelta(days=365), signature_recorded_by_id=o.budget.id,
-        signature_recorded_at=utcnow())
+        advance_rate=o.call.advance_rate,
+        amount_state=decision.amount_state,
+        amount_region=decision.amount_region,
+        signed_key=f"test/agreements/{dossier.id}.pdf",
+        signed_filename="convention-signee.pdf",
+        signed_size=len(PDF_BYTES),
+        signed_sha256="0" * 64,
+        signed_uploaded_at=utcnow(),
+        signed_uploaded_by_id=o.head_a.id,
+        signed_on=dt.date.today() - dt.timedelta(days=365),
+        signature_recorded_by_id=o.budget.id,
+        signature_recorded_at=utcnow(),
+    )
     db.session.add(agreement)
     dossier.status = DossierStatus.funded
     db.session.flush()

@@ -1,4 +1,5 @@
 """Checks shared by the money tests: what the database holds, and examples rolled back one by one."""
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -17,16 +18,35 @@ CENT = Decimal("0.01")
 def snapshot() -> tuple:
     """Every money row, the audit trail's length and the dossiers' states, as plain tuples."""
     return (
-        db.session.execute(select(Envelope.id, Envelope.funder, Envelope.department_code,
-                                  Envelope.axis_number, Envelope.amount, Envelope.version)
-                           .order_by(Envelope.id)).all(),
-        db.session.execute(select(Commitment.id, Commitment.amount, Commitment.status,
-                                  Commitment.change_reason, Commitment.version)
-                           .order_by(Commitment.id)).all(),
-        db.session.execute(select(Payment.id, Payment.commitment_id, Payment.amount,
-                                  Payment.reference).order_by(Payment.id)).all(),
-        db.session.execute(select(Clawback.id, Clawback.amount, Clawback.status,
-                                  Clawback.settled_on).order_by(Clawback.id)).all(),
+        db.session.execute(
+            select(
+                Envelope.id,
+                Envelope.funder,
+                Envelope.department_code,
+                Envelope.axis_number,
+                Envelope.amount,
+                Envelope.version,
+            ).order_by(Envelope.id)
+        ).all(),
+        db.session.execute(
+            select(
+                Commitment.id,
+                Commitment.amount,
+                Commitment.status,
+                Commitment.change_reason,
+                Commitment.version,
+            ).order_by(Commitment.id)
+        ).all(),
+        db.session.execute(
+            select(Payment.id, Payment.commitment_id, Payment.amount, Payment.reference).order_by(
+                Payment.id
+            )
+        ).all(),
+        db.session.execute(
+            select(Clawback.id, Clawback.amount, Clawback.status, Clawback.settled_on).order_by(
+                Clawback.id
+            )
+        ).all(),
         db.session.scalar(select(func.count()).select_from(AuditEvent)),
         db.session.execute(select(Dossier.id, Dossier.status).order_by(Dossier.id)).all(),
     )

@@ -2,6 +2,7 @@
 
 Test modules import them from here, never from one another.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -9,8 +10,8 @@ import datetime as dt
 from sqlalchemy import func, select
 
 from funding import services
-from funding.services import agreements, reports
 from funding.models import Clawback, FinalReport, Payment, ReportAttachment
+from funding.services import agreements, reports
 from portal.db import db
 from portal.models import AuditEvent, OutboxMessage
 
@@ -24,33 +25,64 @@ def _page(response) -> str:
 def _data(actions="Ateliers hebdomadaires.", young=22, achieved=("9 %",), expenses=None) -> dict:
     """The same as the services take it."""
     expenses = {"services": "1000.00"} if expenses is None else expenses
-    return {"actions_carried_out": actions, "young_reached": young, "indicators": list(achieved),
-            "expenses": [{"category": k, "amount": v, "label": ""} for k, v in expenses.items()]}
+    return {
+        "actions_carried_out": actions,
+        "young_reached": young,
+        "indicators": list(achieved),
+        "expenses": [{"category": k, "amount": v, "label": ""} for k, v in expenses.items()],
+    }
 
 
 def _money(dossier) -> dict:
     """Each funder's money on the dossier: commitment, payments and clawbacks (with their author)."""
-    return {c.funder: ((c.amount, c.status, c.version),
-                       sorted((p.kind.value, p.amount, p.reference) for p in c.payments),
-                       sorted((k.amount, k.status.value, k.created_by_id) for k in c.clawbacks))
-            for c in services.commitments_of(dossier)}
+    return {
+        c.funder: (
+            (c.amount, c.status, c.version),
+            sorted((p.kind.value, p.amount, p.reference) for p in c.payments),
+            sorted((k.amount, k.status.value, k.created_by_id) for k in c.clawbacks),
+        )
+        for c in services.commitments_of(dossier)
+    }
 
 
 def _state(dossier) -> tuple:
     """Everything a refused report action must leave as it was."""
     db.session.expire_all()
     report = reports.report_of(dossier)
-    row = None if report is None else (
-        report.status, report.actions_carried_out, report.young_reached, report.justified_amount,
-        report.correction_message, report.submitted_at, report.version,
-        report.due_state, report.due_region, report.state_validated_at,
-        report.region_validated_at, [(i.achieved) for i in report.indicators],
-        [(e.category, e.amount) for e in report.expenses], len(report.attachments))
+    row = (
+        None
+        if report is None
+        else (
+            report.status,
+            report.actions_carried_out,
+            report.young_reached,
+            report.justified_amount,
+            report.correction_message,
+            report.submitted_at,
+            report.version,
+            report.due_state,
+            report.due_region,
+            report.state_validated_at,
+            report.region_validated_at,
+            [(i.achieved) for i in report.indicators],
+            [(e.category, e.amount) for e in report.expenses],
+            len(report.attachments),
+        )
+    )
     count = lambda model: db.session.scalar(select(func.count()).select_from(model))  # noqa: E731
-    return (dossier.status, row, _money(dossier), count(FinalReport), count(ReportAttachment),
-            count(Payment), count(Clawback), count(OutboxMessage),
-            db.session.scalar(select(func.count()).select_from(AuditEvent)
-                              .where(AuditEvent.action.like("report%"))))
+    return (
+        dossier.status,
+        row,
+        _money(dossier),
+        count(FinalReport),
+        count(ReportAttachment),
+        count(Payment),
+        count(Clawback),
+        count(OutboxMessage),
+        db.session.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action.like("report%"))
+        ),
+    )
 
 
 def _sign(o, dossier, due: dt.date | None = None):
@@ -76,11 +108,11 @@ def _validation(dossier, funder=None, **extra) -> dict:
     one funder), the report's version and the preview's digest."""
     db.session.expire_all()
     report = reports.report_of(dossier)
-    data = {"version": str(report.version),
-            "preview": reports.preview_fingerprint(report,
-                                                   reports.settlement_preview(dossier, report))}
+    data = {
+        "version": str(report.version),
+        "preview": reports.preview_fingerprint(report, reports.settlement_preview(dossier, report)),
+    }
     if funder is not None:
         data["funder"] = funder.value
     data.update(extra)
     return data
-

@@ -7,6 +7,7 @@ envelope's committed + remaining == amount, never over-committed; each commitmen
 clawbacks stay within it; the envelopes, the commitments and the dashboard agree to the cent, in
 Decimals.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -55,6 +56,7 @@ def ledger_world(o, factory):
 @dataclass
 class Line:
     """The model of one commitment."""
+
     funder: Institution
     department: str
     axis: int
@@ -92,23 +94,36 @@ class Refusal:
 
 
 def in_scope(line: Line, funder, department, axis) -> bool:
-    return (line.funder == funder and department in (None, line.department)
-            and axis in (None, line.axis))
+    return (
+        line.funder == funder
+        and department in (None, line.department)
+        and axis in (None, line.axis)
+    )
 
 
-GRANT = st.sampled_from(["0.00", "0.01", "250.00", "999.99", "1000.00", "1234.56", "2500.00"]) \
-    .map(Decimal)
-ENVELOPE = st.one_of(st.sampled_from(["0", "1000", "2500", "3500", "5000.01"]).map(Decimal),
-                     st.decimals(min_value=0, max_value=8000, places=2))
+GRANT = st.sampled_from(["0.00", "0.01", "250.00", "999.99", "1000.00", "1234.56", "2500.00"]).map(
+    Decimal
+)
+ENVELOPE = st.one_of(
+    st.sampled_from(["0", "1000", "2500", "3500", "5000.01"]).map(Decimal),
+    st.decimals(min_value=0, max_value=8000, places=2),
+)
 FUNDER = st.sampled_from([STATE, REGION])
 ACTOR = st.sampled_from(["own", "own", "own", "own", "other"])
-MAIN = st.one_of(st.sampled_from(["2500", "5000", "10000"]).map(Decimal),
-                 st.decimals(min_value=0, max_value=10000, places=2), st.none())
+MAIN = st.one_of(
+    st.sampled_from(["2500", "5000", "10000"]).map(Decimal),
+    st.decimals(min_value=0, max_value=10000, places=2),
+    st.none(),
+)
 SUB_SCOPE = st.sampled_from(SCOPES[1:])
 PICK = st.integers(0, 7)
-PAY = {"i": PICK, "how": st.sampled_from(["to_pay", "to_pay", "over", "half", "zero", "decimals"]),
-       "reference": st.sampled_from(["M-1", "M-2", "M-3", "M-4", "M-5", "M-6"]),
-       "kind": st.sampled_from(["advance", "instalment", "instalment", "balance"]), "who": ACTOR}
+PAY = {
+    "i": PICK,
+    "how": st.sampled_from(["to_pay", "to_pay", "over", "half", "zero", "decimals"]),
+    "reference": st.sampled_from(["M-1", "M-2", "M-3", "M-4", "M-5", "M-6"]),
+    "kind": st.sampled_from(["advance", "instalment", "instalment", "balance"]),
+    "who": ACTOR,
+}
 DOSSIER = st.integers(0, len(DOSSIERS) - 1)
 
 
@@ -130,8 +145,14 @@ class LedgerMachine(RuleBasedStateMachine):
     # ------------------------------------------------------------ model helpers
 
     def committed_in(self, funder, department, axis) -> Decimal:
-        return sum((line.amount for line in self.lines.values()
-                    if line.active and in_scope(line, funder, department, axis)), ZERO)
+        return sum(
+            (
+                line.amount
+                for line in self.lines.values()
+                if line.active and in_scope(line, funder, department, axis)
+            ),
+            ZERO,
+        )
 
     def scope_of(self, d):
         establishment, axis = DOSSIERS[d]
@@ -149,8 +170,10 @@ class LedgerMachine(RuleBasedStateMachine):
         with pytest.raises(ServiceError) as err:
             action()
         assert type(err.value) is refusal.cls, err.value.message
-        assert err.value.field == refusal.field and refusal.words in err.value.message, \
-            (err.value.field, err.value.message)
+        assert err.value.field == refusal.field and refusal.words in err.value.message, (
+            err.value.field,
+            err.value.message,
+        )
         assert snapshot() == before
         return None
 
@@ -166,8 +189,12 @@ class LedgerMachine(RuleBasedStateMachine):
         if (funder, None, None) not in self.envelopes:
             return Refusal(ServiceError, None, "Aucune enveloppe")
         for (f, dep, ax), amount in self.envelopes.items():
-            if f == funder and dep in (None, department) and ax in (None, axis) and \
-                    amount - self.committed_in(f, dep, ax) < part:
+            if (
+                f == funder
+                and dep in (None, department)
+                and ax in (None, axis)
+                and amount - self.committed_in(f, dep, ax) < part
+            ):
                 return Refusal(ServiceError, "amount", "Engagement refusé")
         return None
 
@@ -175,8 +202,11 @@ class LedgerMachine(RuleBasedStateMachine):
         """A funded dossier whose every commitment is cancelled, with no clawback still owed, is
         withdrawn (nothing kept, nothing owed): its parts can no longer be committed."""
         lines = [line for (dd, _), line in self.lines.items() if dd == d]
-        if lines and not any(line.active for line in lines) and \
-                all(settled for line in lines for _, settled in line.clawbacks):
+        if (
+            lines
+            and not any(line.active for line in lines)
+            and all(settled for line in lines for _, settled in line.clawbacks)
+        ):
             self.withdrawn.add(d)
 
     def record_line(self, d, funder):
@@ -185,10 +215,15 @@ class LedgerMachine(RuleBasedStateMachine):
 
     # ------------------------------------------------------------ steps
 
-    @initialize(parts=st.lists(st.tuples(GRANT, GRANT).filter(lambda p: p[0] + p[1] > 0),
-                               min_size=len(DOSSIERS), max_size=len(DOSSIERS)),
-                mains=st.tuples(MAIN, MAIN), subs=st.lists(st.tuples(FUNDER, SUB_SCOPE, ENVELOPE),
-                                                          max_size=3))
+    @initialize(
+        parts=st.lists(
+            st.tuples(GRANT, GRANT).filter(lambda p: p[0] + p[1] > 0),
+            min_size=len(DOSSIERS),
+            max_size=len(DOSSIERS),
+        ),
+        mains=st.tuples(MAIN, MAIN),
+        subs=st.lists(st.tuples(FUNDER, SUB_SCOPE, ENVELOPE), max_size=3),
+    )
     def decide(self, parts, mains, subs):
         """The decisions' parts; usually main envelopes and a few sub-envelopes; then the signal
         commits every decision (so later steps mostly find commitments to work on)."""
@@ -220,18 +255,29 @@ class LedgerMachine(RuleBasedStateMachine):
         else:
             refusal = None
         typed = f"{amount:.2f}".replace(".", ",")  # as a French form sends it
-        self.attempt("envelope", refusal, lambda: services.set_envelope(
-            self.actor(funder, who), self.o.call, funder.value, typed, *scope))
+        self.attempt(
+            "envelope",
+            refusal,
+            lambda: services.set_envelope(
+                self.actor(funder, who), self.o.call, funder.value, typed, *scope
+            ),
+        )
         if refusal is None:
             self.envelopes[(funder, *scope)] = amount
 
     @rule(d=DOSSIER, funder=FUNDER, who=ACTOR)
     def commit_again(self, d, funder, who):
-        refusal = (Refusal(PermissionDenied, None, "Seuls les agents budgétaires")
-                   if who == "other" else self.commit_refusal(d, funder))
+        refusal = (
+            Refusal(PermissionDenied, None, "Seuls les agents budgétaires")
+            if who == "other"
+            else self.commit_refusal(d, funder)
+        )
         decision = self.o.decisions[d]
-        self.attempt("commit", refusal, lambda: services.commit_again(self.actor(funder, who), decision,
-                                                            funder))
+        self.attempt(
+            "commit",
+            refusal,
+            lambda: services.commit_again(self.actor(funder, who), decision, funder),
+        )
         if refusal is None:
             self.record_line(d, funder)
 
@@ -252,16 +298,25 @@ class LedgerMachine(RuleBasedStateMachine):
             else:
                 assert refusal.words in results[funder]
 
-    @rule(i=PICK, how=st.sampled_from(["zero", "net", "below", "half", "same",
-                                                          "negative"]),
-          reason=st.sampled_from(["Projet abandonné.", "Projet abandonné.", " "]), who=ACTOR)
+    @rule(
+        i=PICK,
+        how=st.sampled_from(["zero", "net", "below", "half", "same", "negative"]),
+        reason=st.sampled_from(["Projet abandonné.", "Projet abandonné.", " "]),
+        who=ACTOR,
+    )
     def reduce(self, i, how, reason, who):
         if self.pick(i) is None:
             return
         d, funder = self.pick(i)
         line = self.lines[(d, funder)]
-        new = {"zero": ZERO, "net": line.net, "below": line.net - CENT, "same": line.amount,
-               "half": (line.amount / 2).quantize(CENT), "negative": Decimal("-5.00")}[how]
+        new = {
+            "zero": ZERO,
+            "net": line.net,
+            "below": line.net - CENT,
+            "same": line.amount,
+            "half": (line.amount / 2).quantize(CENT),
+            "negative": Decimal("-5.00"),
+        }[how]
         if who == "other":
             refusal = Refusal(PermissionDenied, None, "Seuls les agents budgétaires")
         elif new < 0:
@@ -277,8 +332,13 @@ class LedgerMachine(RuleBasedStateMachine):
         else:
             refusal = None
         commitment = self.commitment(d, funder)
-        self.attempt("reduce", refusal, lambda: services.reduce_commitment(
-            self.actor(funder, who), commitment, str(new), reason))
+        self.attempt(
+            "reduce",
+            refusal,
+            lambda: services.reduce_commitment(
+                self.actor(funder, who), commitment, str(new), reason
+            ),
+        )
         if refusal is None:
             line.amount = new
             line.active = new > 0
@@ -297,8 +357,13 @@ class LedgerMachine(RuleBasedStateMachine):
             return
         d, funder = self.pick(i)
         line = self.lines[(d, funder)]
-        amount = {"to_pay": line.to_pay, "over": line.to_pay + CENT, "zero": ZERO,
-                  "half": (line.to_pay / 2).quantize(CENT), "decimals": Decimal("12.345")}[how]
+        amount = {
+            "to_pay": line.to_pay,
+            "over": line.to_pay + CENT,
+            "zero": ZERO,
+            "half": (line.to_pay / 2).quantize(CENT),
+            "decimals": Decimal("12.345"),
+        }[how]
         if who == "other":
             refusal = Refusal(PermissionDenied, None, "Seuls les agents budgétaires")
         elif how == "decimals":
@@ -318,9 +383,18 @@ class LedgerMachine(RuleBasedStateMachine):
         else:
             refusal = None
         commitment = self.commitment(d, funder)
-        self.attempt("pay", refusal, lambda: services.record_payment(
-            self.actor(funder, who), commitment, str(amount).replace(".", ","),
-            services.today(), reference, kind))
+        self.attempt(
+            "pay",
+            refusal,
+            lambda: services.record_payment(
+                self.actor(funder, who),
+                commitment,
+                str(amount).replace(".", ","),
+                services.today(),
+                reference,
+                kind,
+            ),
+        )
         if refusal is None:
             line.payments.append([amount, kind])
             self.references[funder].add(reference)
@@ -331,8 +405,12 @@ class LedgerMachine(RuleBasedStateMachine):
             return
         d, funder = self.pick(i)
         line = self.lines[(d, funder)]
-        amount = {"net": line.net, "over": line.net + CENT, "cent": CENT,
-                  "half": (line.net / 2).quantize(CENT)}[how]
+        amount = {
+            "net": line.net,
+            "over": line.net + CENT,
+            "cent": CENT,
+            "half": (line.net / 2).quantize(CENT),
+        }[how]
         if who == "other":
             refusal = Refusal(PermissionDenied, None, "Seuls les agents budgétaires")
         elif amount <= 0:
@@ -342,8 +420,13 @@ class LedgerMachine(RuleBasedStateMachine):
         else:
             refusal = None
         commitment = self.commitment(d, funder)
-        clawback = self.attempt("clawback", refusal, lambda: services.create_clawback(
-            self.actor(funder, who), commitment, str(amount), "Action non réalisée."))
+        clawback = self.attempt(
+            "clawback",
+            refusal,
+            lambda: services.create_clawback(
+                self.actor(funder, who), commitment, str(amount), "Action non réalisée."
+            ),
+        )
         if refusal is None:
             line.clawbacks.append([amount, False])
             line.amount = max(ZERO, line.amount - amount)  # the officer's clawback releases it
@@ -363,15 +446,23 @@ class LedgerMachine(RuleBasedStateMachine):
         else:
             refusal = None
         clawback = db.session.get(Clawback, clawback_id)
-        self.attempt("settle", refusal, lambda: services.settle_clawback(
-            self.actor(line.funder, who), clawback, services.today(), f"T-{clawback_id}"))
+        self.attempt(
+            "settle",
+            refusal,
+            lambda: services.settle_clawback(
+                self.actor(line.funder, who), clawback, services.today(), f"T-{clawback_id}"
+            ),
+        )
         if refusal is None:
             line.clawbacks[index][1] = True
             self.maybe_renounced(key[0])
 
     def commitment(self, d, funder) -> Commitment:
-        return db.session.scalar(select(Commitment).where(
-            Commitment.dossier_id == self.o.decisions[d].dossier_id, Commitment.funder == funder))
+        return db.session.scalar(
+            select(Commitment).where(
+                Commitment.dossier_id == self.o.decisions[d].dossier_id, Commitment.funder == funder
+            )
+        )
 
     # ------------------------------------------------------------ what always holds
 
@@ -387,23 +478,27 @@ class LedgerMachine(RuleBasedStateMachine):
         self.dashboard_agrees(budget)
 
     def envelopes_hold(self, figures):
-        found = {(f.envelope.funder, f.envelope.department_code, f.envelope.axis_number): f
-                 for f in figures}
+        found = {
+            (f.envelope.funder, f.envelope.department_code, f.envelope.axis_number): f
+            for f in figures
+        }
         assert {key: f.amount for key, f in found.items()} == self.envelopes
         for (funder, department, axis), f in found.items():
-            lines = [line for line in self.lines.values()
-                     if in_scope(line, funder, department, axis)]
+            lines = [
+                line for line in self.lines.values() if in_scope(line, funder, department, axis)
+            ]
             assert all(is_money(v) for v in (f.amount, f.committed, f.remaining, f.paid, f.to_pay))
             assert f.committed == self.committed_in(funder, department, axis)
             assert f.committed + f.remaining == f.amount and f.remaining >= 0
             assert f.paid == sum((line.paid - line.settled for line in lines), ZERO)
-            assert f.to_pay == sum((line.amount - line.net for line in lines if line.active),
-                                   ZERO) + sum((-line.net for line in lines if not line.active),
-                                               ZERO)
+            assert f.to_pay == sum(
+                (line.amount - line.net for line in lines if line.active), ZERO
+            ) + sum((-line.net for line in lines if not line.active), ZERO)
 
     def commitments_hold(self):
-        rows = list(db.session.scalars(select(Commitment).where(
-            Commitment.call_id == self.o.call.id)))
+        rows = list(
+            db.session.scalars(select(Commitment).where(Commitment.call_id == self.o.call.id))
+        )
         assert len(rows) == len(self.lines)
         by_dossier = {decision.dossier_id: d for d, decision in enumerate(self.o.decisions)}
         for figures in services.commitment_figures(rows):
@@ -412,16 +507,23 @@ class LedgerMachine(RuleBasedStateMachine):
             assert is_money(c.amount) and c.amount == line.amount
             assert (c.status == CommitmentStatus.active) == line.active
             assert (figures.paid, figures.claimed, figures.settled) == (
-                line.paid, line.claimed, line.settled)
+                line.paid,
+                line.claimed,
+                line.settled,
+            )
             assert figures.paid - figures.claimed <= c.amount  # never more out than committed
 
     def dashboard_agrees(self, budget):
-        pending = {(self.o.decisions[d].id, f) for d, parts in enumerate(self.parts)
-                   for f, amount in parts.items()
-                   if amount > 0 and (d, f) not in self.lines and d not in self.withdrawn}
+        pending = {
+            (self.o.decisions[d].id, f)
+            for d, parts in enumerate(self.parts)
+            for f, amount in parts.items()
+            if amount > 0 and (d, f) not in self.lines and d not in self.withdrawn
+        }
         statuses = {d: decision.dossier.status.value for d, decision in enumerate(self.o.decisions)}
-        assert statuses == {d: "withdrawn" if d in self.withdrawn else "funded"
-                            for d in range(len(DOSSIERS))}
+        assert statuses == {
+            d: "withdrawn" if d in self.withdrawn else "funded" for d in range(len(DOSSIERS))
+        }
         assert {(dec.id, f) for dec, f, _ in services.uncommitted(self.o.call.id)} == pending
         main = {f.envelope.funder: f for f in budget.envelopes if f.envelope.is_main}
         for funder in (STATE, REGION):
@@ -433,7 +535,10 @@ class LedgerMachine(RuleBasedStateMachine):
             assert b.remaining == b.envelope - committed
             if funder in main:
                 assert (main[funder].committed, main[funder].paid, main[funder].to_pay) == (
-                    b.committed, b.paid, b.to_pay)
+                    b.committed,
+                    b.paid,
+                    b.to_pay,
+                )
             assert b.payments == sum((line.paid for line in lines), ZERO)
             assert b.clawbacks_settled == sum((line.settled for line in lines), ZERO)
             assert b.clawbacks_open == sum((line.claimed - line.settled for line in lines), ZERO)
@@ -444,6 +549,12 @@ class LedgerMachine(RuleBasedStateMachine):
                 assert sum((bar.paid for bar in bars), ZERO) == b.paid
             if b.over_time:
                 assert b.over_time[-1][1:] == (committed, b.paid)
-            assert b.uncommitted == sum((self.parts[d][f] for dec_id, f in pending
-                                         for d, dec in enumerate(self.o.decisions)
-                                         if dec.id == dec_id and f == funder), ZERO)
+            assert b.uncommitted == sum(
+                (
+                    self.parts[d][f]
+                    for dec_id, f in pending
+                    for d, dec in enumerate(self.o.decisions)
+                    if dec.id == dec_id and f == funder
+                ),
+                ZERO,
+            )

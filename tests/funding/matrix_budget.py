@@ -7,6 +7,7 @@ Readers are the call administrator, the observer and the budget officer (`budget
 only the funder's own officers change its envelopes. Fuller role tests (both funders, every bad
 input, applicants on every page) are in tests/funding/test_budget_pages.py.
 """
+
 from __future__ import annotations
 
 from types import SimpleNamespace
@@ -23,8 +24,12 @@ def matrix_objects(o):
         from portal.models import Institution, Role
 
         from ..conftest import Factory
-        officer = Factory().user(Role.budget_officer, institution=Institution.state,
-                                 email="budget.etat.matrice@test.ac-poitiers.fr")
+
+        officer = Factory().user(
+            Role.budget_officer,
+            institution=Institution.state,
+            email="budget.etat.matrice@test.ac-poitiers.fr",
+        )
         services.set_envelope(officer, o.call, Institution.state, "100000")
         services.set_envelope(o.budget, o.call, Institution.region, "100000")
         sub = services.set_envelope(o.budget, o.call, Institution.region, "5000", axis_number=4)
@@ -40,15 +45,29 @@ def _call_id(o) -> int:
 MATRIX_ENTRIES = {
     ("funding.index", "GET"): (lambda o: "/financement/", READERS, None),
     ("funding.dashboard", "GET"): (lambda o: f"/financement/appels/{_call_id(o)}", READERS, None),
-    ("funding.envelopes", "GET"): (lambda o: f"/financement/appels/{_call_id(o)}/enveloppes",
-                                   READERS, None),
-    ("funding.envelopes", "POST"): (lambda o: f"/financement/appels/{_call_id(o)}/enveloppes",
-                                    {"budget"}, lambda o: {"amount": "120 000"}),
+    ("funding.envelopes", "GET"): (
+        lambda o: f"/financement/appels/{_call_id(o)}/enveloppes",
+        READERS,
+        None,
+    ),
+    ("funding.envelopes", "POST"): (
+        lambda o: f"/financement/appels/{_call_id(o)}/enveloppes",
+        {"budget"},
+        lambda o: {"amount": "120 000"},
+    ),
     ("funding.delete_envelope", "POST"): (
         lambda o: f"/financement/enveloppes/{matrix_objects(o).sub_envelope.id}/supprimer",
-        {"budget"}, lambda o: {}),
+        {"budget"},
+        lambda o: {},
+    ),
     ("funding.export_commitments", "GET"): (
-        lambda o: f"/financement/appels/{_call_id(o)}/engagements.csv", READERS, None),
+        lambda o: f"/financement/appels/{_call_id(o)}/engagements.csv",
+        READERS,
+        None,
+    ),
     ("funding.export_payments", "GET"): (
-        lambda o: f"/financement/appels/{_call_id(o)}/paiements.xlsx", READERS, None),
+        lambda o: f"/financement/appels/{_call_id(o)}/paiements.xlsx",
+        READERS,
+        None,
+    ),
 }

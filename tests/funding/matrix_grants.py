@@ -6,6 +6,7 @@ demand by `matrix_objects(o)` (cached on `o`): three dossiers of Lycée A, accep
 generated, signed copy deposited), funded (draft report with a document) and reporting (report
 submitted); envelopes of both funders; `o.budget` is the Région's officer.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,9 +25,12 @@ VIEWERS = {"head_a", "staff_a", "budget", "observer", "call_admin"}
 ESTABLISHMENT_A = {"head_a", "staff_a"}
 OFFICER = {"budget"}
 
-REPORT = {"actions_carried_out": "Ateliers menés de novembre à juin.", "young_reached": 20,
-          "indicators": ["9 %"],
-          "expenses": [{"category": "services", "amount": "1000.00", "label": "Intervenant"}]}
+REPORT = {
+    "actions_carried_out": "Ateliers menés de novembre à juin.",
+    "young_reached": 20,
+    "indicators": ["9 %"],
+    "expenses": [{"category": "services", "amount": "1000.00", "label": "Intervenant"}],
+}
 
 
 def matrix_objects(o):
@@ -36,8 +40,12 @@ def matrix_objects(o):
         return grants
     grants = SimpleNamespace()
     factory = Factory()
-    state_officer = factory.user(Role.budget_officer, institution=Institution.state,
-                                 email="matrice.etat@test.ac-poitiers.fr", name="Agent État")
+    state_officer = factory.user(
+        Role.budget_officer,
+        institution=Institution.state,
+        email="matrice.etat@test.ac-poitiers.fr",
+        name="Agent État",
+    )
     services.set_envelope(state_officer, o.call, Institution.state, "100000.00")
     services.set_envelope(o.budget, o.call, Institution.region, "100000.00")
     due = services.today() + dt.timedelta(days=200)
@@ -71,32 +79,60 @@ def _url(kind: str, tail: str = ""):
 MATRIX_ENTRIES = {
     ("funding.grant", "GET"): (_url("funded"), VIEWERS, None),
     ("funding.generate_agreement", "POST"): (
-        _url("accepted", "/convention"), OFFICER,
-        lambda o: {"report_due_on": (services.today() + dt.timedelta(days=300))
-                   .strftime("%d/%m/%Y")}),
+        _url("accepted", "/convention"),
+        OFFICER,
+        lambda o: {
+            "report_due_on": (services.today() + dt.timedelta(days=300)).strftime("%d/%m/%Y")
+        },
+    ),
     ("funding.agreement_pdf", "GET"): (_url("accepted", "/convention.pdf"), VIEWERS, None),
     # the head only; an empty post is refused on its field (400), past the policy
     ("funding.upload_signed_agreement", "POST"): (
-        _url("accepted", "/convention-signee"), {"head_a"}, lambda o: {}),
+        _url("accepted", "/convention-signee"),
+        {"head_a"},
+        lambda o: {},
+    ),
     ("funding.signed_agreement", "GET"): (_url("funded", "/convention-signee"), VIEWERS, None),
     ("funding.record_signature", "POST"): (
-        _url("accepted", "/signature"), OFFICER,
-        lambda o: {"signed_on": services.today().strftime("%d/%m/%Y")}),
+        _url("accepted", "/signature"),
+        OFFICER,
+        lambda o: {"signed_on": services.today().strftime("%d/%m/%Y")},
+    ),
     ("funding.report", "GET"): (_url("funded", "/bilan"), VIEWERS, None),
     ("funding.report", "POST"): (
-        _url("funded", "/bilan"), ESTABLISHMENT_A,
-        lambda o: {"action": "save", "actions_carried_out": "Texte modifié."}),
-    ("funding.report_attachment", "POST"): (_url("funded", "/bilan/pieces"), ESTABLISHMENT_A,
-                                            lambda o: {}),
+        _url("funded", "/bilan"),
+        ESTABLISHMENT_A,
+        lambda o: {"action": "save", "actions_carried_out": "Texte modifié."},
+    ),
+    ("funding.report_attachment", "POST"): (
+        _url("funded", "/bilan/pieces"),
+        ESTABLISHMENT_A,
+        lambda o: {},
+    ),
     ("funding.remove_report_attachment", "POST"): (
-        lambda o: f"/financement/dossiers/{matrix_objects(o).funded.id}/bilan/pieces/"
-                  f"{o.grants.attachment.id}/supprimer", ESTABLISHMENT_A, lambda o: {}),
+        lambda o: (
+            f"/financement/dossiers/{matrix_objects(o).funded.id}/bilan/pieces/"
+            f"{o.grants.attachment.id}/supprimer"
+        ),
+        ESTABLISHMENT_A,
+        lambda o: {},
+    ),
     ("funding.download_report_attachment", "GET"): (
-        lambda o: f"/financement/dossiers/{matrix_objects(o).funded.id}/bilan/pieces/"
-                  f"{o.grants.attachment.id}", VIEWERS, None),
-    ("funding.validate_report", "POST"): (_url("reporting", "/bilan/validation"), OFFICER,
-                                          lambda o: {}),
+        lambda o: (
+            f"/financement/dossiers/{matrix_objects(o).funded.id}/bilan/pieces/"
+            f"{o.grants.attachment.id}"
+        ),
+        VIEWERS,
+        None,
+    ),
+    ("funding.validate_report", "POST"): (
+        _url("reporting", "/bilan/validation"),
+        OFFICER,
+        lambda o: {},
+    ),
     ("funding.request_report_corrections", "POST"): (
-        _url("reporting", "/bilan/corrections"), OFFICER,
-        lambda o: {"message": "Joignez les factures."}),
+        _url("reporting", "/bilan/corrections"),
+        OFFICER,
+        lambda o: {"message": "Joignez les factures."},
+    ),
 }

@@ -10,6 +10,7 @@ The matrix's `budget` principal is the Région's officer: he reads every money p
 the Région's commitment; the call administrator and the observer read but are refused every change
 (403 from the services); applicants, reviewers, co-pilots and administrators reach nothing.
 """
+
 from __future__ import annotations
 
 from types import SimpleNamespace
@@ -29,13 +30,15 @@ def matrix_objects(o) -> SimpleNamespace:
     if getattr(o, "money", None) is not None:
         return o.money
     from .conftest import accepted, commitment_of, funded
+
     factory = Factory()
     factory._n = 20_000  # keep clear of the world's (and other areas') users and establishments
     if getattr(o, "factory", None) is None:
         o.factory = factory
     m = SimpleNamespace()
-    m.state_officer = factory.user(Role.budget_officer, institution=Institution.state,
-                                   name="Stéphane Budget")
+    m.state_officer = factory.user(
+        Role.budget_officer, institution=Institution.state, name="Stéphane Budget"
+    )
     services.set_envelope(m.state_officer, o.call, Institution.state, "100000.00")
     services.set_envelope(o.budget, o.call, Institution.region, "100000.00")
     decision = funded(o, "1000.00", "2000.00")
@@ -55,24 +58,43 @@ def _m(o) -> SimpleNamespace:
 
 MATRIX_ENTRIES = {
     ("funding.commitments", "GET"): (
-        lambda o: f"/financement/appels/{_m(o) and o.call.id}/engagements", READERS, None),
+        lambda o: f"/financement/appels/{_m(o) and o.call.id}/engagements",
+        READERS,
+        None,
+    ),
     ("funding.commit_again", "POST"): (
-        lambda o: f"/financement/decisions/{_m(o).pending.id}/engager", REGION_OFFICER,
-        lambda o: {"funder": "region"}),
+        lambda o: f"/financement/decisions/{_m(o).pending.id}/engager",
+        REGION_OFFICER,
+        lambda o: {"funder": "region"},
+    ),
     ("funding.commitment", "GET"): (
-        lambda o: f"/financement/engagements/{_m(o).commitment.id}", READERS, None),
+        lambda o: f"/financement/engagements/{_m(o).commitment.id}",
+        READERS,
+        None,
+    ),
     ("funding.record_payment", "POST"): (
-        lambda o: f"/financement/engagements/{_m(o).commitment.id}/paiements", REGION_OFFICER,
-        lambda o: {}),
+        lambda o: f"/financement/engagements/{_m(o).commitment.id}/paiements",
+        REGION_OFFICER,
+        lambda o: {},
+    ),
     ("funding.reduce_commitment", "POST"): (
-        lambda o: f"/financement/engagements/{_m(o).commitment.id}/reduire", REGION_OFFICER,
-        lambda o: {}),
+        lambda o: f"/financement/engagements/{_m(o).commitment.id}/reduire",
+        REGION_OFFICER,
+        lambda o: {},
+    ),
     ("funding.create_clawback", "POST"): (
-        lambda o: f"/financement/engagements/{_m(o).commitment.id}/reversements", REGION_OFFICER,
-        lambda o: {}),
+        lambda o: f"/financement/engagements/{_m(o).commitment.id}/reversements",
+        REGION_OFFICER,
+        lambda o: {},
+    ),
     ("funding.settle_clawback", "POST"): (
-        lambda o: f"/financement/reversements/{_m(o).clawback.id}/solder", REGION_OFFICER,
-        lambda o: {}),
+        lambda o: f"/financement/reversements/{_m(o).clawback.id}/solder",
+        REGION_OFFICER,
+        lambda o: {},
+    ),
     ("funding.payments", "GET"): (
-        lambda o: f"/financement/appels/{_m(o) and o.call.id}/paiements", READERS, None),
+        lambda o: f"/financement/appels/{_m(o) and o.call.id}/paiements",
+        READERS,
+        None,
+    ),
 }

@@ -6,6 +6,7 @@ transaction of the other tests cannot show a race. Connections come from a pool 
 a web server's would: up to that many transactions contend for the envelope row at once, the
 others queue for a connection. SQLite serialises writers (no row locks): PostgreSQL only.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,14 +16,13 @@ import time
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import func, select
 
 from applications.models import Dossier, DossierStatus
 from funding import services
 from funding.models import Clawback, Commitment, GrantAgreement, Payment
 from portal.db import db, utcnow
 from portal.errors import ServiceError
-from portal.migrate import upgrade
 from portal.models import AuditEvent, Call, Institution, Role, User
 from review.models import Decision, DecisionOutcome
 
@@ -31,23 +31,31 @@ from ..helpers import run_together
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
-                       reason="row locks need PostgreSQL: set TEST_DATABASE_URL (.ci/run does)"),
+    pytest.mark.skipif(
+        not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
+        reason="row locks need PostgreSQL: set TEST_DATABASE_URL (.ci/run does)",
+    ),
 ]
 STATE = Institution.state
+
+
 def _cast(app, departments=("86",)):
     """Committed for real: a call, an establishment per département, a State officer, the
     people a final decision names. Returns ids in a dict."""
     with app.app_context():
         factory = Factory()
         call = factory.call()
-        cast = {"call": call.id, "officer": factory.user(
-            Role.budget_officer, institution=STATE).id,
-            "copilot": factory.user(Role.copilot, institution=STATE).id}
+        cast = {
+            "call": call.id,
+            "officer": factory.user(Role.budget_officer, institution=STATE).id,
+            "copilot": factory.user(Role.copilot, institution=STATE).id,
+        }
         for department in departments:
             establishment = factory.establishment(department=department)
-            cast[department] = (establishment.id, factory.user(
-                Role.applicant_head, establishment=establishment).id)
+            cast[department] = (
+                establishment.id,
+                factory.user(Role.applicant_head, establishment=establishment).id,
+            )
         db.session.commit()
         return cast
 
@@ -58,18 +66,32 @@ def _decisions(cast, department, count, amount="1000.00", start=0):
     now = utcnow()
     ids = []
     for n in range(start, start + count):
-        dossier = Dossier(call_id=cast["call"], establishment_id=establishment_id,
-                          created_by_id=head_id, title=f"Projet {n}", main_axis=2,
-                          status=DossierStatus.accepted, reference=f"RACE-{department}-{n:04d}",
-                          decision_published_at=now)
+        dossier = Dossier(
+            call_id=cast["call"],
+            establishment_id=establishment_id,
+            created_by_id=head_id,
+            title=f"Projet {n}",
+            main_axis=2,
+            status=DossierStatus.accepted,
+            reference=f"RACE-{department}-{n:04d}",
+            decision_published_at=now,
+        )
         db.session.add(dossier)
         db.session.flush()
-        decision = Decision(dossier_id=dossier.id, outcome=DecisionOutcome.accept,
-                            amount_state=Decimal(amount), amount_region=Decimal(0),
-                            motivation="Projet retenu.", proposed_by_id=cast["copilot"],
-                            state_validated_by_id=cast["copilot"], state_validated_at=now,
-                            region_validated_by_id=cast["copilot"], region_validated_at=now,
-                            finalised_at=now, published_at=now)
+        decision = Decision(
+            dossier_id=dossier.id,
+            outcome=DecisionOutcome.accept,
+            amount_state=Decimal(amount),
+            amount_region=Decimal(0),
+            motivation="Projet retenu.",
+            proposed_by_id=cast["copilot"],
+            state_validated_by_id=cast["copilot"],
+            state_validated_at=now,
+            region_validated_by_id=cast["copilot"],
+            region_validated_at=now,
+            finalised_at=now,
+            published_at=now,
+        )
         db.session.add(decision)
         db.session.flush()
         ids.append(decision.id)
@@ -79,12 +101,14 @@ def _decisions(cast, department, count, amount="1000.00", start=0):
 def _commit_job(decision_id):
     def job():
         return services.commit_decision(db.session.get(Decision, decision_id))[STATE]
+
     return job
 
 
 def _committed(call_id, department=None):
-    query = select(func.coalesce(func.sum(Commitment.amount), 0), func.count(Commitment.id)) \
-        .where(Commitment.call_id == call_id)
+    query = select(func.coalesce(func.sum(Commitment.amount), 0), func.count(Commitment.id)).where(
+        Commitment.call_id == call_id
+    )
     if department:
         query = query.where(Commitment.department_code == department)
     return tuple(db.session.execute(query).one())
@@ -124,14 +148,23 @@ def test_a_hundred_commitments_race_for_an_envelope_that_holds_fifty(race):
     committed = [o for o in outcomes if isinstance(o, Commitment)]
     refusals = [o for o in outcomes if isinstance(o, str)]
     assert (len(committed), len(refusals)) == (50, 50)
-    assert all(o.startswith("Engagement refusé : 1\u202f000,00\u00a0€ pour le dossier RACE-")
-               and "reste à engager : 0,00\u00a0€" in o for o in refusals)
+    assert all(
+        o.startswith("Engagement refusé : 1\u202f000,00\u00a0€ pour le dossier RACE-")
+        and "reste à engager : 0,00\u00a0€" in o
+        for o in refusals
+    )
     with app.app_context():
         assert _committed(cast["call"]) == (Decimal("50000.00"), 50)
         (figures,) = services.envelope_figures(cast["call"])
         assert (figures.committed, figures.remaining) == (Decimal("50000.00"), Decimal("0.00"))
-        assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
-            AuditEvent.action == "commitment_refused")) == 50
+        assert (
+            db.session.scalar(
+                select(func.count())
+                .select_from(AuditEvent)
+                .where(AuditEvent.action == "commitment_refused")
+            )
+            == 50
+        )
         assert len(services.uncommitted(cast["call"])) == 50
     assert seen and max(seen) <= Decimal("50000.00")
 
@@ -167,11 +200,18 @@ def _funded(app, cast, count):
             decision = db.session.get(Decision, decision_id)
             commitment = services.commit_decision(decision)[STATE]
             dossier = decision.dossier
-            db.session.add(GrantAgreement(
-                dossier_id=dossier.id, number=f"CONV-{dossier.reference}",
-                generated_by_id=officer.id, report_due_on=dt.date.today() + dt.timedelta(days=300),
-                advance_rate=Decimal(50), signed_key=f"race/{dossier.id}.pdf",
-                signed_on=dt.date.today(), signature_recorded_by_id=officer.id))
+            db.session.add(
+                GrantAgreement(
+                    dossier_id=dossier.id,
+                    number=f"CONV-{dossier.reference}",
+                    generated_by_id=officer.id,
+                    report_due_on=dt.date.today() + dt.timedelta(days=300),
+                    advance_rate=Decimal(50),
+                    signed_key=f"race/{dossier.id}.pdf",
+                    signed_on=dt.date.today(),
+                    signature_recorded_by_id=officer.id,
+                )
+            )
             dossier.status = DossierStatus.funded
             ids.append(commitment.id)
         db.session.commit()
@@ -187,23 +227,30 @@ def test_two_payments_of_what_remains_cannot_both_pass(race):
     def pay(commitment_id, reference):
         def job():
             officer = db.session.get(User, cast["officer"])
-            return services.record_payment(officer, db.session.get(Commitment, commitment_id),
-                                           "1 000,00", services.today(), reference,
-                                           "instalment")
+            return services.record_payment(
+                officer,
+                db.session.get(Commitment, commitment_id),
+                "1 000,00",
+                services.today(),
+                reference,
+                "instalment",
+            )
+
         return job
 
     jobs = [pay(c, f"M-{c}-{tab}") for c in commitment_ids for tab in "AB"]
     outcomes, seconds = run_together(app, jobs)
     print(f"10 payments on 5 commitments: {seconds:.2f} s")
     for i in range(0, len(jobs), 2):
-        pair = outcomes[i:i + 2]
+        pair = outcomes[i : i + 2]
         assert sum(isinstance(o, Payment) for o in pair) == 1, pair
         (message,) = [o for o in pair if isinstance(o, str)]
         assert "dépasse ce qui reste à verser sur l'engagement : 0,00\u00a0€" in message
     with app.app_context():
         for commitment_id in commitment_ids:
-            assert db.session.scalar(select(func.sum(Payment.amount)).where(
-                Payment.commitment_id == commitment_id)) == Decimal("1000.00")
+            assert db.session.scalar(
+                select(func.sum(Payment.amount)).where(Payment.commitment_id == commitment_id)
+            ) == Decimal("1000.00")
 
 
 def test_the_same_part_committed_twice_at_once_is_one_commitment(race):
@@ -217,12 +264,13 @@ def test_the_same_part_committed_twice_at_once_is_one_commitment(race):
         db.session.commit()
 
     def again(decision_id):
-        return lambda: services.commit_again(db.session.get(User, cast["officer"]),
-                                             db.session.get(Decision, decision_id), STATE)
+        return lambda: services.commit_again(
+            db.session.get(User, cast["officer"]), db.session.get(Decision, decision_id), STATE
+        )
 
     outcomes, _ = run_together(app, [f(i) for i in ids for f in (again, again)])
     for i in range(0, len(outcomes), 2):
-        pair = outcomes[i:i + 2]
+        pair = outcomes[i : i + 2]
         assert sum(isinstance(o, Commitment) for o in pair) == 1, pair
         assert any(isinstance(o, str) and "est déjà engagée" in o for o in pair), pair
     with app.app_context():
@@ -241,9 +289,12 @@ def test_a_clawback_settled_twice_at_once_is_settled_once(race):
         db.session.commit()
 
     def settle(reference):
-        return lambda: services.settle_clawback(db.session.get(User, cast["officer"]),
-                                                db.session.get(Clawback, clawback_id),
-                                                services.today(), reference)
+        return lambda: services.settle_clawback(
+            db.session.get(User, cast["officer"]),
+            db.session.get(Clawback, clawback_id),
+            services.today(),
+            reference,
+        )
 
     outcomes, _ = run_together(app, [settle("T-1"), settle("T-2")])
     assert sum(isinstance(o, Clawback) for o in outcomes) == 1, outcomes
@@ -274,9 +325,13 @@ def test_a_new_sub_envelope_waits_for_a_commitment_in_flight(race):
         locked.wait(30)
         with app.app_context():
             try:
-                services.set_envelope(db.session.get(User, cast["officer"]),
-                                      db.session.get(Call, cast["call"]), STATE, "500",
-                                      department_code="86")
+                services.set_envelope(
+                    db.session.get(User, cast["officer"]),
+                    db.session.get(Call, cast["call"]),
+                    STATE,
+                    "500",
+                    department_code="86",
+                )
                 db.session.commit()
                 outcome["result"] = "created"
             except ServiceError as exc:

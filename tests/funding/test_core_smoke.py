@@ -1,4 +1,5 @@
 """First checks of the money services (fuller tests in the other files of this folder)."""
+
 from decimal import Decimal
 
 from funding import services
@@ -24,17 +25,20 @@ def test_advance_then_report_then_clawback_closes(money_world):
     services.record_payment(o.budget_state, c_state, "500,00", "2026-11-01", "M-1")
     services.record_payment(o.budget_region, c_region, "1500,00", "2026-11-01", "R-1")
     from applications import workflow
+    from funding import money
     from funding.models import FinalReport, ReportStatus
     from portal.db import db
-    from funding import money
+
     workflow.transition(dossier, "submit_report")
     report = FinalReport(dossier_id=dossier.id, status=ReportStatus.submitted)
     db.session.add(report)
     db.session.flush()
     # due: min(4000, 1000) shared 1/4 – 3/4; each funder's officer settles its own part
     due = money.due_per_funder({STATE: c_state.amount, REGION: c_region.amount}, Decimal("1000"))
-    result = {funder: services.settle_funder_on_report(officer, dossier, funder, due[funder])
-              for funder, officer in ((STATE, o.budget_state), (REGION, o.budget_region))}
+    result = {
+        funder: services.settle_funder_on_report(officer, dossier, funder, due[funder])
+        for funder, officer in ((STATE, o.budget_state), (REGION, o.budget_region))
+    }
     report.status = ReportStatus.validated  # both parts validated
     db.session.flush()
     assert not services.close_if_settled(o.budget_region, dossier)  # clawbacks are open
@@ -46,12 +50,15 @@ def test_advance_then_report_then_clawback_closes(money_world):
         services.settle_clawback(officer, clawback, "2026-11-20", f"T-{clawback.id}")
     assert dossier.status.value == "closed"
     figures = {f.envelope.funder: f for f in services.envelope_figures(o.call.id)}
-    assert figures[STATE].committed == Decimal("250.00") and figures[STATE].paid == Decimal("250.00")
+    assert figures[STATE].committed == Decimal("250.00") and figures[STATE].paid == Decimal(
+        "250.00"
+    )
     assert figures[REGION].paid == Decimal("750.00") and figures[REGION].to_pay == 0
 
 
 def test_call_budget_sums_match_the_envelope_figures(money_world):
     from funding import dashboard
+
     o = money_world
     o.accepted("1000.00", "0")
     o.accepted("0", "95000.00")

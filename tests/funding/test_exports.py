@@ -1,5 +1,6 @@
 """Exports of commitments and payments: CSV (French Excel) and XLSX, streamed, read back, and
 reconciled to the cent with the dashboard's totals."""
+
 from __future__ import annotations
 
 import csv
@@ -11,11 +12,11 @@ import pytest
 from openpyxl import load_workbook
 
 from funding import dashboard, exports, services
-from portal.models import INSTITUTION_LABELS as FUNDER_LABELS
 from portal.db import db
+from portal.models import INSTITUTION_LABELS as FUNDER_LABELS
 
-from ..helpers import count_queries
 from ..conftest import login
+from ..helpers import count_queries
 from .conftest import REGION, STATE, commitment_of
 
 TODAY = dt.date.today()
@@ -46,7 +47,7 @@ def _amount(text: str) -> Decimal:
 def money_moved(money_world):
     """Three dossiers: advances paid, a clawback settled, one open, a commitment cancelled."""
     o = money_world
-    o.est_a.name = "=HYPERLINK(\"x\")"  # free text that a spreadsheet would run
+    o.est_a.name = '=HYPERLINK("x")'  # free text that a spreadsheet would run
     o.a = o.funded("1000.00", "3000.00")
     o.b = o.funded("2000.00", "500.50", author=o.head_b)
     o.c = o.funded("700.00", "0")
@@ -54,11 +55,13 @@ def money_moved(money_world):
     services.record_payment(o.budget_region, commitment_of(o.a, REGION), "1500,00", TODAY, "R-1")
     services.record_payment(o.budget_state, commitment_of(o.b, STATE), "1000,00", TODAY, "M-2")
     services.record_payment(o.budget_region, commitment_of(o.b, REGION), "250,25", TODAY, "R-2")
-    settled = services.create_clawback(o.budget_state, commitment_of(o.b, STATE), "300,00",
-                                       "Action réduite.")
+    settled = services.create_clawback(
+        o.budget_state, commitment_of(o.b, STATE), "300,00", "Action réduite."
+    )
     services.settle_clawback(o.budget_state, settled, TODAY, "T-1")
-    services.create_clawback(o.budget_region, commitment_of(o.a, REGION), "100,00",
-                             "Une action non faite.")
+    services.create_clawback(
+        o.budget_region, commitment_of(o.a, REGION), "100,00", "Une action non faite."
+    )
     services.reduce_commitment(o.budget_state, commitment_of(o.c, STATE), "0", "Projet abandonné.")
     db.session.flush()
     return o
@@ -70,16 +73,22 @@ def test_commitments_csv_streams_one_row_per_commitment(client, money_moved):
     response = _get(client, f"/financement/appels/{o.call.id}/engagements.csv")
     assert response.is_streamed and response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"] == (
-        f'attachment; filename="engagements-appel-{o.call.id}.csv"')
+        f'attachment; filename="engagements-appel-{o.call.id}.csv"'
+    )
     rows = _csv_rows(response)
     assert rows[0] == exports.COMMITMENT_HEADER
     body = [dict(zip(rows[0], r)) for r in rows[1:]]
     assert len(body) == 5  # a: 2, b: 2, c: 1 (the Région granted nothing on c)
-    assert [r["Référence du dossier"] for r in body] == sorted(r["Référence du dossier"]
-                                                              for r in body)
-    first = next(r for r in body if r["Référence du dossier"] == o.a.dossier.reference
-                 and r["Financeur"] == FUNDER_LABELS[REGION])
-    assert first["Établissement"] == "'=HYPERLINK(\"x\")"  # defused
+    assert [r["Référence du dossier"] for r in body] == sorted(
+        r["Référence du dossier"] for r in body
+    )
+    first = next(
+        r
+        for r in body
+        if r["Référence du dossier"] == o.a.dossier.reference
+        and r["Financeur"] == FUNDER_LABELS[REGION]
+    )
+    assert first["Établissement"] == '\'=HYPERLINK("x")'  # defused
     assert first["UAI"] == o.est_a.uai and first["Département"] == "86"
     assert first["Axe"] == "2" and first["Montant accordé (€)"] == "3000,00"
     assert first["Montant engagé (€)"] == "2900,00"  # lowered by the clawback
@@ -96,9 +105,14 @@ def test_payments_csv_lists_every_payment(client, money_moved):
     assert rows[0] == exports.PAYMENT_HEADER
     assert len(rows) == 5
     line = dict(zip(rows[0], next(r for r in rows if r[3] == "R-2")))
-    assert line == {"Date du paiement": TODAY.strftime("%d/%m/%Y"),
-                    "Financeur": "Région", "Dossier": o.b.dossier.reference,
-                    "Référence (mandat)": "R-2", "Type": "Avance", "Montant (€)": "250,25"}
+    assert line == {
+        "Date du paiement": TODAY.strftime("%d/%m/%Y"),
+        "Financeur": "Région",
+        "Dossier": o.b.dossier.reference,
+        "Référence (mandat)": "R-2",
+        "Type": "Avance",
+        "Montant (€)": "250,25",
+    }
 
 
 @pytest.mark.parametrize("funder", [STATE, REGION])
@@ -106,16 +120,18 @@ def test_csv_exports_reconcile_with_the_dashboard(client, money_moved, funder):
     o = money_moved
     figures = dashboard.call_budget(o.call).for_funder(funder)
     login(client, o.budget_region)
-    rows = _csv_rows(_get(client, f"/financement/appels/{o.call.id}/engagements.csv"
-                                  f"?financeur={funder.value}"))
+    rows = _csv_rows(
+        _get(client, f"/financement/appels/{o.call.id}/engagements.csv?financeur={funder.value}")
+    )
     body = [dict(zip(rows[0], r)) for r in rows[1:]]
     assert {r["Financeur"] for r in body} == {FUNDER_LABELS[funder]}
     assert sum(_amount(r["Montant engagé (€)"]) for r in body) == figures.committed
     assert sum(_amount(r["Payé (€)"]) for r in body) == figures.paid
     assert sum(_amount(r["Reste à payer (€)"]) for r in body) == figures.to_pay
     assert sum(1 for r in body if r["Statut"] == "Actif") == figures.commitments
-    payments = _csv_rows(_get(client, f"/financement/appels/{o.call.id}/paiements.csv"
-                                      f"?financeur={funder.value}"))
+    payments = _csv_rows(
+        _get(client, f"/financement/appels/{o.call.id}/paiements.csv?financeur={funder.value}")
+    )
     assert sum(_amount(r[5]) for r in payments[1:]) == figures.payments
     assert {r[1] for r in payments[1:]} == {FUNDER_LABELS[funder]}
 
@@ -131,24 +147,30 @@ def test_xlsx_exports_keep_numbers_and_reconcile(client, money_moved):
     body = [dict(zip(rows[0], r)) for r in rows[1:]]
     for funder in (STATE, REGION):
         mine = [r for r in body if r["Financeur"] == FUNDER_LABELS[funder]]
-        assert sum(Decimal(str(r["Montant engagé (€)"])) for r in mine) == \
-            budget.for_funder(funder).committed
+        assert (
+            sum(Decimal(str(r["Montant engagé (€)"])) for r in mine)
+            == budget.for_funder(funder).committed
+        )
         assert sum(Decimal(str(r["Payé (€)"])) for r in mine) == budget.for_funder(funder).paid
     assert isinstance(body[0]["Montant accordé (€)"], (int, float))
     payments = _xlsx_rows(_get(client, f"/financement/appels/{o.call.id}/paiements.xlsx"))
     assert payments[0] == exports.PAYMENT_HEADER
     assert isinstance(payments[1][0], dt.datetime) and payments[1][0].date() == TODAY
-    assert sum(Decimal(str(r[5])) for r in payments[1:]) == \
-        budget.for_funder(STATE).payments + budget.for_funder(REGION).payments
+    assert (
+        sum(Decimal(str(r[5])) for r in payments[1:])
+        == budget.for_funder(STATE).payments + budget.for_funder(REGION).payments
+    )
 
 
 def test_an_empty_call_exports_just_the_header(client, money_world):
     o = money_world
     login(client, o.observer)
     assert _csv_rows(_get(client, f"/financement/appels/{o.call.id}/engagements.csv")) == [
-        exports.COMMITMENT_HEADER]
+        exports.COMMITMENT_HEADER
+    ]
     assert _xlsx_rows(_get(client, f"/financement/appels/{o.call.id}/paiements.xlsx")) == [
-        exports.PAYMENT_HEADER]
+        exports.PAYMENT_HEADER
+    ]
 
 
 def test_rows_are_read_in_batches_of_constant_size(money_moved):

@@ -3,6 +3,7 @@
 Each refusal is checked for its status, its French message on the right field, and that nothing
 changed in the database (`_ledger`); happy paths check what the officer sees afterwards.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,8 +21,8 @@ from portal.db import db
 from portal.formatting import format_money
 from portal.models import AuditEvent
 
-from ..helpers import count_queries
 from ..conftest import login
+from ..helpers import count_queries
 from .conftest import REGION, STATE, commitment_of
 
 
@@ -39,15 +40,26 @@ def _ledger() -> tuple:
     """Every money row and the audit trail's length: equal before and after = nothing changed."""
     db.session.expire_all()
     return (
-        db.session.execute(select(Envelope.id, Envelope.amount, Envelope.version)
-                           .order_by(Envelope.id)).all(),
-        db.session.execute(select(Commitment.id, Commitment.amount, Commitment.status,
-                                  Commitment.change_reason, Commitment.version)
-                           .order_by(Commitment.id)).all(),
-        db.session.execute(select(Payment.id, Payment.amount, Payment.reference)
-                           .order_by(Payment.id)).all(),
-        db.session.execute(select(Clawback.id, Clawback.amount, Clawback.status,
-                                  Clawback.settled_reference).order_by(Clawback.id)).all(),
+        db.session.execute(
+            select(Envelope.id, Envelope.amount, Envelope.version).order_by(Envelope.id)
+        ).all(),
+        db.session.execute(
+            select(
+                Commitment.id,
+                Commitment.amount,
+                Commitment.status,
+                Commitment.change_reason,
+                Commitment.version,
+            ).order_by(Commitment.id)
+        ).all(),
+        db.session.execute(
+            select(Payment.id, Payment.amount, Payment.reference).order_by(Payment.id)
+        ).all(),
+        db.session.execute(
+            select(
+                Clawback.id, Clawback.amount, Clawback.status, Clawback.settled_reference
+            ).order_by(Clawback.id)
+        ).all(),
         db.session.scalar(select(func.count()).select_from(AuditEvent)),
     )
 
@@ -56,11 +68,16 @@ def _url(commitment, action: str = "") -> str:
     return f"/financement/engagements/{commitment.id}{action}"
 
 
-def _pay(client, commitment, amount="500,00", reference="M-2026-001", kind="advance",
-         paid_on=None):
-    return client.post(_url(commitment, "/paiements"), data={
-        "kind": kind, "amount": amount, "reference": reference,
-        "paid_on": paid_on or services.today().isoformat()})
+def _pay(client, commitment, amount="500,00", reference="M-2026-001", kind="advance", paid_on=None):
+    return client.post(
+        _url(commitment, "/paiements"),
+        data={
+            "kind": kind,
+            "amount": amount,
+            "reference": reference,
+            "paid_on": paid_on or services.today().isoformat(),
+        },
+    )
 
 
 def _value(body: str, field_id: str) -> str:
@@ -105,6 +122,7 @@ def officer(money_world, client):
 
 # ---------------------------------------------------------------- happy paths
 
+
 def test_the_advance_is_proposed_at_the_call_rate_recorded_and_shown(client, officer):
     o = officer
     body = _text(client.get(_url(o.c_state)))
@@ -127,8 +145,11 @@ def test_the_advance_is_proposed_at_the_call_rate_recorded_and_shown(client, off
     assert _value(page, "payment-amount") == "500,00"
     assert _selected(page, "payment-kind") == "instalment"
     payment = db.session.scalar(select(Payment))
-    assert (payment.amount, payment.kind.value, payment.funder) == (Decimal("500.00"), "advance",
-                                                                    STATE)
+    assert (payment.amount, payment.kind.value, payment.funder) == (
+        Decimal("500.00"),
+        "advance",
+        STATE,
+    )
     assert payment.paid_on == services.today()
 
 
@@ -138,15 +159,21 @@ def test_the_commitments_list_shows_every_column_and_totals(client, officer):
     body = _text(client.get(f"/financement/appels/{o.call.id}/engagements"))
     row = _row(body, o.c_state)
     assert o.decision.dossier.reference in row and "Raccrocher par le projet" in row
-    for cell in ("Lycée A", "86 — Vienne", "2 — Axe 2", "État (rectorat)", _money("1000"),
-                 _money("500"), "Engagé"):
+    for cell in (
+        "Lycée A",
+        "86 — Vienne",
+        "2 — Axe 2",
+        "État (rectorat)",
+        _money("1000"),
+        _money("500"),
+        "Engagé",
+    ):
         assert f">{cell}<" in row, cell
     assert ">Région<" in _row(body, o.c_region) and f">{_money('2000')}<" in _row(body, o.c_region)
     assert f'data-total="committed">{_money("3000")}' in body
     assert f'data-total="paid">{_money("500")}' in body
     assert f'data-total="to_pay">{_money("2500")}' in body
-    only_state = _text(client.get(f"/financement/appels/{o.call.id}/engagements"
-                                  "?financeur=state"))
+    only_state = _text(client.get(f"/financement/appels/{o.call.id}/engagements?financeur=state"))
     assert f'data-total="committed">{_money("1000")}' in only_state
     assert "1 engagement." in only_state
     cancelled = _text(client.get(f"/financement/appels/{o.call.id}/engagements?statut=cancelled"))
@@ -155,8 +182,14 @@ def test_the_commitments_list_shows_every_column_and_totals(client, officer):
 
 def test_a_reduction_releases_the_money_and_is_in_the_history(client, officer):
     o = officer
-    response = client.post(_url(o.c_state, "/reduire"), data={
-        "amount": "600,00", "reason": "Une action abandonnée.", "version": str(o.c_state.version)})
+    response = client.post(
+        _url(o.c_state, "/reduire"),
+        data={
+            "amount": "600,00",
+            "reason": "Une action abandonnée.",
+            "version": str(o.c_state.version),
+        },
+    )
     assert response.status_code == 302
     page = _text(client.get(_url(o.c_state)))
     assert "Engagement ramené à 600,00 €" in page
@@ -166,8 +199,10 @@ def test_a_reduction_releases_the_money_and_is_in_the_history(client, officer):
     assert state.remaining == Decimal("99400.00")
     db.session.refresh(o.c_state)
     assert o.c_state.version == 2
-    response = client.post(_url(o.c_state, "/reduire"), data={
-        "amount": "0", "reason": "Projet abandonné.", "version": "2"})
+    response = client.post(
+        _url(o.c_state, "/reduire"),
+        data={"amount": "0", "reason": "Projet abandonné.", "version": "2"},
+    )
     assert response.status_code == 302
     page = _text(client.get(_url(o.c_state)))
     assert "Engagement annulé pour le dossier" in page and "Engagement annulé</span>" in page
@@ -177,8 +212,10 @@ def test_a_reduction_releases_the_money_and_is_in_the_history(client, officer):
 def test_a_clawback_is_claimed_then_settled(client, officer):
     o = officer
     services.record_payment(o.budget_state, o.c_state, "500", services.today(), "M-1")
-    response = client.post(_url(o.c_state, "/reversements"),
-                           data={"amount": "200,00", "reason": "Action non réalisée."})
+    response = client.post(
+        _url(o.c_state, "/reversements"),
+        data={"amount": "200,00", "reason": "Action non réalisée."},
+    )
     assert response.status_code == 302
     page = _text(client.get(_url(o.c_state)))
     assert "Reversement de 200,00 € demandé" in page and "À recevoir" in page
@@ -186,11 +223,14 @@ def test_a_clawback_is_claimed_then_settled(client, officer):
     clawback = db.session.scalar(select(Clawback))
     listing = _text(client.get(f"/financement/appels/{o.call.id}/paiements"))
     assert f"{_money('200')} restent à recevoir" in listing
-    assert f'href="/financement/engagements/{o.c_state.id}#reversement-{clawback.id}">Solder' \
+    assert (
+        f'href="/financement/engagements/{o.c_state.id}#reversement-{clawback.id}">Solder'
         in listing
-    response = client.post(f"/financement/reversements/{clawback.id}/solder",
-                           data={"settled_on": services.today().isoformat(),
-                                 "reference": "T-2026-7"})
+    )
+    response = client.post(
+        f"/financement/reversements/{clawback.id}/solder",
+        data={"settled_on": services.today().isoformat(), "reference": "T-2026-7"},
+    )
     assert response.status_code == 302
     page = _text(client.get(_url(o.c_state)))
     assert "Reversement de 200,00 € soldé (référence T-2026-7)" in page
@@ -204,8 +244,7 @@ def test_the_payments_page_filters_by_funder_and_month_with_totals(client, offic
     earlier = services.today() - dt.timedelta(days=40)
     services.record_payment(o.budget_state, o.c_state, "500", earlier, "M-1")
     services.record_payment(o.budget_region, o.c_region, "1000", services.today(), "R-1")
-    services.record_payment(o.budget_state, o.c_state, "100", services.today(), "M-2",
-                            "instalment")
+    services.record_payment(o.budget_state, o.c_state, "100", services.today(), "M-2", "instalment")
     base = f"/financement/appels/{o.call.id}/paiements"
     body = _text(client.get(base))
     assert f"3 paiements pour {_money('1600')}" in body
@@ -222,7 +261,8 @@ def test_the_payments_page_filters_by_funder_and_month_with_totals(client, offic
 
 
 def test_the_list_totals_cover_every_page_and_equal_the_dashboard_at_a_constant_query_count(
-        client, money_world):
+    client, money_world
+):
     o = money_world
     pending = o.accepted("0", "150000.00")  # over the Région's envelope: awaits commitment
     assert services.uncommitted(o.call.id)[0][0].id == pending.id
@@ -231,8 +271,9 @@ def test_the_list_totals_cover_every_page_and_equal_the_dashboard_at_a_constant_
         for _ in range(count):
             decision = o.funded("100.00", "0")
             commitment = commitment_of(decision, STATE)
-            services.record_payment(o.budget_state, commitment, "50", services.today(),
-                                    f"M-{commitment.id}")
+            services.record_payment(
+                o.budget_state, commitment, "50", services.today(), f"M-{commitment.id}"
+            )
             services.create_clawback(o.budget_state, commitment, "10", "Trop versé.")
 
     def measure() -> tuple[int, str]:
@@ -266,13 +307,17 @@ def test_the_list_totals_cover_every_page_and_equal_the_dashboard_at_a_constant_
 
 # ---------------------------------------------------------------- refused payments
 
-@pytest.mark.parametrize("amount,words", [
-    ("1000,01", "dépasse ce qui reste à verser sur l'engagement : 1 000,00 €"),
-    ("0", "Le montant doit être supérieur à zéro."),
-    ("-5,00", "Un montant ne peut pas être négatif."),
-    ("12,345", "Un montant a au plus deux décimales (les centimes)."),
-    ("", "Indiquez un montant."),
-])
+
+@pytest.mark.parametrize(
+    "amount,words",
+    [
+        ("1000,01", "dépasse ce qui reste à verser sur l'engagement : 1 000,00 €"),
+        ("0", "Le montant doit être supérieur à zéro."),
+        ("-5,00", "Un montant ne peut pas être négatif."),
+        ("12,345", "Un montant a au plus deux décimales (les centimes)."),
+        ("", "Indiquez un montant."),
+    ],
+)
 def test_a_bad_payment_amount_is_refused_on_its_field(client, officer, amount, words):
     o = officer
     before = _ledger()
@@ -318,8 +363,9 @@ def test_the_balance_waits_for_the_validated_report(client, officer):
     response = _pay(client, o.c_state, "500,00", kind="balance")
     assert response.status_code == 400
     body = _text(response)
-    assert _field_error(body, "payment-kind") == ("Le solde se verse après validation du bilan "
-                                                  "final.")
+    assert _field_error(body, "payment-kind") == (
+        "Le solde se verse après validation du bilan final."
+    )
     assert _selected(body, "payment-kind") == "balance"
     assert _ledger() == before
     # once the report is validated, the balance is proposed and accepted
@@ -345,16 +391,27 @@ def test_a_future_payment_date_is_refused(client, officer):
 
 # ---------------------------------------------------------------- the other funder's money
 
+
 def _operations(o, commitment, clawback):
     return [
-        (_url(commitment, "/paiements"), {"kind": "advance", "amount": "100,00",
-                                          "paid_on": services.today().isoformat(),
-                                          "reference": "X-1"}),
-        (_url(commitment, "/reduire"), {"amount": "10,00", "reason": "Essai.",
-                                        "version": str(commitment.version)}),
+        (
+            _url(commitment, "/paiements"),
+            {
+                "kind": "advance",
+                "amount": "100,00",
+                "paid_on": services.today().isoformat(),
+                "reference": "X-1",
+            },
+        ),
+        (
+            _url(commitment, "/reduire"),
+            {"amount": "10,00", "reason": "Essai.", "version": str(commitment.version)},
+        ),
         (_url(commitment, "/reversements"), {"amount": "10,00", "reason": "Essai."}),
-        (f"/financement/reversements/{clawback.id}/solder",
-         {"settled_on": services.today().isoformat(), "reference": "T-1"}),
+        (
+            f"/financement/reversements/{clawback.id}/solder",
+            {"settled_on": services.today().isoformat(), "reference": "T-1"},
+        ),
     ]
 
 
@@ -369,7 +426,7 @@ def test_an_officer_never_touches_the_other_funders_money(client, officer, funde
     login(client, other[funder])
     page = _text(client.get(_url(commitment)))
     assert "Consultation seule" in page
-    assert "<form method=\"post\" action=\"/financement/engagements" not in page
+    assert '<form method="post" action="/financement/engagements' not in page
     assert "/solder" not in page
     before = _ledger()
     for url, data in _operations(o, commitment, clawback):
@@ -387,11 +444,15 @@ def test_applicants_reach_no_money_page(client, officer, who):
     pending = o.accepted("0", "150000.00")
     login(client, getattr(o, who))
     before = _ledger()
-    for url in (f"/financement/appels/{o.call.id}/engagements", _url(o.c_state),
-                f"/financement/appels/{o.call.id}/paiements"):
+    for url in (
+        f"/financement/appels/{o.call.id}/engagements",
+        _url(o.c_state),
+        f"/financement/appels/{o.call.id}/paiements",
+    ):
         assert client.get(url).status_code == 403, url
     posts = _operations(o, o.c_state, clawback) + [
-        (f"/financement/decisions/{pending.id}/engager", {"funder": "region"})]
+        (f"/financement/decisions/{pending.id}/engager", {"funder": "region"})
+    ]
     for url, data in posts:
         assert client.post(url, data=data).status_code == 403, url
     assert _ledger() == before
@@ -399,16 +460,21 @@ def test_applicants_reach_no_money_page(client, officer, who):
 
 # ---------------------------------------------------------------- clawbacks and reductions
 
+
 def test_a_clawback_larger_than_what_was_paid_is_refused(client, officer):
     o = officer
     services.record_payment(o.budget_state, o.c_state, "500", services.today(), "M-1")
     before = _ledger()
-    response = client.post(_url(o.c_state, "/reversements"),
-                           data={"amount": "500,01", "reason": "Action non réalisée."})
+    response = client.post(
+        _url(o.c_state, "/reversements"),
+        data={"amount": "500,01", "reason": "Action non réalisée."},
+    )
     assert response.status_code == 400
     body = _text(response)
-    assert "dépasse ce qui a été versé sur cet engagement, net des reversements : 500,00 €" in \
-        _field_error(body, "clawback-amount")
+    assert (
+        "dépasse ce qui a été versé sur cet engagement, net des reversements : 500,00 €"
+        in _field_error(body, "clawback-amount")
+    )
     assert _value(body, "clawback-amount") == "500,01"
     assert _ledger() == before
 
@@ -417,8 +483,10 @@ def test_a_commitment_cannot_be_reduced_below_what_was_paid(client, officer):
     o = officer
     services.record_payment(o.budget_state, o.c_state, "500", services.today(), "M-1")
     before = _ledger()
-    response = client.post(_url(o.c_state, "/reduire"), data={
-        "amount": "499,99", "reason": "Projet réduit.", "version": str(o.c_state.version)})
+    response = client.post(
+        _url(o.c_state, "/reduire"),
+        data={"amount": "499,99", "reason": "Projet réduit.", "version": str(o.c_state.version)},
+    )
     assert response.status_code == 400
     assert "500,00 € ont déjà été versés" in _field_error(_text(response), "reduce-amount")
     assert _ledger() == before
@@ -427,8 +495,10 @@ def test_a_commitment_cannot_be_reduced_below_what_was_paid(client, officer):
 def test_a_reduction_needs_a_reason(client, officer):
     o = officer
     before = _ledger()
-    response = client.post(_url(o.c_state, "/reduire"), data={
-        "amount": "600,00", "reason": "   ", "version": str(o.c_state.version)})
+    response = client.post(
+        _url(o.c_state, "/reduire"),
+        data={"amount": "600,00", "reason": "   ", "version": str(o.c_state.version)},
+    )
     assert response.status_code == 400
     body = _text(response)
     assert _field_error(body, "reduce-reason").startswith("Indiquez le motif")
@@ -441,8 +511,10 @@ def test_a_reduction_from_a_stale_page_is_refused(client, officer):
     stale = str(o.c_state.version)
     services.reduce_commitment(o.budget_state, o.c_state, "900", "Première réduction.")
     before = _ledger()
-    response = client.post(_url(o.c_state, "/reduire"), data={
-        "amount": "600,00", "reason": "Seconde réduction.", "version": stale})
+    response = client.post(
+        _url(o.c_state, "/reduire"),
+        data={"amount": "600,00", "reason": "Seconde réduction.", "version": stale},
+    )
     assert response.status_code == 409
     assert "modifié entre-temps" in _text(response)
     assert _ledger() == before
@@ -467,15 +539,19 @@ def test_settling_needs_a_reference_shown_on_that_clawbacks_form(client, officer
     services.record_payment(o.budget_state, o.c_state, "500", services.today(), "M-1")
     clawback = services.create_clawback(o.budget_state, o.c_state, "100", "Trop versé.")
     before = _ledger()
-    response = client.post(f"/financement/reversements/{clawback.id}/solder",
-                           data={"settled_on": services.today().isoformat(), "reference": " "})
+    response = client.post(
+        f"/financement/reversements/{clawback.id}/solder",
+        data={"settled_on": services.today().isoformat(), "reference": " "},
+    )
     assert response.status_code == 400
-    assert "Indiquez la référence" in _field_error(_text(response),
-                                                  f"settle-{clawback.id}-reference")
+    assert "Indiquez la référence" in _field_error(
+        _text(response), f"settle-{clawback.id}-reference"
+    )
     assert _ledger() == before
 
 
 # ---------------------------------------------------------------- committing again
+
 
 def test_a_refused_part_is_committed_once_the_envelope_allows_it(client, money_world):
     o = money_world
@@ -493,8 +569,9 @@ def test_a_refused_part_is_committed_once_the_envelope_allows_it(client, money_w
     before = _ledger()
     response = client.post(url, data={"funder": "region"})
     assert response.status_code == 400
-    assert ("dépasseraient l'enveloppe de la Région (reste à engager : 100 000,00 €)"
-            in _text(response))
+    assert "dépasseraient l'enveloppe de la Région (reste à engager : 100 000,00 €)" in _text(
+        response
+    )
     assert _ledger() == before
 
     services.set_envelope(o.budget_region, o.call, REGION, "200000.00")

@@ -6,6 +6,7 @@ changes, commitments, reductions, payments and clawbacks (a state machine) check
 step against an independent model (tests/funding/ledger.py), the envelope figures and the
 dashboard, to the cent. Each database example runs in a savepoint rolled back at its end.
 """
+
 from __future__ import annotations
 
 import math
@@ -28,8 +29,9 @@ from .ledger import LedgerMachine, ledger_world
 
 PURE = settings(max_examples=300, deadline=None)
 # The database examples use the test's fixtures, rolled back per example by a savepoint.
-IN_DB = settings(max_examples=30, deadline=None,
-                 suppress_health_check=[HealthCheck.function_scoped_fixture])
+IN_DB = settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("999999.99"), places=2)
 amounts0 = st.decimals(min_value=Decimal("0.00"), max_value=Decimal("999999.99"), places=2)
@@ -43,6 +45,7 @@ def half_up_cents(exact: Fraction) -> Decimal:
 
 
 # ---------------------------------------------------------------- pure rules
+
 
 @PURE
 @given(amounts, rates)
@@ -95,8 +98,10 @@ def test_advance_balance_and_clawback_add_up_to_what_is_due(state, region, justi
     granted = {STATE: state, REGION: region}
     due = money.due_per_funder(granted, justified)
     for funder, grant in granted.items():
-        for paid in (money.advance(grant, rate),
-                     data.draw(st.decimals(min_value=0, max_value=grant, places=2))):
+        for paid in (
+            money.advance(grant, rate),
+            data.draw(st.decimals(min_value=0, max_value=grant, places=2)),
+        ):
             balance, clawback = money.settlement(due[funder], paid)
             assert is_money(balance) and is_money(clawback)
             assert paid + balance - clawback == due[funder]
@@ -113,8 +118,9 @@ shares = st.fractions(min_value=0, max_value=1)
 
 @IN_DB
 @given(grants, grants, shares, shares, amounts0)
-def test_a_validated_report_settles_every_funder_to_the_cent(money_world, state, region,
-                                                             paid_state, paid_region, justified):
+def test_a_validated_report_settles_every_funder_to_the_cent(
+    money_world, state, region, paid_state, paid_region, justified
+):
     """Pay any part of each grant, validate the report with any justified spending: each funder's
     paid + balance − clawback is its due, the commitments become the dues, and paying the balances
     and settling the clawbacks closes the dossier with nothing left to pay."""
@@ -125,12 +131,19 @@ def test_a_validated_report_settles_every_funder_to_the_cent(money_world, state,
         decision = o.funded(str(state), str(region))
         dossier = decision.dossier
         paid = {}
-        for funder, grant, share, officer in ((STATE, state, paid_state, o.budget_state),
-                                              (REGION, region, paid_region, o.budget_region)):
+        for funder, grant, share, officer in (
+            (STATE, state, paid_state, o.budget_state),
+            (REGION, region, paid_region, o.budget_region),
+        ):
             paid[funder] = half_up_cents(Fraction(grant) * share)
             if paid[funder] > 0:
-                services.record_payment(officer, commitment_of(decision, funder), paid[funder],
-                                        services.today(), f"AV-{funder.value}")
+                services.record_payment(
+                    officer,
+                    commitment_of(decision, funder),
+                    paid[funder],
+                    services.today(),
+                    f"AV-{funder.value}",
+                )
         workflow.transition(dossier, "submit_report")
         report = FinalReport(dossier_id=dossier.id, status=ReportStatus.submitted)
         db.session.add(report)
@@ -138,10 +151,12 @@ def test_a_validated_report_settles_every_funder_to_the_cent(money_world, state,
         expected = money.due_per_funder({STATE: state, REGION: region}, justified)
         officers = {STATE: o.budget_state, REGION: o.budget_region}
         # each funder's officer settles its own part; the report is validated once both are
-        result = {c.funder: services.settle_funder_on_report(officers[c.funder], dossier,
-                                                             c.funder, expected[c.funder],
-                                                             justified=justified)
-                  for c in services.commitments_of(dossier)}
+        result = {
+            c.funder: services.settle_funder_on_report(
+                officers[c.funder], dossier, c.funder, expected[c.funder], justified=justified
+            )
+            for c in services.commitments_of(dossier)
+        }
         report.status = ReportStatus.validated
         db.session.flush()
         services.close_if_settled(o.budget_region, dossier)  # as the last validation does
@@ -158,8 +173,14 @@ def test_a_validated_report_settles_every_funder_to_the_cent(money_world, state,
         for funder, (_due, balance, _clawback) in result.items():
             if balance > 0:
                 officer = o.budget_state if funder == STATE else o.budget_region
-                services.record_payment(officer, commitment_of(decision, funder), balance,
-                                        services.today(), f"SOLDE-{funder.value}", kind="balance")
+                services.record_payment(
+                    officer,
+                    commitment_of(decision, funder),
+                    balance,
+                    services.today(),
+                    f"SOLDE-{funder.value}",
+                    kind="balance",
+                )
         assert dossier.status.value == "closed"
         for figures in services.envelope_figures(o.call.id):
             assert figures.to_pay == 0 and figures.open_clawbacks == 0
@@ -178,4 +199,5 @@ def test_random_money_sequences_keep_every_figure_reconciled(ledger):
     model, refused steps change nothing, and envelopes, commitments and the dashboard agree."""
     run_state_machine_as_test(
         lambda: LedgerMachine(ledger),
-        settings=settings(max_examples=30, stateful_step_count=20, deadline=None))
+        settings=settings(max_examples=30, stateful_step_count=20, deadline=None),
+    )

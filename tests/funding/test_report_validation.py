@@ -2,6 +2,7 @@
 Région's money and the State's officer only the State's; what each funder owes is fixed at the
 first validation; the report is validated once every committed funder has validated its part.
 Every refusal changes nothing."""
+
 from __future__ import annotations
 
 import os
@@ -13,18 +14,26 @@ from sqlalchemy import select
 
 from applications.models import Dossier, DossierStatus
 from funding import money, services
-from funding.services import reports
 from funding.models import Clawback, FinalReport, ReportStatus
+from funding.services import reports
 from portal.db import db
 from portal.errors import Conflict, PermissionDenied, ServiceError
 from portal.models import OutboxMessage, Role, RoleGrant, User
 
 from ..conftest import Factory, login
+from ..helpers import run_together
 from . import conftest as funding_fixtures
 from .conftest import REGION, STATE
-from ..helpers import run_together
-from .helpers import (_data, _money, _page, _sign, _state, _submitted, _validation,
-                           commitment_of_dossier)
+from .helpers import (
+    _data,
+    _money,
+    _page,
+    _sign,
+    _state,
+    _submitted,
+    _validation,
+    commitment_of_dossier,
+)
 
 
 @pytest.fixture
@@ -58,12 +67,20 @@ def test_each_funder_validates_and_settles_only_its_own_part(client, money_world
     assert report.region_validated_by_id == o.budget_region.id and report.state_validated_at is None
     # the dues are fixed for both funders: min(3 000, 600) shared 1/3 – 2/3
     assert (report.justified_amount, report.due_state, report.due_region) == (
-        Decimal("600.00"), Decimal("200.00"), Decimal("400.00"))
+        Decimal("600.00"),
+        Decimal("200.00"),
+        Decimal("400.00"),
+    )
     assert c_region.amount == Decimal("400.00")
     assert [(k.amount, k.created_by_id) for k in c_region.clawbacks] == [
-        (Decimal("600.00"), o.budget_region.id)]
-    mail = db.session.scalars(select(OutboxMessage).where(OutboxMessage.subject == (
-        f"Bilan du dossier {funded.reference} : part de la Région validée"))).first()
+        (Decimal("600.00"), o.budget_region.id)
+    ]
+    mail = db.session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.subject
+            == (f"Bilan du dossier {funded.reference} : part de la Région validée")
+        )
+    ).first()
     body = mail.body.replace("\u00a0", " ")
     assert "montant dû 400,00 € ; un reversement de 600,00 € vous sera demandé" in body
     assert "La part de l’État (rectorat) reste à valider par ses services." in body
@@ -84,7 +101,8 @@ def test_each_funder_validates_and_settles_only_its_own_part(client, money_world
     assert (report.due_state, report.due_region) == (Decimal("200.00"), Decimal("400.00"))
     assert c_state.amount == Decimal("200.00")
     assert [(k.amount, k.created_by_id) for k in c_state.clawbacks] == [
-        (Decimal("300.00"), o.budget_state.id)]
+        (Decimal("300.00"), o.budget_state.id)
+    ]
     assert funded.status == DossierStatus.reporting  # the State's clawback is open
     services.settle_clawback(o.budget_state, c_state.clawbacks[0], services.today(), "T-E")
     assert funded.status == DossierStatus.closed
@@ -92,8 +110,9 @@ def test_each_funder_validates_and_settles_only_its_own_part(client, money_world
 
 def test_an_officer_cannot_validate_the_other_funders_part(client, money_world, funded):
     o = money_world
-    services.record_payment(o.budget_state, commitment_of_dossier(funded, STATE), "500,00",
-                            services.today(), "E-1")
+    services.record_payment(
+        o.budget_state, commitment_of_dossier(funded, STATE), "500,00", services.today(), "E-1"
+    )
     _submitted(o, funded, expenses={"services": "300.00"})
     db.session.commit()
     before = _state(funded)
@@ -122,8 +141,10 @@ def test_an_officer_of_a_funder_without_commitment_is_refused(client, money_worl
     assert response.status_code == 403
     assert _state(dossier) == before
     result = reports.validate(o.budget_region, dossier)
-    assert result.complete and (result.due, result.balance) == (Decimal("1500.00"),
-                                                                 Decimal("1500.00"))
+    assert result.complete and (result.due, result.balance) == (
+        Decimal("1500.00"),
+        Decimal("1500.00"),
+    )
     report = reports.report_of(dossier)
     assert report.status == ReportStatus.validated
     assert (report.due_state, report.due_region) == (None, Decimal("1500.00"))
@@ -155,8 +176,9 @@ def test_a_stale_page_is_refused(client, money_world, funded):
     _submitted(o, funded, expenses={"services": "900.00"})
     db.session.commit()
     shown = _validation(funded)
-    services.record_payment(o.budget_state, commitment_of_dossier(funded, STATE), "100,00",
-                            services.today(), "E-1")
+    services.record_payment(
+        o.budget_state, commitment_of_dossier(funded, STATE), "100,00", services.today(), "E-1"
+    )
     db.session.commit()
     before = _state(funded)
     login(client, o.budget_state)
@@ -168,8 +190,11 @@ def test_a_stale_page_is_refused(client, money_world, funded):
     reports.validate(o.budget_region, funded)  # the other part: the report's version moves on
     db.session.commit()
     before = _state(funded)
-    for data in (shown, {**_validation(funded), "version": shown["version"]},
-                 {"preview": _validation(funded)["preview"]}):  # a missing version is stale too
+    for data in (
+        shown,
+        {**_validation(funded), "version": shown["version"]},
+        {"preview": _validation(funded)["preview"]},
+    ):  # a missing version is stale too
         response = client.post(_url(funded), data=data)
         assert response.status_code == 409
         assert "Le bilan a changé depuis l'affichage" in _page(response)
@@ -177,19 +202,24 @@ def test_a_stale_page_is_refused(client, money_world, funded):
     assert client.post(_url(funded), data=_validation(funded)).status_code == 302
 
 
-@pytest.mark.parametrize("state,region,justified", [
-    ("1000.00", "2000.00", "1000.01"),   # rounding: the parts still add up to the cent
-    ("1000.00", "2000.00", "3500.00"),   # more spent than granted: the grants are due
-    ("333.33", "666.67", "100.00"),
-])
+@pytest.mark.parametrize(
+    "state,region,justified",
+    [
+        ("1000.00", "2000.00", "1000.01"),  # rounding: the parts still add up to the cent
+        ("1000.00", "2000.00", "3500.00"),  # more spent than granted: the grants are due
+        ("333.33", "666.67", "100.00"),
+    ],
+)
 def test_dues_are_fixed_at_the_first_validation(money_world, state, region, justified):
     o = money_world
     dossier = _sign(o, o.accepted(state, region).dossier)
-    services.record_payment(o.budget_region, commitment_of_dossier(dossier, REGION), "50,00",
-                            services.today(), "R-1")
+    services.record_payment(
+        o.budget_region, commitment_of_dossier(dossier, REGION), "50,00", services.today(), "R-1"
+    )
     _submitted(o, dossier, expenses={"services": justified})
-    expected = money.due_per_funder({STATE: Decimal(state), REGION: Decimal(region)},
-                                    Decimal(justified))
+    expected = money.due_per_funder(
+        {STATE: Decimal(state), REGION: Decimal(region)}, Decimal(justified)
+    )
     reports.validate(o.budget_region, dossier)
     report = reports.report_of(dossier)
     fixed = (report.due_state, report.due_region)
@@ -203,7 +233,9 @@ def test_dues_are_fixed_at_the_first_validation(money_world, state, region, just
     assert (report.due_state, report.due_region) == fixed
     assert report.status == ReportStatus.validated
     assert {c.funder: c.amount for c in services.commitments_of(dossier)} == {
-        STATE: fixed[0], REGION: fixed[1]}
+        STATE: fixed[0],
+        REGION: fixed[1],
+    }
 
 
 def test_an_officer_of_both_funders_chooses_the_part(client, money_world, funded):
@@ -234,9 +266,12 @@ def test_an_officer_of_both_funders_chooses_the_part(client, money_world, funded
 
 # ---------------------------------------------------------------- PostgreSQL: both at once
 
+
 @pytest.mark.postgres
-@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
-                    reason="row locks need PostgreSQL: set TEST_DATABASE_URL (.ci/run does)")
+@pytest.mark.skipif(
+    not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
+    reason="row locks need PostgreSQL: set TEST_DATABASE_URL (.ci/run does)",
+)
 @pytest.mark.usefixtures("race")  # the app's session on a database of its own, real commits
 def test_both_funders_validating_at_once_validate_the_report(app):
     """The State's and the Région's officers validate their parts at the same instant: the report
@@ -261,19 +296,19 @@ def test_both_funders_validating_at_once_validate_the_report(app):
 
     def validate(funder):
         def job():
-            return reports.validate(db.session.get(User, ids[funder]),
-                                    db.session.get(Dossier, dossier_id), funder)
+            return reports.validate(
+                db.session.get(User, ids[funder]), db.session.get(Dossier, dossier_id), funder
+            )
+
         return job
 
     outcomes, _ = run_together(app, [validate(STATE), validate(REGION)])
     assert all(isinstance(r, reports.PartValidated) for r in outcomes), outcomes
     assert sorted(r.complete for r in outcomes) == [False, True]
     with app.app_context():
-        report = db.session.scalar(select(FinalReport).where(
-            FinalReport.dossier_id == dossier_id))
+        report = db.session.scalar(select(FinalReport).where(FinalReport.dossier_id == dossier_id))
         assert report.status == ReportStatus.validated
-        assert (report.due_state, report.due_region) == (Decimal("500.00"),
-                                                         Decimal("1000.00"))
+        assert (report.due_state, report.due_region) == (Decimal("500.00"), Decimal("1000.00"))
         assert report.state_validated_by_id == ids[STATE]
         assert report.region_validated_by_id == ids[REGION]
         assert db.session.scalar(select(Clawback.id)) is None

@@ -1,5 +1,6 @@
 """The funding area and the commission: the session's funding line uses the call's envelopes, and a
 final accept decision made through the commission's own services commits the money."""
+
 from decimal import Decimal
 
 from funding import services
@@ -27,8 +28,9 @@ def test_the_session_draws_its_line_against_the_funding_envelopes(client, money_
 def test_validation_by_both_copilots_commits_each_granted_part(money_world):
     o = money_world
     c = build_commission(o)
-    decision = decisions.record_proposal(o.call_admin, c.session, c.dossiers[0], "accept",
-                                         "1200", "800,50")
+    decision = decisions.record_proposal(
+        o.call_admin, c.session, c.dossiers[0], "accept", "1200", "800,50"
+    )
     decisions.validate_decision(c.copilot_state, decision)
     assert db.session.query(Commitment).filter_by(dossier_id=decision.dossier_id).count() == 0
     decisions.validate_decision(c.copilot_region, decision)

@@ -1,4 +1,5 @@
 """`flask --app wsgi demo` prepares a database a newcomer can use at once."""
+
 from sqlalchemy import func, select
 
 from applications.models import Dossier, DossierStatus
@@ -32,12 +33,21 @@ def test_demo_command_prints_the_accounts(app, monkeypatch):
 
 def test_demo_data_shows_every_stage_of_the_commission(app):
     from review.models import Decision, Review, ReviewStatus
+
     demo.load("mot-de-passe-demo")
     statuses = {d.status for d in db.session.scalars(select(Dossier))}
-    assert {DossierStatus.in_review, DossierStatus.reviewed, DossierStatus.ineligible,
-            DossierStatus.accepted, DossierStatus.rejected} <= statuses
-    in_review = db.session.scalar(select(func.count()).select_from(Dossier).where(
-        Dossier.status.in_([DossierStatus.in_review, DossierStatus.reviewed])))
+    assert {
+        DossierStatus.in_review,
+        DossierStatus.reviewed,
+        DossierStatus.ineligible,
+        DossierStatus.accepted,
+        DossierStatus.rejected,
+    } <= statuses
+    in_review = db.session.scalar(
+        select(func.count())
+        .select_from(Dossier)
+        .where(Dossier.status.in_([DossierStatus.in_review, DossierStatus.reviewed]))
+    )
     assert in_review >= 50
     reviews = {r.status for r in db.session.scalars(select(Review))}
     assert {ReviewStatus.assigned, ReviewStatus.draft, ReviewStatus.submitted} <= reviews

@@ -1,4 +1,5 @@
 """Uploads are recognised by content; malformed or hostile archives are refused, not inflated."""
+
 import io
 import zipfile
 
@@ -16,8 +17,12 @@ def _zip(entries, compression=zipfile.ZIP_STORED):
 
 
 def test_opendocument_and_office_formats():
-    odt = _zip([("mimetype", b"application/vnd.oasis.opendocument.text", zipfile.ZIP_STORED),
-                ("content.xml", b"<x/>", zipfile.ZIP_DEFLATED)])
+    odt = _zip(
+        [
+            ("mimetype", b"application/vnd.oasis.opendocument.text", zipfile.ZIP_STORED),
+            ("content.xml", b"<x/>", zipfile.ZIP_DEFLATED),
+        ]
+    )
     docx = _zip([("[Content_Types].xml", b"<x/>", None), ("word/document.xml", b"<x/>", None)])
     xlsx = _zip([("[Content_Types].xml", b"<x/>", None), ("xl/workbook.xml", b"<x/>", None)])
     assert (sniff(odt), sniff(docx), sniff(xlsx)) == ("odt", "docx", "xlsx")
@@ -29,12 +34,15 @@ def test_a_compressed_giant_mimetype_entry_is_refused_without_inflating_it():
     assert sniff(bomb) is None
 
 
-@pytest.mark.parametrize("data", [
-    b"PK\x03\x04" + b"\x00" * 200,                     # truncated zip
-    b"MZ\x90\x00" + b"\x00" * 200,                     # a Windows executable
-    b"<html><script>alert(1)</script></html>",        # HTML named .pdf
-    b"",
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"PK\x03\x04" + b"\x00" * 200,  # truncated zip
+        b"MZ\x90\x00" + b"\x00" * 200,  # a Windows executable
+        b"<html><script>alert(1)</script></html>",  # HTML named .pdf
+        b"",
+    ],
+)
 def test_unknown_or_malformed_content_is_refused(data):
     assert sniff(data) is None
 

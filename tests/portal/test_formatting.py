@@ -1,4 +1,5 @@
 """French amounts, sizes and dates."""
+
 import datetime as dt
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -23,18 +24,32 @@ from portal.formatting import (
 )
 
 
-@pytest.mark.parametrize("typed,expected", [
-    ("1 234,50", "1234.50"), ("1234.5", "1234.50"), ("1.234,50", "1234.50"),
-    ("12\u00a0500 €", "12500.00"), (15000, "15000.00"), ("0", "0.00"),
-])
+@pytest.mark.parametrize(
+    "typed,expected",
+    [
+        ("1 234,50", "1234.50"),
+        ("1234.5", "1234.50"),
+        ("1.234,50", "1234.50"),
+        ("12\u00a0500 €", "12500.00"),
+        (15000, "15000.00"),
+        ("0", "0.00"),
+    ],
+)
 def test_amounts_typed_the_french_way(typed, expected):
     assert parse_amount(typed) == Decimal(expected)
 
 
-@pytest.mark.parametrize("typed,message", [
-    ("-5", "négatif"), ("12,345", "deux décimales"), ("abc", "n'est pas un montant"),
-    ("", "Indiquez un montant"), ("99999999", "trop élevé"), ("nan", "n'est pas un montant"),
-])
+@pytest.mark.parametrize(
+    "typed,message",
+    [
+        ("-5", "négatif"),
+        ("12,345", "deux décimales"),
+        ("abc", "n'est pas un montant"),
+        ("", "Indiquez un montant"),
+        ("99999999", "trop élevé"),
+        ("nan", "n'est pas un montant"),
+    ],
+)
 def test_bad_amounts_are_refused_in_french(typed, message):
     with pytest.raises(ValueError, match=message):
         parse_amount(typed)
@@ -65,62 +80,102 @@ def test_huge_amounts_are_refused_not_crashed(typed):
 NNBSP, NBSP = "\u202f", "\u00a0"
 
 
-@pytest.mark.parametrize("value,expected", [
-    (Decimal("1234567.5"), f"1{NNBSP}234{NNBSP}567,50{NBSP}€"),
-    (Decimal("12500"), f"12{NNBSP}500,00{NBSP}€"),
-    (Decimal("999.99"), f"999,99{NBSP}€"),
-    (Decimal("-1234.5"), f"-1{NNBSP}234,50{NBSP}€"),
-    (Decimal("0"), f"0,00{NBSP}€"), (Decimal("-0.00"), f"0,00{NBSP}€"), (0, f"0,00{NBSP}€"),
-    (Decimal("0.005"), f"0,01{NBSP}€"), (Decimal("2.675"), f"2,68{NBSP}€"),  # half-up
-    (15000, f"15{NNBSP}000,00{NBSP}€"), ("42.1", f"42,10{NBSP}€"), (None, ""), ("", ""),
-])
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        (Decimal("1234567.5"), f"1{NNBSP}234{NNBSP}567,50{NBSP}€"),
+        (Decimal("12500"), f"12{NNBSP}500,00{NBSP}€"),
+        (Decimal("999.99"), f"999,99{NBSP}€"),
+        (Decimal("-1234.5"), f"-1{NNBSP}234,50{NBSP}€"),
+        (Decimal("0"), f"0,00{NBSP}€"),
+        (Decimal("-0.00"), f"0,00{NBSP}€"),
+        (0, f"0,00{NBSP}€"),
+        (Decimal("0.005"), f"0,01{NBSP}€"),
+        (Decimal("2.675"), f"2,68{NBSP}€"),  # half-up
+        (15000, f"15{NNBSP}000,00{NBSP}€"),
+        ("42.1", f"42,10{NBSP}€"),
+        (None, ""),
+        ("", ""),
+    ],
+)
 def test_money(value, expected):
     assert format_money(value) == expected
 
 
-@pytest.mark.parametrize("value,args,expected", [
-    (Decimal("1234.50"), {}, "1234,50"), (Decimal("1234.5"), {}, "1234,5"),
-    (Decimal("1E+3"), {}, "1000"), (Decimal("-0.00"), {}, "-0,00"), (7, {}, "7"),
-    ("12.5", {}, "12,5"),
-    (Decimal("1234.5"), {"places": 2}, "1234,50"),
-    (Decimal("-1234.567"), {"places": 2}, "-1234,57"),
-    # half-even, as f"{x:.2f}" (a float on its exact binary value: 2.675 is 2.67499…)
-    (Decimal("0.125"), {"places": 2}, "0,12"), (0.125, {"places": 2}, "0,12"),
-    (2.675, {"places": 2}, "2,67"), (1.25, {"places": 1}, "1,2"),
-    (Decimal("0"), {"places": 2}, "0,00"),
-    (Decimal("4"), {"places": 2, "compact": True}, "4"),
-    (Decimal("4.5"), {"places": 2, "compact": True}, "4,50"),
-    (Decimal("33.33"), {"places": 2, "compact": True}, "33,33"),
-    (Decimal("1234.5"), {"places": 2, "group": " "}, "1 234,50"),
-    (Decimal("-1234567"), {"places": 2, "group": " "}, "-1 234 567,00"),
-    (12000, {"group": NNBSP}, f"12{NNBSP}000"), (999, {"group": NNBSP}, "999"),
-])
+@pytest.mark.parametrize(
+    "value,args,expected",
+    [
+        (Decimal("1234.50"), {}, "1234,50"),
+        (Decimal("1234.5"), {}, "1234,5"),
+        (Decimal("1E+3"), {}, "1000"),
+        (Decimal("-0.00"), {}, "-0,00"),
+        (7, {}, "7"),
+        ("12.5", {}, "12,5"),
+        (Decimal("1234.5"), {"places": 2}, "1234,50"),
+        (Decimal("-1234.567"), {"places": 2}, "-1234,57"),
+        # half-even, as f"{x:.2f}" (a float on its exact binary value: 2.675 is 2.67499…)
+        (Decimal("0.125"), {"places": 2}, "0,12"),
+        (0.125, {"places": 2}, "0,12"),
+        (2.675, {"places": 2}, "2,67"),
+        (1.25, {"places": 1}, "1,2"),
+        (Decimal("0"), {"places": 2}, "0,00"),
+        (Decimal("4"), {"places": 2, "compact": True}, "4"),
+        (Decimal("4.5"), {"places": 2, "compact": True}, "4,50"),
+        (Decimal("33.33"), {"places": 2, "compact": True}, "33,33"),
+        (Decimal("1234.5"), {"places": 2, "group": " "}, "1 234,50"),
+        (Decimal("-1234567"), {"places": 2, "group": " "}, "-1 234 567,00"),
+        (12000, {"group": NNBSP}, f"12{NNBSP}000"),
+        (999, {"group": NNBSP}, "999"),
+    ],
+)
 def test_decimal_as_typed(value, args, expected):
     assert format_decimal(value, **args) == expected
 
 
-@pytest.mark.parametrize("value,expected", [
-    (Decimal("2.50"), "2,5"), (Decimal("4.00"), "4"), (Decimal("0"), "0"), (Decimal("100"), "100"),
-    (Decimal("-1.250"), "-1,25"), (2.5, "2,5"), (20, "20"), (Decimal("12345.6"), "12345,6"),
-])
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        (Decimal("2.50"), "2,5"),
+        (Decimal("4.00"), "4"),
+        (Decimal("0"), "0"),
+        (Decimal("100"), "100"),
+        (Decimal("-1.250"), "-1,25"),
+        (2.5, "2,5"),
+        (20, "20"),
+        (Decimal("12345.6"), "12345,6"),
+    ],
+)
 def test_number_shortest(value, expected):
     assert format_number(value) == expected
 
 
-@pytest.mark.parametrize("value,expected", [
-    (Decimal("4.5"), "4,50"), (Decimal("4"), "4,00"), (Decimal("0"), "0,00"),
-    (Decimal("-1.5"), "-1,50"), (Decimal("4.125"), "4,125"), (Decimal("12.34"), "12,34"),
-])
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        (Decimal("4.5"), "4,50"),
+        (Decimal("4"), "4,00"),
+        (Decimal("0"), "0,00"),
+        (Decimal("-1.5"), "-1,50"),
+        (Decimal("4.125"), "4,125"),
+        (Decimal("12.34"), "12,34"),
+    ],
+)
 def test_score(value, expected):
     assert format_score(value) == expected
 
 
-@pytest.mark.parametrize("value,args,expected", [
-    (Decimal("42.46"), {}, f"42,5{NBSP}%"), (Decimal("90.05"), {}, f"90,1{NBSP}%"),  # half-up
-    (Decimal("0"), {}, f"0,0{NBSP}%"), (100, {}, f"100,0{NBSP}%"),
-    (Decimal("-3.25"), {}, f"-3,3{NBSP}%"),
-    (Decimal("1234.5"), {}, f"1234,5{NBSP}%"), (Decimal("33.333"), {"places": 2}, f"33,33{NBSP}%"),
-])
+@pytest.mark.parametrize(
+    "value,args,expected",
+    [
+        (Decimal("42.46"), {}, f"42,5{NBSP}%"),
+        (Decimal("90.05"), {}, f"90,1{NBSP}%"),  # half-up
+        (Decimal("0"), {}, f"0,0{NBSP}%"),
+        (100, {}, f"100,0{NBSP}%"),
+        (Decimal("-3.25"), {}, f"-3,3{NBSP}%"),
+        (Decimal("1234.5"), {}, f"1234,5{NBSP}%"),
+        (Decimal("33.333"), {"places": 2}, f"33,33{NBSP}%"),
+    ],
+)
 def test_percent(value, args, expected):
     assert format_percent(value, **args) == expected
 
@@ -135,16 +190,28 @@ def test_dates_in_paris_time():
     assert format_datetime(paris) == "29/03/2015 à 3 h 00 (heure de Paris)"
     assert to_paris(morning).hour == 9
     assert paris_to_utc(dt.datetime(2015, 6, 30, 23, 59)) == dt.datetime(
-        2015, 6, 30, 21, 59, tzinfo=dt.UTC)
+        2015, 6, 30, 21, 59, tzinfo=dt.UTC
+    )
 
 
-@pytest.mark.parametrize("value,expected", [
-    ("2026-01", "janv. 2026"), ("2026-02", "févr. 2026"), ("2026-03", "mars 2026"),
-    ("2026-04", "avr. 2026"), ("2026-05", "mai 2026"), ("2026-06", "juin 2026"),
-    ("2026-07", "juil. 2026"), ("2026-08", "août 2026"), ("2026-09", "sept. 2026"),
-    ("2026-10", "oct. 2026"), ("2026-11", "nov. 2026"), ("2026-12", "déc. 2026"),
-    (dt.date(2014, 11, 30), "nov. 2014"),
-])
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        ("2026-01", "janv. 2026"),
+        ("2026-02", "févr. 2026"),
+        ("2026-03", "mars 2026"),
+        ("2026-04", "avr. 2026"),
+        ("2026-05", "mai 2026"),
+        ("2026-06", "juin 2026"),
+        ("2026-07", "juil. 2026"),
+        ("2026-08", "août 2026"),
+        ("2026-09", "sept. 2026"),
+        ("2026-10", "oct. 2026"),
+        ("2026-11", "nov. 2026"),
+        ("2026-12", "déc. 2026"),
+        (dt.date(2014, 11, 30), "nov. 2014"),
+    ],
+)
 def test_month_labels(value, expected):
     assert month_label(value) == expected
 
@@ -159,7 +226,9 @@ def test_filters_in_templates(app):
     with app.app_context():
         render = app.jinja_env.from_string
         assert render("{{ x|money }}").render(x=Decimal("1234.5")) == f"1{NNBSP}234,50{NBSP}€"
-        assert render("{{ x|decimal(2) }} {{ x|number }} {{ x|score }}").render(
-            x=Decimal("4.5")) == "4,50 4,5 4,50"
+        assert (
+            render("{{ x|decimal(2) }} {{ x|number }} {{ x|score }}").render(x=Decimal("4.5"))
+            == "4,50 4,5 4,50"
+        )
         assert render("{{ x|percent }}").render(x=Decimal("42.46")) == f"42,5{NBSP}%"
         assert render("{{ x|month_label }}").render(x="2026-11") == "nov. 2026"

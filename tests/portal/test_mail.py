@@ -1,4 +1,5 @@
 """Outbox: rows first, delivered after commit, retried after a failure."""
+
 from sqlalchemy import select
 
 from portal.db import db
@@ -8,6 +9,7 @@ from portal.models import OutboxMessage
 
 def _free_port():
     import socket
+
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -45,6 +47,7 @@ def test_uncommitted_mail_is_not_sent(app):
 
 def test_a_request_sends_its_own_messages_after_the_response(client, world):
     from portal.models import OutboxMessage as Msg
+
     other = queue_mail("autre@exemple.fr", "En attente", "Pas pour cette requête")
     db.session.commit()
     other_id = other.id
@@ -57,6 +60,7 @@ def test_a_request_sends_its_own_messages_after_the_response(client, world):
 
 def test_a_message_is_claimed_once(app):
     from portal.mail import claim
+
     msg = queue_mail("chef@exemple.fr", "Une fois", "Texte")
     db.session.commit()
     # two workers read the row with 0 attempts; only the first claim wins

@@ -1,7 +1,8 @@
 """The Alembic migrations and the models describe the same schema."""
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-import pytest
 
 from portal.db import db
 from portal.migrate import all_metadata
@@ -10,7 +11,9 @@ from portal.migrate import all_metadata
 # The envelope's unique scope index is on expressions (coalesce): SQLite reflection cannot compare
 # it, so the migration creates it by hand; tests/funding checks that it refuses a second envelope.
 @pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
-@pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based index")
+@pytest.mark.filterwarnings(
+    "ignore:autogenerate skipping metadata-specified expression-based index"
+)
 def test_models_and_migrations_agree(app):
     # The session schema was built by `alembic upgrade head` (see conftest); any difference
     # with the models means a model changed without its migration.
@@ -24,6 +27,7 @@ def test_migrations_are_at_head(app):
     from alembic.script import ScriptDirectory
 
     from portal.migrate import alembic_config
+
     script = ScriptDirectory.from_config(alembic_config(app.config["DATABASE_URL"]))
     with db.engine.connect() as conn:
         current = MigrationContext.configure(conn).get_current_heads()
@@ -35,6 +39,7 @@ def test_head_is_the_second_factor_migration(app):
     from alembic.script import ScriptDirectory
 
     from portal.migrate import alembic_config
+
     script = ScriptDirectory.from_config(alembic_config(app.config["DATABASE_URL"]))
     assert script.get_heads() == ["0005"]
     assert script.get_revision("0005").down_revision == "0004"

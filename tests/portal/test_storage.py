@@ -1,4 +1,5 @@
 """DocumentStore: the local folder and a real S3 endpoint over HTTP (moto's server, via boto3)."""
+
 import hashlib
 
 import pytest
@@ -50,9 +51,11 @@ def test_refused_upload_stores_nothing(store, world, factory):
 
 def test_s3_objects_really_live_in_the_bucket(s3_bucket, app, monkeypatch, world, factory):
     import boto3
+
     endpoint, bucket = s3_bucket
-    monkeypatch.setitem(app.extensions, "document_store",
-                        S3Store(bucket, endpoint_url=endpoint, region="eu-west-3"))
+    monkeypatch.setitem(
+        app.extensions, "document_store", S3Store(bucket, endpoint_url=endpoint, region="eu-west-3")
+    )
     dossier = factory.dossier(world.call, world.head_a)
     att = services.add_attachment(world.head_a, dossier, "budget.pdf", PDF_BYTES)
     client = boto3.client("s3", endpoint_url=endpoint, region_name="eu-west-3")

@@ -5,6 +5,7 @@ Every upload and download then answers within a few seconds (timeouts and attemp
 configuration, short here) with the French page or JSON error (503), nothing is left in the
 database, and other pages keep answering meanwhile.
 """
+
 from __future__ import annotations
 
 import html
@@ -29,8 +30,10 @@ from ..conftest import PDF_BYTES, login
 from ..funding.conftest import money_world  # noqa: F401  (the funding fixtures)
 from .test_storage_orphans import listed
 
-MESSAGE = ("Le stockage des documents ne répond pas, réessayez dans quelques minutes ; rien n'a "
-           "été enregistré.")
+MESSAGE = (
+    "Le stockage des documents ne répond pas, réessayez dans quelques minutes ; rien n'a "
+    "été enregistré."
+)
 ANSWER_WITHIN = 6.0  # seconds: 2 attempts × (0.5 s connect + 1 s read), plus backoff and margin
 
 
@@ -40,8 +43,11 @@ def test_the_message_is_the_issues_own():
 
 def test_timeouts_and_attempts_come_from_the_configuration(monkeypatch):
     defaults = load_config()
-    assert (defaults["S3_CONNECT_TIMEOUT"], defaults["S3_READ_TIMEOUT"],
-            defaults["S3_MAX_ATTEMPTS"]) == (2, 10, 2)
+    assert (
+        defaults["S3_CONNECT_TIMEOUT"],
+        defaults["S3_READ_TIMEOUT"],
+        defaults["S3_MAX_ATTEMPTS"],
+    ) == (2, 10, 2)
     monkeypatch.setenv("S3_CONNECT_TIMEOUT", "0.5")
     monkeypatch.setenv("S3_READ_TIMEOUT", "3")
     monkeypatch.setenv("S3_MAX_ATTEMPTS", "4")
@@ -58,23 +64,32 @@ def test_gunicorn_outlasts_a_hung_store(monkeypatch, caplog):
     import importlib.util
     import logging
     from pathlib import Path
-    for name in ("S3_CONNECT_TIMEOUT", "S3_READ_TIMEOUT", "S3_MAX_ATTEMPTS", "GUNICORN_TIMEOUT",
-                 "GUNICORN_GRACEFUL_TIMEOUT"):
+
+    for name in (
+        "S3_CONNECT_TIMEOUT",
+        "S3_READ_TIMEOUT",
+        "S3_MAX_ATTEMPTS",
+        "GUNICORN_TIMEOUT",
+        "GUNICORN_GRACEFUL_TIMEOUT",
+    ):
         monkeypatch.delenv(name, raising=False)
     path = Path(__file__).resolve().parents[2] / "gunicorn.conf.py"
     spec = importlib.util.spec_from_file_location("gunicorn_conf", path)
     conf = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(conf)
     defaults = load_config()
-    worst = defaults["S3_MAX_ATTEMPTS"] * (defaults["S3_CONNECT_TIMEOUT"]
-                                          + defaults["S3_READ_TIMEOUT"])
+    worst = defaults["S3_MAX_ATTEMPTS"] * (
+        defaults["S3_CONNECT_TIMEOUT"] + defaults["S3_READ_TIMEOUT"]
+    )
     assert conf._s3_worst_case() == worst == 24
     assert worst < conf.timeout and worst < conf.graceful_timeout
 
     class Server:
         class cfg:
             workers = 1
+
         log = logging.getLogger("gunicorn.error")
+
     monkeypatch.setenv("S3_BUCKET", "aap")
     monkeypatch.setenv("S3_READ_TIMEOUT", "20")
     conf.on_starting(Server)
@@ -98,8 +113,10 @@ def proxied(app, monkeypatch, s3_bucket, s3_proxy):
 
 def _counts() -> tuple:
     db.session.expire_all()
-    return tuple(db.session.scalar(select(func.count()).select_from(m))
-                 for m in (Attachment, ReportAttachment, AuditEvent))
+    return tuple(
+        db.session.scalar(select(func.count()).select_from(m))
+        for m in (Attachment, ReportAttachment, AuditEvent)
+    )
 
 
 def _timed(call):
@@ -147,8 +164,11 @@ def _assert_json(response, elapsed):
 
 
 def _upload_page(client, dossier):
-    return client.post(f"/dossiers/{dossier.id}/pieces", content_type="multipart/form-data",
-                       data={"kind_id": "", "file": (io.BytesIO(PDF_BYTES), "budget.pdf")})
+    return client.post(
+        f"/dossiers/{dossier.id}/pieces",
+        content_type="multipart/form-data",
+        data={"kind_id": "", "file": (io.BytesIO(PDF_BYTES), "budget.pdf")},
+    )
 
 
 @pytest.fixture
@@ -158,8 +178,9 @@ def draft(world, factory):
     return dossier
 
 
-def test_hung_store_upload_answers_quickly_and_others_keep_being_served(app, client, proxied,
-                                                                        world, draft):
+def test_hung_store_upload_answers_quickly_and_others_keep_being_served(
+    app, client, proxied, world, draft
+):
     login(client, world.head_a)
     before = _counts()
     proxied.set("hang")
@@ -197,9 +218,14 @@ def test_api_upload_and_download_answer_the_json_error(client, proxied, world, d
     before = _counts()
     proxied.set(mode)
     base = f"/api/v1/dossiers/{draft.id}/attachments"
-    response, elapsed = _timed(lambda: client.post(
-        base, headers=bearer(token), content_type="multipart/form-data",
-        data={"file": (io.BytesIO(PDF_BYTES), "autre.pdf")}))
+    response, elapsed = _timed(
+        lambda: client.post(
+            base,
+            headers=bearer(token),
+            content_type="multipart/form-data",
+            data={"file": (io.BytesIO(PDF_BYTES), "autre.pdf")},
+        )
+    )
     _assert_json(response, elapsed)
     assert _counts() == before
     response, elapsed = _timed(lambda: client.get(f"{base}/{kept.id}", headers=bearer(token)))
@@ -223,11 +249,14 @@ def test_refused_connections_get_the_french_page_not_a_500(client, proxied, worl
 
 # ---------------------------------------------------------------- funding's uploads and downloads
 
+
 @pytest.fixture
 def signed(money_world):
     """Lycée A's accepted dossier with its agreement generated, nothing uploaded yet."""
-    from funding.services import agreements, today
     import datetime as dt
+
+    from funding.services import agreements, today
+
     dossier = money_world.accepted("1000.00", "2000.00").dossier
     agreements.generate(money_world.budget_region, dossier, today() + dt.timedelta(days=200))
     db.session.commit()
@@ -236,15 +265,20 @@ def signed(money_world):
 
 @pytest.mark.parametrize("mode", ["hang", "refuse"])
 def test_signed_agreement_and_report_documents(client, proxied, money_world, signed, mode):
-    from funding.services import agreements, reports, today
     from funding.models import GrantAgreement
+    from funding.services import agreements, reports, today
+
     o = money_world
     login(client, o.head_a)
     base = f"/financement/dossiers/{signed.id}"
     proxied.set(mode)
-    response, elapsed = _timed(lambda: client.post(
-        f"{base}/convention-signee", content_type="multipart/form-data",
-        data={"file": (io.BytesIO(PDF_BYTES), "convention-signee.pdf")}))
+    response, elapsed = _timed(
+        lambda: client.post(
+            f"{base}/convention-signee",
+            content_type="multipart/form-data",
+            data={"file": (io.BytesIO(PDF_BYTES), "convention-signee.pdf")},
+        )
+    )
     _assert_french_page(response, elapsed)
     db.session.expire_all()
     assert db.session.scalars(select(GrantAgreement)).one().signed_key is None
@@ -256,9 +290,13 @@ def test_signed_agreement_and_report_documents(client, proxied, money_world, sig
     db.session.commit()
     before = _counts()
     proxied.set(mode)
-    response, elapsed = _timed(lambda: client.post(
-        f"{base}/bilan/pieces", content_type="multipart/form-data",
-        data={"file": (io.BytesIO(PDF_BYTES), "emargement.pdf")}))
+    response, elapsed = _timed(
+        lambda: client.post(
+            f"{base}/bilan/pieces",
+            content_type="multipart/form-data",
+            data={"file": (io.BytesIO(PDF_BYTES), "emargement.pdf")},
+        )
+    )
     _assert_french_page(response, elapsed)
     assert _counts() == before
     for url in (f"{base}/convention-signee", f"{base}/bilan/pieces/{document.id}"):

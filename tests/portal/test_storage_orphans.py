@@ -2,6 +2,7 @@
 accepted the row, and are deleted again when the transaction is rolled back. Every upload path
 (dossier attachments on the page and the API, the signed agreement, the final report's
 documents), on both stores, on SQLite and PostgreSQL (TEST_DATABASE_URL)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -46,9 +47,11 @@ def listed(store) -> list[str]:
 
 def referenced_keys() -> set[str]:
     db.session.expire_all()
-    return ({a.storage_key for a in db.session.scalars(select(Attachment))}
-            | {a.storage_key for a in db.session.scalars(select(ReportAttachment))}
-            | {a.signed_key for a in db.session.scalars(select(GrantAgreement)) if a.signed_key})
+    return (
+        {a.storage_key for a in db.session.scalars(select(Attachment))}
+        | {a.storage_key for a in db.session.scalars(select(ReportAttachment))}
+        | {a.signed_key for a in db.session.scalars(select(GrantAgreement)) if a.signed_key}
+    )
 
 
 def assert_no_orphan(store) -> None:
@@ -81,6 +84,7 @@ def draft(world, factory):
 @pytest.fixture
 def generated(money_world):
     from funding.services import agreements, today
+
     dossier = money_world.accepted("1000.00", "2000.00").dossier
     agreements.generate(money_world.budget_region, dossier, today() + dt.timedelta(days=200))
     db.session.commit()
@@ -90,6 +94,7 @@ def generated(money_world):
 @pytest.fixture
 def funded(money_world, generated):
     from funding.services import agreements, today
+
     agreements.upload_signed(money_world.head_a, generated, "signee.pdf", PDF_BYTES)
     agreements.record_signature(money_world.budget_region, generated, today())
     db.session.commit()
@@ -97,8 +102,12 @@ def funded(money_world, generated):
 
 
 def _post_file(client, url, filename="piece.pdf", **headers):
-    return client.post(url, content_type="multipart/form-data", headers=headers,
-                       data={"file": (io.BytesIO(PDF_BYTES), filename)})
+    return client.post(
+        url,
+        content_type="multipart/form-data",
+        headers=headers,
+        data={"file": (io.BytesIO(PDF_BYTES), filename)},
+    )
 
 
 def _failing_request(post):
@@ -110,6 +119,7 @@ def _failing_request(post):
 
 
 # ---------------------------------------------------------------- the row refused at its flush
+
 
 def test_dossier_attachment_refused_by_the_database(store, world, draft):
     with Refused(Attachment), pytest.raises(IntegrityError):
@@ -127,8 +137,9 @@ def test_dossier_attachment_page_and_api(store, client, world, draft):
     token = cli_token(world.head_a)
     db.session.commit()
     with Refused(Attachment):
-        _failing_request(lambda: _post_file(client, f"/api/v1/dossiers/{draft.id}/attachments",
-                                            **bearer(token)))
+        _failing_request(
+            lambda: _post_file(client, f"/api/v1/dossiers/{draft.id}/attachments", **bearer(token))
+        )
     assert listed(store) == []
 
 
@@ -136,8 +147,11 @@ def test_signed_agreement(store, client, money_world, generated):
     login(client, money_world.head_a)
     kept = set(listed(store))  # the dossier's own pieces
     with Refused(GrantAgreement, "before_update"):
-        _failing_request(lambda: _post_file(
-            client, f"/financement/dossiers/{generated.id}/convention-signee", "signee.pdf"))
+        _failing_request(
+            lambda: _post_file(
+                client, f"/financement/dossiers/{generated.id}/convention-signee", "signee.pdf"
+            )
+        )
     assert set(listed(store)) == kept
     assert db.session.scalars(select(GrantAgreement)).one().signed_key is None
     assert_no_orphan(store)
@@ -147,16 +161,21 @@ def test_report_document(store, client, money_world, funded):
     login(client, money_world.head_a)
     kept = set(listed(store))  # the signed agreement, the dossier's pieces
     with Refused(ReportAttachment):
-        _failing_request(lambda: _post_file(
-            client, f"/financement/dossiers/{funded.id}/bilan/pieces", "facture.pdf"))
+        _failing_request(
+            lambda: _post_file(
+                client, f"/financement/dossiers/{funded.id}/bilan/pieces", "facture.pdf"
+            )
+        )
     assert set(listed(store)) == kept
     assert_no_orphan(store)
 
 
 # ---------------------------------------------------------------- a failure after the write
 
-def test_bytes_written_then_rolled_back_are_deleted(store, client, money_world, generated,
-                                                    monkeypatch):
+
+def test_bytes_written_then_rolled_back_are_deleted(
+    store, client, money_world, generated, monkeypatch
+):
     o = money_world
     login(client, o.head_a)
     draft = o.factory.dossier(o.call, o.head_a)
@@ -165,9 +184,12 @@ def test_bytes_written_then_rolled_back_are_deleted(store, client, money_world, 
 
     def audit_fails(*args, **kwargs):  # the audit event, written after the bytes, fails
         raise IntegrityError("INSERT INTO audit_event (forced by the test)", {}, Exception("x"))
+
     monkeypatch.setattr(audit, "record", audit_fails)
-    for url in (f"/dossiers/{draft.id}/pieces",
-                f"/financement/dossiers/{generated.id}/convention-signee"):
+    for url in (
+        f"/dossiers/{draft.id}/pieces",
+        f"/financement/dossiers/{generated.id}/convention-signee",
+    ):
         _failing_request(lambda: _post_file(client, url))
         assert set(listed(store)) == kept, url
     assert_no_orphan(store)
@@ -184,18 +206,23 @@ def test_a_committed_upload_stays(store, client, world, draft):
 
 # ---------------------------------------------------------------- a NUL in the file name
 
+
 def test_nul_in_a_filename_leaves_no_orphan(store, client, money_world, funded):
     """On PostgreSQL a NUL cannot be stored: the upload must fail before writing (or the input
     rule refuses or strips it). On SQLite it may be stored. Either way, no orphan."""
     o = money_world
     login(client, o.head_a)
     from funding.services import agreements, today
+
     draft = o.factory.dossier(o.call, o.head_a)
     other = o.accepted("500.00", "500.00").dossier
     agreements.generate(o.budget_region, other, today() + dt.timedelta(days=200))
     db.session.commit()
-    for url in (f"/dossiers/{draft.id}/pieces", f"/financement/dossiers/{funded.id}/bilan/pieces",
-                f"/financement/dossiers/{other.id}/convention-signee"):
+    for url in (
+        f"/dossiers/{draft.id}/pieces",
+        f"/financement/dossiers/{funded.id}/bilan/pieces",
+        f"/financement/dossiers/{other.id}/convention-signee",
+    ):
         try:
             response = _post_file(client, url, "bud\x00get.pdf")
         except Exception:  # noqa: BLE001 - the database refused the NUL: a 500 in production
@@ -215,4 +242,4 @@ def test_a_stored_name_with_control_characters_still_downloads(store, client, wo
     login(client, world.head_a)
     response = client.get(f"/dossiers/{draft.id}/pieces/{attachment.id}")
     assert response.status_code == 200 and response.data == PDF_BYTES
-    assert 'filename=budget.pdf' in response.headers["Content-Disposition"]
+    assert "filename=budget.pdf" in response.headers["Content-Disposition"]

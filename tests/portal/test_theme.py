@@ -1,5 +1,4 @@
 """The State's identity by default; a neutral theme for an instance the Région operates."""
-from portal.models import Role
 
 from ..conftest import login
 

@@ -1,14 +1,25 @@
 """Review totals, dossier aggregates and reviewer calibration (pure arithmetic, no database)."""
+
 from __future__ import annotations
 
 from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from review.aggregation import (REGION, STATE, DossierAggregate, GridCriterion, aggregate_dossier,
-                                calibrate, missing_required, validate_scores, weighted_total)
+from review.aggregation import (
+    REGION,
+    STATE,
+    DossierAggregate,
+    GridCriterion,
+    aggregate_dossier,
+    calibrate,
+    missing_required,
+    validate_scores,
+    weighted_total,
+)
 
 D = Decimal
 CENT = D("0.01")
@@ -44,9 +55,17 @@ def criteria(draw, min_size=1, max_size=8):
     for index in range(size):
         low = draw(st.integers(0, 3))
         high = low + draw(st.integers(1, 10))
-        grid.append(GridCriterion(id=index, label=f"Critère {index}", scale_min=D(low),
-                                  scale_max=D(high), weight=draw(weights),
-                                  required=draw(st.booleans()), scoring=draw(st.booleans())))
+        grid.append(
+            GridCriterion(
+                id=index,
+                label=f"Critère {index}",
+                scale_min=D(low),
+                scale_max=D(high),
+                weight=draw(weights),
+                required=draw(st.booleans()),
+                scoring=draw(st.booleans()),
+            )
+        )
     return grid
 
 
@@ -58,7 +77,9 @@ def grid_and_scores(draw, allow_empty=True):
         if not criterion.scoring:
             scores[criterion.id] = draw(st.booleans())  # a yes/no flag
             continue
-        value = draw(st.decimals(min_value=criterion.scale_min, max_value=criterion.scale_max, places=2))
+        value = draw(
+            st.decimals(min_value=criterion.scale_min, max_value=criterion.scale_max, places=2)
+        )
         if allow_empty and not criterion.required and draw(st.booleans()):
             value = None
         scores[criterion.id] = value
@@ -72,8 +93,11 @@ def exact_total(grid, scores) -> Fraction | None:
         if not criterion.scoring or value is None:
             continue
         weight = Fraction(criterion.weight)
-        numerator += weight * (Fraction(value) - Fraction(criterion.scale_min)) / (
-            Fraction(criterion.scale_max) - Fraction(criterion.scale_min))
+        numerator += (
+            weight
+            * (Fraction(value) - Fraction(criterion.scale_min))
+            / (Fraction(criterion.scale_max) - Fraction(criterion.scale_min))
+        )
         denominator += weight
     return 20 * numerator / denominator if denominator else None
 
@@ -108,15 +132,23 @@ def test_totals_stay_within_0_and_20(data):
 @given(grid_and_scores(), st.decimals(min_value=D("0.01"), max_value=D("1000"), places=2))
 def test_multiplying_every_weight_by_the_same_factor_leaves_totals_unchanged(data, factor):
     grid, scores = data
-    scaled = [GridCriterion(c.id, c.label, c.scale_min, c.scale_max, c.weight * factor, c.required,
-                            c.scoring) for c in grid]
+    scaled = [
+        GridCriterion(
+            c.id, c.label, c.scale_min, c.scale_max, c.weight * factor, c.required, c.scoring
+        )
+        for c in grid
+    ]
     assert weighted_total(scores, scaled) == weighted_total(scores, grid)
 
 
-@given(weights, weights, st.integers(0, 3), st.integers(1, 10), st.integers(0, 3), st.integers(1, 10))
+@given(
+    weights, weights, st.integers(0, 3), st.integers(1, 10), st.integers(0, 3), st.integers(1, 10)
+)
 def test_two_criteria_at_max_and_min_total_20_w1_over_w1_plus_w2(w1, w2, low1, span1, low2, span2):
-    grid = [GridCriterion("a", "A", D(low1), D(low1 + span1), w1),
-            GridCriterion("b", "B", D(low2), D(low2 + span2), w2)]
+    grid = [
+        GridCriterion("a", "A", D(low1), D(low1 + span1), w1),
+        GridCriterion("b", "B", D(low2), D(low2 + span2), w2),
+    ]
     total = weighted_total({"a": D(low1 + span1), "b": D(low2)}, grid)
     assert total == half_up_cents(20 * Fraction(w1) / (Fraction(w1) + Fraction(w2)))
 
@@ -124,7 +156,9 @@ def test_two_criteria_at_max_and_min_total_20_w1_over_w1_plus_w2(w1, w2, low1, s
 @given(grid_and_scores(allow_empty=False))
 def test_non_scoring_flags_never_change_the_total(data):
     grid, scores = data
-    flipped = {key: (not value if isinstance(value, bool) else value) for key, value in scores.items()}
+    flipped = {
+        key: (not value if isinstance(value, bool) else value) for key, value in scores.items()
+    }
     assert weighted_total(flipped, grid) == weighted_total(scores, grid)
 
 
@@ -135,7 +169,9 @@ GRID = [
     GridCriterion(1, "Pertinence", 0, 5, D("2")),
     GridCriterion(2, "Faisabilité", 0, 5, D("1")),
     GridCriterion(3, "Partenariats", 0, 5, D("1"), required=False),
-    GridCriterion(4, "Projet inscrit au contrat d'objectifs", 0, 1, D("1"), required=True, scoring=False),
+    GridCriterion(
+        4, "Projet inscrit au contrat d'objectifs", 0, 1, D("1"), required=True, scoring=False
+    ),
 ]
 
 
@@ -161,8 +197,12 @@ def test_half_cents_are_rounded_up_once_at_the_end():
 
 def test_non_scoring_flags_are_ignored_by_the_total():
     base = {1: D(4), 2: D(3), 3: D(2)}
-    assert weighted_total({**base, 4: True}, GRID) == weighted_total({**base, 4: False}, GRID) \
-        == weighted_total(base, GRID) == D("13.00")
+    assert (
+        weighted_total({**base, 4: True}, GRID)
+        == weighted_total({**base, 4: False}, GRID)
+        == weighted_total(base, GRID)
+        == D("13.00")
+    )
 
 
 @pytest.mark.parametrize("value", [D(6), D("-0.5"), D("5.01")])
@@ -174,8 +214,9 @@ def test_out_of_scale_score_is_refused_in_french(value):
 
 def test_out_of_scale_message_shows_the_criterion_scale():
     grid = [GridCriterion("x", "Ancrage territorial", 1, D("2.5"), D(1))]
-    with pytest.raises(ValueError, match="^La note de « Ancrage territorial » doit être comprise "
-                                         "entre 1 et 2,5.$"):
+    with pytest.raises(
+        ValueError, match="^La note de « Ancrage territorial » doit être comprise entre 1 et 2,5.$"
+    ):
         validate_scores({"x": D(3)}, grid)
     validate_scores({"x": D("2.5")}, grid)  # bounds are inclusive
     validate_scores({"x": 1}, grid)
@@ -209,7 +250,11 @@ def test_works_with_objects_that_have_the_criterion_attributes():
             self.id, self.label, self.scale_min, self.scale_max = id, label, 0, 5
             self.weight, self.required, self.scoring = weight, True, scoring
 
-    rows = [Row(1, "Pertinence", D("3.00")), Row(2, "Faisabilité", D("1.00")), Row(3, "Drapeau", D(1), False)]
+    rows = [
+        Row(1, "Pertinence", D("3.00")),
+        Row(2, "Faisabilité", D("1.00")),
+        Row(3, "Drapeau", D(1), False),
+    ]
     assert weighted_total({1: D(5), 2: D(0), 3: None}, rows) == D("15.00")
     assert missing_required({1: D(5)}, rows) == ["Faisabilité"]
 
@@ -224,23 +269,34 @@ SPREAD = D("5.00")
 @given(st.data(), reviews)
 def test_dossier_score_does_not_depend_on_the_order_of_reviews(data, rows):
     shuffled = data.draw(st.permutations(rows))
-    assert aggregate_dossier(shuffled, THRESHOLD, SPREAD) == aggregate_dossier(rows, THRESHOLD, SPREAD)
+    assert aggregate_dossier(shuffled, THRESHOLD, SPREAD) == aggregate_dossier(
+        rows, THRESHOLD, SPREAD
+    )
 
 
 @given(reviews, st.integers(1, 5))
 def test_each_institution_weighs_the_same_whatever_its_number_of_reviewers(rows, k):
-    duplicated = [row for row in rows if row[0] == REGION] + [row for row in rows if row[0] == STATE] * k
+    duplicated = [row for row in rows if row[0] == REGION] + [
+        row for row in rows if row[0] == STATE
+    ] * k
     before = aggregate_dossier(rows, THRESHOLD, SPREAD)
     after = aggregate_dossier(duplicated, THRESHOLD, SPREAD)
-    assert (after.score, after.state_mean, after.region_mean, after.gap, after.spread) == \
-        (before.score, before.state_mean, before.region_mean, before.gap, before.spread)
+    assert (after.score, after.state_mean, after.region_mean, after.gap, after.spread) == (
+        before.score,
+        before.state_mean,
+        before.region_mean,
+        before.gap,
+        before.spread,
+    )
     assert after.count_state == k * before.count_state
     assert after.reasons == before.reasons
 
 
 @given(st.lists(totals_20, min_size=1, max_size=6), st.lists(totals_20, min_size=1, max_size=6))
 def test_score_is_the_average_of_the_two_institution_means(state, region):
-    result = aggregate_dossier([(STATE, t) for t in state] + [(REGION, t) for t in region], THRESHOLD, SPREAD)
+    result = aggregate_dossier(
+        [(STATE, t) for t in state] + [(REGION, t) for t in region], THRESHOLD, SPREAD
+    )
     state_mean = sum(map(Fraction, state)) / len(state)
     region_mean = sum(map(Fraction, region)) / len(region)
     assert result.state_mean == half_up_cents(state_mean)
@@ -253,11 +309,16 @@ def test_score_is_the_average_of_the_two_institution_means(state, region):
 
 
 @given(reviews, totals_20, totals_20)
-def test_flagged_exactly_when_a_published_figure_strictly_exceeds_its_threshold(rows, gap_max, spread_max):
+def test_flagged_exactly_when_a_published_figure_strictly_exceeds_its_threshold(
+    rows, gap_max, spread_max
+):
     result = aggregate_dossier(rows, gap_max, spread_max)
     one_missing = (result.count_state == 0) != (result.count_region == 0)
-    expected = one_missing or (result.gap is not None and result.gap > gap_max) or (
-        result.spread is not None and result.spread > spread_max)
+    expected = (
+        one_missing
+        or (result.gap is not None and result.gap > gap_max)
+        or (result.spread is not None and result.spread > spread_max)
+    )
     assert result.flagged == expected == bool(result.reasons)
 
 
@@ -269,9 +330,18 @@ def test_one_state_review_of_10_and_three_region_reviews_of_20_score_15():
     rows = [(STATE, D(10)), (REGION, D(20)), (REGION, D(20)), (REGION, D(20))]
     result = aggregate_dossier(rows, D("20"), D("20"))
     assert result.score == D("15.00")  # not 17.50, the plain mean of the four reviews
-    assert (result.state_mean, result.region_mean, result.gap, result.spread) == \
-        (D("10.00"), D("20.00"), D("10.00"), D("10.00"))
-    assert (result.count_state, result.count_region, result.flagged, result.reasons) == (1, 3, False, ())
+    assert (result.state_mean, result.region_mean, result.gap, result.spread) == (
+        D("10.00"),
+        D("20.00"),
+        D("10.00"),
+        D("10.00"),
+    )
+    assert (result.count_state, result.count_region, result.flagged, result.reasons) == (
+        1,
+        3,
+        False,
+        (),
+    )
 
 
 def test_thresholds_flag_with_the_right_reasons():
@@ -279,8 +349,10 @@ def test_thresholds_flag_with_the_right_reasons():
     result = aggregate_dossier(rows, D("3.00"), D("5.00"))
     assert result.gap == D("5.00") and result.spread == D("6.00")
     assert result.flagged
-    assert result.reasons == ("Écart État–Région de 5,00 points (seuil 3,00)",
-                              "Dispersion des notes de 6,00 points (seuil 5,00)")
+    assert result.reasons == (
+        "Écart État–Région de 5,00 points (seuil 3,00)",
+        "Dispersion des notes de 6,00 points (seuil 5,00)",
+    )
     only_gap = aggregate_dossier([(STATE, D("14.50")), (REGION, D("10.00"))], D("3"), D("5"))
     assert only_gap.reasons == ("Écart État–Région de 4,50 points (seuil 3,00)",)
     # The spread counts every review, within one institution too.
@@ -295,8 +367,10 @@ def test_exactly_at_threshold_is_not_flagged():
     assert (result.gap, result.spread) == (D("4.00"), D("5.00"))
     assert not result.flagged and result.reasons == ()
     just_above = aggregate_dossier(rows, gap_threshold=D("3.99"), spread_threshold=D("4.99"))
-    assert just_above.reasons == ("Écart État–Région de 4,00 points (seuil 3,99)",
-                                  "Dispersion des notes de 5,00 points (seuil 4,99)")
+    assert just_above.reasons == (
+        "Écart État–Région de 4,00 points (seuil 3,99)",
+        "Dispersion des notes de 5,00 points (seuil 4,99)",
+    )
 
 
 def test_gap_is_compared_once_published_so_reasons_never_contradict_themselves():
@@ -316,8 +390,12 @@ def test_means_are_not_rounded_before_being_averaged():
 
 def test_a_missing_institution_flags_the_dossier_and_scores_the_other_mean():
     state_only = aggregate_dossier([(STATE, D(12)), (STATE, D(14))], D(3), D(5))
-    assert (state_only.state_mean, state_only.region_mean, state_only.score, state_only.gap) == \
-        (D("13.00"), None, D("13.00"), None)
+    assert (state_only.state_mean, state_only.region_mean, state_only.score, state_only.gap) == (
+        D("13.00"),
+        None,
+        D("13.00"),
+        None,
+    )
     assert state_only.spread == D("2.00")
     assert state_only.reasons == ("Aucune évaluation Région",) and state_only.flagged
     region_only = aggregate_dossier([(REGION, D(9))], D(3), D(5))
@@ -349,7 +427,9 @@ def test_institution_enum_members_are_accepted():
         state = "state"
         region = "region"
 
-    result = aggregate_dossier([(Institution.state, D(10)), (Institution.region, D(14))], D(3), D(5))
+    result = aggregate_dossier(
+        [(Institution.state, D(10)), (Institution.region, D(14))], D(3), D(5)
+    )
     assert result.score == D("12.00") and result.gap == D("4.00")
 
 
@@ -357,8 +437,13 @@ def test_institution_enum_members_are_accepted():
 # Reviewer calibration
 
 calibration_rows = st.lists(
-    st.tuples(st.integers(1, 4), totals_20), max_size=15,
-).map(lambda rows: [(reviewer, f"review-{index}", total) for index, (reviewer, total) in enumerate(rows)])
+    st.tuples(st.integers(1, 4), totals_20),
+    max_size=15,
+).map(
+    lambda rows: [
+        (reviewer, f"review-{index}", total) for index, (reviewer, total) in enumerate(rows)
+    ]
+)
 
 
 @given(calibration_rows)
@@ -393,13 +478,30 @@ def test_calibration_does_not_depend_on_order(rows, data):
 
 
 def test_calibration_examples():
-    rows = [("alice", 1, D(10)), ("alice", 2, D(14)), ("bob", 3, D(18)), ("carol", 4, D(7)),
-            ("carol", 5, D(7)), ("dave", 6, None), ("alice", 7, None)]
-    assert calibrate(rows) == {1: D("-1.00"), 2: D("1.00"), 3: D("0.00"), 4: D("0.00"), 5: D("0.00"),
-                               6: None, 7: None}
+    rows = [
+        ("alice", 1, D(10)),
+        ("alice", 2, D(14)),
+        ("bob", 3, D(18)),
+        ("carol", 4, D(7)),
+        ("carol", 5, D(7)),
+        ("dave", 6, None),
+        ("alice", 7, None),
+    ]
+    assert calibrate(rows) == {
+        1: D("-1.00"),
+        2: D("1.00"),
+        3: D("0.00"),
+        4: D("0.00"),
+        5: D("0.00"),
+        6: None,
+        7: None,
+    }
     # 10, 12, 17: mean 13, σ = √(26/3) ≈ 2.944 → −1.02, −0.34, 1.36
-    assert calibrate([("r", "a", D(10)), ("r", "b", D(12)), ("r", "c", D(17))]) == \
-        {"a": D("-1.02"), "b": D("-0.34"), "c": D("1.36")}
+    assert calibrate([("r", "a", D(10)), ("r", "b", D(12)), ("r", "c", D(17))]) == {
+        "a": D("-1.02"),
+        "b": D("-0.34"),
+        "c": D("1.36"),
+    }
     assert calibrate([]) == {}
     with pytest.raises(ValueError, match="twice"):
         calibrate([("r", "a", D(10)), ("s", "a", D(12))])

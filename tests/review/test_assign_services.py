@@ -1,4 +1,5 @@
 """Suspected conflicts, automatic and manual assignment, CSV import (all or nothing)."""
+
 import pytest
 from sqlalchemy import func, select
 
@@ -6,13 +7,16 @@ from applications.models import Dossier, DossierStatus
 from portal.db import db
 from portal.errors import Conflict, NotFound, PermissionDenied, ServiceError
 from portal.models import AuditEvent, Institution, OutboxMessage, Role
-from review.services import (assignment as assignment_svc,
-                             assignment_import as assignment_import_svc,
-                             commission as commission_svc, conflicts as conflicts_svc,
-                             coverage as coverage_svc, members as members_svc,
-                             phases as phases_svc, settings as settings_svc)
 from review.assignment import REASON_SAME_ESTABLISHMENT, REASON_SAME_NETWORK
 from review.models import Review, ReviewStatus
+from review.services import assignment as assignment_svc
+from review.services import assignment_import as assignment_import_svc
+from review.services import commission as commission_svc
+from review.services import conflicts as conflicts_svc
+from review.services import coverage as coverage_svc
+from review.services import members as members_svc
+from review.services import phases as phases_svc
+from review.services import settings as settings_svc
 
 from .helpers import RULES, _eligible, _submitted_review, count
 
@@ -31,18 +35,22 @@ def cast(world, factory):
     c.net = factory.network()
     c.est_net = factory.establishment(name="Collège du réseau", network=c.net)
     c.est_other = factory.establishment(name="Lycée voisin", network=c.net)
-    c.state = [factory.user(Role.reviewer, institution=Institution.state, name=f"État {i}")
-               for i in range(2)]
-    c.region = [factory.user(Role.reviewer, institution=Institution.region, name=f"Région {i}")
-                for i in range(2)]
+    c.state = [
+        factory.user(Role.reviewer, institution=Institution.state, name=f"État {i}")
+        for i in range(2)
+    ]
+    c.region = [
+        factory.user(Role.reviewer, institution=Institution.region, name=f"Région {i}")
+        for i in range(2)
+    ]
     c.state[0].establishment = c.est_net  # works in the network's collège
     c.members = {}
     for user in c.state + c.region:
         inst = "state" if user in c.state else "region"
         c.members[user.id] = members_svc.add_member(world.call_admin, c.call, user.id, inst)
     c.dossiers = [_eligible(world, factory) for _ in range(3)]
-    c.net_dossier = _eligible(world, factory, est=c.est_other)   # same network as État 0
-    c.own_dossier = _eligible(world, factory, est=c.est_net)     # État 0's own collège
+    c.net_dossier = _eligible(world, factory, est=c.est_other)  # same network as État 0
+    c.own_dossier = _eligible(world, factory, est=c.est_net)  # État 0's own collège
     db.session.flush()
     return c
 
@@ -52,9 +60,13 @@ def reviews_of(dossier):
 
 
 def test_suspected_conflicts_are_listed_before_assignment(cast):
-    found = {(d.id, m.user_id, reason) for d, m, reason in coverage_svc.suspected_conflicts(cast.call)}
-    assert found == {(cast.net_dossier.id, cast.state[0].id, REASON_SAME_NETWORK),
-                     (cast.own_dossier.id, cast.state[0].id, REASON_SAME_ESTABLISHMENT)}
+    found = {
+        (d.id, m.user_id, reason) for d, m, reason in coverage_svc.suspected_conflicts(cast.call)
+    }
+    assert found == {
+        (cast.net_dossier.id, cast.state[0].id, REASON_SAME_NETWORK),
+        (cast.own_dossier.id, cast.state[0].id, REASON_SAME_ESTABLISHMENT),
+    }
 
 
 def test_automatic_assignment_covers_both_institutions_without_conflicts(cast):
@@ -94,7 +106,9 @@ def test_shortfalls_are_reported_with_the_reference(cast):
 
 
 def test_assignment_tops_up_dossiers_in_review(cast):
-    assignment_svc.assign_reviewer(cast.w.call_admin, cast.call, cast.dossiers[0].id, cast.state[1].id)
+    assignment_svc.assign_reviewer(
+        cast.w.call_admin, cast.call, cast.dossiers[0].id, cast.state[1].id
+    )
     assert cast.dossiers[0].status == DossierStatus.in_review
     assignment_svc.run_assignment(cast.w.call_admin, cast.call)
     rows = reviews_of(cast.dossiers[0])
@@ -104,20 +118,24 @@ def test_assignment_tops_up_dossiers_in_review(cast):
 
 def test_assignment_needs_at_least_two_reviewers_per_dossier_in_the_database(cast):
     from sqlalchemy.exc import IntegrityError
+
     commission_svc.settings_of(cast.call).reviewers_per_dossier = 1
     with pytest.raises(IntegrityError):
         db.session.flush()
     db.session.rollback()
 
 
-@pytest.mark.parametrize("case,message", [
-    ("declared", "a déclaré un conflit"),
-    ("same_establishment", "appartient à l'établissement"),
-    ("not_member", "n'est pas membre"),
-    ("duplicate", "déjà affecté"),
-    ("unknown_dossier", "n'appartient pas à cet appel"),
-    ("not_eligible", "seuls les dossiers recevables"),
-])
+@pytest.mark.parametrize(
+    "case,message",
+    [
+        ("declared", "a déclaré un conflit"),
+        ("same_establishment", "appartient à l'établissement"),
+        ("not_member", "n'est pas membre"),
+        ("duplicate", "déjà affecté"),
+        ("unknown_dossier", "n'appartient pas à cet appel"),
+        ("not_eligible", "seuls les dossiers recevables"),
+    ],
+)
 def test_manual_assignment_refusals(cast, factory, case, message):
     w = cast.w
     dossier, person = cast.dossiers[0], cast.region[1]
@@ -144,8 +162,9 @@ def test_manual_assignment_refusals(cast, factory, case, message):
 
 
 def test_manual_assignment_allows_a_suspected_pair_and_mails_the_reviewer(cast):
-    review = assignment_svc.assign_reviewer(cast.w.call_admin, cast.call, cast.net_dossier.id,
-                                   cast.state[0].id)
+    review = assignment_svc.assign_reviewer(
+        cast.w.call_admin, cast.call, cast.net_dossier.id, cast.state[0].id
+    )
     assert review.institution == Institution.state and review.status == ReviewStatus.assigned
     mail = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()
     assert mail.recipient == cast.state[0].email and cast.net_dossier.reference in mail.body
@@ -153,8 +172,9 @@ def test_manual_assignment_allows_a_suspected_pair_and_mails_the_reviewer(cast):
 
 
 def test_removing_an_assignment(cast):
-    review = assignment_svc.assign_reviewer(cast.w.call_admin, cast.call, cast.dossiers[0].id,
-                                   cast.state[1].id)
+    review = assignment_svc.assign_reviewer(
+        cast.w.call_admin, cast.call, cast.dossiers[0].id, cast.state[1].id
+    )
     assignment_svc.remove_assignment(cast.w.call_admin, cast.call, review.id)
     assert count(Review) == 0 and cast.dossiers[0].status == DossierStatus.eligible
     kept = _submitted_review(cast.dossiers[1], cast.members[cast.region[1].id])
@@ -171,7 +191,9 @@ def test_assignment_is_frozen_in_the_decision_phase(cast):
     with pytest.raises(Conflict, match="phase de décision"):
         assignment_svc.run_assignment(cast.w.call_admin, cast.call)
     with pytest.raises(Conflict, match="phase de décision"):
-        assignment_svc.assign_reviewer(cast.w.call_admin, cast.call, cast.dossiers[0].id, cast.state[1].id)
+        assignment_svc.assign_reviewer(
+            cast.w.call_admin, cast.call, cast.dossiers[0].id, cast.state[1].id
+        )
     assert count(Review) == 0
 
 
@@ -189,6 +211,7 @@ def test_only_call_staff_assign(cast, who):
 
 # ---------------------------------------------------------------- CSV import
 
+
 def _csv(*lines, bom=False):
     text = "\n".join(lines) + "\n"
     return (("\ufeff" if bom else "") + text).encode("utf-8")
@@ -196,11 +219,13 @@ def _csv(*lines, bom=False):
 
 @pytest.mark.parametrize("bom", [False, True])
 def test_import_applies_a_clean_file(cast, bom):
-    data = _csv("reference;email",
-                f"{cast.dossiers[0].reference};{cast.state[1].email}",
-                "",
-                f" {cast.dossiers[0].reference} ; {cast.region[1].email.upper()} ",
-                bom=bom)
+    data = _csv(
+        "reference;email",
+        f"{cast.dossiers[0].reference};{cast.state[1].email}",
+        "",
+        f" {cast.dossiers[0].reference} ; {cast.region[1].email.upper()} ",
+        bom=bom,
+    )
     lines = assignment_import_svc.preview_import(cast.w.call_admin, cast.call, data)
     assert [(l.line, l.ok) for l in lines] == [(2, True), (4, True)]
     created = assignment_import_svc.apply_import(cast.w.call_admin, cast.call, data)
@@ -211,14 +236,16 @@ def test_import_applies_a_clean_file(cast, bom):
 def test_import_with_errors_applies_nothing(cast, factory):
     conflicts_svc.declare_conflict(cast.region[1], cast.dossiers[1], "personal")
     outsider = factory.user(Role.reviewer, institution=Institution.state)
-    data = _csv(f"{cast.dossiers[0].reference};{cast.state[1].email}",
-                f"AAP-2099-0001;{cast.state[1].email}",
-                f"{cast.dossiers[0].reference};inconnu@example.fr",
-                f"{cast.dossiers[1].reference};{cast.region[1].email}",
-                f"{cast.own_dossier.reference};{cast.state[0].email}",
-                f"{cast.dossiers[2].reference};{outsider.email}",
-                f"{cast.dossiers[0].reference};{cast.state[1].email}",
-                "une seule colonne")
+    data = _csv(
+        f"{cast.dossiers[0].reference};{cast.state[1].email}",
+        f"AAP-2099-0001;{cast.state[1].email}",
+        f"{cast.dossiers[0].reference};inconnu@example.fr",
+        f"{cast.dossiers[1].reference};{cast.region[1].email}",
+        f"{cast.own_dossier.reference};{cast.state[0].email}",
+        f"{cast.dossiers[2].reference};{outsider.email}",
+        f"{cast.dossiers[0].reference};{cast.state[1].email}",
+        "une seule colonne",
+    )
     lines = assignment_import_svc.preview_import(cast.w.call_admin, cast.call, data)
     by_line = {l.line: l.error for l in lines}
     assert by_line[1] is None
@@ -237,18 +264,27 @@ def test_import_with_errors_applies_nothing(cast, factory):
 
 def test_import_revalidates_at_apply_time(cast):
     data = _csv(f"{cast.dossiers[0].reference};{cast.region[1].email}")
-    assert all(l.ok for l in assignment_import_svc.preview_import(cast.w.call_admin, cast.call, data))
+    assert all(
+        l.ok for l in assignment_import_svc.preview_import(cast.w.call_admin, cast.call, data)
+    )
     conflicts_svc.declare_conflict(cast.region[1], cast.dossiers[0], "personal")  # meanwhile
     with pytest.raises(ServiceError):
         assignment_import_svc.apply_import(cast.w.call_admin, cast.call, data)
-    assert db.session.scalar(select(func.count()).select_from(Review).where(
-        Review.status != ReviewStatus.declined)) == 0
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(Review).where(Review.status != ReviewStatus.declined)
+        )
+        == 0
+    )
 
 
-@pytest.mark.parametrize("data,message", [
-    (b"", "aucune affectation"),
-    ("r\u00e9f;x".encode("latin-1") + b"\xff\n", "UTF-8"),
-])
+@pytest.mark.parametrize(
+    "data,message",
+    [
+        (b"", "aucune affectation"),
+        ("r\u00e9f;x".encode("latin-1") + b"\xff\n", "UTF-8"),
+    ],
+)
 def test_unreadable_or_empty_files_are_refused(cast, data, message):
     with pytest.raises(ServiceError, match=message):
         assignment_import_svc.preview_import(cast.w.call_admin, cast.call, data)
@@ -262,8 +298,11 @@ def test_persisted_assignment_never_pairs_a_conflict(world, factory, seed):
     import random
 
     from review import policy
+
     rnd = random.Random(seed)
-    settings_svc.save_settings(world.call_admin, world.call, {**RULES, "reviewers_per_dossier": "3"})
+    settings_svc.save_settings(
+        world.call_admin, world.call, {**RULES, "reviewers_per_dossier": "3"}
+    )
     establishments = [factory.establishment() for _ in range(5)]
     people = []
     for i in range(8):

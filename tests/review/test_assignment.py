@@ -2,6 +2,7 @@
 
 The module is pure, so these tests use no database and no application.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -10,18 +11,32 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from review.assignment import (REASON_SAME_ESTABLISHMENT, REASON_SAME_NETWORK, REGION, STATE,
-                               AssignmentPlan, DossierRef, ReviewerRef, Suspicion, assign,
-                               is_conflicted, is_suspected, suspected_conflicts)
+from review.assignment import (
+    REASON_SAME_ESTABLISHMENT,
+    REASON_SAME_NETWORK,
+    REGION,
+    STATE,
+    AssignmentPlan,
+    DossierRef,
+    ReviewerRef,
+    Suspicion,
+    assign,
+    is_conflicted,
+    is_suspected,
+    suspected_conflicts,
+)
 
 PROPERTY_SETTINGS = settings(max_examples=300, deadline=None)
 
 
 # --- Oracles, written independently of the module ---------------------------------------------
 
+
 def hard_conflict(reviewer, dossier, declared):
-    same_establishment = (reviewer.establishment_id is not None
-                          and reviewer.establishment_id == dossier.establishment_id)
+    same_establishment = (
+        reviewer.establishment_id is not None
+        and reviewer.establishment_id == dossier.establishment_id
+    )
     return same_establishment or (reviewer.id, dossier.id) in declared
 
 
@@ -44,10 +59,11 @@ def balanced_loads_possible(states: int, regions: int, n: int, dossiers: int) ->
         return False
     for state_total in range(total + 1):
         region_total = total - state_total
-        if (max(dossiers, states * m) <= state_total <= min(states * (m + 1),
-                                                            dossiers * min(states, n - 1))
-                and max(dossiers, regions * m) <= region_total <= min(regions * (m + 1),
-                                                                      dossiers * min(regions, n - 1))):
+        if max(dossiers, states * m) <= state_total <= min(
+            states * (m + 1), dossiers * min(states, n - 1)
+        ) and max(dossiers, regions * m) <= region_total <= min(
+            regions * (m + 1), dossiers * min(regions, n - 1)
+        ):
             return True
     return False
 
@@ -58,8 +74,11 @@ def reviewers_by_dossier(plan: AssignmentPlan, existing, reviewers, dossiers, de
     by_dossier = {d.id: set() for d in dossiers}
     dossier_by_id = {d.id: d for d in dossiers}
     for rid, did in list(existing) + plan.pairs:
-        if rid in known and did in by_dossier and not hard_conflict(known[rid], dossier_by_id[did],
-                                                                    declared):
+        if (
+            rid in known
+            and did in by_dossier
+            and not hard_conflict(known[rid], dossier_by_id[did], declared)
+        ):
             by_dossier[did].add(rid)
     return by_dossier
 
@@ -75,9 +94,15 @@ def instances(draw, existing_pairs=True):
     """Any instance: reviewers of both institutions, some in dossiers' establishments or networks,
     declared conflicts, existing assignments (some on dossiers outside the batch)."""
     reviewer_ids = draw(st.lists(st.integers(1, 60), min_size=0, max_size=14, unique=True))
-    reviewers = [ReviewerRef(rid, draw(st.sampled_from([STATE, REGION])),
-                             draw(st.none() | ESTABLISHMENTS), draw(NETWORKS))
-                 for rid in reviewer_ids]
+    reviewers = [
+        ReviewerRef(
+            rid,
+            draw(st.sampled_from([STATE, REGION])),
+            draw(st.none() | ESTABLISHMENTS),
+            draw(NETWORKS),
+        )
+        for rid in reviewer_ids
+    ]
     dossier_ids = draw(st.lists(st.integers(100, 160), min_size=0, max_size=10, unique=True))
     dossiers = [DossierRef(did, draw(ESTABLISHMENTS), draw(NETWORKS)) for did in dossier_ids]
     declared = existing = frozenset()
@@ -101,23 +126,44 @@ def well_staffed(draw):
     clean_state = draw(st.integers(n, n + 3))
     clean_region = draw(st.integers(n, n + 3))
     extra = draw(st.integers(0, 6))
-    ids = draw(st.lists(st.integers(1, 80), min_size=clean_state + clean_region + extra,
-                        max_size=clean_state + clean_region + extra, unique=True))
+    ids = draw(
+        st.lists(
+            st.integers(1, 80),
+            min_size=clean_state + clean_region + extra,
+            max_size=clean_state + clean_region + extra,
+            unique=True,
+        )
+    )
     reviewers = []
     for position, rid in enumerate(ids):
         if position < clean_state + clean_region:
             institution = STATE if position < clean_state else REGION
             # Establishments 50+ and network 9 are nobody's: these reviewers are eligible everywhere.
-            reviewers.append(ReviewerRef(rid, institution, draw(st.none() | st.just(50 + position)),
-                                         draw(st.none() | st.just(9))))
+            reviewers.append(
+                ReviewerRef(
+                    rid,
+                    institution,
+                    draw(st.none() | st.just(50 + position)),
+                    draw(st.none() | st.just(9)),
+                )
+            )
         else:
-            reviewers.append(ReviewerRef(rid, draw(st.sampled_from([STATE, REGION])),
-                                         draw(ESTABLISHMENTS), draw(NETWORKS)))
-    extra_ids = ids[clean_state + clean_region:]
+            reviewers.append(
+                ReviewerRef(
+                    rid,
+                    draw(st.sampled_from([STATE, REGION])),
+                    draw(ESTABLISHMENTS),
+                    draw(NETWORKS),
+                )
+            )
+    extra_ids = ids[clean_state + clean_region :]
     declared = frozenset()
     if extra_ids:
-        declared = draw(st.frozensets(st.tuples(st.sampled_from(extra_ids),
-                                                st.sampled_from(dossier_ids)), max_size=10))
+        declared = draw(
+            st.frozensets(
+                st.tuples(st.sampled_from(extra_ids), st.sampled_from(dossier_ids)), max_size=10
+            )
+        )
     return dossiers, reviewers, n, declared
 
 
@@ -127,8 +173,11 @@ def conflict_free(draw):
     states = draw(st.integers(1, 7))
     regions = draw(st.integers(1, 7))
     n = draw(st.integers(2, states + regions))
-    ids = draw(st.lists(st.integers(1, 100), min_size=states + regions,
-                        max_size=states + regions, unique=True))
+    ids = draw(
+        st.lists(
+            st.integers(1, 100), min_size=states + regions, max_size=states + regions, unique=True
+        )
+    )
     reviewers = [ReviewerRef(rid, STATE if k < states else REGION) for k, rid in enumerate(ids)]
     dossier_ids = draw(st.lists(st.integers(100, 200), min_size=1, max_size=15, unique=True))
     dossiers = [DossierRef(did, 1000 + did) for did in dossier_ids]
@@ -136,6 +185,7 @@ def conflict_free(draw):
 
 
 # --- Properties --------------------------------------------------------------------------------
+
 
 @PROPERTY_SETTINGS
 @given(instances())
@@ -166,9 +216,15 @@ def test_existing_assignments_are_kept_and_never_duplicated(instance):
     dossier_by_id = {d.id: d for d in dossiers}
     reviewer_by_id = {r.id: r for r in reviewers}
     assert plan.conflicted_existing == sorted(
-        ((rid, did) for rid, did in existing if rid in known and did in dossier_by_id
-         and hard_conflict(reviewer_by_id[rid], dossier_by_id[did], declared)),
-        key=lambda p: (p[1], p[0]))
+        (
+            (rid, did)
+            for rid, did in existing
+            if rid in known
+            and did in dossier_by_id
+            and hard_conflict(reviewer_by_id[rid], dossier_by_id[did], declared)
+        ),
+        key=lambda p: (p[1], p[0]),
+    )
 
 
 @PROPERTY_SETTINGS
@@ -182,11 +238,19 @@ def test_each_dossier_gets_what_its_eligible_reviewers_allow(instance):
     institution = {r.id: r.institution for r in reviewers}
     short = {did for did, _ in plan.shortfalls}
     for dossier in dossiers:
-        kept = {rid for rid, did in existing if did == dossier.id and rid in institution
-                and not hard_conflict(next(r for r in reviewers if r.id == rid), dossier, declared)}
+        kept = {
+            rid
+            for rid, did in existing
+            if did == dossier.id
+            and rid in institution
+            and not hard_conflict(next(r for r in reviewers if r.id == rid), dossier, declared)
+        }
         paired = {rid for rid, did in existing if did == dossier.id}
-        pool = [r for r in reviewers
-                if r.id not in paired and eligible(r, dossier, declared, avoid_suspected)]
+        pool = [
+            r
+            for r in reviewers
+            if r.id not in paired and eligible(r, dossier, declared, avoid_suspected)
+        ]
         present = {institution[rid] for rid in kept}
         coverable = present | {r.institution for r in pool}
         unavailable = {STATE, REGION} - coverable
@@ -216,11 +280,19 @@ def test_every_dossier_gets_exactly_n_reviewers_and_both_institutions_when_enoug
 @given(well_staffed(), st.data())
 def test_topping_up_existing_assignments_reaches_n(instance, data):
     dossiers, reviewers, n, declared = instance
-    clean = [r for r in reviewers if not any(hard_conflict(r, d, declared) or same_network(r, d)
-                                             for d in dossiers)]
-    existing = data.draw(st.frozensets(st.tuples(st.sampled_from([r.id for r in clean]),
-                                                 st.sampled_from([d.id for d in dossiers])),
-                                       max_size=8))
+    clean = [
+        r
+        for r in reviewers
+        if not any(hard_conflict(r, d, declared) or same_network(r, d) for d in dossiers)
+    ]
+    existing = data.draw(
+        st.frozensets(
+            st.tuples(
+                st.sampled_from([r.id for r in clean]), st.sampled_from([d.id for d in dossiers])
+            ),
+            max_size=8,
+        )
+    )
     plan = assign(dossiers, reviewers, n, declared, existing)
     assert plan.shortfalls == []
     holding = reviewers_by_dossier(plan, existing, reviewers, dossiers, declared)
@@ -274,8 +346,9 @@ def test_deterministic_whatever_the_input_order(instance, rnd):
     shuffled_dossiers, shuffled_reviewers = list(dossiers), list(reviewers)
     rnd.shuffle(shuffled_dossiers)
     rnd.shuffle(shuffled_reviewers)
-    assert plan == assign(shuffled_dossiers, shuffled_reviewers, n, set(declared), list(existing),
-                          avoid_suspected)
+    assert plan == assign(
+        shuffled_dossiers, shuffled_reviewers, n, set(declared), list(existing), avoid_suspected
+    )
 
 
 @PROPERTY_SETTINGS
@@ -309,11 +382,16 @@ def test_suspicions_are_flagged_once_and_never_for_declared_pairs(instance):
 
 # --- Examples ----------------------------------------------------------------------------------
 
+
 def test_a_conflicted_reviewer_is_not_assigned():
     dossier = DossierRef(12, establishment_id=7)
-    reviewers = [ReviewerRef(1, STATE, establishment_id=7),   # member of the establishment
-                 ReviewerRef(2, STATE),                        # declared a conflict
-                 ReviewerRef(3, STATE), ReviewerRef(4, REGION), ReviewerRef(5, REGION)]
+    reviewers = [
+        ReviewerRef(1, STATE, establishment_id=7),  # member of the establishment
+        ReviewerRef(2, STATE),  # declared a conflict
+        ReviewerRef(3, STATE),
+        ReviewerRef(4, REGION),
+        ReviewerRef(5, REGION),
+    ]
     plan = assign([dossier], reviewers, 3, declared={(2, 12)})
     assert plan.pairs == [(3, 12), (4, 12), (5, 12)]
     assert plan.shortfalls == []
@@ -326,7 +404,8 @@ def test_shortfall_in_french_when_an_institution_has_no_available_reviewer():
     reviewers = [ReviewerRef(1, STATE), ReviewerRef(2, STATE), ReviewerRef(3, REGION, 7)]
     plan = assign([DossierRef(12, establishment_id=7)], reviewers, 2)
     assert plan.shortfalls == [
-        (12, "Dossier 12 : aucun instructeur Région sans conflit d'intérêts disponible.")]
+        (12, "Dossier 12 : aucun instructeur Région sans conflit d'intérêts disponible.")
+    ]
     # The Région slot stays empty rather than being given to a second State reviewer.
     assert plan.pairs == [(1, 12)]
 
@@ -335,8 +414,13 @@ def test_shortfall_in_french_when_too_few_reviewers():
     reviewers = [ReviewerRef(1, STATE), ReviewerRef(2, REGION)]
     plan = assign([DossierRef(12, establishment_id=7)], reviewers, 3)
     assert plan.pairs == [(1, 12), (2, 12)]
-    assert plan.shortfalls == [(12, "Dossier 12 : 2 instructeurs sur 3 requis ; pas assez "
-                                    "d'instructeurs sans conflit d'intérêts disponibles.")]
+    assert plan.shortfalls == [
+        (
+            12,
+            "Dossier 12 : 2 instructeurs sur 3 requis ; pas assez "
+            "d'instructeurs sans conflit d'intérêts disponibles.",
+        )
+    ]
 
 
 @pytest.mark.parametrize("n", [1, 0, -3])
@@ -357,12 +441,16 @@ def test_invalid_inputs_are_refused():
 
 
 def test_suspicion_list_for_same_network():
-    dossiers = [DossierRef(10, establishment_id=1, network_id=5),
-                DossierRef(11, establishment_id=2, network_id=6)]
-    reviewers = [ReviewerRef(1, STATE, establishment_id=3, network_id=5),   # same network as 10
-                 ReviewerRef(2, REGION, establishment_id=1, network_id=5),  # member of 10's
-                 ReviewerRef(3, REGION, establishment_id=4, network_id=5),  # declared on 10
-                 ReviewerRef(4, STATE)]
+    dossiers = [
+        DossierRef(10, establishment_id=1, network_id=5),
+        DossierRef(11, establishment_id=2, network_id=6),
+    ]
+    reviewers = [
+        ReviewerRef(1, STATE, establishment_id=3, network_id=5),  # same network as 10
+        ReviewerRef(2, REGION, establishment_id=1, network_id=5),  # member of 10's
+        ReviewerRef(3, REGION, establishment_id=4, network_id=5),  # declared on 10
+        ReviewerRef(4, STATE),
+    ]
     declared = {(3, 10)}
     assert suspected_conflicts(reviewers, dossiers, declared) == [
         Suspicion(1, 10, "Même réseau FOQUALE que l'établissement de l'instructeur"),
@@ -376,8 +464,12 @@ def test_suspicion_list_for_same_network():
 
 def test_suspected_reviewers_are_avoided_or_used_as_last_resort():
     dossier = DossierRef(10, establishment_id=1, network_id=5)
-    reviewers = [ReviewerRef(1, STATE, 3, network_id=5), ReviewerRef(2, STATE, 4, network_id=5),
-                 ReviewerRef(3, REGION), ReviewerRef(4, STATE)]
+    reviewers = [
+        ReviewerRef(1, STATE, 3, network_id=5),
+        ReviewerRef(2, STATE, 4, network_id=5),
+        ReviewerRef(3, REGION),
+        ReviewerRef(4, STATE),
+    ]
     plan = assign([dossier], reviewers, 3)
     assert plan.pairs == [(3, 10), (4, 10)]
     assert [did for did, _ in plan.shortfalls] == [10]
@@ -387,8 +479,12 @@ def test_suspected_reviewers_are_avoided_or_used_as_last_resort():
 
 
 def test_existing_assignments_count_toward_load_and_institutions():
-    reviewers = [ReviewerRef(1, STATE), ReviewerRef(2, STATE), ReviewerRef(3, REGION),
-                 ReviewerRef(4, REGION)]
+    reviewers = [
+        ReviewerRef(1, STATE),
+        ReviewerRef(2, STATE),
+        ReviewerRef(3, REGION),
+        ReviewerRef(4, REGION),
+    ]
     dossiers = [DossierRef(10, 100), DossierRef(11, 101)]
     # Reviewer 3 already holds dossier 10 and a dossier outside this batch (99).
     plan = assign(dossiers, reviewers, 2, existing={(3, 10), (3, 99)})
@@ -415,7 +511,8 @@ def test_equally_loaded_reviewers_go_to_the_less_loaded_institution():
     """Two State and four Région reviewers, 3 per dossier: picking the free third slot by id alone
     would give State 1 two dossiers and Région 6 none; the institution tie-break keeps all at 1."""
     reviewers = [ReviewerRef(1, STATE), ReviewerRef(2, STATE)] + [
-        ReviewerRef(k, REGION) for k in range(3, 7)]
+        ReviewerRef(k, REGION) for k in range(3, 7)
+    ]
     plan = assign([DossierRef(10, 100), DossierRef(11, 101)], reviewers, 3)
     assert plan.loads == {1: 1, 2: 1, 3: 1, 4: 1, 5: 1, 6: 1}
     assert plan.pairs == [(1, 10), (3, 10), (4, 10), (2, 11), (5, 11), (6, 11)]

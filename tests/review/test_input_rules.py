@@ -1,5 +1,6 @@
 """Issue 9, input at the boundary, on the review screens and API: a control character in a
 review comment is refused on its field, nothing saved."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -17,8 +18,10 @@ CONTROL = "Ce champ contient un caractère invisible non autorisé (caractère d
 
 def test_a_control_character_in_a_review_comment_is_refused(client, sw):
     login(client, sw.state_reviewer)
-    response = client.post(f"/instruction/evaluations/{sw.r_state.id}",
-                           data=form(sw, sw.r_state, comment="À suivre\x00"))
+    response = client.post(
+        f"/instruction/evaluations/{sw.r_state.id}",
+        data=form(sw, sw.r_state, comment="À suivre\x00"),
+    )
     assert response.status_code == 400
     body = response.get_data(as_text=True).replace("&#39;", "'")
     assert CONTROL in body and 'id="comment-error"' in body
@@ -30,9 +33,15 @@ def test_a_control_character_in_a_review_comment_is_refused(client, sw):
 def test_a_control_character_in_the_review_api_is_refused(client, sw):
     token = cli_token(sw.state_reviewer)
     db.session.commit()
-    response = client.put(f"/api/v1/reviews/{sw.r_state.id}", headers=bearer(token), json={
-        "version": sw.r_state.version, "comment": "ok",
-        "scores": [{"criterion_id": sw.relevance.id, "value": "3", "comment": "\x00"}]})
+    response = client.put(
+        f"/api/v1/reviews/{sw.r_state.id}",
+        headers=bearer(token),
+        json={
+            "version": sw.r_state.version,
+            "comment": "ok",
+            "scores": [{"criterion_id": sw.relevance.id, "value": "3", "comment": "\x00"}],
+        },
+    )
     assert response.status_code == 400
     assert response.get_json()["errors"] == {"scores-0-comment": CONTROL_MESSAGE}
     db.session.expire_all()

@@ -1,4 +1,5 @@
 """Ranking of a call: aggregation through the database, sorting, filters, conflicts, access."""
+
 from __future__ import annotations
 
 import re
@@ -6,12 +7,14 @@ from decimal import Decimal
 
 import pytest
 
-from applications.models import BudgetLine, Dossier, DossierStatus
-from portal.db import db, utcnow
+from portal.db import db
 from portal.errors import PermissionDenied
-from portal.models import EstablishmentKind, Institution, Role
-from review.models import (CommissionMember, ConflictDeclaration, Criterion, Opinion, Review,
-                           ReviewSettings, ReviewStatus, Score)
+from portal.models import Institution, Role
+from review.models import (
+    ConflictDeclaration,
+    Opinion,
+    ReviewStatus,
+)
 from review.ranking import build_ranking
 
 from ..conftest import login
@@ -26,11 +29,16 @@ D = Decimal
 
 # ------------------------------------------------------------------ aggregation through the DB
 
+
 def test_aggregation_of_a_call_through_the_database(world, ranked):
     ranking = build_ranking(world.call_admin, ranked.call)
     rows = {row.dossier.id: row for row in ranking.rows}
-    assert [row.dossier.id for row in ranking.rows] == [ranked.a.id, ranked.b.id, ranked.c.id,
-                                                         ranked.d.id]
+    assert [row.dossier.id for row in ranking.rows] == [
+        ranked.a.id,
+        ranked.b.id,
+        ranked.c.id,
+        ranked.d.id,
+    ]
     assert ranked.draft.id not in rows
     a = rows[ranked.a.id]
     assert sorted(line.total for line in a.reviews) == [D("12.00"), D("16.00"), D("20.00")]
@@ -50,8 +58,11 @@ def test_aggregation_of_a_call_through_the_database(world, ranked):
 
 def test_reviewer_calibration_is_shown_beside_the_raw_total(world, ranked):
     ranking = build_ranking(world.call_admin, ranked.call)
-    z = {(line.review.reviewer_id, row.dossier.id): (line.total, line.z)
-         for row in ranking.rows for line in row.reviews}
+    z = {
+        (line.review.reviewer_id, row.dossier.id): (line.total, line.z)
+        for row in ranking.rows
+        for line in row.reviews
+    }
     # s1 gave 16, 12, 8: mean 12, σ = √(32/3) → z = ±1.22 and 0
     assert z[(ranked.s1.id, ranked.a.id)] == (D("16.00"), D("1.22"))
     assert z[(ranked.s1.id, ranked.b.id)] == (D("12.00"), D("0.00"))
@@ -84,16 +95,24 @@ def test_settings_thresholds_decide_the_flag(world, factory):
 
 # ------------------------------------------------------------------ conflicts
 
+
 def test_a_conflicted_copilot_neither_sees_nor_counts_the_dossier(client, world, ranked):
-    db.session.add(ConflictDeclaration(dossier_id=ranked.a.id, user_id=ranked.copilot_region.id,
-                                       kind="personal", comment="Ancien collègue"))
+    db.session.add(
+        ConflictDeclaration(
+            dossier_id=ranked.a.id,
+            user_id=ranked.copilot_region.id,
+            kind="personal",
+            comment="Ancien collègue",
+        )
+    )
     db.session.flush()
     ranking = build_ranking(ranked.copilot_region, ranked.call)
     assert ranked.a.id not in [row.dossier.id for row in ranking.rows]
     # r1's calibration is computed without A: B is then r1's only review
     b = ranking.row(ranked.b.id)
-    assert [(line.total, line.z) for line in b.reviews if line.review.reviewer_id == ranked.r1.id] \
-        == [(D("12.00"), D("0.00"))]
+    assert [
+        (line.total, line.z) for line in b.reviews if line.review.reviewer_id == ranked.r1.id
+    ] == [(D("12.00"), D("0.00"))]
     assert [row.rank for row in ranking.rows] == [1, 2, None]
 
     login(client, ranked.copilot_region)
@@ -104,8 +123,10 @@ def test_a_conflicted_copilot_neither_sees_nor_counts_the_dossier(client, world,
     assert "3 dossiers sur 3" in body
     detail = client.get(f"/instruction/appels/{ranked.call.id}/classement/{ranked.a.id}")
     assert detail.status_code == 404
-    for url in (f"/instruction/appels/{ranked.call.id}/classement.csv",
-                f"/instruction/appels/{ranked.call.id}/evaluations.csv"):
+    for url in (
+        f"/instruction/appels/{ranked.call.id}/classement.csv",
+        f"/instruction/appels/{ranked.call.id}/evaluations.csv",
+    ):
         assert ranked.a.reference not in client.get(url).get_data(as_text=True)
 
 
@@ -118,6 +139,7 @@ def test_the_state_copilot_without_conflict_sees_every_row(client, world, ranked
 
 
 # ------------------------------------------------------------------ the page
+
 
 def _references(body: str) -> list[str]:
     return re.findall(r'classement/\d+">(AAP-2014-\d+)</a>', body)
@@ -132,8 +154,12 @@ def _page(client, call, query=""):
 def test_the_page_shows_the_figures_and_the_flag_reason(client, world, ranked):
     login(client, world.call_admin)
     body = _page(client, ranked.call)
-    assert _references(body) == [ranked.a.reference, ranked.b.reference, ranked.c.reference,
-                                 ranked.d.reference]
+    assert _references(body) == [
+        ranked.a.reference,
+        ranked.b.reference,
+        ranked.c.reference,
+        ranked.d.reference,
+    ]
     assert "17,00" in body and "14,00" in body and "20,00" in body
     assert "4\u202f000,00\u00a0€" in body  # asked of the Région
     reason = "Écart État–Région de 6,00 points (seuil 3,00)"
@@ -142,21 +168,24 @@ def test_the_page_shows_the_figures_and_the_flag_reason(client, world, ranked):
     assert 'aria-sort="descending"' in body
 
 
-@pytest.mark.parametrize("query, expected", [
-    ("", "abcd"),
-    ("?tri=score&ordre=asc", "cbad"),
-    ("?tri=reference&ordre=asc", "abcd"),
-    ("?tri=reference&ordre=desc", "dcba"),
-    ("?tri=etablissement&ordre=asc", "abcd"),
-    ("?tri=montant_region&ordre=desc", "acdb"),
-    ("?tri=montant_etat&ordre=asc", "acdb"),
-    ("?tri=moyenne_region&ordre=desc", "abcd"),
-    ("?tri=moyenne_etat&ordre=asc", "cbad"),
-    ("?tri=dispersion&ordre=desc", "abcd"),
-    ("?tri=signalement&ordre=desc", "acbd"),
-    ("?tri=rang&ordre=desc", "cbad"),
-    ("?tri=nimportequoi", "abcd"),
-])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("", "abcd"),
+        ("?tri=score&ordre=asc", "cbad"),
+        ("?tri=reference&ordre=asc", "abcd"),
+        ("?tri=reference&ordre=desc", "dcba"),
+        ("?tri=etablissement&ordre=asc", "abcd"),
+        ("?tri=montant_region&ordre=desc", "acdb"),
+        ("?tri=montant_etat&ordre=asc", "acdb"),
+        ("?tri=moyenne_region&ordre=desc", "abcd"),
+        ("?tri=moyenne_etat&ordre=asc", "cbad"),
+        ("?tri=dispersion&ordre=desc", "abcd"),
+        ("?tri=signalement&ordre=desc", "acbd"),
+        ("?tri=rang&ordre=desc", "cbad"),
+        ("?tri=nimportequoi", "abcd"),
+    ],
+)
 def test_sorting_on_the_server(client, world, ranked, query, expected):
     login(client, world.call_admin)
     body = _page(client, ranked.call, query)
@@ -171,18 +200,21 @@ def test_sort_links_keep_the_filters_and_toggle_the_order(client, world, ranked)
     assert "tri=reference&amp;ordre=asc&amp;departement=86" in body
 
 
-@pytest.mark.parametrize("query, expected", [
-    ("?axe=2", "a"),
-    ("?axe=1", "bc"),
-    ("?domaine=prevention", "ac"),
-    ("?domaine=intervention", "ad"),
-    ("?departement=17", "b"),
-    ("?departement=79", "cd"),
-    ("?type=lp", "cd"),
-    ("?type=lgt", "ab"),
-    ("?signales=1", "ac"),
-    ("?signales=1&departement=79", "c"),
-])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("?axe=2", "a"),
+        ("?axe=1", "bc"),
+        ("?domaine=prevention", "ac"),
+        ("?domaine=intervention", "ad"),
+        ("?departement=17", "b"),
+        ("?departement=79", "cd"),
+        ("?type=lp", "cd"),
+        ("?type=lgt", "ab"),
+        ("?signales=1", "ac"),
+        ("?signales=1&departement=79", "c"),
+    ],
+)
 def test_each_filter(client, world, ranked, query, expected):
     login(client, world.call_admin)
     body = _page(client, ranked.call, query)
@@ -196,12 +228,15 @@ def test_network_filter(client, world, ranked):
     assert _references(body) == [ranked.a.reference, ranked.c.reference, ranked.d.reference]
 
 
-@pytest.mark.parametrize("query, warning", [
-    ("?axe=9", "L'axe « 9 » n'existe pas dans cet appel : filtre ignoré."),
-    ("?domaine=jardinage", "Le champ d'action « jardinage » est inconnu : filtre ignoré."),
-    ("?type=universite", "Le type d'établissement « universite » est inconnu : filtre ignoré."),
-    ("?tri=couleur", "Tri « couleur » inconnu : classement par note."),
-])
+@pytest.mark.parametrize(
+    "query, warning",
+    [
+        ("?axe=9", "L'axe « 9 » n'existe pas dans cet appel : filtre ignoré."),
+        ("?domaine=jardinage", "Le champ d'action « jardinage » est inconnu : filtre ignoré."),
+        ("?type=universite", "Le type d'établissement « universite » est inconnu : filtre ignoré."),
+        ("?tri=couleur", "Tri « couleur » inconnu : classement par note."),
+    ],
+)
 def test_a_bad_filter_is_ignored_with_a_french_warning(client, world, ranked, query, warning):
     login(client, world.call_admin)
     body = _page(client, ranked.call, query)
@@ -234,20 +269,25 @@ def test_a_dossier_of_another_call_is_404_in_the_detail(client, world, factory, 
 
 # ------------------------------------------------------------------ who may see it
 
-RANKING_URLS = ["/instruction/appels/{call}/classement",
-                "/instruction/appels/{call}/classement/{dossier}",
-                "/instruction/appels/{call}/classement.csv",
-                "/instruction/appels/{call}/classement.xlsx",
-                "/instruction/appels/{call}/evaluations.csv",
-                "/instruction/appels/{call}/evaluations.xlsx"]
+RANKING_URLS = [
+    "/instruction/appels/{call}/classement",
+    "/instruction/appels/{call}/classement/{dossier}",
+    "/instruction/appels/{call}/classement.csv",
+    "/instruction/appels/{call}/classement.xlsx",
+    "/instruction/appels/{call}/evaluations.csv",
+    "/instruction/appels/{call}/evaluations.xlsx",
+]
 
 
 @pytest.mark.parametrize("url", RANKING_URLS)
-@pytest.mark.parametrize("who", ["head_a", "staff_a", "reviewer", "s1", "observer", "budget",
-                                 "other_copilot"])
+@pytest.mark.parametrize(
+    "who", ["head_a", "staff_a", "reviewer", "s1", "observer", "budget", "other_copilot"]
+)
 def test_applicants_and_reviewers_are_refused(client, world, factory, ranked, url, who):
-    users = {"s1": ranked.s1,
-             "other_copilot": factory.user(Role.copilot, institution=Institution.region)}
+    users = {
+        "s1": ranked.s1,
+        "other_copilot": factory.user(Role.copilot, institution=Institution.region),
+    }
     user = users.get(who) or getattr(world, who)
     login(client, user)
     response = client.get(url.format(call=ranked.call.id, dossier=ranked.a.id))
@@ -277,6 +317,7 @@ def test_the_service_refuses_an_applicant(world, ranked):
 
 # ------------------------------------------------------------------ constant number of queries
 
+
 def _bulk(world, factory, r, n: int, start: int = 0):
     ests = [world.est_a, world.est_b]
     for i in range(start, start + n):
@@ -299,8 +340,9 @@ def _count_queries(client, url) -> tuple[int, str]:
 
 
 @pytest.mark.parametrize("who", ["call_admin", "copilot_state"])
-def test_the_ranking_page_costs_the_same_queries_at_10_and_200_dossiers(client, world, factory,
-                                                                         who):
+def test_the_ranking_page_costs_the_same_queries_at_10_and_200_dossiers(
+    client, world, factory, who
+):
     r = setup_call(world, factory)
     _bulk(world, factory, r, 10)
     user = getattr(r, who, None) or getattr(world, who)
@@ -319,8 +361,11 @@ def test_the_ranking_page_costs_the_same_queries_at_10_and_200_dossiers(client, 
 def test_the_page_compares_reviewers_harshest_first(client, world, ranked):
     ranking = build_ranking(world.call_admin, ranked.call)
     summary = [(s.label, s.count, s.mean) for s in ranking.reviewers()]
-    assert summary == [("Second État", 1, D("12.00")), ("Sévère État", 3, D("12.00")),
-                       (world.reviewer.full_name, 2, D("16.00"))]
+    assert summary == [
+        ("Second État", 1, D("12.00")),
+        ("Sévère État", 3, D("12.00")),
+        (world.reviewer.full_name, 2, D("16.00")),
+    ]
     login(client, world.call_admin)
     body = _page(client, ranked.call)
     assert "Calibrage des instructeurs" in body
@@ -328,8 +373,9 @@ def test_the_page_compares_reviewers_harshest_first(client, world, ranked):
 
 def test_a_copilot_who_reviews_sees_the_dossier_only_after_their_own_review(world, ranked):
     # the State co-pilot is also assigned to A and has not handed in their review yet
-    own = make_review(ranked.a, ranked.copilot_state, Institution.state, (2, 2),
-                      status=ReviewStatus.draft)
+    own = make_review(
+        ranked.a, ranked.copilot_state, Institution.state, (2, 2), status=ReviewStatus.draft
+    )
     db.session.flush()
     rows = {row.dossier.id for row in build_ranking(ranked.copilot_state, ranked.call).rows}
     assert ranked.a.id not in rows and ranked.b.id in rows

@@ -1,4 +1,5 @@
 """Exports of the ranking and of the reviews: CSV (French Excel) and XLSX, read back."""
+
 from __future__ import annotations
 
 import csv
@@ -41,8 +42,12 @@ def test_ranking_csv(client, world, ranked):
     rows = _csv_rows(response)
     header, body = rows[0], rows[1:]
     assert header[:3] == ["Rang", "Référence", "Établissement"]
-    assert [r[1] for r in body] == [ranked.a.reference, ranked.b.reference, ranked.c.reference,
-                                    ranked.d.reference]
+    assert [r[1] for r in body] == [
+        ranked.a.reference,
+        ranked.b.reference,
+        ranked.c.reference,
+        ranked.d.reference,
+    ]
     a = dict(zip(header, body[0]))
     assert a["Rang"] == "1" and a["Note /20"] == "17,00" and a["Moyenne État /20"] == "14,00"
     assert a["Moyenne Région /20"] == "20,00" and a["Demandé à la Région (€)"] == "4000,00"
@@ -54,8 +59,12 @@ def test_ranking_csv(client, world, ranked):
 
 def test_ranking_export_follows_the_filters_and_sort(client, world, ranked):
     login(client, world.call_admin)
-    rows = _csv_rows(_get(client, f"/instruction/appels/{ranked.call.id}/classement.csv"
-                                  "?signales=1&tri=score&ordre=asc"))
+    rows = _csv_rows(
+        _get(
+            client,
+            f"/instruction/appels/{ranked.call.id}/classement.csv?signales=1&tri=score&ordre=asc",
+        )
+    )
     assert [r[1] for r in rows[1:]] == [ranked.c.reference, ranked.a.reference]
 
 
@@ -69,21 +78,34 @@ def test_ranking_xlsx(client, world, ranked):
     assert a["Référence"] == ranked.a.reference and a["Rang"] == 1
     assert float(a["Note /20"]) == 17.0 and float(a["Demandé à la Région (€)"]) == 4000.0
     assert a["Signalé"] == "Oui"
-    assert [r[1] for r in rows[1:]] == [ranked.a.reference, ranked.b.reference,
-                                        ranked.c.reference, ranked.d.reference]
+    assert [r[1] for r in rows[1:]] == [
+        ranked.a.reference,
+        ranked.b.reference,
+        ranked.c.reference,
+        ranked.d.reference,
+    ]
 
 
 def test_reviews_csv_has_one_row_per_submitted_review(client, world, ranked):
     login(client, world.call_admin)
     rows = _csv_rows(_get(client, f"/instruction/appels/{ranked.call.id}/evaluations.csv"))
     header, body = rows[0], rows[1:]
-    assert header[:6] == ["Référence", "Établissement", "Instructeur", "Institution",
-                          "Pertinence", "Faisabilité"]
+    assert header[:6] == [
+        "Référence",
+        "Établissement",
+        "Instructeur",
+        "Institution",
+        "Pertinence",
+        "Faisabilité",
+    ]
     assert "Partenariat local (oui/non)" in header
     assert len(body) == 6  # 3 on A, 2 on B, 1 on C; drafts and declined ones are not exported
     lines = [dict(zip(header, r)) for r in body]
-    severe_a = next(x for x in lines if x["Référence"] == ranked.a.reference
-                    and x["Instructeur"] == "Sévère État")
+    severe_a = next(
+        x
+        for x in lines
+        if x["Référence"] == ranked.a.reference and x["Instructeur"] == "Sévère État"
+    )
     assert severe_a["Institution"] == "État (rectorat)"
     assert severe_a["Pertinence"] == "4,00" and severe_a["Partenariat local (oui/non)"] == "Oui"
     assert severe_a["Total /20"] == "16,00" and severe_a["Score standardisé (z)"] == "1,22"
@@ -100,8 +122,11 @@ def test_reviews_xlsx_hides_names_from_copilots(client, world, ranked):
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_conflicted_rows_never_appear_in_exports(client, world, ranked, fmt):
-    db.session.add(ConflictDeclaration(dossier_id=ranked.a.id, user_id=ranked.copilot_region.id,
-                                       kind="institutional"))
+    db.session.add(
+        ConflictDeclaration(
+            dossier_id=ranked.a.id, user_id=ranked.copilot_region.id, kind="institutional"
+        )
+    )
     db.session.flush()
     login(client, ranked.copilot_region)
     for kind in ("classement", "evaluations"):
@@ -113,7 +138,7 @@ def test_conflicted_rows_never_appear_in_exports(client, world, ranked, fmt):
 
 
 def test_free_text_never_becomes_a_formula(client, world, ranked):
-    ranked.a.title = "=HYPERLINK(\"http://exemple.invalid\")"
+    ranked.a.title = '=HYPERLINK("http://exemple.invalid")'
     db.session.flush()
     login(client, world.call_admin)
     rows = _csv_rows(_get(client, f"/instruction/appels/{ranked.call.id}/classement.csv"))

@@ -1,4 +1,5 @@
 """Scoring: the reviewer's queue, drafts, submission, reopening, and who sees which review."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -10,10 +11,17 @@ from applications import services as dossiers
 from applications.models import DossierStatus
 from portal.db import db
 from portal.errors import Conflict, PermissionDenied, ServiceError
-from portal.models import AuditEvent, Institution, OutboxMessage, Role
-from review.services import conflicts as conflicts_svc, scoring as scoring_svc
-from review.models import (CommissionMember, Criterion, Opinion, PhaseKind, Review, ReviewPhase,
-                           ReviewSettings, ReviewStatus, Score, Visibility)
+from portal.models import AuditEvent, Institution, OutboxMessage
+from review.models import (
+    Opinion,
+    PhaseKind,
+    Review,
+    ReviewStatus,
+    Score,
+    Visibility,
+)
+from review.services import conflicts as conflicts_svc
+from review.services import scoring as scoring_svc
 
 from ..conftest import login
 from .helpers import form, full, make_in_review, set_phase
@@ -32,11 +40,15 @@ def page(response) -> str:
 
 # ---------------------------------------------------------------- services
 
+
 def test_a_draft_is_saved_half_filled(sw):
     version = sw.r_state.version
-    scoring_svc.save_review(sw.state_reviewer, sw.r_state,
-                        {"scores": {sw.relevance.id: "2,5"}, "comments": {sw.relevance.id: "Flou"}},
-                        version)
+    scoring_svc.save_review(
+        sw.state_reviewer,
+        sw.r_state,
+        {"scores": {sw.relevance.id: "2,5"}, "comments": {sw.relevance.id: "Flou"}},
+        version,
+    )
     db.session.flush()
     assert sw.r_state.status == ReviewStatus.draft
     assert sw.r_state.version == version + 1
@@ -51,24 +63,32 @@ def test_saving_scores_only_moves_the_version_on(sw):
     scoring_svc.save_review(sw.state_reviewer, sw.r_state, full(sw), sw.r_state.version)
     db.session.flush()
     version = sw.r_state.version
-    scoring_svc.save_review(sw.state_reviewer, sw.r_state, {"scores": {sw.relevance.id: "1"}}, version)
+    scoring_svc.save_review(
+        sw.state_reviewer, sw.r_state, {"scores": {sw.relevance.id: "1"}}, version
+    )
     db.session.flush()
     assert sw.r_state.version == version + 1
 
 
-@pytest.mark.parametrize("value, message", [
-    ("6", "doit être comprise entre 0 et 5"),
-    ("-1", "doit être comprise entre 0 et 5"),
-    ("2,555", "au plus deux décimales"),
-    ("beaucoup", "n'est pas une note"),
-    ("NaN", "n'est pas une note"),
-])
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("6", "doit être comprise entre 0 et 5"),
+        ("-1", "doit être comprise entre 0 et 5"),
+        ("2,555", "au plus deux décimales"),
+        ("beaucoup", "n'est pas une note"),
+        ("NaN", "n'est pas une note"),
+    ],
+)
 def test_scores_outside_the_scale_are_refused_and_nothing_is_saved(sw, value, message):
     version = sw.r_state.version
     with pytest.raises(ServiceError) as caught:
-        scoring_svc.save_review(sw.state_reviewer, sw.r_state,
-                            {"scores": {sw.relevance.id: value, sw.feasibility.id: "3"},
-                             "opinion": "favourable"}, version)
+        scoring_svc.save_review(
+            sw.state_reviewer,
+            sw.r_state,
+            {"scores": {sw.relevance.id: value, sw.feasibility.id: "3"}, "opinion": "favourable"},
+            version,
+        )
     assert message in caught.value.errors[f"score_{sw.relevance.id}"]
     db.session.flush()
     assert db.session.scalars(select(Score)).all() == []
@@ -79,8 +99,12 @@ def test_scores_outside_the_scale_are_refused_and_nothing_is_saved(sw, value, me
 
 def test_unknown_opinion_and_bad_amount_are_refused(sw):
     with pytest.raises(ServiceError) as caught:
-        scoring_svc.save_review(sw.state_reviewer, sw.r_state,
-                            {"opinion": "enthousiaste", "proposed_amount": "-3"}, None)
+        scoring_svc.save_review(
+            sw.state_reviewer,
+            sw.r_state,
+            {"opinion": "enthousiaste", "proposed_amount": "-3"},
+            None,
+        )
     assert set(caught.value.errors) == {"opinion", "proposed_amount"}
     assert "négatif" in caught.value.errors["proposed_amount"]
 
@@ -116,7 +140,9 @@ def test_when_every_review_is_in_the_dossier_is_reviewed(sw):
 
 
 def test_a_declined_review_does_not_hold_the_dossier_back(sw):
-    conflicts_svc.declare_conflict(sw.region_reviewer, sw.dossier, "personal", "Ma fille y est élève.")
+    conflicts_svc.declare_conflict(
+        sw.region_reviewer, sw.dossier, "personal", "Ma fille y est élève."
+    )
     scoring_svc.save_review(sw.state_reviewer, sw.r_state, full(sw), None)
     scoring_svc.submit_review(sw.state_reviewer, sw.r_state)
     assert sw.dossier.status == DossierStatus.reviewed
@@ -165,12 +191,15 @@ def test_reopen_needs_a_reason_and_a_call_admin(sw):
         with pytest.raises(PermissionDenied):
             scoring_svc.reopen_review(user, sw.r_state, "Note incohérente")
     assert sw.r_state.status == ReviewStatus.submitted
-    scoring_svc.reopen_review(sw.w.call_admin, sw.r_state, "La note de faisabilité paraît inversée.")
+    scoring_svc.reopen_review(
+        sw.w.call_admin, sw.r_state, "La note de faisabilité paraît inversée."
+    )
     db.session.flush()
     assert sw.r_state.status == ReviewStatus.reopened and sw.r_state.submitted_at is None
     assert sw.dossier.status == DossierStatus.in_review
-    mail = db.session.scalar(select(OutboxMessage).where(
-        OutboxMessage.recipient == sw.state_reviewer.email))
+    mail = db.session.scalar(
+        select(OutboxMessage).where(OutboxMessage.recipient == sw.state_reviewer.email)
+    )
     assert "paraît inversée" in mail.body and sw.dossier.reference in mail.subject
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "review_reopened"))
     assert event.changes["reason"] == "La note de faisabilité paraît inversée."
@@ -194,6 +223,7 @@ def test_a_reopened_review_may_be_changed_in_deliberation(sw):
 
 
 # ---------------------------------------------------------------- the scoring screen
+
 
 def test_the_review_screen_shows_the_dossier_and_the_grid(client, sw):
     login(client, sw.state_reviewer)
@@ -220,8 +250,10 @@ def test_saving_from_the_screen(client, sw):
 
 def test_an_out_of_scale_score_on_the_screen_is_shown_and_nothing_saved(client, sw):
     login(client, sw.state_reviewer)
-    response = client.post(f"/instruction/evaluations/{sw.r_state.id}",
-                           data=form(sw, sw.r_state, **{f"score_{sw.relevance.id}": "7"}))
+    response = client.post(
+        f"/instruction/evaluations/{sw.r_state.id}",
+        data=form(sw, sw.r_state, **{f"score_{sw.relevance.id}": "7"}),
+    )
     assert response.status_code == 400
     body = page(response)
     assert "La note de « Pertinence » doit être comprise entre 0 et 5." in body
@@ -233,9 +265,12 @@ def test_an_out_of_scale_score_on_the_screen_is_shown_and_nothing_saved(client, 
 
 def test_submit_refused_lists_what_is_missing(client, sw):
     login(client, sw.state_reviewer)
-    response = client.post(f"/instruction/evaluations/{sw.r_state.id}",
-                           data=form(sw, sw.r_state, action="submit", opinion="",
-                                     **{f"score_{sw.feasibility.id}": ""}))
+    response = client.post(
+        f"/instruction/evaluations/{sw.r_state.id}",
+        data=form(
+            sw, sw.r_state, action="submit", opinion="", **{f"score_{sw.feasibility.id}": ""}
+        ),
+    )
     assert response.status_code == 400
     body = page(response)
     assert "notez « Faisabilité »" in body and "donnez un avis" in body
@@ -247,8 +282,9 @@ def test_submit_refused_lists_what_is_missing(client, sw):
 
 def test_submitting_from_the_screen(client, sw):
     login(client, sw.state_reviewer)
-    response = client.post(f"/instruction/evaluations/{sw.r_state.id}",
-                           data=form(sw, sw.r_state, action="submit"))
+    response = client.post(
+        f"/instruction/evaluations/{sw.r_state.id}", data=form(sw, sw.r_state, action="submit")
+    )
     assert response.status_code == 302
     db.session.expire_all()
     review = db.session.get(Review, sw.r_state.id)
@@ -261,8 +297,10 @@ def test_editing_a_submitted_review_on_the_screen_is_refused(client, sw):
     login(client, sw.state_reviewer)
     body = page(client.get(f"/instruction/evaluations/{sw.r_state.id}"))
     assert "Soumettre l'évaluation" not in body and "Soumise le" in body
-    response = client.post(f"/instruction/evaluations/{sw.r_state.id}",
-                           data=form(sw, sw.r_state, **{f"score_{sw.relevance.id}": "0"}))
+    response = client.post(
+        f"/instruction/evaluations/{sw.r_state.id}",
+        data=form(sw, sw.r_state, **{f"score_{sw.relevance.id}": "0"}),
+    )
     assert response.status_code == 409
     assert "ne peut plus être modifiée" in page(response)
     db.session.expire_all()
@@ -273,9 +311,14 @@ def test_editing_a_submitted_review_on_the_screen_is_refused(client, sw):
 def test_a_stale_form_gets_a_409_and_changes_nothing(client, sw):
     login(client, sw.state_reviewer)
     stale = form(sw, sw.r_state)
-    assert client.post(f"/instruction/evaluations/{sw.r_state.id}", data=dict(stale)).status_code == 302
-    response = client.post(f"/instruction/evaluations/{sw.r_state.id}",
-                           data={**stale, f"comment_{sw.relevance.id}": "Écrasé"})
+    assert (
+        client.post(f"/instruction/evaluations/{sw.r_state.id}", data=dict(stale)).status_code
+        == 302
+    )
+    response = client.post(
+        f"/instruction/evaluations/{sw.r_state.id}",
+        data={**stale, f"comment_{sw.relevance.id}": "Écrasé"},
+    )
     assert response.status_code == 409
     assert "modifiée entre-temps" in page(response)
     db.session.expire_all()
@@ -285,13 +328,15 @@ def test_a_stale_form_gets_a_409_and_changes_nothing(client, sw):
 
 def test_csrf_missing_is_refused_and_changes_nothing(client, sw):
     login(client, sw.state_reviewer)
-    response = client.post(f"/instruction/evaluations/{sw.r_state.id}", data=form(sw, sw.r_state),
-                           csrf=False)
+    response = client.post(
+        f"/instruction/evaluations/{sw.r_state.id}", data=form(sw, sw.r_state), csrf=False
+    )
     assert response.status_code == 400
     submit_both(sw)
     login(client, sw.w.call_admin)
-    response = client.post(f"/instruction/evaluations/{sw.r_state.id}/reouvrir",
-                           data={"reason": "Motif"}, csrf=False)
+    response = client.post(
+        f"/instruction/evaluations/{sw.r_state.id}/reouvrir", data={"reason": "Motif"}, csrf=False
+    )
     assert response.status_code == 400
     db.session.expire_all()
     assert db.session.get(Review, sw.r_state.id).status == ReviewStatus.submitted
@@ -300,31 +345,36 @@ def test_csrf_missing_is_refused_and_changes_nothing(client, sw):
 def test_save_and_next_opens_the_next_unfinished_review(client, sw, factory):
     second = make_in_review(factory, sw.call, sw.w.head_a)
     third = make_in_review(factory, sw.call, sw.w.head_a)
-    reviews = [Review(dossier_id=d.id, reviewer_id=sw.state_reviewer.id,
-                      institution=Institution.state) for d in (second, third)]
+    reviews = [
+        Review(dossier_id=d.id, reviewer_id=sw.state_reviewer.id, institution=Institution.state)
+        for d in (second, third)
+    ]
     db.session.add_all(reviews)
     db.session.flush()
     # the second one is already submitted: "next" skips it
     scoring_svc.save_review(sw.state_reviewer, reviews[0], full(sw), None)
     scoring_svc.submit_review(sw.state_reviewer, reviews[0])
     login(client, sw.state_reviewer)
-    response = client.post(f"/instruction/evaluations/{sw.r_state.id}",
-                           data=form(sw, sw.r_state, action="next"))
+    response = client.post(
+        f"/instruction/evaluations/{sw.r_state.id}", data=form(sw, sw.r_state, action="next")
+    )
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/instruction/evaluations/{reviews[1].id}")
     db.session.expire_all()
     assert db.session.get(Review, sw.r_state.id).status == ReviewStatus.draft
     # from the last unfinished one, "next" wraps round to the first still unfinished
     third_review = db.session.get(Review, reviews[1].id)
-    response = client.post(f"/instruction/evaluations/{third_review.id}",
-                           data=form(sw, third_review, action="next"))
+    response = client.post(
+        f"/instruction/evaluations/{third_review.id}", data=form(sw, third_review, action="next")
+    )
     assert response.headers["Location"].endswith(f"/instruction/evaluations/{sw.r_state.id}")
 
 
 def test_save_and_next_with_nothing_left_goes_to_the_queue(client, sw):
     login(client, sw.state_reviewer)
-    response = client.post(f"/instruction/evaluations/{sw.r_state.id}",
-                           data=form(sw, sw.r_state, action="submit"))
+    response = client.post(
+        f"/instruction/evaluations/{sw.r_state.id}", data=form(sw, sw.r_state, action="submit")
+    )
     assert response.headers["Location"].endswith("/instruction/mes-dossiers")
 
 
@@ -333,23 +383,27 @@ def test_reopen_from_the_screen(client, sw):
     login(client, sw.w.call_admin)
     body = page(client.get(f"/instruction/evaluations/{sw.r_state.id}"))
     assert "Rouvrir l'évaluation" in body
-    response = client.post(f"/instruction/evaluations/{sw.r_state.id}/reouvrir",
-                           data={"reason": ""})
+    response = client.post(
+        f"/instruction/evaluations/{sw.r_state.id}/reouvrir", data={"reason": ""}
+    )
     assert response.status_code == 400 and "Indiquez le motif" in page(response)
     db.session.expire_all()
     assert db.session.get(Review, sw.r_state.id).status == ReviewStatus.submitted
-    response = client.post(f"/instruction/evaluations/{sw.r_state.id}/reouvrir",
-                           data={"reason": "Notes à revoir"})
+    response = client.post(
+        f"/instruction/evaluations/{sw.r_state.id}/reouvrir", data={"reason": "Notes à revoir"}
+    )
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Review, sw.r_state.id).status == ReviewStatus.reopened
     login(client, sw.state_reviewer)
-    response = client.post(f"/instruction/evaluations/{sw.r_state.id}/reouvrir",
-                           data={"reason": "Moi aussi"})
+    response = client.post(
+        f"/instruction/evaluations/{sw.r_state.id}/reouvrir", data={"reason": "Moi aussi"}
+    )
     assert response.status_code == 403
 
 
 # ---------------------------------------------------------------- who sees which review
+
 
 def test_an_unassigned_reviewer_gets_404(client, sw):
     login(client, sw.outsider)
@@ -409,15 +463,18 @@ def test_an_applicant_reaches_no_review_page(client, sw):
             assert client.get(f"/instruction/evaluations/{review.id}").status_code in (403, 404)
             response = client.post(f"/instruction/evaluations/{review.id}", data=form(sw, review))
             assert response.status_code in (403, 404)
-            response = client.post(f"/instruction/evaluations/{review.id}/reouvrir",
-                                   data={"reason": "x"})
+            response = client.post(
+                f"/instruction/evaluations/{review.id}/reouvrir", data={"reason": "x"}
+            )
             assert response.status_code in (403, 404)
     db.session.expire_all()
     assert db.session.get(Review, sw.r_state.id).status == ReviewStatus.submitted
 
 
 def test_a_conflicted_reviewer_cannot_open_their_declined_review(client, sw):
-    conflicts_svc.declare_conflict(sw.region_reviewer, sw.dossier, "personal", "Ma fille y est élève.")
+    conflicts_svc.declare_conflict(
+        sw.region_reviewer, sw.dossier, "personal", "Ma fille y est élève."
+    )
     login(client, sw.region_reviewer)
     assert client.get(f"/instruction/evaluations/{sw.r_region.id}").status_code == 404
     assert sw.dossier.reference not in page(client.get("/instruction/mes-dossiers"))
@@ -425,10 +482,12 @@ def test_a_conflicted_reviewer_cannot_open_their_declined_review(client, sw):
 
 # ---------------------------------------------------------------- the queue and the home card
 
+
 def test_the_queue_shows_progress_status_and_resume(client, sw, factory):
     second = make_in_review(factory, sw.call, sw.w.head_a)
-    other = Review(dossier_id=second.id, reviewer_id=sw.state_reviewer.id,
-                   institution=Institution.state)
+    other = Review(
+        dossier_id=second.id, reviewer_id=sw.state_reviewer.id, institution=Institution.state
+    )
     db.session.add(other)
     db.session.flush()
     scoring_svc.save_review(sw.state_reviewer, sw.r_state, full(sw), None)
@@ -456,8 +515,13 @@ def test_a_reviewer_without_assignment_keeps_the_placeholder(client, sw):
 def _assign(sw, factory, count: int) -> None:
     for _ in range(count):
         dossier = make_in_review(factory, sw.call, sw.w.head_b)
-        db.session.add(Review(dossier_id=dossier.id, reviewer_id=sw.state_reviewer.id,
-                              institution=Institution.state))
+        db.session.add(
+            Review(
+                dossier_id=dossier.id,
+                reviewer_id=sw.state_reviewer.id,
+                institution=Institution.state,
+            )
+        )
     db.session.flush()
 
 

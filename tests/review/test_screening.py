@@ -1,4 +1,5 @@
 """Screening: eligible, or ineligible with a motivation the establishment reads."""
+
 import html
 
 import pytest
@@ -9,8 +10,8 @@ from applications.models import DossierStatus
 from portal.db import db
 from portal.errors import Conflict, NotFound, PermissionDenied, ServiceError
 from portal.models import AuditEvent, OutboxMessage
-from review.services import screening as screening_svc
 from review.models import Screening
+from review.services import screening as screening_svc
 
 
 @pytest.fixture
@@ -25,8 +26,12 @@ def _count(model):
 
 
 def test_call_admin_marks_a_dossier_eligible(world, submitted):
-    screening_svc.screen_dossier(world.call_admin, submitted, "eligible",
-                            checklist={"axes_match": True, "budget_consistent": True})
+    screening_svc.screen_dossier(
+        world.call_admin,
+        submitted,
+        "eligible",
+        checklist={"axes_match": True, "budget_consistent": True},
+    )
     assert submitted.status == DossierStatus.eligible
     screening = screening_svc.latest_screening(submitted)
     assert screening.checklist["axes_match"] is True
@@ -39,10 +44,16 @@ def test_ineligible_needs_a_motivation_that_the_establishment_receives(world, su
     with pytest.raises(ServiceError, match="Motivez"):
         screening_svc.screen_dossier(world.call_admin, submitted, "ineligible", motivation="  ")
     assert submitted.status == DossierStatus.submitted and _count(Screening) == 0
-    screening_svc.screen_dossier(world.call_admin, submitted, "ineligible",
-                            motivation="Le projet ne concerne pas le décrochage scolaire.")
+    screening_svc.screen_dossier(
+        world.call_admin,
+        submitted,
+        "ineligible",
+        motivation="Le projet ne concerne pas le décrochage scolaire.",
+    )
     assert submitted.status == DossierStatus.ineligible
-    mails = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()[mails_before:]
+    mails = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()[
+        mails_before:
+    ]
     assert any("ne concerne pas le décrochage" in m.body for m in mails)
 
 
@@ -58,7 +69,9 @@ def test_only_call_admins_screen_and_only_submitted_dossiers(world, factory, sub
         screening_svc.screen_dossier(world.call_admin, draft, "eligible")
     screening_svc.screen_dossier(world.call_admin, submitted, "eligible")
     with pytest.raises(Conflict, match="Seul un dossier déposé"):
-        screening_svc.screen_dossier(world.call_admin, submitted, "ineligible", motivation="Trop tard")
+        screening_svc.screen_dossier(
+            world.call_admin, submitted, "ineligible", motivation="Trop tard"
+        )
     assert submitted.status == DossierStatus.eligible and _count(Screening) == 1
 
 
@@ -70,6 +83,7 @@ def test_unknown_outcome_is_refused(world, submitted):
 
 def test_screening_through_the_dossier_page(client, world, submitted):
     from ..conftest import login
+
     login(client, world.call_admin)
     page = client.get(f"/dossiers/{submitted.id}").get_data(as_text=True)
     assert "Recevabilité" in page and "Liste de contrôle" in page
@@ -80,8 +94,14 @@ def test_screening_through_the_dossier_page(client, world, submitted):
     assert submitted.status == DossierStatus.submitted
     no_token = client.post(url, data={"outcome": "eligible"}, csrf=False)
     assert no_token.status_code == 400 and submitted.status == DossierStatus.submitted
-    done = client.post(url, data={"outcome": "ineligible", "check_axes_match": "y",
-                                  "motivation": "Hors du champ de l'appel."})
+    done = client.post(
+        url,
+        data={
+            "outcome": "ineligible",
+            "check_axes_match": "y",
+            "motivation": "Hors du champ de l'appel.",
+        },
+    )
     assert done.status_code == 302
     db.session.expire_all()
     assert submitted.status == DossierStatus.ineligible

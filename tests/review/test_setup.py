@@ -1,20 +1,30 @@
 """Commission set-up per call: rules, phases, members and co-pilots, the scoring grid."""
+
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from applications.models import Dossier, DossierStatus
-from portal.db import db, utcnow
+from portal.db import db
 from portal.errors import Conflict, NotFound, PermissionDenied, ServiceError
 from portal.models import AuditEvent, Institution, Role
-from review.services import (commission as commission_svc, grid as grid_svc,
-                             members as members_svc, phases as phases_svc,
-                             settings as settings_svc)
-from review.models import (CommissionMember, Criterion, Opinion, PhaseKind, Review, ReviewPhase,
-                           ReviewSettings, ReviewStatus, Visibility)
+from review.models import (
+    CommissionMember,
+    Criterion,
+    PhaseKind,
+    Review,
+    ReviewPhase,
+    ReviewSettings,
+    Visibility,
+)
+from review.services import commission as commission_svc
+from review.services import grid as grid_svc
+from review.services import members as members_svc
+from review.services import phases as phases_svc
+from review.services import settings as settings_svc
 
 from .helpers import RULES, _eligible, _submitted_review, count
+
 
 def actions():
     return db.session.scalars(select(AuditEvent.action)).all()
@@ -32,32 +42,42 @@ def test_first_save_creates_phases_and_the_default_grid(world):
     assert settings.spread_threshold == Decimal("6.50")
     rows = commission_svc.phases(world.call)
     assert [(p.kind, p.position) for p in rows] == [
-        (PhaseKind.independent_scoring, 1), (PhaseKind.deliberation, 2), (PhaseKind.decision, 3)]
+        (PhaseKind.independent_scoring, 1),
+        (PhaseKind.deliberation, 2),
+        (PhaseKind.decision, 3),
+    ]
     assert commission_svc.current_phase(world.call).kind == PhaseKind.independent_scoring
     grid = commission_svc.criteria(world.call)
     assert [c.label for c in grid if c.scoring] == [
-        "Pertinence au regard du décrochage", "Qualité du partenariat", "Faisabilité et budget",
-        "Évaluation prévue"]
+        "Pertinence au regard du décrochage",
+        "Qualité du partenariat",
+        "Faisabilité et budget",
+        "Évaluation prévue",
+    ]
     flags = [c for c in grid if not c.scoring]
     assert len(flags) == 1 and flags[0].label.startswith("Solution innovante")
     assert "commission_set_up" in actions()
     # saving again changes the rules, not the phases nor the grid
-    settings_svc.save_settings(world.call_admin, world.call, {**RULES, "reviewers_per_dossier": "2",
-                                                        "visibility": "never"})
+    settings_svc.save_settings(
+        world.call_admin, world.call, {**RULES, "reviewers_per_dossier": "2", "visibility": "never"}
+    )
     assert settings.reviewers_per_dossier == 2 and settings.visibility == Visibility.never
     assert count(ReviewPhase) == 3 and len(commission_svc.criteria(world.call)) == 5
     assert "commission_settings_changed" in actions()
 
 
-@pytest.mark.parametrize("field,value,message", [
-    ("reviewers_per_dossier", "1", "au moins 2"),
-    ("reviewers_per_dossier", "deux", "nombre entier"),
-    ("reviewers_per_dossier", "11", "Au plus 10"),
-    ("gap_threshold", "-1", "entre 0 et 20"),
-    ("gap_threshold", "21", "entre 0 et 20"),
-    ("spread_threshold", "beaucoup", "nombre sur 20"),
-    ("visibility", "toujours", "Choisissez quand"),
-])
+@pytest.mark.parametrize(
+    "field,value,message",
+    [
+        ("reviewers_per_dossier", "1", "au moins 2"),
+        ("reviewers_per_dossier", "deux", "nombre entier"),
+        ("reviewers_per_dossier", "11", "Au plus 10"),
+        ("gap_threshold", "-1", "entre 0 et 20"),
+        ("gap_threshold", "21", "entre 0 et 20"),
+        ("spread_threshold", "beaucoup", "nombre sur 20"),
+        ("visibility", "toujours", "Choisissez quand"),
+    ],
+)
 def test_bad_rules_are_refused_and_change_nothing(world, field, value, message):
     with pytest.raises(ServiceError, match=message) as caught:
         settings_svc.save_settings(world.call_admin, world.call, {**RULES, field: value})
@@ -67,7 +87,9 @@ def test_bad_rules_are_refused_and_change_nothing(world, field, value, message):
 
 def test_bad_rules_on_an_existing_setup_leave_it_unchanged(world, commission):
     with pytest.raises(ServiceError):
-        settings_svc.save_settings(world.call_admin, commission, {**RULES, "reviewers_per_dossier": "1"})
+        settings_svc.save_settings(
+            world.call_admin, commission, {**RULES, "reviewers_per_dossier": "1"}
+        )
     assert commission_svc.settings_of(commission).reviewers_per_dossier == 3
 
 
@@ -87,6 +109,7 @@ def test_unknown_call_is_not_found(world):
 
 # ---------------------------------------------------------------- phases
 
+
 def test_phases_move_forward_one_step_at_a_time_and_never_back(world, commission):
     with pytest.raises(Conflict, match="Passez d'abord par la phase « Délibération »"):
         phases_svc.advance_phase(world.call_admin, commission, "decision")
@@ -100,10 +123,13 @@ def test_phases_move_forward_one_step_at_a_time_and_never_back(world, commission
         phases_svc.advance_phase(world.call_admin, commission, "fin")
     phases_svc.advance_phase(world.call_admin, commission, "decision")
     assert commission_svc.current_phase(commission).kind == PhaseKind.decision
-    events = db.session.scalars(select(AuditEvent).where(
-        AuditEvent.action == "commission_phase_changed")).all()
-    assert [e.changes["phase"] for e in events] == [["independent_scoring", "deliberation"],
-                                                    ["deliberation", "decision"]]
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "commission_phase_changed")
+    ).all()
+    assert [e.changes["phase"] for e in events] == [
+        ["independent_scoring", "deliberation"],
+        ["deliberation", "decision"],
+    ]
 
 
 def test_phases_need_a_setup(world):
@@ -112,6 +138,7 @@ def test_phases_need_a_setup(world):
 
 
 # ---------------------------------------------------------------- members
+
 
 def test_members_are_added_with_the_institution_of_their_role(world, commission, factory):
     row = members_svc.add_member(world.call_admin, commission, world.reviewer.id, "region")
@@ -180,8 +207,9 @@ def test_a_member_with_submitted_reviews_stays(world, commission, factory):
 def test_removing_a_member_withdraws_their_pending_assignments(world, commission, factory):
     member = members_svc.add_member(world.call_admin, commission, world.reviewer.id, "region")
     dossier = _eligible(world, factory)
-    db.session.add(Review(dossier_id=dossier.id, reviewer_id=member.user_id,
-                          institution=member.institution))
+    db.session.add(
+        Review(dossier_id=dossier.id, reviewer_id=member.user_id, institution=member.institution)
+    )
     db.session.flush()
     members_svc.remove_member(world.call_admin, commission, member.id)
     assert count(CommissionMember) == 0 and count(Review) == 0
@@ -190,33 +218,46 @@ def test_removing_a_member_withdraws_their_pending_assignments(world, commission
 
 # ---------------------------------------------------------------- grid
 
-GOOD = {"label": "Ancrage territorial", "guidance": "Lien avec le réseau FOQUALE.",
-        "scale_min": "0", "scale_max": "4", "weight": "1,5", "required": True, "scoring": True}
+GOOD = {
+    "label": "Ancrage territorial",
+    "guidance": "Lien avec le réseau FOQUALE.",
+    "scale_min": "0",
+    "scale_max": "4",
+    "weight": "1,5",
+    "required": True,
+    "scoring": True,
+}
 
 
 def test_criteria_are_added_changed_and_removed(world, commission):
     row = grid_svc.add_criterion(world.call_admin, commission, GOOD)
     assert (row.weight, row.scale_max, row.position) == (Decimal("1.50"), 4, 6)
-    grid_svc.update_criterion(world.call_admin, row, {**GOOD, "label": "Ancrage local",
-                                                   "scale_max": "10"})
+    grid_svc.update_criterion(
+        world.call_admin, row, {**GOOD, "label": "Ancrage local", "scale_max": "10"}
+    )
     assert row.label == "Ancrage local" and row.scale_max == 10
-    flag = grid_svc.add_criterion(world.call_admin, commission,
-                               {"label": "Internat", "scoring": False, "weight": "",
-                                "scale_min": "", "scale_max": ""})
+    flag = grid_svc.add_criterion(
+        world.call_admin,
+        commission,
+        {"label": "Internat", "scoring": False, "weight": "", "scale_min": "", "scale_max": ""},
+    )
     assert not flag.scoring and (flag.scale_min, flag.scale_max) == (0, 1)
     grid_svc.delete_criterion(world.call_admin, row)
     assert [c.label for c in commission_svc.criteria(commission)][-1] == "Internat"
     assert {"criterion_added", "criterion_changed", "criterion_removed"} <= set(actions())
 
 
-@pytest.mark.parametrize("field,value,message", [
-    ("label", "  ", "Indiquez l'intitulé"),
-    ("weight", "0", "supérieur à zéro"),
-    ("weight", "-2", "supérieur à zéro"),
-    ("weight", "lourd", "Indiquez le coefficient"),
-    ("scale_max", "0", "supérieure à la note minimale"),
-    ("scale_min", "x", "note minimale"),
-])
+@pytest.mark.parametrize(
+    "field,value,message",
+    [
+        ("label", "  ", "Indiquez l'intitulé"),
+        ("weight", "0", "supérieur à zéro"),
+        ("weight", "-2", "supérieur à zéro"),
+        ("weight", "lourd", "Indiquez le coefficient"),
+        ("scale_max", "0", "supérieure à la note minimale"),
+        ("scale_min", "x", "note minimale"),
+    ],
+)
 def test_bad_criteria_are_refused_and_change_nothing(world, commission, field, value, message):
     before = count(Criterion)
     with pytest.raises(ServiceError, match=message) as caught:
@@ -234,9 +275,11 @@ def test_the_grid_is_frozen_once_a_review_is_in(world, commission, factory):
     member = members_svc.add_member(world.call_admin, commission, world.reviewer.id, "region")
     _submitted_review(_eligible(world, factory), member)
     row = commission_svc.criteria(commission)[0]
-    for attempt in (lambda: grid_svc.add_criterion(world.call_admin, commission, GOOD),
-                    lambda: grid_svc.update_criterion(world.call_admin, row, GOOD),
-                    lambda: grid_svc.delete_criterion(world.call_admin, row)):
+    for attempt in (
+        lambda: grid_svc.add_criterion(world.call_admin, commission, GOOD),
+        lambda: grid_svc.update_criterion(world.call_admin, row, GOOD),
+        lambda: grid_svc.delete_criterion(world.call_admin, row),
+    ):
         with pytest.raises(Conflict, match="la grille ne peut plus être modifiée"):
             attempt()
     assert len(commission_svc.criteria(commission)) == 5 and row.label != GOOD["label"]

@@ -1,4 +1,5 @@
 """Commission set-up and assignment pages: flows, errors shown in French, roles, CSRF, queries."""
+
 import html
 import io
 
@@ -8,10 +9,18 @@ from sqlalchemy import func, select
 from applications.models import DossierStatus
 from portal.db import db
 from portal.models import Institution, Role
-from review.services import (assignment as assignment_svc, commission as commission_svc,
-                             members as members_svc, settings as settings_svc)
-from review.models import (CommissionMember, ConflictDeclaration, Criterion, Review,
-                           ReviewSettings, ReviewStatus)
+from review.models import (
+    CommissionMember,
+    ConflictDeclaration,
+    Criterion,
+    Review,
+    ReviewSettings,
+    ReviewStatus,
+)
+from review.services import assignment as assignment_svc
+from review.services import commission as commission_svc
+from review.services import members as members_svc
+from review.services import settings as settings_svc
 
 from ..conftest import login
 from ..helpers import count_queries
@@ -40,13 +49,14 @@ def test_setting_up_a_commission_through_the_pages(client, world):
     login(client, world.call_admin)
     page = client.get(f"/instruction/appels/{world.call.id}/commission")
     assert page.status_code == 200 and "Mettre en place la commission" in text(page)
-    bad = client.post(f"/instruction/appels/{world.call.id}/commission/regles",
-                      data={**RULES, "reviewers_per_dossier": "1"})
+    bad = client.post(
+        f"/instruction/appels/{world.call.id}/commission/regles",
+        data={**RULES, "reviewers_per_dossier": "1"},
+    )
     assert bad.status_code == 400 and "au moins 2 instructeurs" in text(bad)
     assert 'aria-describedby="reviewers_per_dossier-error"' in text(bad)
     assert count(ReviewSettings) == 0
-    ok = client.post(f"/instruction/appels/{world.call.id}/commission/regles",
-                     data=dict(RULES))
+    ok = client.post(f"/instruction/appels/{world.call.id}/commission/regles", data=dict(RULES))
     assert ok.status_code == 302 and count(ReviewSettings) == 1
     page = text(client.get(f"/instruction/appels/{world.call.id}/commission"))
     assert "Pertinence au regard du décrochage" in page and "Solution innovante" in page
@@ -57,37 +67,58 @@ def test_member_and_grid_errors_are_shown_and_change_nothing(client, staged, fac
     w = staged
     login(client, w.call_admin)
     base = f"/instruction/appels/{w.call.id}"
-    wrong = client.post(f"{base}/commission/membres",
-                        data={"user_id": str(w.state_reviewer.id), "institution": "state"})
+    wrong = client.post(
+        f"{base}/commission/membres",
+        data={"user_id": str(w.state_reviewer.id), "institution": "state"},
+    )
     assert wrong.status_code == 409 and "déjà membre" in text(wrong)
     region_only = factory.user(Role.reviewer, institution=Institution.region)
-    wrong = client.post(f"{base}/commission/membres",
-                        data={"user_id": str(region_only.id), "institution": "state"})
+    wrong = client.post(
+        f"{base}/commission/membres", data={"user_id": str(region_only.id), "institution": "state"}
+    )
     assert wrong.status_code == 400 and "pas pour État (rectorat)" in text(wrong)
     assert count(CommissionMember) == 2
     copilot = client.post(f"{base}/commission/membres/{w.m_region.id}/copilote")
     assert copilot.status_code == 400 and "n'a pas le rôle de co-pilote" in text(copilot)
     assert not w.m_region.is_copilot
     before = count(Criterion)
-    for data, message in [({"label": "X", "scoring": "y", "scale_min": "0", "scale_max": "5",
-                            "weight": "0"}, "supérieur à zéro"),
-                          ({"label": "X", "scoring": "y", "scale_min": "5", "scale_max": "5",
-                            "weight": "1"}, "supérieure à la note minimale")]:
+    for data, message in [
+        (
+            {"label": "X", "scoring": "y", "scale_min": "0", "scale_max": "5", "weight": "0"},
+            "supérieur à zéro",
+        ),
+        (
+            {"label": "X", "scoring": "y", "scale_min": "5", "scale_max": "5", "weight": "1"},
+            "supérieure à la note minimale",
+        ),
+    ]:
         response = client.post(f"{base}/grille", data=data)
         assert response.status_code == 400 and message in text(response)
     assert count(Criterion) == before
-    edit = client.post(f"{base}/grille/{w.criterion.id}", data={"label": "", "scoring": "y",
-                                                               "scale_min": "0", "scale_max": "5",
-                                                               "weight": "1"})
+    edit = client.post(
+        f"{base}/grille/{w.criterion.id}",
+        data={"label": "", "scoring": "y", "scale_min": "0", "scale_max": "5", "weight": "1"},
+    )
     assert edit.status_code == 400 and "Indiquez l'intitulé" in text(edit)
     assert w.criterion.label == "Pertinence au regard du décrochage"
-    ok = client.post(f"{base}/grille/{w.criterion.id}",
-                     data={"label": "Pertinence", "scoring": "y", "required": "y",
-                           "scale_min": "0", "scale_max": "10", "weight": "2,5"})
+    ok = client.post(
+        f"{base}/grille/{w.criterion.id}",
+        data={
+            "label": "Pertinence",
+            "scoring": "y",
+            "required": "y",
+            "scale_min": "0",
+            "scale_max": "10",
+            "weight": "2,5",
+        },
+    )
     assert ok.status_code == 302
     db.session.refresh(w.criterion)
     assert (w.criterion.label, w.criterion.scale_max, str(w.criterion.weight)) == (
-        "Pertinence", 10, "2.50")
+        "Pertinence",
+        10,
+        "2.50",
+    )
 
 
 def test_assignment_page_and_actions(client, staged, factory):
@@ -103,25 +134,29 @@ def test_assignment_page_and_actions(client, staged, factory):
     page = text(client.get(base))
     assert "Agnès État" in page and "Complet" in page
     # manual: duplicate refused with a French message, nothing changed
-    dup = client.post(f"{base}/ajouter", data={"dossier_id": str(w.d1.id),
-                                               "user_id": str(w.reviewer.id)})
+    dup = client.post(
+        f"{base}/ajouter", data={"dossier_id": str(w.d1.id), "user_id": str(w.reviewer.id)}
+    )
     assert dup.status_code == 400 and "déjà affecté" in text(dup)
-    review = db.session.scalar(select(Review).where(Review.dossier_id == w.d1.id,
-                                                    Review.reviewer_id == w.reviewer.id))
+    review = db.session.scalar(
+        select(Review).where(Review.dossier_id == w.d1.id, Review.reviewer_id == w.reviewer.id)
+    )
     removed = client.post(f"{base}/{review.id}/retirer")
     assert removed.status_code == 302 and db.session.get(Review, review.id) is None
-    again = client.post(f"{base}/ajouter", data={"dossier_id": str(w.d1.id),
-                                                 "user_id": str(w.reviewer.id)})
+    again = client.post(
+        f"{base}/ajouter", data={"dossier_id": str(w.d1.id), "user_id": str(w.reviewer.id)}
+    )
     assert again.status_code == 302
 
 
 def test_conflicted_manual_assignment_is_refused_on_the_page(client, staged):
     w = staged
-    db.session.add(ConflictDeclaration(dossier_id=w.d1.id, user_id=w.reviewer.id,
-                                       kind="personal"))
+    db.session.add(ConflictDeclaration(dossier_id=w.d1.id, user_id=w.reviewer.id, kind="personal"))
     login(client, w.call_admin)
-    response = client.post(f"/instruction/appels/{w.call.id}/affectations/ajouter",
-                           data={"dossier_id": str(w.d1.id), "user_id": str(w.reviewer.id)})
+    response = client.post(
+        f"/instruction/appels/{w.call.id}/affectations/ajouter",
+        data={"dossier_id": str(w.d1.id), "user_id": str(w.reviewer.id)},
+    )
     assert response.status_code == 400
     assert "conflit d'intérêts" in text(response) and count(Review) == 0
 
@@ -136,42 +171,50 @@ def test_shortfalls_are_shown_after_an_automatic_run(client, staged):
 
 
 def _upload(client, call, content: bytes):
-    return client.post(f"/instruction/appels/{call.id}/affectations/import",
-                       data={"file": (io.BytesIO(content), "affectations.csv")},
-                       content_type="multipart/form-data")
+    return client.post(
+        f"/instruction/appels/{call.id}/affectations/import",
+        data={"file": (io.BytesIO(content), "affectations.csv")},
+        content_type="multipart/form-data",
+    )
 
 
 def test_csv_import_preview_then_apply(client, staged):
     w = staged
     login(client, w.call_admin)
-    content = (f"\ufeffreference;email\n{w.d1.reference};{w.state_reviewer.email}\n"
-               f"{w.d1.reference};{w.reviewer.email}\n").encode()
+    content = (
+        f"\ufeffreference;email\n{w.d1.reference};{w.state_reviewer.email}\n"
+        f"{w.d1.reference};{w.reviewer.email}\n"
+    ).encode()
     preview = _upload(client, w.call, content)
     body = text(preview)
     assert preview.status_code == 200 and "Confirmer l'import" in body and "Erreur" not in body
     assert count(Review) == 0  # the preview writes nothing
     csv_text = content.decode("utf-8-sig")
-    applied = client.post(f"/instruction/appels/{w.call.id}/affectations/import/appliquer",
-                          data={"content": csv_text})
+    applied = client.post(
+        f"/instruction/appels/{w.call.id}/affectations/import/appliquer", data={"content": csv_text}
+    )
     assert applied.status_code == 302 and count(Review) == 2
 
 
 def test_csv_import_with_errors_applies_nothing(client, staged):
     w = staged
-    db.session.add(ConflictDeclaration(dossier_id=w.d2.id, user_id=w.reviewer.id,
-                                       kind="personal"))
+    db.session.add(ConflictDeclaration(dossier_id=w.d2.id, user_id=w.reviewer.id, kind="personal"))
     login(client, w.call_admin)
-    content = (f"{w.d1.reference};{w.state_reviewer.email}\n"
-               f"AAP-1999-0001;{w.state_reviewer.email}\n"
-               f"{w.d1.reference};personne@nulle-part.fr\n"
-               f"{w.d2.reference};{w.reviewer.email}\n").encode()
+    content = (
+        f"{w.d1.reference};{w.state_reviewer.email}\n"
+        f"AAP-1999-0001;{w.state_reviewer.email}\n"
+        f"{w.d1.reference};personne@nulle-part.fr\n"
+        f"{w.d2.reference};{w.reviewer.email}\n"
+    ).encode()
     body = text(_upload(client, w.call, content))
     assert "3 lignes en erreur" in body and "Confirmer l'import" not in body
     assert "Ligne 2 : référence de dossier inconnue" in body
     assert "Ligne 3 : aucun utilisateur" in body
     assert "Ligne 4 : conflit d'intérêts" in body
-    forced = client.post(f"/instruction/appels/{w.call.id}/affectations/import/appliquer",
-                         data={"content": content.decode()})
+    forced = client.post(
+        f"/instruction/appels/{w.call.id}/affectations/import/appliquer",
+        data={"content": content.decode()},
+    )
     assert forced.status_code == 400 and "aucune affectation n'a été importée" in text(forced)
     assert count(Review) == 0
 
@@ -186,6 +229,7 @@ def test_csv_import_without_a_file_or_in_latin1(client, staged):
 
 
 # ---------------------------------------------------------------- the reviewer declines
+
 
 def test_a_reviewer_declines_by_declaring_a_conflict(client, staged):
     w = staged
@@ -214,17 +258,20 @@ def test_unassigned_or_non_member_reviewers_cannot_reach_the_conflict_page(clien
     login(client, w.reviewer)  # a member, but not assigned to d2: may not even see it
     assert client.get(f"/instruction/dossiers/{w.d2.id}/conflit").status_code == 404
     login(client, w.head_a)
-    assert client.post(f"/instruction/dossiers/{w.d1.id}/conflit",
-                       data={"kind": "personal"}).status_code in (403, 404)
+    assert client.post(
+        f"/instruction/dossiers/{w.d1.id}/conflit", data={"kind": "personal"}
+    ).status_code in (403, 404)
     assert count(ConflictDeclaration) == 0
 
 
 # ---------------------------------------------------------------- roles and CSRF
 
+
 def setup_routes(w):
     base = f"/instruction/appels/{w.call.id}"
-    review = Review(dossier_id=w.d2.id, reviewer_id=w.state_reviewer.id,
-                    institution=Institution.state)
+    review = Review(
+        dossier_id=w.d2.id, reviewer_id=w.state_reviewer.id, institution=Institution.state
+    )
     db.session.add(review)
     db.session.flush()
     form_rules = {**RULES}
@@ -232,34 +279,59 @@ def setup_routes(w):
         ("GET", f"{base}/commission", None),
         ("POST", f"{base}/commission/regles", form_rules),
         ("POST", f"{base}/commission/phase", {"target": "deliberation"}),
-        ("POST", f"{base}/commission/membres", {"user_id": str(w.copilot.id),
-                                                "institution": "state"}),
+        (
+            "POST",
+            f"{base}/commission/membres",
+            {"user_id": str(w.copilot.id), "institution": "state"},
+        ),
         ("POST", f"{base}/commission/membres/{w.m_state.id}/copilote", {}),
         ("POST", f"{base}/commission/membres/{w.m_region.id}/retirer", {}),
-        ("POST", f"{base}/grille", {"label": "Nouveau", "scoring": "y", "scale_min": "0",
-                                    "scale_max": "5", "weight": "1"}),
+        (
+            "POST",
+            f"{base}/grille",
+            {"label": "Nouveau", "scoring": "y", "scale_min": "0", "scale_max": "5", "weight": "1"},
+        ),
         ("GET", f"{base}/grille/{w.criterion.id}", None),
-        ("POST", f"{base}/grille/{w.criterion.id}", {"label": "Changé", "scoring": "y",
-                                                     "scale_min": "0", "scale_max": "5",
-                                                     "weight": "1"}),
+        (
+            "POST",
+            f"{base}/grille/{w.criterion.id}",
+            {"label": "Changé", "scoring": "y", "scale_min": "0", "scale_max": "5", "weight": "1"},
+        ),
         ("POST", f"{base}/grille/{w.criterion.id}/supprimer", {}),
         ("GET", f"{base}/affectations", None),
         ("POST", f"{base}/affectations/automatique", {}),
-        ("POST", f"{base}/affectations/ajouter", {"dossier_id": str(w.d1.id),
-                                                  "user_id": str(w.reviewer.id)}),
+        (
+            "POST",
+            f"{base}/affectations/ajouter",
+            {"dossier_id": str(w.d1.id), "user_id": str(w.reviewer.id)},
+        ),
         ("POST", f"{base}/affectations/{review.id}/retirer", {}),
-        ("POST", f"{base}/affectations/import",
-         {"file": (io.BytesIO(f"{w.d1.reference};{w.reviewer.email}".encode()), "a.csv")}),
-        ("POST", f"{base}/affectations/import/appliquer",
-         {"content": f"{w.d1.reference};{w.reviewer.email}"}),
+        (
+            "POST",
+            f"{base}/affectations/import",
+            {"file": (io.BytesIO(f"{w.d1.reference};{w.reviewer.email}".encode()), "a.csv")},
+        ),
+        (
+            "POST",
+            f"{base}/affectations/import/appliquer",
+            {"content": f"{w.d1.reference};{w.reviewer.email}"},
+        ),
     ]
 
 
 def _snapshot():
-    return (count(ReviewSettings), count(CommissionMember), count(Criterion), count(Review),
-            db.session.scalar(select(Criterion.label).order_by(Criterion.id).limit(1)),
-            db.session.scalar(select(func.count()).select_from(CommissionMember)
-                              .where(CommissionMember.is_copilot.is_(True))))
+    return (
+        count(ReviewSettings),
+        count(CommissionMember),
+        count(Criterion),
+        count(Review),
+        db.session.scalar(select(Criterion.label).order_by(Criterion.id).limit(1)),
+        db.session.scalar(
+            select(func.count())
+            .select_from(CommissionMember)
+            .where(CommissionMember.is_copilot.is_(True))
+        ),
+    )
 
 
 @pytest.mark.parametrize("who", ["head_a", "staff_a", "reviewer", "observer", "copilot", "budget"])
@@ -289,14 +361,14 @@ def test_set_up_posts_without_csrf_token_change_nothing(client, staged):
 
 def test_anonymous_is_sent_to_the_login_page(client, staged):
     for method, url, data in setup_routes(staged):
-        response = client.get(url) if method == "GET" else client.post(url, data=data,
-                                                                        csrf=False)
+        response = client.get(url) if method == "GET" else client.post(url, data=data, csrf=False)
         assert response.status_code in (302, 400), url
         if response.status_code == 302:
             assert "/connexion" in response.headers["Location"]
 
 
 # ---------------------------------------------------------------- constant queries
+
 
 def _queries(client, url):
     with count_queries() as queries:
@@ -323,8 +395,12 @@ def test_assignment_coverage_runs_a_constant_number_of_queries(client, world, fa
         for i in range(n):
             _eligible(w, factory, est=establishments[i % 5])
         assignment_svc.run_assignment(w.call_admin, w.call)
-        db.session.add(ConflictDeclaration(dossier_id=_eligible(w, factory).id,
-                                           user_id=people[0].id, kind="personal"))
+        db.session.add(
+            ConflictDeclaration(
+                dossier_id=_eligible(w, factory).id, user_id=people[0].id, kind="personal"
+            )
+        )
+
     login(client, w.call_admin)
     url = f"/instruction/appels/{w.call.id}/affectations"
     add(10)
@@ -335,6 +411,7 @@ def test_assignment_coverage_runs_a_constant_number_of_queries(client, world, fa
 
 
 # ---------------------------------------------------------------- the route × role matrix
+
 
 def test_call_staff_find_the_commission_pages_from_home_and_the_call(client, world):
     login(client, world.call_admin)
@@ -362,11 +439,13 @@ def test_a_stale_phase_button_does_not_move_the_commission_twice(client, staged)
 
 def test_a_member_who_handed_in_a_review_cannot_be_removed_from_the_page(client, staged):
     from .helpers import _submitted_review
+
     w = staged
     _submitted_review(w.d1, w.m_region)
     login(client, w.call_admin)
-    response = client.post(f"/instruction/appels/{w.call.id}/commission/membres/{w.m_region.id}"
-                           "/retirer")
+    response = client.post(
+        f"/instruction/appels/{w.call.id}/commission/membres/{w.m_region.id}/retirer"
+    )
     assert response.status_code == 409 and "déjà rendu des évaluations" in text(response)
     assert db.session.get(CommissionMember, w.m_region.id) is not None
     # nor can the grid change any more
