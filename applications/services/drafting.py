@@ -45,6 +45,16 @@ TEXT_LIMITS = {
 MAX_ROWS = 50  # repeatable rows per list: more is a mistake or an abuse
 
 
+def _copies(lines) -> list[BudgetLine]:
+    """Fresh copies of budget lines the update leaves as they are (the list is rebuilt whole)."""
+    return [
+        BudgetLine(
+            kind=b.kind, category=b.category, label=b.label, amount=b.amount, position=b.position
+        )
+        for b in lines
+    ]
+
+
 def create_dossier(
     user: User, call: Call, title: str = "", now: dt.datetime | None = None
 ) -> Dossier:
@@ -287,30 +297,12 @@ def update_dossier(user: User, dossier: Dossier, data: dict, expected_version=No
         expenses = (
             _budget_lines(data, "expenses", "expense", EXPENSE_CATEGORIES, errors)
             if "expenses" in data
-            else [
-                BudgetLine(
-                    kind=b.kind,
-                    category=b.category,
-                    label=b.label,
-                    amount=b.amount,
-                    position=b.position,
-                )
-                for b in dossier.expenses
-            ]
+            else _copies(dossier.expenses)
         )
         resources = (
             _budget_lines(data, "resources", "resource", RESOURCE_SOURCES, errors)
             if "resources" in data
-            else [
-                BudgetLine(
-                    kind=b.kind,
-                    category=b.category,
-                    label=b.label,
-                    amount=b.amount,
-                    position=b.position,
-                )
-                for b in dossier.resources
-            ]
+            else _copies(dossier.resources)
         )
         new_children["budget_lines"] = expenses + resources
 
