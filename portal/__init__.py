@@ -145,6 +145,9 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["money"] = formatting.format_money
     app.jinja_env.filters["datetime_fr"] = formatting.format_datetime
     app.jinja_env.filters["date_fr"] = formatting.format_date
+    app.jinja_env.filters["due_fr"] = formatting.format_due  # 12/12/2014 à 23 h 59
+    app.jinja_env.globals["time_left"] = formatting.time_left  # Plus que 2 h 10
+    app.jinja_env.globals["due_sentence"] = formatting.due_sentence
     app.jinja_env.filters["decimal"] = formatting.format_decimal  # {{ x|decimal(2) }}: 4,50
     app.jinja_env.filters["number"] = formatting.format_number  # 2,5
     app.jinja_env.filters["score"] = formatting.format_score  # 4,50 (at least two decimals)

@@ -185,6 +185,53 @@ def format_date(value) -> str:
     return babel_dates.format_date(value, "dd/MM/y", locale=LOCALE)
 
 
+def format_time(value: dt.datetime) -> str:
+    """'23 h 59' (Paris time)."""
+    return babel_dates.format_time(to_paris(value), "H 'h' mm", tzinfo=PARIS, locale=LOCALE)
+
+
+def format_due(value: dt.datetime | None) -> str:
+    """A due moment with its time: '12/12/2014 à 23 h 59' (Paris time, no suffix)."""
+    if value is None:
+        return ""
+    return f"{format_date(value)} à {format_time(value)}"
+
+
+def time_left(deadline: dt.datetime, now: dt.datetime) -> str:
+    """What is left before a deadline, readable at a glance.
+
+    Past: 'Date limite dépassée'. On the last Paris day: hours and minutes ('Plus que 2 h 10',
+    'Plus que 45 min'). Before: calendar days ('Plus que 12 jours', 'Plus qu'un jour')."""
+    if now >= deadline:
+        return "Date limite dépassée"
+    days = (to_paris(deadline).date() - to_paris(now).date()).days
+    if days <= 0:
+        minutes = max(1, int((deadline - now).total_seconds() // 60))
+        hours, minutes = divmod(minutes, 60)
+        if hours == 0:
+            return f"Plus que {minutes} min"
+        return f"Plus que {hours} h {minutes:02d}"
+    if days == 1:
+        return "Plus qu'un jour"
+    return f"Plus que {days} jours"
+
+
+def due_sentence(deadline: dt.datetime, now: dt.datetime) -> str:
+    """The deadline in words, the time always given.
+
+    'Plus que 2 h 10 — date limite aujourd'hui à 23 h 59', 'Date limite demain à 12 h 00',
+    'Date limite le 12/12/2014 à 23 h 59 (plus que 12 jours)', 'Date limite dépassée depuis le
+    12/12/2014 à 23 h 59'."""
+    if now >= deadline:
+        return f"Date limite dépassée depuis le {format_due(deadline)}"
+    days = (to_paris(deadline).date() - to_paris(now).date()).days
+    if days <= 0:
+        return f"{time_left(deadline, now)} — date limite aujourd'hui à {format_time(deadline)}"
+    if days == 1:
+        return f"Date limite demain à {format_time(deadline)}"
+    return f"Date limite le {format_due(deadline)} ({time_left(deadline, now).lower()})"
+
+
 def month_label(month) -> str:
     """A month, abbreviated: '2026-11' (or a date in it) → 'nov. 2026'."""
     if isinstance(month, str):

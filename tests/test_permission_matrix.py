@@ -433,16 +433,17 @@ MATRIX: dict[tuple[str, str], Rule] = {
 
 
 def _area_entries() -> None:
-    """The funding area keeps its entries next to its tests: tests/funding/matrix_*.py each hold
-    MATRIX_ENTRIES = {(endpoint, method): (url(o), allowed principals, data(o) or None)}."""
+    """Each area keeps its entries next to its tests: tests/<dir>/matrix_*.py each hold
+    MATRIX_ENTRIES = {(endpoint, method): (url(o), allowed principals, data(o) or None)}, with an
+    optional fourth item True for a public page (no login needed)."""
     import importlib
     from pathlib import Path
 
-    for path in sorted((Path(__file__).parent / "funding").glob("matrix_*.py")):
-        module = importlib.import_module(f"{__package__}.funding.{path.stem}")
-        for key, (url, allowed, data) in module.MATRIX_ENTRIES.items():
+    for path in sorted(Path(__file__).parent.glob("*/matrix_*.py")):
+        module = importlib.import_module(f"{__package__}.{path.parent.name}.{path.stem}")
+        for key, (url, allowed, data, *public) in module.MATRIX_ENTRIES.items():
             assert key not in MATRIX, f"{key} is in the matrix twice"
-            MATRIX[key] = Rule(url, set(allowed), data)
+            MATRIX[key] = Rule(url, set(allowed), data, anonymous_ok=bool(public and public[0]))
 
 
 _area_entries()

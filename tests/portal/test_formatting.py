@@ -232,3 +232,57 @@ def test_filters_in_templates(app):
         )
         assert render("{{ x|percent }}").render(x=Decimal("42.46")) == f"42,5{NBSP}%"
         assert render("{{ x|month_label }}").render(x="2026-11") == "nov. 2026"
+
+
+# ---------------------------------------------------------------- deadlines people can read
+
+from portal import formatting  # noqa: E402
+
+_DEADLINE = dt.datetime(2026, 12, 1, 22, 59, tzinfo=dt.UTC)  # 23 h 59 in Paris (winter)
+
+
+@pytest.mark.parametrize(
+    ("now", "left", "sentence"),
+    [
+        (
+            dt.datetime(2026, 12, 1, 20, 49, tzinfo=dt.UTC),
+            "Plus que 2 h 10",
+            "Plus que 2 h 10 — date limite aujourd'hui à 23 h 59",
+        ),
+        (
+            dt.datetime(2026, 12, 1, 22, 14, tzinfo=dt.UTC),
+            "Plus que 45 min",
+            "Plus que 45 min — date limite aujourd'hui à 23 h 59",
+        ),
+        (
+            dt.datetime(2026, 11, 30, 23, 30, tzinfo=dt.UTC),  # 00 h 30 in Paris, same day
+            "Plus que 23 h 29",
+            "Plus que 23 h 29 — date limite aujourd'hui à 23 h 59",
+        ),
+        (
+            dt.datetime(2026, 11, 30, 8, 0, tzinfo=dt.UTC),
+            "Plus qu'un jour",
+            "Date limite demain à 23 h 59",
+        ),
+        (
+            dt.datetime(2026, 11, 19, 8, 0, tzinfo=dt.UTC),
+            "Plus que 12 jours",
+            "Date limite le 01/12/2026 à 23 h 59 (plus que 12 jours)",
+        ),
+        (
+            dt.datetime(2026, 12, 1, 22, 59, tzinfo=dt.UTC),
+            "Date limite dépassée",
+            "Date limite dépassée depuis le 01/12/2026 à 23 h 59",
+        ),
+    ],
+)
+def test_time_left_and_due_sentence(now, left, sentence):
+    assert formatting.time_left(_DEADLINE, now) == left
+    assert formatting.due_sentence(_DEADLINE, now) == sentence
+
+
+def test_format_due_gives_the_paris_time():
+    assert formatting.format_due(_DEADLINE) == "01/12/2026 à 23 h 59"
+    summer = dt.datetime(2026, 6, 30, 10, 0, tzinfo=dt.UTC)  # 12 h 00 in Paris (summer)
+    assert formatting.format_due(summer) == "30/06/2026 à 12 h 00"
+    assert formatting.format_due(None) == ""
