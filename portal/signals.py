@@ -8,6 +8,10 @@ which area it comes from, and the kernel follows `portal.AREAS`.
   {section name: {key: value}}; the sections of several receivers are merged by name.
 - `call_dossier_counts` (sender: None, `call_ids=` or None for all): {call id: number of
   dossiers submitted and not withdrawn}, for the calls' list.
+- `todo_items` (sender: the user, `now=`): what waits for that person, as a list of dicts
+  {"kind": str, "label": str (French, what to do), "url": str, "due": aware datetime or None,
+  "count": int (default 1)}; the kernel sorts them by due date and shows them on top of the
+  home ("À faire") and in the API. Each receiver answers in a constant number of queries.
 - `demo_loading` (sender: None, `users=`, `password_hash=`, `now=`, `call=`, `establishments=`,
   `axes=`, `pdf=`): (area name, step) where step() adds the area's demo data through its own
   services; the kernel runs the steps in the areas' order.
@@ -21,6 +25,7 @@ _signals = Namespace()
 
 home_sections = _signals.signal("home-sections")
 call_dossier_counts = _signals.signal("call-dossier-counts")
+todo_items = _signals.signal("todo-items")
 demo_loading = _signals.signal("demo-loading")
 
 
