@@ -225,14 +225,14 @@ def _clean_identity(data: dict, out: dict, errors: dict) -> None:
     for name in ("managing_body_name", "legal_representative"):
         if name in data:
             out[name] = " ".join((data.get(name) or "").split())
-    if "managing_body_name" in data and not out["managing_body_name"]:
-        if any(out.get(n) for n in ("managing_body_siret", "managing_body_rna")) or out.get(
-            "legal_representative"
-        ):
-            errors["managing_body_name"] = (
-                "Indiquez le nom de l'organisme gestionnaire dont vous donnez le SIRET, le RNA "
-                "ou le représentant légal."
-            )
+    described = any(
+        out.get(n) for n in ("managing_body_siret", "managing_body_rna", "legal_representative")
+    )
+    if "managing_body_name" in data and not out["managing_body_name"] and described:
+        errors["managing_body_name"] = (
+            "Indiquez le nom de l'organisme gestionnaire dont vous donnez le SIRET, le RNA ou le "
+            "représentant légal."
+        )
 
 
 def validate_establishment(data: dict, current: Establishment | None = None) -> None:
