@@ -1,4 +1,5 @@
-"""Outcomes pages: public pages, no login (`opendata`: the subsidies as open data).
+"""Outcomes pages: public pages, no login (`opendata`: the subsidies as open data;
+`public_calls`: the open calls).
 
 Thin views: parse, call a service, render; public answers carry a cache lifetime.
 """
@@ -7,4 +8,4 @@ from flask import Blueprint
 
 bp = Blueprint("outcomes", __name__)
 
-from . import opendata  # noqa: E402,F401
+from . import opendata, public_calls  # noqa: E402,F401

@@ -11,11 +11,10 @@ from portal.errors import NotFound
 from ..services import opendata
 from . import bp
 
-PUBLIC_CACHE = "public, max-age=300"
 
-
-def _public(response: Response) -> Response:
-    response.headers["Cache-Control"] = PUBLIC_CACHE
+def cacheable(response: Response, seconds: int = 300) -> Response:
+    """A public answer: shared caches may keep it (authenticated answers stay no-store)."""
+    response.headers["Cache-Control"] = f"public, max-age={seconds}"
     return response
 
 
@@ -24,7 +23,7 @@ def open_data():
     page = render_template(
         "outcomes/open_data.html", files=opendata.files(), columns=opendata.COLUMNS
     )
-    return _public(Response(page))
+    return cacheable(Response(page))
 
 
 @bp.get("/donnees-ouvertes/subventions-<funder>-<int:year>.csv")
@@ -39,10 +38,10 @@ def subsidies_csv(funder: str, year: int):
     response.headers["Content-Disposition"] = (
         f'attachment; filename="{opendata.file_name(institution, year)}"'
     )
-    return _public(response)
+    return cacheable(response)
 
 
 @bp.get("/donnees-ouvertes/schema-subventions-2.1.1.json")
 def subsidies_schema():
     body = json.dumps(opendata.table_schema(), ensure_ascii=False, indent=2)
-    return _public(Response(body, mimetype="application/json"))
+    return cacheable(Response(body, mimetype="application/json"))

@@ -29,3 +29,8 @@ MATRIX_ENTRIES = {
         True,
     ),
 }
+
+MATRIX_ENTRIES |= {
+    ("outcomes.calls", "GET"): (lambda o: "/appels-a-projets", EVERYONE, None, True),
+    ("outcomes.call", "GET"): (lambda o: f"/appels-a-projets/{o.call.id}", EVERYONE, None, True),
+}
