@@ -117,7 +117,7 @@ class DatabaseIntConverter(IntegerConverter):
 # The areas, lowest layer first. Only this factory reads the list: each area's init_app(app)
 # registers what it brings (blueprints, API endpoints, policy rules, signal receivers, CLI
 # commands, demo steps, template helpers). An area imports the kernel and the areas before it.
-AREAS = ("applications", "review", "funding")
+AREAS = ("applications", "review", "funding", "outcomes")
 
 
 def _register_blueprints(app: Flask) -> None:

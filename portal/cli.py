@@ -110,6 +110,10 @@ def demo_command(host: str, port: int, no_serve: bool):
         db.session.commit()
         click.echo("Données de démonstration chargées.")
     _print_accounts(current_app.config["DEMO_PASSWORD"])
+    for key, number in (("FUNDER_SIRET_STATE", 1), ("FUNDER_SIRET_REGION", 2)):
+        if not current_app.config.get(key):  # open data needs the funders' SIRET: made-up ones
+            current_app.config[key] = demo.demo_siret(number)
+            click.echo(f"{key} (fictif, démonstration) : {current_app.config[key]}")
     db.session.remove()
     if no_serve:
         return

@@ -77,6 +77,13 @@ def load_config() -> dict:
         "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000"),
         "PORTAL_THEME": os.environ.get("PORTAL_THEME", "dsfr"),
         "OPERATOR_NAME": os.environ.get("OPERATOR_NAME", "Académie de Poitiers"),
+        # The funders as open data names them (SCDL « subventions »: nomAttribuant, idAttribuant).
+        "FUNDER_NAME_STATE": os.environ.get(
+            "FUNDER_NAME_STATE", "Rectorat de l'académie de Poitiers"
+        ),
+        "FUNDER_SIRET_STATE": os.environ.get("FUNDER_SIRET_STATE", ""),
+        "FUNDER_NAME_REGION": os.environ.get("FUNDER_NAME_REGION", "Région Nouvelle-Aquitaine"),
+        "FUNDER_SIRET_REGION": os.environ.get("FUNDER_SIRET_REGION", ""),
         "DEMO_PASSWORD": os.environ.get("DEMO_PASSWORD", "demo-poitiers-2014"),
         "RESET_TOKEN_HOURS": int(os.environ.get("RESET_TOKEN_HOURS", "2")),
         "INVITATION_TOKEN_DAYS": int(os.environ.get("INVITATION_TOKEN_DAYS", "14")),

@@ -97,6 +97,9 @@ def app(database_url, tmp_path_factory):
             "SECRET_KEY": "test-secret",
             "SERVER_NAME": "localhost",
             "PUBLIC_URL": "http://localhost",
+            # The funders' SIRET (open data): made-up values with a valid key.
+            "FUNDER_SIRET_STATE": "13002526500013",
+            "FUNDER_SIRET_REGION": "20005375900011",
         }
     )
     from portal.migrate import upgrade

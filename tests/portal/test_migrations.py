@@ -41,5 +41,5 @@ def test_head_is_the_second_factor_migration(app):
     from portal.migrate import alembic_config
 
     script = ScriptDirectory.from_config(alembic_config(app.config["DATABASE_URL"]))
-    assert script.get_heads() == ["0005"]
-    assert script.get_revision("0005").down_revision == "0004"
+    assert script.get_heads() == ["0012"]
+    assert script.get_revision("0012").down_revision == "0005"
