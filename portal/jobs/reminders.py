@@ -55,9 +55,7 @@ def run_reminders(now: dt.datetime | None = None) -> int:
             try:
                 with db.session.begin_nested():
                     db.session.add(
-                        ReminderSent(
-                            kind=key[0], object_id=key[1], user_id=key[2], occasion=key[3]
-                        )
+                        ReminderSent(kind=key[0], object_id=key[1], user_id=key[2], occasion=key[3])
                     )
             except IntegrityError:
                 continue  # another run sent it meanwhile
