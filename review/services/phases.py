@@ -10,6 +10,7 @@ from portal.permissions import Permission, require
 
 from ..models import PhaseKind, ReviewPhase
 from .commission import phases, settings_or_refuse
+from .notices import phase_opened
 
 
 def advance_phase(user: User, call: Call, target: str) -> ReviewPhase:
@@ -41,4 +42,5 @@ def advance_phase(user: User, call: Call, target: str) -> ReviewPhase:
     audit.record(
         user, "commission_phase_changed", call, {"phase": [current.kind.value, wanted.kind.value]}
     )
+    phase_opened(call, wanted)
     return wanted
