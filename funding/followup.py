@@ -75,12 +75,17 @@ def _officer_items(user, own: set[Institution]) -> list[dict]:
     items = []
     waiting = []
     if Institution.state in own:
-        waiting.append(FinalReport.state_validated_by_id.is_(None))
+        waiting.append(
+            and_(FinalReport.state_validated_by_id.is_(None), GrantAgreement.amount_state > 0)
+        )
     if Institution.region in own:
-        waiting.append(FinalReport.region_validated_by_id.is_(None))
+        waiting.append(
+            and_(FinalReport.region_validated_by_id.is_(None), GrantAgreement.amount_region > 0)
+        )
     for dossier_id, reference in db.session.execute(
         select(Dossier.id, Dossier.reference)
         .join(FinalReport, FinalReport.dossier_id == Dossier.id)
+        .join(GrantAgreement, GrantAgreement.dossier_id == Dossier.id)
         .where(FinalReport.status == ReportStatus.submitted, or_(*waiting))
         .order_by(Dossier.reference)
     ):
