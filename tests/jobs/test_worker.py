@@ -14,7 +14,7 @@ from portal.mail import queue_mail
 from portal.models import OutboxMessage, Role
 
 from ..conftest import Factory
-from .conftest import wait_for
+from .worker import wait_for
 
 
 def _sent(msg_id: int):
