@@ -167,3 +167,37 @@ def test_the_cron_command_runs_the_due_reminders(app, world, answer):
     assert result.exit_code == 0, result.output
     assert "1 rappel(s), 0 résumé(s)" in result.output
     assert _count("Rappel d'essai") == 1
+
+
+def test_a_task_outside_an_app_context_runs_in_the_worker_s_own_app(app, monkeypatch):
+    """In a worker there is no app context: the task builds (once) and enters the portal's."""
+    import threading
+
+    monkeypatch.setattr(jobs, "_app", app)
+    results = []
+    thread = threading.Thread(target=lambda: results.append(tasks.send_digests()))
+    thread.start()
+    thread.join(30)
+    assert results == [0]
+
+
+def test_an_in_process_delivery_failure_is_logged_and_left_for_send_mail(
+    app, world, monkeypatch, caplog
+):
+    def broken(**_):
+        raise RuntimeError("base indisponible")
+
+    monkeypatch.setattr(mail, "send_pending", broken)
+    jobs.dispatch(app, [1])
+    assert "outbox delivery failed" in caplog.text
+
+
+def test_an_inactive_person_gets_no_digest(world):
+    from portal.jobs.digest import send_digests
+    from portal.jobs.models import DigestItem
+
+    world.copilot.active = False
+    db.session.add(DigestItem(user_id=world.copilot.id, kind="proposal", subject="S", body="B"))
+    db.session.flush()
+    assert send_digests() == 0
+    assert _count("Votre résumé quotidien : 1 notification") == 0
