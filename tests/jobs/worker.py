@@ -92,3 +92,10 @@ class Worker:
             self.proc.kill()
             self.proc.wait(5)
         self._log.close()
+        import redis
+
+        client = redis.Redis.from_url(REDIS_URL)
+        keys = list(client.scan_iter(f"*{self.queue}*"))
+        if keys:
+            client.delete(*keys)  # the queue and its binding: nothing left in the shared Redis
+        client.close()
