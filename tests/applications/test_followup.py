@@ -13,7 +13,7 @@ from portal.auth.services import issue_api_token
 from portal.db import db, utcnow
 from portal.formatting import PARIS
 from portal.jobs.reminders import run_reminders
-from portal.models import OutboxMessage, Role
+from portal.models import OutboxMessage
 from portal.todo import todo_list
 
 from ..conftest import login

@@ -10,8 +10,8 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from funding import services
-from funding.models import Clawback
 from funding.followup import report_due_at
+from funding.models import Clawback
 from funding.services import agreements
 from portal.db import db, utcnow
 from portal.jobs.reminders import run_reminders
