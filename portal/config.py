@@ -32,6 +32,17 @@ def _secret_key(instance: Path) -> str:
     return key
 
 
+def job_settings() -> dict:
+    """The job queue's settings (portal/jobs): the worker reads them before any app exists."""
+    return {
+        # Empty: no queue, the mail is sent in process after the response and
+        # `flask send-reminders` runs the reminders and digests (README, "Job queue").
+        "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL") or None,
+        "CELERY_QUEUE": os.environ.get("CELERY_QUEUE") or "portal",
+        "DIGEST_HOUR": int(os.environ.get("DIGEST_HOUR", "7")),  # Europe/Paris
+    }
+
+
 def load_config() -> dict:
     instance = Path(os.environ.get("INSTANCE_PATH", ROOT / "instance")).resolve()
     max_upload_mb = int(os.environ.get("MAX_UPLOAD_MB", "10"))
@@ -97,4 +108,5 @@ def load_config() -> dict:
         "CONTENT_SECURITY_POLICY": os.environ.get("CONTENT_SECURITY_POLICY") or None,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
+        **job_settings(),
     }
