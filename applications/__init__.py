@@ -6,7 +6,7 @@ from __future__ import annotations
 def init_app(app) -> None:
     """Register what the area brings: its rules in the one policy, its pages and their template
     helpers, its answers to the kernel's signals (home page, counts per call, demo)."""
-    from portal.signals import call_dossier_counts, demo_loading, home_sections
+    from portal.signals import call_dossier_counts, demo_loading, home_sections, todo_items
 
     from . import (
         api,  # noqa: F401
@@ -26,7 +26,9 @@ def init_app(app) -> None:
         shown_status=shown_status,
         STATUS_LABELS=STATUS_LABELS,
         STATUS_BADGES=STATUS_BADGES,
+        unread_messages=receivers.unread_messages,
     )
     home_sections.connect(receivers.home_sections)
     call_dossier_counts.connect(receivers.call_dossier_counts)
+    todo_items.connect(receivers.todo_items)
     demo_loading.connect(demo.on_demo_loading)

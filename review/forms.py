@@ -290,3 +290,11 @@ class EnvelopeForm(Form):
     enveloppe_region = StringField(
         "Enveloppe de la Région", description="En euros, par exemple 150 000"
     )
+
+
+class NoteForm(PortalForm):
+    body = TextAreaField(
+        "Nouvelle note interne",
+        description="Visible du gestionnaire de l'appel, des co-pilotes et des évaluateurs "
+        "affectés ; jamais de l'établissement. 5 000 caractères au plus.",
+    )
