@@ -37,7 +37,11 @@ def _setup(o):
 
 MATRIX_ENTRIES = {
     ("applications.inbox", "GET"): (lambda o: "/dossiers/messages", USERS, None),
-    ("applications.thread", "GET"): (lambda o: f"/dossiers/{o.submitted.id}/messages", THREAD, None),
+    ("applications.thread", "GET"): (
+        lambda o: f"/dossiers/{o.submitted.id}/messages",
+        THREAD,
+        None,
+    ),
     ("applications.post_message", "POST"): (
         lambda o: f"/dossiers/{o.submitted.id}/messages",
         THREAD,
