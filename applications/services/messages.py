@@ -65,7 +65,8 @@ def _other_side_users(dossier: Dossier, side: MessageSide) -> list[User]:
             .where(RoleGrant.role == Role.call_admin, User.active.is_(True))
         )
         # a call administrator who belongs to the establishment speaks for it, not to it
-        return [u for u in db.session.scalars(query).unique() if side_of(u, dossier) is not None]
+        office = MessageSide.call_office
+        return [u for u in db.session.scalars(query).unique() if side_of(u, dossier) == office]
     query = (
         select(User)
         .join(RoleGrant, RoleGrant.user_id == User.id)

@@ -102,3 +102,25 @@ def test_history_page(client, w):
     assert "Recevabilité examinée" in page and w.head_a.full_name in page
     login(client, w.head_b)
     assert client.get(f"/dossiers/{w.submitted.id}/historique").status_code == 404
+
+
+def test_values_are_shown_readably():
+    from applications.services.history import _changes, _shown
+
+    assert _shown(None) == "—" and _shown([]) == "—"
+    assert _shown([{"name": "a"}, {"name": "b"}]) == "2 ligne(s)"
+    assert _shown([1, 2]) == "1, 2"
+    assert _shown({"a": 1}) == "1 valeur(s)"
+    assert _shown("x" * 400).endswith("…") and len(_shown("x" * 400)) == 300
+    assert _changes({"status": ["unknown", "draft"]}, None, shared=True, pairs=False) == [
+        ("Statut", "unknown", "Brouillon")
+    ]
+    assert _changes({"budget_lines": [[], [{"amount": "1"}]]}, None, shared=True, pairs=True) == [
+        ("Budget", "—", "1 ligne(s)")
+    ]
+
+
+def test_an_event_without_actor_is_the_portal_s(w):
+    audit.record(None, "dossier_closed", w.submitted, {"status": ["funded", "closed"]})
+    db.session.flush()
+    assert history_of(w.head_a, w.submitted)[-1].actor == "Le portail"

@@ -269,3 +269,26 @@ def test_a_message_without_attachment_has_no_download(client, w):
     login(client, w.call_admin)
     url = f"/dossiers/{w.submitted.id}/messages/{message.id}/piece"
     assert client.get(url).status_code == 404
+
+
+def test_people_outside_every_thread_have_nothing_to_count(w):
+    from flask_login import AnonymousUserMixin
+
+    assert services.unread_count(AnonymousUserMixin()) == 0
+    for person in (w.reviewer, w.budget, w.admin):
+        assert services.unread_count(person) == 0
+        assert services.unread_by_dossier(person) == []
+        assert services.unanswered_count(person) == 0
+        assert services.inbox(person) == []
+
+
+def test_a_call_administrator_of_the_establishment_is_not_told_of_its_own_messages(w, factory):
+    from portal.models import Institution, Role, RoleGrant
+
+    w.head_a.grants.append(RoleGrant(role=Role.call_admin, institution=Institution.region))
+    db.session.flush()
+    services.post_message(w.staff_a, w.submitted, "Question.")
+    db.session.flush()
+    assert _outbox_to(w.head_a.email) == []
+    assert len(_outbox_to(w.call_admin.email)) == 1
+    assert services.unanswered_count(w.head_a) == 0  # the office's count leaves its own out
