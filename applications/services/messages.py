@@ -12,7 +12,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import and_, func, or_, select
 
 from portal import audit
@@ -49,12 +49,9 @@ class ThreadEntry:
 
 
 def thread_link(dossier: Dossier) -> str:
-    """The thread's address, for mail (PUBLIC_URL in front when configured)."""
-    try:
-        path = url_for("applications.thread", dossier_id=dossier.id, _external=False)
-    except RuntimeError:  # outside a request (the demo, a command)
-        path = f"/dossiers/{dossier.id}/messages"
-    return current_app.config.get("PUBLIC_URL", "").rstrip("/") + path
+    """The thread's address, for mail (PUBLIC_URL in front when configured). Built in the
+    blueprint's URL space; `url_for` needs a request, and the demo and commands post too."""
+    return current_app.config.get("PUBLIC_URL", "").rstrip("/") + f"/dossiers/{dossier.id}/messages"
 
 
 def _other_side_users(dossier: Dossier, side: MessageSide) -> list[User]:

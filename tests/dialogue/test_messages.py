@@ -292,3 +292,4 @@ def test_a_call_administrator_of_the_establishment_is_not_told_of_its_own_messag
     assert _outbox_to(w.head_a.email) == []
     assert len(_outbox_to(w.call_admin.email)) == 1
     assert services.unanswered_count(w.head_a) == 0  # the office's count leaves its own out
+    assert services.unread_count(w.head_a) == 0
