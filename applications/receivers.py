@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import g, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import joinedload
 
 from portal.db import db
@@ -85,7 +86,13 @@ def call_dossier_counts(_sender=None, call_ids=None, **_) -> dict[int, int]:
 def unread_messages() -> int:
     """The menu's count of the current user's unread messages (one query, once per request)."""
     if "unread_messages" not in g:
-        g.unread_messages = unread_count(current_user)
+        try:
+            g.unread_messages = unread_count(current_user)
+        except SQLAlchemyError:
+            # The menu of an error page (a locked or unreachable database): no badge, not a
+            # second error.
+            db.session.rollback()
+            g.unread_messages = 0
     return g.unread_messages
 
 

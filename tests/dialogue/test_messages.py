@@ -293,3 +293,17 @@ def test_a_call_administrator_of_the_establishment_is_not_told_of_its_own_messag
     assert len(_outbox_to(w.call_admin.email)) == 1
     assert services.unanswered_count(w.head_a) == 0  # the office's count leaves its own out
     assert services.unread_count(w.head_a) == 0
+
+
+def test_the_menu_badge_never_breaks_a_page(client, w, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    import applications.receivers as receivers
+
+    def down(_user):
+        raise OperationalError("SELECT", {}, Exception("database is locked"))
+
+    login(client, w.call_admin)
+    monkeypatch.setattr(receivers, "unread_count", down)
+    page = client.get("/")
+    assert page.status_code == 200 and 'id="unread-count"' not in page.text
