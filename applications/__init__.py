@@ -33,9 +33,11 @@ def init_app(app) -> None:
         shown_status=shown_status,
         STATUS_LABELS=STATUS_LABELS,
         STATUS_BADGES=STATUS_BADGES,
+        unread_messages=receivers.unread_messages,
     )
     home_sections.connect(receivers.home_sections)
     call_dossier_counts.connect(receivers.call_dossier_counts)
+    todo_items.connect(receivers.todo_items)
     demo_loading.connect(demo.on_demo_loading)
     todo_items.connect(followup.todo_items)
     due_reminders.connect(followup.due_reminders)

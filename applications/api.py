@@ -41,7 +41,7 @@ from portal.storage import send_stored
 from . import documents as receipts
 from . import schemas as s
 from . import services
-from .models import Dossier
+from .models import Dossier, Message
 from .policy import visible_dossiers
 
 STALE = (
@@ -73,6 +73,8 @@ register_schemas(
         "IndicatorInput": s.IndicatorInput,
         "ExpenseInput": s.ExpenseInput,
         "ResourceInput": s.ResourceInput,
+        "ThreadEntry": s.ThreadEntrySchema,
+        "MessageInput": s.MessageInput,
     }
 )
 
@@ -290,3 +292,79 @@ def dossier_receipt(dossier_id: int):
         as_attachment=True,
         download_name=receipts.receipt_filename(dossier, submission),
     )
+
+
+# ---------------------------------------------------------------- the dossier's thread
+
+NOT_IN_THREAD = "Ce dossier n'existe pas ou vous ne prenez pas part à ses échanges."
+
+
+def _thread_dossier(dossier_id: int) -> Dossier:
+    return load(Dossier, dossier_id, Permission.USE_THREAD, missing=NOT_IN_THREAD, hide=True)
+
+
+@bp.get("/dossiers/<int:dossier_id>/messages")
+@doc(
+    "Le fil des échanges d'un dossier",
+    {
+        "200": json_response(
+            list_of(s.ThreadEntrySchema), "Messages et demandes de compléments, par date."
+        ),
+        "404": NOT_FOUND,
+    },
+    operationId="listDossierMessages",
+    description="Lire le fil le marque comme lu pour vous (`unread` dit ce qui ne l'était pas).",
+)
+def list_messages(dossier_id: int):
+    user = api_user()
+    dossier = _thread_dossier(dossier_id)
+    entries = services.thread_of(user, dossier)
+    body = {"items": s.ThreadEntrySchema(many=True).dump(entries)}
+    services.mark_read(user, dossier)
+    commit(STALE)
+    return body
+
+
+@bp.post("/dossiers/<int:dossier_id>/messages")
+@doc(
+    "Écrire dans le fil d'un dossier",
+    {
+        "201": json_response(s.ThreadEntrySchema, "Message envoyé."),
+        "400": INVALID,
+        "404": NOT_FOUND,
+    },
+    operationId="postDossierMessage",
+    requestBody=json_body(s.MessageInput),
+)
+def post_message(dossier_id: int):
+    user = api_user()
+    dossier = _thread_dossier(dossier_id)
+    data = load_input(s.MessageInput(), request.get_json(silent=True))
+    message = services.post_message(user, dossier, data["body"])
+    commit(STALE)
+    entry = next(e for e in services.thread_of(user, dossier) if e.message is message)
+    return created(
+        s.ThreadEntrySchema().dump(entry), url_for("api.list_messages", dossier_id=dossier.id)
+    )
+
+
+@bp.get("/dossiers/<int:dossier_id>/messages/<int:message_id>/attachment")
+@doc(
+    "Télécharger la pièce jointe d'un message",
+    {"200": binary("application/octet-stream", "Le fichier."), "404": NOT_FOUND},
+    operationId="downloadMessageAttachment",
+)
+def message_attachment(dossier_id: int, message_id: int):
+    user = api_user()
+    dossier = _thread_dossier(dossier_id)
+    message = load(Message, message_id, missing="Ce message n'existe pas dans ce dossier.")
+    if message.dossier_id != dossier.id or message.attachment_key is None:
+        raise NotFound("Ce message n'a pas de pièce jointe dans ce dossier.")
+    response = send_stored(
+        services.read_message_attachment(user, message),
+        mimetype=message.attachment_content_type,
+        filename=message.attachment_filename,
+        size=message.attachment_size,
+    )
+    response.headers["X-Content-SHA256"] = message.attachment_sha256
+    return response

@@ -3,6 +3,8 @@ submitted, sent back for completion), made through the same services as the page
 
 from __future__ import annotations
 
+import datetime as dt
+
 from portal.db import db
 from portal.demo import DEMO_DOMAIN
 from portal.models import Role, RoleGrant, User
@@ -51,6 +53,7 @@ def load(call, establishments, users, password_hash, now, pdf) -> None:
     """A few dossiers at different stages, made through the same services as the pages."""
     by_email = {u.email.split("@")[0]: u for u in users}
     call_admin = by_email["gestion.etat"]
+    made = {}
     for index, local, name, title, axis, state in DEMO_DOSSIERS:
         head = by_email.get(local)
         if head is None:
@@ -65,6 +68,7 @@ def load(call, establishments, users, password_hash, now, pdf) -> None:
             db.session.flush()
         dossier = services.create_dossier(head, call, title=title, now=now)
         db.session.flush()
+        made[local] = (head, dossier)
         data = {
             "summary": f"{title} : un projet de l'établissement pour des élèves repérés par le "
             "groupe de prévention du décrochage scolaire.",
@@ -105,6 +109,40 @@ def load(call, establishments, users, password_hash, now, pdf) -> None:
             services.request_completion(
                 call_admin, dossier, "Merci de joindre le devis de l'intervenant."
             )
+
+    _threads(made, call_admin, now)
+
+
+def _threads(made: dict, call_admin: User, now) -> None:
+    """A few threads: one answered (its answer unread by the head), one awaiting the call office,
+    one beside a completion request."""
+    head, dossier = made["chef.dolmen"]
+    services.post_message(
+        head,
+        dossier,
+        "Bonjour, pouvons-nous ajouter un second intervenant sportif en cours d'année ?",
+        now=now - dt.timedelta(hours=5),
+    )
+    services.post_message(
+        call_admin,
+        dossier,
+        "Bonjour, oui, dans la limite du budget déposé ; signalez-le dans le bilan final.",
+        now=now - dt.timedelta(hours=2),
+    )
+    head, dossier = made["chef.balzac"]
+    services.post_message(
+        head,
+        dossier,
+        "Bonjour, la lettre d'engagement doit-elle être signée par le CA ou par la proviseure ?",
+        now=now - dt.timedelta(hours=1),
+    )
+    head, dossier = made["chef.mace"]
+    services.post_message(
+        head,
+        dossier,
+        "Le devis de l'intervenant nous parviendra la semaine prochaine.",
+        now=now - dt.timedelta(minutes=30),
+    )
 
 
 def on_demo_loading(_sender=None, *, call, establishments, users, password_hash, now, pdf, **_):

@@ -333,3 +333,11 @@ def initial_data(dossier) -> dict:
             for b in dossier.resources
         ],
     }
+
+
+class MessageForm(PortalForm):
+    body = TextAreaField(
+        "Votre message",
+        description="5 000 caractères au plus. Le message ne modifie pas le dossier déposé.",
+    )
+    file = FileField("Pièce jointe (facultative)")

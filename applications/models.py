@@ -296,3 +296,48 @@ class CompletionRequest(Base):
     due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     requested_by: Mapped[User] = relationship()
+
+
+class MessageSide(LabelledEnum):
+    """Who speaks in a dossier's thread: its establishment, or the call office."""
+
+    establishment = "establishment", "Établissement", "info"
+    call_office = "call_office", "Gestionnaire de l'appel à projets", "new"
+
+
+class Message(Base):
+    """One message of a dossier's thread, with at most one attachment (checked and stored as the
+    dossier's attachments are). A message never changes the dossier itself."""
+
+    __tablename__ = "dossier_message"
+    __table_args__ = (
+        CheckConstraint("attachment_size IS NULL OR attachment_size > 0", name="size_positive"),
+        Index("ix_dossier_message_dossier_side", "dossier_id", "side", "id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    side: Mapped[MessageSide] = enum_column(MessageSide)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    attachment_filename: Mapped[str | None] = mapped_column(String(255))
+    attachment_content_type: Mapped[str | None] = mapped_column(String(120))
+    attachment_size: Mapped[int | None] = mapped_column(Integer)
+    attachment_sha256: Mapped[str | None] = mapped_column(String(64))
+    attachment_key: Mapped[str | None] = mapped_column(String(300), unique=True)
+    author: Mapped[User] = relationship()
+
+
+class MessageRead(Base):
+    """How far one person has read one dossier's thread (the last message id they saw)."""
+
+    __tablename__ = "dossier_message_read"
+    dossier_id: Mapped[int] = mapped_column(
+        ForeignKey("dossier.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    side: Mapped[MessageSide] = enum_column(MessageSide)
+    last_read_id: Mapped[int] = mapped_column(Integer, default=0)
+    read_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

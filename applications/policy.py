@@ -24,7 +24,7 @@ from portal.permissions import (
     require_readable,
 )
 
-from .models import Dossier
+from .models import Dossier, MessageSide
 
 # Who reads submitted dossiers, by state: drafts are the establishment's own business.
 STAFF_READERS = {
@@ -101,6 +101,27 @@ def _screen(user: User, dossier) -> bool:
     return user.has_role(Role.call_admin) and _status(dossier) == "submitted"
 
 
+def side_of(user: User | None, dossier) -> MessageSide | None:
+    """Where this person speaks in the dossier's thread: for its establishment (head, staff), for
+    the call office (a call administrator who reads it), or not at all. A draft has no thread:
+    the call office does not read it."""
+    if not _active(user) or dossier is None or dossier.reference is None:
+        return None
+    if is_member(user, dossier):
+        return MessageSide.establishment
+    if user.has_role(Role.call_admin) and _staff_reads(user, dossier):
+        return MessageSide.call_office
+    return None
+
+
+def _use_thread(user: User, dossier) -> bool:
+    return side_of(user, dossier) is not None
+
+
+def _full_history(user: User, dossier) -> bool:
+    return user.has_role(Role.call_admin) and _staff_reads(user, dossier)
+
+
 def register() -> None:
     """Add the area's rules to the one policy (called by the area's init_app)."""
     register_area_policy(
@@ -112,6 +133,8 @@ def register() -> None:
             Permission.WITHDRAW_DOSSIER: _withdraw,
             Permission.REQUEST_COMPLETION: _screen,
             Permission.SCREEN_DOSSIER: _screen,
+            Permission.USE_THREAD: _use_thread,
+            Permission.VIEW_FULL_HISTORY: _full_history,
         },
         [],
     )

@@ -4,7 +4,10 @@ administrator's dossiers to screen) and the number of dossiers submitted per cal
 
 from __future__ import annotations
 
+from flask import g, url_for
+from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import joinedload
 
 from portal.db import db
@@ -14,7 +17,7 @@ from portal.views import countdown
 
 from .models import Dossier, DossierStatus
 from .policy import visible_dossiers
-from .services import open_calls
+from .services import open_calls, unanswered_count, unread_by_dossier, unread_count
 from .views.common import next_action
 
 
@@ -78,3 +81,48 @@ def call_dossier_counts(_sender=None, call_ids=None, **_) -> dict[int, int]:
     if call_ids is not None:
         query = query.where(Dossier.call_id.in_(list(call_ids)))
     return {call_id: count for call_id, count in db.session.execute(query)}
+
+
+def unread_messages() -> int:
+    """The menu's count of the current user's unread messages (one query, once per request)."""
+    if "unread_messages" not in g:
+        try:
+            g.unread_messages = unread_count(current_user)
+        except SQLAlchemyError:
+            # The menu of an error page (a locked or unreachable database): no badge, not a
+            # second error.
+            db.session.rollback()
+            g.unread_messages = 0
+    return g.unread_messages
+
+
+def todo_items(user, now=None, **_) -> list[dict]:
+    """The À faire's messages: per dossier, the messages its head and staff have not read; for
+    the call office, the threads whose latest message awaits its answer (one query each)."""
+    items = []
+    if user.establishment_id is not None and user.has_role(*APPLICANT_ROLES):
+        for dossier_id, reference, count in unread_by_dossier(user):
+            items.append(
+                {
+                    "kind": "messages",
+                    "label": f"{count} message{'s' if count > 1 else ''} non "
+                    f"lu{'s' if count > 1 else ''} — dossier {reference}",
+                    "url": url_for("applications.thread", dossier_id=dossier_id),
+                    "due": None,
+                    "count": count,
+                }
+            )
+    if user.has_role(Role.call_admin):
+        waiting = unanswered_count(user)
+        if waiting:
+            items.append(
+                {
+                    "kind": "unanswered_messages",
+                    "label": f"{waiting} message{'s' if waiting > 1 else ''} d'établissement "
+                    f"sans réponse",
+                    "url": url_for("applications.inbox"),
+                    "due": None,
+                    "count": waiting,
+                }
+            )
+    return items

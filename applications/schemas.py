@@ -276,3 +276,56 @@ class AttachmentUploadInput(InputSchema):
     """The form fields of the multipart upload besides `file`."""
 
     kind_id = fields.Integer(allow_none=True, metadata={"description": "Type de pièce de l'appel."})
+
+
+# ---------------------------------------------------------------- the dossier's thread
+
+
+class MessageAttachmentSchema(Schema):
+    filename = fields.String()
+    content_type = fields.String()
+    size = fields.Integer()
+    sha256 = fields.String()
+    url = fields.String(metadata={"description": "Où la télécharger (GET, même jeton)."})
+
+
+class ThreadEntrySchema(Schema):
+    """A message, or a completion request shown in the thread (kind says which)."""
+
+    kind = fields.String(metadata={"enum": ["message", "completion"]})
+    id = fields.Method("get_id", metadata={"type": "integer", "nullable": True})
+    at = fields.DateTime()
+    side = fields.Method(
+        "get_side", metadata={"type": "string", "enum": ["establishment", "call_office"]}
+    )
+    author = fields.Method("get_author", metadata={"type": "string", "nullable": True})
+    body = fields.String()
+    due_at = fields.DateTime(allow_none=True)
+    unread = fields.Boolean()
+    read_by_other_side = fields.Boolean()
+    attachment = fields.Method("get_attachment", metadata={"type": "object", "nullable": True})
+
+    def get_id(self, entry):
+        return entry.message.id if entry.message is not None else None
+
+    def get_side(self, entry):
+        return entry.side.value
+
+    def get_author(self, entry):
+        return entry.author.full_name if entry.author is not None else None
+
+    def get_attachment(self, entry):
+        m = entry.message
+        if m is None or m.attachment_key is None:
+            return None
+        return {
+            "filename": m.attachment_filename,
+            "content_type": m.attachment_content_type,
+            "size": m.attachment_size,
+            "sha256": m.attachment_sha256,
+            "url": url_for("api.message_attachment", dossier_id=m.dossier_id, message_id=m.id),
+        }
+
+
+class MessageInput(InputSchema):
+    body = fields.String(required=True, validate=TextLength(max=5000))

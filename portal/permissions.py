@@ -30,6 +30,8 @@ class Permission(str, enum.Enum):
     WITHDRAW_DOSSIER = "dossier.withdraw"
     REQUEST_COMPLETION = "dossier.request_completion"
     SCREEN_DOSSIER = "dossier.screen"
+    USE_THREAD = "dossier.thread"  # obj: the Dossier (read and post its messages)
+    VIEW_FULL_HISTORY = "dossier.history"  # obj: the Dossier (the whole audit trail)
     # review area (checks in review/policy.py, registered through register_area_policy)
     MANAGE_COMMISSION = "commission.manage"  # obj: the Call
     SCORE_REVIEW = "review.score"  # obj: the Review
@@ -41,6 +43,7 @@ class Permission(str, enum.Enum):
     VALIDATE_DECISION = "decision.validate"  # obj: the Decision
     PUBLISH_RESULTS = "results.publish"  # obj: the Call
     VIEW_DECISION = "decision.view"  # obj: the Dossier
+    VIEW_NOTES = "notes.view"  # obj: the Dossier (read and write its internal notes)
     # funding area (checks in funding/policy.py)
     VIEW_BUDGET = "budget.view"  # obj: the Call (dashboards, lists, exports)
     MANAGE_MONEY = "budget.manage"  # obj: an Institution, or an Envelope, Commitment,

@@ -21,6 +21,7 @@ def init_app(app) -> None:
     policy.register()
     app.register_blueprint(bp)
     dossier_panels.connect(receivers.dossier_panels)
+    dossier_panels.connect(receivers.notes_panel)
     home_sections.connect(receivers.home_sections)
     demo_loading.connect(demo.on_demo_loading)
     todo_items.connect(followup.todo_items)

@@ -5,7 +5,7 @@ the object's existence is confidential.
 
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import jsonify, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -16,8 +16,10 @@ from portal.api import (
     api_user,
     bp,
     commit,
+    created,
     doc,
     error,
+    items,
     json_body,
     json_response,
     list_of,
@@ -34,13 +36,15 @@ from . import ranking
 from .models import Decision, Review, ReviewStatus
 from .schemas import (
     DecisionSchema,
+    NoteInput,
+    NoteSchema,
     RankingItemSchema,
     ReviewInput,
     ReviewSchema,
     ScoreInput,
     ScoreSchema,
 )
-from .services import scoring
+from .services import notes, scoring
 
 # Who reads reviews at all (the policy then decides review by review).
 REVIEW_READERS = (Role.reviewer, Role.copilot, Role.call_admin)
@@ -53,6 +57,8 @@ register_schemas(
         "Decision": DecisionSchema,
         "ReviewInput": ReviewInput,
         "ScoreInput": ScoreInput,
+        "Note": NoteSchema,
+        "NoteInput": NoteInput,
     }
 )
 
@@ -225,3 +231,38 @@ def dossier_decision(dossier_id: int):
     if decision is None:
         raise NotFound("Aucune décision n'a encore été prise sur ce dossier.")
     return jsonify(DecisionSchema().dump(decision))
+
+
+# ---------------------------------------------------------------- internal notes
+
+NOTES_MISSING = "Ce dossier n'existe pas ou ses notes internes ne vous sont pas accessibles."
+
+
+def _notes_dossier(dossier_id: int) -> Dossier:
+    return load(Dossier, dossier_id, Permission.VIEW_NOTES, missing=NOTES_MISSING, hide=True)
+
+
+@bp.get("/dossiers/<int:dossier_id>/notes")
+@doc(
+    "Les notes internes d'un dossier",
+    {"200": json_response(list_of(NoteSchema), "Notes, de la plus ancienne."), "404": NOT_FOUND},
+    operationId="listDossierNotes",
+)
+def list_notes(dossier_id: int):
+    dossier = _notes_dossier(dossier_id)
+    return items(NoteSchema, notes.notes_of(api_user(), dossier))
+
+
+@bp.post("/dossiers/<int:dossier_id>/notes")
+@doc(
+    "Ajouter une note interne",
+    {"201": json_response(NoteSchema, "Note enregistrée."), "400": INVALID, "404": NOT_FOUND},
+    operationId="addDossierNote",
+    requestBody=json_body(NoteInput),
+)
+def add_note(dossier_id: int):
+    dossier = _notes_dossier(dossier_id)
+    data = load_input(NoteInput(), request.get_json(silent=True))
+    note = notes.add_note(api_user(), dossier, data["body"])
+    commit("Le dossier a changé entre-temps : renvoyez la note.")
+    return created(NoteSchema().dump(note), url_for("api.list_notes", dossier_id=dossier.id))

@@ -32,6 +32,7 @@ from .services import (
     assignment,
     decisions,
     members,
+    notes,
     phases,
     publication,
     scoring,
@@ -241,6 +242,18 @@ def load(users: list[User], password_hash: str, now: dt.datetime, axes, pdf: byt
             _score(review, review.reviewer, rng, submit=True)
         elif i % 5 == 3:
             _score(review, review.reviewer, rng, submit=False)  # a draft in progress
+    # Internal notes of the call office, which the establishments never see.
+    notes.add_note(
+        call_admin, batch[0], "Partenariat avec la mission locale à vérifier auprès du CIO."
+    )
+    notes.add_note(
+        call_admin, batch[1], "Budget cohérent ; relancer l'établissement sur le devis en mai."
+    )
+    if reviews:
+        first = reviews[0]
+        notes.add_note(
+            first.reviewer, first.dossier, "Vu le projet l'an dernier : bons résultats d'assiduité."
+        )
 
     # A decided call: everything reviewed, decided by both co-pilots, results published.
     decided = _call(

@@ -312,3 +312,11 @@ class PhaseEndsForm(PortalForm):
             kind: getattr(self, f"ends_{kind}").data
             for kind in ("independent_scoring", "deliberation", "decision")
         }
+
+
+class NoteForm(PortalForm):
+    body = TextAreaField(
+        "Nouvelle note interne",
+        description="Visible du gestionnaire de l'appel, des co-pilotes et des évaluateurs "
+        "affectés ; jamais de l'établissement. 5 000 caractères au plus.",
+    )

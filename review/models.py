@@ -296,3 +296,18 @@ class Decision(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     dossier: Mapped[Dossier] = relationship()
     __mapper_args__ = {"version_id_col": version}
+
+
+class InternalNote(Base):
+    """A note on a dossier for the call office, the co-pilots and its assigned reviewers: never
+    shown to the establishment (pages, API, exports)."""
+
+    __tablename__ = "internal_note"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(
+        ForeignKey("dossier.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    author: Mapped[User] = relationship()

@@ -228,6 +228,16 @@ def _view_decision(user: User, dossier: Dossier) -> bool:
     )
 
 
+def _view_notes(user: User, dossier: Dossier) -> bool:
+    """Internal notes: the call office, the call's co-pilots and the dossier's assigned reviewers
+    (the readers `reads_dossier` admits) — never anyone of its establishment."""
+    if dossier is None or dossier.reference is None or is_member(user, dossier):
+        return False
+    if user.has_role(Role.call_admin) and can(user, Permission.VIEW_DOSSIER, dossier):
+        return True
+    return reads_dossier(user, dossier)
+
+
 def register() -> None:
     """Add the area's rules to the one policy (called by the area's init_app)."""
     register_area_policy(
@@ -242,6 +252,7 @@ def register() -> None:
             Permission.VALIDATE_DECISION: _validate_decision,
             Permission.PUBLISH_RESULTS: _call_admin,
             Permission.VIEW_DECISION: _view_decision,
+            Permission.VIEW_NOTES: _view_notes,
         },
         [(reads_dossier, dossier_clause)],
     )

@@ -8,10 +8,11 @@ from sqlalchemy import select
 
 from portal.db import db
 from portal.models import Call, Role
+from portal.permissions import Permission, can
 
-from .forms import ScreeningForm
+from .forms import NoteForm, ScreeningForm
 from .models import CommissionMember
-from .services import decisions, queue
+from .services import decisions, notes, queue
 from .services.screening import latest_screening
 
 
@@ -25,6 +26,21 @@ def dossier_panels(dossier, user=None, **_) -> dict:
             "screening": latest_screening(dossier) if dossier.reference else None,
             "screening_form": ScreeningForm(formdata=None),
             "decision": decisions.shown_decision(user, dossier),
+        },
+    }
+
+
+def notes_panel(dossier, user=None, **_) -> dict | None:
+    """The internal notes and their form, for those who may read them (nobody else: not even a
+    query is made for the establishment)."""
+    if user is None or not can(user, Permission.VIEW_NOTES, dossier):
+        return None
+    return {
+        "order": 30,
+        "templates": ["review/_notes.html"],
+        "context": {
+            "internal_notes": notes.notes_of(user, dossier),
+            "note_form": NoteForm(formdata=None),
         },
     }
 

@@ -107,3 +107,17 @@ class ReviewInput(InputSchema):
     proposed_amount = Amount(allow_none=True)
     submit = fields.Boolean(load_default=False)
     version = fields.Integer()
+
+
+class NoteSchema(Schema):
+    id = fields.Integer()
+    author = fields.Method("get_author", metadata={"type": "string"})
+    body = fields.String()
+    created_at = fields.DateTime()
+
+    def get_author(self, note):
+        return note.author.full_name
+
+
+class NoteInput(InputSchema):
+    body = fields.String(required=True, validate=TextLength(max=5000))

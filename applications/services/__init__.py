@@ -13,6 +13,19 @@ from .attachments import add_attachment, read_attachment, remove_attachment
 from .calls import open_calls
 from .completion import COMPLETION_DAYS, request_completion
 from .drafting import MAX_ROWS, TEXT_LIMITS, create_dossier, require_editable, update_dossier
+from .history import SHARED_EVENTS, history_of
+from .messages import (
+    MESSAGE_LIMIT,
+    inbox,
+    mark_read,
+    messages_of,
+    post_message,
+    read_message_attachment,
+    thread_of,
+    unanswered_count,
+    unread_by_dossier,
+    unread_count,
+)
 from .notifications import notify_establishment
 from .submission import (
     get_submission,
@@ -25,6 +38,18 @@ from .withdrawal import withdraw_dossier
 
 __all__ = [
     "COMPLETION_DAYS",
+    "MESSAGE_LIMIT",
+    "SHARED_EVENTS",
+    "history_of",
+    "inbox",
+    "mark_read",
+    "messages_of",
+    "post_message",
+    "read_message_attachment",
+    "thread_of",
+    "unanswered_count",
+    "unread_by_dossier",
+    "unread_count",
     "MAX_ROWS",
     "TEXT_LIMITS",
     "add_attachment",

@@ -6,7 +6,15 @@ Views are thin: load the dossier under the policy, parse the form, call a servic
 
 from __future__ import annotations
 
-from . import attachments, creation, detail, lists, steps, submission  # noqa: F401  (routes)
+from . import (  # noqa: F401  (routes)
+    attachments,
+    creation,
+    detail,
+    lists,
+    steps,
+    submission,
+    thread,
+)
 from .blueprint import bp
 from .common import form_labels, load_dossier, next_action, shown_status
 from .detail import detail_context

@@ -122,6 +122,12 @@ def test_applicants_never_see_reviewer_names(client, sw, phase):  # noqa: F811
     _both_submitted(sw)
     set_phase(sw, phase)
     login(client, sw.w.head_a)
-    for url in ("/", f"/dossiers/{sw.dossier.id}", "/dossiers/"):
+    for url in (
+        "/",
+        f"/dossiers/{sw.dossier.id}",
+        "/dossiers/",
+        f"/dossiers/{sw.dossier.id}/historique",
+        f"/dossiers/{sw.dossier.id}/messages",
+    ):
         body = client.get(url).get_data(as_text=True)
         assert "Évaluatrice État" not in body and sw.region_reviewer.full_name not in body
