@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import event
 
-from bench.data import PASSWORD, Built
+from bench.data import Built
+from bench.rows import PASSWORD
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,9 @@ def pages(built: Built) -> list[Page]:
         Page("commission ranking (API)", "copilote.etat", f"/api/v1/calls/{c}/ranking", api=True),
         Page("commission session page", "copilote.etat", f"/instruction/seances/{s}"),
         Page("reviewer queue", "instructeur.etat", "/instruction/mes-dossiers"),
-        Page("scoring page", "instructeur.etat", f"/instruction/evaluations/{built.draft_review_id}"),
+        Page(
+            "scoring page", "instructeur.etat", f"/instruction/evaluations/{built.draft_review_id}"
+        ),
         Page("budget dashboard", "budget.region", f"/financement/appels/{d}"),
         Page("commitments list", "budget.region", f"/financement/appels/{d}/engagements"),
         Page("submitted dossiers list", "gestion.etat", "/dossiers/deposes"),
@@ -78,9 +81,7 @@ def count_statements(app, page_list: list[Page]) -> dict[str, tuple[int, int]]:
                 if page.api:
                     headers["Authorization"] = f"Bearer {api_token(page.who)}"
                 else:
-                    client.post(
-                        "/connexion", data={"email": email(page.who), "password": PASSWORD}
-                    )
+                    client.post("/connexion", data={"email": email(page.who), "password": PASSWORD})
                 client.get(page.path, headers=headers).get_data()
                 statements.clear()
                 response = client.get(page.path, headers=headers)
