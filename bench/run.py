@@ -52,6 +52,25 @@ def load() -> str:
     return f"{one:.2f} / {five:.2f} / {fifteen:.2f}"
 
 
+def hashing() -> str:
+    """What one login's password check costs here, with the portal's parameters and the old ones."""
+    from argon2 import PasswordHasher
+
+    from portal.auth.services import hash_parameters
+
+    keys = ("PASSWORD_HASH_TIME_COST", "PASSWORD_HASH_MEMORY_KIB", "PASSWORD_HASH_PARALLELISM")
+    time_cost, memory_kib, parallelism = hash_parameters({k: os.environ.get(k) for k in keys})
+    out = []
+    for t, m, p in ((time_cost, memory_kib, parallelism), (3, 65536, 4)):
+        hasher = PasswordHasher(time_cost=t, memory_cost=m, parallelism=p)
+        digest = hasher.hash("bench-password-2014")
+        start = time.perf_counter()
+        for _ in range(5):
+            hasher.verify(digest, "bench-password-2014")
+        out.append(f"m={m} KiB t={t} p={p}: {(time.perf_counter() - start) / 5 * 1000:.0f} ms")
+    return f"{out[0]} a verify (argon2-cffi's default before, {out[1]})"
+
+
 def _built_path(name: str) -> Path:
     return Path(tempfile.gettempdir()) / f"{name}.built.json"
 
@@ -264,6 +283,7 @@ def report(args, info, counts, small_counts, page_rows, bare, export_rows, rush_
         f"Machine: {info['machine']}.",
         f"Load average (1/5/15 min) before: {info['load_before']}, after: {info['load_after']}.",
         f"Data: {info['counts']}; built in {info['built_s']:.0f} s.",
+        f"Password hashing (argon2id, one process): {info['hashing']}.",
         f"Command: `{info['command']}` ({info['date']}).",
         "",
     ]
@@ -371,6 +391,7 @@ def main(argv: list[str] | None = None) -> None:
     rush_size = args.rush_dossiers if "rush" in parts else 0
     url, built = prepare(f"aap_bench_{args.dossiers}", args.dossiers, rush_size, args.reuse, log)
     info["machine"] = machine(url)
+    info["hashing"] = hashing()
     info["counts"] = built.counts
     info["built_s"] = built.seconds
     counts, small_counts = {}, {}
