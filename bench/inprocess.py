@@ -63,7 +63,11 @@ def api_token(who: str) -> str:
 
 
 def count_statements(app, page_list: list[Page]) -> dict[str, tuple[int, int]]:
-    """{label: (HTTP status, SQL statements)} of each page's second request (the first warms)."""
+    """{label: (HTTP status, SQL statements)} of each page's second request (the first warms).
+
+    No app context is held around the requests: each one gets its own, as under gunicorn (a
+    shared one would keep flask-login's user in `g` and the session's identity map between
+    requests, and hide their statements)."""
     from portal.db import db
 
     statements: list[int] = []
@@ -71,22 +75,24 @@ def count_statements(app, page_list: list[Page]) -> dict[str, tuple[int, int]]:
     def _count(*_):
         statements.append(1)
 
-    out = {}
     with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", _count)
-        try:
-            for page in page_list:
-                client = app.test_client()
-                headers = {}
-                if page.api:
-                    headers["Authorization"] = f"Bearer {api_token(page.who)}"
-                else:
-                    client.post("/connexion", data={"email": email(page.who), "password": PASSWORD})
-                client.get(page.path, headers=headers).get_data()
-                statements.clear()
-                response = client.get(page.path, headers=headers)
-                response.get_data()
-                out[page.label] = (response.status_code, len(statements))
-        finally:
-            event.remove(db.engine, "before_cursor_execute", _count)
+        engine = db.engine
+        tokens = {p.who: api_token(p.who) for p in page_list if p.api}
+    out = {}
+    event.listen(engine, "before_cursor_execute", _count)
+    try:
+        for page in page_list:
+            client = app.test_client()
+            headers = {}
+            if page.api:
+                headers["Authorization"] = f"Bearer {tokens[page.who]}"
+            else:
+                client.post("/connexion", data={"email": email(page.who), "password": PASSWORD})
+            client.get(page.path, headers=headers).get_data()
+            statements.clear()
+            response = client.get(page.path, headers=headers)
+            response.get_data()
+            out[page.label] = (response.status_code, len(statements))
+    finally:
+        event.remove(engine, "before_cursor_execute", _count)
     return out

@@ -179,7 +179,8 @@ def pages(url: str, built, args, log) -> tuple[list, dict]:
                 "p50": med(r.p50_ms for r, _ in results),
                 "p95": med(r.p95_ms for r, _ in results),
                 "ratio": med(ratio for _, ratio in results),
-                "bad": sum(r.not_200 + r.errors + r.timeouts for r, _ in results),
+                "bad": sum(r.not_200 + r.errors for r, _ in results),
+                "timeouts": sum(r.timeouts for r, _ in results),
             }
         )
     bare = {
@@ -313,7 +314,9 @@ def report(args, info, counts, small_counts, page_rows, bare, export_rows, rush_
         )
         row = by_label.get(label)
         if row:
-            warn = f" ({row['bad']} not 200!)" if row["bad"] else ""
+            warn = f" ({row['bad']} not 200 or failed!)" if row["bad"] else ""
+            if row["timeouts"]:
+                warn += f" ({row['timeouts']} over wrk's 60 s timeout)"
             if not row["rps"]:
                 warn += f" (no request done in {args.seconds} s)"
             lines.append(
