@@ -371,15 +371,19 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seconds", type=int, default=10, help="wrk -d")
     p.add_argument("--connections", type=int, default=16, help="wrk -c")
     p.add_argument("--threads", type=int, default=2, help="wrk -t")
-    p.add_argument("--parts", default=",".join(PARTS), help=f"some of {','.join(PARTS)}")
-    p.add_argument("--rush-dossiers", type=int, default=300)
+    p.add_argument(
+        "--parts",
+        default=",".join(PARTS),
+        help=f"some of {','.join(PARTS)}; build: only build the data (then --reuse)",
+    )
+    p.add_argument("--rush-dossiers", type=int, default=300, help="drafts built for the rush")
     p.add_argument("--rush-clients", type=int, default=30)
     p.add_argument("--rush-workers", type=int, default=4)
     p.add_argument("--reuse", action="store_true", help="keep the databases a previous run built")
     p.add_argument("--output", help="also write the report to this file")
     args = parser.parse_args(argv)
     parts = {x.strip() for x in args.parts.split(",") if x.strip()}
-    unknown = parts - set(PARTS)
+    unknown = parts - set(PARTS) - {"build"}
     if unknown:
         parser.error(f"unknown parts: {', '.join(sorted(unknown))}")
 
@@ -391,8 +395,10 @@ def main(argv: list[str] | None = None) -> None:
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "load_before": load(),
     }
-    rush_size = args.rush_dossiers if "rush" in parts else 0
-    url, built = prepare(f"aap_bench_{args.dossiers}", args.dossiers, rush_size, args.reuse, log)
+    name = f"aap_bench_{args.dossiers}"
+    url, built = prepare(name, args.dossiers, args.rush_dossiers, args.reuse, log)
+    if parts == {"build"}:  # only the data, for later runs with --reuse
+        return
     info["machine"] = machine(url)
     info["hashing"] = hashing()
     info["counts"] = built.counts
