@@ -16,6 +16,7 @@ import argparse
 import dataclasses
 import json
 import os
+import signal
 import statistics
 import sys
 import tempfile
@@ -386,6 +387,9 @@ def main(argv: list[str] | None = None) -> None:
     unknown = parts - set(PARTS) - {"build"}
     if unknown:
         parser.error(f"unknown parts: {', '.join(sorted(unknown))}")
+
+    # a stopped run (SIGTERM) still stops its gunicorn servers (their `finally`)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
