@@ -6,11 +6,18 @@ from __future__ import annotations
 def init_app(app) -> None:
     """Register what the area brings: its rules in the one policy, its pages and their template
     helpers, its answers to the kernel's signals (home page, counts per call, demo)."""
-    from portal.signals import call_dossier_counts, demo_loading, home_sections
+    from portal.signals import (
+        call_dossier_counts,
+        demo_loading,
+        due_reminders,
+        home_sections,
+        todo_items,
+    )
 
     from . import (
         api,  # noqa: F401
         demo,
+        followup,
         policy,
         receivers,
     )
@@ -30,3 +37,5 @@ def init_app(app) -> None:
     home_sections.connect(receivers.home_sections)
     call_dossier_counts.connect(receivers.call_dossier_counts)
     demo_loading.connect(demo.on_demo_loading)
+    todo_items.connect(followup.todo_items)
+    due_reminders.connect(followup.due_reminders)

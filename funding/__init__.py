@@ -10,12 +10,13 @@ from __future__ import annotations
 def init_app(app) -> None:
     """Register what the area brings: policy rules, signal receivers, pages."""
     from applications.signals import dossier_panels
-    from portal.signals import demo_loading, home_sections
+    from portal.signals import demo_loading, due_reminders, home_sections, todo_items
     from review.signals import call_envelopes, decision_finalised
 
     from . import (
         api,  # noqa: F401
         demo,
+        followup,
         policy,
         receivers,
     )
@@ -27,4 +28,6 @@ def init_app(app) -> None:
     demo_loading.connect(demo.on_demo_loading)
     dossier_panels.connect(receivers.dossier_panels)
     home_sections.connect(receivers.home_sections)
+    todo_items.connect(followup.todo_items)
+    due_reminders.connect(followup.due_reminders)
     app.register_blueprint(bp)

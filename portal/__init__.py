@@ -120,7 +120,7 @@ class DatabaseIntConverter(IntegerConverter):
 # The areas, lowest layer first. Only this factory reads the list: each area's init_app(app)
 # registers what it brings (blueprints, API endpoints, policy rules, signal receivers, CLI
 # commands, demo steps, template helpers). An area imports the kernel and the areas before it.
-AREAS = ("applications", "review", "funding")
+AREAS = ("applications", "review", "funding", "outcomes")
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -295,25 +295,20 @@ def _register_error_handlers(app: Flask) -> None:
 
 
 def _register_mail_after_commit(app: Flask) -> None:
-    """Send the messages this request committed, once its response has gone to the client.
+    """Deliver the messages this request committed, once its response has gone to the client:
+    on the job queue when a broker is configured, else here (portal.jobs.dispatch).
 
     The person does not wait for SMTP, and a page's timing never tells whether a mail was sent.
     """
-    from . import mail
+    from . import jobs
+
+    jobs.init_app(app)
 
     @app.after_request
     def _send(response):
         ids = g.pop("mail_ids", None)
         if ids:
-
-            def deliver():
-                with app.app_context():
-                    try:
-                        mail.send_pending(ids=ids)
-                    except Exception:  # noqa: BLE001 - `flask send-mail` retries what is left
-                        app.logger.exception("outbox delivery failed")
-
-            response.call_on_close(deliver)
+            response.call_on_close(lambda: jobs.dispatch(app, ids))
         return response
 
 

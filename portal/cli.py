@@ -14,6 +14,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(seed_command)
     app.cli.add_command(send_mail_command)
+    app.cli.add_command(send_reminders_command)
     from .accounts_cli import (
         create_token_command,
         create_user_command,
@@ -110,6 +111,10 @@ def demo_command(host: str, port: int, no_serve: bool):
         db.session.commit()
         click.echo("Données de démonstration chargées.")
     _print_accounts(current_app.config["DEMO_PASSWORD"])
+    for key, number in (("FUNDER_SIRET_STATE", 1), ("FUNDER_SIRET_REGION", 2)):
+        if not current_app.config.get(key):  # open data needs the funders' SIRET: made-up ones
+            current_app.config[key] = demo.demo_siret(number)
+            click.echo(f"{key} (fictif, démonstration) : {current_app.config[key]}")
     db.session.remove()
     if no_serve:
         return
@@ -127,3 +132,20 @@ def send_mail_command():
 
     sent, failed = send_pending()
     click.echo(f"{sent} courriel(s) envoyé(s), {failed} en échec.")
+
+
+@click.command("send-reminders")
+@click.option("--digests", is_flag=True, help="Also send the daily digests (once a day).")
+def send_reminders_command(digests: bool):
+    """Send the reminders due now (and the digests): without a job queue, run it from cron."""
+    from .jobs.digest import send_digests
+    from .jobs.reminders import run_reminders
+    from .mail import send_pending
+
+    queued = run_reminders()
+    digested = send_digests() if digests else 0
+    sent, failed = send_pending()
+    click.echo(
+        f"{queued} rappel(s), {digested} résumé(s) ; {sent} courriel(s) envoyé(s), "
+        f"{failed} en échec."
+    )

@@ -32,6 +32,17 @@ def _secret_key(instance: Path) -> str:
     return key
 
 
+def job_settings() -> dict:
+    """The job queue's settings (portal/jobs): the worker reads them before any app exists."""
+    return {
+        # Empty: no queue, the mail is sent in process after the response and
+        # `flask send-reminders` runs the reminders and digests (README, "Job queue").
+        "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL") or None,
+        "CELERY_QUEUE": os.environ.get("CELERY_QUEUE") or "portal",
+        "DIGEST_HOUR": int(os.environ.get("DIGEST_HOUR", "7")),  # Europe/Paris
+    }
+
+
 def load_config() -> dict:
     instance = Path(os.environ.get("INSTANCE_PATH", ROOT / "instance")).resolve()
     max_upload_mb = int(os.environ.get("MAX_UPLOAD_MB", "10"))
@@ -77,6 +88,13 @@ def load_config() -> dict:
         "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000"),
         "PORTAL_THEME": os.environ.get("PORTAL_THEME", "dsfr"),
         "OPERATOR_NAME": os.environ.get("OPERATOR_NAME", "Académie de Poitiers"),
+        # The funders as open data names them (SCDL « subventions »: nomAttribuant, idAttribuant).
+        "FUNDER_NAME_STATE": os.environ.get(
+            "FUNDER_NAME_STATE", "Rectorat de l'académie de Poitiers"
+        ),
+        "FUNDER_SIRET_STATE": os.environ.get("FUNDER_SIRET_STATE", ""),
+        "FUNDER_NAME_REGION": os.environ.get("FUNDER_NAME_REGION", "Région Nouvelle-Aquitaine"),
+        "FUNDER_SIRET_REGION": os.environ.get("FUNDER_SIRET_REGION", ""),
         "DEMO_PASSWORD": os.environ.get("DEMO_PASSWORD", "demo-poitiers-2014"),
         # Argon2id cost of password hashes (portal/auth/services.py; OWASP minimum enforced).
         "PASSWORD_HASH_TIME_COST": int(os.environ.get("PASSWORD_HASH_TIME_COST", "2")),
@@ -94,4 +112,5 @@ def load_config() -> dict:
         "CONTENT_SECURITY_POLICY": os.environ.get("CONTENT_SECURITY_POLICY") or None,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
+        **job_settings(),
     }

@@ -149,6 +149,32 @@ USERS = [
 DEMO_DOMAIN = "demo.ac-poitiers.fr"
 
 
+def demo_siret(number: int) -> str:
+    """A made-up SIRET with a valid key (SIREN 9 digits, NIC 5), distinct per number."""
+    from .siret import luhn_ok
+
+    stem = f"1999{number:09d}"
+    return next(stem + str(k) for k in range(10) if luhn_ok(stem + str(k)))
+
+
+def demo_identity(name: str, kind, public: bool, dep: str, i: int) -> dict:
+    """The demo's legal identities: an EPLE is its own beneficiary; a private lycée or an MFR
+    signs through its managing body (an association with a SIRET and an RNA number)."""
+    if public and kind not in (K.lycee_prive, K.mfr):
+        return {"siret": demo_siret(100 + i)}
+    body = (
+        f"Association MFR {name.removeprefix('MFR ')}"
+        if kind == K.mfr
+        else f"OGEC {name.removeprefix('Lycée privé ')}"
+    )
+    return {
+        "managing_body_name": body,
+        "managing_body_siret": demo_siret(500 + i),
+        "managing_body_rna": f"W{dep}{1000000 + i:07d}",
+        "legal_representative": "la présidence de l'association",
+    }
+
+
 def demo_uai(department: str, index: int) -> str:
     return with_check_letter(f"0{department}{1000 + index * 37:04d}")
 
@@ -181,6 +207,7 @@ def load(password: str, now: dt.datetime | None = None) -> list[User]:
             network=networks[town],
             priority_education=rep,
             email=f"ce.{demo_uai(dep, i).lower()}@{DEMO_DOMAIN}",
+            **demo_identity(name, kind, public, dep, i),
         )
         establishments.append(est)
         db.session.add(est)

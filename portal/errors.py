@@ -36,3 +36,9 @@ class NotFound(ServiceError):
         self, message: str = "Cette ressource n'existe pas ou ne vous est pas accessible."
     ):
         super().__init__(message)
+
+
+class Unavailable(ServiceError):
+    """The portal cannot do it now (a missing setting, a service down): nothing was changed."""
+
+    status = 503

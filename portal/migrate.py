@@ -10,6 +10,7 @@ from alembic.config import Config
 from . import AREAS, models  # noqa: F401  (the kernel's tables)
 from .config import ROOT
 from .db import Base
+from .jobs import models as _job_models  # noqa: F401  (preferences, digest, reminders)
 
 
 def alembic_config(url: str, connection=None) -> Config:

@@ -64,6 +64,8 @@ class EstablishmentKind(LabelledEnum):
 
 
 KIND_LABELS = labels(EstablishmentKind)
+# Kinds run by a managing body (organisme gestionnaire), which is the legal beneficiary.
+MANAGED_KINDS = frozenset({EstablishmentKind.lycee_prive, EstablishmentKind.mfr})
 
 FIELDS = {
     "prevention": "Prévention",
@@ -128,6 +130,31 @@ class Establishment(Base):
     siret: Mapped[str] = mapped_column(String(14), default="", server_default="")
     closed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     closed_on: Mapped[dt.date | None] = mapped_column(Date)
+
+    # The beneficiary's legal identity. An EPLE (public establishment) is a legal person of its
+    # own: the establishment itself, its SIRET above. A private lycée under contract or an MFR is
+    # run by a managing body (organisme gestionnaire: an association, OGEC…), which signs.
+    managing_body_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    managing_body_siret: Mapped[str] = mapped_column(String(14), default="", server_default="")
+    managing_body_rna: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    legal_representative: Mapped[str] = mapped_column(String(200), default="", server_default="")
+
+    @property
+    def has_managing_body(self) -> bool:
+        """Private lycées and MFR contract through their managing body, not by themselves."""
+        return self.kind in MANAGED_KINDS or not self.public
+
+    @property
+    def beneficiary_name(self) -> str:
+        return self.managing_body_name if self.has_managing_body else self.name
+
+    @property
+    def beneficiary_siret(self) -> str:
+        return self.managing_body_siret if self.has_managing_body else self.siret
+
+    @property
+    def beneficiary_rna(self) -> str:
+        return self.managing_body_rna if self.has_managing_body else ""
 
     @property
     def is_closed(self) -> bool:

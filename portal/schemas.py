@@ -236,3 +236,15 @@ class EstablishmentSchema(Schema):
 
     def get_network(self, est):
         return est.network.name if est.network else None
+
+
+class TodoItemSchema(Schema):
+    """One thing that waits for the person (portal/todo.py)."""
+
+    kind = fields.String(metadata={"description": "Sorte de tâche (ex. draft_to_submit)."})
+    label = fields.String(metadata={"description": "Ce qu'il y a à faire, en français."})
+    url = fields.String(metadata={"description": "Page où le faire."})
+    due = fields.DateTime(allow_none=True, metadata={"description": "Échéance (UTC), ou null."})
+    due_text = fields.String(metadata={"description": "L'échéance en toutes lettres (Paris)."})
+    late = fields.Boolean(metadata={"description": "Échéance dépassée."})
+    count = fields.Integer(metadata={"description": "Nombre d'objets concernés."})

@@ -12,6 +12,11 @@ which area it comes from, and the kernel follows `portal.AREAS`.
   {"kind": str, "label": str (French, what to do), "url": str, "due": aware datetime or None,
   "count": int (default 1)}; the kernel sorts them by due date and shows them on top of the
   home ("À faire") and in the API. Each receiver answers in a constant number of queries.
+- `due_reminders` (sender: None, `now=`): the reminders due now, as a list of dicts
+  {"kind": str, "object_id": int, "occasion": str (e.g. "J-7"), "users": [User], "subject": str,
+  "body": str}; the kernel (portal/jobs/reminders.py, run by Celery beat or `flask
+  send-reminders`) sends each (kind, object, recipient, occasion) once and never twice. A
+  receiver may answer a reminder already sent: the kernel skips it. Constant number of queries.
 - `demo_loading` (sender: None, `users=`, `password_hash=`, `now=`, `call=`, `establishments=`,
   `axes=`, `pdf=`): (area name, step) where step() adds the area's demo data through its own
   services; the kernel runs the steps in the areas' order.
@@ -26,6 +31,7 @@ _signals = Namespace()
 home_sections = _signals.signal("home-sections")
 call_dossier_counts = _signals.signal("call-dossier-counts")
 todo_items = _signals.signal("todo-items")
+due_reminders = _signals.signal("due-reminders")
 demo_loading = _signals.signal("demo-loading")
 
 

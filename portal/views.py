@@ -17,6 +17,7 @@ from .db import utcnow
 from .formatting import to_paris
 from .models import CALL_STATUS_LABELS, Role
 from .signals import answers, home_sections
+from .todo import todo_list
 
 bp = Blueprint("main", __name__)
 
@@ -69,5 +70,10 @@ def home():
         sections["admin"] = True
     later = [(role, *LATER_STAGES[role]) for role in LATER_STAGES if user.has_role(role)]
     return render_template(
-        "home.html", sections=sections, later=later, now=now, CALL_STATUS_LABELS=CALL_STATUS_LABELS
+        "home.html",
+        sections=sections,
+        later=later,
+        now=now,
+        todo=todo_list(user, now),
+        CALL_STATUS_LABELS=CALL_STATUS_LABELS,
     )

@@ -7,11 +7,12 @@ def init_app(app) -> None:
     """Register what the area brings: its rules in the one policy, its API endpoints and pages,
     its answers to the lower layers' signals (dossier panels, home sections, demo)."""
     from applications.signals import dossier_panels
-    from portal.signals import demo_loading, home_sections
+    from portal.signals import demo_loading, due_reminders, home_sections, todo_items
 
     from . import (
         api,  # noqa: F401
         demo,
+        followup,
         policy,
         receivers,
     )
@@ -22,3 +23,5 @@ def init_app(app) -> None:
     dossier_panels.connect(receivers.dossier_panels)
     home_sections.connect(receivers.home_sections)
     demo_loading.connect(demo.on_demo_loading)
+    todo_items.connect(followup.todo_items)
+    due_reminders.connect(followup.due_reminders)

@@ -290,3 +290,25 @@ class EnvelopeForm(Form):
     enveloppe_region = StringField(
         "Enveloppe de la Région", description="En euros, par exemple 150 000"
     )
+
+
+class PhaseEndsForm(PortalForm):
+    """When each phase ends (Paris time); empty: no end date."""
+
+    ends_independent_scoring = StringField("Fin de l'évaluation individuelle")
+    ends_deliberation = StringField("Fin de la délibération")
+    ends_decision = StringField("Fin de la décision")
+
+    def fill(self, rows) -> None:
+        from portal.formatting import to_paris
+
+        for phase in rows:
+            if phase.ends_at is not None:
+                field = getattr(self, f"ends_{phase.kind.value}")
+                field.data = to_paris(phase.ends_at).strftime("%Y-%m-%dT%H:%M")
+
+    def values(self) -> dict:
+        return {
+            kind: getattr(self, f"ends_{kind}").data
+            for kind in ("independent_scoring", "deliberation", "decision")
+        }

@@ -43,10 +43,27 @@ PASSWORD = "mot-de-passe-de-test"
 _PASSWORD_HASH = hash_password(PASSWORD)
 
 
+def _worker_database(url: str) -> str:
+    """Under pytest-xdist each worker gets a PostgreSQL database of its own (name_gw0, …)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    name = f"{parsed.database}_{worker}"
+    admin = parsed.set(drivername="postgresql", database="postgres")
+    with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return parsed.set(database=name).render_as_string(hide_password=False)
+
+
 def _database_url(tmp_path_factory) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
-        return url
+        return _worker_database(url)
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
 
 
@@ -80,6 +97,9 @@ def app(database_url, tmp_path_factory):
             "SECRET_KEY": "test-secret",
             "SERVER_NAME": "localhost",
             "PUBLIC_URL": "http://localhost",
+            # The funders' SIRET (open data): made-up values with a valid key.
+            "FUNDER_SIRET_STATE": "13002526500013",
+            "FUNDER_SIRET_REGION": "20005375900011",
         }
     )
     from portal.migrate import upgrade
@@ -546,7 +566,8 @@ def _live_database_url(tmp_path) -> str:
     from sqlalchemy.engine import make_url
 
     parsed = make_url(url)
-    name = f"{parsed.database}_live"
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    name = f"{parsed.database}_{worker}_live" if worker else f"{parsed.database}_live"
     admin = parsed.set(drivername="postgresql", database="postgres")
     with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -111,6 +111,13 @@ def generate(user: User, dossier: Dossier, report_due_on) -> GrantAgreement:
     decision = final_decision(dossier)
     if decision is None:
         raise Conflict(f"Le dossier {dossier.reference} n'a pas de décision d'accord définitive.")
+    est = dossier.establishment
+    if est.has_managing_body and not (est.managing_body_name and est.legal_representative):
+        raise Conflict(
+            f"« {est.name} » ({est.kind_label.lower()}) contracte par son organisme gestionnaire, "
+            "qui n'est pas renseigné : l'administrateur indique son nom et son représentant "
+            "légal dans la fiche de l'établissement, puis la convention peut être générée."
+        )
     committed = {c.funder: c for c in commitments_of(dossier)}
     for funder, granted in granted_parts(decision).items():
         if granted > 0 and funder not in committed:

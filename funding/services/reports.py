@@ -34,6 +34,7 @@ from ..models import FinalReport, ReportAttachment, ReportExpense, ReportIndicat
 from ..workflow import REPORT
 from .agreements import agreement_of
 from .common import parse_money
+from .notices import report_deposited
 
 # the report's reading side and its review, under the one name the pages and the API use
 from .report_parts import (  # noqa: F401
@@ -344,4 +345,5 @@ def submit(user: User, dossier: Dossier) -> FinalReport:
         + f".\n\nDépenses déclarées : {format_money(report.expenses_total)}.\n"
         "Les services financeurs vont l'examiner.",
     )
+    report_deposited(dossier, agreement, late)
     return report

@@ -118,5 +118,29 @@ class EstablishmentForm(PortalForm):
         choices=choices(PRIORITY_CHOICES),
         invalid_choice_message="Choisissez « Aucune », « REP » ou « REP+ ».",
     )
+    siret = StringField(
+        "SIRET de l'établissement",
+        description="14 chiffres, pour un établissement public (EPLE) : il est le bénéficiaire.",
+        validators=[Optional(), Length(max=20)],
+    )
+    managing_body_name = StringField(
+        "Organisme gestionnaire",
+        description="Lycée privé sous contrat, MFR : l'organisme qui signe la convention "
+        "(association, OGEC…).",
+        validators=[Optional(), Length(max=200)],
+    )
+    managing_body_siret = StringField(
+        "SIRET de l'organisme gestionnaire", validators=[Optional(), Length(max=20)]
+    )
+    managing_body_rna = StringField(
+        "Numéro RNA de l'organisme gestionnaire",
+        description="Pour une association : W suivi de 9 chiffres.",
+        validators=[Optional(), Length(max=12)],
+    )
+    legal_representative = StringField(
+        "Représentant légal de l'organisme gestionnaire",
+        description="Nom et qualité, par exemple « Mme Claire Martin, présidente ».",
+        validators=[Optional(), Length(max=200)],
+    )
     # The version the person started from: a save over someone else's newer one is refused.
     version = HiddenField()

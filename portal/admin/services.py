@@ -28,6 +28,7 @@ from portal.models import (
 )
 from portal.pagination import Page, paginate
 from portal.permissions import Permission, require
+from portal.siret import validate_rna, validate_siret
 
 PAGE_SIZE = 50
 PRIORITY_VALUES = ("", "REP", "REP+")
@@ -185,6 +186,7 @@ def _clean(data: dict, current: Establishment | None) -> dict:
                 f"Le réseau « {network.name} » n'est pas dans le département choisi."
             )
         out["network"] = network
+    _clean_identity(data, out, errors)
     out["priority_education"] = (data.get("priority_education") or "").strip()
     if out["priority_education"] not in PRIORITY_VALUES:
         errors["priority_education"] = "Choisissez « Aucune », « REP » ou « REP+ »."
@@ -193,6 +195,44 @@ def _clean(data: dict, current: Establishment | None) -> dict:
             "Certaines informations de l'établissement sont à corriger.", errors=errors
         )
     return out
+
+
+IDENTITY_FIELDS = (
+    "siret",
+    "managing_body_name",
+    "managing_body_siret",
+    "managing_body_rna",
+    "legal_representative",
+)
+
+
+def _clean_identity(data: dict, out: dict, errors: dict) -> None:
+    """The legal identity's fields that `data` carries (a caller that sends none keeps them)."""
+    given = [name for name in IDENTITY_FIELDS if name in data]
+    if not given:
+        return
+    for name in ("siret", "managing_body_siret"):
+        if name in data:
+            try:
+                out[name] = validate_siret(data.get(name) or "")
+            except ValueError as exc:
+                errors[name] = str(exc)
+    if "managing_body_rna" in data:
+        try:
+            out["managing_body_rna"] = validate_rna(data.get("managing_body_rna") or "")
+        except ValueError as exc:
+            errors["managing_body_rna"] = str(exc)
+    for name in ("managing_body_name", "legal_representative"):
+        if name in data:
+            out[name] = " ".join((data.get(name) or "").split())
+    described = any(
+        out.get(n) for n in ("managing_body_siret", "managing_body_rna", "legal_representative")
+    )
+    if "managing_body_name" in data and not out["managing_body_name"] and described:
+        errors["managing_body_name"] = (
+            "Indiquez le nom de l'organisme gestionnaire dont vous donnez le SIRET, le RNA ou le "
+            "représentant légal."
+        )
 
 
 def validate_establishment(data: dict, current: Establishment | None = None) -> None:
@@ -211,6 +251,11 @@ def _snapshot(est: Establishment) -> dict:
         "email": est.email,
         "network": est.network.name if est.network else None,
         "priority_education": est.priority_education,
+        "siret": est.siret,
+        "managing_body_name": est.managing_body_name,
+        "managing_body_siret": est.managing_body_siret,
+        "managing_body_rna": est.managing_body_rna,
+        "legal_representative": est.legal_representative,
     }
 
 

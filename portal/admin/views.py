@@ -160,6 +160,11 @@ def _form_data(form: EstablishmentForm) -> dict:
         "email": form.email.data,
         "network_id": form.network_id.data,
         "priority_education": form.priority_education.data,
+        "siret": form.siret.data,
+        "managing_body_name": form.managing_body_name.data,
+        "managing_body_siret": form.managing_body_siret.data,
+        "managing_body_rna": form.managing_body_rna.data,
+        "legal_representative": form.legal_representative.data,
     }
 
 

@@ -8,6 +8,7 @@ An endpoint documents itself with `@doc(...)`; `openapi` assembles the document 
 """
 
 from . import auth, views  # noqa: E402,F401  (register the token check and the kernel's routes)
+from .auth import public
 from .core import api_user, bp, commit, created, flush, items, load
 from .docs import (
     INVALID,
@@ -37,5 +38,6 @@ __all__ = [
     "json_response",
     "list_of",
     "load",
+    "public",
     "register_schemas",
 ]

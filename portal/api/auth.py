@@ -11,6 +11,12 @@ from .core import bp
 PUBLIC_ENDPOINTS = {"api.openapi_document"}
 
 
+def public(view):
+    """Mark an /api/v1 view as answering without a token (public data only)."""
+    PUBLIC_ENDPOINTS.add(f"{bp.name}.{view.__name__}")
+    return view
+
+
 def unauthorized(message: str):
     response = jsonify({"error": message})
     response.status_code = 401

@@ -16,7 +16,7 @@ from portal.db import db
 from portal.errors import ServiceError
 from portal.models import Establishment
 from portal.permissions import APPLICANT_ROLES, Permission, can, require
-from portal.schemas import CallSchema, EstablishmentSchema
+from portal.schemas import CallSchema, EstablishmentSchema, TodoItemSchema
 
 from .core import api_user, bp, items
 from .docs import NOT_FOUND, doc, error, json_response, list_of
@@ -105,3 +105,20 @@ def list_establishments():
 def openapi_document():
     """The OpenAPI document (public: it describes, it does not disclose)."""
     return jsonify(build_document(current_app))
+
+
+# ---------------------------------------------------------------- to-do
+
+
+@bp.get("/a-faire")
+@doc(
+    "Ce qui attend la personne du jeton (« À faire »), échéance la plus proche d'abord",
+    {"200": json_response(list_of(TodoItemSchema), "Liste des tâches.")},
+    operationId="listTodo",
+)
+def list_todo():
+    """The same list as on top of the home page."""
+    from portal.db import utcnow
+    from portal.todo import todo_list
+
+    return items(TodoItemSchema, todo_list(api_user(), utcnow()))

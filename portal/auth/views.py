@@ -22,7 +22,14 @@ from portal.db import db
 from portal.errors import ServiceError
 from portal.extensions import limiter
 
-from . import account_views, login_flow, services, throttle, totp  # noqa: F401  (routes)
+from . import (  # noqa: F401  (routes)
+    account_views,
+    login_flow,
+    notification_views,
+    services,
+    throttle,
+    totp,
+)
 from .blueprint import bp
 from .forms import ForgotPasswordForm, LoginCodeForm, LoginForm, SetPasswordForm
 

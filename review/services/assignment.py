@@ -16,8 +16,8 @@ from applications.models import Dossier, DossierStatus
 from portal import audit
 from portal.db import db
 from portal.errors import Conflict, NotFound, ServiceError
-from portal.mail import queue_mail
 from portal.models import Call, User
+from portal.notifications import notify
 from portal.permissions import Permission, require
 
 from .. import assignment
@@ -92,8 +92,9 @@ def create_reviews(
             for _, d in sorted(items, key=lambda x: x[1].reference or "")
         )
         count = len(items)
-        queue_mail(
-            person.email,
+        notify(
+            [person],
+            "assignment",
             f"{count} nouveau{'x' if count > 1 else ''} dossier{'s' if count > 1 else ''} "
             "à évaluer",
             f"Bonjour {person.full_name},\n\nLa commission vous a confié "

@@ -138,6 +138,10 @@ def record_proposal(
             "status": [status_before.value, dossier.status.value],
         },
     )
+    if result != DecisionOutcome.adjourn:
+        from .notices import proposal_recorded
+
+        proposal_recorded(user, decision)
     return decision
 
 

@@ -15,7 +15,7 @@ from portal.models import INSTITUTION_LABELS, ROLE_LABELS, Call
 from portal.permissions import Permission
 from portal.web import done, load, refused, status_of
 
-from ..forms import CriterionForm, MemberForm, SettingsForm
+from ..forms import CriterionForm, MemberForm, PhaseEndsForm, SettingsForm
 from ..services import commission, grid, members, phases, settings
 from . import bp
 
@@ -31,7 +31,13 @@ def managed_call(call_id: int) -> Call:
 
 
 def _setup_page(
-    call, status=200, settings_form=None, member_form=None, criterion_form=None, form_errors=None
+    call,
+    status=200,
+    settings_form=None,
+    member_form=None,
+    criterion_form=None,
+    form_errors=None,
+    ends_form=None,
 ):
     rules = commission.settings_of(call)
     if settings_form is None:
@@ -49,6 +55,9 @@ def _setup_page(
     rows = commission.phases(call)
     current = commission.current_phase(call)
     following = next((p for p in rows if current and p.position == current.position + 1), None)
+    if ends_form is None:
+        ends_form = PhaseEndsForm(formdata=None)
+        ends_form.fill(rows)
     return render_template(
         "review/setup/index.html",
         call=call,
@@ -56,6 +65,7 @@ def _setup_page(
         settings_form=settings_form,
         member_form=member_form,
         criterion_form=criterion_form,
+        ends_form=ends_form,
         phases=rows,
         current=current,
         following=following,
@@ -105,6 +115,22 @@ def advance_phase(call_id: int):
         summary = refused(exc)
         return _setup_page(managed_call(call_id), status_of(exc), form_errors=summary)
     return done(f"La commission est passée en phase « {phase.kind.label} ».", _setup_url(call_id))
+
+
+@bp.post("/appels/<int:call_id>/commission/phases/fins")
+@login_required
+def phase_ends(call_id: int):
+    call = managed_call(call_id)
+    form = PhaseEndsForm()
+    try:
+        form.check_input()
+        phases.set_phase_ends(current_user, call, form.values())
+    except ServiceError as exc:
+        summary = refused(exc, form)
+        return _setup_page(
+            managed_call(call_id), status_of(exc), ends_form=form, form_errors=summary
+        )
+    return done("Les dates de fin des phases ont été enregistrées.", _setup_url(call_id, "#phases"))
 
 
 def _member_action(call_id: int, action, success: str):

@@ -34,12 +34,15 @@ def test_migrations_are_at_head(app):
     assert set(current) == set(script.get_heads()) and len(script.get_heads()) == 1
 
 
-def test_head_is_the_second_factor_migration(app):
-    """0005 (TOTP secrets and recovery codes) follows 0004 (hardening) and is the only head."""
+def test_migrations_form_one_line(app):
+    """Every revision follows exactly one other, from 0001 to the single head: no branch, no gap."""
     from alembic.script import ScriptDirectory
 
     from portal.migrate import alembic_config
 
     script = ScriptDirectory.from_config(alembic_config(app.config["DATABASE_URL"]))
-    assert script.get_heads() == ["0005"]
-    assert script.get_revision("0005").down_revision == "0004"
+    revisions = list(script.walk_revisions())  # head first, down to the base
+    (head,) = script.get_heads()
+    assert revisions[0].revision == head and revisions[-1].revision == "0001"
+    for newer, older in zip(revisions, revisions[1:], strict=False):
+        assert newer.down_revision == older.revision

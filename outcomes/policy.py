@@ -1,0 +1,32 @@
+"""What the outcomes area may show to anyone, decided here once.
+
+Open data publishes a funder's part of a grant once the agreement that carries it is signed (the
+« date de la convention » the SCDL requires) and that part is not cancelled. Nothing about a
+person is published: the beneficiary is the legal entity (the EPLE, or the managing body of a
+private lycée or an MFR), never its head or its legal representative.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, and_, select
+
+from funding.models import Commitment, CommitmentStatus, GrantAgreement
+
+
+def register() -> None:
+    """No permission to register: the public rule is the query below, used by pages and API."""
+
+
+def published_subsidies() -> Select:
+    """(agreement, commitment) pairs that may be published: signed, part not cancelled."""
+    return (
+        select(GrantAgreement, Commitment)
+        .join(
+            Commitment,
+            and_(
+                Commitment.dossier_id == GrantAgreement.dossier_id,
+                Commitment.status != CommitmentStatus.cancelled,
+            ),
+        )
+        .where(GrantAgreement.signed_on.is_not(None))
+    )

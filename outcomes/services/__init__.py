@@ -1,0 +1,1 @@
+"""The outcomes area's services, one module per concept."""
