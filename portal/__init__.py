@@ -34,6 +34,9 @@ def create_app(config: dict | None = None) -> Flask:
         instance_path=settings["INSTANCE_PATH"],
     )
     app.config.update(settings)
+    from .auth.services import check_hash_parameters
+
+    check_hash_parameters(app.config)
     logging.basicConfig(level=logging.INFO)
     logging.getLogger("alembic").setLevel(logging.WARNING)
 

@@ -96,6 +96,10 @@ def load_config() -> dict:
         "FUNDER_NAME_REGION": os.environ.get("FUNDER_NAME_REGION", "Région Nouvelle-Aquitaine"),
         "FUNDER_SIRET_REGION": os.environ.get("FUNDER_SIRET_REGION", ""),
         "DEMO_PASSWORD": os.environ.get("DEMO_PASSWORD", "demo-poitiers-2014"),
+        # Argon2id cost of password hashes (portal/auth/services.py; OWASP minimum enforced).
+        "PASSWORD_HASH_TIME_COST": int(os.environ.get("PASSWORD_HASH_TIME_COST", "2")),
+        "PASSWORD_HASH_MEMORY_KIB": int(os.environ.get("PASSWORD_HASH_MEMORY_KIB", "19456")),
+        "PASSWORD_HASH_PARALLELISM": int(os.environ.get("PASSWORD_HASH_PARALLELISM", "1")),
         "RESET_TOKEN_HOURS": int(os.environ.get("RESET_TOKEN_HOURS", "2")),
         "INVITATION_TOKEN_DAYS": int(os.environ.get("INVITATION_TOKEN_DAYS", "14")),
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from argon2 import PasswordHasher
 from sqlalchemy import func, select, update
 
 from . import AREAS
@@ -187,7 +186,8 @@ def is_empty() -> bool:
 def load(password: str, now: dt.datetime | None = None) -> list[User]:
     """Insert the demo data; the caller commits."""
     now = now or utcnow()
-    hasher = PasswordHasher()
+    from .auth.services import hash_password
+
     for code, name in ACADEMY_DEPARTMENTS.items():
         db.session.add(Department(code=code, name=name))
     networks = {}
@@ -239,7 +239,7 @@ def load(password: str, now: dt.datetime | None = None) -> list[User]:
     db.session.add(call)
 
     users = []
-    password_hash = hasher.hash(password)
+    password_hash = hash_password(password)
     for local, name, grants, est_index in USERS:
         user = User(
             email=f"{local}@{DEMO_DOMAIN}",

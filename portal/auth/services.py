@@ -6,11 +6,12 @@ import datetime as dt
 import hashlib
 import logging
 import secrets
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app, g, url_for
+from flask import current_app, g, has_app_context, url_for
 from sqlalchemy import select, update
 
 from portal import audit, mail
@@ -30,20 +31,78 @@ from portal.models import (
 )
 
 log = logging.getLogger("portal.security")
-_hasher = PasswordHasher()
-# Verifying against this keeps unknown-email logins as slow as wrong-password ones.
-_DUMMY_HASH = _hasher.hash("not a password")
 MIN_PASSWORD = 10
+
+# Argon2id cost (README, "Mots de passe"). The OWASP Password Storage Cheat Sheet gives five
+# equivalent minimum configurations, trading memory for passes (parallelism 1): 46 MiB × 1,
+# 19 MiB × 2, 12 MiB × 3, 9 MiB × 4, 7 MiB × 5. The default is 19 MiB × 2 passes × 1 lane: about
+# 30 ms of one core, so a login rush on 2 cores is not queued behind hashing (argon2-cffi's own
+# default, 64 MiB × 3 passes × 4 lanes, took 3.8 s at p95 with 30 clients).
+OWASP_MIN_MEMORY_KIB = 7 * 1024
+OWASP_MIN_MEMORY_TIMES_PASSES = 7 * 1024 * 5  # the smallest m × t of the cheat sheet's table
+DEFAULT_HASH_PARAMETERS = {"time_cost": 2, "memory_kib": 19 * 1024, "parallelism": 1}
+
+
+def hash_parameters(config=None) -> tuple[int, int, int]:
+    """(time_cost, memory_kib, parallelism) from the settings, or the defaults outside an app."""
+    if config is None and has_app_context():
+        config = current_app.config
+    config = config or {}
+
+    def setting(key: str, default: int) -> int:
+        value = config.get(key)
+        return default if value is None else int(value)
+
+    return (
+        setting("PASSWORD_HASH_TIME_COST", DEFAULT_HASH_PARAMETERS["time_cost"]),
+        setting("PASSWORD_HASH_MEMORY_KIB", DEFAULT_HASH_PARAMETERS["memory_kib"]),
+        setting("PASSWORD_HASH_PARALLELISM", DEFAULT_HASH_PARAMETERS["parallelism"]),
+    )
+
+
+def check_hash_parameters(config) -> None:
+    """Refuse to start with an Argon2id cost below the OWASP minimum."""
+    time_cost, memory_kib, parallelism = hash_parameters(config)
+    if (
+        time_cost < 1
+        or parallelism < 1
+        or memory_kib < OWASP_MIN_MEMORY_KIB
+        or memory_kib * time_cost < OWASP_MIN_MEMORY_TIMES_PASSES
+    ):
+        raise ValueError(
+            f"Argon2id m={memory_kib} KiB, t={time_cost}, p={parallelism} is below the OWASP "
+            "minimum (e.g. m=19456 t=2 p=1 or m=47104 t=1 p=1): raise "
+            "PASSWORD_HASH_MEMORY_KIB or PASSWORD_HASH_TIME_COST."
+        )
+
+
+@lru_cache(maxsize=4)
+def _hasher_for(time_cost: int, memory_kib: int, parallelism: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
+
+
+@lru_cache(maxsize=4)
+def _dummy_hash_for(time_cost: int, memory_kib: int, parallelism: int) -> str:
+    # Verifying against this keeps unknown-email logins as slow as wrong-password ones.
+    return _hasher_for(time_cost, memory_kib, parallelism).hash("not a password")
+
+
+def _hasher() -> PasswordHasher:
+    return _hasher_for(*hash_parameters())
+
+
+def _dummy_hash() -> str:
+    return _dummy_hash_for(*hash_parameters())
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def verify_password(user: User, password: str) -> bool:
     """Whether `password` is this person's (to confirm a sensitive change to their account)."""
     try:
-        return _hasher.verify(user.password_hash or _DUMMY_HASH, password or "") and bool(
+        return _hasher().verify(user.password_hash or _dummy_hash(), password or "") and bool(
             user.password_hash
         )
     except (VerificationError, InvalidHashError):
@@ -60,16 +119,18 @@ def check_password_rules(password: str) -> None:
 def authenticate(email: str, password: str) -> User | None:
     """The active user with this email and password, or None (same cost either way)."""
     user = db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
+    hasher = _hasher()
     try:
-        _hasher.verify(
-            user.password_hash if user and user.password_hash else _DUMMY_HASH, password or ""
+        hasher.verify(
+            user.password_hash if user and user.password_hash else _dummy_hash(), password or ""
         )
     except (VerificationError, InvalidHashError):
         return None
     if user is None or not user.password_hash or not user.active:
         return None
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
+    # A hash made with other parameters (older defaults) is replaced by one with today's.
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
     return user
 
 
