@@ -38,7 +38,7 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 class Via:
     """The first link matching `pattern` (a regex on the href's path) on the page `start`."""
 
-    start: str
+    start: str | Via
     pattern: str
 
     def __str__(self) -> str:
@@ -57,19 +57,29 @@ PAGES: list[tuple[str, str | Via]] = [
     ("head", "/"),
     ("head", "/dossiers/"),
     ("head", Via("/dossiers/", r"^/dossiers/\d+$")),
+    ("head", Via("/", r"^/dossiers/nouveau$")),
     ("head", Via("/", r"^/appels/\d+$")),
     ("head", "/compte/"),
     ("staff", "/"),
     # review
     ("reviewer", "/"),
     ("reviewer", "/instruction/mes-dossiers"),
+    ("reviewer", Via("/instruction/mes-dossiers", r"^/instruction/evaluations/\d+$")),
     ("copilot", "/"),
+    ("copilot", Via("/", r"^/instruction/appels/\d+/decisions$")),
+    ("copilot", Via("/", r"^/instruction/appels/\d+/seances$")),
+    ("copilot", Via(Via("/", r"^/instruction/appels/\d+/seances$"), r"^/instruction/seances/\d+$")),
     # call office
     ("call admin", "/"),
     ("call admin", "/appels/"),
+    ("call admin", Via("/appels/", r"^/appels/\d+$")),
+    ("call admin", "/dossiers/deposes"),
     # budget
     ("budget officer", "/"),
     ("budget officer", "/financement/"),
+    ("budget officer", Via("/financement/", r"^/financement/appels/\d+$")),
+    ("budget officer", Via("/", r"^/financement/appels/\d+/paiements$")),
+    ("budget officer", Via("/", r"^/financement/appels/\d+/enveloppes$")),
     ("observer", "/"),
     # administration
     ("admin", "/"),
@@ -78,19 +88,6 @@ PAGES: list[tuple[str, str | Via]] = [
     ("admin", Via("/admin/utilisateurs", r"^/admin/utilisateurs/\d+$")),
     ("admin", "/admin/utilisateurs/inviter"),
     ("admin", "/admin/etablissements"),
-    # EXPLORE
-    ("call admin", "/dossiers/deposes"),
-    ("call admin", Via("/appels/", r"^/appels/\d+$")),
-    ("reviewer", Via("/instruction/mes-dossiers", r"^/instruction/evaluations/\d+$")),
-    ("copilot", Via("/", r"^/instruction/appels/\d+/classement$")),
-    ("copilot", Via("/", r"^/instruction/appels/\d+/decisions$")),
-    ("copilot", Via("/", r"^/instruction/appels/\d+/seances$")),
-    ("copilot", Via("/", r"^/instruction/seances/\d+$")),
-    ("budget officer", Via("/financement/", r"^/financement/appels/\d+$")),
-    ("budget officer", Via("/", r"/engagements$")),
-    ("budget officer", Via("/", r"/paiements$")),
-    ("budget officer", Via("/", r"/enveloppes$")),
-    ("head", Via("/dossiers/", r"^/dossiers/\d+/etape/\w+$")),
 ]
 
 
@@ -130,16 +127,33 @@ def site(tmp_path_factory):
     server.stop()
 
 
-def _resolve(page, base: str, target: str | Via) -> str:
-    if isinstance(target, str):
-        return target
-    page.goto(base + target.start)
+def _links(page, base: str, path: str, pattern: str) -> list[str]:
+    page.goto(base + path)
     hrefs = page.eval_on_selector_all(
         "main a[href]", "links => links.map(a => a.getAttribute('href'))"
     )
+    found = []
     for href in hrefs:
-        if re.search(target.pattern, href.split("?")[0].split("#")[0]):
-            return href
+        bare = href.split("#")[0]
+        if re.search(pattern, bare.split("?")[0]) and bare not in found:
+            found.append(bare)
+    return found
+
+
+def _resolve(page, base: str, target: str | Via) -> str:
+    """The path of a page: literal, or the first matching link (trying each start page that a
+    nested Via matches, in order, until one holds such a link)."""
+    if isinstance(target, str):
+        return target
+    starts = (
+        [target.start]
+        if isinstance(target.start, str)
+        else _links(page, base, _resolve(page, base, target.start.start), target.start.pattern)
+    )
+    for start in starts:
+        found = _links(page, base, start, target.pattern)
+        if found:
+            return found[0]
     raise AssertionError(f"no link matching {target.pattern} on {target.start}")
 
 
