@@ -45,6 +45,9 @@ class Via:
         return f"{self.start} → {self.pattern}"
 
 
+RANKING = Via(Via("/appels/", r"^/appels/\d+$"), r"^/instruction/appels/\d+/classement$")
+COMMITMENTS = Via("/", r"^/financement/appels/\d+/engagements$")
+
 PAGES: list[tuple[str, str | Via]] = [
     # public pages
     ("anonymous", "/connexion"),
@@ -88,6 +91,19 @@ PAGES: list[tuple[str, str | Via]] = [
     ("admin", Via("/admin/utilisateurs", r"^/admin/utilisateurs/\d+$")),
     ("admin", "/admin/utilisateurs/inviter"),
     ("admin", "/admin/etablissements"),
+    ("copilot", Via(Via("/appels/", r"^/appels/\d+$"), r"^/instruction/appels/\d+/classement$")),
+    (
+        "copilot",
+        Via(
+            Via(Via("/appels/", r"^/appels/\d+$"), r"^/instruction/appels/\d+/classement$"),
+            r"^/instruction/appels/\d+/classement/\d+$",
+        ),
+    ),
+    ("budget officer", Via("/", r"^/financement/appels/\d+/engagements$")),
+    (
+        "budget officer",
+        Via(Via("/", r"^/financement/appels/\d+/engagements$"), r"^/financement/engagements/\d+$"),
+    ),
 ]
 
 
