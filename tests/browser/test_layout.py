@@ -91,19 +91,10 @@ PAGES: list[tuple[str, str | Via]] = [
     ("admin", Via("/admin/utilisateurs", r"^/admin/utilisateurs/\d+$")),
     ("admin", "/admin/utilisateurs/inviter"),
     ("admin", "/admin/etablissements"),
-    ("copilot", Via(Via("/appels/", r"^/appels/\d+$"), r"^/instruction/appels/\d+/classement$")),
-    (
-        "copilot",
-        Via(
-            Via(Via("/appels/", r"^/appels/\d+$"), r"^/instruction/appels/\d+/classement$"),
-            r"^/instruction/appels/\d+/classement/\d+$",
-        ),
-    ),
-    ("budget officer", Via("/", r"^/financement/appels/\d+/engagements$")),
-    (
-        "budget officer",
-        Via(Via("/", r"^/financement/appels/\d+/engagements$"), r"^/financement/engagements/\d+$"),
-    ),
+    # others' pages, held to the same rules
+    ("copilot", RANKING),
+    ("budget officer", COMMITMENTS),
+    ("budget officer", Via(COMMITMENTS, r"^/financement/engagements/\d+$")),
 ]
 
 
