@@ -85,7 +85,7 @@ def test_head_fills_submits_and_downloads_the_receipt(live_server, browser_page,
     # Récapitulatif et dépôt
     expect(page.get_by_text("Le dossier est complet")).to_be_visible()
     page.get_by_role("button", name="Déposer le dossier").click()
-    expect(page.get_by_text(re.compile(r"AAP-2014-\d{4}")).first).to_be_visible()
+    expect(page.get_by_text(re.compile(r"AAP-\d{4}-\d{4}")).first).to_be_visible()
 
     with page.expect_download() as info:
         page.get_by_role("link", name=re.compile("Télécharger le récépissé n° 1")).click()
