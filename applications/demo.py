@@ -82,8 +82,8 @@ def load(call, establishments, users, password_hash, now, pdf) -> None:
                 {
                     "title": "Atelier hebdomadaire",
                     "description": "Chaque mardi",
-                    "start_date": "2014-11-03",
-                    "end_date": "2015-06-12",
+                    "start_date": f"{call.year}-11-03",  # within the call's school year
+                    "end_date": f"{call.year + 1}-06-12",
                 }
             ],
             "indicators": [{"name": "Taux d'absentéisme", "baseline": "15 %", "target": "8 %"}],

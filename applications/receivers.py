@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import joinedload
 
 from portal.db import db
-from portal.models import Role
+from portal.models import Call, Role
 from portal.permissions import APPLICANT_ROLES, Permission, can
 from portal.views import countdown
 
@@ -62,8 +62,29 @@ def _to_screen(user) -> dict:
     }
 
 
+def _observer_section(user) -> dict:
+    """Submitted dossiers the observer may read, counted per call and status (one query)."""
+    rows = db.session.execute(
+        select(Call.id, Call.title, Dossier.status, func.count(Dossier.id))
+        .join(Dossier, Dossier.call_id == Call.id)
+        .where(visible_dossiers(user), Dossier.reference.is_not(None))
+        .group_by(Call.id, Call.title, Dossier.status)
+        .order_by(Call.id.desc())
+    ).all()
+    calls: dict[int, dict] = {}
+    for call_id, title, status, count in rows:
+        item = calls.setdefault(call_id, {"call_id": call_id, "title": title, "counts": {}})
+        item["counts"][status] = count
+    statuses = [s for s in DossierStatus if any(s in c["counts"] for c in calls.values())]
+    for item in calls.values():
+        item["total"] = sum(item["counts"].values())
+    return {"dossier_counts": list(calls.values()), "statuses": statuses}
+
+
 def home_sections(user, now=None, **_) -> dict:
     sections = {}
+    if user.has_role(Role.observer):
+        sections["observer"] = _observer_section(user)
     if user.establishment_id is not None and user.has_role(*APPLICANT_ROLES):
         sections["applicant"] = _applicant_section(user, now)
     if user.has_role(Role.call_admin):

@@ -130,12 +130,14 @@ def _register_blueprints(app: Flask) -> None:
     from .api import bp as api_bp
     from .auth.views import bp as auth_bp
     from .calls.views import bp as calls_bp
+    from .pages import bp as pages_bp
     from .views import bp as main_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(calls_bp)
+    app.register_blueprint(pages_bp)
     for name in app.config.get("AREAS", AREAS):
         importlib.import_module(name).init_app(app)
     app.register_blueprint(api_bp)  # after the areas: they add their endpoints to it

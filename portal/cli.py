@@ -60,7 +60,7 @@ def db_revision(message: str):
 
 
 def _print_accounts(password: str) -> None:
-    from .models import ROLE_LABELS, User
+    from .models import INSTITUTION_LABELS, ROLE_LABELS, User
 
     click.echo(f"\nComptes de démonstration (mot de passe : {password})")
     generated = 0
@@ -69,7 +69,8 @@ def _print_accounts(password: str) -> None:
             generated += 1
             continue
         roles = ", ".join(
-            ROLE_LABELS[g.role] + (f" ({g.institution.value})" if g.institution else "")
+            ROLE_LABELS[g.role]
+            + (f" ({INSTITUTION_LABELS[g.institution]})" if g.institution else "")
             for g in user.grants
         )
         est = f" — {user.establishment.name}" if user.establishment else ""
@@ -102,9 +103,14 @@ def seed_command():
 @click.option("--no-serve", is_flag=True, help="Prepare the database and exit.")
 def demo_command(host: str, port: int, no_serve: bool):
     """Upgrade the database, load the demo data when empty, print the accounts, serve."""
+    import os
+
     from . import demo
     from .migrate import upgrade
 
+    if not os.environ.get("PUBLIC_URL"):
+        # The links of the demo's emails point where this command serves, whatever the port.
+        current_app.config["PUBLIC_URL"] = f"http://{host}:{port}"
     upgrade(current_app.config["DATABASE_URL"])
     if demo.is_empty():
         demo.load(current_app.config["DEMO_PASSWORD"])

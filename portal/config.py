@@ -85,6 +85,8 @@ def load_config() -> dict:
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
         "MAIL_USE_TLS": _bool(os.environ.get("MAIL_USE_TLS")),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "aap-decrochage@ac-poitiers.fr"),
+        # Whom the accessibility and personal-data pages name as contact (default: MAIL_FROM).
+        "CONTACT_EMAIL": os.environ.get("CONTACT_EMAIL") or None,
         "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000"),
         "PORTAL_THEME": os.environ.get("PORTAL_THEME", "dsfr"),
         "OPERATOR_NAME": os.environ.get("OPERATOR_NAME", "Académie de Poitiers"),

@@ -179,6 +179,13 @@ def demo_uai(department: str, index: int) -> str:
     return with_check_letter(f"0{department}{1000 + index * 37:04d}")
 
 
+def school_year_of(day: dt.date) -> str:
+    """The school year a date falls in, as calls name it: "2026-2027" from June 2026 on (the
+    open call is dated from today, so its school year follows)."""
+    start = day.year if day.month >= 6 else day.year - 1
+    return f"{start}-{start + 1}"
+
+
 def is_empty() -> bool:
     return db.session.scalar(select(func.count()).select_from(User)) == 0
 
@@ -216,7 +223,7 @@ def load(password: str, now: dt.datetime | None = None) -> list[User]:
     deadline = dt.datetime.combine(today + dt.timedelta(days=60), dt.time(23, 59), tzinfo=PARIS)
     call = Call(
         title="Appel à projets conjoint rectorat–Région : lutte contre le décrochage scolaire",
-        school_year="2014-2015",
+        school_year=school_year_of(deadline.date()),
         themes="Lutte contre le décrochage scolaire et l'illettrisme. Solutions innovantes : "
         "service civique, modules de raccrochage en LGT, micro-lycée, offres de formation "
         "continue, outils numériques.",

@@ -7,11 +7,16 @@ form fields, one status for a refused form, one commit per request.
     except ServiceError as exc:
         return render_template("page.html", form=form, form_errors=refused(exc, form)), status_of(exc)
     return done("Enregistré.", url_for(...))
+
+An irreversible action asks first (`confirmed()`, `confirmation_page()`, templates/_confirm.html):
+
+    if not confirmed():
+        return confirmation_page("Retirer le dossier ?", ["Le retrait est définitif."], ...)
 """
 
 from __future__ import annotations
 
-from flask import flash, redirect
+from flask import flash, redirect, render_template, request
 from flask_login import current_user
 
 from .db import db
@@ -85,3 +90,39 @@ def done(message: str, location: str, category: str = "success"):
     db.session.commit()
     flash(message, category)
     return redirect(location)
+
+
+# Irreversible actions: the form's confirmation field. The page's button opens a DSFR modal
+# (templates/_confirm.html); without JavaScript it posts without the field and the view answers
+# with `confirmation_page`. The server acts only on a post carrying the field.
+CONFIRM_FIELD = "confirmed"
+
+
+def confirmed() -> bool:
+    """Whether the posted form carries the confirmation of an irreversible action."""
+    return request.form.get(CONFIRM_FIELD) == "1"
+
+
+def confirmation_page(
+    title: str,
+    consequences: list[str],
+    *,
+    button: str,
+    cancel_url: str,
+    keep: tuple[str, ...] = (),
+):
+    """The no-JavaScript confirmation of an irreversible action (200, nothing changed): what
+    becomes final, and the same post again with the confirmation field and the `keep` fields the
+    person had filled in. Call it after the permission checks, before acting."""
+    db.session.rollback()
+    fields = [(name, value) for name in keep for value in request.form.getlist(name)]
+    return render_template(
+        "_confirm_page.html",
+        title=title,
+        consequences=consequences,
+        button=button,
+        cancel_url=cancel_url,
+        action=request.path,
+        fields=fields,
+        confirm_field=CONFIRM_FIELD,
+    )

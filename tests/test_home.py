@@ -146,3 +146,39 @@ def test_home_does_not_query_per_dossier_or_call(client, world, factory):
     # The home's sections, the À faire (one query per area answering for a head, one for the
     # unread messages) and the menu's unread count.
     assert many.count == few.count <= 7
+
+
+
+def test_observer_home_counts_decided_dossiers_per_call_and_status(client, world, factory):
+    from applications.models import DossierStatus
+
+    other = factory.call()
+    other.title = "Appel complémentaire"
+    made = []
+    for call, status in [
+        (world.call, DossierStatus.accepted),
+        (world.call, DossierStatus.accepted),
+        (world.call, DossierStatus.rejected),
+        (other, DossierStatus.funded),
+        (other, DossierStatus.in_review),  # not decided: an observer does not see it
+    ]:
+        d = factory.dossier(call, world.head_a)
+        d.status, d.reference = status, f"AAP-2014-{len(made) + 8000:04d}"
+        made.append(d)
+    db.session.flush()
+    page = _home(client, world.observer)
+    assert "Dossiers décidés, par appel et par état" in page
+    table = page[page.index('id="dossiers-par-etat"') :]
+    table = table[: table.index("</section>")]
+    assert ">Retenu<" in table and ">Non retenu<" in table and ">Conventionné<" in table
+    assert "En instruction" not in table
+    row = table[table.index(world.call.title) :].split("</tr>")[0]
+    assert [c.split("<")[0] for c in row.split('class="portal-amount">')[1:]] == [
+        "2",
+        "1",
+        "0",
+        "",
+    ]
+    assert "<strong>3</strong>" in row
+    # a budget officer has no such table
+    assert "dossiers-par-etat" not in _home(client, world.budget)

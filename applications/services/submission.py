@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import json
 
+from flask import current_app
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -260,9 +261,16 @@ def submit_dossier(user: User, dossier: Dossier, now: dt.datetime | None = None)
         f"Le dossier « {dossier.title} » de {dossier.establishment.name} a été déposé le "
         f"{format_datetime(now)} par {user.full_name}.\n\nRéférence : {dossier.reference}\n"
         f"Empreinte SHA-256 du dossier déposé : {submission.snapshot_sha256}\n\n"
-        "Le récépissé est disponible sur le portail.",
+        f"Le récépissé (PDF) : {_receipt_url(dossier, submission)}\n"
+        "(connexion au portail nécessaire)",
     )
     return submission
+
+
+def _receipt_url(dossier: Dossier, submission: Submission) -> str:
+    """The receipt's address on the portal (built without a request: the demo submits too)."""
+    base = current_app.config.get("PUBLIC_URL", "").rstrip("/")
+    return f"{base}/dossiers/{dossier.id}/recepisse/{submission.number}"
 
 
 def get_submission(dossier: Dossier, number: int | None = None) -> Submission | None:

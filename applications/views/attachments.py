@@ -6,6 +6,7 @@ from flask import request, url_for
 from flask_login import current_user, login_required
 
 from portal.errors import NotFound, ServiceError
+from portal.filetypes import check_upload
 from portal.storage import send_stored
 from portal.web import done, load, refused
 
@@ -34,6 +35,8 @@ def upload(dossier_id: int):
     data = upload.read() if upload else b""
     try:
         form.check_input()
+        if dossier.call.attachment_kinds and not (form.kind_id.data or "").strip():
+            _refuse_without_kind(dossier, filename, data)
         services.add_attachment(
             current_user, dossier, filename, data, kind_id=form.kind_id.data or None
         )
@@ -49,9 +52,33 @@ def upload(dossier_id: int):
             summary.append((field.id, message))
         return attachments_page(dossier, form, 400, form_errors=summary)
     return done(
-        f"Le fichier « {filename} » a été joint au dossier.",
+        f"Le fichier « {filename} » a été joint au dossier."
+        + (_remaining_sentence(dossier) or " Toutes les pièces obligatoires sont jointes."),
         url_for("applications.step", dossier_id=dossier.id, step="pieces-jointes"),
     )
+
+
+def _refuse_without_kind(dossier: Dossier, filename: str, data: bytes) -> None:
+    """A file without its type is never filed as "Autre" by default (the piece the call requires
+    would stay missing): refused, with what is wrong with the file too, if anything."""
+    services.require_editable(current_user, dossier)  # a locked dossier: 409 first
+    errors = {
+        "kind_id": "Choisissez le type de pièce de ce fichier." + _remaining_sentence(dossier)
+    }
+    try:
+        check_upload(filename, data)
+    except ServiceError as exc:
+        errors["file"] = exc.message
+    raise ServiceError(errors["kind_id"], errors=errors)
+
+
+def _remaining_sentence(dossier: Dossier) -> str:
+    """ " Pièces obligatoires encore à joindre : A, B." or "" when none remains."""
+    present = {a.kind_id for a in dossier.attachments}
+    missing = [k.label for k in dossier.call.attachment_kinds if k.required and k.id not in present]
+    if not missing:
+        return ""
+    return " Pièces obligatoires encore à joindre : " + ", ".join(missing) + "."
 
 
 @bp.post("/<int:dossier_id>/pieces/<int:attachment_id>/supprimer")

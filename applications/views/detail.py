@@ -6,9 +6,10 @@ from flask import render_template, url_for
 from flask_login import current_user, login_required
 
 from portal.errors import ServiceError
-from portal.web import done, refused
+from portal.permissions import Permission, require
+from portal.web import confirmation_page, confirmed, done, refused
 
-from .. import services
+from .. import services, workflow
 from ..forms import CompletionRequestForm, WithdrawForm
 from ..models import Dossier
 from ..signals import panels_of
@@ -29,9 +30,17 @@ def detail_context(dossier: Dossier, **extra) -> dict:
         ),
         "withdraw_form": WithdrawForm(formdata=None),
         "labels": form_labels(),
+        "withdraw_consequences": WITHDRAW_CONSEQUENCES,
     }
     ctx.update(extra)
     return ctx
+
+
+# What the withdrawal's confirmation (modal and page) says becomes final.
+WITHDRAW_CONSEQUENCES = [
+    "Le retrait est définitif : le dossier ne pourra plus être modifié ni déposé à nouveau.",
+    "Il ne sera ni instruit ni financé ; l'établissement en est prévenu par courriel.",
+]
 
 
 @bp.get("/<int:dossier_id>")
@@ -47,6 +56,16 @@ def withdraw(dossier_id: int):
     dossier = load_dossier(dossier_id)
     form = WithdrawForm()
     form.check_input()
+    if not confirmed():
+        workflow.next_state(dossier, "withdraw")  # a dossier past withdrawal: 409, no question
+        require(current_user, Permission.WITHDRAW_DOSSIER, dossier)
+        return confirmation_page(
+            f"Retirer le dossier « {dossier.title or dossier.reference or 'sans titre'} » ?",
+            WITHDRAW_CONSEQUENCES,
+            button="Confirmer le retrait",
+            cancel_url=url_for("applications.detail", dossier_id=dossier.id),
+            keep=("reason",),
+        )
     services.withdraw_dossier(current_user, dossier, form.reason.data or "")
     return done("Le dossier a été retiré.", url_for("applications.detail", dossier_id=dossier.id))
 

@@ -144,3 +144,20 @@ class EstablishmentForm(PortalForm):
     )
     # The version the person started from: a save over someone else's newer one is refused.
     version = HiddenField()
+
+
+class UserAccessForm(PortalForm):
+    """A user's roles (each institutional role for the State or the Région) and establishment."""
+
+    roles = MultiCheckboxField(
+        "Rôles",
+        choices=role_choices(),
+        # The service checks each value and says what is wrong, tied to this field.
+        validate_choice=False,
+    )
+    uai = StringField(
+        "UAI de l'établissement",
+        description="Obligatoire pour un personnel ou un chef d'établissement, "
+        "par exemple 0860034V. Laissez vide pour un compte sans établissement.",
+        validators=[Optional(), Length(max=20)],
+    )

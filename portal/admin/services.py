@@ -19,11 +19,15 @@ from portal.errors import Conflict, ServiceError
 from portal.mail import queue_mail
 from portal.models import (
     ACADEMY_DEPARTMENTS,
+    INSTITUTIONAL_ROLES,
     ROLE_LABELS,
     Department,
     Establishment,
     EstablishmentKind,
+    Institution,
     Network,
+    Role,
+    RoleGrant,
     User,
 )
 from portal.pagination import Page, paginate
@@ -89,14 +93,123 @@ def set_user_active(actor: User, user: User, active: bool) -> None:
     )
 
 
-def list_users() -> list[User]:
-    return list(
-        db.session.scalars(
-            select(User)
-            .options(joinedload(User.establishment))
-            .order_by(func.lower(User.full_name), User.id)
+def search_users(actor: User, *, q: str = "", role: str = "", page: int = 1) -> Page:
+    """Accounts matching the search (name, email) and role, 50 a page, counted and cut in SQL."""
+    require(actor, Permission.MANAGE_USERS)
+    stmt = select(User)
+    q = (q or "").strip()
+    if q:
+        needle = q.lower()
+        stmt = stmt.where(
+            or_(
+                func.lower(User.full_name).contains(needle, autoescape=True),
+                func.lower(User.email).contains(needle, autoescape=True),
+            )
+        )
+    if role:
+        stmt = stmt.where(User.grants.any(RoleGrant.role == Role(role)))
+    return paginate(
+        stmt.options(joinedload(User.establishment)).order_by(func.lower(User.full_name), User.id),
+        page,
+        PAGE_SIZE,
+    )
+
+
+def grant_values(user: User) -> list[str]:
+    """The user's grants as the role form's values: 'applicant_head', 'reviewer:region'…"""
+    return sorted(
+        g.role.value + (f":{g.institution.value}" if g.institution else "") for g in user.grants
+    )
+
+
+def _wanted_grants(roles: list[str]) -> list[tuple[Role, Institution | None]]:
+    for text in roles:
+        name, _, inst = text.partition(":")
+        role = next((r for r in Role if r.value == name), None)
+        if role in INSTITUTIONAL_ROLES and not inst:
+            raise ServiceError(
+                f"Le rôle « {ROLE_LABELS[role]} » s'exerce pour l'État ou pour la Région : "
+                "cochez l'une des deux cases.",
+                field="roles",
+            )
+    return sorted(set(auth_services.parse_grants(roles)), key=lambda g: (g[0].value, g[1] or ""))
+
+
+def _other_active_admins(user: User) -> int:
+    return db.session.scalar(
+        select(func.count(User.id)).where(
+            User.id != user.id,
+            User.active.is_(True),
+            User.grants.any(RoleGrant.role == Role.admin),
         )
     )
+
+
+def update_user_access(actor: User, user: User, *, roles: list[str], uai: str | None) -> bool:
+    """Replace the user's roles (with their institution) and establishment; False if unchanged.
+
+    Refused, each tied to its field: an unknown role, an institutional role without its
+    institution, an applicant without establishment, an unknown or closed UAI, an administrator
+    taking away their own administration, or the portal's last active administrator losing it."""
+    require(actor, Permission.MANAGE_USERS)
+    grants = _wanted_grants(roles or [])
+    uai = (uai or "").strip()
+    establishment = None
+    if uai:
+        try:
+            code = uai_rules.validate(uai)
+        except ValueError as exc:
+            raise ServiceError(str(exc), field="uai") from None
+        establishment = db.session.scalar(select(Establishment).where(Establishment.uai == code))
+        if establishment is None:
+            raise ServiceError(f"Aucun établissement n'a l'UAI {code}.", field="uai")
+        if establishment is not user.establishment:
+            establishment.require_open()
+    applicant = any(r in (Role.applicant_head, Role.applicant_staff) for r, _ in grants)
+    if applicant and establishment is None:
+        raise ServiceError(
+            "Un personnel ou un chef d'établissement doit être rattaché à un établissement : "
+            "indiquez son UAI.",
+            field="uai",
+        )
+    losing_admin = user.has_role(Role.admin) and Role.admin not in {r for r, _ in grants}
+    if losing_admin and user.active and not _other_active_admins(user):
+        raise ServiceError(
+            "C'est le dernier administrateur actif du portail : donnez d'abord ce rôle à une "
+            "autre personne.",
+            field="roles",
+        )
+    if losing_admin and user.id == actor.id:
+        raise ServiceError(
+            "Vous ne pouvez pas retirer votre propre rôle d'administrateur : demandez-le à un "
+            "autre administrateur.",
+            field="roles",
+        )
+    before = {
+        "roles": grant_values(user),
+        "establishment": user.establishment.uai if user.establishment else None,
+    }
+    wanted = {(r, i) for r, i in grants}
+    for grant in list(user.grants):
+        if (grant.role, grant.institution) not in wanted:
+            user.grants.remove(grant)
+    have = {(g.role, g.institution) for g in user.grants}
+    for role, institution in grants:
+        if (role, institution) not in have:
+            user.grants.append(RoleGrant(role=role, institution=institution))
+    user.establishment = establishment
+    changes = audit.diff(
+        before,
+        {
+            "roles": grant_values(user),
+            "establishment": establishment.uai if establishment else None,
+        },
+    )
+    if not changes:
+        return False
+    db.session.flush()
+    audit.record(actor, "user_access_updated", user, changes)
+    return True
 
 
 # ------------------------------------------------------------------ establishments

@@ -12,14 +12,17 @@ from portal.models import (
     ACADEMY_DEPARTMENTS,
     INSTITUTION_LABELS,
     KIND_LABELS,
+    ROLE_LABELS,
     Establishment,
     Network,
+    Role,
     User,
 )
 from portal.permissions import Permission, can, require
+from portal.web import REFUSED, done, form_summary, load, refused, status_of
 
 from . import services
-from .forms import EstablishmentForm, InviteForm, choices
+from .forms import EstablishmentForm, InviteForm, UserAccessForm, choices
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -54,9 +57,50 @@ def _form_summary(form) -> list[tuple[str | None, str]]:
 @login_required
 def users():
     require(current_user, Permission.MANAGE_USERS)
-    return render_template(
-        "admin/users.html", users=services.list_users(), INSTITUTION_LABELS=INSTITUTION_LABELS
+    q = request.args.get("q", "").strip()
+    role = request.args.get("role", "")
+    role = role if role in {r.value for r in Role} else ""
+    result = services.search_users(
+        current_user, q=q, role=role, page=request.args.get("page", 1, type=int) or 1
     )
+    return render_template(
+        "admin/users.html",
+        result=result,
+        q=q,
+        role=role,
+        filters={k: v for k, v in (("q", q), ("role", role)) if v},
+        role_options=[(r.value, ROLE_LABELS[r]) for r in Role],
+        INSTITUTION_LABELS=INSTITUTION_LABELS,
+    )
+
+
+@bp.route("/utilisateurs/<int:user_id>", methods=["GET", "POST"])
+@login_required
+def edit_user(user_id: int):
+    require(current_user, Permission.MANAGE_USERS)
+    user = load(User, user_id)
+    form = UserAccessForm()
+    if request.method == "GET":
+        form.roles.data = services.grant_values(user)
+        form.uai.data = user.establishment.uai if user.establishment else ""
+    summary, status = [], 200
+    if form.validate_on_submit():
+        try:
+            changed = services.update_user_access(
+                current_user, user, roles=form.roles.data or [], uai=form.uai.data
+            )
+        except ServiceError as exc:
+            summary, status = refused(exc, form), status_of(exc)
+        else:
+            return done(
+                f"Les rôles et l'établissement de {user.full_name} sont enregistrés."
+                if changed
+                else f"Rien n'a changé pour {user.full_name}.",
+                url_for("admin.users", q=user.email),
+            )
+    elif request.method == "POST":
+        summary, status = form_summary(form), REFUSED
+    return render_template("admin/user_form.html", form=form, user=user, summary=summary), status
 
 
 @bp.route("/utilisateurs/inviter", methods=["GET", "POST"])

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 
-from flask import render_template, request, send_file, url_for
+from flask import current_app, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
@@ -109,6 +109,7 @@ def session(session_id: int):
     session, call = _session(session_id)
     envelope_form, envelopes = _envelopes(call)
     rows, line, totals = svc.session_table(current_user, call, envelopes)
+    known = envelopes_of(call.id)
     return render_template(
         "review/commission/session.html",
         session=session,
@@ -117,6 +118,14 @@ def session(session_id: int):
         line=line,
         totals=totals,
         envelope_form=envelope_form,
+        # Funders whose envelope the call has not set yet, and where budget officers set them
+        # (the funding area's page, when it is installed).
+        envelopes_missing=[f for f in ("state", "region") if known.get(f) is None],
+        envelopes_url=(
+            url_for("funding.envelopes", call_id=call.id)
+            if "funding.envelopes" in current_app.view_functions
+            else None
+        ),
     )
 
 

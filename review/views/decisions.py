@@ -11,9 +11,10 @@ from flask_login import current_user, login_required
 from applications.models import Dossier
 from applications.policy import require_dossier
 from portal.errors import NotFound, ServiceError
+from portal.formatting import format_money
 from portal.models import Call
-from portal.permissions import Permission, can
-from portal.web import done, load, refused
+from portal.permissions import Permission, can, require
+from portal.web import confirmation_page, confirmed, done, load, refused
 
 from .. import documents
 from ..forms import PublishForm, SendBackForm, ValidateForm
@@ -47,6 +48,8 @@ def decisions(call_id: int):
         validate_form=ValidateForm(formdata=None),
         send_back_form=SendBackForm(formdata=None),
         publish_form=PublishForm(formdata=None),
+        final_consequences=final_consequences,
+        PUBLISH_CONSEQUENCES=PUBLISH_CONSEQUENCES,
         PROPOSED_STATES=PROPOSED_STATES,
     )
 
@@ -56,6 +59,40 @@ def _decision(decision_id: int) -> Decision:
     # Someone who may not read the dossier may not learn that a decision exists on it.
     require_dossier(current_user, Permission.VIEW_DOSSIER, decision.dossier)
     return decision
+
+
+def finalising(user, decision: Decision) -> bool:
+    """Whether `user`'s validation would be the second one, making the decision final (after the
+    permission check: a refused person gets 403/404, not a question)."""
+    require(user, Permission.VALIDATE_DECISION, decision)
+    own = svc.copilot_institution(user, decision.dossier.call_id)
+    if own is None or decision.finalised_at is not None:
+        return False
+    other = "region" if own.value == "state" else "state"
+    return getattr(decision, f"{other}_validated_by_id") is not None
+
+
+def final_consequences(decision: Decision) -> list[str]:
+    """What the second validation makes final (the modal and the confirmation page say it)."""
+    accepted = decision.outcome.value == "accept"
+    return [
+        "Votre validation est la seconde : la décision devient définitive et ne pourra plus "
+        "être renvoyée en commission.",
+        (
+            f"Le dossier sera « Retenu » : État {format_money(decision.amount_state)}, "
+            f"Région {format_money(decision.amount_region)}."
+            if accepted
+            else "Le dossier sera « Non retenu »."
+        ),
+        "L'établissement ne la verra qu'à la publication des résultats.",
+    ]
+
+
+PUBLISH_CONSEQUENCES = [
+    "Chaque établissement reçoit par courriel sa décision, les montants accordés et la "
+    "motivation ; elles apparaissent sur la page du dossier.",
+    "Une décision publiée ne peut plus être retirée ni modifiée.",
+]
 
 
 def _decisions_url(call_id: int, anchor: str = "") -> str:
@@ -68,8 +105,16 @@ def validate(decision_id: int):
     decision = _decision(decision_id)
     form = ValidateForm()
     form.check_input()
-    svc.validate_decision(current_user, decision, form.institution.data or None)
     dossier = decision.dossier
+    if finalising(current_user, decision) and not confirmed():
+        return confirmation_page(
+            f"Rendre définitive la décision sur le dossier {dossier.reference} ?",
+            final_consequences(decision),
+            button="Confirmer la validation",
+            cancel_url=_decisions_url(dossier.call_id, f"#decision-{decision.id}"),
+            keep=("institution",),
+        )
+    svc.validate_decision(current_user, decision, form.institution.data or None)
     if decision.finalised_at is not None:
         message = (
             "Décision validée : elle est définitive pour le dossier "
@@ -106,6 +151,13 @@ def send_back(decision_id: int):
 @login_required
 def publish(call_id: int):
     call = load(Call, call_id, Permission.PUBLISH_RESULTS)
+    if not confirmed():
+        return confirmation_page(
+            "Publier les résultats de l'appel ?",
+            PUBLISH_CONSEQUENCES,
+            button="Confirmer la publication",
+            cancel_url=_decisions_url(call.id),
+        )
     try:
         published = publication.publish_results(current_user, call)
     except ServiceError as exc:

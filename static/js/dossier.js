@@ -110,6 +110,17 @@
     });
   }
 
+  /* The notice above lists what blocked the budget as saved; once amounts are typed, the live
+   * totals speak instead (they are checked again when the step is saved). */
+  function hideSavedBudgetBlockers() {
+    var notice = document.querySelector("[data-blockers]");
+    if (!notice) return;
+    notice.querySelectorAll('[data-blocker="expenses"], [data-blocker="resources"]').forEach(
+      function (item) { item.hidden = true; }
+    );
+    if (!notice.querySelector("li:not([hidden])")) notice.hidden = true;
+  }
+
   function updateTotals() {
     if (!budgetForm) return;
     var expenses = sum("expenses");
@@ -117,7 +128,9 @@
     var diff = resources - expenses;
     setAll("expenses", formatCents(expenses));
     setAll("resources", formatCents(resources));
-    if (diff === 0) {
+    if (expenses === 0 && resources === 0) {
+      setAll("difference", "Budget vide : ajoutez au moins une dépense", "portal-total--unbalanced");
+    } else if (diff === 0) {
       setAll("difference", "Budget équilibré", "portal-total--balanced");
     } else {
       setAll("difference", "Écart : " + formatCents(Math.abs(diff)) + " (" +
@@ -129,7 +142,9 @@
   document.querySelectorAll("[data-repeatable]").forEach(setupRepeatable);
   if (budgetForm) {
     budgetForm.addEventListener("input", function (event) {
-      if (event.target.matches("input[data-amount]")) updateTotals();
+      if (!event.target.matches("input[data-amount]")) return;
+      updateTotals();
+      hideSavedBudgetBlockers();
     });
     updateTotals();
   }

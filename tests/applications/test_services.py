@@ -26,6 +26,16 @@ def test_head_submits_a_complete_dossier(world, factory):
     assert "dossier_submitted" in actions
 
 
+def test_the_submission_email_links_to_the_receipt(app, world, factory):
+    dossier = factory.dossier(world.call, world.staff_a, complete=True)
+    services.submit_dossier(world.head_a, dossier)
+    mail = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.subject == f"Dossier {dossier.reference} déposé")
+    ).first()
+    base = app.config["PUBLIC_URL"].rstrip("/")
+    assert f"{base}/dossiers/{dossier.id}/recepisse/1" in mail.body
+
+
 def test_second_submit_is_refused_and_creates_nothing(world, factory):
     dossier = factory.dossier(world.call, world.head_a, complete=True)
     services.submit_dossier(world.head_a, dossier)

@@ -1,5 +1,6 @@
 """Attachments over HTTP: upload, refusals in French, download, removal."""
 
+import html
 import io
 
 import pytest
@@ -18,7 +19,10 @@ def count_attachments() -> int:
     return db.session.scalar(select(func.count()).select_from(Attachment))
 
 
-def upload(client, dossier, content: bytes, filename: str, kind_id=""):
+def upload(client, dossier, content: bytes, filename: str, kind_id=None):
+    """Post a file; its type defaults to the call's last (optional) kind of piece."""
+    if kind_id is None:
+        kind_id = dossier.call.attachment_kinds[-1].id
     return client.post(
         f"/dossiers/{dossier.id}/pieces",
         content_type="multipart/form-data",
@@ -152,3 +156,30 @@ def test_absurd_ids_are_not_found(client, world):
 
     _login(client, world.head_a)
     assert client.get("/dossiers/99999999999999999999").status_code == 404
+
+
+def test_a_file_without_its_type_is_refused_and_says_what_remains(client, world, draft):
+    login(client, world.staff_a)
+    response = upload(client, draft, PDF_BYTES, "budget.pdf", kind_id="")
+    assert response.status_code == 400
+    body = html.unescape(response.get_data(as_text=True))
+    assert "Choisissez le type de pièce de ce fichier." in body
+    assert "Pièces obligatoires encore à joindre : Budget prévisionnel détaillé" in body
+    assert 'id="kind_id-error"' in body
+    assert count_attachments() == 0
+    # a bad file without type: both problems, each on its field
+    response = upload(client, draft, b"not a pdf", "x.pdf", kind_id="")
+    body = html.unescape(response.get_data(as_text=True))
+    assert 'id="kind_id-error"' in body and 'id="file-error"' in body
+
+
+def test_each_upload_says_which_required_pieces_remain(client, world, draft):
+    login(client, world.staff_a)
+    optional = world.call.attachment_kinds[-1]
+    (required,) = world.call.required_attachment_kinds
+    response = upload(client, draft, PDF_BYTES, "autre.pdf", kind_id=optional.id)
+    page = html.unescape(client.get(response.headers["Location"]).get_data(as_text=True))
+    assert f"Pièces obligatoires encore à joindre : {required.label}." in page
+    response = upload(client, draft, PDF_BYTES, "budget.pdf", kind_id=required.id)
+    page = html.unescape(client.get(response.headers["Location"]).get_data(as_text=True))
+    assert "Toutes les pièces obligatoires sont jointes." in page

@@ -190,7 +190,18 @@ def test_head_withdraws_with_a_reason(client, world, factory):
     dossier = factory.dossier(world.call, world.head_a)
     login(client, world.head_a)
     assert "Retirer le dossier" in client.get(f"/dossiers/{dossier.id}").get_data(as_text=True)
+    # without the confirmation field: the confirmation page, nothing changed
     response = client.post(f"/dossiers/{dossier.id}/retirer", data={"reason": "Projet abandonné"})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Confirmer le retrait" in page and "Le retrait est définitif" in page
+    assert 'name="reason" value="Projet abandonné"' in page
+    assert 'name="confirmed" value="1"' in page
+    db.session.expire_all()
+    assert db.session.get(Dossier, dossier.id).status == DossierStatus.draft
+    response = client.post(
+        f"/dossiers/{dossier.id}/retirer", data={"reason": "Projet abandonné", "confirmed": "1"}
+    )
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Dossier, dossier.id).status == DossierStatus.withdrawn
@@ -204,6 +215,9 @@ def test_staff_cannot_withdraw(client, world, factory):
     dossier = factory.dossier(world.call, world.head_a)
     login(client, world.staff_a)
     assert client.post(f"/dossiers/{dossier.id}/retirer", data={}).status_code == 403
+    assert (
+        client.post(f"/dossiers/{dossier.id}/retirer", data={"confirmed": "1"}).status_code == 403
+    )
     db.session.expire_all()
     assert db.session.get(Dossier, dossier.id).status == DossierStatus.draft
 
@@ -227,3 +241,12 @@ def test_call_staff_without_establishment_get_a_pointer_not_a_list(client, world
     page = client.get("/dossiers/").get_data(as_text=True)
     assert "rattaché à aucun établissement" in page
     assert "/dossiers/deposes" in page
+
+
+def test_a_withdrawn_dossier_is_not_asked_again(client, world, factory):
+    dossier = factory.dossier(world.call, world.head_a)
+    login(client, world.head_a)
+    client.post(f"/dossiers/{dossier.id}/retirer", data={"confirmed": "1"})
+    response = client.post(f"/dossiers/{dossier.id}/retirer", data={})
+    assert response.status_code == 409
+    assert "Confirmer le retrait" not in response.get_data(as_text=True)

@@ -277,3 +277,13 @@ def test_a_submitted_dossier_cannot_be_edited(client, world, draft):
 def test_posting_to_a_step_without_a_form_is_not_allowed(client, world, draft):
     login(client, world.staff_a)
     assert client.post(f"/dossiers/{draft.id}/etape/recapitulatif", data={}).status_code == 405
+
+
+def test_an_empty_budget_is_not_called_balanced(client, world, factory):
+    dossier = factory.dossier(world.call, world.staff_a)
+    login(client, world.staff_a)
+    page = client.get(f"/dossiers/{dossier.id}/etape/budget").get_data(as_text=True)
+    assert "Budget vide : ajoutez au moins une dépense" in page
+    assert "Budget équilibré" not in page
+    # the saved state's blocker is marked, so the live totals can replace it once typing starts
+    assert '<li data-blocker="expenses">Le budget ne comporte aucune dépense.</li>' in page

@@ -70,6 +70,10 @@ def test_reviewer_scores_two_dossiers_and_a_copilot_validates(live_server, brows
     count = buttons.count()
     assert count >= 1
     buttons.first.click()
+    # the second validation makes the decision final: the modal says so and asks to confirm
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("la décision devient définitive")
+    dialog.get_by_role("button", name="Confirmer la validation").click()
     expect(
         page.get_by_text(re.compile(r"Décision validée|Validation enregistrée")).first
     ).to_be_visible()

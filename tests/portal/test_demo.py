@@ -24,11 +24,37 @@ def test_demo_data_covers_the_academie(app):
 
 
 def test_demo_command_prints_the_accounts(app, monkeypatch):
+    monkeypatch.setitem(app.config, "PUBLIC_URL", app.config["PUBLIC_URL"])  # restored after
+    monkeypatch.delenv("PUBLIC_URL", raising=False)
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["demo", "--no-serve"])
+    result = runner.invoke(args=["demo", "--no-serve", "--port", "5391"])
     assert result.exit_code == 0, result.output
     assert "chef.guerin@demo.ac-poitiers.fr" in result.output
     assert app.config["DEMO_PASSWORD"] in result.output
+    # institutions in French, and the emails' links on the port the demo serves
+    assert "Instructeur (Région)" in result.output and "(region)" not in result.output
+    assert app.config["PUBLIC_URL"] == "http://127.0.0.1:5391"
+
+
+def test_demo_command_keeps_a_public_url_given_by_the_environment(app, monkeypatch):
+    monkeypatch.setitem(app.config, "PUBLIC_URL", "https://aap.example.fr")
+    monkeypatch.setenv("PUBLIC_URL", "https://aap.example.fr")
+    result = app.test_cli_runner().invoke(args=["demo", "--no-serve", "--port", "5391"])
+    assert result.exit_code == 0, result.output
+    assert app.config["PUBLIC_URL"] == "https://aap.example.fr"
+
+
+def test_the_open_demo_call_is_of_the_school_year_of_its_dates(app):
+    import datetime as dt
+
+    assert demo.school_year_of(dt.date(2027, 1, 30)) == "2026-2027"
+    assert demo.school_year_of(dt.date(2026, 6, 1)) == "2026-2027"
+    assert demo.school_year_of(dt.date(2026, 5, 31)) == "2025-2026"
+    demo.load("mot-de-passe-demo")
+    from portal.models import Call, CallStatus
+
+    call = db.session.scalars(select(Call).where(Call.status == CallStatus.open)).first()
+    assert call.school_year == demo.school_year_of(call.deadline_at.date())
 
 
 def test_demo_data_shows_every_stage_of_the_commission(app):

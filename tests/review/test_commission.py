@@ -297,9 +297,21 @@ def test_both_copilots_validate_through_the_pages(client, world, commission):
         == 409
     )
     login(client, commission.copilot_region)
+    # the second validation makes the decision final: asked first, nothing changed meanwhile
+    page = _page(client.get(f"/instruction/appels/{world.call.id}/decisions"))
+    assert f'data-portal-confirm="confirmer-validation-{decision.id}"' in page
+    assert "la décision devient définitive" in page
+    response = client.post(
+        f"/instruction/decisions/{decision.id}/valider", data={"institution": "region"}
+    )
+    assert response.status_code == 200 and "Confirmer la validation" in _page(response)
+    assert 'name="institution" value="region"' in _page(response)
+    db.session.refresh(decision)
+    assert decision.region_validated_by_id is None and decision.finalised_at is None
     assert (
         client.post(
-            f"/instruction/decisions/{decision.id}/valider", data={"institution": "region"}
+            f"/instruction/decisions/{decision.id}/valider",
+            data={"institution": "region", "confirmed": "1"},
         ).status_code
         == 302
     )
@@ -360,6 +372,11 @@ def test_the_establishment_sees_the_decision_only_once_published(client, world, 
 
     login(client, world.call_admin)
     response = client.post(f"/instruction/appels/{world.call.id}/publier")
+    assert response.status_code == 200 and "Confirmer la publication" in _page(response)
+    assert not db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.subject == f"Dossier {dossier.reference} retenu")
+    ).all()
+    response = client.post(f"/instruction/appels/{world.call.id}/publier", data={"confirmed": "1"})
     assert response.status_code == 302
     mails = db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.subject == f"Dossier {dossier.reference} retenu")
@@ -397,7 +414,13 @@ def test_publication_before_every_decision_is_refused_with_the_list(client, worl
     decisions_svc.validate_decision(commission.copilot_state, decision)
     decisions_svc.validate_decision(commission.copilot_region, decision)
     login(client, world.call_admin)
-    page = _page(client.post(f"/instruction/appels/{world.call.id}/publier", follow_redirects=True))
+    page = _page(
+        client.post(
+            f"/instruction/appels/{world.call.id}/publier",
+            data={"confirmed": "1"},
+            follow_redirects=True,
+        )
+    )
     assert "Publication impossible : 2 dossiers de l'appel n’ont pas encore de décision" in page
     assert second.reference in page and third.reference in page
     db.session.refresh(decision)

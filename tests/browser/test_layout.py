@@ -1,0 +1,206 @@
+"""In a real Chromium: the key pages of every role fit the screen and pass axe.
+
+For each (role, page) of PAGES, at 1,280 px and 375 px wide: no page-level horizontal scroll
+(`document.documentElement.scrollWidth <= window.innerWidth`: wide tables scroll inside their own
+box) and zero axe-core violations of the WCAG 2.1 A/AA rules.
+
+To hold a new screen to the same rules, add its line to PAGES: a literal path, or a `Via` naming
+the page to open and the pattern of the first link to follow there (for pages behind an id).
+One Chromium serves the whole module; each role logs in once, in its own browser context.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pytest
+
+from tests.conftest import PortalProcess, _live_database_url
+
+pytestmark = pytest.mark.browser
+
+ACCOUNTS = {
+    "head": "chef.guerin@demo.ac-poitiers.fr",
+    "staff": "referent.guerin@demo.ac-poitiers.fr",
+    "reviewer": "instructrice.cio@demo.ac-poitiers.fr",
+    "copilot": "copilote.etat@demo.ac-poitiers.fr",
+    "call admin": "gestion.etat@demo.ac-poitiers.fr",
+    "budget officer": "budget.etat@demo.ac-poitiers.fr",
+    "observer": "observateur@demo.ac-poitiers.fr",
+    "admin": "admin@demo.ac-poitiers.fr",
+}
+WIDTHS = (1280, 375)
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+@dataclass(frozen=True)
+class Via:
+    """The first link matching `pattern` (a regex on the href's path) on the page `start`."""
+
+    start: str | Via
+    pattern: str
+
+    def __str__(self) -> str:
+        return f"{self.start} → {self.pattern}"
+
+
+RANKING = Via(Via("/appels/", r"^/appels/\d+$"), r"^/instruction/appels/\d+/classement$")
+COMMITMENTS = Via("/", r"^/financement/appels/\d+/engagements$")
+
+PAGES: list[tuple[str, str | Via]] = [
+    # public pages
+    ("anonymous", "/connexion"),
+    ("anonymous", "/mot-de-passe-oublie"),
+    ("anonymous", "/accessibilite"),
+    ("anonymous", "/mentions-legales"),
+    ("anonymous", "/donnees-personnelles"),
+    ("anonymous", "/plan-du-site"),
+    # applicants
+    ("head", "/"),
+    ("head", "/dossiers/"),
+    ("head", Via("/dossiers/", r"^/dossiers/\d+$")),
+    ("head", Via("/", r"^/dossiers/nouveau$")),
+    ("head", Via("/", r"^/appels/\d+$")),
+    ("head", "/compte/"),
+    ("staff", "/"),
+    # review
+    ("reviewer", "/"),
+    ("reviewer", "/instruction/mes-dossiers"),
+    ("reviewer", Via("/instruction/mes-dossiers", r"^/instruction/evaluations/\d+$")),
+    ("copilot", "/"),
+    ("copilot", Via("/", r"^/instruction/appels/\d+/decisions$")),
+    ("copilot", Via("/", r"^/instruction/appels/\d+/seances$")),
+    ("copilot", Via(Via("/", r"^/instruction/appels/\d+/seances$"), r"^/instruction/seances/\d+$")),
+    # call office
+    ("call admin", "/"),
+    ("call admin", "/appels/"),
+    ("call admin", Via("/appels/", r"^/appels/\d+$")),
+    ("call admin", "/dossiers/deposes"),
+    # budget
+    ("budget officer", "/"),
+    ("budget officer", "/financement/"),
+    ("budget officer", Via("/financement/", r"^/financement/appels/\d+$")),
+    ("budget officer", Via("/", r"^/financement/appels/\d+/paiements$")),
+    ("budget officer", Via("/", r"^/financement/appels/\d+/enveloppes$")),
+    ("observer", "/"),
+    # administration
+    ("admin", "/"),
+    ("admin", "/admin/utilisateurs"),
+    ("admin", "/admin/utilisateurs?role=reviewer&q=demo"),
+    ("admin", Via("/admin/utilisateurs", r"^/admin/utilisateurs/\d+$")),
+    ("admin", "/admin/utilisateurs/inviter"),
+    ("admin", "/admin/etablissements"),
+    # others' pages, held to the same rules
+    ("copilot", RANKING),
+    ("budget officer", COMMITMENTS),
+    ("budget officer", Via(COMMITMENTS, r"^/financement/engagements/\d+$")),
+]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """The demo served once, one Chromium, and one logged-in browser page per role."""
+    from playwright.sync_api import sync_playwright
+
+    tmp_path = tmp_path_factory.mktemp("layout")
+    server = PortalProcess(tmp_path, _live_database_url(tmp_path), name="layout")
+    pw = sync_playwright().start()
+    browser = pw.chromium.launch(
+        executable_path="/usr/bin/chromium",
+        args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"],
+    )
+    pages = {}
+
+    def page_of(role: str):
+        if role not in pages:
+            # bypass_csp only lets axe's own script in; the portal's CSP has its own test.
+            context = browser.new_context(locale="fr-FR", bypass_csp=True)
+            page = context.new_page()
+            page.set_default_timeout(15000)
+            if role != "anonymous":
+                page.goto(server.url + "/connexion")
+                page.get_by_label("Adresse électronique").fill(ACCOUNTS[role])
+                page.get_by_label("Mot de passe").fill(server.password)
+                page.get_by_role("button", name="Se connecter").click()
+                page.wait_for_load_state("load")
+                assert "/connexion" not in page.url, f"{role} could not log in"
+            pages[role] = page
+        return pages[role]
+
+    yield server, page_of
+    browser.close()
+    pw.stop()
+    server.stop()
+
+
+def _links(page, base: str, path: str, pattern: str) -> list[str]:
+    page.goto(base + path)
+    hrefs = page.eval_on_selector_all(
+        "main a[href]", "links => links.map(a => a.getAttribute('href'))"
+    )
+    found = []
+    for href in hrefs:
+        bare = href.split("#")[0]
+        if re.search(pattern, bare.split("?")[0]) and bare not in found:
+            found.append(bare)
+    return found
+
+
+def _resolve(page, base: str, target: str | Via) -> str:
+    """The path of a page: literal, or the first matching link (trying each start page that a
+    nested Via matches, in order, until one holds such a link)."""
+    if isinstance(target, str):
+        return target
+    starts = (
+        [target.start]
+        if isinstance(target.start, str)
+        else _links(page, base, _resolve(page, base, target.start.start), target.start.pattern)
+    )
+    for start in starts:
+        found = _links(page, base, start, target.pattern)
+        if found:
+            return found[0]
+    raise AssertionError(f"no link matching {target.pattern} on {target.start}")
+
+
+def _violations(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(
+        page,
+        options={"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]},
+    )
+    return [
+        f"{v['id']}: {v['help']} — " + "; ".join(n["target"][0] for n in v["nodes"][:3])
+        for v in results.response["violations"]
+    ]
+
+
+@pytest.mark.parametrize(("role", "target"), PAGES, ids=[f"{r}:{t}" for r, t in PAGES])
+def test_page_fits_both_widths_and_passes_axe(site, role, target):
+    server, page_of = site
+    page = page_of(role)
+    path = _resolve(page, server.url, target)
+    problems = []
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        response = page.goto(server.url + path)
+        assert response.status == 200, (role, path, response.status)
+        page.wait_for_load_state("load")
+        scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        if scroll > inner:
+            wide = page.evaluate(
+                """() => [...document.querySelectorAll('main *')]
+                .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+                .slice(0, 3).map(e => e.tagName + '.' + e.className)"""
+            )
+            problems.append(f"{width} px: the page scrolls sideways ({scroll} > {inner}) {wide}")
+        problems += [f"{width} px: {v}" for v in _violations(page)]
+        missing = page.evaluate(
+            """[...document.querySelectorAll('.fr-skiplinks a[href^="#"]')]
+            .map(a => a.getAttribute('href').slice(1))
+            .filter(id => !document.getElementById(id))"""
+        )
+        problems += [f"{width} px: skip link to missing #{id}" for id in missing]
+    assert problems == [], f"{role} {path}:\n" + "\n".join(problems)
