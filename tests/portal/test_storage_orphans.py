@@ -101,12 +101,12 @@ def funded(money_world, generated):
     return generated
 
 
-def _post_file(client, url, filename="piece.pdf", **headers):
+def _post_file(client, url, filename="piece.pdf", fields=None, **headers):
     return client.post(
         url,
         content_type="multipart/form-data",
         headers=headers,
-        data={"file": (io.BytesIO(PDF_BYTES), filename)},
+        data={**(fields or {}), "file": (io.BytesIO(PDF_BYTES), filename)},
     )
 
 
@@ -132,13 +132,19 @@ def test_dossier_attachment_refused_by_the_database(store, world, draft):
 def test_dossier_attachment_page_and_api(store, client, world, draft):
     login(client, world.head_a)
     with Refused(Attachment):
-        _failing_request(lambda: _post_file(client, f"/dossiers/{draft.id}/pieces"))
+        kind = {"kind_id": str(draft.call.attachment_kinds[-1].id)}  # the type is required
+        _failing_request(lambda: _post_file(client, f"/dossiers/{draft.id}/pieces", fields=kind))
     assert listed(store) == []
     token = cli_token(world.head_a)
     db.session.commit()
     with Refused(Attachment):
         _failing_request(
-            lambda: _post_file(client, f"/api/v1/dossiers/{draft.id}/attachments", **bearer(token))
+            lambda: _post_file(
+                client,
+                f"/api/v1/dossiers/{draft.id}/attachments",
+                fields=kind,
+                **bearer(token),
+            )
         )
     assert listed(store) == []
 
@@ -190,14 +196,16 @@ def test_bytes_written_then_rolled_back_are_deleted(
         f"/dossiers/{draft.id}/pieces",
         f"/financement/dossiers/{generated.id}/convention-signee",
     ):
-        _failing_request(lambda: _post_file(client, url))
+        kind = {"kind_id": str(draft.call.attachment_kinds[-1].id)} if "/pieces" in url else {}
+        _failing_request(lambda: _post_file(client, url, fields=kind))  # noqa: B023
         assert set(listed(store)) == kept, url
     assert_no_orphan(store)
 
 
 def test_a_committed_upload_stays(store, client, world, draft):
     login(client, world.head_a)
-    response = _post_file(client, f"/dossiers/{draft.id}/pieces")
+    kind = {"kind_id": str(draft.call.attachment_kinds[-1].id)}
+    response = _post_file(client, f"/dossiers/{draft.id}/pieces", fields=kind)
     assert response.status_code == 302
     (attachment,) = db.session.scalars(select(Attachment)).all()
     assert listed(store) == [attachment.storage_key]
@@ -223,8 +231,9 @@ def test_nul_in_a_filename_leaves_no_orphan(store, client, money_world, funded):
         f"/financement/dossiers/{funded.id}/bilan/pieces",
         f"/financement/dossiers/{other.id}/convention-signee",
     ):
+        kind = {"kind_id": str(draft.call.attachment_kinds[-1].id)} if "/pieces" in url else {}
         try:
-            response = _post_file(client, url, "bud\x00get.pdf")
+            response = _post_file(client, url, "bud\x00get.pdf", fields=kind)
         except Exception:  # noqa: BLE001 - the database refused the NUL: a 500 in production
             db.session.rollback()
         else:
