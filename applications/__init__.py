@@ -10,6 +10,7 @@ def init_app(app) -> None:
 
     from . import (
         api,  # noqa: F401
+        api_lists,  # noqa: F401
         demo,
         policy,
         receivers,

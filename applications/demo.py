@@ -51,6 +51,10 @@ def load(call, establishments, users, password_hash, now, pdf) -> None:
     """A few dossiers at different stages, made through the same services as the pages."""
     by_email = {u.email.split("@")[0]: u for u in users}
     call_admin = by_email["gestion.etat"]
+    # The call office's labels: one for every call, one for this call (DEMO_LABELS).
+    follow_up = services.create_label(call_admin, "à relancer")
+    partnership = services.create_label(call_admin, "partenariat à vérifier", call)
+    labelled = {"submitted": [partnership], "incomplete": [follow_up, partnership]}
     for index, local, name, title, axis, state in DEMO_DOSSIERS:
         head = by_email.get(local)
         if head is None:
@@ -105,6 +109,9 @@ def load(call, establishments, users, password_hash, now, pdf) -> None:
             services.request_completion(
                 call_admin, dossier, "Merci de joindre le devis de l'intervenant."
             )
+        if index in (1, 32):  # the Dolmen's and the Macé's dossiers carry labels
+            for label in labelled[state]:
+                services.set_label(call_admin, dossier, label)
 
 
 def on_demo_loading(_sender=None, *, call, establishments, users, password_hash, now, pdf, **_):

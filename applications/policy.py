@@ -101,6 +101,15 @@ def _screen(user: User, dossier) -> bool:
     return user.has_role(Role.call_admin) and _status(dossier) == "submitted"
 
 
+def _label(user: User, dossier) -> bool:
+    """The call office's internal labels: its administrators, on dossiers they read."""
+    return user.has_role(Role.call_admin) and dossier is not None and _staff_reads(user, dossier)
+
+
+def _manage_labels(user: User, call=None) -> bool:
+    return user.has_role(Role.call_admin)
+
+
 def register() -> None:
     """Add the area's rules to the one policy (called by the area's init_app)."""
     register_area_policy(
@@ -112,6 +121,8 @@ def register() -> None:
             Permission.WITHDRAW_DOSSIER: _withdraw,
             Permission.REQUEST_COMPLETION: _screen,
             Permission.SCREEN_DOSSIER: _screen,
+            Permission.LABEL_DOSSIER: _label,
+            Permission.MANAGE_LABELS: _manage_labels,
         },
         [],
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 def init_app(app) -> None:
     """Register what the area brings: its rules in the one policy, its API endpoints and pages,
     its answers to the lower layers' signals (dossier panels, home sections, demo)."""
-    from applications.signals import dossier_panels
+    from applications.signals import dossier_panels, list_filters
     from portal.signals import demo_loading, home_sections
 
     from . import (
@@ -21,4 +21,5 @@ def init_app(app) -> None:
     app.register_blueprint(bp)
     dossier_panels.connect(receivers.dossier_panels)
     home_sections.connect(receivers.home_sections)
+    list_filters.connect(receivers.list_filters)
     demo_loading.connect(demo.on_demo_loading)

@@ -13,6 +13,7 @@ from .attachments import add_attachment, read_attachment, remove_attachment
 from .calls import open_calls
 from .completion import COMPLETION_DAYS, request_completion
 from .drafting import MAX_ROWS, TEXT_LIMITS, create_dossier, require_editable, update_dossier
+from .labels import create_label, delete_label, labels_for_calls, labels_of, remove_label, set_label
 from .notifications import notify_establishment
 from .submission import (
     get_submission,
@@ -29,12 +30,18 @@ __all__ = [
     "TEXT_LIMITS",
     "add_attachment",
     "create_dossier",
+    "create_label",
+    "delete_label",
     "get_submission",
+    "labels_for_calls",
+    "labels_of",
     "notify_establishment",
     "open_calls",
     "read_attachment",
     "remove_attachment",
+    "remove_label",
     "request_completion",
+    "set_label",
     "require_editable",
     "snapshot_hash",
     "snapshot_of",

@@ -6,7 +6,7 @@ Views are thin: load the dossier under the policy, parse the form, call a servic
 
 from __future__ import annotations
 
-from . import attachments, creation, detail, lists, steps, submission  # noqa: F401  (routes)
+from . import attachments, creation, detail, lists, office, steps, submission  # noqa: F401
 from .blueprint import bp
 from .common import form_labels, load_dossier, next_action, shown_status
 from .detail import detail_context
