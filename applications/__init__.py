@@ -10,7 +10,6 @@ def init_app(app) -> None:
 
     from . import (
         api,  # noqa: F401
-        api_lists,  # noqa: F401
         demo,
         policy,
         receivers,

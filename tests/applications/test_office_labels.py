@@ -249,3 +249,13 @@ def test_the_call_office_sees_labels_in_its_exports_and_api(client, world, facto
         headers={"Authorization": f"Bearer {issue_api_token(world.call_admin)}"},
     ).get_json()
     assert body["items"][0]["labels"] == [{"id": label.id, "name": SECRET, "call_id": None}]
+
+
+def test_the_demo_shows_labels(app):
+    from portal import demo
+
+    demo.load("mot-de-passe-demo")
+    names = {label.name: label.call_id for label in db.session.scalars(select(Label))}
+    assert names.keys() == {"à relancer", "partenariat à vérifier"}
+    assert names["à relancer"] is None and names["partenariat à vérifier"] is not None
+    assert _links() == 3
