@@ -177,3 +177,11 @@ def test_export_of_the_filtered_list(client, world, factory):
     assert text.startswith("\ufeffRéférence;Titre;")
     assert inside.reference in text and outside.reference not in text
     assert client.get("/dossiers/deposes/export.pdf").status_code == 404
+
+
+def test_a_selection_has_at_most_500_dossiers(client, world):
+    login(client, world.call_admin)
+    response = _post(client, range(1, 502), action="complements", message="x")
+    assert response.status_code == 400
+    assert "Sélectionnez au plus 500 dossiers à la fois." in response.get_data(as_text=True)
+    assert _count(CompletionRequest) == 0
