@@ -102,7 +102,9 @@ def set_label(user: User, dossier: Dossier, label: Label) -> bool:
         return False
     db.session.add(DossierLabel(dossier_id=dossier.id, label_id=label.id, set_by_id=user.id))
     db.session.flush()
-    audit.record(user, "label_set", dossier, {"label": label.name})
+    # Recorded on the label, not the dossier: a dossier's history shown to its establishment
+    # must not carry it.
+    audit.record(user, "label_set", label, {"dossier_id": dossier.id, "label": label.name})
     return True
 
 
@@ -113,4 +115,4 @@ def remove_label(user: User, dossier: Dossier, label: Label) -> None:
         raise NotFound()
     db.session.delete(link)
     db.session.flush()
-    audit.record(user, "label_removed", dossier, {"label": label.name})
+    audit.record(user, "label_removed", label, {"dossier_id": dossier.id, "label": label.name})

@@ -80,6 +80,11 @@ def test_set_and_remove_a_label(world, factory):
     assert [x.name for x in services.labels_of([dossier.id])[dossier.id]] == ["à relancer"]
     services.remove_label(world.call_admin, dossier, label)
     assert _links() == 0
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action.in_(["label_set", "label_removed"]))
+    ).all()
+    # on the label, never on the dossier (whose history its establishment reads)
+    assert {(e.object_type, e.changes["dossier_id"]) for e in events} == {("label", dossier.id)}
     with pytest.raises(NotFound):
         services.remove_label(world.call_admin, dossier, label)
 
