@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 
 from flask import jsonify, request, send_file, url_for
+from marshmallow import Schema, fields
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -34,7 +35,8 @@ from portal.api import (
 from portal.calls import services as call_services
 from portal.db import db
 from portal.errors import NotFound, ServiceError
-from portal.permissions import Permission
+from portal.pagination import PAGE_SIZE, paginate
+from portal.permissions import Permission, can
 from portal.schemas import load_input
 from portal.storage import send_stored
 
@@ -43,6 +45,7 @@ from . import schemas as s
 from . import services
 from .models import Dossier, Message
 from .policy import visible_dossiers
+from .services import labels, listing
 
 STALE = (
     "Ce dossier a été modifié entre-temps par une autre requête. Relisez-le "
@@ -368,3 +371,77 @@ def message_attachment(dossier_id: int, message_id: int):
     )
     response.headers["X-Content-SHA256"] = message.attachment_sha256
     return response
+# ---------------------------------------------------------------- the call office's list
+# The submitted dossiers the user may read, searched, filtered, sorted and paginated in SQL by the
+# same query as the page /dossiers/deposes (applications.services.listing), with the counts per
+# status; the labels only for the call office (they are internal).
+
+
+class LabelSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    call_id = fields.Integer(allow_none=True, metadata={"description": "null : tous les appels"})
+
+
+class OfficeListItemSchema(s.DossierListItemSchema):
+    requested_total = fields.Decimal(as_string=True, metadata={"description": "Région + rectorat"})
+    # Filled by the endpoint, for the call office only (labels are internal).
+    labels = fields.List(
+        fields.Nested(LabelSchema),
+        dump_only=True,
+        metadata={"description": "Pour les gestionnaires de l'appel seulement"},
+    )
+
+
+class OfficeListSchema(Schema):
+    items = fields.List(fields.Nested(OfficeListItemSchema))
+    total = fields.Integer()
+    page = fields.Integer()
+    pages = fields.Integer()
+    counts = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata={"description": "Par statut, tous filtres sauf le statut appliqués"},
+    )
+
+
+register_schemas(
+    {"Label": LabelSchema, "OfficeListItem": OfficeListItemSchema, "OfficeList": OfficeListSchema}
+)
+
+PARAMETERS = [
+    {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
+    for name in (*listing.PARAMETERS, "recevabilite", "page")
+]
+
+
+@bp.get("/submitted-dossiers")
+@doc(
+    "Dossiers déposés : recherche, filtres, tri, pagination",
+    {"200": json_response(OfficeListSchema, "Une page de la liste et les nombres par statut.")},
+    operationId="searchSubmittedDossiers",
+    parameters=PARAMETERS,
+)
+def search_submitted_dossiers():
+    """The same parameters as the page /dossiers/deposes; unknown values are ignored."""
+    user = api_user()
+    filters = listing.Filters.parse(request.args, user)
+    result = paginate(
+        listing.dossier_query(user, filters), request.args.get("page"), PAGE_SIZE, unique=True
+    )
+    office = can(user, Permission.MANAGE_LABELS)
+    dumped = OfficeListItemSchema(many=True).dump(result.items)
+    if office:
+        found = labels.labels_of(d.id for d in result.items)
+        for item, dossier in zip(dumped, result.items, strict=True):
+            item["labels"] = LabelSchema(many=True).dump(found[dossier.id])
+    counts = listing.status_counts(user, filters)
+    return jsonify(
+        {
+            "items": dumped,
+            "total": result.total,
+            "page": result.page,
+            "pages": result.pages,
+            "counts": {status.value: n for status, n in counts.items()},
+        }
+    )

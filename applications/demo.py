@@ -54,6 +54,10 @@ def load(call, establishments, users, password_hash, now, pdf) -> None:
     by_email = {u.email.split("@")[0]: u for u in users}
     call_admin = by_email["gestion.etat"]
     made = {}
+    # The call office's labels: one for every call, one for this call (DEMO_LABELS).
+    follow_up = services.create_label(call_admin, "à relancer")
+    partnership = services.create_label(call_admin, "partenariat à vérifier", call)
+    labelled = {"submitted": [partnership], "incomplete": [follow_up, partnership]}
     for index, local, name, title, axis, state in DEMO_DOSSIERS:
         head = by_email.get(local)
         if head is None:
@@ -109,6 +113,9 @@ def load(call, establishments, users, password_hash, now, pdf) -> None:
             services.request_completion(
                 call_admin, dossier, "Merci de joindre le devis de l'intervenant."
             )
+        if index in (1, 32):  # the Dolmen's and the Macé's dossiers carry labels
+            for label in labelled[state]:
+                services.set_label(call_admin, dossier, label)
 
     _threads(made, call_admin, now)
 

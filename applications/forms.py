@@ -341,3 +341,28 @@ class MessageForm(PortalForm):
         description="5 000 caractères au plus. Le message ne modifie pas le dossier déposé.",
     )
     file = FileField("Pièce jointe (facultative)")
+
+
+# ---------------------------------------------------------------- the call office's list
+
+
+class BulkForm(PortalForm):
+    """An action on the dossiers ticked in the list (`dossier` checkboxes, `action` button)."""
+
+    message = TextAreaField(
+        "Message de la demande de compléments",
+        description="Envoyé à chaque établissement sélectionné, une demande par dossier.",
+    )
+    label = StringField("Étiquette à poser")
+    format = StringField("Format de l'export")
+
+
+class LabelForm(PortalForm):
+    """A new label of the call office, for one call or for every call."""
+
+    name = StringField("Nom de l'étiquette", description="Par exemple « à relancer ».")
+    call = StringField("Appel à projets", description="Laissez vide : pour tous les appels.")
+
+
+class DossierLabelForm(PortalForm):
+    label = StringField("Étiquette")

@@ -341,3 +341,32 @@ class MessageRead(Base):
     side: Mapped[MessageSide] = enum_column(MessageSide)
     last_read_id: Mapped[int] = mapped_column(Integer, default=0)
     read_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+class Label(Base):
+    """A label of the call office (e.g. "à relancer"), for one call or for every call (call_id
+    NULL). Internal: never shown to the establishment, in pages, API or exports."""
+
+    __tablename__ = "dossier_label"
+    __table_args__ = (UniqueConstraint("call_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int | None] = mapped_column(
+        ForeignKey("call.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(60))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    call: Mapped[Call | None] = relationship()
+
+
+class DossierLabel(Base):
+    """A label set on a dossier (by whom, when)."""
+
+    __tablename__ = "dossier_label_link"
+    dossier_id: Mapped[int] = mapped_column(
+        ForeignKey("dossier.id", ondelete="CASCADE"), primary_key=True
+    )
+    label_id: Mapped[int] = mapped_column(
+        ForeignKey("dossier_label.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    set_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    set_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    label: Mapped[Label] = relationship()

@@ -120,6 +120,13 @@ def _use_thread(user: User, dossier) -> bool:
 
 def _full_history(user: User, dossier) -> bool:
     return user.has_role(Role.call_admin) and _staff_reads(user, dossier)
+def _label(user: User, dossier) -> bool:
+    """The call office's internal labels: its administrators, on dossiers they read."""
+    return user.has_role(Role.call_admin) and dossier is not None and _staff_reads(user, dossier)
+
+
+def _manage_labels(user: User, call=None) -> bool:
+    return user.has_role(Role.call_admin)
 
 
 def register() -> None:
@@ -135,6 +142,8 @@ def register() -> None:
             Permission.SCREEN_DOSSIER: _screen,
             Permission.USE_THREAD: _use_thread,
             Permission.VIEW_FULL_HISTORY: _full_history,
+            Permission.LABEL_DOSSIER: _label,
+            Permission.MANAGE_LABELS: _manage_labels,
         },
         [],
     )

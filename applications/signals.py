@@ -26,3 +26,9 @@ def panels_of(dossier, user) -> tuple[list[str], dict]:
         templates.extend(panel.get("templates", []))
         context.update(panel.get("context", {}))
     return templates, context
+
+
+# `list_filters` (sender: None): the filters a higher area adds to the call office's dossier list,
+# as a list of {"name": URL parameter, "label": French, "choices": [(value, label)],
+# "clause": value → SQL condition on Dossier} (e.g. the screening result).
+list_filters = _signals.signal("list-filters")

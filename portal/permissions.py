@@ -32,6 +32,10 @@ class Permission(str, enum.Enum):
     SCREEN_DOSSIER = "dossier.screen"
     USE_THREAD = "dossier.thread"  # obj: the Dossier (read and post its messages)
     VIEW_FULL_HISTORY = "dossier.history"  # obj: the Dossier (the whole audit trail)
+    # the call office's internal labels: obj a Dossier (read and set them), or a Call / None
+    # (define them for that call / for every call)
+    LABEL_DOSSIER = "dossier.label"
+    MANAGE_LABELS = "label.manage"
     # review area (checks in review/policy.py, registered through register_area_policy)
     MANAGE_COMMISSION = "commission.manage"  # obj: the Call
     SCORE_REVIEW = "review.score"  # obj: the Review

@@ -6,7 +6,7 @@ from __future__ import annotations
 def init_app(app) -> None:
     """Register what the area brings: its rules in the one policy, its API endpoints and pages,
     its answers to the lower layers' signals (dossier panels, home sections, demo)."""
-    from applications.signals import dossier_panels
+    from applications.signals import dossier_panels, list_filters
     from portal.signals import demo_loading, due_reminders, home_sections, todo_items
 
     from . import (
@@ -23,6 +23,7 @@ def init_app(app) -> None:
     dossier_panels.connect(receivers.dossier_panels)
     dossier_panels.connect(receivers.notes_panel)
     home_sections.connect(receivers.home_sections)
+    list_filters.connect(receivers.list_filters)
     demo_loading.connect(demo.on_demo_loading)
     todo_items.connect(followup.todo_items)
     due_reminders.connect(followup.due_reminders)

@@ -4,14 +4,15 @@ home page (portal.signals.home_sections)."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
+from applications.models import Dossier
 from portal.db import db
 from portal.models import Call, Role
 from portal.permissions import Permission, can
 
 from .forms import NoteForm, ScreeningForm
-from .models import CommissionMember
+from .models import CommissionMember, Screening, ScreeningOutcome
 from .services import decisions, notes, queue
 from .services.screening import latest_screening
 
@@ -73,3 +74,30 @@ def home_sections(user, **_) -> dict:
     if user.has_role(Role.copilot) and (commission := _commission(user)):
         sections["commission"] = {"section": commission}
     return sections
+
+
+SCREENING_CHOICES = [
+    (ScreeningOutcome.eligible.value, "Recevable"),
+    (ScreeningOutcome.ineligible.value, "Irrecevable"),
+    ("aucun", "Pas encore examiné"),
+]
+
+
+def _screened(value: str):
+    if value == "aucun":
+        return ~exists().where(Screening.dossier_id == Dossier.id)
+    return exists().where(
+        Screening.dossier_id == Dossier.id, Screening.outcome == ScreeningOutcome(value)
+    )
+
+
+def list_filters(_sender=None, **_) -> list[dict]:
+    """The screening result, a filter of the call office's dossier list."""
+    return [
+        {
+            "name": "recevabilite",
+            "label": "Recevabilité",
+            "choices": SCREENING_CHOICES,
+            "clause": _screened,
+        }
+    ]

@@ -14,6 +14,7 @@ from .calls import open_calls
 from .completion import COMPLETION_DAYS, request_completion
 from .drafting import MAX_ROWS, TEXT_LIMITS, create_dossier, require_editable, update_dossier
 from .history import SHARED_EVENTS, history_of
+from .labels import create_label, delete_label, labels_for_calls, labels_of, remove_label, set_label
 from .messages import (
     MESSAGE_LIMIT,
     inbox,
@@ -54,12 +55,18 @@ __all__ = [
     "TEXT_LIMITS",
     "add_attachment",
     "create_dossier",
+    "create_label",
+    "delete_label",
     "get_submission",
+    "labels_for_calls",
+    "labels_of",
     "notify_establishment",
     "open_calls",
     "read_attachment",
     "remove_attachment",
+    "remove_label",
     "request_completion",
+    "set_label",
     "require_editable",
     "snapshot_hash",
     "snapshot_of",

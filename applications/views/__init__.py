@@ -11,6 +11,7 @@ from . import (  # noqa: F401  (routes)
     creation,
     detail,
     lists,
+    office,
     steps,
     submission,
     thread,

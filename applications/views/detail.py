@@ -6,12 +6,13 @@ from flask import render_template, url_for
 from flask_login import current_user, login_required
 
 from portal.errors import ServiceError
-from portal.permissions import Permission, require
+from portal.permissions import Permission, can, require
 from portal.web import confirmation_page, confirmed, done, refused
 
 from .. import services, workflow
-from ..forms import CompletionRequestForm, WithdrawForm
+from ..forms import CompletionRequestForm, DossierLabelForm, WithdrawForm
 from ..models import Dossier
+from ..services import labels
 from ..signals import panels_of
 from .blueprint import bp
 from .common import form_labels, load_dossier
@@ -32,6 +33,12 @@ def detail_context(dossier: Dossier, **extra) -> dict:
         "labels": form_labels(),
         "withdraw_consequences": WITHDRAW_CONSEQUENCES,
     }
+    if can(current_user, Permission.LABEL_DOSSIER, dossier):
+        ctx["office_labels"] = {
+            "form": extra.pop("label_form", None) or DossierLabelForm(formdata=None),
+            "set": labels.labels_of([dossier.id])[dossier.id],
+            "choices": labels.labels_for_calls([dossier.call_id]),
+        }
     ctx.update(extra)
     return ctx
 

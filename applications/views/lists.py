@@ -5,16 +5,18 @@ from __future__ import annotations
 from flask import render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from portal.db import db
-from portal.models import ACADEMY_DEPARTMENTS, Establishment
+from portal.models import ACADEMY_DEPARTMENTS, FIELDS, Axis, Call, EstablishmentKind, Network
 from portal.pagination import paginate
 from portal.permissions import Permission, can
 
 from .. import services
+from ..forms import BulkForm
 from ..models import STATUS_LABELS, Dossier, DossierStatus
 from ..policy import visible_dossiers
+from ..services import listing
 from .blueprint import bp
 
 
@@ -43,42 +45,50 @@ def index():
 @bp.get("/deposes")
 @login_required
 def submitted():
-    """Submitted dossiers the user may read, filtered; a constant number of queries."""
-    status = request.args.get("statut", "")
-    department = request.args.get("departement", "")
-    query = (
-        select(Dossier)
-        .where(visible_dossiers(current_user), Dossier.reference.is_not(None))
-        .options(
-            joinedload(Dossier.call),
-            joinedload(Dossier.establishment).joinedload(Establishment.department),
-            selectinload(Dossier.budget_lines),
-            selectinload(Dossier.completion_requests),
-        )
-        .order_by(Dossier.reference)
-    )
-    statuses = [s for s in DossierStatus if s != DossierStatus.draft]
-    if status:
-        if status not in {s.value for s in statuses}:
-            status = ""
-        else:
-            query = query.where(Dossier.status == DossierStatus(status))
-    if department:
-        if department not in ACADEMY_DEPARTMENTS:
-            department = ""
-        else:
-            query = query.where(
-                Dossier.establishment_id.in_(
-                    select(Establishment.id).where(Establishment.department_code == department)
-                )
-            )
-    result = paginate(query, request.args.get("page"), unique=True)
-    return render_template(
-        "applications/submitted.html",
-        dossiers=result.items,
-        result=result,
-        statuses=[(s.value, STATUS_LABELS[s]) for s in statuses],
-        departments=sorted(ACADEMY_DEPARTMENTS.items()),
-        status=status,
-        department=department,
-    )
+    """Submitted dossiers the user may read: searched, filtered, sorted and counted in SQL, a
+    constant number of queries whatever the number of dossiers."""
+    return render_template("applications/submitted.html", **list_context(request.args))
+
+
+def list_context(args, **extra) -> dict:
+    """The list page's context for these GET parameters (`extra`: a refused bulk form)."""
+    filters = listing.Filters.parse(args, current_user)
+    result = paginate(listing.dossier_query(current_user, filters), args.get("page"), unique=True)
+    counts = listing.status_counts(current_user, filters)
+    office = can(current_user, Permission.MANAGE_LABELS)
+    office_labels = services.labels_for_calls() if office else []
+    calls = db.session.scalars(select(Call).order_by(Call.deadline_at.desc(), Call.id.desc()))
+    ctx = {
+        "dossiers": result.items,
+        "result": result,
+        "filters": filters,
+        "statuses": [
+            (s.value, STATUS_LABELS[s], counts.get(s, 0))
+            for s in DossierStatus
+            if s != DossierStatus.draft
+        ],
+        "status_choices": [(s.value, s.label) for s in DossierStatus if s != DossierStatus.draft],
+        "all_count": sum(counts.values()) if counts else result.total,
+        "status_hidden": listing.hides_status(current_user),
+        "axes": [
+            (n, f"Axe {n}")
+            for n in db.session.scalars(select(Axis.number).distinct().order_by(Axis.number))
+        ],
+        "departments": sorted(ACADEMY_DEPARTMENTS.items()),
+        "calls": [(c.id, c.title) for c in calls],
+        "networks": [
+            (n.id, n.name) for n in db.session.scalars(select(Network).order_by(Network.name))
+        ],
+        "kinds": [(k.value, k.label) for k in EstablishmentKind],
+        "fields": list(FIELDS.items()),
+        "priorities": listing.PRIORITY_CHOICES,
+        "extra_filters": listing.extra_filters(),
+        "office": office,
+        "labels": office_labels,
+        "label_choices": [(label.id, label.name) for label in office_labels],
+        "dossier_labels": services.labels_of(d.id for d in result.items) if office else {},
+        "bulk_form": BulkForm(formdata=None),
+        "form_errors": [],
+    }
+    ctx.update(extra)
+    return ctx
