@@ -371,6 +371,8 @@ def message_attachment(dossier_id: int, message_id: int):
     )
     response.headers["X-Content-SHA256"] = message.attachment_sha256
     return response
+
+
 # ---------------------------------------------------------------- the call office's list
 # The submitted dossiers the user may read, searched, filtered, sorted and paginated in SQL by the
 # same query as the page /dossiers/deposes (applications.services.listing), with the counts per

@@ -341,6 +341,8 @@ class MessageRead(Base):
     side: Mapped[MessageSide] = enum_column(MessageSide)
     last_read_id: Mapped[int] = mapped_column(Integer, default=0)
     read_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Label(Base):
     """A label of the call office (e.g. "à relancer"), for one call or for every call (call_id
     NULL). Internal: never shown to the establishment, in pages, API or exports."""

@@ -120,6 +120,8 @@ def _use_thread(user: User, dossier) -> bool:
 
 def _full_history(user: User, dossier) -> bool:
     return user.has_role(Role.call_admin) and _staff_reads(user, dossier)
+
+
 def _label(user: User, dossier) -> bool:
     """The call office's internal labels: its administrators, on dossiers they read."""
     return user.has_role(Role.call_admin) and dossier is not None and _staff_reads(user, dossier)

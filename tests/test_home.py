@@ -148,7 +148,6 @@ def test_home_does_not_query_per_dossier_or_call(client, world, factory):
     assert many.count == few.count <= 7
 
 
-
 def test_observer_home_counts_decided_dossiers_per_call_and_status(client, world, factory):
     from applications.models import DossierStatus
 
