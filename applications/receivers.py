@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 from portal.db import db
 from portal.models import Role
 from portal.permissions import APPLICANT_ROLES, Permission, can
-from portal.views import countdown
+from portal.formatting import time_left
 
 from .models import Dossier, DossierStatus
 from .policy import visible_dossiers
@@ -31,7 +31,7 @@ def _applicant_section(user, now) -> dict:
         "calls": [
             {
                 "call": c,
-                "countdown": countdown(c.deadline_at, now),
+                "time_left": time_left(c.deadline_at, now),
                 "eligible": kind in (c.eligible_kinds or []),
                 "may_create": can(user, Permission.CREATE_DOSSIER, c),
             }

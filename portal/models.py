@@ -278,13 +278,47 @@ class Call(Base):
             return CallStatus.closed
         return self.status
 
+    # Read only once the deadline has passed (submission_end_for): no query before.
+    derogations: Mapped[list[CallDerogation]] = relationship(
+        back_populates="call", cascade="all, delete-orphan"
+    )
+
     def accepts_submissions(self, now: dt.datetime | None = None) -> bool:
         now = now or utcnow()
         return self.status == CallStatus.open and self.opens_at <= now < self.deadline_at
 
+    def submission_end_for(self, establishment_id, now: dt.datetime | None = None):
+        """Until when that establishment may submit now: the deadline, or the end of its
+        derogation once the deadline has passed; None when it may not submit now."""
+        now = now or utcnow()
+        if self.status != CallStatus.open or now < self.opens_at:
+            return None
+        if now < self.deadline_at:
+            return self.deadline_at
+        for derogation in self.derogations:
+            if derogation.establishment_id == establishment_id and now < derogation.until:
+                return derogation.until
+        return None
+
     @property
     def required_attachment_kinds(self) -> list[AttachmentKind]:
         return [k for k in self.attachment_kinds if k.required]
+
+
+class CallDerogation(Base):
+    """One establishment let in after the deadline, until `until`, for a written reason."""
+
+    __tablename__ = "call_derogation"
+    __table_args__ = (UniqueConstraint("call_id", "establishment_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("call.id", ondelete="CASCADE"))
+    establishment_id: Mapped[int] = mapped_column(ForeignKey("establishment.id"))
+    until: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(Text)
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    granted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    call: Mapped[Call] = relationship(back_populates="derogations")
+    establishment: Mapped[Establishment] = relationship()
 
 
 class ReferenceCounter(Base):

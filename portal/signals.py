@@ -12,6 +12,11 @@ which area it comes from, and the kernel follows `portal.AREAS`.
   {"kind": str, "label": str (French, what to do), "url": str, "due": aware datetime or None,
   "count": int (default 1)}; the kernel sorts them by due date and shows them on top of the
   home ("À faire") and in the API. Each receiver answers in a constant number of queries.
+- `call_draft_establishments` (sender: the call): the ids of the establishments that have a
+  draft for that call (a set), e.g. to tell them the deadline was extended.
+- `call_duplicated` (sender: the new call, `source=` the call copied, `user=`): each area copies
+  its own part of the call (grid, phases, envelopes, members…) through its services and answers
+  {"area": str, "copied": [French lines saying what was copied and what to confirm]}.
 - `demo_loading` (sender: None, `users=`, `password_hash=`, `now=`, `call=`, `establishments=`,
   `axes=`, `pdf=`): (area name, step) where step() adds the area's demo data through its own
   services; the kernel runs the steps in the areas' order.
@@ -26,6 +31,8 @@ _signals = Namespace()
 home_sections = _signals.signal("home-sections")
 call_dossier_counts = _signals.signal("call-dossier-counts")
 todo_items = _signals.signal("todo-items")
+call_draft_establishments = _signals.signal("call-draft-establishments")
+call_duplicated = _signals.signal("call-duplicated")
 demo_loading = _signals.signal("demo-loading")
 
 

@@ -15,6 +15,7 @@ from .completion import COMPLETION_DAYS, request_completion
 from .drafting import MAX_ROWS, TEXT_LIMITS, create_dossier, require_editable, update_dossier
 from .notifications import notify_establishment
 from .submission import (
+    DEADLINE,
     get_submission,
     snapshot_hash,
     snapshot_of,
@@ -25,6 +26,7 @@ from .withdrawal import withdraw_dossier
 
 __all__ = [
     "COMPLETION_DAYS",
+    "DEADLINE",
     "MAX_ROWS",
     "TEXT_LIMITS",
     "add_attachment",

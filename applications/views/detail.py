@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import render_template, url_for
 from flask_login import current_user, login_required
 
+from portal.db import utcnow
 from portal.errors import ServiceError
 from portal.web import done, refused
 
@@ -13,7 +14,7 @@ from ..forms import CompletionRequestForm, WithdrawForm
 from ..models import Dossier
 from ..signals import panels_of
 from .blueprint import bp
-from .common import form_labels, load_dossier
+from .common import form_labels, load_dossier, next_action
 
 
 def detail_context(dossier: Dossier, **extra) -> dict:
@@ -29,6 +30,8 @@ def detail_context(dossier: Dossier, **extra) -> dict:
         ),
         "withdraw_form": WithdrawForm(formdata=None),
         "labels": form_labels(),
+        "now": utcnow(),
+        "next_action": next_action(dossier),
     }
     ctx.update(extra)
     return ctx
