@@ -6,7 +6,12 @@ from __future__ import annotations
 def init_app(app) -> None:
     """Register what the area brings: its rules in the one policy, its pages and their template
     helpers, its answers to the kernel's signals (home page, counts per call, demo)."""
-    from portal.signals import call_dossier_counts, demo_loading, home_sections
+    from portal.signals import (
+        call_dossier_counts,
+        call_draft_establishments,
+        demo_loading,
+        home_sections,
+    )
 
     from . import (
         api,  # noqa: F401
@@ -29,4 +34,5 @@ def init_app(app) -> None:
     )
     home_sections.connect(receivers.home_sections)
     call_dossier_counts.connect(receivers.call_dossier_counts)
+    call_draft_establishments.connect(receivers.call_draft_establishments)
     demo_loading.connect(demo.on_demo_loading)

@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from portal.db import db
+from portal.formatting import time_left
 from portal.models import Role
 from portal.permissions import APPLICANT_ROLES, Permission, can
-from portal.formatting import time_left
 
 from .models import Dossier, DossierStatus
 from .policy import visible_dossiers
@@ -78,3 +78,14 @@ def call_dossier_counts(_sender=None, call_ids=None, **_) -> dict[int, int]:
     if call_ids is not None:
         query = query.where(Dossier.call_id.in_(list(call_ids)))
     return {call_id: count for call_id, count in db.session.execute(query)}
+
+
+def call_draft_establishments(call, **_) -> set[int]:
+    """The establishments with a draft for the call (one query): told of a deadline extension."""
+    return set(
+        db.session.scalars(
+            select(Dossier.establishment_id)
+            .where(Dossier.call_id == call.id, Dossier.status == DossierStatus.draft)
+            .distinct()
+        )
+    )

@@ -7,7 +7,7 @@ def init_app(app) -> None:
     """Register what the area brings: its rules in the one policy, its API endpoints and pages,
     its answers to the lower layers' signals (dossier panels, home sections, demo)."""
     from applications.signals import dossier_panels
-    from portal.signals import demo_loading, home_sections
+    from portal.signals import call_duplicated, call_duplication_parts, demo_loading, home_sections
 
     from . import (
         api,  # noqa: F401
@@ -15,6 +15,7 @@ def init_app(app) -> None:
         policy,
         receivers,
     )
+    from .services import duplication
     from .views import bp
 
     policy.register()
@@ -22,3 +23,5 @@ def init_app(app) -> None:
     dossier_panels.connect(receivers.dossier_panels)
     home_sections.connect(receivers.home_sections)
     demo_loading.connect(demo.on_demo_loading)
+    call_duplication_parts.connect(duplication.parts)
+    call_duplicated.connect(duplication.copy)

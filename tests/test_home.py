@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 
 from applications import services as dossiers
+from applications.views.common import next_action
 from portal.db import db, utcnow
 from portal.formatting import format_datetime, format_due, time_left
 from portal.models import CallStatus, Institution, Role
-from applications.views.common import next_action
 
 from .conftest import fill_complete, login
 from .helpers import count_queries

@@ -22,7 +22,6 @@ from ..models import Dossier, DossierStatus, Submission
 from ..policy import require_dossier
 from .notifications import notify_establishment
 
-
 # The anchor of the blockers nobody can correct in the dossier: the time to submit is over.
 DEADLINE = "deadline"
 

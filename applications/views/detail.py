@@ -31,7 +31,7 @@ def detail_context(dossier: Dossier, **extra) -> dict:
         "withdraw_form": WithdrawForm(formdata=None),
         "labels": form_labels(),
         "now": utcnow(),
-        "next_action": next_action(dossier),
+        "next_step_text": next_action(dossier),
     }
     ctx.update(extra)
     return ctx

@@ -23,9 +23,7 @@ from portal.permissions import APPLICANT_ROLES, Permission, require
 from portal.signals import answers, call_draft_establishments
 
 REASON_LIMIT = 2000
-ARCHIVED_MESSAGE = (
-    "L'appel « {title} » est archivé : il se consulte mais ne se modifie plus."
-)
+ARCHIVED_MESSAGE = "L'appel « {title} » est archivé : il se consulte mais ne se modifie plus."
 
 
 def require_not_archived(call: Call) -> None:
@@ -70,7 +68,9 @@ def _archives_are_read_only(session, _context, _instances) -> None:
         if not unknown:
             return
         title = session.scalar(
-            select(Call.title).where(Call.id.in_(sorted(unknown)), Call.status == CallStatus.archived)
+            select(Call.title).where(
+                Call.id.in_(sorted(unknown)), Call.status == CallStatus.archived
+            )
         )
     if title is not None:
         raise Conflict(ARCHIVED_MESSAGE.format(title=title))
@@ -187,10 +187,10 @@ def grant_derogation(
         )
     if errors:
         _refuse(errors, "La dérogation n'a pas été accordée")
-    derogation = next(
-        (d for d in call.derogations if d.establishment_id == establishment.id), None
+    derogation = next((d for d in call.derogations if d.establishment_id == establishment.id), None)
+    before = (
+        {"until": derogation.until.isoformat(), "reason": derogation.reason} if derogation else {}
     )
-    before = {"until": derogation.until.isoformat(), "reason": derogation.reason} if derogation else {}
     if derogation is None:
         derogation = CallDerogation(establishment=establishment)
         call.derogations.append(derogation)
