@@ -14,6 +14,7 @@ from .calls import open_calls
 from .completion import COMPLETION_DAYS, request_completion
 from .drafting import MAX_ROWS, TEXT_LIMITS, create_dossier, require_editable, update_dossier
 from .notifications import notify_establishment
+from .reuse import create_from_previous, previous_dossiers
 from .submission import (
     DEADLINE,
     get_submission,
@@ -31,9 +32,11 @@ __all__ = [
     "TEXT_LIMITS",
     "add_attachment",
     "create_dossier",
+    "create_from_previous",
     "get_submission",
     "notify_establishment",
     "open_calls",
+    "previous_dossiers",
     "read_attachment",
     "remove_attachment",
     "request_completion",
