@@ -22,4 +22,13 @@ def refused_here(exc, form=None) -> list[tuple[str, str]]:
 
 
 # The page groups register their routes on the blueprint.
-from . import assignment, commission, decisions, ranking, scoring, screening, setup  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    assignment,
+    commission,
+    decisions,
+    deputies,
+    ranking,
+    scoring,
+    screening,
+    setup,
+)
