@@ -14,9 +14,7 @@ def test_the_demo_has_a_duplicated_draft_call_and_a_deputy(app):
     demo.load("mot-de-passe-demo")
     copy = db.session.scalar(select(Call).where(Call.school_year == "2016-2017"))
     assert copy is not None and copy.status == CallStatus.draft
-    assert db.session.scalar(
-        select(func.count(Criterion.id)).where(Criterion.call_id == copy.id)
-    )
+    assert db.session.scalar(select(func.count(Criterion.id)).where(Criterion.call_id == copy.id))
     assert db.session.scalar(select(func.count(Envelope.id)).where(Envelope.call_id == copy.id))
     [deputy] = db.session.scalars(select(CopilotDeputy)).all()
     assert deputy.deputy.email.startswith("suppleant.etat@")
