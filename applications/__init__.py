@@ -8,6 +8,7 @@ def init_app(app) -> None:
     helpers, its answers to the kernel's signals (home page, counts per call, demo)."""
     from portal.signals import (
         call_dossier_counts,
+        call_draft_establishments,
         demo_loading,
         due_reminders,
         home_sections,
@@ -38,6 +39,7 @@ def init_app(app) -> None:
     home_sections.connect(receivers.home_sections)
     call_dossier_counts.connect(receivers.call_dossier_counts)
     todo_items.connect(receivers.todo_items)
+    call_draft_establishments.connect(receivers.call_draft_establishments)
     demo_loading.connect(demo.on_demo_loading)
     todo_items.connect(followup.todo_items)
     due_reminders.connect(followup.due_reminders)

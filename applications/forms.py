@@ -286,6 +286,27 @@ class NewDossierForm(PortalForm):
     )
 
 
+class PreviousDossierForm(PortalForm):
+    """Start a new dossier from one of the establishment's previous dossiers."""
+
+    previous_id = SelectField(
+        "Dossier de départ",
+        description="Son contenu est repris ; le budget et les dates des actions sont à mettre "
+        "à jour, les pièces jointes ne sont pas reprises.",
+        validate_choice=False,  # the service says 404 for a dossier not of the establishment
+    )
+
+    def __init__(self, *args, dossiers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.previous_id.choices = EMPTY_CHOICE + [
+            SelectChoice(
+                str(d.id),
+                f"{d.title} — {d.call.school_year}{f' ({d.reference})' if d.reference else ''}",
+            )
+            for d in dossiers
+        ]
+
+
 class CompletionRequestForm(PortalForm):
     message = TextAreaField(
         "Compléments demandés",

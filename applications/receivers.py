@@ -11,9 +11,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import joinedload
 
 from portal.db import db
+from portal.formatting import time_left
 from portal.models import Call, Role
 from portal.permissions import APPLICANT_ROLES, Permission, can
-from portal.views import countdown
 
 from .models import Dossier, DossierStatus
 from .policy import visible_dossiers
@@ -34,7 +34,7 @@ def _applicant_section(user, now) -> dict:
         "calls": [
             {
                 "call": c,
-                "countdown": countdown(c.deadline_at, now),
+                "time_left": time_left(c.deadline_at, now),
                 "eligible": kind in (c.eligible_kinds or []),
                 "may_create": can(user, Permission.CREATE_DOSSIER, c),
             }
@@ -147,3 +147,14 @@ def todo_items(user, now=None, **_) -> list[dict]:
                 }
             )
     return items
+
+
+def call_draft_establishments(call, **_) -> set[int]:
+    """The establishments with a draft for the call (one query): told of a deadline extension."""
+    return set(
+        db.session.scalars(
+            select(Dossier.establishment_id)
+            .where(Dossier.call_id == call.id, Dossier.status == DossierStatus.draft)
+            .distinct()
+        )
+    )

@@ -275,6 +275,7 @@ def load(password: str, now: dt.datetime | None = None) -> list[User]:
     for area in AREAS:
         if area in steps:
             steps[area]()
+    _next_year(users)
     # The demo's own notifications went to fictional addresses: do not print them later.
     db.session.flush()
     db.session.execute(
@@ -283,6 +284,28 @@ def load(password: str, now: dt.datetime | None = None) -> list[User]:
         .values(sent_at=now, last_error="données de démonstration")
     )
     return users
+
+
+def _next_year(users: list[User]) -> None:
+    """The last decided call copied for the next school year, through the same service as the
+    call office's form (every area copies its part): a draft whose dates are to be checked."""
+    from .calls.duplication import duplicate_call, duplication_parts
+
+    source = db.session.scalar(
+        select(Call)
+        .where(Call.status.in_([CallStatus.decided, CallStatus.follow_up]))
+        .order_by(Call.deadline_at.desc())
+    )
+    if source is None:  # the areas that decide calls are not installed
+        return
+    call_admin = next(u for u in users if u.email.startswith("gestion.etat@"))
+    duplicate_call(
+        call_admin,
+        source,
+        "Appel à projets 2016-2017 : lutte contre le décrochage scolaire (reconduction)",
+        "2016-2017",
+        [p["key"] for p in duplication_parts(source) if p["confirm"]],
+    )
 
 
 DEMO_PDF = (

@@ -24,61 +24,19 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .db import Base, Money, UTCDateTime, utcnow
 from .enums import LabelledEnum, labels
 from .errors import ServiceError
-
-
-class Role(LabelledEnum):
-    applicant_staff = "applicant_staff", "Personnel d'établissement"
-    applicant_head = "applicant_head", "Chef d'établissement"
-    reviewer = "reviewer", "Instructeur"
-    copilot = "copilot", "Co-pilote"
-    call_admin = "call_admin", "Gestionnaire de l'appel à projets"
-    budget_officer = "budget_officer", "Gestionnaire budgétaire"
-    observer = "observer", "Observateur"
-    admin = "admin", "Administrateur"
-
-
-ROLE_LABELS = labels(Role)
-
-# Roles that act for one institution: the grant must say which.
-INSTITUTIONAL_ROLES = {Role.reviewer, Role.copilot, Role.call_admin, Role.budget_officer}
-
-
-class Institution(LabelledEnum):
-    state = "state", "État (rectorat)"
-    region = "region", "Région"
-
-
-INSTITUTION_LABELS = labels(Institution)
-INSTITUTION_SHORT_LABELS = {Institution.state: "État", Institution.region: "Région"}
-
-
-class EstablishmentKind(LabelledEnum):
-    college = "college", "Collège"
-    lgt = "lgt", "Lycée général et technologique"
-    lp = "lp", "Lycée professionnel"
-    lpo = "lpo", "Lycée polyvalent"
-    erea = "erea", "EREA"
-    lycee_agricole = "lycee_agricole", "Lycée agricole"
-    lycee_prive = "lycee_prive", "Lycée privé sous contrat"
-    mfr = "mfr", "Maison familiale et rurale"
-
-
-KIND_LABELS = labels(EstablishmentKind)
-# Kinds run by a managing body (organisme gestionnaire), which is the legal beneficiary.
-MANAGED_KINDS = frozenset({EstablishmentKind.lycee_prive, EstablishmentKind.mfr})
-
-FIELDS = {
-    "prevention": "Prévention",
-    "intervention": "Intervention",
-    "remediation": "Remédiation",
-}
-
-ACADEMY_DEPARTMENTS = {
-    "16": "Charente",
-    "17": "Charente-Maritime",
-    "79": "Deux-Sèvres",
-    "86": "Vienne",
-}
+from .vocabulary import (  # noqa: F401  (re-exported: most code imports them from here)
+    ACADEMY_DEPARTMENTS,
+    FIELDS,
+    INSTITUTION_LABELS,
+    INSTITUTION_SHORT_LABELS,
+    INSTITUTIONAL_ROLES,
+    KIND_LABELS,
+    MANAGED_KINDS,
+    ROLE_LABELS,
+    EstablishmentKind,
+    Institution,
+    Role,
+)
 
 
 def enum_column(enum_cls, **kw):
@@ -305,13 +263,47 @@ class Call(Base):
             return CallStatus.closed
         return self.status
 
+    # Read only once the deadline has passed (submission_end_for): no query before.
+    derogations: Mapped[list[CallDerogation]] = relationship(
+        back_populates="call", cascade="all, delete-orphan"
+    )
+
     def accepts_submissions(self, now: dt.datetime | None = None) -> bool:
         now = now or utcnow()
         return self.status == CallStatus.open and self.opens_at <= now < self.deadline_at
 
+    def submission_end_for(self, establishment_id, now: dt.datetime | None = None):
+        """Until when that establishment may submit now: the deadline, or the end of its
+        derogation once the deadline has passed; None when it may not submit now."""
+        now = now or utcnow()
+        if self.status != CallStatus.open or now < self.opens_at:
+            return None
+        if now < self.deadline_at:
+            return self.deadline_at
+        for derogation in self.derogations:
+            if derogation.establishment_id == establishment_id and now < derogation.until:
+                return derogation.until
+        return None
+
     @property
     def required_attachment_kinds(self) -> list[AttachmentKind]:
         return [k for k in self.attachment_kinds if k.required]
+
+
+class CallDerogation(Base):
+    """One establishment let in after the deadline, until `until`, for a written reason."""
+
+    __tablename__ = "call_derogation"
+    __table_args__ = (UniqueConstraint("call_id", "establishment_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("call.id", ondelete="CASCADE"))
+    establishment_id: Mapped[int] = mapped_column(ForeignKey("establishment.id"))
+    until: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(Text)
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    granted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    call: Mapped[Call] = relationship(back_populates="derogations")
+    establishment: Mapped[Establishment] = relationship()
 
 
 class ReferenceCounter(Base):

@@ -17,6 +17,15 @@ which area it comes from, and the kernel follows `portal.AREAS`.
   "body": str}; the kernel (portal/jobs/reminders.py, run by Celery beat or `flask
   send-reminders`) sends each (kind, object, recipient, occasion) once and never twice. A
   receiver may answer a reminder already sent: the kernel skips it. Constant number of queries.
+- `call_draft_establishments` (sender: the call): the ids of the establishments that have a
+  draft for that call (a set), e.g. to tell them the deadline was extended.
+- `call_duplication_parts` (sender: the call to copy): what each area would copy of it for the
+  next school year, as a list of {"key": str, "label": str (French), "confirm": bool}; parts with
+  `confirm` (envelopes' amounts, reviewers and co-pilots) are copied only when the call
+  administrator ticks them on the duplication form.
+- `call_duplicated` (sender: the new draft call, `source=` the call copied, `user=`, `parts=` the
+  set of ticked keys): each area copies its parts through its own services (the `confirm` ones
+  only when ticked) and answers the labels of what it copied.
 - `demo_loading` (sender: None, `users=`, `password_hash=`, `now=`, `call=`, `establishments=`,
   `axes=`, `pdf=`): (area name, step) where step() adds the area's demo data through its own
   services; the kernel runs the steps in the areas' order.
@@ -32,6 +41,9 @@ home_sections = _signals.signal("home-sections")
 call_dossier_counts = _signals.signal("call-dossier-counts")
 todo_items = _signals.signal("todo-items")
 due_reminders = _signals.signal("due-reminders")
+call_draft_establishments = _signals.signal("call-draft-establishments")
+call_duplication_parts = _signals.signal("call-duplication-parts")
+call_duplicated = _signals.signal("call-duplicated")
 demo_loading = _signals.signal("demo-loading")
 
 

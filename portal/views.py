@@ -7,14 +7,11 @@ builds its own (the calls by status, the administration); the areas add theirs t
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
 from .calls import services as call_services
 from .db import utcnow
-from .formatting import to_paris
 from .models import CALL_STATUS_LABELS, Role
 from .signals import answers, home_sections
 from .todo import todo_list
@@ -44,12 +41,6 @@ LATER_STAGES = {
         "dossiers décidés y seront consultables.",
     ),
 }
-
-
-def countdown(deadline: dt.datetime, now: dt.datetime) -> str:
-    """Days left, counted on the Paris calendar: "J-12", "J-0" on the last day."""
-    days = (to_paris(deadline).date() - to_paris(now).date()).days
-    return f"J-{max(days, 0)}"
 
 
 @bp.get("/")

@@ -7,7 +7,14 @@ def init_app(app) -> None:
     """Register what the area brings: its rules in the one policy, its API endpoints and pages,
     its answers to the lower layers' signals (dossier panels, home sections, demo)."""
     from applications.signals import dossier_panels, list_filters
-    from portal.signals import demo_loading, due_reminders, home_sections, todo_items
+    from portal.signals import (
+        call_duplicated,
+        call_duplication_parts,
+        demo_loading,
+        due_reminders,
+        home_sections,
+        todo_items,
+    )
 
     from . import (
         api,  # noqa: F401
@@ -16,6 +23,7 @@ def init_app(app) -> None:
         policy,
         receivers,
     )
+    from .services import duplication
     from .views import bp
 
     policy.register()
@@ -27,3 +35,5 @@ def init_app(app) -> None:
     demo_loading.connect(demo.on_demo_loading)
     todo_items.connect(followup.todo_items)
     due_reminders.connect(followup.due_reminders)
+    call_duplication_parts.connect(duplication.parts)
+    call_duplicated.connect(duplication.copy)

@@ -31,6 +31,7 @@ from .models import Review, ReviewStatus
 from .services import (
     assignment,
     decisions,
+    deputies,
     members,
     notes,
     phases,
@@ -291,6 +292,16 @@ def load(users: list[User], password_hash: str, now: dt.datetime, axes, pdf: byt
         now,
         validate_all=False,
     )
+    # The State co-pilot names a deputy for that call, who validates when he is conflicted.
+    deputy = User(
+        email="suppleant.etat@demo.ac-poitiers.fr",
+        full_name="Isabelle Garnier (adjointe CSAIO)",
+        password_hash=password_hash,
+    )
+    deputy.grants = [RoleGrant(role=Role.copilot, institution=Institution.state)]
+    db.session.add(deputy)
+    db.session.flush()
+    deputies.name_deputy(people["copilote.etat"], pending, deputy.id)
 
 
 def _decide(

@@ -273,6 +273,21 @@ class ValidateForm(PortalForm):
     institution = HiddenField()
 
 
+class DeputyForm(PortalForm):
+    deputy_id = SelectField(
+        "Suppléant",
+        description="Un co-pilote de la même institution ; il valide les propositions à votre "
+        "place quand vous êtes en conflit d'intérêts ou absent.",
+        validate_choice=False,  # the service says why a person cannot be named
+    )
+
+    def __init__(self, *args, people=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.deputy_id.choices = [SelectChoice("", "— Choisir —")] + [
+            SelectChoice(str(p.id), f"{p.full_name} ({p.email})") for p in people
+        ]
+
+
 class SendBackForm(PortalForm):
     comment = TextAreaField("Motif du renvoi en commission")
 

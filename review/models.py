@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -114,6 +115,43 @@ class CommissionMember(Base):
     institution: Mapped[Institution] = enum_column(Institution)
     is_copilot: Mapped[bool] = mapped_column(Boolean, default=False)
     user: Mapped[User] = relationship()
+
+
+class CopilotDeputy(Base):
+    """The deputy (suppléant) a co-pilot names for a call: a co-pilot of the same institution, who
+    validates the proposals for that institution when the co-pilot is conflicted or away."""
+
+    __tablename__ = "copilot_deputy"
+    __table_args__ = (UniqueConstraint("call_id", "institution"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("call.id", ondelete="CASCADE"))
+    institution: Mapped[Institution] = enum_column(Institution)
+    copilot_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    deputy_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    named_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deputy: Mapped[User] = relationship(foreign_keys=[deputy_id])
+
+
+class Capacity(LabelledEnum):
+    """In which capacity a validation was signed."""
+
+    copilot = "copilot", "co-pilote"
+    deputy = "deputy", "suppléant"
+
+
+def _capacity_column(prefix: str):
+    # Its own CHECK name per column: two constraints of one table cannot share a name.
+    return mapped_column(
+        Enum(
+            Capacity,
+            native_enum=False,
+            length=32,
+            create_constraint=True,
+            validate_strings=True,
+            name=f"{prefix}_capacity",
+        ),
+        nullable=True,
+    )
 
 
 class ConflictKind(LabelledEnum):
@@ -291,6 +329,9 @@ class Decision(Base):
     state_validated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     region_validated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     region_validated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # who signed each validation in which capacity (co-pilot, or the co-pilot's deputy)
+    state_validated_as: Mapped[Capacity | None] = _capacity_column("state")
+    region_validated_as: Mapped[Capacity | None] = _capacity_column("region")
     finalised_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)

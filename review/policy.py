@@ -19,6 +19,7 @@ from portal.permissions import Permission, can, register_area_policy
 from .models import (
     CommissionMember,
     ConflictDeclaration,
+    CopilotDeputy,
     Decision,
     PhaseKind,
     Review,
@@ -52,10 +53,19 @@ def member(user: User, call_id: int) -> CommissionMember | None:
 
 
 def is_copilot(user: User, call_id: int) -> bool:
+    """The call's co-pilot, or the deputy a co-pilot named for it (who acts as co-pilot)."""
     if not user.has_role(Role.copilot):
         return False
     row = member(user, call_id)
-    return bool(row and row.is_copilot)
+    if row and row.is_copilot:
+        return True
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(CopilotDeputy.call_id == call_id, CopilotDeputy.deputy_id == user.id)
+            )
+        )
+    )
 
 
 def current_phase(call_id: int) -> PhaseKind | None:
@@ -112,8 +122,10 @@ def dossier_clause(user: User):
     )
     readers = [assigned]
     if user.has_role(Role.copilot):
-        copiloted = select(CommissionMember.call_id).where(
-            CommissionMember.user_id == user.id, CommissionMember.is_copilot.is_(True)
+        copiloted = (
+            select(CommissionMember.call_id)
+            .where(CommissionMember.user_id == user.id, CommissionMember.is_copilot.is_(True))
+            .union(select(CopilotDeputy.call_id).where(CopilotDeputy.deputy_id == user.id))
         )
         readers.append(and_(Dossier.call_id.in_(copiloted), Dossier.status.in_(IN_REVIEW_STATES)))
     not_declared = ~Dossier.id.in_(

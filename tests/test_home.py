@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 
 from applications import services as dossiers
+from applications.views.common import next_action
 from portal.db import db, utcnow
-from portal.formatting import format_date, format_datetime
+from portal.formatting import format_datetime, format_due, time_left
 from portal.models import CallStatus, Institution, Role
-from portal.views import countdown
 
 from .conftest import fill_complete, login
 from .helpers import count_queries
@@ -25,11 +25,23 @@ def _home(client, user) -> str:
     return response.get_data(as_text=True).replace("&#39;", "'")
 
 
-def test_countdown_counts_paris_calendar_days():
+def test_on_deadline_day_the_head_reads_hours_and_minutes_not_j0(world, factory):
     deadline = dt.datetime(2014, 12, 12, 22, 59, tzinfo=dt.UTC)  # 23 h 59 in Paris
-    assert countdown(deadline, dt.datetime(2014, 11, 30, 9, 0, tzinfo=dt.UTC)) == "J-12"
-    # 23 h 30 UTC on the 11th is already the 12th in Paris: the last day.
-    assert countdown(deadline, dt.datetime(2014, 12, 11, 23, 30, tzinfo=dt.UTC)) == "J-0"
+    assert time_left(deadline, dt.datetime(2014, 11, 30, 9, 0, tzinfo=dt.UTC)) == (
+        "Plus que 12 jours"
+    )
+    # 20 h 49 in Paris on the 12th: the last day, counted in hours and minutes.
+    assert time_left(deadline, dt.datetime(2014, 12, 12, 19, 49, tzinfo=dt.UTC)) == (
+        "Plus que 3 h 10"
+    )
+    dossier = factory.dossier(world.call, world.head_a)
+    world.call.opens_at = dt.datetime(2014, 9, 1, tzinfo=dt.UTC)
+    world.call.deadline_at = deadline
+    before = next_action(dossier, dt.datetime(2014, 11, 30, 9, 0, tzinfo=dt.UTC))
+    assert before == "À déposer avant le 12/12/2014 à 23 h 59"
+    last_day = next_action(dossier, dt.datetime(2014, 12, 12, 21, 30, tzinfo=dt.UTC))
+    assert last_day == "À déposer aujourd'hui avant 23 h 59 (plus que 1 h 29)"
+    assert next_action(dossier, deadline) == "Date limite de dépôt dépassée"
 
 
 def test_applicant_sees_open_calls_and_only_their_establishment_dossiers(client, world, factory):
@@ -41,13 +53,13 @@ def test_applicant_sees_open_calls_and_only_their_establishment_dossiers(client,
     # The open call, its deadline the French way, a countdown and the way in.
     assert world.call.title in page and draft_call.title not in page
     assert format_datetime(world.call.deadline_at) in page  # "… à 23 h 59 (heure de Paris)"
-    assert f">{countdown(world.call.deadline_at, utcnow())}<" in page
+    assert f">{time_left(world.call.deadline_at, utcnow())}<" in page and ">J-" not in page
     assert f'href="/dossiers/nouveau?call_id={world.call.id}"' in page
     assert "Créer un dossier" in page
     # Their establishment's dossier, with its badge and next step; never another's.
     assert mine.title in page and f'href="/dossiers/{mine.id}"' in page
     assert 'class="fr-badge fr-badge--sm fr-badge--new">Brouillon' in page
-    assert f"À déposer avant le {format_date(world.call.deadline_at)}" in page
+    assert f"À déposer avant le {format_due(world.call.deadline_at)}" in page
     assert theirs.title not in page and f'href="/dossiers/{theirs.id}"' not in page
     assert PARIS_LATER not in page
 

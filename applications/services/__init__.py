@@ -28,7 +28,9 @@ from .messages import (
     unread_count,
 )
 from .notifications import notify_establishment
+from .reuse import create_from_previous, previous_dossiers
 from .submission import (
+    DEADLINE,
     get_submission,
     snapshot_hash,
     snapshot_of,
@@ -51,17 +53,20 @@ __all__ = [
     "unanswered_count",
     "unread_by_dossier",
     "unread_count",
+    "DEADLINE",
     "MAX_ROWS",
     "TEXT_LIMITS",
     "add_attachment",
     "create_dossier",
     "create_label",
     "delete_label",
+    "create_from_previous",
     "get_submission",
     "labels_for_calls",
     "labels_of",
     "notify_establishment",
     "open_calls",
+    "previous_dossiers",
     "read_attachment",
     "remove_attachment",
     "remove_label",

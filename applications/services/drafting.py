@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from portal import audit
+from portal.calls.deadlines import require_not_archived
 from portal.db import db, utcnow
 from portal.errors import Conflict, ServiceError
 from portal.formatting import format_datetime, parse_amount
@@ -61,7 +62,8 @@ def create_dossier(
     """A new draft of the user's establishment for an open call whose kinds include it."""
     require(user, Permission.CREATE_DOSSIER, call)
     now = now or utcnow()
-    if not call.accepts_submissions(now):
+    require_not_archived(call)
+    if call.submission_end_for(user.establishment_id, now) is None:
         raise ServiceError(
             "Cet appel à projets n'accepte pas de dossier en ce moment "
             f"(date limite : {format_datetime(call.deadline_at)})."

@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from portal import audit
+from portal.calls.deadlines import late_contact, require_not_archived
 from portal.db import db, utcnow
 from portal.errors import Conflict, ServiceError
 from portal.formatting import format_datetime, format_money
@@ -21,6 +22,9 @@ from .. import workflow
 from ..models import Dossier, DossierStatus, Submission
 from ..policy import require_dossier
 from .notifications import notify_establishment
+
+# The anchor of the blockers nobody can correct in the dossier: the time to submit is over.
+DEADLINE = "deadline"
 
 
 def submission_blockers(dossier: Dossier, now: dt.datetime | None = None) -> list[tuple[str, str]]:
@@ -35,15 +39,15 @@ def submission_blockers(dossier: Dossier, now: dt.datetime | None = None) -> lis
         if now >= request.due_at:
             out.append(
                 (
-                    "",
+                    DEADLINE,
                     "Le délai accordé pour compléter le dossier est passé "
                     f"({format_datetime(request.due_at)}).",
                 )
             )
-    elif not call.accepts_submissions(now):
+    elif call.submission_end_for(dossier.establishment_id, now) is None:
         out.append(
             (
-                "",
+                DEADLINE,
                 "La date limite de dépôt est passée "
                 f"({format_datetime(call.deadline_at)}) : le dossier ne peut plus être déposé."
                 if now >= call.deadline_at
@@ -219,7 +223,12 @@ def submit_dossier(user: User, dossier: Dossier, now: dt.datetime | None = None)
         dossier,  # staff who is not the head: 403, logged
         message="Seul le chef d'établissement peut déposer le dossier.",
     )
+    require_not_archived(dossier.call)
     blockers = submission_blockers(dossier, now)
+    late = [msg for anchor, msg in blockers if anchor == DEADLINE]
+    if late:  # nothing in the dossier can be corrected: say so, and whom to ask
+        message = f"{late[0]} {late_contact()}"
+        raise ServiceError(message, errors={DEADLINE: message})
     if blockers:
         raise ServiceError(
             "Le dossier ne peut pas être déposé : " + " ".join(msg for _, msg in blockers),

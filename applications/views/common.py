@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask_login import current_user
 
 from portal.db import utcnow
-from portal.formatting import format_date
+from portal.formatting import format_due, format_time, time_left, to_paris
 from portal.models import FIELDS
 from portal.permissions import Permission
 from portal.web import load
@@ -23,17 +23,27 @@ def load_dossier(dossier_id: int, permission: Permission = Permission.VIEW_DOSSI
     return load(Dossier, dossier_id, permission)
 
 
+def _before(verb: str, due, now) -> str:
+    """'À déposer avant le 12/12/2014 à 23 h 59'; on the last day, the time left:
+    'À déposer aujourd'hui avant 23 h 59 (plus que 2 h 10)'."""
+    if to_paris(due).date() == to_paris(now).date():
+        return f"{verb} aujourd'hui avant {format_time(due)} ({time_left(due, now).lower()})"
+    return f"{verb} avant le {format_due(due)}"
+
+
 def next_action(dossier: Dossier, now=None) -> str:
-    """What the establishment has to do next, in a few words."""
+    """What the establishment has to do next, in a few words, with the time it is due."""
     now = now or utcnow()
-    deadline = format_date(dossier.call.deadline_at)
-    open_now = dossier.call.accepts_submissions(now)
+    call = dossier.call
     if dossier.status == DossierStatus.draft:
-        return f"À déposer avant le {deadline}" if open_now else "Date limite de dépôt dépassée"
+        until = call.submission_end_for(dossier.establishment_id, now)
+        if until is not None:
+            return _before("À déposer", until, now)
+        return "Date limite de dépôt dépassée"
     if dossier.status == DossierStatus.incomplete:
         request = dossier.open_completion_request
         if request is not None and now < request.due_at:
-            return f"À compléter avant le {format_date(request.due_at)}"
+            return _before("À compléter", request.due_at, now)
         return "Délai pour compléter dépassé"
     return {
         DossierStatus.submitted: "En attente de l'examen de recevabilité",

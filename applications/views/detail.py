@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import render_template, url_for
 from flask_login import current_user, login_required
 
+from portal.db import utcnow
 from portal.errors import ServiceError
 from portal.permissions import Permission, can, require
 from portal.web import confirmation_page, confirmed, done, refused
@@ -15,7 +16,7 @@ from ..models import Dossier
 from ..services import labels
 from ..signals import panels_of
 from .blueprint import bp
-from .common import form_labels, load_dossier
+from .common import form_labels, load_dossier, next_action
 
 
 def detail_context(dossier: Dossier, **extra) -> dict:
@@ -32,6 +33,8 @@ def detail_context(dossier: Dossier, **extra) -> dict:
         "withdraw_form": WithdrawForm(formdata=None),
         "labels": form_labels(),
         "withdraw_consequences": WITHDRAW_CONSEQUENCES,
+        "now": utcnow(),
+        "next_step_text": next_action(dossier),
     }
     if can(current_user, Permission.LABEL_DOSSIER, dossier):
         ctx["office_labels"] = {

@@ -7,7 +7,8 @@ from decimal import Decimal
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from portal.db import db
+from portal.calls.deadlines import late_contact
+from portal.db import db, utcnow
 from portal.errors import Conflict, NotFound, ServiceError
 from portal.formatting import parse_amount
 from portal.permissions import Permission, can
@@ -79,10 +80,14 @@ def step_context(dossier: Dossier, slug: str, **extra) -> dict:
         "step_index": index,
         "step_title": STEPS[index][1],
         "next_step": STEPS[index + 1] if index + 1 < len(STEPS) else None,
-        "blockers": blocker_links(dossier, blockers),
+        # Past the deadline nothing in the dossier can be corrected: said apart, with whom to ask.
+        "too_late": [m for a, m in blockers if a == services.DEADLINE],
+        "late_contact": late_contact(),
+        "blockers": blocker_links(dossier, [b for b in blockers if b[0] != services.DEADLINE]),
         # The blockers this step can fix, shown as a reminder on the step itself.
         "step_blockers": [(a, m) for a, m in blockers if ANCHOR_STEPS.get(a) == slug],
         "labels": form_labels(),
+        "now": utcnow(),
     }
     ctx.update(extra)
     return ctx

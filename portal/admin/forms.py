@@ -1,4 +1,4 @@
-"""Forms of the administration area: invitations and establishments."""
+"""Forms of the administration area: invitations, establishments, FOQUALE networks."""
 
 from wtforms import (
     EmailField,
@@ -7,6 +7,7 @@ from wtforms import (
     SelectField,
     SelectMultipleField,
     StringField,
+    TextAreaField,
 )
 from wtforms.validators import DataRequired, Email, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -160,4 +161,22 @@ class UserAccessForm(PortalForm):
         description="Obligatoire pour un personnel ou un chef d'établissement, "
         "par exemple 0860034V. Laissez vide pour un compte sans établissement.",
         validators=[Optional(), Length(max=20)],
+    )
+
+
+EMPTY = [SelectChoice("", "— Choisir —")]
+
+
+class NetworkForm(PortalForm):
+    name = StringField("Nom du réseau", validators=[Length(max=120)])
+    department_code = SelectField(
+        "Département",
+        choices=EMPTY
+        + choices((code, f"{code} — {name}") for code, name in ACADEMY_DEPARTMENTS.items()),
+        validate_choice=False,  # the service says which départements a network may have
+    )
+    members = TextAreaField(
+        "Établissements membres",
+        description="Leurs UAI, un par ligne (ou séparés par des virgules), tous du département "
+        "du réseau.",
     )

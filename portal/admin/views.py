@@ -258,3 +258,6 @@ def edit_establishment(establishment_id: int):
     require(current_user, Permission.MANAGE_ESTABLISHMENTS)
     est = db.session.get(Establishment, establishment_id) or abort(404)
     return _edit_page(est)
+
+
+from . import network_views  # noqa: E402,F401  (registers its routes on bp)

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.db import db, utcnow
 from portal.errors import Conflict, ServiceError
+from portal.formatting import format_due
 from portal.models import CALL_STATUS_LABELS, CallStatus
 from portal.permissions import Permission, can, require
 from portal.web import REFUSED, done, status_of
 
-from . import lifecycle, services
+from . import deadlines, duplication, lifecycle, services
+from .deadline_forms import DerogationForm, DuplicateForm, ExtendDeadlineForm
 from .forms import CallForm
 
 bp = Blueprint("calls", __name__, url_prefix="/appels")
@@ -169,3 +171,126 @@ def move(call_id: int, move: str):
         return redirect(url_for("calls.detail", call_id=call_id))
     _, message = lifecycle.LATER_MOVES[action]
     return done(message.format(title=call.title), url_for("calls.detail", call_id=call.id))
+
+
+# ---------------------------------------------------------------- the deadline after opening
+
+
+def _deadline_page(call, extend_form=None, derogation_form=None, summary=None, status=200):
+    now = utcnow()
+    return render_template(
+        "calls/deadline.html",
+        call=call,
+        now=now,
+        effective=call.effective_status(now),
+        extend_form=extend_form or ExtendDeadlineForm(formdata=None),
+        derogation_form=derogation_form or DerogationForm(formdata=None),
+        form_errors=summary or [],
+        derogations=sorted(call.derogations, key=lambda d: d.establishment.name),
+    ), status
+
+
+def _managed_call(call_id: int):
+    call = services.get_call(current_user, call_id)
+    require(current_user, Permission.MANAGE_CALLS, call)
+    return call
+
+
+@bp.get("/<int:call_id>/date-limite")
+@login_required
+def deadline(call_id: int):
+    return _deadline_page(_managed_call(call_id))
+
+
+@bp.post("/<int:call_id>/date-limite")
+@login_required
+def extend_deadline(call_id: int):
+    call = _managed_call(call_id)
+    form = ExtendDeadlineForm()
+    try:
+        form.check_input()
+        deadlines.extend_deadline(current_user, call, form.moment(), form.reason.data)
+    except ServiceError as exc:
+        if exc.status == 409:
+            raise
+        db.session.rollback()
+        summary = form.attach(exc.errors or {"": exc.message})
+        return _deadline_page(call, extend_form=form, summary=summary, status=REFUSED)
+    return done(
+        f"La date limite est prolongée jusqu'au {format_due(call.deadline_at)} ; les "
+        "établissements ayant un brouillon sont prévenus.",
+        url_for("calls.deadline", call_id=call.id),
+    )
+
+
+@bp.post("/<int:call_id>/derogations")
+@login_required
+def grant_derogation(call_id: int):
+    call = _managed_call(call_id)
+    form = DerogationForm()
+    try:
+        form.check_input()
+        derogation = deadlines.grant_derogation(
+            current_user,
+            call,
+            form.uai.data,
+            form.moment(),
+            form.reason.data,
+        )
+    except ServiceError as exc:
+        if exc.status == 409:
+            raise
+        db.session.rollback()
+        summary = form.attach(exc.errors or {"": exc.message})
+        return _deadline_page(call, derogation_form=form, summary=summary, status=REFUSED)
+    return done(
+        f"{derogation.establishment.name} peut déposer son dossier jusqu'au "
+        f"{format_due(derogation.until)}, par dérogation.",
+        url_for("calls.deadline", call_id=call.id),
+    )
+
+
+# ---------------------------------------------------------------- the next school year
+
+
+@bp.route("/<int:call_id>/dupliquer", methods=["GET", "POST"])
+@login_required
+def duplicate(call_id: int):
+    source = _managed_call(call_id)
+    parts = duplication.duplication_parts(source)
+    form = DuplicateForm(parts=parts)
+    summary: list = []
+    if request.method == "POST":
+        try:
+            form.check_input()
+            call, _ = duplication.duplicate_call(
+                current_user,
+                source,
+                form.title.data,
+                form.school_year.data,
+                form.parts.data or [],
+            )
+        except ServiceError as exc:
+            if exc.status in (403, 404):
+                raise
+            db.session.rollback()
+            summary = form.attach(exc.errors or {"": exc.message})
+        else:
+            return done(
+                f"L'appel « {call.title} » a été créé en préparation à partir de « "
+                f"{source.title} ». Vérifiez ses dates d'ouverture et de dépôt avant de l'ouvrir.",
+                url_for("calls.detail", call_id=call.id),
+            )
+    else:
+        year = duplication.next_school_year(source.school_year)
+        form.school_year.data = year
+        form.title.data = source.title.replace(source.school_year, year)
+        form.parts.data = []
+    return render_template(
+        "calls/duplicate.html",
+        source=source,
+        form=form,
+        kernel_parts=duplication.KERNEL_PARTS,
+        area_parts=[p for p in parts if not p["confirm"]],
+        form_errors=summary,
+    ), (REFUSED if summary else 200)

@@ -27,8 +27,16 @@ from portal.mail import queue_mail
 from portal.models import AuditEvent, Call, Institution, User
 from portal.permissions import Permission, can, require
 
-from ..models import CommissionMember, CommissionSession, Decision, DecisionOutcome
+from ..models import (
+    CommissionMember,
+    CommissionSession,
+    CopilotDeputy,
+    Decision,
+    DecisionOutcome,
+)
+from ..policy import conflicted
 from ..signals import decision_finalised
+from .deputies import signing_capacity
 from .sessions import FUNDERS, PROPOSED_STATES, call_of
 
 # "co-pilote pour …", "valider pour …"
@@ -157,20 +165,16 @@ def _snapshot(decision: Decision) -> dict:
 def clear_validations(decision: Decision) -> None:
     decision.state_validated_by_id = decision.state_validated_at = None
     decision.region_validated_by_id = decision.region_validated_at = None
+    decision.state_validated_as = decision.region_validated_as = None
 
 
 # ---------------------------------------------------------------- co-piloted decision
 
 
 def copilot_institution(user: User, call_id: int) -> Institution | None:
-    """The institution the user co-pilots the call for, or None."""
-    return db.session.scalar(
-        select(CommissionMember.institution).where(
-            CommissionMember.call_id == call_id,
-            CommissionMember.user_id == user.id,
-            CommissionMember.is_copilot.is_(True),
-        )
-    )
+    """The institution the user validates the call's proposals for (co-pilot or deputy), or None."""
+    signer = signing_capacity(user, call_id)
+    return signer[0] if signer else None
 
 
 def _pending(decision: Decision) -> None:
@@ -198,9 +202,12 @@ def validate_decision(user: User, decision: Decision, institution: str | None = 
     dossier = decision.dossier
     require_dossier(user, Permission.VIEW_DOSSIER, dossier)
     require(user, Permission.VALIDATE_DECISION, decision)
-    own = copilot_institution(user, dossier.call_id)
-    if own is None:  # the policy said co-pilot: a member row without is_copilot cannot happen
+    signer = signing_capacity(user, dossier.call_id)
+    if signer is None:  # the policy said co-pilot (or deputy): cannot happen
         raise PermissionDenied()
+    own, capacity = signer
+    if conflicted(user, dossier):  # never, deputy or not (the policy already hides the dossier)
+        raise PermissionDenied("Vous avez déclaré un conflit d'intérêts sur ce dossier.")
     if institution not in (None, "") and institution != own.value:
         raise PermissionDenied(
             f"Vous êtes co-pilote pour {FOR_INSTITUTION[own]} : vous ne "
@@ -218,8 +225,12 @@ def validate_decision(user: User, decision: Decision, institution: str | None = 
     now = utcnow()
     setattr(decision, f"{prefix}_validated_by_id", user.id)
     setattr(decision, f"{prefix}_validated_at", now)
+    setattr(decision, f"{prefix}_validated_as", capacity)
     audit.record(
-        user, "decision_validated", decision, {"institution": prefix, "dossier_id": dossier.id}
+        user,
+        "decision_validated",
+        decision,
+        {"institution": prefix, "dossier_id": dossier.id, "capacity": capacity.value},
     )
     if decision.state_validated_by_id is not None and decision.region_validated_by_id is not None:
         decision.finalised_at = now
@@ -319,8 +330,12 @@ def pending_for(user: User, call_ids=None) -> list[Decision]:
     Two queries, whatever the number of calls or decisions; conflicted dossiers are left out.
     """
     rows = db.session.execute(
-        select(CommissionMember.call_id, CommissionMember.institution).where(
-            CommissionMember.user_id == user.id, CommissionMember.is_copilot.is_(True)
+        select(CommissionMember.call_id, CommissionMember.institution)
+        .where(CommissionMember.user_id == user.id, CommissionMember.is_copilot.is_(True))
+        .union_all(
+            select(CopilotDeputy.call_id, CopilotDeputy.institution).where(
+                CopilotDeputy.deputy_id == user.id
+            )
         )
     ).all()
     if call_ids is not None:

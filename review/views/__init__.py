@@ -26,6 +26,7 @@ from . import (  # noqa: E402,F401
     assignment,
     commission,
     decisions,
+    deputies,
     notes,
     ranking,
     scoring,

@@ -18,9 +18,10 @@ from portal.web import confirmation_page, confirmed, done, load, refused
 
 from .. import documents
 from ..forms import PublishForm, SendBackForm, ValidateForm
-from ..models import Decision
+from ..models import Capacity, Decision
 from ..services import decisions as svc
 from ..services import publication
+from ..services.deputies import signing_capacity
 from ..services.sessions import PROPOSED_STATES
 from . import bp, refused_here
 from .commission import session_call
@@ -34,7 +35,8 @@ def decisions(call_id: int):
     people = svc.users_by_id(
         [d.state_validated_by_id for d in items] + [d.region_validated_by_id for d in items]
     )
-    own = svc.copilot_institution(current_user, call.id)
+    signer = signing_capacity(current_user, call.id)
+    own = signer[0] if signer else None
     may_publish = can(current_user, Permission.PUBLISH_RESULTS, call)
     return render_template(
         "review/commission/decisions.html",
@@ -43,6 +45,7 @@ def decisions(call_id: int):
         people=people,
         own=own,
         own_label=svc.FOR_INSTITUTION[own] if own else None,
+        deputy_capacity=bool(signer and signer[1] == Capacity.deputy),
         blockers=publication.publication_blockers(call) if may_publish else [],
         may_publish=may_publish,
         validate_form=ValidateForm(formdata=None),

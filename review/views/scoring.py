@@ -6,7 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from applications.views import form_labels
-from portal.db import db
+from portal.db import db, utcnow
 from portal.errors import PermissionDenied, ServiceError
 from portal.models import Role
 from portal.permissions import Permission, can, require
@@ -71,6 +71,7 @@ def my_reviews():
         done=done,
         total=len(rows),
         summary=queue.queue_summary(rows),
+        now=utcnow(),
     )
 
 
