@@ -55,7 +55,13 @@ def _may_manage() -> dict:
 def _commitments_page(call, status_code: int = 200, error: str | None = None):
     funder = choice(request.args.get("financeur"), Institution)
     status = choice(request.args.get("statut"), CommitmentStatus)
-    listing = lists.commitment_list(call, funder, status, request.args.get("page"))
+    follow = request.args.get("suivi", "")
+    follow = follow if follow in lists.FOLLOW_UPS else ""
+    sort = request.args.get("tri", "")
+    sort = sort if sort in lists.SORTS else ""
+    listing = lists.commitment_list(
+        call, funder, status, request.args.get("page"), follow or None, sort or None
+    )
     return render_template(
         "funding/money/commitments.html",
         call=call,
@@ -63,8 +69,12 @@ def _commitments_page(call, status_code: int = 200, error: str | None = None):
         pending=lists.pending_parts(call),
         funder=funder.value if funder else "",
         status=status.value if status else "",
+        follow=follow,
+        sort=sort,
         funders=FUNDER_CHOICES,
         statuses=STATUS_CHOICES,
+        follow_ups=list(lists.FOLLOW_UPS.items()),
+        sorts=list(lists.SORTS.items()),
         may_manage=_may_manage(),
         commit_form=CommitAgainForm(formdata=None),
         error=error,
