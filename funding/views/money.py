@@ -25,7 +25,7 @@ from ..forms import ClawbackForm, CommitAgainForm, PaymentForm, ReduceForm, Sett
 from ..models import Clawback, ClawbackStatus, Commitment, CommitmentStatus, PaymentKind
 from ..services import agreements, lists, reports
 from . import bp
-from .common import FUNDER_CHOICES, budget_call, choice, links
+from .common import FUNDER_CHOICES, budget_call, choice
 
 STATUS_CHOICES = [(status.value, status.label) for status in CommitmentStatus]  # the list filter
 HISTORY_LABELS = {
@@ -78,7 +78,6 @@ def _commitments_page(call, status_code: int = 200, error: str | None = None):
         may_manage=_may_manage(),
         commit_form=CommitAgainForm(formdata=None),
         error=error,
-        links=links(),
     ), status_code
 
 
@@ -179,7 +178,6 @@ def _commitment_page(
         history=lists.history(commitment),
         HISTORY_LABELS=HISTORY_LABELS,
         PAYMENT_KIND_LABELS=labels(PaymentKind),
-        links=links(),
         may_read_dossier=can(current_user, Permission.VIEW_DOSSIER, dossier),
     ), status
 
@@ -328,5 +326,4 @@ def payments(call_id: int):
             (c.amount for c in clawbacks if c.status == ClawbackStatus.open), services.ZERO
         ),
         may_manage=_may_manage(),
-        links=links(),
     )

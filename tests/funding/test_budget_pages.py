@@ -593,3 +593,27 @@ def test_the_home_lists_the_first_payments_to_record_and_says_how_many(client, m
     page = client.get("/").get_data(as_text=True)
     assert page.count("Enregistrer un paiement<span") == HOME_TO_PAY
     assert f"({HOME_TO_PAY} premiers sur {HOME_TO_PAY + 2} ;" in page
+
+
+def test_every_budget_page_has_the_same_sub_navigation(client, money_world):
+    o = money_world
+    dossier = o.funded("1000.00", "2000.00")
+    root = f"/financement/appels/{o.call.id}"
+    pages = {
+        root: "Tableau de bord",
+        root + "/enveloppes": "Enveloppes",
+        root + "/engagements": "Engagements",
+        root + "/paiements": "Paiements et reversements",
+        f"/financement/engagements/{commitment_of(dossier, STATE).id}": None,
+    }
+    login(client, o.budget_state)
+    for url, current in pages.items():
+        page = _get(client, url)
+        nav = page[page.index('id="pages-budgetaires"') :]
+        nav = nav[: nav.index("</nav>")]
+        links = re.findall(r'href="([^"]+)"', nav)
+        assert links == [root, root + "/enveloppes", root + "/engagements", root + "/paiements"]
+        marked = re.findall(r'aria-current="page">([^<]+)</a>', nav)
+        assert marked == ([current] if current else []), url
+        assert page.count('class="fr-breadcrumb"') == 1
+        assert page.count('class="fr-btns-group') >= 1

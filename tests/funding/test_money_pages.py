@@ -584,3 +584,18 @@ def test_a_refused_part_is_committed_once_the_envelope_allows_it(client, money_w
     page = _text(client.get(f"/financement/appels/{o.call.id}/engagements"))
     assert "Décisions à engager" not in page
     assert client.post(url, data={"funder": "region"}).status_code == 409  # already committed
+
+
+def test_the_commitments_list_sorts_by_amount_in_sql(client, officer):
+    o = officer
+    url = f"/financement/appels/{o.call.id}/engagements"
+    by_reference = _text(client.get(url))
+    assert by_reference.index(f'id="engagement-{o.c_state.id}"') < by_reference.index(
+        f'id="engagement-{o.c_region.id}"'
+    )
+    by_amount = _text(client.get(url + "?tri=montant&suivi=nimporte"))  # an unknown filter: all
+    assert by_amount.index(f'id="engagement-{o.c_region.id}"') < by_amount.index(
+        f'id="engagement-{o.c_state.id}"'
+    )
+    assert "2 engagements." in by_amount
+    assert '<option value="montant" selected>' in by_amount
