@@ -12,6 +12,7 @@ from flask import render_template, request, url_for
 from flask_login import current_user, login_required
 
 from applications.models import Dossier
+from portal.db import db
 from portal.enums import labels
 from portal.errors import ServiceError
 from portal.formatting import format_decimal, format_money
@@ -249,6 +250,16 @@ def reduce_commitment(commitment_id: int):
         )
     except ServiceError as exc:
         return _refused(commitment_id, form, exc)
+    if changed.status == CommitmentStatus.cancelled and form.confirm.data != "1":
+        # checked, not carried out: a cancellation is final, it needs the confirmed form
+        db.session.rollback()
+        commitment, call = _commitment(commitment_id)
+        return render_template(
+            "funding/money/confirm_cancel.html",
+            call=call,
+            commitment=commitment,
+            form=form,
+        )
     if changed.status == CommitmentStatus.cancelled:
         message = (
             f"Engagement annulé pour le dossier {changed.dossier.reference} : "
