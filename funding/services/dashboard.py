@@ -14,14 +14,12 @@ from functools import cached_property
 
 from sqlalchemy import func, select
 
-from applications.models import Dossier
 from portal.db import db
 from portal.models import (
     INSTITUTION_LABELS,
     KIND_LABELS,
     Call,
     Department,
-    Establishment,
     Institution,
 )
 
@@ -37,7 +35,7 @@ from .alerts import ALERT_RATE, Alert, AlertCount, alert_counts, alert_list
 from .commitments import uncommitted
 from .common import to_paris_month
 from .common import today as paris_today
-from .figures import EnvelopeFigures, Totals, envelope_figures, scope_totals
+from .figures import EnvelopeFigures, Totals, envelope_figures, fold, kind_scope_totals
 
 ZERO = Decimal("0.00")
 __all__ = ["ALERT_RATE", "Alert", "AlertCount", "Bar", "CallBudget", "FunderBudget", "call_budget"]
@@ -111,7 +109,8 @@ def call_budget(call: Call, today: dt.date | None = None) -> CallBudget:
     """Figures of both funders for the call: envelopes, totals, breakdowns, series and alerts."""
     today = today or paris_today()
     funders = {f: FunderBudget(f) for f in (Institution.state, Institution.region)}
-    totals = scope_totals(call.id)
+    detailed = kind_scope_totals(call.id)
+    totals = fold(detailed)
     envelopes = envelope_figures(call.id, totals=totals)
     for figures in envelopes:
         if figures.envelope.is_main:
@@ -120,7 +119,7 @@ def call_budget(call: Call, today: dt.date | None = None) -> CallBudget:
             budget.has_envelope = True
     for (funder, _department, _axis), part in totals.items():
         _add(funders[funder], part)
-    _breakdowns(call, funders)
+    _breakdowns(call, funders, detailed)
     _series(call.id, funders)
     counts, pending = alert_counts(call, envelopes, today)
     for funder, (_count, amount) in pending.items():
@@ -138,46 +137,19 @@ def _add(budget: FunderBudget, part: Totals) -> None:
     budget.paid = budget.payments - budget.clawbacks_settled
 
 
-def _breakdowns(call: Call, funders: dict) -> None:
-    """Committed and paid per département, main axis and kind of establishment."""
+def _breakdowns(call: Call, funders: dict, detailed: dict) -> None:
+    """Committed and paid per département, main axis and kind of establishment: summed from the
+    call's totals per (funder, département, axis, kind), no query of their own but the names."""
     departments = dict(db.session.execute(select(Department.code, Department.name)).all())
     axes = {a.number: a.label for a in call.axes}
-    dimensions = {
-        "department": Commitment.department_code,
-        "axis": Commitment.axis_number,
-        "kind": Establishment.kind,
-    }
-    for name, column in dimensions.items():
+    for position, name in ((1, "department"), (2, "axis"), (3, "kind")):
         bars: dict = {f: {} for f in funders}
-        committed = (
-            select(Commitment.funder, column, func.sum(Commitment.amount))
-            .join(Dossier, Dossier.id == Commitment.dossier_id)
-            .join(Establishment, Establishment.id == Dossier.establishment_id)
-            .where(Commitment.call_id == call.id, Commitment.status == CommitmentStatus.active)
-            .group_by(Commitment.funder, column)
-        )
-        for funder, key, total in db.session.execute(committed):
-            bars[funder].setdefault(key, [ZERO, ZERO])[0] = Decimal(total or 0)
-        paid = (
-            select(Commitment.funder, column, func.sum(Payment.amount))
-            .join(Payment.commitment)
-            .join(Dossier, Dossier.id == Commitment.dossier_id)
-            .join(Establishment, Establishment.id == Dossier.establishment_id)
-            .where(Commitment.call_id == call.id)
-            .group_by(Commitment.funder, column)
-        )
-        for funder, key, total in db.session.execute(paid):
-            bars[funder].setdefault(key, [ZERO, ZERO])[1] += Decimal(total or 0)
-        settled = (
-            select(Commitment.funder, column, func.sum(Clawback.amount))
-            .join(Clawback.commitment)
-            .join(Dossier, Dossier.id == Commitment.dossier_id)
-            .join(Establishment, Establishment.id == Dossier.establishment_id)
-            .where(Commitment.call_id == call.id, Clawback.status == ClawbackStatus.settled)
-            .group_by(Commitment.funder, column)
-        )
-        for funder, key, total in db.session.execute(settled):
-            bars[funder].setdefault(key, [ZERO, ZERO])[1] -= Decimal(total or 0)
+        for key, part in detailed.items():
+            if not (part.commitments or part.payments or part.settled):
+                continue
+            values = bars[key[0]].setdefault(key[position], [ZERO, ZERO])
+            values[0] += part.committed
+            values[1] += part.paid
         for funder, values in bars.items():
             rows = []
             for key, (committed_total, paid_total) in values.items():
