@@ -231,6 +231,8 @@ class ReduceForm(PortalForm):
         description="Conservé dans l'historique de l'engagement",
     )
     version = HiddenField(id="reduce-version")
+    # a cancellation (0) is final: it is carried out only once confirmed (confirm = "1")
+    confirm = HiddenField(id="reduce-confirm")
 
 
 class ClawbackForm(PortalForm):

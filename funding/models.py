@@ -191,7 +191,7 @@ class GrantAgreement(Base):
     number: Mapped[str] = mapped_column(String(40), unique=True)
     generated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     generated_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    report_due_on: Mapped[dt.date] = mapped_column(Date)
+    report_due_on: Mapped[dt.date] = mapped_column(Date, index=True)  # the late reports
     advance_rate: Mapped[Decimal] = mapped_column(Money)  # percent, the call's rate when generated
     # What the agreement grants, per funder, fixed when it is generated: the signed text must not
     # change when commitments are later adjusted (final report, clawback).

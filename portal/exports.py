@@ -3,8 +3,9 @@
 One module for every area's exports:
 - CSV: semicolon-separated, UTF-8 with a byte-order mark, decimal comma, dates dd/mm/yyyy, free
   text defused against spreadsheet formulas, streamed line by line;
-- XLSX: openpyxl in write-only mode, numbers kept as numbers (amounts with a number format, dates
-  as dates), spooled to a temporary file and streamed from it.
+- XLSX: openpyxl in write-only mode, numbers kept as numbers (amounts in euros, other decimals
+  with two decimals, dates as dates), columns sized, header frozen, an autofilter; spooled to a
+  temporary file and streamed from it.
 Rows may be any iterable (a generator reading the database in batches keeps memory flat).
 """
 
@@ -15,6 +16,7 @@ import io
 import tempfile
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
+from itertools import chain, islice
 
 from flask import Response, stream_with_context
 
@@ -69,28 +71,82 @@ def csv_chunks(header: list[str], rows: Iterable[Iterable]) -> Iterator[str]:
         yield line(cells)
 
 
+MONEY_FORMAT = '#,##0.00\\ "€"'  # a column whose header says "(€)": 12 500,00 € in French Excel
+NUMBER_FORMAT = "0.00"  # any other decimal column (scores, means, gaps)
+DATE_FORMAT = "DD/MM/YYYY"
+WIDTH_SAMPLE = 200  # rows read ahead to size the columns (the rest still streams)
+MIN_WIDTH, MAX_WIDTH = 8, 60
+
+
+def _number_format(label: str, value) -> str | None:
+    if hasattr(value, "strftime"):
+        return DATE_FORMAT
+    if isinstance(value, Decimal):
+        return MONEY_FORMAT if "(€)" in label else NUMBER_FORMAT
+    return None
+
+
+def _shown_length(value) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, Decimal):
+        return len(format_decimal(value)) + 2
+    if hasattr(value, "strftime"):
+        return 10
+    return max((len(line) for line in str(value).splitlines()), default=0)
+
+
+def column_widths(header: list[str], sample: list[list]) -> list[int]:
+    """Each column as wide as its header or its longest value in `sample`, within bounds."""
+    widths = [len(str(label)) for label in header]
+    for cells in sample:
+        for i, value in enumerate(cells):
+            if i < len(widths):
+                widths[i] = max(widths[i], _shown_length(value))
+    return [min(MAX_WIDTH, max(MIN_WIDTH, w + 2)) for w in widths]
+
+
 def xlsx_file(header: list[str], rows: Iterable[Iterable], title: str):
-    """The table as an XLSX workbook written row by row to a temporary file (rewound)."""
+    """The table as an XLSX workbook written row by row to a temporary file (rewound).
+
+    Every sheet is ready to work with: columns sized on the header and the first rows, the header
+    row bold and frozen, an autofilter over the table, dates as dates, amounts (a header with
+    "(€)") in euros with thousands separators, other decimals with two decimals.
+    """
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
-    sheet.append(header)
-    for cells in rows:
+    rows = iter(rows)
+    sample = [list(cells) for cells in islice(rows, WIDTH_SAMPLE)]
+    for i, width in enumerate(column_widths(header, sample), start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = width
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    heading = []
+    for label in header:
+        cell = WriteOnlyCell(sheet, value=xlsx_cell(label))
+        cell.font = bold
+        heading.append(cell)
+    sheet.append(heading)
+    count = 0
+    for cells in chain(sample, rows):
         out = []
-        for value in cells:
-            if hasattr(value, "strftime"):
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = "DD/MM/YYYY"
-                out.append(cell)
-            elif isinstance(value, Decimal):
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = "#,##0.00"
-                out.append(cell)
-            else:
+        for i, value in enumerate(cells):
+            number_format = _number_format(str(header[i]) if i < len(header) else "", value)
+            if number_format is None:
                 out.append(xlsx_cell(value))
+            else:
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.number_format = number_format
+                out.append(cell)
         sheet.append(out)
+        count += 1
+    if header:
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{count + 1}"
     handle = tempfile.TemporaryFile()
     workbook.save(handle)
     handle.seek(0)

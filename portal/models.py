@@ -13,6 +13,7 @@ from sqlalchemy import (
     Date,
     Enum,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -340,6 +341,8 @@ class AuditEvent(Base):
     """Append-only trail: who did what to which object, with the changed values."""
 
     __tablename__ = "audit_event"
+    # an object's trail, and the refusals of one kind on some objects (funding's pending parts)
+    __table_args__ = (Index("ix_audit_event_object", "object_type", "object_id", "action"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

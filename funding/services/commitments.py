@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select
 
 from applications.models import Dossier, DossierStatus
 from portal import audit
@@ -29,6 +29,8 @@ from .common import (
 )
 from .envelopes import committed_in, envelope_label
 from .figures import figures_of
+
+CENT = Decimal("0.01")
 
 # ---------------------------------------------------------------- commitments
 
@@ -207,6 +209,38 @@ def uncommitted(
             ):
                 result.append((decision, part_funder, amount))
     return result
+
+
+def uncommitted_totals(call_id: int) -> dict[Institution, tuple[int, Decimal]]:
+    """How many granted parts of final accept decisions await their commitment, and how much,
+    per funder — the sums of `uncommitted`, in one query."""
+    columns = []
+    for funder, amount in (
+        (Institution.state, Decision.amount_state),
+        (Institution.region, Decision.amount_region),
+    ):
+        missing = and_(
+            amount > 0,
+            ~exists().where(Commitment.dossier_id == Dossier.id, Commitment.funder == funder),
+        )
+        columns += [
+            func.sum(case((missing, 1), else_=0)),
+            func.sum(case((missing, amount), else_=0)),
+        ]
+    row = db.session.execute(
+        select(*columns)
+        .join(Dossier, Dossier.id == Decision.dossier_id)
+        .where(
+            Dossier.call_id == call_id,
+            Decision.finalised_at.is_not(None),
+            Decision.outcome == DecisionOutcome.accept,
+            Dossier.status.in_(COMMITTABLE_STATES),
+        )
+    ).one()
+    return {
+        Institution.state: (int(row[0] or 0), Decimal(str(row[1] or 0)).quantize(CENT)),
+        Institution.region: (int(row[2] or 0), Decimal(str(row[3] or 0)).quantize(CENT)),
+    }
 
 
 def lock_commitment(commitment: Commitment) -> Commitment:

@@ -10,18 +10,16 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from sqlalchemy import func, select
 
-from applications.models import Dossier, DossierStatus
 from portal.db import db
-from portal.formatting import format_date, format_decimal, format_money
 from portal.models import (
     INSTITUTION_LABELS,
     KIND_LABELS,
     Call,
     Department,
-    Establishment,
     Institution,
 )
 
@@ -31,19 +29,16 @@ from ..models import (
     ClawbackStatus,
     Commitment,
     CommitmentStatus,
-    FinalReport,
-    GrantAgreement,
     Payment,
-    ReportStatus,
 )
+from .alerts import ALERT_RATE, Alert, AlertCount, alert_counts, alert_list
 from .commitments import uncommitted
 from .common import to_paris_month
 from .common import today as paris_today
-from .envelopes import envelope_label
-from .figures import EnvelopeFigures, Totals, envelope_figures, scope_totals
+from .figures import EnvelopeFigures, Totals, envelope_figures, fold, kind_scope_totals
 
 ZERO = Decimal("0.00")
-ALERT_RATE = Decimal(90)  # percent of an envelope committed
+__all__ = ["ALERT_RATE", "Alert", "AlertCount", "Bar", "CallBudget", "FunderBudget", "call_budget"]
 
 
 @dataclass
@@ -90,29 +85,32 @@ class FunderBudget:
 
 
 @dataclass
-class Alert:
-    kind: str  # envelope | late_report | clawback | uncommitted
-    message: str
-    funder: Institution | None = None
-    dossier_id: int | None = None
-
-
-@dataclass
 class CallBudget:
     call: Call
     funders: dict[Institution, FunderBudget]
     envelopes: list[EnvelopeFigures]  # sub-envelopes included
-    alerts: list[Alert]
+    alert_counts: list[AlertCount]  # per kind (and funder): what the pages show
+    today: dt.date
 
     def for_funder(self, funder: Institution) -> FunderBudget:
         return self.funders[funder]
+
+    def counts_for(self, funders) -> list[AlertCount]:
+        """The counted alerts about no funder in particular or about one of `funders`."""
+        return [a for a in self.alert_counts if a.funder is None or a.funder in funders]
+
+    @cached_property
+    def alerts(self) -> list[Alert]:
+        """Every alert one by one (the API): computed only when asked."""
+        return alert_list(self.call, self.envelopes, uncommitted(self.call.id), self.today)
 
 
 def call_budget(call: Call, today: dt.date | None = None) -> CallBudget:
     """Figures of both funders for the call: envelopes, totals, breakdowns, series and alerts."""
     today = today or paris_today()
     funders = {f: FunderBudget(f) for f in (Institution.state, Institution.region)}
-    totals = scope_totals(call.id)
+    detailed = kind_scope_totals(call.id)
+    totals = fold(detailed)
     envelopes = envelope_figures(call.id, totals=totals)
     for figures in envelopes:
         if figures.envelope.is_main:
@@ -121,13 +119,12 @@ def call_budget(call: Call, today: dt.date | None = None) -> CallBudget:
             budget.has_envelope = True
     for (funder, _department, _axis), part in totals.items():
         _add(funders[funder], part)
-    _breakdowns(call, funders)
+    _breakdowns(call, funders, detailed)
     _series(call.id, funders)
-    pending = uncommitted(call.id)
-    for _decision, funder, amount in pending:
+    counts, pending = alert_counts(call, envelopes, today)
+    for funder, (_count, amount) in pending.items():
         funders[funder].uncommitted += amount
-    alerts = _alerts(call, envelopes, pending, today)
-    return CallBudget(call, funders, envelopes, alerts)
+    return CallBudget(call, funders, envelopes, counts, today)
 
 
 def _add(budget: FunderBudget, part: Totals) -> None:
@@ -140,46 +137,19 @@ def _add(budget: FunderBudget, part: Totals) -> None:
     budget.paid = budget.payments - budget.clawbacks_settled
 
 
-def _breakdowns(call: Call, funders: dict) -> None:
-    """Committed and paid per département, main axis and kind of establishment."""
+def _breakdowns(call: Call, funders: dict, detailed: dict) -> None:
+    """Committed and paid per département, main axis and kind of establishment: summed from the
+    call's totals per (funder, département, axis, kind), no query of their own but the names."""
     departments = dict(db.session.execute(select(Department.code, Department.name)).all())
     axes = {a.number: a.label for a in call.axes}
-    dimensions = {
-        "department": Commitment.department_code,
-        "axis": Commitment.axis_number,
-        "kind": Establishment.kind,
-    }
-    for name, column in dimensions.items():
+    for position, name in ((1, "department"), (2, "axis"), (3, "kind")):
         bars: dict = {f: {} for f in funders}
-        committed = (
-            select(Commitment.funder, column, func.sum(Commitment.amount))
-            .join(Dossier, Dossier.id == Commitment.dossier_id)
-            .join(Establishment, Establishment.id == Dossier.establishment_id)
-            .where(Commitment.call_id == call.id, Commitment.status == CommitmentStatus.active)
-            .group_by(Commitment.funder, column)
-        )
-        for funder, key, total in db.session.execute(committed):
-            bars[funder].setdefault(key, [ZERO, ZERO])[0] = Decimal(total or 0)
-        paid = (
-            select(Commitment.funder, column, func.sum(Payment.amount))
-            .join(Payment.commitment)
-            .join(Dossier, Dossier.id == Commitment.dossier_id)
-            .join(Establishment, Establishment.id == Dossier.establishment_id)
-            .where(Commitment.call_id == call.id)
-            .group_by(Commitment.funder, column)
-        )
-        for funder, key, total in db.session.execute(paid):
-            bars[funder].setdefault(key, [ZERO, ZERO])[1] += Decimal(total or 0)
-        settled = (
-            select(Commitment.funder, column, func.sum(Clawback.amount))
-            .join(Clawback.commitment)
-            .join(Dossier, Dossier.id == Commitment.dossier_id)
-            .join(Establishment, Establishment.id == Dossier.establishment_id)
-            .where(Commitment.call_id == call.id, Clawback.status == ClawbackStatus.settled)
-            .group_by(Commitment.funder, column)
-        )
-        for funder, key, total in db.session.execute(settled):
-            bars[funder].setdefault(key, [ZERO, ZERO])[1] -= Decimal(total or 0)
+        for key, part in detailed.items():
+            if not (part.commitments or part.payments or part.settled):
+                continue
+            values = bars[key[0]].setdefault(key[position], [ZERO, ZERO])
+            values[0] += part.committed
+            values[1] += part.paid
         for funder, values in bars.items():
             rows = []
             for key, (committed_total, paid_total) in values.items():
@@ -227,67 +197,3 @@ def _series(call_id: int, funders: dict) -> None:
             paid += months[month][1]
             series.append((month, committed, paid))
         funders[funder].over_time = series
-
-
-def _alerts(call: Call, envelopes: list, pending: list, today: dt.date) -> list[Alert]:
-    alerts = []
-    for figures in envelopes:
-        if figures.amount > 0 and figures.rate >= ALERT_RATE:
-            alerts.append(
-                Alert(
-                    "envelope",
-                    f"L'{envelope_label(figures.envelope)} est "
-                    f"engagée à {format_decimal(figures.rate)} % (reste "
-                    f"{format_money(figures.remaining)}).",
-                    figures.envelope.funder,
-                )
-            )
-    late = db.session.execute(
-        select(Dossier.id, Dossier.reference, GrantAgreement.report_due_on)
-        .join(GrantAgreement, GrantAgreement.dossier_id == Dossier.id)
-        .outerjoin(FinalReport, FinalReport.dossier_id == Dossier.id)
-        .where(
-            Dossier.call_id == call.id,
-            Dossier.status == DossierStatus.funded,
-            GrantAgreement.report_due_on < today,
-            (FinalReport.id.is_(None)) | (FinalReport.status != ReportStatus.validated),
-        )
-        .order_by(GrantAgreement.report_due_on)
-    ).all()
-    for dossier_id, reference, due in late:
-        alerts.append(
-            Alert(
-                "late_report",
-                f"Bilan du dossier {reference} en retard : attendu le {format_date(due)}.",
-                None,
-                dossier_id,
-            )
-        )
-    for dossier_id, reference, funder, amount in db.session.execute(
-        select(Dossier.id, Dossier.reference, Commitment.funder, func.sum(Clawback.amount))
-        .join(Commitment, Commitment.dossier_id == Dossier.id)
-        .join(Clawback, Clawback.commitment_id == Commitment.id)
-        .where(Commitment.call_id == call.id, Clawback.status == ClawbackStatus.open)
-        .group_by(Dossier.id, Dossier.reference, Commitment.funder)
-        .order_by(Dossier.reference)
-    ):
-        alerts.append(
-            Alert(
-                "clawback",
-                f"Reversement de {format_money(Decimal(amount))} attendu "
-                f"sur le dossier {reference} ({INSTITUTION_LABELS[funder]}).",
-                funder,
-                dossier_id,
-            )
-        )
-    for decision, funder, amount in pending:
-        alerts.append(
-            Alert(
-                "uncommitted",
-                f"Dossier {decision.dossier.reference} retenu mais non "
-                f"engagé : {format_money(amount)} ({INSTITUTION_LABELS[funder]}).",
-                funder,
-                decision.dossier_id,
-            )
-        )
-    return alerts

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from applications.models import Dossier
 from portal.db import db
-from portal.models import Institution
+from portal.models import Establishment, Institution
 
 from .. import money
 from ..models import Clawback, ClawbackStatus, Commitment, CommitmentStatus, Envelope, Payment
@@ -86,13 +86,25 @@ class EnvelopeFigures:
         return money.committed_rate(self.totals.committed, self.envelope.amount)
 
 
-def scope_totals(call_id: int) -> dict[tuple, Totals]:
-    """Totals per (funder, département, axis) of the call's active commitments: three queries."""
-    scope = (Commitment.funder, Commitment.department_code, Commitment.axis_number)
+def kind_scope_totals(call_id: int) -> dict[tuple, Totals]:
+    """Totals per (funder, département, axis, kind of establishment) of the call: three GROUP BY
+    queries, from which the envelopes' figures and the dashboard's breakdowns are all summed."""
+    scope = (
+        Commitment.funder,
+        Commitment.department_code,
+        Commitment.axis_number,
+        Establishment.kind,
+    )
     result: dict[tuple, Totals] = defaultdict(Totals)
+
+    def joined(stmt):
+        return stmt.join(Dossier, Dossier.id == Commitment.dossier_id).join(
+            Establishment, Establishment.id == Dossier.establishment_id
+        )
+
     active = (Commitment.call_id == call_id, Commitment.status == CommitmentStatus.active)
     for *key, total, count in db.session.execute(
-        select(*scope, func.sum(Commitment.amount), func.count(Commitment.id))
+        joined(select(*scope, func.sum(Commitment.amount), func.count(Commitment.id)))
         .where(*active)
         .group_by(*scope)
     ):
@@ -100,15 +112,13 @@ def scope_totals(call_id: int) -> dict[tuple, Totals]:
         result[tuple(key)].commitments = count
     # payments and clawbacks count even on a cancelled commitment (money did move)
     for *key, total in db.session.execute(
-        select(*scope, func.sum(Payment.amount))
-        .join(Payment.commitment)
+        joined(select(*scope, func.sum(Payment.amount)).join(Payment.commitment))
         .where(Commitment.call_id == call_id)
         .group_by(*scope)
     ):
         result[tuple(key)].payments = Decimal(total or 0)
     for *key, status, total in db.session.execute(
-        select(*scope, Clawback.status, func.sum(Clawback.amount))
-        .join(Clawback.commitment)
+        joined(select(*scope, Clawback.status, func.sum(Clawback.amount)).join(Clawback.commitment))
         .where(Commitment.call_id == call_id)
         .group_by(*scope, Clawback.status)
     ):
@@ -117,6 +127,19 @@ def scope_totals(call_id: int) -> dict[tuple, Totals]:
         else:
             result[tuple(key)].open = Decimal(total or 0)
     return result
+
+
+def fold(detailed: dict[tuple, Totals]) -> dict[tuple, Totals]:
+    """Totals per (funder, département, axis): the kinds of establishment summed."""
+    result: dict[tuple, Totals] = defaultdict(Totals)
+    for (funder, department, axis, _kind), part in detailed.items():
+        result[(funder, department, axis)].add(part)
+    return result
+
+
+def scope_totals(call_id: int) -> dict[tuple, Totals]:
+    """Totals per (funder, département, axis) of the call's active commitments: three queries."""
+    return fold(kind_scope_totals(call_id))
 
 
 def _matches(envelope: Envelope, key: tuple) -> bool:

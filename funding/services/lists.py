@@ -31,8 +31,10 @@ from portal.pagination import Page, paginate
 from review.models import Decision
 
 from ..models import Clawback, ClawbackStatus, Commitment, CommitmentStatus, Payment
+from .alerts import late_report_conditions, open_clawback_condition
 from .commitments import uncommitted
 from .common import ZERO
+from .common import today as paris_today
 from .figures import CommitmentFigures, commitment_figures, envelope_figures
 
 
@@ -90,21 +92,49 @@ class CommitmentList:
     totals: Totals
 
 
+# the list's « Suivi » filter: the dashboard's alerts, as SQL conditions (same definitions)
+FOLLOW_UPS = {
+    "bilan-en-retard": "Bilan final en retard",
+    "reversement-attendu": "Reversement attendu",
+}
+SORTS = {"montant": "Montant engagé, du plus grand au plus petit"}  # default: by reference
+
+
+def _follow_up(follow: str | None, today: dt.date) -> list:
+    if follow == "bilan-en-retard":  # conditions on the dossier, joined
+        return list(late_report_conditions(today))
+    if follow == "reversement-attendu":
+        return [open_clawback_condition()]
+    return []
+
+
 def commitment_list(
-    call, funder: Institution | None, status: CommitmentStatus | None, page
+    call,
+    funder: Institution | None,
+    status: CommitmentStatus | None,
+    page,
+    follow: str | None = None,
+    sort: str | None = None,
 ) -> CommitmentList:
-    """One page of the call's commitments (by dossier reference), with totals over all matches."""
-    where = [Commitment.call_id == call.id]
+    """One page of the call's commitments, filtered and sorted in SQL (by dossier reference, or
+    by amount committed), with totals over all matches."""
+    where = [Commitment.call_id == call.id, *_follow_up(follow, paris_today())]
     if funder is not None:
         where.append(Commitment.funder == funder)
     if status is not None:
         where.append(Commitment.status == status)
+    by_funder = case((Commitment.funder == Institution.state, 0), else_=1)
+    order = (
+        (Commitment.amount.desc(), Dossier.reference, by_funder)
+        if sort == "montant"
+        else (Dossier.reference, by_funder)
+    )
     stmt = (
         select(Commitment)
         .join(Commitment.dossier)
         .where(*where)
         .options(contains_eager(Commitment.dossier).joinedload(Dossier.establishment))
-        .order_by(Dossier.reference, case((Commitment.funder == Institution.state, 0), else_=1))
+        .order_by(*order)
     )
     result = paginate(stmt, page)
     departments = dict(db.session.execute(select(Department.code, Department.name)).all())
@@ -124,25 +154,35 @@ def commitment_list(
 
 
 def _commitment_totals(where: list) -> Totals:
+    """Sums over every matching commitment (`where` may name the dossier: it is joined)."""
     totals = Totals()
     active = Commitment.status == CommitmentStatus.active
+    dossier = Dossier.id == Commitment.dossier_id
     count, granted, committed = db.session.execute(
         select(
             func.count(Commitment.id),
             func.sum(Commitment.initial_amount),
             func.sum(case((active, Commitment.amount), else_=0)),
-        ).where(*where)
+        )
+        .join(Dossier, dossier)
+        .where(*where)
     ).one()
     totals.count = count or 0
     totals.granted = Decimal(granted or 0)
     totals.committed = Decimal(committed or 0)
     totals.payments = Decimal(
-        db.session.scalar(select(func.sum(Payment.amount)).join(Payment.commitment).where(*where))
+        db.session.scalar(
+            select(func.sum(Payment.amount))
+            .join(Payment.commitment)
+            .join(Dossier, dossier)
+            .where(*where)
+        )
         or 0
     )
     for status, amount in db.session.execute(
         select(Clawback.status, func.sum(Clawback.amount))
         .join(Clawback.commitment)
+        .join(Dossier, dossier)
         .where(*where)
         .group_by(Clawback.status)
     ):

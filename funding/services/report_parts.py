@@ -48,6 +48,14 @@ def is_late(report: FinalReport | None, dossier: Dossier) -> bool:
     return report.submitted_at.astimezone(PARIS).date() > agreement.report_due_on
 
 
+def report_due_at(dossier: Dossier) -> dt.datetime | None:
+    """The last moment to deposit the report: its due day at 23 h 59, Paris time."""
+    agreement = agreement_of(dossier)
+    if agreement is None:
+        return None
+    return dt.datetime.combine(agreement.report_due_on, dt.time(23, 59), tzinfo=PARIS)
+
+
 def validated_at(report: FinalReport, funder: Institution) -> dt.datetime | None:
     return getattr(report, f"{funder.value}_validated_at")
 

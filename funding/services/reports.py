@@ -46,6 +46,7 @@ from .report_parts import (  # noqa: F401
     justified_of,
     parts,
     pending_funders,
+    report_due_at,
     report_of,
     settlement_preview,
     stored_due,
@@ -295,6 +296,11 @@ def missing_parts(report: FinalReport | None) -> dict[str, str]:
             out[f"indicators-{i}-achieved"] = f"Indiquez la valeur atteinte pour « {ind.name} »."
     if report is None or not report.expenses:
         out["expenses"] = "Indiquez au moins une dépense réalisée."
+    if report is None or not report.attachments:
+        out["attachments"] = (
+            "Joignez au moins une pièce justificative (factures, feuilles d'émargement…) "
+            "avant de déposer le bilan."
+        )
     return out
 
 

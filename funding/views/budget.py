@@ -28,9 +28,9 @@ from .common import FUNDER_LABELS, FUNDER_PARAM, FUNDERS, budget_call, funder_fi
 
 ALERT_TITLES = {
     "envelope": "Enveloppe presque entièrement engagée",
-    "late_report": "Bilan en retard",
-    "clawback": "Reversement en attente",
-    "uncommitted": "Décision non engagée",
+    "late_report": "Bilans finaux en retard",
+    "clawback": "Reversements en attente",
+    "uncommitted": "Décisions non engagées",
 }
 
 
@@ -53,7 +53,7 @@ def dashboard_page(call_id: int):
     budget = dashboard.call_budget(call)
     only = funder_filter()
     shown = [only] if only else list(FUNDERS)
-    alerts = [a for a in budget.alerts if a.funder is None or a.funder in shown]
+    alerts = budget.counts_for(shown)
     export_args = {FUNDER_PARAM: only.value} if only else {}
     return render_template(
         "funding/budget/dashboard.html",

@@ -1,8 +1,8 @@
-"""What the funding pages share: the call a budget page is about, the funder filter, the links."""
+"""What the funding pages share: the call a budget page is about, the funder filter."""
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import request
 from flask_login import current_user
 
 from portal.models import INSTITUTION_LABELS, Call, Institution
@@ -32,8 +32,3 @@ def choice(raw: str | None, enum_type):
 def funder_filter() -> Institution | None:
     """`?financeur=state|region` narrows a page to one funder; anything else shows both."""
     return choice(request.args.get(FUNDER_PARAM, ""), Institution)
-
-
-def links() -> dict:
-    """Endpoints of the other funding pages, when registered."""
-    return {name: name in current_app.view_functions for name in ("funding.dashboard",)}

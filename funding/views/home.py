@@ -30,7 +30,7 @@ def budget_home(user) -> dict | None:
         for call in calls:
             budget = dashboard.call_budget(call)
             envelopes = [f for f in budget.envelopes if f.envelope.funder in own]
-            alerts = [a for a in budget.alerts if a.funder is None or a.funder in own]
+            alerts = budget.counts_for(own)
             if envelopes or alerts:
                 section["calls"].append({"call": call, "envelopes": envelopes, "alerts": alerts})
         section["to_pay"], section["to_pay_count"] = lists.payments_to_record(own, HOME_TO_PAY)

@@ -12,6 +12,7 @@ from flask import render_template, request, url_for
 from flask_login import current_user, login_required
 
 from applications.models import Dossier
+from portal.db import db
 from portal.enums import labels
 from portal.errors import ServiceError
 from portal.formatting import format_decimal, format_money
@@ -25,7 +26,7 @@ from ..forms import ClawbackForm, CommitAgainForm, PaymentForm, ReduceForm, Sett
 from ..models import Clawback, ClawbackStatus, Commitment, CommitmentStatus, PaymentKind
 from ..services import agreements, lists, reports
 from . import bp
-from .common import FUNDER_CHOICES, budget_call, choice, links
+from .common import FUNDER_CHOICES, budget_call, choice
 
 STATUS_CHOICES = [(status.value, status.label) for status in CommitmentStatus]  # the list filter
 HISTORY_LABELS = {
@@ -55,7 +56,13 @@ def _may_manage() -> dict:
 def _commitments_page(call, status_code: int = 200, error: str | None = None):
     funder = choice(request.args.get("financeur"), Institution)
     status = choice(request.args.get("statut"), CommitmentStatus)
-    listing = lists.commitment_list(call, funder, status, request.args.get("page"))
+    follow = request.args.get("suivi", "")
+    follow = follow if follow in lists.FOLLOW_UPS else ""
+    sort = request.args.get("tri", "")
+    sort = sort if sort in lists.SORTS else ""
+    listing = lists.commitment_list(
+        call, funder, status, request.args.get("page"), follow or None, sort or None
+    )
     return render_template(
         "funding/money/commitments.html",
         call=call,
@@ -63,12 +70,15 @@ def _commitments_page(call, status_code: int = 200, error: str | None = None):
         pending=lists.pending_parts(call),
         funder=funder.value if funder else "",
         status=status.value if status else "",
+        follow=follow,
+        sort=sort,
         funders=FUNDER_CHOICES,
         statuses=STATUS_CHOICES,
+        follow_ups=list(lists.FOLLOW_UPS.items()),
+        sorts=list(lists.SORTS.items()),
         may_manage=_may_manage(),
         commit_form=CommitAgainForm(formdata=None),
         error=error,
-        links=links(),
     ), status_code
 
 
@@ -169,7 +179,6 @@ def _commitment_page(
         history=lists.history(commitment),
         HISTORY_LABELS=HISTORY_LABELS,
         PAYMENT_KIND_LABELS=labels(PaymentKind),
-        links=links(),
         may_read_dossier=can(current_user, Permission.VIEW_DOSSIER, dossier),
     ), status
 
@@ -241,6 +250,16 @@ def reduce_commitment(commitment_id: int):
         )
     except ServiceError as exc:
         return _refused(commitment_id, form, exc)
+    if changed.status == CommitmentStatus.cancelled and form.confirm.data != "1":
+        # checked, not carried out: a cancellation is final, it needs the confirmed form
+        db.session.rollback()
+        commitment, call = _commitment(commitment_id)
+        return render_template(
+            "funding/money/confirm_cancel.html",
+            call=call,
+            commitment=commitment,
+            form=form,
+        )
     if changed.status == CommitmentStatus.cancelled:
         message = (
             f"Engagement annulé pour le dossier {changed.dossier.reference} : "
@@ -318,5 +337,4 @@ def payments(call_id: int):
             (c.amount for c in clawbacks if c.status == ClawbackStatus.open), services.ZERO
         ),
         may_manage=_may_manage(),
-        links=links(),
     )

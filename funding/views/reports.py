@@ -12,6 +12,7 @@ from flask import render_template, request, url_for
 from flask_login import current_user, login_required
 
 from applications.models import EXPENSE_CATEGORIES, Dossier, DossierStatus
+from portal.db import utcnow
 from portal.errors import ServiceError
 from portal.formatting import format_money
 from portal.permissions import Permission, can
@@ -71,6 +72,8 @@ def _report_page(
         error=error,
         agreement=agreements.agreement_of(dossier),
         late=reports.is_late(report, dossier),
+        due_at=reports.report_due_at(dossier),
+        now=utcnow(),
         expenses_error=next((m for anchor, m in form_errors or [] if anchor == "expenses"), None),
         indicators=report.indicators if report else dossier.indicators,
         categories=EXPENSE_CATEGORIES,
@@ -109,9 +112,19 @@ def report(dossier_id: int):
             reports.submit(current_user, dossier)
     except ServiceError as exc:
         refused(exc)  # the report's rows are nested fields: attach_errors places the messages
-        errors = form.attach_errors(exc.errors) if exc.errors else None
+        problems = dict(exc.errors or {})
+        attachment_form = None
+        if "attachments" in problems:  # no supporting document: the message goes on the upload
+            attachment_form = ReportAttachmentForm(formdata=None)
+            attachment_form.file.errors = [problems.pop("attachments")]
+        errors = form.attach_errors(problems) if problems else []
         return _report_page(
-            dossier, form, status_of(exc), form_errors=errors, error=None if errors else exc.message
+            dossier,
+            form,
+            status_of(exc),
+            form_errors=errors,
+            error=None if errors or attachment_form else exc.message,
+            attachment_form=attachment_form,
         )
     if submitting:
         late = reports.is_late(reports.report_of(dossier), dossier)

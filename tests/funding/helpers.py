@@ -98,7 +98,10 @@ def commitment_of_dossier(dossier, funder):
 
 
 def _submitted(o, dossier, expenses=None):
+    """The head saves and submits the report (with a supporting document, required)."""
     reports.save(o.head_a, dossier, _data(expenses=expenses))
+    if not reports.report_of(dossier).attachments:
+        reports.add_attachment(o.head_a, dossier, "facture.pdf", PDF_BYTES)
     reports.submit(o.head_a, dossier)
     return reports.report_of(dossier)
 

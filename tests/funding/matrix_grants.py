@@ -66,6 +66,7 @@ def matrix_objects(o):
     grants.funded = funded()
     grants.attachment = reports.add_attachment(o.head_a, grants.funded, "facture.pdf", PDF_BYTES)
     grants.reporting = funded()
+    reports.add_attachment(o.head_a, grants.reporting, "facture.pdf", PDF_BYTES)  # required
     reports.submit(o.head_a, grants.reporting)
     db.session.flush()
     o.grants = grants

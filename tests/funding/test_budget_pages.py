@@ -14,10 +14,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from funding import services
+from funding import dashboard, services
 from funding.models import Envelope
 from portal.db import db
-from portal.formatting import format_money
+from portal.formatting import format_date, format_money
 from portal.models import AuditEvent, CallStatus, Role
 
 from ..conftest import login
@@ -192,32 +192,82 @@ def test_dashboard_can_show_one_funder(client, money_world):
     assert 'id="engage-region"' in both and 'id="engage-state"' in both
 
 
-def test_dashboard_alerts_link_to_what_needs_doing(client, money_world):
+def _alerts(page: str) -> dict:
+    """{kind: (count, box text)} of the dashboard's counted alerts."""
+    return {
+        kind: (int(count), text)
+        for kind, count, text in re.findall(
+            r'data-alert="(\w+)" data-count="(\d+)">(.*?)</div>', page, re.S
+        )
+    }
+
+
+def test_dashboard_alerts_are_counted_per_kind_with_links_to_the_full_lists(client, money_world):
     o = money_world
     services.set_envelope(o.budget_region, o.call, REGION, "10000.00")
     late = o.funded("1000.00", "9000.00", report_due_on=dt.date.today() - dt.timedelta(days=3))
+    on_time = o.funded("100.00", "0", report_due_on=dt.date.today() + dt.timedelta(days=30))
     paid = commitment_of(late, STATE)
     services.record_payment(o.budget_state, paid, "500,00", dt.date.today(), "M-9")
     services.create_clawback(o.budget_state, paid, "200,00", "Action non réalisée.")
     pending = o.accepted("0", "5000.00")  # does not fit: stays uncommitted
     login(client, o.budget_state)
     page = _get(client, f"/financement/appels/{o.call.id}")
-    alerts = dict(re.findall(r'data-alert="(\w+)">(.*?)</div>', page, re.S))
+    alerts = _alerts(page)
     assert set(alerts) == {"envelope", "late_report", "clawback", "uncommitted"}
-    assert "engagée à 90,0 %" in alerts["envelope"]
-    assert f'href="/financement/appels/{o.call.id}/enveloppes"' in alerts["envelope"]
-    assert late.dossier.reference in alerts["late_report"]
-    assert f'href="/dossiers/{late.dossier.id}"' in alerts["late_report"]
-    assert format_money(Decimal("200")) in alerts["clawback"]
-    assert f'href="/dossiers/{late.dossier.id}"' in alerts["clawback"]
-    assert pending.dossier.reference in alerts["uncommitted"]
-    assert f'href="/financement/appels/{o.call.id}/engagements"' in alerts["uncommitted"]
+    assert "engagée à 90,0 %" in alerts["envelope"][1]
+    assert f'href="/financement/appels/{o.call.id}/enveloppes"' in alerts["envelope"][1]
+    # counted, not listed: the text names no dossier, the link leads to the filtered list
+    count, text = alerts["late_report"]
+    assert count == 1 and "1 bilan final est en retard" in text
+    assert late.dossier.reference not in text
+    assert format_date(dt.date.today() - dt.timedelta(days=3)) in text
+    late_list = f"/financement/appels/{o.call.id}/engagements?suivi=bilan-en-retard"
+    assert f'href="{late_list}"' in text
+    count, text = alerts["clawback"]
+    assert count == 1 and format_money(Decimal("200")) in text and "1 dossier" in text
+    clawback_list = (
+        f"/financement/appels/{o.call.id}/engagements?suivi=reversement-attendu&amp;financeur=state"
+    )
+    assert f'href="{clawback_list}"' in text
+    count, text = alerts["uncommitted"]
+    assert count == 1 and format_money(Decimal("5000")) in text
+    assert pending.dossier.reference not in text
+    assert f'href="/financement/appels/{o.call.id}/engagements#a-engager"' in text
     assert _cell(page, "non-engage-region") == format_money(Decimal("5000"))
     assert _cell(page, "reversements-state") == format_money(Decimal("200"))
     # the State's view alone keeps the alerts of every funder-free kind and its own
     state_only = _get(client, f"/financement/appels/{o.call.id}?financeur=state")
-    kinds = set(re.findall(r'data-alert="(\w+)"', state_only))
-    assert kinds == {"late_report", "clawback"}
+    assert set(_alerts(state_only)) == {"late_report", "clawback"}
+    # the full lists behind the counts
+    listed = _get(client, late_list)
+    assert late.dossier.reference in listed and on_time.dossier.reference not in listed
+    assert "2 engagements" in listed  # both funders' parts of the late dossier
+    listed = _get(client, clawback_list.replace("&amp;", "&"))
+    assert f'id="engagement-{paid.id}"' in listed and "1 engagement." in listed
+    assert pending.dossier.reference in _get(client, f"/financement/appels/{o.call.id}/engagements")
+
+
+def test_late_reports_are_counted_not_listed_one_by_one(client, money_world):
+    o = money_world
+    overdue = [
+        o.funded("100.00", "0", report_due_on=dt.date.today() - dt.timedelta(days=days))
+        for days in (2, 40, 9)
+    ]
+    login(client, o.observer)
+    page = _get(client, f"/financement/appels/{o.call.id}")
+    count, text = _alerts(page)["late_report"]
+    assert count == 3 and "3 bilans finaux sont en retard" in text
+    assert format_date(dt.date.today() - dt.timedelta(days=40)) in text
+    assert page.count('data-alert="late_report"') == 1
+    assert not any(d.dossier.reference in page for d in overdue)
+    # the API still lists them one by one (oldest due first)
+    budget = dashboard.call_budget(o.call)
+    assert [a.dossier_id for a in budget.alerts if a.kind == "late_report"] == [
+        overdue[1].dossier.id,
+        overdue[2].dossier.id,
+        overdue[0].dossier.id,
+    ]
 
 
 def test_chart_helpers_scale_bars_and_lines():
@@ -543,3 +593,27 @@ def test_the_home_lists_the_first_payments_to_record_and_says_how_many(client, m
     page = client.get("/").get_data(as_text=True)
     assert page.count("Enregistrer un paiement<span") == HOME_TO_PAY
     assert f"({HOME_TO_PAY} premiers sur {HOME_TO_PAY + 2} ;" in page
+
+
+def test_every_budget_page_has_the_same_sub_navigation(client, money_world):
+    o = money_world
+    dossier = o.funded("1000.00", "2000.00")
+    root = f"/financement/appels/{o.call.id}"
+    pages = {
+        root: "Tableau de bord",
+        root + "/enveloppes": "Enveloppes",
+        root + "/engagements": "Engagements",
+        root + "/paiements": "Paiements et reversements",
+        f"/financement/engagements/{commitment_of(dossier, STATE).id}": None,
+    }
+    login(client, o.budget_state)
+    for url, current in pages.items():
+        page = _get(client, url)
+        nav = page[page.index('id="pages-budgetaires"') :]
+        nav = nav[: nav.index("</nav>")]
+        links = re.findall(r'href="([^"]+)"', nav)
+        assert links == [root, root + "/enveloppes", root + "/engagements", root + "/paiements"]
+        marked = re.findall(r'aria-current="page">([^<]+)</a>', nav)
+        assert marked == ([current] if current else []), url
+        assert page.count('class="fr-breadcrumb"') == 1
+        assert page.count('class="fr-btns-group') >= 1

@@ -16,7 +16,15 @@ from sqlalchemy import func, select
 
 from applications import workflow
 from funding import dashboard, services
-from funding.models import Clawback, Commitment, Envelope, FinalReport, Payment, ReportStatus
+from funding.models import (
+    Clawback,
+    Commitment,
+    CommitmentStatus,
+    Envelope,
+    FinalReport,
+    Payment,
+    ReportStatus,
+)
 from portal.db import db
 from portal.formatting import format_money
 from portal.models import AuditEvent
@@ -199,9 +207,34 @@ def test_a_reduction_releases_the_money_and_is_in_the_history(client, officer):
     assert state.remaining == Decimal("99400.00")
     db.session.refresh(o.c_state)
     assert o.c_state.version == 2
+    # cancelling is final: the unconfirmed form only gets the confirmation page, nothing changes
+    events = db.session.scalar(select(func.count(AuditEvent.id)))
     response = client.post(
         _url(o.c_state, "/reduire"),
         data={"amount": "0", "reason": "Projet abandonné.", "version": "2"},
+    )
+    assert response.status_code == 200
+    page = _text(response)
+    assert 'id="annulation-definitive"' in page and "Cette annulation est définitive" in page
+    assert "ne pourra plus être rétabli" in page
+    assert '<input type="hidden" name="confirm" value="1">' in page
+    assert 'name="reason" value="Projet abandonné."' in page
+    db.session.expire_all()
+    assert (o.c_state.status, o.c_state.amount, o.c_state.version) == (
+        CommitmentStatus.active,
+        Decimal("600.00"),
+        2,
+    )
+    assert db.session.scalar(select(func.count(AuditEvent.id))) == events
+    # a wrong confirmation value is no confirmation
+    response = client.post(
+        _url(o.c_state, "/reduire"),
+        data={"amount": "0", "reason": "Projet abandonné.", "version": "2", "confirm": "oui"},
+    )
+    assert response.status_code == 200 and "Cette annulation est définitive" in _text(response)
+    response = client.post(
+        _url(o.c_state, "/reduire"),
+        data={"amount": "0", "reason": "Projet abandonné.", "version": "2", "confirm": "1"},
     )
     assert response.status_code == 302
     page = _text(client.get(_url(o.c_state)))
@@ -584,3 +617,18 @@ def test_a_refused_part_is_committed_once_the_envelope_allows_it(client, money_w
     page = _text(client.get(f"/financement/appels/{o.call.id}/engagements"))
     assert "Décisions à engager" not in page
     assert client.post(url, data={"funder": "region"}).status_code == 409  # already committed
+
+
+def test_the_commitments_list_sorts_by_amount_in_sql(client, officer):
+    o = officer
+    url = f"/financement/appels/{o.call.id}/engagements"
+    by_reference = _text(client.get(url))
+    assert by_reference.index(f'id="engagement-{o.c_state.id}"') < by_reference.index(
+        f'id="engagement-{o.c_region.id}"'
+    )
+    by_amount = _text(client.get(url + "?tri=montant&suivi=nimporte"))  # an unknown filter: all
+    assert by_amount.index(f'id="engagement-{o.c_region.id}"') < by_amount.index(
+        f'id="engagement-{o.c_state.id}"'
+    )
+    assert "2 engagements." in by_amount
+    assert '<option value="montant" selected>' in by_amount

@@ -20,7 +20,7 @@ from portal.db import db
 from portal.errors import Conflict, PermissionDenied, ServiceError
 from portal.models import OutboxMessage, Role, RoleGrant, User
 
-from ..conftest import Factory, login
+from ..conftest import PDF_BYTES, Factory, login
 from ..helpers import run_together
 from . import conftest as funding_fixtures
 from .conftest import REGION, STATE
@@ -289,6 +289,7 @@ def test_both_funders_validating_at_once_validate_the_report(app):
         services.set_envelope(o.budget, o.call, REGION, "10000")
         dossier = funding_fixtures.funded(o, "1000.00", "2000.00").dossier
         reports.save(o.head_a, dossier, _data(expenses={"services": "1500.00"}))
+        reports.add_attachment(o.head_a, dossier, "facture.pdf", PDF_BYTES)
         reports.submit(o.head_a, dossier)
         db.session.commit()
         ids = {STATE: officer_state.id, REGION: o.budget.id}

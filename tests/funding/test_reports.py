@@ -22,6 +22,7 @@ from funding.models import (
 from funding.services import agreements, reports
 from portal.db import db
 from portal.errors import Conflict, PermissionDenied, ServiceError
+from portal.formatting import PARIS, format_due
 from portal.models import AuditEvent, OutboxMessage
 
 from ..conftest import PDF_BYTES, login
@@ -212,7 +213,13 @@ def test_late_submission_is_accepted_and_flagged(client, money_world, funded):
     agreement = agreements.agreement_of(funded)
     agreement.report_due_on = services.today() - dt.timedelta(days=2)
     reports.save(o.head_a, funded, _data())
+    reports.add_attachment(o.head_a, funded, "facture.pdf", PDF_BYTES)
     login(client, o.head_a)
+    # before depositing, the head sees that the report is late, and since when
+    page = _page(client.get(f"/financement/dossiers/{funded.id}/bilan"))
+    assert 'id="bilan-en-retard"' in page
+    due = dt.datetime.combine(agreement.report_due_on, dt.time(23, 59), tzinfo=PARIS)
+    assert f"Date limite dépassée depuis le {format_due(due)}" in page
     response = client.post(f"/financement/dossiers/{funded.id}/bilan", data=_form(action="submit"))
     assert response.status_code == 302
     page = _page(client.get(response.headers["Location"]))
@@ -382,6 +389,7 @@ def test_signed_funded_reported_validated_with_a_clawback(client, money_world):
     login(client, o.head_a)
     page = _page(client.get(f"/financement/dossiers/{dossier.id}"))
     assert "E-1" in page and "Reste à verser" in page and "2\u202f000,00\u00a0€" in page
+    reports.add_attachment(o.head_a, dossier, "facture.pdf", PDF_BYTES)
     response = client.post(
         f"/financement/dossiers/{dossier.id}/bilan",
         data=_form(expenses={"services": "800,00", "travel": "200,00"}, action="submit"),
@@ -518,3 +526,32 @@ def test_submit_refused_while_reporting(money_world, funded):
         reports.save(money_world.head_a, funded, _data(actions="Autre texte"))
     with pytest.raises(ServiceError):
         workflow.next_state(funded, "submit_report")
+
+
+def test_a_report_without_supporting_document_is_refused(client, money_world, funded):
+    o = money_world
+    login(client, o.head_a)
+    response = client.post(f"/financement/dossiers/{funded.id}/bilan", data=_form(action="submit"))
+    assert response.status_code == 400
+    page = _page(response)
+    message = "Joignez au moins une pièce justificative"
+    assert message in page
+    # the message is on the upload field, tied to it, and in the summary linking to it
+    assert 'aria-describedby="file-error"' in page and 'id="file-error"' in page
+    assert 'href="#file"' in page
+    # nothing saved: neither the submission nor the draft posted with it
+    assert funded.status == DossierStatus.funded
+    assert reports.report_of(funded) is None
+    with pytest.raises(ServiceError) as refused:
+        reports.submit(o.head_a, funded)
+    assert message in refused.value.errors["attachments"]
+
+
+def test_the_due_date_is_shown_before_depositing(client, money_world, funded):
+    o = money_world
+    login(client, o.head_a)
+    page = _page(client.get(f"/financement/dossiers/{funded.id}/bilan"))
+    assert 'id="bilan-en-retard"' not in page
+    due = agreements.agreement_of(funded).report_due_on
+    moment = dt.datetime.combine(due, dt.time(23, 59), tzinfo=PARIS)
+    assert f"Date limite le {format_due(moment)}" in page
