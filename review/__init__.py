@@ -14,10 +14,12 @@ def init_app(app) -> None:
         demo,
         policy,
         receivers,
+        totals,
     )
     from .views import bp
 
     policy.register()
+    totals.register()
     app.register_blueprint(bp)
     dossier_panels.connect(receivers.dossier_panels)
     home_sections.connect(receivers.home_sections)

@@ -35,11 +35,11 @@ def test_migrations_are_at_head(app):
 
 
 def test_head_is_the_second_factor_migration(app):
-    """0005 (TOTP secrets and recovery codes) follows 0004 (hardening) and is the only head."""
+    """0006 (stored review totals) follows 0005 (TOTP) and is the only head."""
     from alembic.script import ScriptDirectory
 
     from portal.migrate import alembic_config
 
     script = ScriptDirectory.from_config(alembic_config(app.config["DATABASE_URL"]))
-    assert script.get_heads() == ["0005"]
-    assert script.get_revision("0005").down_revision == "0004"
+    assert script.get_heads() == ["0006"]
+    assert script.get_revision("0006").down_revision == "0005"
