@@ -164,7 +164,8 @@ def test_statements_are_the_same_at_50_and_500_dossiers(client, world, factory):
     _bulk(world, r, 450, start=50)
     many = [_statements(client, u) for u in urls]
     # pages and ranking exports: the same statements; the every-review export reads scores one
-    # batch of reviews at a time (1,000 reviews: two batches of BATCH instead of one)
+    # batch of reviews at a time (1,000 reviews: two batches of BATCH instead of one, at most two
+    # more statements per extra batch)
     assert few[:4] == many[:4]
-    assert many[4] - few[4] == -(-1000 // BATCH) - 1
+    assert 0 < many[4] - few[4] <= 2 * (-(-1000 // BATCH) - 1)
     assert max(few + many) < 20
