@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import Integer, String, and_, case, cast, func, or_, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, selectinload
 
 from applications.models import BudgetLine, Dossier
 from portal.db import db
@@ -348,3 +348,22 @@ def reviewer_summaries(user: User, call: Call) -> list[ReviewerSummary]:
         )
         out.append(ReviewerSummary(label, institution, int(count), mean))
     return sorted(out, key=lambda s: (s.mean is None, s.mean or 0, s.label))
+
+
+def ranked_in(user: User, call: Call, states) -> list[tuple[Dossier, Decimal | None, bool]]:
+    """(dossier, score, flagged) of the visible ranked dossiers in `states`, in rank order, with
+    their establishments and budget lines (for the amounts asked), in three statements."""
+    require(user, Permission.VIEW_RANKING, call)
+    settings = settings_for(call)
+    ranked = ranked_subquery(user, call, settings)
+    result = db.session.execute(
+        _select(ranked, RankingQuery())
+        .where(Dossier.status.in_(states))
+        .options(selectinload(Dossier.budget_lines))
+        .order_by(*_sort_columns(ranked, RankingQuery()))
+    ).unique()
+    out = []
+    for r in result:
+        row = row_of(r[0], r, settings)
+        out.append((row.dossier, row.score, row.flagged))
+    return out
