@@ -132,6 +132,10 @@ def add_reviews(call: Call, dossier_ids, pools, rng, now) -> tuple[int, int]:
                     }
                 )
     insert_rows(Score, scores)
+    # Bulk inserts bypass the ORM: the reviews' stored totals (the ranking's source) are filled here.
+    from review import totals
+
+    totals.refresh_call(call.id)
     return len(ids), len(scores)
 
 

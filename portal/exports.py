@@ -167,10 +167,19 @@ def file_chunks(handle) -> Iterator[bytes]:
         handle.close()
 
 
+def xlsx_chunks(header: list[str], rows: Iterable[Iterable], title: str) -> Iterator[bytes]:
+    """The workbook's bytes, built only when the response starts streaming (rows are read then,
+    in the request's context), spooled through a temporary file."""
+    yield from file_chunks(xlsx_file(header, rows, title))
+
+
 def download(
     header: list[str], rows: Iterable[Iterable], fmt: str, name: str, title: str
 ) -> Response:
-    """The table as a file download named `<name>.<fmt>`, streamed, never cached."""
+    """The table as a file download named `<name>.<fmt>`, streamed, never cached.
+
+    Nothing is read from `rows` before the response starts: a generator reading the database in
+    batches is consumed while the file is written (CSV line by line, XLSX in write-only mode)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}")
     headers = {
@@ -181,7 +190,9 @@ def download(
         return Response(
             stream_with_context(csv_chunks(header, rows)), mimetype=CSV_MIMETYPE, headers=headers
         )
-    handle = xlsx_file(header, rows, title)
     return Response(
-        file_chunks(handle), mimetype=XLSX_MIMETYPE, headers=headers, direct_passthrough=True
+        stream_with_context(xlsx_chunks(header, rows, title)),
+        mimetype=XLSX_MIMETYPE,
+        headers=headers,
+        direct_passthrough=True,
     )

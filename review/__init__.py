@@ -22,11 +22,13 @@ def init_app(app) -> None:
         followup,
         policy,
         receivers,
+        totals,
     )
     from .services import duplication
     from .views import bp
 
     policy.register()
+    totals.register()
     app.register_blueprint(bp)
     dossier_panels.connect(receivers.dossier_panels)
     dossier_panels.connect(receivers.notes_panel)

@@ -30,6 +30,8 @@ __all__ = [
     "weighted_total",
     "aggregate_dossier",
     "calibrate",
+    "flag_reasons",
+    "standardise",
 ]
 
 STATE = "state"
@@ -277,7 +279,6 @@ def aggregate_dossier(
     if not state and not region:
         return DossierAggregate(None, None, None, None, None, 0, 0, False, ())
 
-    reasons: list[str] = []
     with localcontext(_CONTEXT):
         sum_state, sum_region = sum(state, _ZERO), sum(region, _ZERO)  # exact at this precision
         state_mean = sum_state / n_state if state else None
@@ -289,26 +290,14 @@ def aggregate_dossier(
         else:
             score = state_mean if state else region_mean
             gap = None
-            missing = REGION if state else STATE
-            reasons.append(f"Aucune évaluation {INSTITUTION_SHORT_LABELS[missing]}")
         everything = state + region
         spread = max(everything) - min(everything)
 
     state_mean = _quantize(state_mean) if state_mean is not None else None
     region_mean = _quantize(region_mean) if region_mean is not None else None
     score, spread = _quantize(score), _quantize(spread)
-    if gap is not None:
-        gap = _quantize(gap)
-        if gap > gap_threshold:
-            reasons.append(
-                f"Écart État–Région de {format_score(gap)} points "
-                f"(seuil {format_score(gap_threshold)})"
-            )
-    if spread > spread_threshold:
-        reasons.append(
-            f"Dispersion des notes de {format_score(spread)} points "
-            f"(seuil {format_score(spread_threshold)})"
-        )
+    gap = _quantize(gap) if gap is not None else None
+    reasons = flag_reasons(bool(state), bool(region), gap, spread, gap_threshold, spread_threshold)
     return DossierAggregate(
         state_mean=state_mean,
         region_mean=region_mean,
@@ -318,8 +307,34 @@ def aggregate_dossier(
         count_state=n_state,
         count_region=n_region,
         flagged=bool(reasons),
-        reasons=tuple(reasons),
+        reasons=reasons,
     )
+
+
+def flag_reasons(
+    has_state: bool,
+    has_region: bool,
+    gap: Decimal | None,
+    spread: Decimal | None,
+    gap_threshold: Decimal,
+    spread_threshold: Decimal,
+) -> tuple[str, ...]:
+    """Why a dossier is flagged, from its published (0.01) figures: the rules and the order of
+    `aggregate_dossier` (one institution only, gap above its threshold, spread above its)."""
+    reasons: list[str] = []
+    if has_state != has_region:
+        missing = REGION if has_state else STATE
+        reasons.append(f"Aucune évaluation {INSTITUTION_SHORT_LABELS[missing]}")
+    if gap is not None and gap > gap_threshold:
+        reasons.append(
+            f"Écart État–Région de {format_score(gap)} points (seuil {format_score(gap_threshold)})"
+        )
+    if spread is not None and spread > spread_threshold:
+        reasons.append(
+            f"Dispersion des notes de {format_score(spread)} points "
+            f"(seuil {format_score(spread_threshold)})"
+        )
+    return tuple(reasons)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -352,14 +367,21 @@ def calibrate(
         result[review_id] = None
         if total is not None:
             by_reviewer.setdefault(reviewer_id, []).append((review_id, _as_decimal(total, "total")))
-    zero = _quantize(_ZERO)
     for reviews in by_reviewer.values():
         with localcontext(_CONTEXT):
             n = len(reviews)
             sum_x = sum((x for _, x in reviews), _ZERO)
             sum_x2 = sum((x * x for _, x in reviews), _ZERO)
-            dispersion = n * sum_x2 - sum_x * sum_x  # n² σ², exact
-            root = dispersion.sqrt() if dispersion > 0 else None
-            for review_id, x in reviews:
-                result[review_id] = zero if root is None else _quantize((n * x - sum_x) / root)
+        for review_id, x in reviews:
+            result[review_id] = standardise(x, n, sum_x, sum_x2)
     return result
+
+
+def standardise(x: Decimal, n: int, sum_x: Decimal, sum_x2: Decimal) -> Decimal:
+    """One total's z-score from its reviewer's count, sum and sum of squares (the arithmetic of
+    `calibrate`, for callers that sum in SQL): (n·x − Σx) / √(n·Σx² − (Σx)²), 0.00 when σ = 0."""
+    with localcontext(_CONTEXT):
+        dispersion = n * sum_x2 - sum_x * sum_x  # n² σ², exact
+        if dispersion <= 0:
+            return _quantize(_ZERO)
+        return _quantize((n * x - sum_x) / dispersion.sqrt())

@@ -32,7 +32,7 @@ from portal.models import Call, Role
 from portal.permissions import Permission, can, log, require
 from portal.schemas import load_input
 
-from . import ranking
+from . import ranking, standings
 from .models import Decision, Review, ReviewStatus
 from .schemas import (
     DecisionSchema,
@@ -62,6 +62,7 @@ register_schemas(
     }
 )
 
+API_MAX_PAGE = 500
 REVIEW_OK = json_response(ReviewSchema, "L'évaluation.")
 
 
@@ -112,17 +113,54 @@ def _review(review_id: int) -> Review:
 @doc(
     "Classement d'un appel (gestionnaires, co-pilotes), meilleure note d'abord",
     {
-        "200": json_response(list_of(RankingItemSchema), "Dossiers classés."),
+        "200": json_response(
+            list_of(RankingItemSchema),
+            "Dossiers classés, une page à la fois (total : dossiers visibles ; pages).",
+        ),
         "403": error("Réservé aux gestionnaires et aux co-pilotes de l'appel."),
         "404": NOT_FOUND,
     },
     operationId="getCallRanking",
+    parameters=[
+        {
+            "name": "page",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "integer", "minimum": 1, "default": 1},
+            "description": "Numéro de page (au-delà de la dernière : la dernière).",
+        },
+        {
+            "name": "per_page",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "integer", "minimum": 1, "maximum": API_MAX_PAGE, "default": 100},
+            "description": f"Dossiers par page (au plus {API_MAX_PAGE}).",
+        },
+    ],
 )
 def call_ranking(call_id: int):
-    """The call's ranking (administrators, co-pilots), highest score first."""
+    """The call's ranking (administrators, co-pilots), highest score first, a page at a time."""
     call = load(Call, call_id, missing="Cet appel à projets n'existe pas.")
-    rows = ranking.build_ranking(api_user(), call).rows
-    return jsonify({"items": RankingItemSchema(many=True).dump(rows)})
+    page = _positive(request.args.get("page"), 1)
+    per_page = min(_positive(request.args.get("per_page"), 100), API_MAX_PAGE)
+    result = standings.ranking_page(
+        api_user(), call, ranking.RankingQuery(), page=page, per_page=per_page
+    )
+    return jsonify(
+        {
+            "items": RankingItemSchema(many=True).dump(result.rows),
+            "total": result.total,
+            "page": result.page,
+            "pages": result.pages,
+            "per_page": result.per_page,
+        }
+    )
+
+
+def _positive(value, default: int) -> int:
+    """A positive integer from the query string, else `default`."""
+    value = (value or "").strip()
+    return int(value) if value.isdigit() and 0 < len(value) < 7 and int(value) > 0 else default
 
 
 @bp.get("/dossiers/<int:dossier_id>/reviews")

@@ -223,6 +223,9 @@ class Review(Base):
     submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     reopen_reason: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # The weighted total /20 in hundredths while the review is submitted (review.totals keeps it
+    # in the flush that changes the review, its scores or the grid); NULL otherwise.
+    total_cents: Mapped[int | None] = mapped_column(Integer)
     reviewer: Mapped[User] = relationship()
     dossier: Mapped[Dossier] = relationship()
     scores: Mapped[list[Score]] = relationship(cascade="all, delete-orphan")

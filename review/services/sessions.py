@@ -21,7 +21,7 @@ from portal.models import Call, User
 from portal.permissions import Permission, require
 
 from ..models import CommissionMember, CommissionSession, Decision, DecisionOutcome
-from ..ranking import build_ranking
+from ..standings import ranked_in
 
 # Dossiers the commission works on: reviewed, then proposed, then decided.
 SESSION_STATES = (
@@ -143,15 +143,12 @@ FUNDERS = ("state", "region")
 def ranked_dossiers(user: User, call: Call) -> list[tuple[Dossier, Decimal | None, bool]]:
     """(dossier, score, flagged) of the call's reviewed dossiers the user may see, best first.
 
-    The commission's ranking (review.ranking: scores from review.aggregation over the submitted
-    reviews, conflicts applied in its query, a constant number of queries), restricted to the
-    dossiers a session works on (reviewed and beyond).
+    The commission's ranking as review.standings computes it in SQL (the figures of
+    review.aggregation from the stored review totals, conflicts applied in its query, ranks over
+    every row the user may see), restricted to the dossiers a session works on (reviewed and
+    beyond), a constant number of queries.
     """
-    return [
-        (row.dossier, row.score, row.flagged)
-        for row in build_ranking(user, call).rows
-        if row.dossier.status in SESSION_STATES
-    ]
+    return ranked_in(user, call, SESSION_STATES)
 
 
 def decisions_by_dossier(dossier_ids) -> dict[int, Decision]:

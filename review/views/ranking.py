@@ -15,6 +15,7 @@ from portal.permissions import Permission, require
 
 from .. import exports
 from ..ranking import SORTS, RankingQuery, build_ranking, filter_choices
+from ..standings import ranking_page, reviewer_summaries
 from . import bp
 
 
@@ -37,26 +38,39 @@ def _sort_link(query: RankingQuery, key: str) -> str:
     )
 
 
-def _ranked(call_id: int):
-    """(call, the ranking the user may see, its rows with the page's filters and sort)."""
-    call = _call(call_id)
-    result = build_ranking(current_user, call)
-    query = RankingQuery.from_args(request.args, call)
-    return call, result, query
+def _page_number() -> int:
+    value = request.args.get("page", "")
+    return int(value) if value.isdigit() and 0 < len(value) < 7 else 1
+
+
+def _page_link(query: RankingQuery, page: int) -> str:
+    return url_for(
+        "review.ranking",
+        call_id=request.view_args["call_id"],
+        tri=query.sort,
+        ordre=query.order,
+        page=page,
+        **query.args(),
+    )
 
 
 @bp.get("/appels/<int:call_id>/classement")
 @login_required
 def ranking(call_id: int):
-    call, result, query = _ranked(call_id)
+    """A page of the ranking (filters, sort, counts and the page itself computed in SQL)."""
+    call = _call(call_id)
+    query = RankingQuery.from_args(request.args, call)
+    result = ranking_page(current_user, call, query, _page_number())
     return render_template(
         "review/ranking/index.html",
         call=call,
         ranking=result,
-        rows=query.apply(result.rows),
+        rows=result.rows,
+        reviewers=reviewer_summaries(current_user, call),
         query=query,
         sorts=SORTS,
         sort_link=_sort_link,
+        page_link=_page_link,
         choices=filter_choices(call),
     )
 
@@ -85,16 +99,21 @@ def ranking_detail(call_id: int, dossier_id: int):
 @bp.get("/appels/<int:call_id>/classement.<any(csv, xlsx):fmt>")
 @login_required
 def export_ranking(call_id: int, fmt: str):
-    """The ranking with the page's filters and sort, as CSV or XLSX."""
-    call, result, query = _ranked(call_id)
-    header, rows = exports.ranking_table(result, query.apply(result.rows))
-    return download(header, rows, fmt, f"classement-appel-{call.id}", "Classement")
+    """The ranking with the page's filters and sort, as CSV or XLSX, streamed as it is read."""
+    call = _call(call_id)
+    require(current_user, Permission.VIEW_RANKING, call)
+    query = RankingQuery.from_args(request.args, call)
+    rows = exports.ranking_rows(current_user, call, query)
+    return download(exports.RANKING_HEADER, rows, fmt, f"classement-appel-{call.id}", "Classement")
 
 
 @bp.get("/appels/<int:call_id>/evaluations.<any(csv, xlsx):fmt>")
 @login_required
 def export_reviews(call_id: int, fmt: str):
     """Every submitted review of the dossiers the user may see, in ranking order, filters applied."""
-    call, result, query = _ranked(call_id)
-    header, rows = exports.reviews_table(result, query.apply(result.rows))
+    call = _call(call_id)
+    require(current_user, Permission.VIEW_RANKING, call)
+    query = RankingQuery.from_args(request.args, call)
+    header, criteria = exports.reviews_header(call)
+    rows = exports.reviews_rows(current_user, call, query, criteria)
     return download(header, rows, fmt, f"evaluations-appel-{call.id}", "Évaluations")

@@ -1,0 +1,369 @@
+"""The ranking in SQL: one row per dossier, figures from the stored review totals, rank by window.
+
+`review.ranking.build_ranking` is the reference (it loads every review and score and aggregates
+them in Python with `review.aggregation`); the pages, the API and the exports read this module
+instead, which asks the database for the same figures: per dossier the State and Région sums and
+counts of the submitted reviews' totals (kept in hundredths on each review, see review.totals),
+then means, score, gap and spread by exact integer arithmetic rounded half up to the hundredth, the
+flag against the call's thresholds, the rank by `RANK()` over the rows the user may see, the
+amounts asked from the budget lines. Filters, sort, counts and the page are SQL too; the
+statements per page do not depend on the number of dossiers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import Integer, String, and_, case, cast, func, or_, select
+from sqlalchemy.orm import contains_eager, selectinload
+
+from applications.models import BudgetLine, Dossier
+from portal.db import db
+from portal.models import INSTITUTION_SHORT_LABELS, Call, Establishment, User
+from portal.permissions import Permission, require
+
+from .aggregation import DossierAggregate, flag_reasons
+from .models import Review, ReviewSettings, ReviewStatus
+from .ranking import (
+    RankingQuery,
+    RankingRow,
+    ReviewerSummary,
+    _visible_ranked,
+    settings_for,
+    shows_reviewer_names,
+)
+
+PER_PAGE = 50
+BATCH = 500
+_HUNDRED = Decimal(100)
+_STATE, _REGION = "state", "region"
+
+
+def _cents(threshold: Decimal) -> int:
+    return int(threshold * 100)
+
+
+def _half_up(numerator, denominator):
+    """round(numerator / denominator) half up, for non-negative integers (exact in SQL)."""
+    return (2 * numerator + denominator) // (2 * denominator)
+
+
+def figures_subquery(where):
+    """Per dossier of `where`: n and Σ of the State and Région totals, max and min (hundredths)."""
+    total = Review.total_cents
+    is_state = Review.institution == _STATE
+    is_region = Review.institution == _REGION
+    return (
+        select(
+            Review.dossier_id.label("dossier_id"),
+            func.sum(case((is_state, 1), else_=0)).label("n_state"),
+            func.sum(case((is_region, 1), else_=0)).label("n_region"),
+            func.sum(case((is_state, total), else_=0)).label("sum_state"),
+            func.sum(case((is_region, total), else_=0)).label("sum_region"),
+            func.max(total).label("high"),
+            func.min(total).label("low"),
+        )
+        .where(
+            Review.status == ReviewStatus.submitted,
+            total.is_not(None),
+            Review.dossier_id.in_(select(Dossier.id).where(*where)),
+        )
+        .group_by(Review.dossier_id)
+        .subquery("figures")
+    )
+
+
+def _asked_subquery(where):
+    amount = BudgetLine.amount
+    return (
+        select(
+            BudgetLine.dossier_id.label("dossier_id"),
+            func.sum(case((BudgetLine.category == _REGION, amount), else_=0)).label("region"),
+            func.sum(case((BudgetLine.category == _STATE, amount), else_=0)).label("state"),
+        )
+        .where(
+            BudgetLine.kind == "resource",
+            BudgetLine.dossier_id.in_(select(Dossier.id).where(*where)),
+        )
+        .group_by(BudgetLine.dossier_id)
+        .subquery("asked")
+    )
+
+
+def ranked_subquery(user: User, call: Call, settings: ReviewSettings):
+    """Every dossier the user may see in the ranking, with its figures (hundredths) and rank."""
+    where = _visible_ranked(user, call)
+    f = figures_subquery(where)
+    asked = _asked_subquery(where)
+    n_s = func.coalesce(f.c.n_state, 0)
+    n_r = func.coalesce(f.c.n_region, 0)
+    s, r = f.c.sum_state, f.c.sum_region
+    both = and_(n_s > 0, n_r > 0)
+    state_mean = case((n_s > 0, _half_up(s, n_s)), else_=None)
+    region_mean = case((n_r > 0, _half_up(r, n_r)), else_=None)
+    score = case(
+        (both, _half_up(s * n_r + r * n_s, 2 * n_s * n_r)),
+        (n_s > 0, state_mean),
+        else_=region_mean,
+    )
+    gap = case((both, _half_up(func.abs(s * n_r - r * n_s), n_s * n_r)), else_=None)
+    spread = f.c.high - f.c.low
+    flagged = case(
+        (
+            or_(
+                and_(n_s > 0, n_r == 0),
+                and_(n_r > 0, n_s == 0),
+                and_(both, gap > _cents(settings.gap_threshold)),
+                spread > _cents(settings.spread_threshold),
+            ),
+            1,
+        ),
+        else_=0,
+    )
+    unscored = case((score.is_(None), 1), else_=0)
+    rank = case(
+        (score.is_(None), None),
+        else_=func.rank().over(order_by=(unscored, score.desc())),
+    )
+    return (
+        select(
+            Dossier.id.label("id"),
+            cast(state_mean, Integer).label("state_mean"),
+            cast(region_mean, Integer).label("region_mean"),
+            cast(score, Integer).label("score"),
+            cast(gap, Integer).label("gap"),
+            cast(spread, Integer).label("spread"),
+            n_s.label("n_state"),
+            n_r.label("n_region"),
+            flagged.label("flagged"),
+            unscored.label("unscored"),
+            rank.label("rank"),
+            func.coalesce(asked.c.region, 0).label("asked_region"),
+            func.coalesce(asked.c.state, 0).label("asked_state"),
+        )
+        .select_from(Dossier)
+        .outerjoin(f, f.c.dossier_id == Dossier.id)
+        .outerjoin(asked, asked.c.dossier_id == Dossier.id)
+        .where(*where)
+        .subquery("ranked")
+    )
+
+
+def _figure(value) -> Decimal | None:
+    return None if value is None else (Decimal(int(value)) / _HUNDRED).quantize(Decimal("0.01"))
+
+
+def _money(value) -> Decimal:
+    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
+
+
+def row_of(dossier: Dossier, r, settings: ReviewSettings) -> RankingRow:
+    """A RankingRow (figures as review.aggregation publishes them) from a row of the subquery."""
+    gap, spread = _figure(r.gap), _figure(r.spread)
+    has_state, has_region = bool(r.n_state), bool(r.n_region)
+    reasons = (
+        flag_reasons(
+            has_state, has_region, gap, spread, settings.gap_threshold, settings.spread_threshold
+        )
+        if has_state or has_region
+        else ()
+    )
+    aggregate = DossierAggregate(
+        state_mean=_figure(r.state_mean),
+        region_mean=_figure(r.region_mean),
+        score=_figure(r.score),
+        gap=gap,
+        spread=spread,
+        count_state=int(r.n_state),
+        count_region=int(r.n_region),
+        flagged=bool(reasons),
+        reasons=reasons,
+    )
+    return RankingRow(
+        dossier,
+        aggregate,
+        [],
+        _money(r.asked_region),
+        _money(r.asked_state),
+        int(r.rank) if r.rank is not None else None,
+    )
+
+
+def _sort_columns(ranked, query: RankingQuery):
+    """ORDER BY of the query's sort: empty figures last, ties in rank order."""
+    keys = {
+        "rang": ranked.c.rank,
+        "reference": Dossier.reference,
+        "etablissement": func.lower(Establishment.name),
+        "montant_region": ranked.c.asked_region,
+        "montant_etat": ranked.c.asked_state,
+        "moyenne_etat": ranked.c.state_mean,
+        "moyenne_region": ranked.c.region_mean,
+        "score": ranked.c.score,
+        "dispersion": ranked.c.spread,
+        "signalement": ranked.c.flagged,
+    }
+    key = keys[query.sort]
+    return (
+        case((key.is_(None), 1), else_=0),
+        key.desc() if query.order == "desc" else key.asc(),
+        ranked.c.unscored,
+        ranked.c.score.desc(),
+        Dossier.reference,
+        Dossier.id,
+    )
+
+
+def _filters(ranked, query: RankingQuery) -> list:
+    out = []
+    if query.axis is not None:
+        out.append(Dossier.main_axis == query.axis)
+    if query.field is not None:
+        # `fields` is a JSON list of known identifiers: their quoted text in the list's text.
+        out.append(cast(Dossier.fields, String).like(f'%"{query.field}"%'))
+    if query.department is not None:
+        out.append(Establishment.department_code == query.department)
+    if query.network is not None:
+        out.append(Establishment.network_id == query.network)
+    if query.kind is not None:
+        out.append(Establishment.kind == query.kind)
+    if query.flagged_only:
+        out.append(ranked.c.flagged == 1)
+    return out
+
+
+def _select(ranked, query: RankingQuery):
+    return (
+        select(Dossier, ranked)
+        .join(ranked, ranked.c.id == Dossier.id)
+        .join(Dossier.establishment)
+        .options(
+            contains_eager(Dossier.establishment).joinedload(Establishment.network),
+            contains_eager(Dossier.establishment).joinedload(Establishment.department),
+        )
+        .where(*_filters(ranked, query))
+    )
+
+
+@dataclass
+class RankingPage:
+    """One page of the ranking as the user may see it, with the filters and sort of `query`."""
+
+    call: Call
+    settings: ReviewSettings
+    rows: list[RankingRow]
+    total: int  # rows the user may see
+    matched: int  # rows kept by the filters
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.matched // self.per_page))
+
+
+def ranking_page(
+    user: User, call: Call, query: RankingQuery, page: int = 1, per_page: int = PER_PAGE
+) -> RankingPage:
+    """A page of the ranking (VIEW_RANKING, else PermissionDenied); a page past the last is
+    the last. Three statements whatever the number of dossiers (settings, counts, the page)."""
+    require(user, Permission.VIEW_RANKING, call)
+    settings = settings_for(call)
+    ranked = ranked_subquery(user, call, settings)
+    kept = (
+        select(ranked.c.id)
+        .join(Dossier, Dossier.id == ranked.c.id)
+        .join(Establishment, Establishment.id == Dossier.establishment_id)
+        .where(*_filters(ranked, query))
+    )
+    total, matched = db.session.execute(
+        select(
+            select(func.count()).select_from(ranked).scalar_subquery(),
+            select(func.count()).select_from(kept.subquery()).scalar_subquery(),
+        )
+    ).one()
+    pages = max(1, -(-matched // per_page))
+    page = min(max(1, page), pages)
+    result = db.session.execute(
+        _select(ranked, query)
+        .order_by(*_sort_columns(ranked, query))
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).unique()
+    rows = [row_of(r[0], r, settings) for r in result]
+    return RankingPage(call, settings, rows, total, matched, page, per_page)
+
+
+def iter_ranking(user: User, call: Call, query: RankingQuery) -> Iterator[RankingRow]:
+    """Every row kept by `query`, in its order, fetched BATCH rows at a time (for exports)."""
+    require(user, Permission.VIEW_RANKING, call)
+    settings = settings_for(call)
+    ranked = ranked_subquery(user, call, settings)
+    statement = (
+        _select(ranked, query)
+        .order_by(*_sort_columns(ranked, query))
+        .execution_options(yield_per=BATCH)
+    )
+    for r in db.session.execute(statement):
+        yield row_of(r[0], r, settings)
+
+
+def reviewer_summaries(user: User, call: Call) -> list[ReviewerSummary]:
+    """Each reviewer's number of submitted totals and mean among the rows the user may see,
+    harshest first (as `Ranking.reviewers`), in one GROUP BY."""
+    require(user, Permission.VIEW_RANKING, call)
+    where = _visible_ranked(user, call)
+    rows = db.session.execute(
+        select(
+            Review.reviewer_id,
+            Review.institution,
+            User.full_name,
+            func.count(Review.total_cents),
+            func.coalesce(func.sum(Review.total_cents), 0),
+        )
+        .join(User, User.id == Review.reviewer_id)
+        .where(
+            Review.status == ReviewStatus.submitted,
+            Review.dossier_id.in_(select(Dossier.id).where(*where)),
+        )
+        .group_by(Review.reviewer_id, Review.institution, User.full_name)
+        .order_by(Review.reviewer_id, Review.institution)
+    ).all()
+    names = shows_reviewer_names(user)
+    numbers: dict = {}
+    out = []
+    for reviewer_id, institution, full_name, count, total in rows:
+        numbers.setdefault(institution, 0)
+        numbers[institution] += 1
+        if names or reviewer_id == user.id:
+            label = full_name
+        else:
+            label = f"Instructeur {INSTITUTION_SHORT_LABELS[institution]} {numbers[institution]}"
+        mean = (
+            (Decimal(int(total)) / _HUNDRED / count).quantize(Decimal("0.01"), ROUND_HALF_UP)
+            if count
+            else None
+        )
+        out.append(ReviewerSummary(label, institution, int(count), mean))
+    return sorted(out, key=lambda s: (s.mean is None, s.mean or 0, s.label))
+
+
+def ranked_in(user: User, call: Call, states) -> list[tuple[Dossier, Decimal | None, bool]]:
+    """(dossier, score, flagged) of the visible ranked dossiers in `states`, in rank order, with
+    their establishments and budget lines (for the amounts asked), in three statements."""
+    require(user, Permission.VIEW_RANKING, call)
+    settings = settings_for(call)
+    ranked = ranked_subquery(user, call, settings)
+    result = db.session.execute(
+        _select(ranked, RankingQuery())
+        .where(Dossier.status.in_(states))
+        .options(selectinload(Dossier.budget_lines))
+        .order_by(*_sort_columns(ranked, RankingQuery()))
+    ).unique()
+    out = []
+    for r in result:
+        row = row_of(r[0], r, settings)
+        out.append((row.dossier, row.score, row.flagged))
+    return out
