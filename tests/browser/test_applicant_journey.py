@@ -37,7 +37,7 @@ def test_head_fills_submits_and_downloads_the_receipt(live_server, browser_page,
 
     page.get_by_role("link", name="Créer un dossier").first.click()
     page.get_by_label("Titre du projet").fill("Atelier de remobilisation par le théâtre")
-    page.get_by_role("button", name="Créer le dossier").click()
+    page.get_by_role("button", name="Créer le dossier", exact=True).click()
 
     # Présentation
     page.get_by_label("Résumé").fill(

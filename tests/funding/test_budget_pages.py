@@ -570,7 +570,9 @@ def test_observer_home_lists_the_dashboards_read_only(client, money_world):
     section = page[page.index('id="tableaux-de-bord"') :]
     assert "Tableaux de bord" in section
     assert f'href="/financement/appels/{o.call.id}"' in section
-    assert "enveloppe " + format_money(Decimal("100000")) in section
+    # Each funder's envelope with what is granted and paid, read only.
+    assert f'<td class="portal-amount">{format_money(Decimal("100000"))}</td>' in section
+    assert f'<td class="portal-amount">{format_money(Decimal("2000"))}</td>' in section
     assert "Enregistrer un paiement" not in page and "/enveloppes" not in section
     assert 'href="/appels/"' in page
 

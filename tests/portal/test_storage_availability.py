@@ -167,7 +167,10 @@ def _upload_page(client, dossier):
     return client.post(
         f"/dossiers/{dossier.id}/pieces",
         content_type="multipart/form-data",
-        data={"kind_id": "", "file": (io.BytesIO(PDF_BYTES), "budget.pdf")},
+        data={
+            "kind_id": str(dossier.call.attachment_kinds[-1].id),  # the type is required
+            "file": (io.BytesIO(PDF_BYTES), "budget.pdf"),
+        },
     )
 
 
