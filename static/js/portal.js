@@ -4,6 +4,9 @@
  * - A button with data-portal-confirm="<modal id>" opens that DSFR confirmation modal instead of
  *   submitting; the modal's own button submits the form with its confirmation field. Without
  *   JavaScript the button submits and the server answers with the confirmation page.
+ * - The scoring grid shows its weighted total /20 as scores are typed (inputs carrying
+ *   data-score-weight/-min/-max): 20 × Σ w(s − min)/(max − min) / Σ w over the criteria with a
+ *   score, as review/aggregation.py computes it; the server's total, on saving, is the authority.
  */
 (function () {
   "use strict";
@@ -48,6 +51,43 @@
     timer = setTimeout(markScrollers, 100);
   }
 
+  function parseScore(text) {
+    var value = String(text || "").trim().replace(",", ".");
+    if (!/^\d+(\.\d+)?$/.test(value)) return null;
+    return parseFloat(value);
+  }
+
+  function liveTotal() {
+    var out = document.querySelector("[data-live-total]");
+    if (!out) return;
+    var inputs = document.querySelectorAll("input[data-score-weight]");
+    var sum = 0, weights = 0, invalid = false;
+    for (var i = 0; i < inputs.length; i++) {
+      var input = inputs[i];
+      var value = parseScore(input.value);
+      if (input.value.trim() === "") continue;
+      var low = parseFloat(input.getAttribute("data-score-min"));
+      var high = parseFloat(input.getAttribute("data-score-max"));
+      var weight = parseFloat(input.getAttribute("data-score-weight"));
+      if (value === null || value < low || value > high) { invalid = true; continue; }
+      sum += weight * (value - low) / (high - low);
+      weights += weight;
+    }
+    var target = out.querySelector("[data-live-total-value]");
+    if (invalid) {
+      target.textContent = "une note est hors barème ou mal écrite";
+    } else if (weights === 0) {
+      target.textContent = "aucune note saisie";
+    } else {
+      target.textContent = (Math.round(2000 * sum / weights) / 100).toFixed(2).replace(".", ",") + " / 20";
+    }
+    out.hidden = false;
+  }
+
+  document.addEventListener("input", function (event) {
+    if (event.target.matches && event.target.matches("input[data-score-weight]")) liveTotal();
+  });
+  document.addEventListener("DOMContentLoaded", liveTotal);
   document.addEventListener("click", openConfirm);
   window.addEventListener("resize", later);
   window.addEventListener("load", markScrollers);

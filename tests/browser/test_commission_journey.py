@@ -47,7 +47,13 @@ def test_reviewer_scores_two_dossiers_and_a_copilot_validates(live_server, brows
     expect(page.get_by_role("heading", level=1)).to_contain_text("Mes dossiers à évaluer")
     page.get_by_role("link", name=re.compile("^Reprendre")).first.click()
     first_url = page.url
+    # the dossier and the grid each scroll in their own named pane
+    expect(page.get_by_role("region", name="Le dossier (défile seul)")).to_be_visible()
     _fill_grid(page, "4")
+    # the weighted total is shown as the scores are typed…
+    live = page.locator("[data-live-total-value]")
+    expect(live).to_have_text(re.compile(r"^\d+,\d\d / 20$"))
+    typed_total = live.inner_text()
     page.get_by_role("button", name="Enregistrer et suivant").click()
     expect(page).not_to_have_url(first_url)
     second_url = page.url
@@ -58,6 +64,11 @@ def test_reviewer_scores_two_dossiers_and_a_copilot_validates(live_server, brows
     # the first review kept its draft scores
     page.goto(first_url)
     expect(page.get_by_label(re.compile(r"^Note de « ")).first).to_have_value("4")
+    # …and it is the total the server computed when saving
+    expect(page.get_by_text("Note pondérée de ce qui est enregistré")).to_contain_text(typed_total)
+    # a score off the scale is said at once
+    page.get_by_label(re.compile(r"^Note de « ")).first.fill("99")
+    expect(live).to_have_text("une note est hors barème ou mal écrite")
     _logout(page)
 
     # The State co-pilot validates a proposal the Région co-pilot already validated.
