@@ -91,9 +91,9 @@ def test_deactivate_and_reactivate_are_audited(client, world):
     client.post(f"/admin/utilisateurs/{world.head_a.id}/activation", data={"active": "1"})
     assert db.session.get(User, world.head_a.id).active is True
     actions = db.session.scalars(
-        select(AuditEvent.action).where(
-            AuditEvent.object_type == "user", AuditEvent.object_id == world.head_a.id
-        )
+        select(AuditEvent.action)
+        .where(AuditEvent.object_type == "user", AuditEvent.object_id == world.head_a.id)
+        .order_by(AuditEvent.id)
     ).all()
     assert actions == ["user_deactivated", "user_activated"]
 
