@@ -28,6 +28,7 @@ def _tick(page, role, name):
 
 def _fill_grid(page, score: str):
     scores = page.get_by_label(re.compile(r"^Note de « "))
+    expect(scores.first).to_be_visible()  # count() does not wait for the page
     for i in range(scores.count()):
         scores.nth(i).fill(score)
     flags = page.get_by_role("radio", name="Oui", exact=True)
@@ -76,8 +77,12 @@ def test_reviewer_scores_two_dossiers_and_a_copilot_validates(live_server, brows
     expect(
         page.get_by_role("heading", name="Décisions en attente de votre validation")
     ).to_be_visible()
+    home_url = page.url
     page.locator("#a-valider").get_by_role("link").first.click()
+    expect(page).not_to_have_url(home_url)
     buttons = page.get_by_role("button", name=re.compile(r"^Valider pour"))
+    # count() does not wait: wait for the proposal page to show its first button
+    expect(buttons.first).to_be_visible()
     count = buttons.count()
     assert count >= 1
     buttons.first.click()
@@ -88,5 +93,5 @@ def test_reviewer_scores_two_dossiers_and_a_copilot_validates(live_server, brows
     expect(
         page.get_by_text(re.compile(r"Décision validée|Validation enregistrée")).first
     ).to_be_visible()
-    assert page.get_by_role("button", name=re.compile(r"^Valider pour")).count() == count - 1
+    expect(page.get_by_role("button", name=re.compile(r"^Valider pour"))).to_have_count(count - 1)
     assert errors == [], f"JavaScript errors: {errors}"

@@ -119,7 +119,8 @@ def test_officer_records_an_advance_and_the_dashboard_follows(
     assert _amount(page.locator("#paye-state").inner_text()) == paid_before + proposed
     assert _amount(page.locator("#reste-a-payer-state").inner_text()) == to_pay_before - proposed
     # and home no longer lists the dossier among the payments to record
-    page.get_by_role("link", name="Accueil").click()
+    with page.expect_navigation():  # count() does not wait for the new page
+        page.get_by_role("link", name="Accueil").click()
     assert (
         page.get_by_role(
             "link", name=f"Enregistrer un paiement pour le dossier {reference}"

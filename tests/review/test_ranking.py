@@ -302,6 +302,7 @@ def test_staff_and_copilots_may_see_the_ranking(client, world, ranked, who):
     for url in RANKING_URLS:
         response = client.get(url.format(call=ranked.call.id, dossier=ranked.a.id))
         assert response.status_code == 200, url
+        response.close()  # a streamed export holds its request context until closed
 
 
 def test_the_platform_admin_does_not_reach_the_ranking(client, world, ranked):
