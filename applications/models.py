@@ -11,6 +11,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.db import Base, Money, UTCDateTime, utcnow
 from portal.enums import LabelledEnum, labels
 from portal.models import AttachmentKind, Call, Establishment, User, enum_column
+from portal.reference import Theme
 
 
 class DossierStatus(LabelledEnum):
@@ -134,6 +136,9 @@ class Dossier(Base):
     completion_requests: Mapped[list[CompletionRequest]] = relationship(
         order_by="CompletionRequest.requested_at", cascade="all, delete-orphan"
     )
+    # Structured data for outcomes: the public targeted by category and age band, and themes.
+    targets: Mapped[list[DossierTarget]] = relationship(cascade="all, delete-orphan")
+    themes: Mapped[list[Theme]] = relationship(secondary="dossier_theme", order_by="Theme.position")
     __mapper_args__ = {"version_id_col": version}
 
     def establishment_status(self) -> DossierStatus:
@@ -226,8 +231,46 @@ class Indicator(Base):
     )
     position: Mapped[int] = mapped_column(Integer, default=0)
     name: Mapped[str] = mapped_column(String(200))
+    # Free text of older dossiers, kept and shown; new ones give numbers below.
     baseline: Mapped[str] = mapped_column(String(100), default="")
     target: Mapped[str] = mapped_column(String(100), default="")
+    # One of the call's common indicators, or the dossier's own (None).
+    call_indicator_id: Mapped[int | None] = mapped_column(
+        ForeignKey("call_indicator.id", ondelete="SET NULL"), index=True
+    )
+    unit: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    direction: Mapped[str] = mapped_column(String(4), default="up", server_default="up")
+    baseline_value: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    target_value: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+
+
+class DossierTarget(Base):
+    """How many young people of one category and age band the project targets."""
+
+    __tablename__ = "dossier_target"
+    __table_args__ = (
+        UniqueConstraint("dossier_id", "category", "age_band"),
+        CheckConstraint("count >= 0", name="count_not_negative"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(
+        ForeignKey("dossier.id", ondelete="CASCADE"), index=True
+    )
+    category: Mapped[str] = mapped_column(String(40))  # portal.reference.YOUNG_CATEGORIES
+    age_band: Mapped[str] = mapped_column(String(10))  # portal.reference.AGE_BANDS
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class DossierTheme(Base):
+    """A theme of the reference list the dossier works on."""
+
+    __tablename__ = "dossier_theme"
+    dossier_id: Mapped[int] = mapped_column(
+        ForeignKey("dossier.id", ondelete="CASCADE"), primary_key=True
+    )
+    theme_id: Mapped[int] = mapped_column(
+        ForeignKey("theme.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
 
 
 class BudgetLine(Base):

@@ -11,14 +11,17 @@ import datetime as dt
 from decimal import Decimal
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Date,
     ForeignKey,
     Index,
     Integer,
+    Numeric,
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -247,8 +250,15 @@ class FinalReport(Base):
     state_validated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     region_validated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     region_validated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The head's agreement to publish the project in the public catalogue (withdrawable).
+    publication_consent: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    consent_changed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
     dossier: Mapped[Dossier] = relationship()
+    reach: Mapped[list[ReportReach]] = relationship(cascade="all, delete-orphan")
+    outcomes: Mapped[list[ReportOutcome]] = relationship(cascade="all, delete-orphan")
     indicators: Mapped[list[ReportIndicator]] = relationship(
         cascade="all, delete-orphan", order_by="ReportIndicator.position"
     )
@@ -279,8 +289,45 @@ class ReportIndicator(Base):
     )
     position: Mapped[int] = mapped_column(Integer, default=0)
     name: Mapped[str] = mapped_column(String(200))
+    # Free text of older reports, kept and shown; new ones give the number achieved.
     target: Mapped[str] = mapped_column(String(100), default="")
     achieved: Mapped[str] = mapped_column(String(100), default="")
+    indicator_id: Mapped[int | None] = mapped_column(
+        ForeignKey("dossier_indicator.id", ondelete="SET NULL"), index=True
+    )
+    achieved_value: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+
+
+class ReportReach(Base):
+    """How many young people of one category the project actually reached."""
+
+    __tablename__ = "report_reach"
+    __table_args__ = (
+        UniqueConstraint("report_id", "category"),
+        CheckConstraint("count >= 0", name="count_not_negative"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(
+        ForeignKey("final_report.id", ondelete="CASCADE"), index=True
+    )
+    category: Mapped[str] = mapped_column(String(40))  # portal.reference.YOUNG_CATEGORIES
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class ReportOutcome(Base):
+    """How many of the young people reached ended in one outcome (stayed in school…)."""
+
+    __tablename__ = "report_outcome"
+    __table_args__ = (
+        UniqueConstraint("report_id", "outcome"),
+        CheckConstraint("count >= 0", name="count_not_negative"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(
+        ForeignKey("final_report.id", ondelete="CASCADE"), index=True
+    )
+    outcome: Mapped[str] = mapped_column(String(30))  # portal.reference.OUTCOMES
+    count: Mapped[int] = mapped_column(Integer)
 
 
 class ReportExpense(Base):

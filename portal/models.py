@@ -419,3 +419,7 @@ class TotpRecoveryCode(Base):
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+# Reference data for outcomes (themes, partner kinds, each call's common indicators).
+from .reference import CallIndicator, PartnerKind, Theme  # noqa: E402, F401

@@ -14,6 +14,7 @@ class Role(LabelledEnum):
     call_admin = "call_admin", "Gestionnaire de l'appel à projets"
     budget_officer = "budget_officer", "Gestionnaire budgétaire"
     observer = "observer", "Observateur"
+    coordinator = "coordinator", "Coordonnateur MLDS"
     admin = "admin", "Administrateur"
 
 
