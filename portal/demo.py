@@ -144,6 +144,7 @@ USERS = [
     ("budget.etat", "Éric Roux (DAF rectorat)", [(Role.budget_officer, Institution.state)], None),
     ("budget.region", "Julie Mercier (Région)", [(Role.budget_officer, Institution.region)], None),
     ("observateur", "Pierre Blanc (DAET)", [(Role.observer, None)], None),
+    ("coordination.mlds", "Claire Dupuis (MLDS académique)", [(Role.coordinator, None)], None),
     ("admin", "Administratrice du portail", [(Role.admin, None)], None),
 ]
 DEMO_DOMAIN = "demo.ac-poitiers.fr"

@@ -415,6 +415,7 @@ def world(factory):
     w.admin = factory.user(Role.admin)
     w.reviewer = factory.user(Role.reviewer, institution=Institution.region)
     w.observer = factory.user(Role.observer)
+    w.coordinator = factory.user(Role.coordinator)
     w.budget = factory.user(Role.budget_officer, institution=Institution.region)
     w.copilot = factory.user(Role.copilot, institution=Institution.state)
     return w

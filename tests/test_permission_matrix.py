@@ -27,6 +27,7 @@ PRINCIPALS = [
     "copilot",
     "budget",
     "observer",
+    "coordinator",
     "admin",
 ]
 USERS = set(PRINCIPALS) - {"anonymous"}
@@ -471,6 +472,7 @@ def objects(world, factory):
         "copilot": w.copilot,
         "budget": w.budget,
         "observer": w.observer,
+        "coordinator": w.coordinator,
         "admin": w.admin,
     }
     w.draft_call = factory.call(status=CallStatus.draft)

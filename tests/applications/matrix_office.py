@@ -14,6 +14,7 @@ USERS = {
     "copilot",
     "budget",
     "observer",
+    "coordinator",
     "admin",
 }
 

@@ -12,6 +12,7 @@ THREAD = {"head_a", "staff_a", "call_admin"}
 NOTES = {"call_admin", "reviewer"}
 USERS = {"head_a", "staff_a", "head_b", "call_admin", "reviewer", "copilot", "budget"} | {
     "observer",
+    "coordinator",
     "admin",
 }
 

@@ -12,6 +12,7 @@ EVERYONE = {
     "copilot",
     "budget",
     "observer",
+    "coordinator",
     "admin",
 }
 
