@@ -610,7 +610,7 @@ class PortalProcess:
         import time
         import urllib.request
 
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # the demo loads first; a busy machine is slow
         while True:
             try:
                 urllib.request.urlopen(self.url + "/connexion", timeout=1)
