@@ -305,3 +305,25 @@ def target_table(targets) -> list[dict]:
         rows.append({"code": code, "label": label, "counts": counts, "total": sum(counts)})
     totals = [sum(r["counts"][j] for r in rows) for j in range(len(AGE_BANDS))]
     return rows + [{"code": "", "label": "Total", "counts": totals, "total": sum(totals)}]
+
+
+def usage_count(sender, **_) -> int:
+    """Receiver of `portal.signals.reference_in_use`: the dossiers using a theme, a partner kind
+    or a common indicator (the kernel never deletes one in use)."""
+    from sqlalchemy import func
+
+    from ..models import DossierTheme, Partner
+
+    if isinstance(sender, Theme):
+        query = select(func.count()).where(DossierTheme.theme_id == sender.id)
+    elif isinstance(sender, PartnerKind):
+        query = select(func.count(func.distinct(Partner.dossier_id))).where(
+            Partner.kind == sender.code
+        )
+    elif isinstance(sender, CallIndicator):
+        query = select(func.count(func.distinct(Indicator.dossier_id))).where(
+            Indicator.call_indicator_id == sender.id
+        )
+    else:
+        return 0
+    return db.session.scalar(query) or 0
