@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import abort, render_template, url_for
 from flask_login import current_user, login_required
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 
 from portal.db import db
 from portal.errors import ServiceError
@@ -21,7 +21,9 @@ from .views import bp
 class IndicatorForm(PortalForm):
     label = StringField("Libellé", description="Exemple : taux d'absentéisme.")
     unit = StringField("Unité", description="Facultatif. Exemple : %, jeunes, heures.")
-    direction = SelectField("Sens", choices=list(DIRECTIONS.items()), validate_choice=False)
+    direction = SelectField(
+        "Sens", choices=[SelectChoice(k, v) for k, v in DIRECTIONS.items()], validate_choice=False
+    )
     measurement = TextAreaField("Comment il est mesuré", description="Source, période, calcul.")
 
 
