@@ -131,3 +131,16 @@ def test_an_indicator_of_another_call_is_404(client, world, factory):
     db.session.commit()
     login(client, world.call_admin)
     assert client.post(f"/appels/{world.call.id}/indicateurs/{ci.id}", data={}).status_code == 404
+
+
+def test_the_next_years_copy_keeps_the_common_indicators(world):
+    from portal.calls.duplication import duplicate_call
+
+    world.call.status = CallStatus.decided
+    db.session.add(
+        CallIndicator(call_id=world.call.id, label="Assiduité", unit="%", direction="up")
+    )
+    db.session.flush()
+    copy, copied = duplicate_call(world.call_admin, world.call, "Appel suivant", "2015-2016", [])
+    assert [(i.label, i.unit) for i in indicators(copy)] == [("Assiduité", "%")]
+    assert "Indicateurs communs" in copied
