@@ -12,6 +12,7 @@ def init_app(app) -> None:
         demo_loading,
         due_reminders,
         home_sections,
+        reference_in_use,
         todo_items,
     )
 
@@ -43,3 +44,6 @@ def init_app(app) -> None:
     demo_loading.connect(demo.on_demo_loading)
     todo_items.connect(followup.todo_items)
     due_reminders.connect(followup.due_reminders)
+    from .services.structured import usage_count
+
+    reference_in_use.connect(usage_count)

@@ -40,9 +40,9 @@ from portal.permissions import Permission, can
 from portal.schemas import load_input
 from portal.storage import send_stored
 
+from . import api_reference, services  # noqa: F401  (api_reference: its endpoints)
 from . import documents as receipts
 from . import schemas as s
-from . import services
 from .models import Dossier, Message
 from .policy import visible_dossiers
 from .services import labels, listing

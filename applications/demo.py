@@ -10,6 +10,67 @@ from portal.demo import DEMO_DOMAIN
 from portal.models import Role, RoleGrant, User
 
 from . import services
+from .services import structured
+
+# Themes and partners the demo's dossiers take in turn (codes of the reference lists).
+DEMO_THEMES = [
+    ["numerique", "citoyennete"],
+    ["structure_retour", "orientation"],
+    ["entreprises", "alliances_educatives"],
+    ["sante", "parentalite"],
+    ["service_civique", "illettrisme"],
+]
+DEMO_PARTNERS = [
+    [("Mission locale du Poitou", "mission_locale", "Suivi des jeunes sortis du lycée")],
+    [
+        ("CIO de Poitiers", "cio", "Entretiens d'orientation"),
+        ("PSAD de la Vienne", "psad", "Repérage"),
+    ],
+    [("Club d'entreprises du bassin", "company", "Parrainage et stages"), ("GRETA", "greta", "")],
+    [("Maison des adolescents", "association", "Ateliers santé")],
+    [("Ligue de l'enseignement", "association", "Volontaires du service civique")],
+]
+
+
+def structured_data(call, i: int) -> dict:
+    """The demo dossier number `i`'s structured data: targets by category and age band, themes,
+    partners with their kinds, and indicators with numbers (two of the call's common ones, and
+    one of its own). Used by this area's demo and by the demo's decided calls."""
+    common = structured.call_indicators(call)
+    indicators = [
+        {
+            "call_indicator_id": ci.id,
+            "baseline_value": str(baseline),
+            "target_value": str(target),
+        }
+        for ci, (baseline, target) in zip(
+            common[i % 2 : i % 2 + 2], [(14 + i % 5, 8 + i % 3), (0, 6 + i % 7)], strict=False
+        )
+    ]
+    indicators.append(
+        {
+            "name": "Heures d'accompagnement individuel",
+            "unit": "heures",
+            "direction": "up",
+            "baseline_value": "0",
+            "target_value": str(30 + 5 * (i % 4)),
+        }
+    )
+    return {
+        "targets": [
+            {"category": "at_risk", "age_band": "under_16", "count": 4 + i % 5},
+            {"category": "at_risk", "age_band": "16_18", "count": 10 + i % 9},
+            {"category": "left_without_qualification", "age_band": "16_18", "count": i % 4},
+            {"category": "return_path", "age_band": "19_25", "count": 2 + i % 3},
+        ],
+        "themes": DEMO_THEMES[i % len(DEMO_THEMES)],
+        "partners": [
+            {"name": name, "kind": kind, "role": role}
+            for name, kind, role in DEMO_PARTNERS[i % len(DEMO_PARTNERS)]
+        ],
+        "indicators": indicators,
+    }
+
 
 # (establishment index, head's email local part, head's name, title, main axis, final state)
 DEMO_DOSSIERS = [
@@ -78,10 +139,8 @@ def load(call, establishments, users, password_hash, now, pdf) -> None:
             "groupe de prévention du décrochage scolaire.",
             "main_axis": axis,
             "fields": ["prevention", "intervention"],
-            "target_count": 20 + index,
             "target_ages": "15-18 ans",
             "target_levels": "Seconde",
-            "partners": [{"name": "Mission locale", "kind": "association", "role": "Suivi"}],
             "actions": [
                 {
                     "title": "Atelier hebdomadaire",
@@ -90,7 +149,6 @@ def load(call, establishments, users, password_hash, now, pdf) -> None:
                     "end_date": f"{call.year + 1}-06-12",
                 }
             ],
-            "indicators": [{"name": "Taux d'absentéisme", "baseline": "15 %", "target": "8 %"}],
             "expenses": [
                 {"category": "services", "label": "Intervenants", "amount": "5200.00"},
                 {"category": "equipment", "label": "Matériel", "amount": "800.00"},
@@ -101,6 +159,13 @@ def load(call, establishments, users, password_hash, now, pdf) -> None:
                 {"category": "own", "amount": "1000.00"},
             ],
         }
+        data.update(structured_data(call, index))
+        if index == 13:  # an older dossier: free-text indicators and one count, still shown
+            del data["targets"]
+            data["target_count"] = 33
+            data["indicators"] = [
+                {"name": "Taux d'absentéisme", "baseline": "15 %", "target": "8 %"}
+            ]
         if state == "draft":
             data = {"summary": data["summary"], "main_axis": axis}
         services.update_dossier(head, dossier, data)

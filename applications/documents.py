@@ -11,9 +11,8 @@ from collections.abc import Iterator
 
 from flask import render_template
 
-from portal.models import FIELDS
-
-from .models import EXPENSE_CATEGORIES, PARTNER_KINDS, RESOURCE_SOURCES, Dossier, Submission
+from .models import Dossier, Submission
+from .services import structured
 
 
 def render_receipt(dossier: Dossier, submission: Submission) -> bytes:
@@ -43,12 +42,7 @@ def render_dossier_pdf(dossier: Dossier, submission: Submission, now) -> bytes:
         dossier=dossier,
         submission=submission,
         snap=submission.snapshot,
-        labels={
-            "expense": EXPENSE_CATEGORIES,
-            "resource": RESOURCE_SOURCES,
-            "partner": PARTNER_KINDS,
-            "fields": FIELDS,
-        },
+        labels=structured.dossier_labels(),
         now=now,
     )
     return HTML(string=html).write_pdf()

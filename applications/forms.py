@@ -12,13 +12,9 @@ import re
 
 from wtforms import (
     FieldList,
-    FileField,
-    Form,
     FormField,
     HiddenField,
     RadioField,
-    SelectChoice,
-    SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
@@ -27,15 +23,32 @@ from wtforms import (
 
 from portal.forms import PortalForm
 from portal.models import FIELDS
+from portal.reference import AGE_BANDS, YOUNG_CATEGORIES
 
-from .models import EXPENSE_CATEGORIES, PARTNER_KINDS, RESOURCE_SOURCES
-
-EMPTY_CHOICE = [SelectChoice("", "— Choisir —")]
-
-
-def choices(pairs) -> list[SelectChoice]:
-    return [SelectChoice(value, label) for value, label in pairs]
-
+from .page_forms import (  # noqa: F401  (the area's other forms, importable from here)
+    EMPTY_CHOICE,
+    AttachmentForm,
+    BulkForm,
+    CompletionRequestForm,
+    DossierLabelForm,
+    LabelForm,
+    MessageForm,
+    NewDossierForm,
+    PreviousDossierForm,
+    WithdrawForm,
+    choices,
+)
+from .row_forms import (
+    ActionRow,
+    CommonIndicatorRow,
+    ExpenseRow,
+    IndicatorRow,
+    PartnerRow,
+    ResourceRow,
+    TargetsTable,
+)
+from .row_forms import cell as _cell
+from .services import structured
 
 _FRENCH_DATE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
 
@@ -53,50 +66,6 @@ def _french_date_to_iso(value: str) -> str:
 class MultiCheckboxField(SelectMultipleField):
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
-
-
-# ---------------------------------------------------------------- repeatable rows
-
-
-class PartnerRow(Form):
-    name = StringField("Nom du partenaire")
-    kind = SelectField(
-        "Type de partenaire",
-        choices=EMPTY_CHOICE + choices(PARTNER_KINDS.items()),
-        validate_choice=False,
-    )
-    role = TextAreaField("Rôle dans le projet")
-
-
-class ActionRow(Form):
-    title = StringField("Intitulé de l'action")
-    description = TextAreaField("Description")
-    start_date = StringField("Date de début")
-    end_date = StringField("Date de fin")
-
-
-class IndicatorRow(Form):
-    name = StringField("Indicateur")
-    baseline = StringField("Valeur de départ")
-    target = StringField("Valeur cible")
-
-
-class ExpenseRow(Form):
-    category = SelectField(
-        "Catégorie",
-        choices=EMPTY_CHOICE + choices(EXPENSE_CATEGORIES.items()),
-        validate_choice=False,
-    )
-    label = StringField("Libellé")
-    amount = StringField("Montant")
-
-
-class ResourceRow(Form):
-    source = SelectField(
-        "Source", choices=EMPTY_CHOICE + choices(RESOURCE_SOURCES.items()), validate_choice=False
-    )
-    label = StringField("Libellé")
-    amount = StringField("Montant")
 
 
 # Service error keys name a row's sub-field by its service name; the form may call it otherwise.
@@ -208,7 +177,7 @@ class AxesForm(StepForm):
         "main_axis",
         "other_axes",
         "fields",
-        "target_count",
+        "themes",
         "target_ages",
         "target_levels",
         "target_profile",
@@ -218,7 +187,9 @@ class AxesForm(StepForm):
     fields = MultiCheckboxField(
         "Champs d'action", choices=choices(FIELDS.items()), validate_choice=False
     )
-    target_count = StringField("Nombre de jeunes concernés")
+    themes = MultiCheckboxField("Thèmes du projet", choices=[], validate_choice=False)
+    targets = FormField(TargetsTable, label="Jeunes concernés par catégorie et tranche d'âge")
+    targets_total = HiddenField()  # where the table's own errors (the total) are tied
     target_ages = StringField("Âges", description="Exemple : 15-17 ans.")
     target_levels = StringField(
         "Niveaux de classe", description="Exemple : seconde, CAP 1re année."
@@ -234,17 +205,55 @@ class AxesForm(StepForm):
         if call.fields:
             self.fields.choices = choices((k, FIELDS.get(k, k)) for k in call.fields)
 
+    def set_themes(self, kept=()) -> None:
+        """Active themes, plus the inactive ones the dossier keeps (never offered anew)."""
+        self.themes.choices = choices(structured.theme_choices(kept))
+
+    def target_rows(self):
+        """For the template: (category label, [(band label, field)]) per category."""
+        table = self.targets.form
+        return [
+            (label, [(AGE_BANDS[b], table[_cell(c, b)]) for b in AGE_BANDS])
+            for c, label in YOUNG_CATEGORIES.items()
+        ]
+
     def service_data(self) -> dict:
         data = super().service_data()
         data["main_axis"] = data["main_axis"] or None
         data["other_axes"] = list(data["other_axes"] or [])
         data["fields"] = list(data["fields"] or [])
+        data["themes"] = list(data["themes"] or [])
+        table = self.targets.form
+        data["targets"] = [
+            {"category": c, "age_band": b, "count": table[_cell(c, b)].data or ""}
+            for c in YOUNG_CATEGORIES
+            for b in AGE_BANDS
+        ]
         return data
+
+    def resolve(self, key: str):
+        parts = key.split("-")
+        if parts[0] == "targets":
+            if len(parts) == 3:
+                return self.targets.form._fields.get(_cell(parts[1], parts[2]))
+            if len(parts) == 2 and "__" in parts[1]:
+                return self.targets.form._fields.get(parts[1])
+            return self.targets_total
+        if key == "target_count":
+            return self.targets_total
+        return super().resolve(key)
 
 
 class PartnersForm(StepForm):
     lists = ("partners",)
     partners = FieldList(FormField(PartnerRow), max_entries=200)
+
+    def set_kinds(self) -> None:
+        """Active kinds, plus any inactive kind a row shown already has."""
+        kept = {e.form.kind.data for e in self.partners.entries}
+        options = EMPTY_CHOICE + choices(structured.partner_kind_choices(kept))
+        for entry in self.partners.entries:
+            entry.form.kind.choices = options
 
 
 class ActionsForm(StepForm):
@@ -259,64 +268,70 @@ class ActionsForm(StepForm):
 
 
 class IndicatorsForm(StepForm):
+    """The call's common indicators (`common`, ticked) then the dossier's own (`indicators`);
+    the service numbers them in that order."""
+
     lists = ("indicators",)
+    common = FieldList(FormField(CommonIndicatorRow), max_entries=50)
     indicators = FieldList(FormField(IndicatorRow), max_entries=200)
+    _OWN_KEYS = ("name", "unit", "baseline_value", "target_value", "baseline", "target")
+
+    def set_call(self, call) -> None:
+        """The common indicators' definitions, for their labels."""
+        by_id = {str(ci.id): ci for ci in structured.call_indicators(call)}
+        for entry in self.common.entries:
+            entry.definition = by_id.get(str(entry.form.call_indicator_id.data))
+
+    def chosen(self) -> list:
+        return [e for e in self.common.entries if e.form.selected.data]
+
+    def rows(self, name):
+        return [
+            (entry, row)
+            for entry, row in super().rows(name)
+            if name != "indicators" or any(str(row[k] or "").strip() for k in self._OWN_KEYS)
+        ]
+
+    def input_errors(self) -> dict[str, str]:
+        errors = super().input_errors()
+        shift = len(self.chosen())
+        out = {}
+        for key, message in errors.items():
+            parts = key.split("-", 2)
+            if parts[0] == "indicators" and len(parts) == 3 and parts[1].isdigit():
+                key = f"indicators-{int(parts[1]) + shift}-{parts[2]}"
+            out[key] = message
+        return out
+
+    def service_data(self) -> dict:
+        data = super().service_data()
+        common = [
+            {
+                "call_indicator_id": e.form.call_indicator_id.data,
+                "baseline_value": e.form.baseline_value.data or "",
+                "target_value": e.form.target_value.data or "",
+            }
+            for e in self.chosen()
+        ]
+        data["indicators"] = common + data["indicators"]
+        return data
+
+    def resolve(self, key: str):
+        parts = key.split("-")
+        if len(parts) == 3 and parts[0] == "indicators" and parts[1].isdigit():
+            index, sub = int(parts[1]), parts[2]
+            chosen = self.chosen()
+            if index < len(chosen):
+                sub = "selected" if sub == "call_indicator_id" else sub
+                return chosen[index].form._fields.get(sub)
+            return super().resolve(f"indicators-{index - len(chosen)}-{sub}")
+        return super().resolve(key)
 
 
 class BudgetForm(StepForm):
     lists = ("expenses", "resources")
     expenses = FieldList(FormField(ExpenseRow), max_entries=200)
     resources = FieldList(FormField(ResourceRow), max_entries=200)
-
-
-class AttachmentForm(PortalForm):
-    kind_id = SelectField("Type de pièce", choices=[], validate_choice=False)
-    file = FileField("Fichier")
-
-    def set_kinds(self, call) -> None:
-        self.kind_id.choices = EMPTY_CHOICE + choices(
-            (str(k.id), k.label + (" (obligatoire)" if k.required else ""))
-            for k in call.attachment_kinds
-        )
-
-
-class NewDossierForm(PortalForm):
-    title = StringField(
-        "Titre du projet", description="Vous pourrez le modifier ensuite. 200 caractères au plus."
-    )
-
-
-class PreviousDossierForm(PortalForm):
-    """Start a new dossier from one of the establishment's previous dossiers."""
-
-    previous_id = SelectField(
-        "Dossier de départ",
-        description="Son contenu est repris ; le budget et les dates des actions sont à mettre "
-        "à jour, les pièces jointes ne sont pas reprises.",
-        validate_choice=False,  # the service says 404 for a dossier not of the establishment
-    )
-
-    def __init__(self, *args, dossiers=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.previous_id.choices = EMPTY_CHOICE + [
-            SelectChoice(
-                str(d.id),
-                f"{d.title} — {d.call.school_year}{f' ({d.reference})' if d.reference else ''}",
-            )
-            for d in dossiers
-        ]
-
-
-class CompletionRequestForm(PortalForm):
-    message = TextAreaField(
-        "Compléments demandés",
-        description="Ce que l'établissement doit ajouter ou corriger ; "
-        "le message lui est envoyé par courriel.",
-    )
-
-
-class WithdrawForm(PortalForm):
-    reason = TextAreaField("Motif du retrait (facultatif)")
 
 
 def initial_data(dossier) -> dict:
@@ -328,7 +343,8 @@ def initial_data(dossier) -> dict:
         "main_axis": str(dossier.main_axis) if dossier.main_axis is not None else None,
         "other_axes": [str(n) for n in dossier.other_axes or []],
         "fields": list(dossier.fields or []),
-        "target_count": "" if dossier.target_count is None else str(dossier.target_count),
+        "themes": [t.code for t in dossier.themes],
+        "targets": {_cell(t.category, t.age_band): str(t.count) for t in dossier.targets},
         "target_ages": dossier.target_ages,
         "target_levels": dossier.target_levels,
         "target_profile": dossier.target_profile,
@@ -342,8 +358,19 @@ def initial_data(dossier) -> dict:
             }
             for a in dossier.actions
         ],
+        "common": _common_rows(dossier),
         "indicators": [
-            {"name": i.name, "baseline": i.baseline, "target": i.target} for i in dossier.indicators
+            {
+                "name": i.name,
+                "unit": i.unit,
+                "direction": i.direction or "up",
+                "baseline_value": format_value_input(i.baseline_value),
+                "target_value": format_value_input(i.target_value),
+                "baseline": i.baseline,
+                "target": i.target,
+            }
+            for i in dossier.indicators
+            if i.call_indicator_id is None
         ],
         "expenses": [
             {"category": b.category, "label": b.label, "amount": format_amount_input(b.amount)}
@@ -356,34 +383,28 @@ def initial_data(dossier) -> dict:
     }
 
 
-class MessageForm(PortalForm):
-    body = TextAreaField(
-        "Votre message",
-        description="5 000 caractères au plus. Le message ne modifie pas le dossier déposé.",
-    )
-    file = FileField("Pièce jointe (facultative)")
+def format_value_input(value) -> str:
+    """Decimal('12.50') → '12,5', Decimal('8.00') → '8': the way people type it back."""
+    if value is None:
+        return ""
+    text = f"{value:f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(".", ",")
 
 
-# ---------------------------------------------------------------- the call office's list
-
-
-class BulkForm(PortalForm):
-    """An action on the dossiers ticked in the list (`dossier` checkboxes, `action` button)."""
-
-    message = TextAreaField(
-        "Message de la demande de compléments",
-        description="Envoyé à chaque établissement sélectionné, une demande par dossier.",
-    )
-    label = StringField("Étiquette à poser")
-    format = StringField("Format de l'export")
-
-
-class LabelForm(PortalForm):
-    """A new label of the call office, for one call or for every call."""
-
-    name = StringField("Nom de l'étiquette", description="Par exemple « à relancer ».")
-    call = StringField("Appel à projets", description="Laissez vide : pour tous les appels.")
-
-
-class DossierLabelForm(PortalForm):
-    label = StringField("Étiquette")
+def _common_rows(dossier) -> list[dict]:
+    """One row per common indicator of the call, ticked with its values if the dossier has it."""
+    mine = {i.call_indicator_id: i for i in dossier.indicators if i.call_indicator_id}
+    rows = []
+    for ci in structured.call_indicators(dossier.call):
+        i = mine.get(ci.id)
+        rows.append(
+            {
+                "call_indicator_id": str(ci.id),
+                "selected": i is not None,
+                "baseline_value": format_value_input(i.baseline_value) if i else "",
+                "target_value": format_value_input(i.target_value) if i else "",
+            }
+        )
+    return rows

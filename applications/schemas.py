@@ -10,9 +10,10 @@ from flask import g, url_for
 from marshmallow import Schema, fields
 
 from portal.db import db
+from portal.reference import AGE_BANDS, DIRECTIONS, YOUNG_CATEGORIES
 from portal.schemas import Amount, InputSchema, TextLength
 
-from .models import EXPENSE_CATEGORIES, PARTNER_KINDS, RESOURCE_SOURCES, STATUS_LABELS, Dossier
+from .models import EXPENSE_CATEGORIES, RESOURCE_SOURCES, STATUS_LABELS, Dossier
 from .policy import EDITABLE_STATES, status_shown_to
 from .services import submission_blockers
 
@@ -22,9 +23,12 @@ _MONEY = {"as_string": True, "places": 2}
 # ---------------------------------------------------------------- output
 
 
+_KIND = {"description": "Code d'un type de partenaire (GET /api/v1/reference/partner-kinds)."}
+
+
 class PartnerSchema(Schema):
     name = fields.String()
-    kind = fields.String(metadata={"enum": list(PARTNER_KINDS)})
+    kind = fields.String(metadata=_KIND)
     role = fields.String()
 
 
@@ -35,10 +39,26 @@ class ActionSchema(Schema):
     end_date = fields.Date(allow_none=True)
 
 
+_VALUE = {"as_string": True, "allow_none": True, "metadata": {"example": "12.50"}}
+
+
 class IndicatorSchema(Schema):
+    call_indicator_id = fields.Integer(
+        allow_none=True, metadata={"description": "Indicateur commun de l'appel, ou null."}
+    )
     name = fields.String()
-    baseline = fields.String()
-    target = fields.String()
+    unit = fields.String()
+    direction = fields.String(metadata={"enum": list(DIRECTIONS)})
+    baseline_value = fields.Decimal(**_VALUE)
+    target_value = fields.Decimal(**_VALUE)
+    baseline = fields.String(metadata={"description": "Texte libre des dossiers anciens."})
+    target = fields.String(metadata={"description": "Texte libre des dossiers anciens."})
+
+
+class TargetCellSchema(Schema):
+    category = fields.String(metadata={"enum": list(YOUNG_CATEGORIES)})
+    age_band = fields.String(metadata={"enum": list(AGE_BANDS)})
+    count = fields.Integer()
 
 
 class ExpenseSchema(Schema):
@@ -116,6 +136,16 @@ class DossierSchema(Schema):
     other_axes = fields.List(fields.Integer())
     fields_ = fields.List(fields.String(), data_key="fields", attribute="fields")
     target = fields.Function(lambda d: TargetSchema().dump(d), metadata={"$ref": "Target"})
+    targets = fields.List(
+        fields.Nested(TargetCellSchema),
+        metadata={
+            "description": "Jeunes visés par catégorie et tranche d'âge (somme : target.count)."
+        },
+    )
+    themes = fields.Function(
+        lambda d: [t.code for t in d.themes],
+        metadata={"type": "array", "items": {"type": "string"}},
+    )
     partners = fields.List(fields.Nested(PartnerSchema))
     actions = fields.List(fields.Nested(ActionSchema))
     indicators = fields.List(fields.Nested(IndicatorSchema))
@@ -199,7 +229,7 @@ _TEXT = {"allow_none": True}
 
 class PartnerInput(InputSchema):
     name = fields.String(**_TEXT)
-    kind = fields.String(**_TEXT, metadata={"enum": list(PARTNER_KINDS)})
+    kind = fields.String(**_TEXT, metadata=_KIND)
     role = fields.String(**_TEXT)
 
 
@@ -210,10 +240,28 @@ class ActionInput(InputSchema):
     end_date = fields.Date(allow_none=True)
 
 
+_NUMBER = {
+    "type": "string",
+    "example": "12,5",
+    "description": "Nombre positif, deux décimales au plus (virgule ou point ; chaîne ou nombre).",
+}
+
+
 class IndicatorInput(InputSchema):
+    call_indicator_id = fields.Integer(strict=True, allow_none=True)
     name = fields.String(**_TEXT)
+    unit = fields.String(**_TEXT)
+    direction = fields.String(**_TEXT, metadata={"enum": list(DIRECTIONS)})
+    baseline_value = fields.Raw(allow_none=True, metadata=_NUMBER)
+    target_value = fields.Raw(allow_none=True, metadata=_NUMBER)
     baseline = fields.String(**_TEXT)
     target = fields.String(**_TEXT)
+
+
+class TargetInput(InputSchema):
+    category = fields.String(required=True, metadata={"enum": list(YOUNG_CATEGORIES)})
+    age_band = fields.String(required=True, metadata={"enum": list(AGE_BANDS)})
+    count = fields.Raw(allow_none=True, metadata={"type": "integer"})
 
 
 class ExpenseInput(InputSchema):
@@ -261,7 +309,13 @@ class DossierPatchInput(InputSchema):
     main_axis = fields.Integer(strict=True, allow_none=True)
     other_axes = fields.List(fields.Integer(strict=True), allow_none=True)
     fields_ = fields.List(fields.String(), data_key="fields", attribute="fields", allow_none=True)
-    target_count = fields.Integer(strict=True, allow_none=True)
+    target_count = fields.Integer(
+        strict=True,
+        allow_none=True,
+        metadata={"description": "Seulement sans targets (dossiers anciens) : sinon la somme."},
+    )
+    targets = fields.List(fields.Nested(TargetInput), allow_none=True)
+    themes = fields.List(fields.String(), allow_none=True)
     target_ages = fields.String(**_TEXT)
     target_levels = fields.String(**_TEXT)
     target_profile = fields.String(**_TEXT)

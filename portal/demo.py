@@ -16,6 +16,7 @@ from .models import (
     AttachmentKind,
     Axis,
     Call,
+    CallIndicator,
     CallStatus,
     Department,
     Establishment,
@@ -187,6 +188,49 @@ def school_year_of(day: dt.date) -> str:
     return f"{start}-{start + 1}"
 
 
+# The common indicators of the demo's calls: (label, unit, direction, how it is measured).
+DEMO_CALL_INDICATORS = [
+    (
+        "Taux d'absentéisme",
+        "%",
+        "down",
+        "Demi-journées d'absence non justifiées / demi-journées dues",
+    ),
+    (
+        "Jeunes raccrochés",
+        "jeunes",
+        "up",
+        "Jeunes revenus en formation et présents trois mois après",
+    ),
+    (
+        "Exclusions de cours",
+        "exclusions",
+        "down",
+        "Nombre d'exclusions de cours sur l'année (vie scolaire)",
+    ),
+    (
+        "Jeunes ayant un projet d'orientation",
+        "%",
+        "up",
+        "Part des jeunes suivis ayant formulé un projet",
+    ),
+]
+
+
+def add_demo_indicators(call: Call) -> list[CallIndicator]:
+    """The demo's common indicators on a call (flushed, so dossiers can pick them)."""
+    db.session.flush()
+    rows = [
+        CallIndicator(
+            call_id=call.id, position=i, label=label, unit=unit, direction=d, measurement=m
+        )
+        for i, (label, unit, d, m) in enumerate(DEMO_CALL_INDICATORS, start=1)
+    ]
+    db.session.add_all(rows)
+    db.session.flush()
+    return rows
+
+
 def is_empty() -> bool:
     return db.session.scalar(select(func.count()).select_from(User)) == 0
 
@@ -245,6 +289,7 @@ def load(password: str, now: dt.datetime | None = None) -> list[User]:
         AttachmentKind(label="Autre pièce (facultative)", required=False, position=3),
     ]
     db.session.add(call)
+    add_demo_indicators(call)
 
     users = []
     password_hash = hash_password(password)

@@ -26,6 +26,8 @@ which area it comes from, and the kernel follows `portal.AREAS`.
 - `call_duplicated` (sender: the new draft call, `source=` the call copied, `user=`, `parts=` the
   set of ticked keys): each area copies its parts through its own services (the `confirm` ones
   only when ticked) and answers the labels of what it copied.
+- `reference_in_use` (sender: a Theme, PartnerKind or CallIndicator): how many rows of the area
+  use it (an int; 0 or None: none), so the kernel never deletes a reference still in use.
 - `demo_loading` (sender: None, `users=`, `password_hash=`, `now=`, `call=`, `establishments=`,
   `axes=`, `pdf=`): (area name, step) where step() adds the area's demo data through its own
   services; the kernel runs the steps in the areas' order.
@@ -44,6 +46,7 @@ due_reminders = _signals.signal("due-reminders")
 call_draft_establishments = _signals.signal("call-draft-establishments")
 call_duplication_parts = _signals.signal("call-duplication-parts")
 call_duplicated = _signals.signal("call-duplicated")
+reference_in_use = _signals.signal("reference-in-use")
 demo_loading = _signals.signal("demo-loading")
 
 

@@ -12,8 +12,10 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from applications import demo as dossier_demo
 from applications import services as dossiers
 from portal.db import db
+from portal.demo import add_demo_indicators
 from portal.models import (
     AttachmentKind,
     Axis,
@@ -81,7 +83,7 @@ def _call(title: str, school_year: str, axes, now: dt.datetime) -> Call:
         AttachmentKind(label="Budget prévisionnel détaillé", required=True, position=1)
     ]
     db.session.add(call)
-    db.session.flush()
+    add_demo_indicators(call)
     return call
 
 
@@ -126,6 +128,7 @@ def _submitted_dossiers(
         db.session.flush()
         region, state = rng.choice([2000, 2500, 3000, 4000, 5000]), rng.choice([1500, 2500, 3500])
         own = rng.choice([500, 1000, 1500])
+        rng.randint(8, 60)  # once the number of young people: drawn still, the later draws stay
         dossiers.update_dossier(
             head,
             dossier,
@@ -139,10 +142,9 @@ def _submitted_dossiers(
                     ["remediation"],
                     ["prevention", "intervention"],
                 ][i % 4],
-                "target_count": rng.randint(8, 60),
                 "target_ages": "15-18 ans",
                 "actions": [{"title": "Atelier de remobilisation"}],
-                "indicators": [{"name": "Taux d'absentéisme", "baseline": "15 %", "target": "8 %"}],
+                **dossier_demo.structured_data(call, i),  # targets, themes, partners, indicators
                 "expenses": [{"category": "services", "amount": str(region + state + own)}],
                 "resources": [
                     {"category": "region", "amount": str(region)},

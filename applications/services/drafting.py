@@ -20,16 +20,15 @@ from portal.permissions import Permission, can, require
 
 from ..models import (
     EXPENSE_CATEGORIES,
-    PARTNER_KINDS,
     RESOURCE_SOURCES,
     Action,
     BudgetLine,
     Dossier,
     DossierStatus,
-    Indicator,
     Partner,
 )
 from ..policy import EDITABLE_STATES, require_dossier
+from . import structured
 
 # Lengths of the columns where there is one; texts (Text columns) have the portal's own limits.
 TEXT_LIMITS = {
@@ -40,8 +39,6 @@ TEXT_LIMITS = {
     "target_profile": 3000,
     "partners-role": 2000,
     "actions-description": 5000,
-    "indicators-baseline": column_limit(Indicator.baseline),
-    "indicators-target": column_limit(Indicator.target),
 }
 MAX_ROWS = 50  # repeatable rows per list: more is a mistake or an abuse
 
@@ -182,8 +179,9 @@ def _budget_lines(data: dict, key: str, kind: str, labels: dict, errors: dict) -
 def update_dossier(user: User, dossier: Dossier, data: dict, expected_version=None) -> Dossier:
     """Save any subset of the dossier's sections, half-filled or not; all or nothing.
 
-    Keys: title, summary, main_axis, other_axes, fields, target_count, target_ages,
-    target_levels, target_profile, partners, actions, indicators, expenses, resources.
+    Keys: title, summary, main_axis, other_axes, fields, targets (target_count is their sum;
+    alone, only for a dossier without targets), target_ages, target_levels, target_profile,
+    themes, partners, actions, indicators, expenses, resources.
     """
     require_editable(user, dossier)
     _check_version(dossier, expected_version)
@@ -223,21 +221,30 @@ def update_dossier(user: User, dossier: Dossier, data: dict, expected_version=No
                 "Choisissez les champs d'action parmi prévention, intervention, remédiation."
             )
         changes["fields"] = fields
-    if "target_count" in data:
+    new_children: dict[str, list] = {}
+    if "targets" in data:
+        targets, total = structured.parse_targets(data, errors)
+        new_children["targets"] = targets
+        changes["target_count"] = total
+    elif "target_count" in data:
+        if dossier.targets:
+            errors["target_count"] = (
+                "Le nombre de jeunes est la somme du tableau par catégorie et tranche d'âge : "
+                "modifiez le tableau (targets)."
+            )
         value = data.get("target_count")
         if value in (None, ""):
             changes["target_count"] = None
         else:
-            try:
-                value = int(value)
-                if value < 0 or value > 100_000:
-                    raise ValueError
-                changes["target_count"] = value
-            except (TypeError, ValueError):
-                errors["target_count"] = "Indiquez un nombre de jeunes entre 0 et 100 000."
-
-    new_children: dict[str, list] = {}
+            number, problem = structured.count_problem(value)
+            if problem:
+                errors["target_count"] = problem
+            changes["target_count"] = number
+    themes = None
+    if "themes" in data:
+        themes = structured.parse_themes(data, dossier, errors)
     if "partners" in data:
+        kinds = structured.allowed_partner_kinds(dossier)
         partners = []
         for i, row in enumerate(_rows(data, "partners", errors)):
             name = (row.get("name") or "").strip()
@@ -246,8 +253,8 @@ def update_dossier(user: User, dossier: Dossier, data: dict, expected_version=No
                     "Indiquez le nom du partenaire (200 caractères au plus)."
                 )
             kind = row.get("kind") or "other"
-            if kind not in PARTNER_KINDS:
-                errors[f"partners-{i}-kind"] = "Choisissez un type de partenaire."
+            if kind not in kinds:
+                errors[f"partners-{i}-kind"] = "Choisissez un type de partenaire de la liste."
             partners.append(
                 Partner(
                     name=name,
@@ -280,20 +287,8 @@ def update_dossier(user: User, dossier: Dossier, data: dict, expected_version=No
             )
         new_children["actions"] = actions
     if "indicators" in data:
-        indicators = []
-        for i, row in enumerate(_rows(data, "indicators", errors)):
-            name = (row.get("name") or "").strip()
-            if not name or len(name) > 200:
-                errors[f"indicators-{i}-name"] = "Nommez l'indicateur (200 caractères au plus)."
-            indicators.append(
-                Indicator(
-                    name=name,
-                    baseline=_row_text(row, "indicators", "baseline", i, errors),
-                    target=_row_text(row, "indicators", "target", i, errors),
-                    position=i,
-                )
-            )
-        new_children["indicators"] = indicators
+        rows = _rows(data, "indicators", errors)
+        new_children["indicators"] = structured.parse_indicators(rows, dossier, errors)
     budget_keys = {"expenses", "resources"} & set(data)
     if budget_keys:
         expenses = (
@@ -323,6 +318,11 @@ def update_dossier(user: User, dossier: Dossier, data: dict, expected_version=No
         if old_rows != new_rows:
             child_changes[key] = [old_rows, new_rows]
         setattr(dossier, key, rows)
+    if themes is not None:
+        old_codes, new_codes = [t.code for t in dossier.themes], [t.code for t in themes]
+        if old_codes != new_codes:
+            child_changes["themes"] = [old_codes, new_codes]
+        dossier.themes = themes
     dossier.updated_at = utcnow()
     diff = audit.diff(before, changes)
     diff.update(child_changes)

@@ -16,7 +16,7 @@ from portal.db import db
 from portal.errors import NotFound
 from portal.models import Call, User
 
-from ..models import Action, BudgetLine, Dossier, Indicator, Partner
+from ..models import Action, BudgetLine, Dossier, DossierTarget, Indicator, Partner
 from ..policy import is_member
 from .drafting import create_dossier
 
@@ -60,10 +60,25 @@ def create_from_previous(
         Action(title=a.title, description=a.description, position=a.position)
         for a in previous.actions
     ]
+    # A common indicator belongs to the previous call: the new dossier keeps it as its own.
     dossier.indicators = [
-        Indicator(name=i.name, baseline=i.baseline, target=i.target, position=i.position)
+        Indicator(
+            name=i.name,
+            baseline=i.baseline,
+            target=i.target,
+            unit=i.unit,
+            direction=i.direction,
+            baseline_value=i.baseline_value,
+            target_value=i.target_value,
+            position=i.position,
+        )
         for i in previous.indicators
     ]
+    dossier.targets = [
+        DossierTarget(category=t.category, age_band=t.age_band, count=t.count)
+        for t in previous.targets
+    ]
+    dossier.themes = [t for t in previous.themes if t.active]
     dossier.budget_lines = [
         BudgetLine(
             kind=b.kind, category=b.category, label=b.label, amount=b.amount, position=b.position

@@ -21,6 +21,7 @@ from portal.permissions import Permission, require
 from .. import workflow
 from ..models import Dossier, DossierStatus, Submission
 from ..policy import require_dossier
+from . import structured
 from .notifications import notify_establishment
 
 # The anchor of the blockers nobody can correct in the dossier: the time to submit is over.
@@ -79,11 +80,25 @@ def submission_blockers(dossier: Dossier, now: dt.datetime | None = None) -> lis
     if not dossier.fields:
         out.append(("fields", "Choisissez au moins un champ d'action."))
     if dossier.target_count is None:
-        out.append(("target_count", "Indiquez le nombre de jeunes concernés."))
+        out.append(
+            (
+                "target_count",
+                "Indiquez le nombre de jeunes concernés, par catégorie et tranche d'âge.",
+            )
+        )
     if not dossier.actions:
         out.append(("actions", "Décrivez au moins une action."))
     if not dossier.indicators:
         out.append(("indicators", "Indiquez au moins un indicateur d'évaluation."))
+    for i in dossier.indicators:
+        # Older dossiers gave free text; a new indicator gives its starting value and target.
+        if (i.baseline_value is None or i.target_value is None) and not (i.baseline or i.target):
+            out.append(
+                (
+                    "indicators",
+                    f"Indiquez la valeur de départ et la valeur cible de l'indicateur « {i.name} ».",
+                )
+            )
     if not dossier.expenses:
         out.append(("expenses", "Le budget ne comporte aucune dépense."))
     difference = dossier.total_resources - dossier.total_expenses
@@ -122,7 +137,10 @@ def submission_blockers(dossier: Dossier, now: dt.datetime | None = None) -> lis
 
 
 def snapshot_of(dossier: Dossier) -> dict:
-    """Everything the establishment commits to, in a stable, JSON-ready form."""
+    """Everything the establishment commits to, in a stable, JSON-ready form. Labels of the
+    reference lists (themes, partner kinds) are frozen with their codes: a later rename or
+    deactivation does not change what was submitted."""
+    kinds = structured.partner_kind_labels()
     return {
         "dossier_id": dossier.id,
         "call_id": dossier.call_id,
@@ -138,7 +156,17 @@ def snapshot_of(dossier: Dossier) -> dict:
             "levels": dossier.target_levels,
             "profile": dossier.target_profile,
         },
-        "partners": [{"name": p.name, "kind": p.kind, "role": p.role} for p in dossier.partners],
+        "targets": structured.target_rows(dossier),
+        "themes": [{"code": t.code, "label": t.label} for t in dossier.themes],
+        "partners": [
+            {
+                "name": p.name,
+                "kind": p.kind,
+                "kind_label": kinds.get(p.kind, p.kind),
+                "role": p.role,
+            }
+            for p in dossier.partners
+        ],
         "actions": [
             {
                 "title": a.title,
@@ -148,9 +176,7 @@ def snapshot_of(dossier: Dossier) -> dict:
             }
             for a in dossier.actions
         ],
-        "indicators": [
-            {"name": i.name, "baseline": i.baseline, "target": i.target} for i in dossier.indicators
-        ],
+        "indicators": [structured.indicator_row(i) for i in dossier.indicators],
         "expenses": [
             {"category": b.category, "label": b.label, "amount": str(b.amount)}
             for b in dossier.expenses

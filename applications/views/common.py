@@ -7,12 +7,12 @@ from flask_login import current_user
 
 from portal.db import utcnow
 from portal.formatting import format_due, format_time, time_left, to_paris
-from portal.models import FIELDS
 from portal.permissions import Permission
 from portal.web import load
 
-from ..models import EXPENSE_CATEGORIES, PARTNER_KINDS, RESOURCE_SOURCES, Dossier, DossierStatus
+from ..models import Dossier, DossierStatus
 from ..policy import status_shown_to
+from ..services import structured
 
 SAVED = "Les modifications ont été enregistrées."
 
@@ -60,9 +60,4 @@ def shown_status(dossier):
 
 
 def form_labels() -> dict:
-    return {
-        "expense": EXPENSE_CATEGORIES,
-        "resource": RESOURCE_SOURCES,
-        "partner": PARTNER_KINDS,
-        "fields": FIELDS,
-    }
+    return structured.dossier_labels()

@@ -109,6 +109,16 @@ def _budget_totals(form: BudgetForm) -> dict:
     return {"expenses": expenses, "resources": resources, "difference": resources - expenses}
 
 
+def _target_total(form: AxesForm) -> int:
+    """The sum of the table as shown (typed values included), unreadable cells left out."""
+    total = 0
+    for _, cells in form.target_rows():
+        for _, field in cells:
+            text = (field.data or "").strip()
+            total += int(text) if text.isdigit() else 0
+    return total
+
+
 @bp.route("/<int:dossier_id>/etape/<step>", methods=["GET", "POST"])
 @login_required
 def step(dossier_id: int, step: str):
@@ -137,6 +147,12 @@ def step(dossier_id: int, step: str):
 def _render_step(dossier, step, form, status=200, **extra):
     if isinstance(form, AxesForm):
         form.set_axes(dossier.call)
+        form.set_themes(t.code for t in dossier.themes)
+        extra["target_total"] = _target_total(form)
+    if isinstance(form, PartnersForm):
+        form.set_kinds()
+    if isinstance(form, IndicatorsForm):
+        form.set_call(dossier.call)
     if isinstance(form, BudgetForm):
         extra["totals"] = _budget_totals(form)
     return render_template(

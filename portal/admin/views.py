@@ -260,4 +260,4 @@ def edit_establishment(establishment_id: int):
     return _edit_page(est)
 
 
-from . import network_views  # noqa: E402,F401  (registers its routes on bp)
+from . import network_views, reference_views  # noqa: E402,F401  (register their routes on bp)

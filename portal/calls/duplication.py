@@ -1,7 +1,7 @@
 """A call copied for the next school year, as a draft whose dates are to be set.
 
 The kernel copies what the call itself holds (themes, axes, fields, eligible kinds, amounts,
-attachments asked); each area copies its own part (grid, phases, commission, envelopes) when the
+attachments asked, common indicators); each area copies its own part (grid, phases, commission, envelopes) when the
 kernel sends `call_duplicated` — the kernel imports no area. Functions flush but never commit.
 """
 
@@ -13,10 +13,11 @@ from portal import audit
 from portal.db import db
 from portal.errors import ServiceError
 from portal.formatting import paris_to_utc, to_paris
-from portal.models import AttachmentKind, Axis, Call, CallStatus, User
+from portal.models import AttachmentKind, Axis, Call, CallIndicator, CallStatus, User
 from portal.permissions import Permission, require
 from portal.signals import answers, call_duplicated, call_duplication_parts
 
+from .indicators import indicators_of
 from .services import TEXT_LIMITS, _school_year
 
 # What the kernel copies, as the duplication form lists it.
@@ -26,6 +27,7 @@ KERNEL_PARTS = [
     "Champs d'action et établissements éligibles",
     "Montant maximal par projet et taux d'avance",
     "Pièces à joindre (obligatoires ou facultatives)",
+    "Indicateurs communs",
 ]
 
 
@@ -92,6 +94,17 @@ def duplicate_call(
     )
     db.session.add(call)
     db.session.flush()
+    for ci in indicators_of(source):
+        db.session.add(
+            CallIndicator(
+                call_id=call.id,
+                position=ci.position,
+                label=ci.label,
+                unit=ci.unit,
+                direction=ci.direction,
+                measurement=ci.measurement,
+            )
+        )
     copied = list(KERNEL_PARTS)
     for answer in answers(call_duplicated, call, source=source, user=user, parts=chosen):
         copied.extend(answer)

@@ -294,3 +294,6 @@ def duplicate(call_id: int):
         area_parts=[p for p in parts if not p["confirm"]],
         form_errors=summary,
     ), (REFUSED if summary else 200)
+
+
+from . import indicator_views  # noqa: E402,F401  (registers its routes on bp)

@@ -47,7 +47,8 @@ def test_staff_fills_the_dossier_and_the_head_submits_it(client, world):
                 "main_axis": "2",
                 "other_axes": ["1", "3"],
                 "fields": ["prevention", "remediation"],
-                "target_count": "24",
+                "targets-at_risk__16_18": "20",
+                "targets-return_path__19_25": "4",
                 "target_ages": "15-17 ans",
                 "target_levels": "Seconde",
                 "target_profile": "Élèves absentéistes",
@@ -77,8 +78,10 @@ def test_staff_fills_the_dossier_and_the_head_submits_it(client, world):
             "indicateurs",
             {
                 "indicators-0-name": "Taux d'absentéisme",
-                "indicators-0-baseline": "18 %",
-                "indicators-0-target": "10 %",
+                "indicators-0-unit": "%",
+                "indicators-0-direction": "down",
+                "indicators-0-baseline_value": "18",
+                "indicators-0-target_value": "10,5",
             },
         ),
         (
@@ -120,6 +123,8 @@ def test_staff_fills_the_dossier_and_the_head_submits_it(client, world):
     assert dossier.main_axis == 2 and dossier.other_axes == [1, 3]
     assert dossier.actions[0].start_date.isoformat() == "2014-11-03"
     assert [p.name for p in dossier.partners] == ["Mission locale"]
+    assert dossier.target_count == 24 and len(dossier.targets) == 2
+    assert [(i.direction, str(i.target_value)) for i in dossier.indicators] == [("down", "10.50")]
     assert str(dossier.total_expenses) == "7234.50" == str(dossier.total_resources)
 
     recap = client.get(f"{base}/recapitulatif").get_data(as_text=True)

@@ -42,7 +42,7 @@ def test_every_step_page_renders_with_labels_and_two_blank_rows(client, world, d
             "Axe principal",
             "Autres axes concernés",
             "Champs d&#39;action",
-            'for="target_count">Nombre de jeunes concernés',
+            'for="targets-at_risk__16_18"',
         ],
         "partenaires": ['id="partners-2-name"', 'id="partners-1-name"', "Nom du partenaire"],
         "actions": ['id="actions-2-title"', "Intitulé de l&#39;action", "Date de début"],
@@ -173,13 +173,13 @@ def test_bad_scalar_fields_are_refused(client, world, draft):
         client,
         draft,
         "axes-et-public",
-        {"main_axis": "9", "fields": ["prevention"], "target_count": "-3"},
+        {"main_axis": "9", "fields": ["prevention"], "targets-at_risk__16_18": "-3"},
     )
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert "Choisissez l&#39;axe principal parmi les axes de l&#39;appel." in page
-    assert "Indiquez un nombre de jeunes entre 0 et 100 000." in page
-    assert 'aria-describedby="target_count-error"' in page
+    assert "Le nombre de jeunes ne peut pas être négatif." in page
+    assert 'aria-describedby="targets-at_risk__16_18-error"' in page
     dossier = fresh(draft.id)
     assert dossier.main_axis == 2 and dossier.target_count == 24
 

@@ -77,6 +77,7 @@ PAGES: list[tuple[str, str | Via]] = [
     ("call admin", "/appels/"),
     ("call admin", Via("/appels/", r"^/appels/\d+$")),
     ("call admin", "/dossiers/deposes"),
+    ("call admin", Via(Via("/appels/", r"^/appels/\d+$"), r"^/appels/\d+/indicateurs$")),
     # budget
     ("budget officer", "/"),
     ("budget officer", "/financement/"),
@@ -91,6 +92,8 @@ PAGES: list[tuple[str, str | Via]] = [
     ("admin", Via("/admin/utilisateurs", r"^/admin/utilisateurs/\d+$")),
     ("admin", "/admin/utilisateurs/inviter"),
     ("admin", "/admin/etablissements"),
+    ("admin", "/admin/referentiels/themes"),
+    ("admin", "/admin/referentiels/types-de-partenaires"),
     # others' pages, held to the same rules
     ("copilot", RANKING),
     ("budget officer", COMMITMENTS),
