@@ -97,9 +97,9 @@ def _state(dossier) -> tuple:
         count(Clawback),
         count(OutboxMessage),
         db.session.scalar(
-            select(func.count()).select_from(AuditEvent).where(
-                AuditEvent.action.like("report%") | AuditEvent.action.like("publication%")
-            )
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action.like("report%") | AuditEvent.action.like("publication%"))
         ),
     )
 

@@ -29,7 +29,16 @@ from portal.reference import OUTCOMES, YOUNG_CATEGORIES
 from ..conftest import PDF_BYTES, login
 from .conftest import REGION, STATE
 from .helpers import OUTCOMES as OUTCOME_COUNTS
-from .helpers import REACH, _data, _page, _sign, _state, _submitted, _validation, commitment_of_dossier
+from .helpers import (
+    REACH,
+    _data,
+    _page,
+    _sign,
+    _state,
+    _submitted,
+    _validation,
+    commitment_of_dossier,
+)
 
 CATEGORIES = ["personnel", "services", "equipment", "travel", "communication", "other"]
 
