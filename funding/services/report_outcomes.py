@@ -326,7 +326,7 @@ def _number(value: Decimal | None, unit: str = "") -> str:
     return f"{text} {unit}".strip() if unit else text
 
 
-def indicator_lines(report: FinalReport | None, dossier: Dossier) -> list[IndicatorLine]:
+def indicator_lines(report: FinalReport | None, dossier: Dossier | None) -> list[IndicatorLine]:
     """The report's indicators (the dossier's, before the report is started)."""
     if report is None:
         pairs = [(None, ind) for ind in dossier.indicators]

@@ -6,6 +6,7 @@ Objects: matrix_grants.matrix_objects (Lycée A's funded dossier with a draft re
 
 from __future__ import annotations
 
+from .matrix_budget import READERS
 from .matrix_grants import ESTABLISHMENT_A, VIEWERS, matrix_objects
 
 HEAD = {"head_a"}
@@ -25,6 +26,12 @@ MATRIX_ENTRIES = {
         lambda o: {},
     ),
     ("funding.report_pdf", "GET"): (_url("/bilan.pdf"), VIEWERS, None),
+    # the call's final reports with their figures, for who reads the budget
+    ("funding.export_reports", "GET"): (
+        lambda o: f"/financement/appels/{matrix_objects(o) and o.call.id}/bilans.csv",
+        READERS,
+        None,
+    ),
     ("api.get_final_report", "GET"): (_url("/final-report", api=True), VIEWERS, None),
     ("api.update_final_report", "PATCH"): (
         _url("/final-report", api=True),

@@ -4,6 +4,7 @@ shown, the report's PDF — and every refusal changing nothing."""
 
 from __future__ import annotations
 
+import csv
 import io
 from decimal import Decimal
 
@@ -250,3 +251,34 @@ def test_officers_validate_a_report_with_figures(client, money_world, funded):
     login(client, o.budget_region)
     response = client.post(f"{_url(funded)}/validation", data=_validation(funded))
     assert response.status_code == 302
+
+
+def test_the_call_export_has_each_reports_figures(client, money_world, funded):
+    o = money_world
+    _submitted(o, funded)
+    other = _sign(o, o.accepted("500.00", "500.00").dossier)
+    reports.save(
+        o.head_a,
+        other,
+        _data(young=None, achieved=("12",), reach={"at_risk": 4}, outcomes={"employment": 4}),
+    )
+    db.session.commit()
+    login(client, o.budget_state)
+    response = client.get(f"/financement/appels/{o.call.id}/bilans.csv")
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig")), delimiter=";"))
+    header, body = rows[0], rows[1:]
+    assert len(body) == 2
+    first = dict(zip(header, next(r for r in body if r[0] == funded.reference)))
+    assert first["Jeunes touchés"] == "22"
+    assert first[f"Touchés : {YOUNG_CATEGORIES['at_risk']}"] == "12"
+    assert first[f"Situation : {OUTCOMES['unknown']}"] == "4"
+    assert first["Cibles atteintes"] == "1" and first["Indicateurs avec cible chiffrée"] == "1"
+    assert "Taux d'absentéisme : 10 % → 9 % (atteinte)" in first["Indicateurs (cible → atteint)"]
+    assert first["Accord de publication"] == "non"
+    second = dict(zip(header, next(r for r in body if r[0] == other.reference)))
+    assert second["Jeunes touchés"] == "4" and second["Cibles atteintes"] == "0"
+    response = client.get(f"/financement/appels/{o.call.id}/bilans.xlsx")
+    assert response.status_code == 200 and response.data[:2] == b"PK"
+    login(client, o.head_a)
+    assert client.get(f"/financement/appels/{o.call.id}/bilans.csv").status_code in (403, 404)
