@@ -153,3 +153,14 @@ def test_no_consent_before_the_report_exists(client, money_world, funded):
     response = client.post(_url(funded, "/publication"))
     assert response.status_code == 409
     assert "pas encore commencé" in _page(response)
+
+
+def test_the_dossier_page_leads_the_head_to_the_consent(client, money_world, funded):
+    o = money_world
+    reports.save(o.head_a, funded, _data())
+    db.session.commit()
+    link = f'href="/financement/dossiers/{funded.id}/bilan#publication"'
+    login(client, o.head_a)
+    assert link in _page(client.get(f"/dossiers/{funded.id}"))
+    login(client, o.staff_a)
+    assert link not in _page(client.get(f"/dossiers/{funded.id}"))
