@@ -55,8 +55,18 @@ register_schemas(
         "BudgetBar": s.BarSchema,
         "BudgetPoint": s.BudgetPointSchema,
         "BudgetAlert": s.AlertSchema,
+        "FinalReport": s.FinalReportSchema,
+        "FinalReportIndicator": s.ReportIndicatorSchema,
+        "FinalReportReach": s.ReachSchema,
+        "FinalReportOutcomes": s.OutcomesSchema,
+        "FinalReportInput": s.FinalReportInput,
+        "FinalReportReachInput": s.ReachInput,
+        "FinalReportOutcomesInput": s.OutcomesInput,
+        "PublicationConsentInput": s.ConsentInput,
     }
 )
+
+from . import api_reports  # noqa: E402,F401  (the final report's figures and consent)
 
 CALL_QUERY = {
     "name": "call",

@@ -13,12 +13,15 @@ through the same services as the pages, in the order an officer and an establish
   others signed, recorded, and their advances paid;
 - then, one dossier per stage of the final report: funded (advance paid, report to write),
   report submitted, report validated with a clawback open, report validated and balance paid
-  (the dossier closed); each funder's officer validates its own part of the report.
+  (the dossier closed); each funder's officer validates its own part of the report. Each report
+  gives the young people reached by category, their outcomes and a value achieved for every
+  indicator (the target met, except for the clawback's); two heads consent to publication.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from sqlalchemy import func, select
@@ -41,6 +44,29 @@ REFERENCE_PREFIX = {STATE: "MANDAT-RECTORAT", REGION: "MANDAT-REGION"}
 # What happens to each fully committed dossier, in reference order (the last one keeps its
 # agreement awaiting the head's signature).
 STAGES = ["closed", "clawback", "report_submitted", "funded", "awaiting_signature"]
+# The young people each report says it reached, by category, and what became of them (same total).
+REPORT_FIGURES = {
+    "closed": (
+        {"at_risk": 10, "return_path": 8},
+        {"stayed_in_school": 9, "returned_to_training": 5, "qualification": 2, "unknown": 2},
+    ),
+    "clawback": (
+        {"at_risk": 5, "left_without_qualification": 4},
+        {"returned_to_training": 3, "employment": 2, "unknown": 4},
+    ),
+    "report_submitted": (
+        {"at_risk": 12, "left_without_qualification": 3, "return_path": 3},
+        {
+            "stayed_in_school": 10,
+            "returned_to_training": 4,
+            "qualification": 1,
+            "employment": 1,
+            "unknown": 2,
+        },
+    ),
+}
+# The heads who agree to show their project in the public catalogue of practices.
+CONSENTING = {"closed", "report_submitted"}
 
 
 def decided_call() -> Call | None:
@@ -241,6 +267,7 @@ def _write_report(head: User, dossier: Dossier, stage: str, pdf: bytes) -> None:
             },
             {"category": "equipment", "label": "Matériel pédagogique", "amount": "1100.00"},
         ]
+    reach, outcomes = REPORT_FIGURES[stage]
     reports.save(
         head,
         dossier,
@@ -248,12 +275,34 @@ def _write_report(head: User, dossier: Dossier, stage: str, pdf: bytes) -> None:
             "actions_carried_out": "Ateliers hebdomadaires de remobilisation de novembre à juin, "
             "entretiens individuels avec les familles, bilan avec la mission "
             "locale en fin d'année.",
-            "young_reached": 18 if stage != "clawback" else 9,
-            "indicators": ["9 %" if stage != "clawback" else "13 %"] * len(dossier.indicators),
+            "reach": reach,
+            "outcomes": outcomes,
+            "indicators": [_achieved(ind, stage) for ind in dossier.indicators],
             "expenses": expenses,
+            "publication_consent": stage in CONSENTING,
         },
     )
     reports.add_attachment(head, dossier, "feuilles-de-presence.pdf", pdf)
+
+
+def _target(indicator) -> Decimal | None:
+    """The indicator's numeric target; an older dossier's free text ("8 %") read as a number."""
+    if indicator.target_value is not None:
+        return indicator.target_value
+    match = re.search(r"\d+(?:[.,]\d+)?", indicator.target or indicator.baseline or "")
+    return Decimal(match.group(0).replace(",", ".")) if match else None
+
+
+def _achieved(indicator, stage: str) -> str:
+    """A value achieved for the demo: the target met, except for the `clawback` stage (reduced
+    actions), which misses it; 10 when the dossier gives no number at all."""
+    target = _target(indicator)
+    if target is None:
+        return "10"
+    better = -1 if indicator.direction == "down" else 1
+    gap = max(target * Decimal("0.2"), Decimal("1"))
+    value = target + better * gap if stage != "clawback" else target - better * gap
+    return str(max(value, Decimal("0")).quantize(Decimal("0.01")))
 
 
 def on_demo_loading(_sender=None, *, users, pdf, **_):

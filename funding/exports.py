@@ -1,4 +1,5 @@
-"""Commitments and payments of a call as tables for the finance systems: CSV or XLSX.
+"""Commitments and payments of a call as tables for the finance systems, and its final reports'
+figures (young people reached, outcomes, indicators target vs achieved, consent): CSV or XLSX.
 
 This module only says what the tables hold (headers and row generators); the files are written by
 the kernel's portal.exports (CSV in French Excel's dialect, XLSX with numbers kept as numbers).
@@ -16,13 +17,16 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import selectinload
 
 from applications.models import Dossier
 from portal.db import db
 from portal.models import INSTITUTION_LABELS, Establishment, Institution
+from portal.reference import OUTCOMES, YOUNG_CATEGORIES
 
-from .models import Commitment, Payment
+from .models import Commitment, FinalReport, Payment, ReportIndicator
 from .services.figures import commitment_figures
+from .services.report_outcomes import indicator_lines, outcomes_of, reach_of
 
 BATCH = 500
 
@@ -143,5 +147,75 @@ def payment_rows(
                 Decimal(amount),
             ]
         last = (rows[-1][1], rows[-1][0])
+        if len(rows) < batch:
+            return
+
+
+# ---------------------------------------------------------------- final reports
+
+REPORT_HEADER = [
+    "Référence du dossier",
+    "Établissement",
+    "UAI",
+    "Statut du bilan",
+    "Jeunes touchés",
+    *(f"Touchés : {label}" for label in YOUNG_CATEGORIES.values()),
+    *(f"Situation : {label}" for label in OUTCOMES.values()),
+    "Indicateurs avec cible chiffrée",
+    "Cibles atteintes",
+    "Indicateurs (cible → atteint)",
+    "Accord de publication",
+]
+
+
+def _indicators_text(lines) -> str:
+    met = {True: "atteinte", False: "non atteinte", None: "non mesurable"}
+    return " ; ".join(
+        f"{line.name} : {line.target or '—'} → {line.achieved or '—'} ({met[line.met]})"
+        for line in lines
+    )
+
+
+def report_rows(call_id: int, batch: int = BATCH) -> Iterator[list]:
+    """One row per final report of the call (by dossier reference): the young people reached by
+    category, their outcomes, the indicators target vs achieved, the consent; a few queries per
+    `batch` rows."""
+    last: str | None = None
+    while True:
+        query = (
+            select(FinalReport, Dossier.reference, Establishment.name, Establishment.uai)
+            .join(Dossier, Dossier.id == FinalReport.dossier_id)
+            .join(Establishment, Establishment.id == Dossier.establishment_id)
+            .where(Dossier.call_id == call_id)
+            .options(
+                selectinload(FinalReport.reach),
+                selectinload(FinalReport.outcomes),
+                selectinload(FinalReport.indicators).joinedload(ReportIndicator.indicator),
+            )
+            .order_by(Dossier.reference)
+            .limit(batch)
+        )
+        if last is not None:
+            query = query.where(Dossier.reference > last)
+        rows = db.session.execute(query).all()
+        if not rows:
+            return
+        for report, reference, name, uai in rows:
+            reach, outcomes = reach_of(report), outcomes_of(report)
+            lines = indicator_lines(report, None)
+            yield [
+                reference,
+                name,
+                uai,
+                report.status.label,
+                report.young_reached,
+                *(reach.get(key, 0) for key in YOUNG_CATEGORIES),
+                *(outcomes.get(key, 0) for key in OUTCOMES),
+                sum(1 for line in lines if line.met is not None),
+                sum(1 for line in lines if line.met),
+                _indicators_text(lines),
+                "oui" if report.publication_consent else "non",
+            ]
+        last = rows[-1][1]
         if len(rows) < batch:
             return

@@ -10,6 +10,7 @@ HTML ids.
 from __future__ import annotations
 
 from wtforms import (
+    BooleanField,
     FieldList,
     FileField,
     Form,
@@ -26,8 +27,10 @@ from applications.models import EXPENSE_CATEGORIES
 from portal.formatting import format_decimal
 from portal.forms import PortalForm
 from portal.models import INSTITUTION_LABELS, Institution
+from portal.reference import OUTCOMES, YOUNG_CATEGORIES
 
 from .models import PaymentKind
+from .services.report_outcomes import CONSENT_LABEL
 
 AMOUNT_HINT = "En euros, par exemple 1 234,50"
 DATE_HINT = "Format : JJ/MM/AAAA"
@@ -103,14 +106,26 @@ class ExpenseRow(Form):
     label = StringField("Précisions")
 
 
+def _counts(vocabulary: dict) -> type[Form]:
+    """One count per key of a vocabulary (ids `reach-at_risk`, `outcomes-unknown`…)."""
+    return type("Counts", (Form,), {key: StringField(label) for key, label in vocabulary.items()})
+
+
+ReachRow = _counts(YOUNG_CATEGORIES)
+OutcomeRow = _counts(OUTCOMES)
+COUNT_GROUPS = ("reach", "outcomes")
+
+
 class ReportForm(PortalForm):
     actions_carried_out = TextAreaField(
         "Actions menées",
         description="Ce qui a été réalisé, avec qui, quand ; les écarts avec le projet déposé.",
     )
-    young_reached = StringField("Nombre de jeunes touchés", description="Nombre entier, 0 ou plus")
+    reach = FormField(ReachRow)
+    outcomes = FormField(OutcomeRow)
     indicators = FieldList(FormField(IndicatorRow))
     expenses = FieldList(FormField(ExpenseRow))
+    publication_consent = BooleanField(CONSENT_LABEL)
 
     @classmethod
     def for_report(cls, report, dossier, formdata=None) -> ReportForm:
@@ -118,12 +133,13 @@ class ReportForm(PortalForm):
         dossier and one per expense category; `formdata` re-displays what was posted."""
         spent = {e.category: e for e in (report.expenses if report else [])}
         indicators = report.indicators if report else dossier.indicators
+        reach = {r.category: r.count for r in (report.reach if report else [])}
+        outcomes = {o.outcome: o.count for o in (report.outcomes if report else [])}
         data = {
             "actions_carried_out": report.actions_carried_out if report else "",
-            "young_reached": ""
-            if report is None or report.young_reached is None
-            else str(report.young_reached),
-            "indicators": [{"achieved": getattr(ind, "achieved", "")} for ind in indicators],
+            "reach": {k: str(reach[k]) if k in reach else "" for k in YOUNG_CATEGORIES},
+            "outcomes": {k: str(outcomes[k]) if k in outcomes else "" for k in OUTCOMES},
+            "indicators": [{"achieved": _achieved(ind)} for ind in indicators],
             "expenses": [
                 {
                     "category": key,
@@ -132,14 +148,18 @@ class ReportForm(PortalForm):
                 }
                 for key in EXPENSE_CATEGORIES
             ],
+            "publication_consent": bool(report and report.publication_consent),
         }
         return cls(formdata=formdata, data=data)
 
     def service_data(self) -> dict:
+        """What the services take; `publication_consent` only when ticked (the form gives it,
+        withdrawing has its own confirmed button)."""
         self.check_input()
-        return {
+        data = {
             "actions_carried_out": self.actions_carried_out.data or "",
-            "young_reached": self.young_reached.data or "",
+            "reach": {k: self.reach[k].data or "" for k in YOUNG_CATEGORIES},
+            "outcomes": {k: self.outcomes[k].data or "" for k in OUTCOMES},
             "indicators": [entry.form.achieved.data or "" for entry in self.indicators.entries],
             "expenses": [
                 {
@@ -150,6 +170,9 @@ class ReportForm(PortalForm):
                 for entry in self.expenses.entries
             ],
         }
+        if self.publication_consent.data:
+            data["publication_consent"] = True
+        return data
 
     def attach_errors(self, errors: dict) -> list[tuple[str, str]]:
         """Put each service error on its field; returns (field id, message) for the summary."""
@@ -160,19 +183,29 @@ class ReportForm(PortalForm):
                 field.errors = list(field.errors or []) + [message]
                 summary.append((field.id, message))
             else:
-                summary.append((key if key in ("expenses",) else "", message))
+                summary.append((key if key in ("expenses", *COUNT_GROUPS) else "", message))
         return summary
 
     def _field(self, key: str):
-        if key in ("actions_carried_out", "young_reached"):
+        if key in ("actions_carried_out", "publication_consent"):
             return self[key]
         parts = key.split("-")
+        if len(parts) == 2 and parts[0] in COUNT_GROUPS and parts[1] in self[parts[0]].form._fields:
+            return self[parts[0]][parts[1]]
         if len(parts) == 3 and parts[0] in ("indicators", "expenses") and parts[1].isdigit():
             entries = self[parts[0]].entries
             index = int(parts[1])
             if index < len(entries) and parts[2] in entries[index].form._fields:
                 return entries[index].form[parts[2]]
         return None
+
+
+def _achieved(row) -> str:
+    """What the value field shows: the number achieved (French), or an older row's text."""
+    value = getattr(row, "achieved_value", None)
+    if value is not None:
+        return format_decimal(value, 0 if value == value.to_integral_value() else 2)
+    return getattr(row, "achieved", "")
 
 
 class ReportAttachmentForm(PortalForm):

@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from applications.models import Dossier
+from applications.models import Dossier, Indicator
 from portal.db import Base, Money, UTCDateTime, utcnow
 from portal.enums import LabelledEnum
 from portal.models import INSTITUTION_LABELS, Call, Institution, enum_column
@@ -296,6 +296,7 @@ class ReportIndicator(Base):
         ForeignKey("dossier_indicator.id", ondelete="SET NULL"), index=True
     )
     achieved_value: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    indicator: Mapped[Indicator | None] = relationship()  # its unit, direction and target
 
 
 class ReportReach(Base):

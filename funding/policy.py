@@ -87,6 +87,13 @@ def _review_report(user: User, dossier) -> bool:
     return user.has_role(Role.budget_officer) and _status(dossier) in {"funded", "reporting"}
 
 
+def _consent_publication(user: User, dossier) -> bool:
+    """Only the head of the establishment gives or withdraws it, at any time once funded."""
+    return (
+        _view_grant(user, dossier) and _member(user, dossier) and user.has_role(Role.applicant_head)
+    )
+
+
 def register() -> None:
     """Add the area's rules to the one policy (called by the area's init_app)."""
     register_area_policy(
@@ -99,6 +106,7 @@ def register() -> None:
             Permission.EDIT_REPORT: _edit_report,
             Permission.SUBMIT_REPORT: _submit_report,
             Permission.REVIEW_REPORT: _review_report,
+            Permission.CONSENT_PUBLICATION: _consent_publication,
         },
         [],
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from portal.models import Institution
+from portal.reference import DIRECTIONS, OUTCOMES, YOUNG_CATEGORIES
 from portal.schemas import Amount, InputSchema, TextLength
 
 from .models import CommitmentStatus, PaymentKind
@@ -239,3 +240,105 @@ class PaymentInput(InputSchema):
         metadata={"description": "Numéro de mandat ; unique par financeur."},
     )
     kind = fields.String(validate=validate.OneOf(PAYMENT_KINDS))
+
+
+# ---------------------------------------------------------------- the final report's figures
+
+
+def _counts_schema(name: str, vocabulary: dict, doc: str, *, input_: bool) -> type[Schema]:
+    """One integer per key of a vocabulary (young people categories, outcomes)."""
+    attrs = {
+        key: fields.Integer(
+            strict=True, allow_none=True, metadata={"description": label, "minimum": 0}
+        )
+        for key, label in vocabulary.items()
+    }
+    cls = type(name, (InputSchema if input_ else Schema,), attrs)
+    cls.__doc__ = doc
+    return cls
+
+
+_REACH_DOC = "Jeunes effectivement touchés, par catégorie (nombres entiers, 0 ou plus)."
+_OUTCOMES_DOC = (
+    "Situation des jeunes touchés à l'issue du projet ; le total doit être égal au total des "
+    "jeunes touchés."
+)
+ReachSchema = _counts_schema("ReachSchema", YOUNG_CATEGORIES, _REACH_DOC, input_=False)
+OutcomesSchema = _counts_schema("OutcomesSchema", OUTCOMES, _OUTCOMES_DOC, input_=False)
+ReachInput = _counts_schema("ReachInput", YOUNG_CATEGORIES, _REACH_DOC, input_=True)
+OutcomesInput = _counts_schema("OutcomesInput", OUTCOMES, _OUTCOMES_DOC, input_=True)
+_DECIMAL = {"as_string": True, "allow_none": True}
+
+
+class ReportIndicatorSchema(Schema):
+    """An indicator of the dossier: its target and the value achieved; `target_met` says whether
+    the target is met (null when either number is missing). `target` and `achieved` are as
+    shown (an older report's free text)."""
+
+    indicator_id = fields.Integer(allow_none=True)
+    name = fields.String()
+    unit = fields.String()
+    direction = fields.String(metadata={"enum": list(DIRECTIONS)})
+    baseline = fields.String()
+    target = fields.String()
+    achieved = fields.String()
+    target_value = fields.Decimal(**_DECIMAL)
+    achieved_value = fields.Decimal(**_DECIMAL)
+    target_met = fields.Boolean(attribute="met", allow_none=True)
+
+
+class FinalReportSchema(Schema):
+    """The final report's figures: young people reached (their total is `young_reached`), their
+    outcomes, the indicators target vs achieved, the head's consent to publication."""
+
+    dossier_id = fields.Integer()
+    status = fields.Function(lambda r: r["report"].status.value, metadata={"type": "string"})
+    actions_carried_out = fields.Function(
+        lambda r: r["report"].actions_carried_out, metadata={"type": "string"}
+    )
+    young_reached = fields.Function(
+        lambda r: r["report"].young_reached, metadata={"type": "integer", "nullable": True}
+    )
+    reach = fields.Nested(ReachSchema)
+    outcomes = fields.Nested(OutcomesSchema)
+    indicators = fields.List(fields.Nested(ReportIndicatorSchema))
+    publication_consent = fields.Function(
+        lambda r: r["report"].publication_consent, metadata={"type": "boolean"}
+    )
+    consent_changed_at = fields.Function(
+        lambda r: (
+            r["report"].consent_changed_at.isoformat() if r["report"].consent_changed_at else None
+        ),
+        metadata={"type": "string", "format": "date-time", "nullable": True},
+    )
+    version = fields.Function(lambda r: r["report"].version, metadata={"type": "integer"})
+
+
+class AchievedValue(Amount):
+    """A value achieved: a JSON number or a string ("12,5"), or null to clear it."""
+
+    default_error_messages = {"invalid": 'Valeur attendue : un nombre ou une chaîne comme "12,5".'}
+
+
+class FinalReportInput(InputSchema):
+    """What the establishment saves on its draft report (any subset): the actions, the young
+    people reached by category, their outcomes (same total), the values achieved for the
+    indicators, in the order of the report's `indicators` (null clears a value). Refused on its
+    field (`reach-at_risk`, `outcomes`, `indicators-0-achieved`), nothing saved."""
+
+    actions_carried_out = fields.String(validate=TextLength(max=10_000))
+    reach = fields.Nested(ReachInput)
+    outcomes = fields.Nested(OutcomesInput)
+    indicators = fields.List(
+        AchievedValue(
+            allow_none=True,
+            metadata={"oneOf": [{"type": "string"}, {"type": "number"}], "nullable": True},
+        ),
+        validate=validate.Length(max=100),
+    )
+
+
+class ConsentInput(InputSchema):
+    """The head's consent to show the project in the public catalogue of practices."""
+
+    publication_consent = fields.Boolean(required=True, truthy={True}, falsy={False})

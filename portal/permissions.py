@@ -58,6 +58,7 @@ class Permission(str, enum.Enum):
     EDIT_REPORT = "report.edit"  # obj: the Dossier
     SUBMIT_REPORT = "report.submit"  # obj: the Dossier (the head's act)
     REVIEW_REPORT = "report.review"  # obj: the Dossier
+    CONSENT_PUBLICATION = "report.consent"  # obj: the Dossier (the head's agreement to publish)
 
 
 # Areas extend the policy here (the core never imports them): permission → check(user, obj),

@@ -27,11 +27,13 @@ from portal.errors import Conflict, NotFound, ServiceError
 from portal.formatting import format_date, format_datetime, format_integer, format_money
 from portal.models import User
 from portal.permissions import Permission, can, require
+from portal.reference import OUTCOMES, YOUNG_CATEGORIES
 from portal.storage import Chunks
 
 from .. import uploads
 from ..models import FinalReport, ReportAttachment, ReportExpense, ReportIndicator, ReportStatus
 from ..workflow import REPORT
+from . import report_outcomes as figures
 from .agreements import agreement_of
 from .common import parse_money
 from .notices import report_deposited
@@ -106,7 +108,7 @@ def get_or_create(user: User, dossier: Dossier) -> FinalReport:
         return report
     report = FinalReport(dossier_id=dossier.id, status=ReportStatus.draft)
     report.indicators = [
-        ReportIndicator(position=i, name=ind.name, target=ind.target)
+        ReportIndicator(position=i, name=ind.name, target=ind.target, indicator_id=ind.id)
         for i, ind in enumerate(dossier.indicators)
     ]
     db.session.add(report)
@@ -172,9 +174,12 @@ def _expenses(rows, errors: dict) -> list[ReportExpense]:
 
 
 def save(user: User, dossier: Dossier, data: dict) -> FinalReport:
-    """Save a draft: any subset of `actions_carried_out`, `young_reached`, `indicators` (achieved
-    values, in the dossier's order), `expenses` (rows {category, amount, label}); all or nothing,
-    errors keyed by field (`young_reached`, `indicators-0-achieved`, `expenses-1-amount`…)."""
+    """Save a draft: any subset of `actions_carried_out`, `reach` ({category: count}), `outcomes`
+    ({outcome: count}), `indicators` (values achieved, in the dossier's order: numbers, or an
+    older report's free text), `expenses` (rows {category, amount, label}) and, for the head
+    only, `publication_consent` (True gives it). `young_reached` is the sum of `reach` (a total
+    sent with it must match; alone, it is kept as given). All or nothing, errors keyed by field
+    (`reach-at_risk`, `outcomes`, `indicators-0-achieved`, `expenses-1-amount`…)."""
     report = get_or_create(user, dossier)
     errors: dict[str, str] = {}
     changes: dict = {}
@@ -185,18 +190,30 @@ def save(user: User, dossier: Dossier, data: dict) -> FinalReport:
                 f"Ce texte fait au plus {format_integer(TEXT_LIMIT)} caractères."
             )
         changes["actions_carried_out"] = text
-    if "young_reached" in data:
+    reach = outcomes = None
+    if "reach" in data:
+        reach = figures.parse_counts(data.get("reach"), YOUNG_CATEGORIES, "reach", errors)
+        figures.check_young_reached(data.get("young_reached"), reach, errors)
+    elif "young_reached" in data:
         changes["young_reached"] = _young(data.get("young_reached"), errors)
+    if "outcomes" in data:
+        outcomes = figures.parse_counts(data.get("outcomes"), OUTCOMES, "outcomes", errors)
+    figures.check_sums(
+        reach if reach is not None else figures.reach_of(report),
+        outcomes if outcomes is not None else figures.outcomes_of(report),
+        errors,
+    )
     achieved = None
     if "indicators" in data:
-        values = data.get("indicators") or []
-        achieved = [
-            str(values[i] if i < len(values) else "").strip() for i in range(len(report.indicators))
-        ]
-        for i, value in enumerate(achieved):
-            if len(value) > 100:
-                errors[f"indicators-{i}-achieved"] = "Cette valeur fait au plus 100 caractères."
+        values = data.get("indicators")
+        if not isinstance(values, list):
+            errors["indicators"] = "Liste des valeurs atteintes illisible."
+        else:
+            achieved = figures.indicator_values(report, values, errors)
     expenses = _expenses(data.get("expenses"), errors) if "expenses" in data else None
+    consent = data.get("publication_consent") is True
+    if consent and not report.publication_consent:
+        require(user, Permission.CONSENT_PUBLICATION, dossier, message=figures.HEAD_ONLY)
     if errors:
         raise ServiceError(
             "Le bilan n'a pas été enregistré : corrigez les champs signalés.", errors=errors
@@ -204,12 +221,9 @@ def save(user: User, dossier: Dossier, data: dict) -> FinalReport:
     diff = audit.diff({k: getattr(report, k) for k in changes}, changes)
     for key, value in changes.items():
         setattr(report, key, value)
+    figures.apply_counts(report, reach, outcomes, diff)
     if achieved is not None:
-        old = [ind.achieved for ind in report.indicators]
-        for ind, value in zip(report.indicators, achieved):
-            ind.achieved = value
-        if old != achieved:
-            diff["indicators"] = [old, achieved]
+        figures.apply_indicators(report, achieved, diff)
     if expenses is not None:
         old = [(e.category, str(e.amount), e.label) for e in report.expenses]
         new = [(e.category, str(e.amount), e.label) for e in expenses]
@@ -219,6 +233,8 @@ def save(user: User, dossier: Dossier, data: dict) -> FinalReport:
     db.session.flush()
     if diff:
         audit.record(user, "report_saved", report, diff)
+    if consent and not report.publication_consent:
+        figures.set_consent(user, dossier, True)
     return report
 
 
@@ -289,11 +305,7 @@ def missing_parts(report: FinalReport | None) -> dict[str, str]:
     out: dict[str, str] = {}
     if report is None or not report.actions_carried_out.strip():
         out["actions_carried_out"] = "Décrivez les actions menées."
-    if report is None or report.young_reached is None:
-        out["young_reached"] = "Indiquez le nombre de jeunes touchés."
-    for i, ind in enumerate(report.indicators if report else []):
-        if not ind.achieved.strip():
-            out[f"indicators-{i}-achieved"] = f"Indiquez la valeur atteinte pour « {ind.name} »."
+    out.update(figures.missing(report))
     if report is None or not report.expenses:
         out["expenses"] = "Indiquez au moins une dépense réalisée."
     if report is None or not report.attachments:

@@ -2,7 +2,8 @@
 
 - `budget`: the calls' money, a call's dashboard, its envelopes, the exports;
 - `home`: the budget officers' and observers' home section; `charts`: the template helpers;
-- `grants`: a dossier's grant and its agreement; `reports`: the final report;
+- `grants`: a dossier's grant and its agreement; `reports`: the final report (`report_consent`:
+  the head's consent to publication, the report's PDF);
 - `money`: the officers' commitments, payments and clawbacks.
 
 Thin views: parse, call a service, commit once (portal.web.done), render or redirect; a refusal
@@ -13,4 +14,4 @@ from flask import Blueprint
 
 bp = Blueprint("funding", __name__, url_prefix="/financement")
 
-from . import budget, charts, grants, home, money, reports  # noqa: E402,F401
+from . import budget, charts, grants, home, money, report_consent, reports  # noqa: E402,F401

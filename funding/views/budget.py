@@ -196,3 +196,17 @@ def export_payments(call_id: int, fmt: str):
         _export_name("paiements", call, funder),
         "Paiements",
     )
+
+
+@bp.get("/appels/<int:call_id>/bilans.<any(csv, xlsx):fmt>")
+@login_required
+def export_reports(call_id: int, fmt: str):
+    """Every final report of the call with its figures, streamed."""
+    call = budget_call(call_id)
+    return tables.download(
+        exports.REPORT_HEADER,
+        exports.report_rows(call.id),
+        fmt,
+        _export_name("bilans", call, None),
+        "Bilans",
+    )

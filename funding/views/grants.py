@@ -103,6 +103,7 @@ def _grant_context(dossier: Dossier) -> dict:
         "report": report,
         "report_late": reports.is_late(report, dossier),
         "report_parts": reports.parts(report, dossier),
+        "may_consent": can(current_user, Permission.CONSENT_PUBLICATION, dossier),
         "may_generate": accepted
         and unsigned
         and can(current_user, Permission.MANAGE_AGREEMENT, dossier),

@@ -16,6 +16,7 @@ from portal.db import utcnow
 from portal.errors import ServiceError
 from portal.formatting import format_money
 from portal.permissions import Permission, can
+from portal.reference import OUTCOMES, YOUNG_CATEGORIES
 from portal.storage import send_stored
 from portal.web import done, refused, status_of
 
@@ -23,6 +24,7 @@ from .. import money
 from ..forms import ConfirmForm, CorrectionsForm, ReportAttachmentForm, ReportForm
 from ..models import ReportStatus
 from ..services import OF_FUNDER, agreements, reports
+from ..services import report_outcomes as figures
 from . import bp
 from .grants import first_unplaced, form_errors_of, grant_dossier, grant_url, upload_of
 
@@ -75,7 +77,16 @@ def _report_page(
         due_at=reports.report_due_at(dossier),
         now=utcnow(),
         expenses_error=next((m for anchor, m in form_errors or [] if anchor == "expenses"), None),
-        indicators=report.indicators if report else dossier.indicators,
+        indicators=figures.indicator_lines(report, dossier),
+        young_categories=YOUNG_CATEGORIES,
+        outcome_labels=OUTCOMES,
+        reach=figures.reach_of(report),
+        outcomes=figures.outcomes_of(report),
+        may_consent=figures.may_consent(current_user, dossier),
+        consent_consequences=figures.WITHDRAW_CONSEQUENCES,
+        count_errors={
+            anchor: m for anchor, m in form_errors or [] if anchor in ("reach", "outcomes")
+        },
         categories=EXPENSE_CATEGORIES,
         planned=_planned_by_category(dossier),
         spent=spent,

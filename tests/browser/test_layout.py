@@ -98,6 +98,8 @@ PAGES: list[tuple[str, str | Via]] = [
     ("copilot", RANKING),
     ("budget officer", COMMITMENTS),
     ("budget officer", Via(COMMITMENTS, r"^/financement/engagements/\d+$")),
+    # the final report under review: reach, outcomes, indicators target vs achieved, consent
+    ("budget officer", Via("/", r"^/financement/dossiers/\d+/bilan$")),
 ]
 
 

@@ -22,12 +22,25 @@ def _page(response) -> str:
     return response.get_data(as_text=True).replace("&#39;", "'").replace("&#34;", '"')
 
 
-def _data(actions="Ateliers hebdomadaires.", young=22, achieved=("9 %",), expenses=None) -> dict:
-    """The same as the services take it."""
+REACH = {"at_risk": 12, "return_path": 10}
+OUTCOMES = {"stayed_in_school": 10, "returned_to_training": 8, "unknown": 4}
+
+
+def _data(
+    actions="Ateliers hebdomadaires.",
+    young=22,
+    achieved=("9 %",),
+    expenses=None,
+    reach=None,
+    outcomes=None,
+) -> dict:
+    """The same as the services take it (young people reached and their outcomes add up)."""
     expenses = {"services": "1000.00"} if expenses is None else expenses
     return {
         "actions_carried_out": actions,
         "young_reached": young,
+        "reach": REACH if reach is None else reach,
+        "outcomes": OUTCOMES if outcomes is None else outcomes,
         "indicators": list(achieved),
         "expenses": [{"category": k, "amount": v, "label": ""} for k, v in expenses.items()],
     }
@@ -64,9 +77,13 @@ def _state(dossier) -> tuple:
             report.due_region,
             report.state_validated_at,
             report.region_validated_at,
-            [(i.achieved) for i in report.indicators],
+            [(i.achieved, i.achieved_value) for i in report.indicators],
             [(e.category, e.amount) for e in report.expenses],
             len(report.attachments),
+            sorted((r.category, r.count) for r in report.reach),
+            sorted((r.outcome, r.count) for r in report.outcomes),
+            report.publication_consent,
+            report.consent_changed_at,
         )
     )
     count = lambda model: db.session.scalar(select(func.count()).select_from(model))  # noqa: E731
@@ -80,7 +97,9 @@ def _state(dossier) -> tuple:
         count(Clawback),
         count(OutboxMessage),
         db.session.scalar(
-            select(func.count()).select_from(AuditEvent).where(AuditEvent.action.like("report%"))
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action.like("report%") | AuditEvent.action.like("publication%"))
         ),
     )
 

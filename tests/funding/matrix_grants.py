@@ -27,7 +27,8 @@ OFFICER = {"budget"}
 
 REPORT = {
     "actions_carried_out": "Ateliers menés de novembre à juin.",
-    "young_reached": 20,
+    "reach": {"at_risk": 20},
+    "outcomes": {"stayed_in_school": 15, "unknown": 5},
     "indicators": ["9 %"],
     "expenses": [{"category": "services", "amount": "1000.00", "label": "Intervenant"}],
 }

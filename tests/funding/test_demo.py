@@ -158,6 +158,15 @@ def test_demo_shows_every_stage_of_the_money(app):
             by_stage["funded"] = d
             assert report is None
     assert set(by_stage) == {"closed", "report_submitted", "clawback", "funded"}
+    # every report gives its reach, their outcomes (same total) and a value per indicator
+    written = [reports[by_stage[k].id] for k in ("closed", "report_submitted", "clawback")]
+    for report in written:
+        reached = sum(r.count for r in report.reach)
+        assert reached > 0 and report.young_reached == reached
+        assert sum(o.count for o in report.outcomes) == reached
+        assert report.indicators
+        assert all(i.indicator_id and i.achieved_value is not None for i in report.indicators)
+    assert sum(r.publication_consent for r in written) >= 2
     # the advance is paid on every signed dossier, and only there
     for d in dossiers:
         paid = {p.kind for c in services.commitments_of(d) for p in c.payments}

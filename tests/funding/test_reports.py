@@ -24,10 +24,21 @@ from portal.db import db
 from portal.errors import Conflict, PermissionDenied, ServiceError
 from portal.formatting import PARIS, format_due
 from portal.models import AuditEvent, OutboxMessage
+from portal.reference import OUTCOMES, YOUNG_CATEGORIES
 
 from ..conftest import PDF_BYTES, login
 from .conftest import REGION, STATE
-from .helpers import _data, _page, _sign, _state, _submitted, _validation, commitment_of_dossier
+from .helpers import OUTCOMES as OUTCOME_COUNTS
+from .helpers import (
+    REACH,
+    _data,
+    _page,
+    _sign,
+    _state,
+    _submitted,
+    _validation,
+    commitment_of_dossier,
+)
 
 CATEGORIES = ["personnel", "services", "equipment", "travel", "communication", "other"]
 
@@ -39,9 +50,14 @@ def _form(
     expenses=None,
     action="save",
 ) -> dict:
-    """The report form as the browser posts it: one row per expense category, in order."""
+    """The report form as the browser posts it: the young people reached and their outcomes
+    (22 by default, none with `young=""`), one row per expense category, in order."""
     expenses = {"services": "1 000,00"} if expenses is None else expenses
-    data = {"actions_carried_out": actions, "young_reached": young, "action": action}
+    data = {"actions_carried_out": actions, "action": action}
+    for key in YOUNG_CATEGORIES:
+        data[f"reach-{key}"] = str(REACH.get(key, "")) if young else ""
+    for key in OUTCOMES:
+        data[f"outcomes-{key}"] = str(OUTCOME_COUNTS.get(key, "")) if young else ""
     for i, value in enumerate(achieved):
         data[f"indicators-{i}-achieved"] = value
     for i, key in enumerate(CATEGORIES):
@@ -104,8 +120,8 @@ def test_a_draft_is_saved_then_shown_again(client, money_world, funded):
 @pytest.mark.parametrize(
     "field,value,message",
     [
-        ("young_reached", "-3", "Indiquez un nombre entier de jeunes"),
-        ("young_reached", "beaucoup", "Indiquez un nombre entier de jeunes"),
+        ("reach-at_risk", "-3", "Indiquez un nombre entier de jeunes"),
+        ("outcomes-unknown", "beaucoup", "Indiquez un nombre entier de jeunes"),
         ("expenses-1-amount", "12,345", "au plus deux décimales"),
         ("expenses-1-amount", "-5", "ne peut pas être négatif"),
     ],
@@ -139,8 +155,8 @@ def test_submit_with_missing_parts_shows_an_error_per_field(client, money_world,
     page = _page(response)
     for field, message in (
         ("actions_carried_out", "Décrivez les actions menées."),
-        ("young_reached", "Indiquez le nombre de jeunes touchés."),
-        ("indicators-0-achieved", "Indiquez la valeur atteinte pour « Taux d'absentéisme »."),
+        ("reach", "Indiquez les jeunes touchés par catégorie"),
+        ("indicators-0-achieved", "Indiquez la valeur atteinte pour « Taux d'absentéisme »"),
         ("expenses", "Indiquez au moins une dépense réalisée."),
     ):
         assert message in page, message
