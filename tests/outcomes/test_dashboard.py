@@ -188,3 +188,14 @@ def test_a_bad_filter_is_refused_on_its_field(client, two_projects, query, field
     assert 'id="projets"' not in body
     export = client.get(f"/resultats.csv?{query}")
     assert export.status_code == 400
+
+
+def test_the_menu_leads_its_readers_to_the_dashboard(client, money_world):
+    o = money_world
+    link = 'href="/resultats"'
+    for who, shown in ((o.coordinator, True), (o.observer, True), (o.budget, False)):
+        login(client, who)
+        assert (link in client.get("/").get_data(as_text=True)) is shown, who.email
+        client.post("/deconnexion")
+    login(client, o.budget)
+    assert client.get("/resultats").status_code == 403
