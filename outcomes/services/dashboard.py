@@ -131,12 +131,19 @@ def _const(text: str):
 
 
 def _membership(base):
-    """(dossier_id, dim, value): each dossier once per dimension value it belongs to, plus once
-    under ('all', '') for the totals."""
+    """(dossier_id, dim, value, funded, reported): each dossier once per dimension value it
+    belongs to, plus once under ('all', '') for the totals; its flags carried along, so the
+    measures join it alone (no second join to the dossiers)."""
     b = base.c
 
     def part(dim: str, value):
-        return select(b.id.label("dossier_id"), _const(dim).label("dim"), value.label("value"))
+        return select(
+            b.id.label("dossier_id"),
+            _const(dim).label("dim"),
+            value.label("value"),
+            b.funded.label("funded"),
+            b.reported.label("reported"),
+        )
 
     parts = [
         part("all", _const("")),
@@ -163,26 +170,22 @@ def compute(filters: Filters, options: Options | None = None) -> Dashboard:
     options = options or load_options()
     base = _filtered(filters)
     m = _membership(base)
-    b = base.c
+    b = m.c  # the flags, as membership carries them
     cells: dict[tuple[str, str], Figures] = defaultdict(Figures)
     keyed = (m.c.dim, m.c.value)
-    on_base = b.id == m.c.dossier_id
 
     for dim, value, projects, reported in db.session.execute(
         select(
             *keyed,
             func.sum(b.funded),
             func.sum(case((and_(b.funded == 1, b.reported == 1), 1), else_=0)),
-        )
-        .join(base, on_base)
-        .group_by(*keyed)
+        ).group_by(*keyed)
     ):
         cell = cells[(dim, value)]
         cell.projects, cell.reported = int(projects or 0), int(reported or 0)
 
     for dim, value, category, total in db.session.execute(
         select(*keyed, DossierTarget.category, func.sum(DossierTarget.count))
-        .join(base, on_base)
         .join(DossierTarget, DossierTarget.dossier_id == m.c.dossier_id)
         .where(b.funded == 1)
         .group_by(*keyed, DossierTarget.category)
@@ -197,7 +200,6 @@ def compute(filters: Filters, options: Options | None = None) -> Dashboard:
             func.count(Commitment.id),
             func.sum(case((b.reported == 1, Commitment.amount), else_=0)),
         )
-        .join(base, on_base)
         .join(Commitment, Commitment.dossier_id == m.c.dossier_id)
         .where(Commitment.status == CommitmentStatus.active)
         .group_by(*keyed, Commitment.funder)
@@ -231,7 +233,6 @@ def compute(filters: Filters, options: Options | None = None) -> Dashboard:
     ):
         for dim, value, key, total in db.session.execute(
             select(*keyed, column, func.sum(model.count))
-            .join(base, on_base)
             .join(FinalReport, FinalReport.dossier_id == m.c.dossier_id)
             .join(model, model.report_id == FinalReport.id)
             .where(reported_of_funded)
@@ -239,7 +240,7 @@ def compute(filters: Filters, options: Options | None = None) -> Dashboard:
         ):
             getattr(cells[(dim, value)], target)[key] = int(total or 0)
 
-    measured = _measured(base)
+    measured = _measured()
     for dim, value, projects, met_all, count, met in db.session.execute(
         select(
             *keyed,
@@ -248,7 +249,6 @@ def compute(filters: Filters, options: Options | None = None) -> Dashboard:
             func.sum(measured.c.measured),
             func.sum(measured.c.met),
         )
-        .join(base, on_base)
         .join(measured, measured.c.dossier_id == m.c.dossier_id)
         .where(b.funded == 1)
         .group_by(*keyed)
@@ -264,22 +264,23 @@ def compute(filters: Filters, options: Options | None = None) -> Dashboard:
 
 
 def _measured_rows(base, *columns):
-    """`columns` over the report indicators with both a target and an achieved value, of the
-    funded dossiers with a report handed in."""
-    b = base.c
-    return (
+    """`columns` over the report indicators with both a target and an achieved value, of final
+    reports handed in; of the funded dossiers of `base` only when it is given (the per-dossier
+    subquery leaves that to the query joining it: PostgreSQL plans it much better)."""
+    stmt = (
         select(*columns)
         .select_from(ReportIndicator)
         .join(FinalReport, FinalReport.id == ReportIndicator.report_id)
         .join(Indicator, Indicator.id == ReportIndicator.indicator_id)
-        .join(base, b.id == FinalReport.dossier_id)
         .where(
-            b.funded == 1,
-            b.reported == 1,
+            FinalReport.status.in_(REPORTED),
             ReportIndicator.achieved_value.is_not(None),
             Indicator.target_value.is_not(None),
         )
     )
+    if base is not None:
+        stmt = stmt.join(base, base.c.id == FinalReport.dossier_id).where(base.c.funded == 1)
+    return stmt
 
 
 def _met():
@@ -289,11 +290,11 @@ def _met():
     return case((condition, 1), else_=0)
 
 
-def _measured(base):
+def _measured():
     """Per dossier: its indicators measured against a target, and how many met it."""
     return (
         _measured_rows(
-            base,
+            None,
             FinalReport.dossier_id.label("dossier_id"),
             func.count().label("measured"),
             func.sum(_met()).label("met"),
