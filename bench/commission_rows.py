@@ -178,4 +178,9 @@ def add_funded(decided: Call, people: dict, est_heads, count: int, now) -> int:
             if n % 7 and n % 3 == 0
         ],
     )
+    # what the outcome dashboard adds up: targets, a theme, an indicator; reach and outcomes
+    # on the reports just written
+    from bench.outcome_rows import add_outcomes
+
+    add_outcomes(new, head_a, now)
     return len(new)

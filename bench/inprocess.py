@@ -34,6 +34,9 @@ def pages(built: Built) -> list[Page]:
         Page("submitted dossiers list", "gestion.etat", "/dossiers/deposes"),
         Page("dossier detail", "gestion.etat", f"/dossiers/{built.dossier_id}"),
         Page("head's home", built.head_email, "/"),
+        Page("outcome dashboard (all calls)", "coordination.mlds", "/resultats"),
+        Page("outcome dashboard (one call)", "observateur", f"/resultats?appel={d}"),
+        Page("outcomes API", "observateur", f"/api/v1/outcomes?call={d}", api=True),
     ]
 
 

@@ -4,6 +4,9 @@ Open data publishes a funder's part of a grant once the agreement that carries i
 « date de la convention » the SCDL requires) and that part is not cancelled. Nothing about a
 person is published: the beneficiary is the legal entity (the EPLE, or the managing body of a
 private lycée or an MFR), never its head or its legal representative.
+
+The outcome dashboard (figures aggregated over the funded projects, never a person) is read by
+the MLDS coordinator, the co-pilots, the call administrators and the observers.
 """
 
 from __future__ import annotations
@@ -11,10 +14,20 @@ from __future__ import annotations
 from sqlalchemy import Select, and_, select
 
 from funding.models import Commitment, CommitmentStatus, GrantAgreement
+from portal.models import Role, User
+from portal.permissions import Permission, register_area_policy
+
+# Who reads the outcome dashboard (figures over every call: no object-level rule).
+OUTCOME_READERS = (Role.coordinator, Role.copilot, Role.call_admin, Role.observer)
+
+
+def _view_outcomes(user: User, obj=None) -> bool:
+    return user.has_role(*OUTCOME_READERS)
 
 
 def register() -> None:
-    """No permission to register: the public rule is the query below, used by pages and API."""
+    """The outcome dashboard's readers; the public rule is the query below (pages and API)."""
+    register_area_policy({Permission.VIEW_OUTCOMES: _view_outcomes}, [])
 
 
 def published_subsidies() -> Select:

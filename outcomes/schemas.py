@@ -35,3 +35,70 @@ class SubsidySchema(Schema):
     notificationUE = fields.String(metadata={"enum": ["oui", "non"]})
     pourcentageSubvention = fields.String()
     dispositifAide = fields.String()
+
+
+# ---------------------------------------------------------------- the outcome dashboard
+
+
+def _money(value) -> str | None:
+    return None if value is None else format(value, "f")
+
+
+def _per_funder(amounts: dict, total) -> dict:
+    return {**{funder.value: _money(v) for funder, v in amounts.items()}, "total": _money(total)}
+
+
+class OutcomeFiguresSchema(Schema):
+    """The figures of a set of funded projects (outcomes.services.dashboard_figures.Figures)."""
+
+    projects = fields.Integer(metadata={"description": "Projets financés (un engagement actif)."})
+    reported = fields.Integer(metadata={"description": "Dont avec un bilan final déposé."})
+    granted = fields.Function(
+        lambda f: _per_funder(f.granted, f.granted_total),
+        metadata={"description": "Accordé (engagements actifs) : state, region, total."},
+    )
+    paid = fields.Function(
+        lambda f: _per_funder({k: f.paid(k) for k in f.payments}, f.paid_total),
+        metadata={"description": "Versé (paiements − reversements encaissés)."},
+    )
+    commitments = fields.Function(lambda f: {k.value: v for k, v in f.commitments.items()})
+    targeted = fields.Function(lambda f: {**f.targeted, "total": f.targeted_total})
+    reached = fields.Function(lambda f: {**f.reached, "total": f.reached_total})
+    outcomes = fields.Function(lambda f: dict(f.outcomes))
+    measured_projects = fields.Integer()
+    met_all_projects = fields.Integer()
+    met_all_share = fields.Function(
+        lambda f: _money(f.met_all_share), metadata={"description": "En pour cent, ou null."}
+    )
+    indicators_measured = fields.Integer()
+    indicators_met = fields.Integer()
+    cost_per_young = fields.Function(
+        lambda f: _money(f.cost_per_young),
+        metadata={"description": "Accordé des projets avec bilan ÷ jeunes atteints, ou null."},
+    )
+
+
+class OutcomeLineSchema(Schema):
+    key = fields.String(metadata={"description": "La valeur, comme dans le filtre."})
+    label = fields.String()
+    figures = fields.Nested(OutcomeFiguresSchema)
+
+
+class OutcomeIndicatorSchema(Schema):
+    label = fields.String()
+    unit = fields.String()
+    direction = fields.String()
+    measured = fields.Integer()
+    met = fields.Integer()
+    share = fields.Function(lambda i: _money(i.share))
+    mean_target = fields.Function(lambda i: _money(i.mean_target))
+    mean_achieved = fields.Function(lambda i: _money(i.mean_achieved))
+
+
+class OutcomeDashboardSchema(Schema):
+    filters = fields.Dict(keys=fields.String(), values=fields.String())
+    total = fields.Nested(OutcomeFiguresSchema)
+    breakdowns = fields.Dict(
+        keys=fields.String(), values=fields.List(fields.Nested(OutcomeLineSchema))
+    )
+    indicators = fields.List(fields.Nested(OutcomeIndicatorSchema))

@@ -59,6 +59,8 @@ class Permission(str, enum.Enum):
     SUBMIT_REPORT = "report.submit"  # obj: the Dossier (the head's act)
     REVIEW_REPORT = "report.review"  # obj: the Dossier
     CONSENT_PUBLICATION = "report.consent"  # obj: the Dossier (the head's agreement to publish)
+    # outcomes area (checks in outcomes/policy.py)
+    VIEW_OUTCOMES = "outcomes.view"  # obj: None (the outcome dashboard, its exports and API)
 
 
 # Areas extend the policy here (the core never imports them): permission → check(user, obj),

@@ -1,5 +1,5 @@
 """Outcomes pages: public pages, no login (`opendata`: the subsidies as open data;
-`public_calls`: the open calls).
+`public_calls`: the open calls); `dashboard`: the outcome dashboard (signed-in readers).
 
 Thin views: parse, call a service, render; public answers carry a cache lifetime.
 """
@@ -8,4 +8,4 @@ from flask import Blueprint
 
 bp = Blueprint("outcomes", __name__)
 
-from . import opendata, public_calls  # noqa: E402,F401
+from . import dashboard, opendata, public_calls  # noqa: E402,F401

@@ -8,6 +8,7 @@ rot when the models or the pages change.
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 from sqlalchemy import func, select
@@ -76,6 +77,12 @@ def _every_timed_page_renders_the_built_data(app, built):
     assert last in texts["ranking CSV"]
     assert "Atelier de remobilisation par le sport" in texts["reviewer queue"]
     assert "QC-" in texts["commitments list"]
+    # the outcome dashboard adds up the funded dossiers' targets, reports, reach and outcomes
+    # (on the demo's decided call, whose own funded projects count too)
+    outcomes = json.loads(texts["outcomes API"])["total"]
+    assert f'id="projets">{outcomes["projects"]}<' in texts["outcome dashboard (one call)"]
+    assert outcomes["projects"] >= 14 and outcomes["targeted"]["total"] >= 14 * 24
+    assert outcomes["reached"]["total"] >= 20 and outcomes["measured_projects"] > 0
 
 
 def _a_rush_draft_lacks_only_its_attachment(app, built):

@@ -28,6 +28,7 @@ ACCOUNTS = {
     "call admin": "gestion.etat@demo.ac-poitiers.fr",
     "budget officer": "budget.etat@demo.ac-poitiers.fr",
     "observer": "observateur@demo.ac-poitiers.fr",
+    "coordinator": "coordination.mlds@demo.ac-poitiers.fr",
     "admin": "admin@demo.ac-poitiers.fr",
 }
 WIDTHS = (1280, 375)
@@ -85,6 +86,10 @@ PAGES: list[tuple[str, str | Via]] = [
     ("budget officer", Via("/", r"^/financement/appels/\d+/paiements$")),
     ("budget officer", Via("/", r"^/financement/appels/\d+/enveloppes$")),
     ("observer", "/"),
+    # outcomes: the outcome dashboard (all calls, then filtered to a département)
+    ("coordinator", "/resultats"),
+    ("coordinator", "/resultats?departement=86"),
+    ("observer", "/resultats"),
     # administration
     ("admin", "/"),
     ("admin", "/admin/utilisateurs"),
