@@ -11,10 +11,18 @@ from __future__ import annotations
 from sqlalchemy import Select, and_, select
 
 from funding.models import Commitment, CommitmentStatus, GrantAgreement
+from portal.models import Role, User
+from portal.permissions import Permission, register_area_policy
+
+
+def _compose_letter(user: User, issue) -> bool:
+    """La Lettre de la MLDS is the académie's MLDS coordinator's, and hers only."""
+    return user.has_role(Role.coordinator)
 
 
 def register() -> None:
-    """No permission to register: the public rule is the query below, used by pages and API."""
+    """The coordinator's permission; the public rules are the queries below (pages and API)."""
+    register_area_policy({Permission.COMPOSE_LETTER: _compose_letter}, [])
 
 
 def published_subsidies() -> Select:

@@ -26,6 +26,8 @@ which area it comes from, and the kernel follows `portal.AREAS`.
 - `call_duplicated` (sender: the new draft call, `source=` the call copied, `user=`, `parts=` the
   set of ticked keys): each area copies its parts through its own services (the `confirm` ones
   only when ticked) and answers the labels of what it copied.
+- `account_links` (sender: the user): what an area offers on the person's account page, as a list
+  of {"title": str, "text": str, "url": str, "label": str} (French), e.g. a subscription.
 - `demo_loading` (sender: None, `users=`, `password_hash=`, `now=`, `call=`, `establishments=`,
   `axes=`, `pdf=`): (area name, step) where step() adds the area's demo data through its own
   services; the kernel runs the steps in the areas' order.
@@ -45,6 +47,7 @@ call_draft_establishments = _signals.signal("call-draft-establishments")
 call_duplication_parts = _signals.signal("call-duplication-parts")
 call_duplicated = _signals.signal("call-duplicated")
 demo_loading = _signals.signal("demo-loading")
+account_links = _signals.signal("account-links")
 
 
 def answers(signal, sender=None, **kwargs) -> list:

@@ -8,4 +8,4 @@ from flask import Blueprint
 
 bp = Blueprint("outcomes", __name__)
 
-from . import opendata, public_calls  # noqa: E402,F401
+from . import letter_compose, letter_public, letter_subscription, opendata, public_calls  # noqa: E402,F401  # noqa: E402,F401
