@@ -25,7 +25,7 @@ DROPPED = {"script", "style", "iframe", "object", "embed", "template", "noscript
 SAFE_SCHEMES = ("http://", "https://", "mailto:")
 
 _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-_md.disable(["image", "html_block", "html_inline"])
+_md.disable(["html_block", "html_inline"])  # images are dropped by the cleaner
 
 
 def _safe_href(value: str) -> bool:
