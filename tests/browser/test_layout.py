@@ -29,6 +29,7 @@ ACCOUNTS = {
     "budget officer": "budget.etat@demo.ac-poitiers.fr",
     "observer": "observateur@demo.ac-poitiers.fr",
     "admin": "admin@demo.ac-poitiers.fr",
+    "coordinator": "coordination.mlds@demo.ac-poitiers.fr",
 }
 WIDTHS = (1280, 375)
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -91,6 +92,13 @@ PAGES: list[tuple[str, str | Via]] = [
     ("admin", Via("/admin/utilisateurs", r"^/admin/utilisateurs/\d+$")),
     ("admin", "/admin/utilisateurs/inviter"),
     ("admin", "/admin/etablissements"),
+    # La Lettre de la MLDS: the public archive, an issue, subscribing; the coordinator's pages
+    ("anonymous", "/lettre"),
+    ("anonymous", "/lettre/1"),
+    ("anonymous", "/lettre/abonnement"),
+    ("coordinator", "/coordination/lettres"),
+    ("coordinator", "/coordination/lettres/nouvelle"),
+    ("coordinator", Via("/coordination/lettres", r"^/coordination/lettres/\d+/apercu$")),
     # others' pages, held to the same rules
     ("copilot", RANKING),
     ("budget officer", COMMITMENTS),
