@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, inspect, select
+from sqlalchemy.orm import Session
 
 from portal import audit
 from portal.db import db, utcnow
@@ -26,6 +27,27 @@ FROZEN = (
 )
 MISSING = "Ce numéro de la Lettre n'existe pas ou n'est pas publié."
 MAX_SHEETS = 6
+# What a published version may never change (the last line of defence under the services' checks).
+FROZEN_COLUMNS = (
+    "number", "version", "status", "issue_date", "title", "editorial", "period_start",
+    "period_end", "corrects_id", "content", "published_at", "published_by_id",
+)  # fmt: skip
+
+
+@event.listens_for(Session, "before_flush")
+def _published_issues_never_change(session, _context, _instances) -> None:
+    for obj in list(session.dirty) + list(session.deleted):
+        if not isinstance(obj, LetterIssue):
+            continue
+        state = inspect(obj)
+        status = state.attrs.status.history
+        was = status.deleted[0] if status.deleted else obj.status
+        if was != "published":
+            continue
+        if obj in session.deleted or any(
+            state.attrs[name].history.has_changes() for name in FROZEN_COLUMNS
+        ):
+            raise Conflict(FROZEN)
 
 
 def next_number() -> int:

@@ -121,6 +121,18 @@ def test_a_published_issue_is_immutable_and_corrected_by_a_new_version(client, w
     letter.publish(world.coordinator, first)
     with pytest.raises(Conflict):
         letter.update(world.coordinator, first, data(editorial="Autre texte."))
+    db.session.commit()  # (the test's savepoint: still rolled back at the end)
+    # even past the services, the database session refuses to change or delete it
+    first.title = "Titre réécrit"
+    with pytest.raises(Conflict):
+        db.session.flush()
+    db.session.rollback()
+    first = db.session.get(LetterIssue, first.id)
+    db.session.delete(first)
+    with pytest.raises(Conflict):
+        db.session.flush()
+    db.session.rollback()
+    first = db.session.get(LetterIssue, first.id)
     login(client, world.coordinator)
     refused = client.post(f"/coordination/lettres/{first.id}", data=form(editorial="Réécrit."))
     assert refused.status_code == 409

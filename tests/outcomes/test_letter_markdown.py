@@ -6,9 +6,12 @@ from __future__ import annotations
 from html.parser import HTMLParser
 
 import pytest
+from sqlalchemy import update
 
+from outcomes.models import LetterIssue
 from outcomes.services import letter
 from outcomes.services.letter_markdown import clean, render
+from portal.db import db
 
 from ..conftest import login
 from .letter_helpers import issue
@@ -89,8 +92,12 @@ def test_hostile_markdown_is_harmless_on_every_page(client, world):
         article = page.split('<article class="portal-letter"', 1)[1].split("</article>", 1)[0]
         _assert_harmless(article)
         assert "https://www.ac-poitiers.fr/mlds" in article
-    # the frozen content is cleaned again when shown
-    found.content = {**found.content, "editorial_html": "<script>alert(9)</script><p>ok</p>"}
+    # the frozen content is cleaned again when shown (even if the stored HTML were tampered with)
+    tampered = {**found.content, "editorial_html": "<script>alert(9)</script><p>ok</p>"}
+    db.session.execute(
+        update(LetterIssue).where(LetterIssue.id == found.id).values(content=tampered)
+    )
+    db.session.expire_all()
     page = client.get("/lettre/1").get_data(as_text=True)
     article = page.split('<article class="portal-letter"', 1)[1].split("</article>", 1)[0]
     _assert_harmless(article)
