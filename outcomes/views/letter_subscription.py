@@ -9,7 +9,17 @@ the unguessable token in the address is the proof.
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+import functools
+
+from flask import (
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from portal.db import db
@@ -22,12 +32,25 @@ from ..services import letter_subscribers as subs
 from . import bp
 
 
+def _private(view):
+    """These pages carry a CSRF token or the subscriber's address: never in a shared cache."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        response = make_response(view(*args, **kwargs))
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    return wrapper
+
+
 def _limit() -> str:
     return current_app.config.get("LETTER_RATE_LIMIT") or "5 per minute;30 per hour"
 
 
 @bp.route("/lettre/abonnement", methods=["GET", "POST"])
 @limiter.limit(_limit, methods=["POST"])  # no mail bombing through this form
+@_private
 def letter_subscribe():
     form = SubscribeForm()
     if not form.is_submitted():
@@ -57,6 +80,7 @@ def _bad_link():
 
 
 @bp.route("/lettre/abonnement/confirmer/<token>", methods=["GET", "POST"])
+@_private
 def letter_confirm(token: str):
     try:
         sub = subs.subscriber_of_confirmation(token)
@@ -73,6 +97,7 @@ def letter_confirm(token: str):
 
 @bp.route("/lettre/desabonnement/<token>", methods=["GET", "POST"])
 @csrf.exempt
+@_private
 def letter_unsubscribe(token: str):
     try:
         sub = subs.subscriber_of_unsubscribe(token)

@@ -46,6 +46,7 @@ def _sub(email: str) -> LetterSubscriber:
 def test_subscribe_confirm_then_receive_the_issue_and_unsubscribe_in_one_click(client, world):
     page = client.get("/lettre/abonnement")
     assert page.status_code == 200 and 'name="csrf_token"' in page.get_data(as_text=True)
+    assert page.headers["Cache-Control"] == "no-store"  # a CSRF token: not for shared caches
     answer = _subscribe(client, "Lectrice@Exemple.FR")
     assert answer.status_code == 200
     assert subs.SENT in _text(answer)
@@ -83,6 +84,7 @@ def test_subscribe_confirm_then_receive_the_issue_and_unsubscribe_in_one_click(c
     # GET: a confirmation button, nothing changed
     asked = client.get(link)
     assert asked.status_code == 200 and "Me désabonner" in _text(asked)
+    assert asked.headers["Cache-Control"] == "no-store"
     db.session.refresh(sub)
     assert sub.status == "confirmed"
     # POST as a mail client does it (RFC 8058): no CSRF token, the body says One-Click
