@@ -1,4 +1,5 @@
-"""The outcomes area's tables: the public sheet of a funded practice (catalogue).
+"""The outcomes area's tables: the public sheet of a funded practice (catalogue), and La Lettre de
+la MLDS (its issues, the sheets each one features, its subscribers).
 
 Open data reads the funding area's agreements and commitments (the beneficiary's legal identity is
 on the kernel's Establishment); the outcome figures read the dossiers and final reports.
@@ -8,7 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from applications.models import Dossier
@@ -35,3 +45,75 @@ class PracticeSheet(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     dossier: Mapped[Dossier] = relationship()
     __mapper_args__ = {"version_id_col": version}
+
+
+class LetterIssue(Base):
+    """One issue of La Lettre de la MLDS, in one version. A draft is edited by the coordinator; a
+    published version never changes again (`content` holds what was published, frozen). A
+    correction is a new version of the same number (`corrects_id`: the version it corrects)."""
+
+    __tablename__ = "letter_issue"
+    __table_args__ = (
+        UniqueConstraint("number", "version"),
+        CheckConstraint("status IN ('draft', 'published')", name="status_known"),
+        CheckConstraint("number > 0 AND version > 0", name="number_positive"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(10), default="draft", server_default="draft")
+    issue_date: Mapped[dt.date] = mapped_column(Date)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    editorial: Mapped[str] = mapped_column(Text, default="")  # Markdown, sanitised when shown
+    period_start: Mapped[dt.date] = mapped_column(Date)  # the key figures' period
+    period_end: Mapped[dt.date] = mapped_column(Date)
+    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("letter_issue.id"))
+    content: Mapped[dict | None] = mapped_column(JSON)  # what was published, frozen
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    lock_version: Mapped[int] = mapped_column(Integer, default=1)
+    sheets: Mapped[list[LetterSheet]] = relationship(
+        cascade="all, delete-orphan", order_by="LetterSheet.position"
+    )
+    corrects: Mapped[LetterIssue | None] = relationship(remote_side=[id])
+    __mapper_args__ = {"version_id_col": lock_version}
+
+    @property
+    def published(self) -> bool:
+        return self.status == "published"
+
+
+class LetterSheet(Base):
+    """A catalogue sheet featured in an issue, in the coordinator's order."""
+
+    __tablename__ = "letter_sheet"
+    __table_args__ = (UniqueConstraint("issue_id", "sheet_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("letter_issue.id", ondelete="CASCADE"))
+    sheet_id: Mapped[int] = mapped_column(ForeignKey("practice_sheet.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    sheet: Mapped[PracticeSheet] = relationship()
+
+
+class LetterSubscriber(Base):
+    """An address that receives the Lettre once confirmed (double opt-in). Only the confirmation
+    token's hash is kept; the unsubscribe link is derived from the secret key and `unsubscribe_salt`
+    (so each mail can carry it), and a new salt revokes the old links."""
+
+    __tablename__ = "letter_subscriber"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'confirmed', 'unsubscribed')", name="status_known"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(200), unique=True)  # lower-cased
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    confirm_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    confirm_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    unsubscribe_salt: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    unsubscribed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

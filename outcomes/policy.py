@@ -25,9 +25,17 @@ def _view_outcomes(user: User, obj=None) -> bool:
     return user.has_role(*OUTCOME_READERS)
 
 
+def _compose_letter(user: User, issue) -> bool:
+    """La Lettre de la MLDS is the académie's MLDS coordinator's, and hers only."""
+    return user.has_role(Role.coordinator)
+
+
 def register() -> None:
-    """The outcome dashboard's readers; the public rule is the query below (pages and API)."""
-    register_area_policy({Permission.VIEW_OUTCOMES: _view_outcomes}, [])
+    """The dashboard's readers and the letter's composer; the public rules are the queries
+    below (pages and API)."""
+    register_area_policy(
+        {Permission.VIEW_OUTCOMES: _view_outcomes, Permission.COMPOSE_LETTER: _compose_letter}, []
+    )
 
 
 def published_subsidies() -> Select:

@@ -66,6 +66,7 @@ def load_config() -> dict:
         "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "aap"),
         # Failed logins, counted in RATELIMIT_STORAGE_URI (rules: portal/auth/throttle.py).
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per minute;30 per hour"),
+        "LETTER_RATE_LIMIT": os.environ.get("LETTER_RATE_LIMIT", "5 per minute;30 per hour"),
         "LOGIN_ACCOUNT_RATE_LIMIT": os.environ.get(
             "LOGIN_ACCOUNT_RATE_LIMIT", "10 per hour;30 per day"
         ),

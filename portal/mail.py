@@ -20,12 +20,28 @@ from .models import OutboxMessage
 MAX_ATTEMPTS = 10
 
 
-def queue_mail(recipient: str, subject: str, body: str) -> OutboxMessage:
+def queue_mail(
+    recipient: str, subject: str, body: str, headers: dict[str, str] | None = None
+) -> OutboxMessage:
+    """`headers`: extra mail headers (e.g. List-Unsubscribe), one line each."""
     # A subject is one line: user-typed text (a title with a line break) must not break the header.
     subject = " ".join(subject.split())[:300]
-    msg = OutboxMessage(recipient=recipient, subject=subject, body=body)
+    extra = {name: " ".join(str(value).split()) for name, value in (headers or {}).items()}
+    msg = OutboxMessage(recipient=recipient, subject=subject, body=body, headers=extra or None)
     db.session.add(msg)
     return msg
+
+
+def compose(msg: OutboxMessage, sender: str) -> EmailMessage:
+    """The message as sent: From, To, Subject, the row's extra headers, the text body."""
+    email = EmailMessage()
+    email["From"] = sender
+    email["To"] = msg.recipient
+    email["Subject"] = msg.subject
+    for name, value in (msg.headers or {}).items():
+        email[name] = value
+    email.set_content(msg.body)
+    return email
 
 
 def _deliver(msg: OutboxMessage) -> None:
@@ -37,11 +53,7 @@ def _deliver(msg: OutboxMessage) -> None:
             flush=True,
         )
         return
-    email = EmailMessage()
-    email["From"] = cfg["MAIL_FROM"]
-    email["To"] = msg.recipient
-    email["Subject"] = msg.subject
-    email.set_content(msg.body)
+    email = compose(msg, cfg["MAIL_FROM"])
     with smtplib.SMTP(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=10) as smtp:
         if cfg.get("MAIL_USE_TLS"):
             smtp.starttls()

@@ -366,6 +366,8 @@ class OutboxMessage(Base):
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
+    # Extra mail headers ({name: value}), e.g. List-Unsubscribe for the Lettre; None for most.
+    headers: Mapped[dict | None] = mapped_column(JSON)
 
 
 class UserSession(Base):

@@ -61,6 +61,7 @@ class Permission(str, enum.Enum):
     CONSENT_PUBLICATION = "report.consent"  # obj: the Dossier (the head's agreement to publish)
     # outcomes area (checks in outcomes/policy.py)
     VIEW_OUTCOMES = "outcomes.view"  # obj: None (the outcome dashboard, its exports and API)
+    COMPOSE_LETTER = "letter.compose"  # obj: a LetterIssue or None (La Lettre de la MLDS)
 
 
 # Areas extend the policy here (the core never imports them): permission → check(user, obj),

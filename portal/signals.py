@@ -28,6 +28,8 @@ which area it comes from, and the kernel follows `portal.AREAS`.
   only when ticked) and answers the labels of what it copied.
 - `reference_in_use` (sender: a Theme, PartnerKind or CallIndicator): how many rows of the area
   use it (an int; 0 or None: none), so the kernel never deletes a reference still in use.
+- `account_links` (sender: the user): what an area offers on the person's account page, as a list
+  of {"title": str, "text": str, "url": str, "label": str} (French), e.g. a subscription.
 - `demo_loading` (sender: None, `users=`, `password_hash=`, `now=`, `call=`, `establishments=`,
   `axes=`, `pdf=`): (area name, step) where step() adds the area's demo data through its own
   services; the kernel runs the steps in the areas' order.
@@ -48,6 +50,7 @@ call_duplication_parts = _signals.signal("call-duplication-parts")
 call_duplicated = _signals.signal("call-duplicated")
 reference_in_use = _signals.signal("reference-in-use")
 demo_loading = _signals.signal("demo-loading")
+account_links = _signals.signal("account-links")
 
 
 def answers(signal, sender=None, **kwargs) -> list:

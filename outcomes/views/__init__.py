@@ -8,4 +8,11 @@ from flask import Blueprint
 
 bp = Blueprint("outcomes", __name__)
 
-from . import dashboard, opendata, public_calls  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    dashboard,
+    letter_compose,
+    letter_public,
+    letter_subscription,
+    opendata,
+    public_calls,
+)

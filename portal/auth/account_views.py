@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 
 from portal.db import db
 from portal.errors import ServiceError
+from portal.signals import account_links, answers
 from portal.web import done, form_summary, refused, status_of
 
 from . import throttle, totp
@@ -30,6 +31,7 @@ def _account_page(disable_form=None, renew_form=None, form_errors=None, status: 
         disable_form=disable_form or TotpDisableForm(formdata=None),
         renew_form=renew_form or RecoveryCodesForm(formdata=None),
         form_errors=form_errors,
+        links=[link for found in answers(account_links, user) for link in found],
     ), status
 
 

@@ -99,6 +99,13 @@ PAGES: list[tuple[str, str | Via]] = [
     ("admin", "/admin/etablissements"),
     ("admin", "/admin/referentiels/themes"),
     ("admin", "/admin/referentiels/types-de-partenaires"),
+    # La Lettre de la MLDS: the public archive, an issue, subscribing; the coordinator's pages
+    ("anonymous", "/lettre"),
+    ("anonymous", "/lettre/1"),
+    ("anonymous", "/lettre/abonnement"),
+    ("coordinator", "/coordination/lettres"),
+    ("coordinator", "/coordination/lettres/nouvelle"),
+    ("coordinator", Via("/coordination/lettres", r"^/coordination/lettres/\d+/apercu$")),
     # others' pages, held to the same rules
     ("copilot", RANKING),
     ("budget officer", COMMITMENTS),
