@@ -1,4 +1,5 @@
-"""/api/v1 endpoints of the outcomes area: the open data of granted subsidies (public)."""
+"""/api/v1 endpoints of the outcomes area: the open data of granted subsidies (public); the
+catalogue of practices in api_catalogue.py (public)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from portal.api import (
 )
 from portal.models import Institution
 
+from . import api_catalogue  # noqa: F401  (the catalogue of practices)
 from . import schemas as s
 from .services import opendata
 

@@ -58,6 +58,8 @@ class Permission(str, enum.Enum):
     EDIT_REPORT = "report.edit"  # obj: the Dossier
     SUBMIT_REPORT = "report.submit"  # obj: the Dossier (the head's act)
     REVIEW_REPORT = "report.review"  # obj: the Dossier
+    # outcomes area (checks in outcomes/policy.py)
+    MANAGE_PRACTICE_SHEETS = "sheet.manage"  # obj: None or the Dossier (the coordinator's sheets)
 
 
 # Areas extend the policy here (the core never imports them): permission → check(user, obj),

@@ -1,5 +1,6 @@
 """Outcomes pages: public pages, no login (`opendata`: the subsidies as open data;
-`public_calls`: the open calls).
+`public_calls`: the open calls; `catalogue`: the practices), and the MLDS coordinator's pages
+(`sheets`: the practice sheets).
 
 Thin views: parse, call a service, render; public answers carry a cache lifetime.
 """
@@ -8,4 +9,4 @@ from flask import Blueprint
 
 bp = Blueprint("outcomes", __name__)
 
-from . import opendata, public_calls  # noqa: E402,F401
+from . import catalogue, opendata, public_calls, sheets  # noqa: E402,F401
