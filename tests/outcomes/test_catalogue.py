@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from sqlalchemy import text
+
 from funding.models import FinalReport
 from portal.db import db
 from portal.formatting import format_money
@@ -63,10 +65,10 @@ def test_partner_names_and_people_never_show(money_world, client):
     s = sheet(o, dossier)
     body = text_of(client.get(f"/pratiques/{s.id}"))
     api = client.get(f"/api/v1/practices/{s.id}").get_data(as_text=True)
-    for text in (body, api):
-        assert "Hortense" not in text
-        assert o.head_a.full_name not in text and o.head_a.email not in text
-        assert o.coordinator.full_name not in text
+    for page in (body, api):
+        assert "Hortense" not in page
+        assert o.head_a.full_name not in page and o.head_a.email not in page
+        assert o.coordinator.full_name not in page
 
 
 def test_drafts_missing_consent_and_withdrawn_consent_never_appear(money_world, client):
@@ -177,3 +179,60 @@ def test_the_public_pages_link_the_open_calls_and_the_way_in(money_world, client
         text = text_of(client.get(url))
         assert f"/appels-a-projets/{o.call.id}" in text
         assert "Se connecter" in text and "Créer un compte" in text
+
+
+def test_full_text_search_per_database(money_world, client):
+    """PostgreSQL: the 'french' configuration stems words (plurals, verb forms) but keeps the
+    accents and does not bring « décrocheurs » to « décrochage » (two stems: décrocheur,
+    décrochag); SQLite: every word is looked for as written, inside words too."""
+    o = money_world
+    a = sheet(
+        o,
+        reported(o),
+        title="Lutter contre le décrochage",
+        summary="Des élèves suivis.",
+        results="Bien.",
+    )
+    b = sheet(
+        o,
+        reported(o),
+        title="Ateliers numériques",
+        summary="Des tablettes prêtées.",
+        results="Bien.",
+    )
+
+    def ids(q):
+        return [
+            i["id"]
+            for i in client.get("/api/v1/practices", query_string={"q": q}).get_json()["items"]
+        ]
+
+    assert ids("élèves suivis") == [a.id]
+    assert ids("tablettes décrochage") == []  # every word must be found
+    if db.engine.dialect.name == "postgresql":
+        assert ids("élève") == [a.id]  # singular finds plural
+        assert ids("numérique") == [b.id]
+        assert ids("prêter") == [b.id]  # a verb form finds the past participle
+        assert ids("décrocheurs") == []  # another stem
+        assert ids("tablettes -numériques") == []  # web search syntax: minus excludes
+        assert ids('"ateliers numériques"') == [b.id]  # a quoted phrase
+        # The GIN expression index of migration 0019 is the one the query reads.
+        db.session.execute(text("SET LOCAL enable_seqscan = off"))
+        from outcomes.models import FTS_DOCUMENT
+
+        plan = (
+            db.session.execute(
+                text(
+                    "EXPLAIN SELECT id FROM practice_sheet WHERE "
+                    f"{FTS_DOCUMENT} @@ websearch_to_tsquery('french', 'tablettes')"
+                )
+            )
+            .scalars()
+            .all()
+        )
+        assert "ix_practice_sheet_fts" in "\n".join(plan)
+    else:
+        assert ids("élève") == [a.id]  # a word inside a longer one
+        assert ids("décroch") == [a.id]
+        assert ids("numérique") == [b.id]
+        assert ids("100%") == [] and ids("a_b") == []  # LIKE wildcards are escaped

@@ -112,7 +112,12 @@ def test_a_published_sheet_edited_keeps_the_checks(money_world, client):
     login(client, o.coordinator)
     response = client.post(
         f"/coordination/fiches/{s.dossier_id}",
-        data={**GOOD, "summary": "Contact : 0549000000", "version": str(s.version), "action": "draft"},
+        data={
+            **GOOD,
+            "summary": "Contact : 0549000000",
+            "version": str(s.version),
+            "action": "draft",
+        },
     )
     assert response.status_code == 400 and "numéro de téléphone" in text_of(response)
     assert _sheet_of(s.dossier).summary != "Contact : 0549000000"
@@ -125,7 +130,8 @@ def test_a_stale_version_is_refused(money_world, client):
     sheet(o, s.dossier, title="Modifiée par un autre onglet", publish=False)
     login(client, o.coordinator)
     response = client.post(
-        f"/coordination/fiches/{s.dossier_id}", data={**GOOD, "version": str(old), "action": "publish"}
+        f"/coordination/fiches/{s.dossier_id}",
+        data={**GOOD, "version": str(old), "action": "publish"},
     )
     assert response.status_code == 409
     assert "modifiée entre-temps" in text_of(response)
