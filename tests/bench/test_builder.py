@@ -29,6 +29,8 @@ def built(app, client):  # `client`: the test clients send the CSRF token
 
 def _client(app, who):
     client = app.test_client()
+    if not who:  # a public page
+        return client
     response = client.post("/connexion", data={"email": inprocess.email(who), "password": PASSWORD})
     assert response.status_code == 302, who
     return client
@@ -75,6 +77,12 @@ def _every_timed_page_renders_the_built_data(app, built):
     assert last in texts["ranking CSV"]
     assert "Atelier de remobilisation par le sport" in texts["reviewer queue"]
     assert "QC-" in texts["commitments list"]
+    assert (
+        built.counts["published_sheets"] >= 1
+        and "Ateliers de remobilisation n° 1" in (texts["practices catalogue"])
+    )
+    assert "Ateliers de remobilisation n° 1" in texts["practices search"]
+    assert "jeunes accompagnés" in texts["practice sheet"]
 
 
 def _a_rush_draft_lacks_only_its_attachment(app, built):

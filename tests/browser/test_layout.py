@@ -29,6 +29,7 @@ ACCOUNTS = {
     "budget officer": "budget.etat@demo.ac-poitiers.fr",
     "observer": "observateur@demo.ac-poitiers.fr",
     "admin": "admin@demo.ac-poitiers.fr",
+    "coordinator": "coordination.mlds@demo.ac-poitiers.fr",
 }
 WIDTHS = (1280, 375)
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -56,6 +57,8 @@ PAGES: list[tuple[str, str | Via]] = [
     ("anonymous", "/mentions-legales"),
     ("anonymous", "/donnees-personnelles"),
     ("anonymous", "/plan-du-site"),
+    ("anonymous", "/pratiques"),
+    ("anonymous", Via("/pratiques", r"^/pratiques/\d+$")),
     # applicants
     ("head", "/"),
     ("head", "/dossiers/"),
@@ -91,6 +94,10 @@ PAGES: list[tuple[str, str | Via]] = [
     ("admin", Via("/admin/utilisateurs", r"^/admin/utilisateurs/\d+$")),
     ("admin", "/admin/utilisateurs/inviter"),
     ("admin", "/admin/etablissements"),
+    # the MLDS coordinator
+    ("coordinator", "/"),
+    ("coordinator", "/coordination/fiches"),
+    ("coordinator", Via("/coordination/fiches", r"^/coordination/fiches/\d+$")),
     # others' pages, held to the same rules
     ("copilot", RANKING),
     ("budget officer", COMMITMENTS),
