@@ -31,6 +31,7 @@ from applications.models import (
     DossierStatus,
 )
 from bench.commission_rows import add_commission, add_funded, add_reviews
+from bench.practice_rows import add_practice_sheets
 from bench.rows import PASSWORD, add_call, add_dossiers, add_establishments, add_submissions
 from portal import demo
 from portal.auth.services import hash_password
@@ -59,6 +60,7 @@ class Built:
     dossier_id: int
     draft_review_id: int
     head_email: str
+    sheet_id: int | None = None  # a published practice sheet
     rush_call_id: int | None = None
     rush_kind_id: int | None = None
     rush: list[tuple[str, int]] = field(default_factory=list)  # (head's email, draft dossier id)
@@ -135,6 +137,9 @@ def build(
     n_funded = add_funded(decided, people, est_heads, funded, now) if funded else 0
     db.session.commit()
     log(f"  {n_funded} funded dossiers ({time.perf_counter() - started:.1f} s)")
+    n_sheets, sheet_id = add_practice_sheets(decided.id, now)
+    db.session.commit()
+    log(f"  {n_sheets} published practice sheets ({time.perf_counter() - started:.1f} s)")
 
     draft_review = db.session.scalar(
         select(Review.id)
@@ -153,6 +158,7 @@ def build(
         dossier_id=ids[len(ids) // 2],
         draft_review_id=draft_review,
         head_email=head.email,
+        sheet_id=sheet_id,
         counts={
             "dossiers": dossiers,
             "establishments": len(est_heads[:establishments]),
@@ -161,6 +167,7 @@ def build(
             "budget_lines": 5 * dossiers,
             "funded": n_funded,
             "commitments": 2 * n_funded,
+            "published_sheets": n_sheets,
         },
     )
     if rush:

@@ -13,7 +13,7 @@ from bench.rows import PASSWORD
 @dataclass(frozen=True)
 class Page:
     label: str
-    who: str  # the demo login (local part) or a full email
+    who: str  # the demo login (local part) or a full email; "" for an anonymous reader
     path: str
     api: bool = False  # a Bearer token instead of the session cookie
     expect: str = ""  # a text the page must contain (the data is really there)
@@ -37,6 +37,10 @@ def pages(built: Built) -> list[Page]:
         Page("outcome dashboard (all calls)", "coordination.mlds", "/resultats"),
         Page("outcome dashboard (one call)", "observateur", f"/resultats?appel={d}"),
         Page("outcomes API", "observateur", f"/api/v1/outcomes?call={d}", api=True),
+        # public pages, no login
+        Page("practices catalogue", "", "/pratiques"),
+        Page("practices search", "", "/pratiques?q=ateliers"),
+        Page("practice sheet", "", f"/pratiques/{built.sheet_id}"),
     ]
 
 
@@ -89,7 +93,7 @@ def count_statements(app, page_list: list[Page]) -> dict[str, tuple[int, int]]:
             headers = {}
             if page.api:
                 headers["Authorization"] = f"Bearer {tokens[page.who]}"
-            else:
+            elif page.who:
                 client.post("/connexion", data={"email": email(page.who), "password": PASSWORD})
             client.get(page.path, headers=headers).get_data()
             statements.clear()

@@ -121,14 +121,17 @@ def _sessions(base: str, page_list, log) -> dict:
         key = (page.who, page.api)
         if key in out:
             continue
-        if page.api:
+        if not page.who:  # a public page: no session
+            out[key] = {}
+        elif page.api:
             app = database.app_for(os.environ["BENCH_URL"])
             with app.app_context():
                 out[key] = {"authorization": f"Bearer {inprocess.api_token(page.who)}"}
         else:
             session = server.login(base, inprocess.email(page.who), PASSWORD)
             out[key] = {"cookie": server.cookie_header(session)}
-        log(f"  logged in: {page.who}{' (API token)' if page.api else ''}")
+        if page.who:
+            log(f"  logged in: {page.who}{' (API token)' if page.api else ''}")
     return out
 
 

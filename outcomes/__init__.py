@@ -2,19 +2,22 @@
 
 The top layer: it reads applications, review and funding, nothing reads it. Built so far: the
 open data of the granted subsidies (SCDL « subventions » 2.1.1), on public pages and in the API;
-La Lettre de la MLDS (composed by the coordinator, public archive, PDF, mail to subscribers).
+La Lettre de la MLDS (composed by the coordinator, public archive, PDF, mail to subscribers);
+the outcome dashboard (/resultats); the public catalogue of practices (/pratiques, /api/v1/practices) and the MLDS coordinator's
+sheets (/coordination/fiches), her « À faire » and her home section.
 """
 
 from __future__ import annotations
 
 
 def init_app(app) -> None:
-    """Register what the area brings: its public pages and API endpoints, its receivers."""
-    from portal.signals import account_links, demo_loading
+    """Register what the area brings: its public pages, API endpoints and signal receivers."""
+    from portal.signals import account_links, demo_loading, home_sections, todo_items
 
     from . import (
         api,  # noqa: F401
         demo,
+        followup,
         policy,
         receivers,
     )
@@ -22,5 +25,7 @@ def init_app(app) -> None:
 
     policy.register()
     account_links.connect(receivers.account_links)
+    home_sections.connect(receivers.home_sections)
+    todo_items.connect(followup.todo_items)
     demo_loading.connect(demo.on_demo_loading)
     app.register_blueprint(bp)

@@ -1,5 +1,6 @@
 """/api/v1 endpoints of the outcomes area: the open data of granted subsidies (public); the
-outcome dashboard's figures in `api_dashboard` (imported below)."""
+outcome dashboard's figures in `api_dashboard`, the catalogue of practices in `api_catalogue`
+(public; both imported below)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,10 @@ from portal.api import (
 )
 from portal.models import Institution
 
-from . import api_dashboard  # noqa: F401  (registers /outcomes)
+from . import (
+    api_catalogue,  # noqa: F401  (the catalogue of practices)
+    api_dashboard,  # noqa: F401  (registers /outcomes)
+)
 from . import schemas as s
 from .services import opendata
 

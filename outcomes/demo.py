@@ -1,4 +1,9 @@
-"""Demo data of the outcomes area, through the area's own services.
+"""Demo data of the outcomes area, through the area's own services (after funding's reports).
+
+- The practice sheets (`load_sheets`): the deposited final reports of the demo get the head's
+  publication consent; the coordinator writes their sheets from the dossier and the report and
+  validates all but one (a draft stays), so the catalogue, a sheet, her list, her « À faire » and
+  her home all show something.
 
 - La Lettre de la MLDS (`load_letters`): issue 1 published and corrected by a version 2, issue 2
   published, issue 3 a draft; a few confirmed subscribers (and one awaiting confirmation). The
@@ -10,11 +15,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from portal.db import db
+from sqlalchemy import select
+
+from funding.models import FinalReport
+from portal.db import db, utcnow
 from portal.models import Role, User
 
 from .models import LetterSubscriber
-from .services import letter, letter_content, letter_subscribers
+from .services import catalogue_sheets, letter, letter_content, letter_subscribers
 
 EDITORIAL_1 = """Bienvenue dans la première **Lettre de la MLDS** !
 
@@ -116,6 +124,43 @@ def load_letters(users: list[User], now: dt.datetime) -> None:
     db.session.flush()
 
 
+RESULTS = "Les jeunes accompagnés ont repris pied dans leur scolarité ; l'équipe poursuit l'action."
+
+
+def load_sheets(users: list[User]) -> list:
+    coordinator = next((u for u in users if u.has_role(Role.coordinator)), None)
+    if coordinator is None:
+        return []
+    deposited = list(
+        db.session.scalars(
+            select(FinalReport)
+            .where(FinalReport.status.in_(catalogue_sheets.DEPOSITED))
+            .order_by(FinalReport.id)
+        )
+    )
+    sheets = []
+    for index, report in enumerate(deposited):
+        if not report.publication_consent:
+            report.publication_consent = True  # the head agreed on the report (demo's past)
+            report.consent_changed_at = utcnow() - dt.timedelta(days=20)
+        db.session.flush()
+        if index == len(deposited) - 1 and len(deposited) > 4:
+            continue  # one project still « à rédiger »
+        wording = catalogue_sheets.prefill(report)
+        wording["results"] = wording["results"] or RESULTS
+        publish = index < len(deposited) - (2 if len(deposited) > 4 else 1)
+        sheets.append(
+            catalogue_sheets.save(coordinator, report.dossier_id, wording, publish=publish)
+        )
+    return sheets
+
+
 def on_demo_loading(_sender=None, *, users, now, **_):
-    """Receiver of `portal.signals.demo_loading`: the outcomes area's demo (areas' order)."""
-    return ("outcomes", lambda: load_letters(users, now))
+    """Receiver of `portal.signals.demo_loading`: the practice sheets, then the Lettre that
+    features them (areas' order: after funding's final reports)."""
+
+    def step():
+        load_sheets(users)
+        load_letters(users, now)
+
+    return ("outcomes", step)

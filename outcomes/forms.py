@@ -1,11 +1,43 @@
-"""The outcomes area's page forms (Flask-WTF: CSRF on every one)."""
+"""The outcomes area's page forms (Flask-WTF: CSRF on every one): the coordinator's practice
+sheet and La Lettre de la MLDS.
+
+Plain values: the services check every one and name the faulty field (portal.web.refused)."""
 
 from __future__ import annotations
 
-from wtforms import DateField, IntegerField, StringField, TextAreaField
+from wtforms import DateField, HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.validators import Optional
 
 from portal.forms import MultiCheckboxField, PortalForm
+
+from .services.catalogue_sheets import LIMITS
+
+# ---------------------------------------------------------------- practice sheets
+
+
+class SheetForm(PortalForm):
+    """`version` is the sheet's version when the page was shown (0 before the first save)."""
+
+    limits = LIMITS
+    title = StringField("Titre public", description="200 caractères au plus.")
+    summary = TextAreaField(
+        "Ce qui a été fait",
+        description="Les actions menées, pour un lecteur qui ne connaît pas le projet. "
+        "Aucune donnée personnelle : ni nom, ni adresse électronique, ni téléphone.",
+    )
+    results = TextAreaField(
+        "Résultats obtenus",
+        description="Ce que le projet a permis, au regard de ses objectifs.",
+    )
+    version = HiddenField()
+
+    def to_data(self) -> dict:
+        return {
+            "title": self.title.data,
+            "summary": self.summary.data,
+            "results": self.results.data,
+        }
+
 
 # ---------------------------------------------------------------- La Lettre de la MLDS
 

@@ -14,15 +14,29 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from applications.models import Dossier
 from portal.db import Base, UTCDateTime, utcnow
+
+# The public wording a catalogue search reads (PostgreSQL 'french' configuration): the GIN index
+# (migration 0019) is on this expression, written as PostgreSQL reflects it, and
+# outcomes/services/catalogue.py searches the same expression so the planner uses the index.
+FTS_INDEX = (
+    "to_tsvector('french'::regconfig, (((title::text || ' '::text) || summary)"
+    " || ' '::text) || results)"
+)
+FTS_DOCUMENT = (
+    "to_tsvector('french', practice_sheet.title || ' ' || practice_sheet.summary"
+    " || ' ' || practice_sheet.results)"
+)
 
 
 class PracticeSheet(Base):
@@ -30,7 +44,15 @@ class PracticeSheet(Base):
     head agreed on the final report (`FinalReport.publication_consent`) and the sheet is validated."""
 
     __tablename__ = "practice_sheet"
-    __table_args__ = (CheckConstraint("status IN ('draft', 'validated')", name="status_known"),)
+    __table_args__ = (
+        CheckConstraint("status IN ('draft', 'validated')", name="status_known"),
+        # the catalogue lists the validated sheets, the latest first (migration 0019; on
+        # PostgreSQL the same migration adds the full-text GIN index of the public wording)
+        Index("ix_practice_sheet_status", "status", "validated_at"),
+        Index("ix_practice_sheet_fts", text(FTS_INDEX), postgresql_using="gin").ddl_if(
+            dialect="postgresql"
+        ),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     dossier_id: Mapped[int] = mapped_column(
         ForeignKey("dossier.id", ondelete="CASCADE"), unique=True

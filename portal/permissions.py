@@ -62,6 +62,7 @@ class Permission(str, enum.Enum):
     # outcomes area (checks in outcomes/policy.py)
     VIEW_OUTCOMES = "outcomes.view"  # obj: None (the outcome dashboard, its exports and API)
     COMPOSE_LETTER = "letter.compose"  # obj: a LetterIssue or None (La Lettre de la MLDS)
+    MANAGE_PRACTICE_SHEETS = "sheet.manage"  # obj: None or the Dossier (the coordinator's sheets)
 
 
 # Areas extend the policy here (the core never imports them): permission → check(user, obj),

@@ -11,14 +11,13 @@ from __future__ import annotations
 import datetime as dt
 
 from babel import dates as babel_dates
-from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from applications.models import Dossier
-from funding.models import FinalReport
 from portal.db import db, utcnow
 from portal.formatting import LOCALE, format_datetime
 
+from .. import policy
 from ..models import LetterIssue, PracticeSheet
 from . import letter_figures, letter_markdown, public_calls
 
@@ -29,12 +28,8 @@ def long_date(value: dt.date) -> str:
 
 
 def public_sheets_query():
-    """The sheets anyone may read: validated, and the head's consent on the final report."""
-    return (
-        select(PracticeSheet)
-        .join(FinalReport, FinalReport.dossier_id == PracticeSheet.dossier_id)
-        .where(PracticeSheet.status == "validated", FinalReport.publication_consent.is_(True))
-    )
+    """The sheets anyone may read (one rule: `outcomes.policy.public_sheets`)."""
+    return policy.public_sheets()
 
 
 def public_sheets() -> list[PracticeSheet]:

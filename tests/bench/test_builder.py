@@ -30,6 +30,8 @@ def built(app, client):  # `client`: the test clients send the CSRF token
 
 def _client(app, who):
     client = app.test_client()
+    if not who:  # a public page
+        return client
     response = client.post("/connexion", data={"email": inprocess.email(who), "password": PASSWORD})
     assert response.status_code == 302, who
     return client
@@ -83,6 +85,12 @@ def _every_timed_page_renders_the_built_data(app, built):
     assert f'id="projets">{outcomes["projects"]}<' in texts["outcome dashboard (one call)"]
     assert outcomes["projects"] >= 14 and outcomes["targeted"]["total"] >= 14 * 24
     assert outcomes["reached"]["total"] >= 20 and outcomes["measured_projects"] > 0
+    assert (
+        built.counts["published_sheets"] >= 1
+        and "Ateliers de remobilisation n° 1" in (texts["practices catalogue"])
+    )
+    assert "Ateliers de remobilisation n° 1" in texts["practices search"]
+    assert "jeunes accompagnés" in texts["practice sheet"]
 
 
 def _a_rush_draft_lacks_only_its_attachment(app, built):

@@ -30,6 +30,7 @@ ACCOUNTS = {
     "observer": "observateur@demo.ac-poitiers.fr",
     "coordinator": "coordination.mlds@demo.ac-poitiers.fr",
     "admin": "admin@demo.ac-poitiers.fr",
+    "coordinator": "coordination.mlds@demo.ac-poitiers.fr",
 }
 WIDTHS = (1280, 375)
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -57,6 +58,8 @@ PAGES: list[tuple[str, str | Via]] = [
     ("anonymous", "/mentions-legales"),
     ("anonymous", "/donnees-personnelles"),
     ("anonymous", "/plan-du-site"),
+    ("anonymous", "/pratiques"),
+    ("anonymous", Via("/pratiques", r"^/pratiques/\d+$")),
     # applicants
     ("head", "/"),
     ("head", "/dossiers/"),
@@ -106,6 +109,10 @@ PAGES: list[tuple[str, str | Via]] = [
     ("coordinator", "/coordination/lettres"),
     ("coordinator", "/coordination/lettres/nouvelle"),
     ("coordinator", Via("/coordination/lettres", r"^/coordination/lettres/\d+/apercu$")),
+    # the MLDS coordinator
+    ("coordinator", "/"),
+    ("coordinator", "/coordination/fiches"),
+    ("coordinator", Via("/coordination/fiches", r"^/coordination/fiches/\d+$")),
     # others' pages, held to the same rules
     ("copilot", RANKING),
     ("budget officer", COMMITMENTS),

@@ -1,0 +1,279 @@
+"""The public catalogue of practices: the published sheets, searched and filtered, and one sheet
+with what anyone may read of its project.
+
+A sheet is public only when its dossier's final report has the head's publication consent AND the
+coordinator validated it (`outcomes.policy.public_sheets`): the one rule every page, search, API
+answer and list uses. Nothing about a person is read here: no name, email or phone, partner kinds
+but never partner names; the only contact is the establishment's official address.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import String, cast, exists, func, literal_column, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from applications.models import Dossier, DossierTheme, Partner
+from funding.models import FinalReport, GrantAgreement
+from portal.db import db
+from portal.errors import NotFound
+from portal.models import (
+    ACADEMY_DEPARTMENTS,
+    FIELDS,
+    INSTITUTION_LABELS,
+    KIND_LABELS,
+    Axis,
+    Call,
+    Establishment,
+    EstablishmentKind,
+    Institution,
+    PartnerKind,
+    Theme,
+)
+from portal.pagination import Page, paginate
+from portal.reference import YOUNG_CATEGORIES, target_met
+
+from ..models import FTS_DOCUMENT, PracticeSheet
+from ..policy import public_sheets
+
+MISSING = "Cette fiche n'existe pas ou n'est pas publiée."
+PER_PAGE = 20
+
+
+@dataclass
+class Filters:
+    q: str = ""
+    axis: int | None = None
+    field: str = ""
+    theme: str = ""
+    department: str = ""
+    kind: str = ""
+    year: str = ""
+
+    @classmethod
+    def parse(cls, args) -> Filters:
+        """The URL's filters; an unknown value is ignored (a shared link never breaks)."""
+        axis = args.get("axe", "")
+        kind = args.get("type", "")
+        return cls(
+            q=" ".join(args.get("q", "").split())[:200],
+            axis=int(axis) if axis.isdigit() and len(axis) < 3 else None,
+            field=args.get("champ", "") if args.get("champ", "") in FIELDS else "",
+            theme=args.get("theme", "")[:40],
+            department=args.get("departement", "")
+            if args.get("departement", "") in ACADEMY_DEPARTMENTS
+            else "",
+            kind=kind if kind in {k.value for k in EstablishmentKind} else "",
+            year=args.get("annee", "")[:9],
+        )
+
+    def args(self) -> dict:
+        """The URL's query parameters (pagination links keep them)."""
+        out = {
+            "q": self.q,
+            "axe": self.axis,
+            "champ": self.field,
+            "theme": self.theme,
+            "departement": self.department,
+            "type": self.kind,
+            "annee": self.year,
+        }
+        return {k: v for k, v in out.items() if v}
+
+
+def _text_search(stmt, q: str):
+    if not q:
+        return stmt
+    if db.engine.dialect.name == "postgresql":
+        return stmt.where(
+            literal_column(FTS_DOCUMENT).op("@@")(func.websearch_to_tsquery("french", q))
+        )
+    # SQLite: every word somewhere in the public wording (case-insensitive for ASCII letters).
+    text = func.lower(
+        PracticeSheet.title + " " + PracticeSheet.summary + " " + PracticeSheet.results
+    )
+    for word in q.lower().split()[:10]:
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(text.like(f"%{escaped}%", escape="\\"))
+    return stmt
+
+
+def _axis_clause(number: int):
+    """The dossier's main axis, or one of its other axes (a JSON list of numbers)."""
+    text = cast(Dossier.other_axes, String)
+    n = str(number)
+    patterns = [f"[{n}]", f"[{n},%", f"%, {n},%", f"%,{n},%", f"%, {n}]", f"%,{n}]"]
+    return or_(Dossier.main_axis == number, *[text.like(p) for p in patterns])
+
+
+def search(filters: Filters, page=None, per_page: int = PER_PAGE) -> Page:
+    """One page of the published sheets matching the filters, the latest validated first."""
+    stmt = (
+        public_sheets()
+        .join(Dossier, Dossier.id == PracticeSheet.dossier_id)
+        .join(Establishment, Establishment.id == Dossier.establishment_id)
+        .join(Call, Call.id == Dossier.call_id)
+    )
+    stmt = _text_search(stmt, filters.q)
+    if filters.axis is not None:
+        stmt = stmt.where(_axis_clause(filters.axis))
+    if filters.field:
+        stmt = stmt.where(cast(Dossier.fields, String).like(f'%"{filters.field}"%'))
+    if filters.theme:
+        stmt = stmt.where(
+            exists()
+            .where(DossierTheme.dossier_id == Dossier.id)
+            .where(DossierTheme.theme_id == Theme.id, Theme.code == filters.theme)
+        )
+    if filters.department:
+        stmt = stmt.where(Establishment.department_code == filters.department)
+    if filters.kind:
+        stmt = stmt.where(Establishment.kind == EstablishmentKind(filters.kind))
+    if filters.year:
+        stmt = stmt.where(Call.school_year == filters.year)
+    stmt = stmt.order_by(PracticeSheet.validated_at.desc(), PracticeSheet.id.desc()).options(
+        joinedload(PracticeSheet.dossier).joinedload(Dossier.establishment),
+        joinedload(PracticeSheet.dossier).joinedload(Dossier.call),
+        joinedload(PracticeSheet.dossier).selectinload(Dossier.themes),
+    )
+    return paginate(stmt, page, per_page)
+
+
+def filter_options() -> dict:
+    """The choices of the filter form (three queries, whatever the number of sheets)."""
+    published = public_sheets().join(Dossier, Dossier.id == PracticeSheet.dossier_id)
+    years = db.session.scalars(
+        published.join(Call, Call.id == Dossier.call_id)
+        .with_only_columns(Call.school_year)
+        .distinct()
+        .order_by(Call.school_year.desc())
+    ).all()
+    axes: dict[int, str] = {}
+    for number, label in db.session.execute(
+        select(Axis.number, Axis.label).order_by(Axis.call_id.desc(), Axis.number)
+    ):
+        axes.setdefault(number, label)
+    themes = db.session.execute(
+        select(Theme.code, Theme.label).where(Theme.active.is_(True)).order_by(Theme.position)
+    ).all()
+    return {
+        "years": list(years),
+        "axes": [(str(n), f"Axe {n} — {label}") for n, label in sorted(axes.items())],
+        "fields": list(FIELDS.items()),
+        "themes": [tuple(t) for t in themes],
+        "departments": [(code, f"{name} ({code})") for code, name in ACADEMY_DEPARTMENTS.items()],
+        "kinds": [(k.value, KIND_LABELS[k]) for k in EstablishmentKind],
+    }
+
+
+@dataclass
+class SheetView:
+    """What a public sheet shows (every part public by construction)."""
+
+    sheet: PracticeSheet
+    dossier: Dossier
+    establishment: Establishment
+    call: Call
+    axes: list[str]
+    fields: list[str]
+    themes: list[str]
+    reach: list[tuple[str, int]]
+    young_reached: int | None
+    partner_kinds: list[str]
+    indicators: list[dict]
+    period: tuple | None
+    amounts: list[tuple[str, object]] = field(default_factory=list)
+
+
+def _published(sheet_id: int) -> PracticeSheet:
+    sheet = db.session.scalar(
+        public_sheets()
+        .where(PracticeSheet.id == sheet_id)
+        .options(
+            joinedload(PracticeSheet.dossier).joinedload(Dossier.establishment),
+            joinedload(PracticeSheet.dossier).joinedload(Dossier.call).selectinload(Call.axes),
+            joinedload(PracticeSheet.dossier).selectinload(Dossier.themes),
+            joinedload(PracticeSheet.dossier).selectinload(Dossier.actions),
+            joinedload(PracticeSheet.dossier).selectinload(Dossier.indicators),
+        )
+    )
+    if sheet is None:
+        raise NotFound(MISSING)
+    return sheet
+
+
+def sheet_view(sheet_id: int) -> SheetView:
+    """One published sheet, in a constant number of queries; NotFound otherwise."""
+    sheet = _published(sheet_id)
+    dossier = sheet.dossier
+    call = dossier.call
+    report = db.session.scalar(
+        select(FinalReport)
+        .where(FinalReport.dossier_id == dossier.id)
+        .options(selectinload(FinalReport.reach), selectinload(FinalReport.indicators))
+    )
+    kinds = db.session.execute(
+        select(Partner.kind, func.coalesce(PartnerKind.label, Partner.kind))
+        .outerjoin(PartnerKind, PartnerKind.code == Partner.kind)
+        .where(Partner.dossier_id == dossier.id)
+        .order_by(PartnerKind.position, Partner.kind)
+    ).all()
+    agreement = db.session.scalar(
+        select(GrantAgreement).where(GrantAgreement.dossier_id == dossier.id)
+    )
+    axis_labels = {a.number: a.label for a in call.axes}
+    numbers = [n for n in [dossier.main_axis, *(dossier.other_axes or [])] if n is not None]
+    achieved = {ri.indicator_id: ri for ri in (report.indicators if report else [])}
+    indicators = []
+    for ind in dossier.indicators:
+        got = achieved.get(ind.id)
+        value = got.achieved_value if got is not None else None
+        indicators.append(
+            {
+                "name": ind.name,
+                "unit": ind.unit,
+                "direction": ind.direction,
+                "baseline": ind.baseline_value if ind.baseline_value is not None else ind.baseline,
+                "target": ind.target_value if ind.target_value is not None else ind.target,
+                "achieved": value if value is not None else (got.achieved if got else ""),
+                "met": target_met(ind.direction, ind.target_value, value),
+            }
+        )
+    dates = [d for a in dossier.actions for d in (a.start_date, a.end_date) if d is not None]
+    amounts = []
+    if agreement is not None:
+        for funder, amount in (
+            (Institution.state, agreement.amount_state),
+            (Institution.region, agreement.amount_region),
+        ):
+            if amount:
+                amounts.append((INSTITUTION_LABELS[funder], amount))
+    seen: list[str] = []
+    for _, label in kinds:
+        if label not in seen:
+            seen.append(label)
+    return SheetView(
+        sheet=sheet,
+        dossier=dossier,
+        establishment=dossier.establishment,
+        call=call,
+        axes=[f"Axe {n} — {axis_labels.get(n, '')}".rstrip(" —") for n in dict.fromkeys(numbers)],
+        fields=[FIELDS[f] for f in FIELDS if f in (dossier.fields or [])],
+        themes=[t.label for t in dossier.themes],
+        reach=[
+            (YOUNG_CATEGORIES.get(r.category, r.category), r.count)
+            for r in (report.reach if report else [])
+            if r.count
+        ],
+        young_reached=report.young_reached if report else None,
+        partner_kinds=seen,
+        indicators=indicators,
+        period=(min(dates), max(dates)) if dates else None,
+        amounts=amounts,
+    )
+
+
+def published_ids() -> list[int]:
+    """Every published sheet's id (the site map)."""
+    return list(db.session.scalars(public_sheets().with_only_columns(PracticeSheet.id)))
