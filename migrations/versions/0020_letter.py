@@ -3,7 +3,7 @@ issue features, its subscribers (double opt-in), and extra headers on outbox mai
 (List-Unsubscribe).
 
 Revision ID: 0020
-Revises: 0016
+Revises: 0019
 Create Date: 2026-12-01 16:05:00
 """
 from alembic import op
@@ -12,7 +12,7 @@ import portal.db
 
 
 revision = '0020'
-down_revision = '0016'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 

@@ -30,7 +30,6 @@ ACCOUNTS = {
     "observer": "observateur@demo.ac-poitiers.fr",
     "coordinator": "coordination.mlds@demo.ac-poitiers.fr",
     "admin": "admin@demo.ac-poitiers.fr",
-    "coordinator": "coordination.mlds@demo.ac-poitiers.fr",
 }
 WIDTHS = (1280, 375)
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
