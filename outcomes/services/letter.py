@@ -100,9 +100,15 @@ def _apply(issue: LetterIssue, data: dict) -> None:
     issue.editorial = data["editorial"]
     issue.period_start = data["period_start"]
     issue.period_end = data["period_end"]
-    issue.sheets = [
-        LetterSheet(sheet_id=sheet_id, position=i) for i, sheet_id in enumerate(data["sheets"])
-    ]
+    # Keep the links of sheets still chosen (a new link for the same sheet would be inserted
+    # before the old one is deleted, against the unique (issue, sheet)); renumber the order.
+    kept = {link.sheet_id: link for link in issue.sheets}
+    links = []
+    for i, sheet_id in enumerate(data["sheets"]):
+        link = kept.get(sheet_id) or LetterSheet(sheet_id=sheet_id)
+        link.position = i
+        links.append(link)
+    issue.sheets = links
 
 
 def create(user: User, data: dict) -> LetterIssue:

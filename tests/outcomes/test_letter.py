@@ -238,3 +238,18 @@ def test_key_figures_cover_the_period(money_world):
     assert sum(
         Decimal(c.initial_amount) for c in db.session.scalars(select(Commitment))
     ) == Decimal("4000.00")
+
+
+def test_saving_a_draft_again_keeps_reorders_and_drops_its_sheets(world, factory):
+    # the coordinator saves the same selection again, in another order, then drops one
+    first = sheet(world, factory, "Tutorat par les pairs")
+    second = sheet(world, factory, "Classe relais")
+    found = issue(world, sheets=[first.id, second.id])
+    letter.update(world.coordinator, found, data(sheets=[second.id, first.id]))
+    db.session.flush()
+    assert [link.sheet_id for link in found.sheets] == [second.id, first.id]
+    assert [link.position for link in found.sheets] == [0, 1]
+    letter.update(world.coordinator, found, data(sheets=[first.id]))
+    db.session.flush()
+    db.session.expire_all()
+    assert [link.sheet_id for link in found.sheets] == [first.id]

@@ -4,6 +4,7 @@ pages (every same-site link followed, anonymous), and its public API; none of it
 
 from __future__ import annotations
 
+import io
 import re
 from urllib.parse import urljoin, urlsplit
 
@@ -61,6 +62,15 @@ def _plant() -> None:
     db.session.flush()
 
 
+def _readable(response) -> str:
+    """The text a reader gets: a public PDF (the Lettre's) is read too, as its text."""
+    if response.mimetype == "application/pdf":
+        from pypdf import PdfReader
+
+        return "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
+    return response.get_data(as_text=True)
+
+
 def _crawl(client, limit: int = 600) -> dict[str, str]:
     seen: dict[str, str] = {}
     queue = list(START)
@@ -69,7 +79,7 @@ def _crawl(client, limit: int = 600) -> dict[str, str]:
         if url in seen:
             continue
         response = client.get(url)
-        body = response.get_data(as_text=True)
+        body = _readable(response)
         seen[url] = body
         if response.status_code in (301, 302, 303):
             location = urlsplit(response.headers["Location"])
