@@ -25,6 +25,15 @@ def fresh(name: str, server: str = SERVER) -> str:
     return url
 
 
+def analyze(url: str) -> None:
+    """VACUUM ANALYZE the freshly built database: the planner needs statistics on the bulk-loaded
+    tables (this server runs without autovacuum; a production one would have gathered them)."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("VACUUM ANALYZE"))
+    engine.dispose()
+
+
 def app_for(url: str, **extra):
     """The portal bound to `url`, as the bench's in-process client and builder use it."""
     from portal import create_app

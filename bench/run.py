@@ -94,6 +94,7 @@ def prepare(name: str, size: int, rush: int, reuse: bool, log):
 
     with app.app_context():
         db.engine.dispose()
+    database.analyze(url)
     path.write_text(json.dumps(dataclasses.asdict(built)))
     log(f"built {name} in {built.seconds:.1f} s: {built.counts}")
     return url, built

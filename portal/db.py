@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from sqlalchemy import DateTime, MetaData, Numeric, create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, scoped_session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 NAMING = {
@@ -94,3 +94,39 @@ def _sqlite_pragmas(dbapi_conn, _record):
 
 
 db = Database()
+
+
+# ---------------------------------------------------------------- reads asked twice
+
+
+_MEMO = "memo"
+
+
+def memo(key: tuple, compute):
+    """`compute()`, once per unit of work: a page's policy checks ask the same question several
+    times (is this reviewer conflicted, which phase is the call in). The answer is kept in the
+    session until its next flush, commit or rollback, and never while changes are pending (a
+    query would have flushed them first)."""
+    session = db.session()
+    if session.new or session.dirty or session.deleted:
+        session.info.pop(_MEMO, None)
+        return compute()
+    cache = session.info.setdefault(_MEMO, {})
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
+def _forget(session, *_args) -> None:
+    session.info.pop(_MEMO, None)
+
+
+for _event in ("after_flush", "after_commit", "after_rollback", "after_soft_rollback"):
+    event.listen(Session, _event, _forget)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _forget_on_write(state) -> None:
+    """An INSERT, UPDATE or DELETE through the session (bulk ones skip the flush) too."""
+    if not state.is_select:
+        state.session.info.pop(_MEMO, None)

@@ -84,7 +84,16 @@ def _places(value: Decimal) -> int:
 
 
 def _babel(value: Decimal, places: int, group: str = "") -> str:
-    """`value` (already rounded to `places`) with a decimal comma, grouped by `group` if any."""
+    """`value` (already rounded to `places`) with a decimal comma, grouped by `group` if any.
+
+    Written as Babel's fr_FR pattern writes it (tests/portal/test_fast_formatting.py checks them
+    equal on random values), without Babel's per-call pattern parsing: lists print hundreds."""
+    text = format(value, f"{',' if group else ''}.{places}f")
+    return text.replace(",", group).replace(".", ",") if group else text.replace(".", ",")
+
+
+def _babel_reference(value: Decimal, places: int, group: str = "") -> str:
+    """Babel's own writing of `_babel` (the tests compare them)."""
     pattern = ("#,##0" if group else "0") + ("." + "0" * places if places else "")
     with localcontext(prec=_WIDE):  # Babel re-quantizes: the default 28 digits may not hold it
         text = babel_numbers.format_decimal(value, format=pattern, locale=LOCALE)
@@ -144,7 +153,9 @@ def format_money(value) -> str:
     amount = Decimal(value).quantize(_CENT, rounding=ROUND_HALF_UP)
     if amount == 0:
         amount = abs(amount)  # no "-0,00 €"
-    return babel_numbers.format_currency(amount, "EUR", locale=LOCALE)
+    # Babel's fr_FR currency pattern, written directly (tests compare with format_currency)
+    text = format(amount, ",.2f").replace(",", NARROW_NBSP).replace(".", ",")
+    return f"{text}{NBSP}€"
 
 
 def format_size(size: int) -> str:

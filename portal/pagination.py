@@ -20,10 +20,19 @@ class Page:
 
 
 def paginate(
-    stmt: Select, page: int | str | None, per_page: int = PAGE_SIZE, *, unique: bool = False
+    stmt: Select,
+    page: int | str | None,
+    per_page: int = PAGE_SIZE,
+    *,
+    unique: bool = False,
+    total: int | None = None,
 ) -> Page:
-    """Count the rows, clamp the page number into range, load that page (two queries)."""
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    """Count the rows, clamp the page number into range, load that page (two queries; one when
+    the caller already knows the `total`, e.g. from its counts per status)."""
+    if total is None:
+        total = (
+            db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+        )
     pages = max(1, -(-total // per_page))
     try:
         number = int(page or 1)

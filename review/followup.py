@@ -23,7 +23,7 @@ PHASE_END_NOTICE = dt.timedelta(days=2)
 def todo_items(user, now=None, **_) -> list[dict]:
     items = []
     if user.has_role(Role.reviewer, Role.copilot):
-        for entry in queue.queue_summary(queue.reviewer_queue(user)):
+        for entry in queue.queue_summary(user):
             left = entry["total"] - entry["done"]
             if not left or entry["resume"] is None:
                 continue

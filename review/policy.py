@@ -12,7 +12,7 @@ from sqlalchemy import and_, exists, or_, select, true
 
 from applications.models import Dossier
 from applications.policy import is_member
-from portal.db import db
+from portal.db import db, memo
 from portal.models import Role, User
 from portal.permissions import Permission, can, register_area_policy
 
@@ -69,10 +69,13 @@ def is_copilot(user: User, call_id: int) -> bool:
 
 
 def current_phase(call_id: int) -> PhaseKind | None:
-    return db.session.scalar(
-        select(ReviewPhase.kind)
-        .join(ReviewSettings, ReviewSettings.current_phase_id == ReviewPhase.id)
-        .where(ReviewSettings.call_id == call_id)
+    return memo(
+        ("current_phase", call_id),
+        lambda: db.session.scalar(
+            select(ReviewPhase.kind)
+            .join(ReviewSettings, ReviewSettings.current_phase_id == ReviewPhase.id)
+            .where(ReviewSettings.call_id == call_id)
+        ),
     )
 
 
@@ -80,21 +83,27 @@ def conflicted(user: User, dossier: Dossier) -> bool:
     """Belongs to the establishment, or declared a conflict with the dossier."""
     if user.establishment_id is not None and user.establishment_id == dossier.establishment_id:
         return True
-    return bool(
-        db.session.scalar(
-            select(
-                exists().where(
-                    ConflictDeclaration.dossier_id == dossier.id,
-                    ConflictDeclaration.user_id == user.id,
+    return memo(
+        ("declared_conflict", user.id, dossier.id),
+        lambda: bool(
+            db.session.scalar(
+                select(
+                    exists().where(
+                        ConflictDeclaration.dossier_id == dossier.id,
+                        ConflictDeclaration.user_id == user.id,
+                    )
                 )
             )
-        )
+        ),
     )
 
 
 def _own_review(user: User, dossier_id: int) -> Review | None:
-    return db.session.scalar(
-        select(Review).where(Review.dossier_id == dossier_id, Review.reviewer_id == user.id)
+    return memo(
+        ("own_review", user.id, dossier_id),
+        lambda: db.session.scalar(
+            select(Review).where(Review.dossier_id == dossier_id, Review.reviewer_id == user.id)
+        ),
     )
 
 

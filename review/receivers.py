@@ -48,7 +48,7 @@ def notes_panel(dossier, user=None, **_) -> dict | None:
 
 def _reviewer_queue(user) -> list[dict] | None:
     """The user's progress per call (one query), or None when nothing is assigned yet."""
-    return queue.queue_summary(queue.reviewer_queue(user)) or None
+    return queue.queue_summary(user) or None
 
 
 def _commission(user) -> dict | None:

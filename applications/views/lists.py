@@ -53,8 +53,15 @@ def submitted():
 def list_context(args, **extra) -> dict:
     """The list page's context for these GET parameters (`extra`: a refused bulk form)."""
     filters = listing.Filters.parse(args, current_user)
-    result = paginate(listing.dossier_query(current_user, filters), args.get("page"), unique=True)
     counts = listing.status_counts(current_user, filters)
+    total = None  # the counts per status apply every other filter: they hold the total
+    if not listing.hides_status(current_user):
+        total = (
+            counts.get(DossierStatus(filters.statut), 0) if filters.statut else sum(counts.values())
+        )
+    result = paginate(
+        listing.dossier_query(current_user, filters), args.get("page"), unique=True, total=total
+    )
     office = can(current_user, Permission.MANAGE_LABELS)
     office_labels = services.labels_for_calls() if office else []
     calls = db.session.scalars(select(Call).order_by(Call.deadline_at.desc(), Call.id.desc()))

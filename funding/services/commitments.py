@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import aliased
 
 from applications.models import Dossier, DossierStatus
 from portal import audit
@@ -159,55 +160,53 @@ def commit_again(user: User, decision, funder) -> Commitment:
     return commit(decision, funder, user)
 
 
+# Each funder's commitment of a dossier (unique per dossier and funder), outer-joined: hash
+# joins whatever the number of committed dossiers, where NOT EXISTS ran one probe a decision.
+_HELD = {
+    Institution.state: (aliased(Commitment, name="held_state"), Decision.amount_state),
+    Institution.region: (aliased(Commitment, name="held_region"), Decision.amount_region),
+}
+
+
+def _final_accepts(stmt, call_id: int):
+    """`stmt` (on Decision) joined to its dossier and the funders' commitments: the call's final
+    accept decisions of dossiers still committable."""
+    stmt = stmt.select_from(Decision).join(Dossier, Dossier.id == Decision.dossier_id)
+    for funder, (held, _amount) in _HELD.items():
+        stmt = stmt.outerjoin(held, and_(held.dossier_id == Dossier.id, held.funder == funder))
+    return stmt.where(
+        Dossier.call_id == call_id,
+        Decision.finalised_at.is_not(None),
+        Decision.outcome == DecisionOutcome.accept,
+        Dossier.status.in_(COMMITTABLE_STATES),
+    )
+
+
+def _missing(funder: Institution):
+    held, amount = _HELD[funder]
+    return and_(amount > 0, held.id.is_(None))
+
+
 def uncommitted(
     call_id: int, funder: Institution | None = None
 ) -> list[tuple[object, Institution, Decimal]]:
     """Final accept decisions whose granted part has no commitment: (decision, funder, amount).
 
-    Filtered in SQL (NOT EXISTS per funder), so a call with thousands of committed dossiers loads
-    only the few parts still waiting.
+    Filtered in SQL, so a call with thousands of committed dossiers loads only the few parts
+    still waiting, in one query.
     """
-
-    def missing(part: Institution, amount_column):
-        return and_(
-            amount_column > 0,
-            ~exists().where(Commitment.dossier_id == Dossier.id, Commitment.funder == part),
-        )
-
-    parts = {Institution.state: Decision.amount_state, Institution.region: Decision.amount_region}
-    wanted = [missing(f, column) for f, column in parts.items() if funder in (None, f)]
+    funders = [f for f in _HELD if funder in (None, f)]
     rows = db.session.execute(
-        select(Decision, Dossier)
-        .join(Dossier, Dossier.id == Decision.dossier_id)
-        .where(
-            Dossier.call_id == call_id,
-            Decision.finalised_at.is_not(None),
-            Decision.outcome == DecisionOutcome.accept,
-            Dossier.status.in_(COMMITTABLE_STATES),
-            or_(*wanted),
-        )
+        _final_accepts(select(Decision, Dossier, *(_missing(f) for f in funders)), call_id)
+        .where(or_(*(_missing(f) for f in funders)))
         .order_by(Dossier.reference)
     ).all()
-    committed = (
-        set(
-            db.session.execute(
-                select(Commitment.dossier_id, Commitment.funder).where(
-                    Commitment.dossier_id.in_([dossier.id for _, dossier in rows])
-                )
-            ).all()
-        )
-        if rows
-        else set()
-    )
     result = []
-    for decision, dossier in rows:
-        for part_funder, amount in granted_parts(decision).items():
-            if (
-                amount > 0
-                and (dossier.id, part_funder) not in committed
-                and (funder is None or funder == part_funder)
-            ):
-                result.append((decision, part_funder, amount))
+    for decision, _dossier, *missing in rows:
+        parts = granted_parts(decision)
+        for part_funder, is_missing in zip(funders, missing, strict=True):
+            if is_missing:
+                result.append((decision, part_funder, parts[part_funder]))
     return result
 
 
@@ -215,28 +214,12 @@ def uncommitted_totals(call_id: int) -> dict[Institution, tuple[int, Decimal]]:
     """How many granted parts of final accept decisions await their commitment, and how much,
     per funder — the sums of `uncommitted`, in one query."""
     columns = []
-    for funder, amount in (
-        (Institution.state, Decision.amount_state),
-        (Institution.region, Decision.amount_region),
-    ):
-        missing = and_(
-            amount > 0,
-            ~exists().where(Commitment.dossier_id == Dossier.id, Commitment.funder == funder),
-        )
+    for funder, (_held, amount) in _HELD.items():
         columns += [
-            func.sum(case((missing, 1), else_=0)),
-            func.sum(case((missing, amount), else_=0)),
+            func.sum(case((_missing(funder), 1), else_=0)),
+            func.sum(case((_missing(funder), amount), else_=0)),
         ]
-    row = db.session.execute(
-        select(*columns)
-        .join(Dossier, Dossier.id == Decision.dossier_id)
-        .where(
-            Dossier.call_id == call_id,
-            Decision.finalised_at.is_not(None),
-            Decision.outcome == DecisionOutcome.accept,
-            Dossier.status.in_(COMMITTABLE_STATES),
-        )
-    ).one()
+    row = db.session.execute(_final_accepts(select(*columns), call_id)).one()
     return {
         Institution.state: (int(row[0] or 0), Decimal(str(row[1] or 0)).quantize(CENT)),
         Institution.region: (int(row[2] or 0), Decimal(str(row[3] or 0)).quantize(CENT)),

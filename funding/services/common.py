@@ -7,6 +7,10 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from sqlalchemy import String
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
 from applications.models import DossierStatus
 from portal.db import utcnow
 from portal.errors import ServiceError
@@ -109,3 +113,27 @@ def can_manage(user: User, funder: Institution) -> bool:
 
 def to_paris_month(moment: dt.datetime) -> str:
     return moment.astimezone(PARIS).strftime("%Y-%m")
+
+
+class utc_hour(FunctionElement):
+    """A UTC datetime column truncated to its hour, as text 'YYYY-MM-DD HH': GROUP BY it, then
+    `hour_to_paris_month`. Exact: Paris is a whole number of hours from UTC, so each UTC hour
+    falls in one Paris month (the database never needs the time zone rules)."""
+
+    type = String()
+    name = "utc_hour"
+    inherit_cache = True
+
+
+@compiles(utc_hour)
+def _utc_hour_sqlite(element, compiler, **kw):
+    return f"strftime('%Y-%m-%d %H', {compiler.process(element.clauses, **kw)})"
+
+
+@compiles(utc_hour, "postgresql")
+def _utc_hour_postgresql(element, compiler, **kw):
+    return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM-DD HH24')"
+
+
+def hour_to_paris_month(hour: str) -> str:
+    return to_paris_month(dt.datetime.strptime(hour, "%Y-%m-%d %H").replace(tzinfo=dt.UTC))

@@ -33,7 +33,7 @@ from ..models import (
 )
 from .alerts import ALERT_RATE, Alert, AlertCount, alert_counts, alert_list
 from .commitments import uncommitted
-from .common import to_paris_month
+from .common import hour_to_paris_month, utc_hour
 from .common import today as paris_today
 from .figures import EnvelopeFigures, Totals, envelope_figures, fold, kind_scope_totals
 
@@ -169,12 +169,13 @@ def _breakdowns(call: Call, funders: dict, detailed: dict) -> None:
 def _series(call_id: int, funders: dict) -> None:
     """Cumulative committed (by commitment month, current amounts) and paid (by payment month)."""
     monthly: dict = {f: defaultdict(lambda: [ZERO, ZERO]) for f in funders}
-    for funder, created_at, amount in db.session.execute(
-        select(Commitment.funder, Commitment.created_at, Commitment.amount).where(
-            Commitment.call_id == call_id, Commitment.status == CommitmentStatus.active
-        )
+    hour = utc_hour(Commitment.created_at)
+    for funder, created_hour, amount in db.session.execute(
+        select(Commitment.funder, hour, func.sum(Commitment.amount))
+        .where(Commitment.call_id == call_id, Commitment.status == CommitmentStatus.active)
+        .group_by(Commitment.funder, hour)
     ):
-        monthly[funder][to_paris_month(created_at)][0] += Decimal(amount)
+        monthly[funder][hour_to_paris_month(created_hour)][0] += Decimal(amount)
     for funder, paid_on, total in db.session.execute(
         select(Commitment.funder, Payment.paid_on, func.sum(Payment.amount))
         .join(Payment.commitment)

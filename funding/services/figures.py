@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from applications.models import Dossier
 from portal.db import db
@@ -87,46 +87,64 @@ class EnvelopeFigures:
 
 
 def kind_scope_totals(call_id: int) -> dict[tuple, Totals]:
-    """Totals per (funder, département, axis, kind of establishment) of the call: three GROUP BY
-    queries, from which the envelopes' figures and the dashboard's breakdowns are all summed."""
+    """Totals per (funder, département, axis, kind of establishment) of the call, in one GROUP BY
+    query (payments and clawbacks summed per commitment first), from which the envelopes' figures
+    and the dashboard's breakdowns are all summed."""
     scope = (
         Commitment.funder,
         Commitment.department_code,
         Commitment.axis_number,
         Establishment.kind,
     )
-    result: dict[tuple, Totals] = defaultdict(Totals)
-
-    def joined(stmt):
-        return stmt.join(Dossier, Dossier.id == Commitment.dossier_id).join(
-            Establishment, Establishment.id == Dossier.establishment_id
+    of_call = Commitment.call_id == call_id
+    paid = (
+        select(Payment.commitment_id, func.sum(Payment.amount).label("amount"))
+        .join(Commitment, Commitment.id == Payment.commitment_id)
+        .where(of_call)
+        .group_by(Payment.commitment_id)
+        .subquery()
+    )
+    settled = Clawback.status == ClawbackStatus.settled
+    claimed = (
+        select(
+            Clawback.commitment_id,
+            func.sum(case((settled, Clawback.amount), else_=0)).label("settled"),
+            func.sum(case((settled, 0), else_=Clawback.amount)).label("open"),
         )
-
-    active = (Commitment.call_id == call_id, Commitment.status == CommitmentStatus.active)
-    for *key, total, count in db.session.execute(
-        joined(select(*scope, func.sum(Commitment.amount), func.count(Commitment.id)))
-        .where(*active)
-        .group_by(*scope)
-    ):
-        result[tuple(key)].committed = Decimal(total or 0)
-        result[tuple(key)].commitments = count
+        .join(Commitment, Commitment.id == Clawback.commitment_id)
+        .where(of_call)
+        .group_by(Clawback.commitment_id)
+        .subquery()
+    )
+    active = Commitment.status == CommitmentStatus.active
+    result: dict[tuple, Totals] = {}
     # payments and clawbacks count even on a cancelled commitment (money did move)
-    for *key, total in db.session.execute(
-        joined(select(*scope, func.sum(Payment.amount)).join(Payment.commitment))
-        .where(Commitment.call_id == call_id)
+    for *key, committed, count, payments, settled_total, open_total in db.session.execute(
+        select(
+            *scope,
+            func.sum(case((active, Commitment.amount), else_=0)),
+            func.count(case((active, Commitment.id))),
+            func.sum(paid.c.amount),
+            func.sum(claimed.c.settled),
+            func.sum(claimed.c.open),
+        )
+        .join(Dossier, Dossier.id == Commitment.dossier_id)
+        .join(Establishment, Establishment.id == Dossier.establishment_id)
+        .outerjoin(paid, paid.c.commitment_id == Commitment.id)
+        .outerjoin(claimed, claimed.c.commitment_id == Commitment.id)
+        .where(of_call)
         .group_by(*scope)
     ):
-        result[tuple(key)].payments = Decimal(total or 0)
-    for *key, status, total in db.session.execute(
-        joined(select(*scope, Clawback.status, func.sum(Clawback.amount)).join(Clawback.commitment))
-        .where(Commitment.call_id == call_id)
-        .group_by(*scope, Clawback.status)
-    ):
-        if status == ClawbackStatus.settled:
-            result[tuple(key)].settled = Decimal(total or 0)
-        else:
-            result[tuple(key)].open = Decimal(total or 0)
-    return result
+        totals = Totals(
+            committed=Decimal(committed or 0),
+            payments=Decimal(payments or 0),
+            settled=Decimal(settled_total or 0),
+            open=Decimal(open_total or 0),
+            commitments=count or 0,
+        )
+        if totals.commitments or totals.payments or totals.settled or totals.open:
+            result[tuple(key)] = totals  # a scope of cancelled commitments only: no money moved
+    return defaultdict(Totals, result)
 
 
 def fold(detailed: dict[tuple, Totals]) -> dict[tuple, Totals]:
@@ -174,6 +192,28 @@ def envelope_figures(
                 mine.add(value)
         figures.append(EnvelopeFigures(envelope, mine))
     return figures
+
+
+def main_remaining(call_id: int) -> dict[Institution, Decimal]:
+    """What each funder's main envelope still holds (envelope − its active commitments, as
+    `envelope_figures` has it), in two small queries: no breakdown per scope."""
+    mains = db.session.scalars(
+        select(Envelope).where(
+            Envelope.call_id == call_id,
+            Envelope.department_code.is_(None),
+            Envelope.axis_number.is_(None),
+        )
+    ).all()
+    if not mains:
+        return {}
+    committed = dict(
+        db.session.execute(
+            select(Commitment.funder, func.sum(Commitment.amount))
+            .where(Commitment.call_id == call_id, Commitment.status == CommitmentStatus.active)
+            .group_by(Commitment.funder)
+        ).all()
+    )
+    return {e.funder: e.amount - Decimal(committed.get(e.funder) or 0) for e in mains}
 
 
 @dataclass

@@ -35,7 +35,7 @@ from .alerts import late_report_conditions, open_clawback_condition
 from .commitments import uncommitted
 from .common import ZERO
 from .common import today as paris_today
-from .figures import CommitmentFigures, commitment_figures, envelope_figures
+from .figures import CommitmentFigures, commitment_figures, envelope_figures, main_remaining
 
 
 @dataclass
@@ -118,7 +118,8 @@ def commitment_list(
 ) -> CommitmentList:
     """One page of the call's commitments, filtered and sorted in SQL (by dossier reference, or
     by amount committed), with totals over all matches."""
-    where = [Commitment.call_id == call.id, *_follow_up(follow, paris_today())]
+    follow_up = _follow_up(follow, paris_today())
+    where = [Commitment.call_id == call.id, *follow_up]
     if funder is not None:
         where.append(Commitment.funder == funder)
     if status is not None:
@@ -150,39 +151,38 @@ def commitment_list(
         )
         for f in commitment_figures(result.items)
     ]
-    return CommitmentList(result, rows, _commitment_totals(where))
+    return CommitmentList(result, rows, _commitment_totals(where, on_dossier=bool(follow_up)))
 
 
-def _commitment_totals(where: list) -> Totals:
-    """Sums over every matching commitment (`where` may name the dossier: it is joined)."""
+def _commitment_totals(where: list, on_dossier: bool = True) -> Totals:
+    """Sums over every matching commitment (`where` may name the dossier: it is joined, unless
+    `on_dossier` is false — no condition on it, and no join over the call's dossiers)."""
     totals = Totals()
     active = Commitment.status == CommitmentStatus.active
-    dossier = Dossier.id == Commitment.dossier_id
+
+    def joined(stmt):
+        return stmt.join(Dossier, Dossier.id == Commitment.dossier_id) if on_dossier else stmt
+
     count, granted, committed = db.session.execute(
-        select(
-            func.count(Commitment.id),
-            func.sum(Commitment.initial_amount),
-            func.sum(case((active, Commitment.amount), else_=0)),
-        )
-        .join(Dossier, dossier)
-        .where(*where)
+        joined(
+            select(
+                func.count(Commitment.id),
+                func.sum(Commitment.initial_amount),
+                func.sum(case((active, Commitment.amount), else_=0)),
+            )
+        ).where(*where)
     ).one()
     totals.count = count or 0
     totals.granted = Decimal(granted or 0)
     totals.committed = Decimal(committed or 0)
     totals.payments = Decimal(
         db.session.scalar(
-            select(func.sum(Payment.amount))
-            .join(Payment.commitment)
-            .join(Dossier, dossier)
-            .where(*where)
+            joined(select(func.sum(Payment.amount)).join(Payment.commitment)).where(*where)
         )
         or 0
     )
     for status, amount in db.session.execute(
-        select(Clawback.status, func.sum(Clawback.amount))
-        .join(Clawback.commitment)
-        .join(Dossier, dossier)
+        joined(select(Clawback.status, func.sum(Clawback.amount)).join(Clawback.commitment))
         .where(*where)
         .group_by(Clawback.status)
     ):
@@ -231,9 +231,7 @@ def pending_parts(call) -> list[PendingPart]:
     ):
         changes = event.changes or {}
         reasons[(event.object_id, changes.get("funder"))] = changes.get("reason", "")
-    remaining = {
-        f.envelope.funder: f.remaining for f in envelope_figures(call.id) if f.envelope.is_main
-    }
+    remaining = main_remaining(call.id)
     return [
         PendingPart(
             decision,

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 
 from applications.models import Dossier, DossierStatus
 from applications.policy import visible_dossiers
 from portal.db import db
 from portal.models import Call, Establishment, Role, User
+from portal.pagination import PAGE_SIZE, Page
 
 from ..models import (
     ConflictDeclaration,
@@ -48,24 +49,18 @@ class QueueRow:
         return self.phase.label if self.phase else "Phase non ouverte"
 
 
-def reviewer_queue(user: User) -> list[QueueRow]:
-    """The user's assignments across calls, in queue order, in one query.
-
-    Only non-declined reviews of dossiers the user may read (`visible_dossiers`), never a dossier
-    they are conflicted with (declared, or their own establishment's), never a withdrawn dossier.
-    """
-    if not user.has_role(Role.reviewer, Role.copilot):
-        return []
+def _in_queue(user: User, stmt, establishment: bool = False):
+    """`stmt` joined and filtered to the user's queue: non-declined reviews of dossiers the user
+    may read (`visible_dossiers`), never a dossier they are conflicted with (declared, or their
+    own establishment's), never a withdrawn dossier."""
     not_declared = ~Review.dossier_id.in_(
         select(ConflictDeclaration.dossier_id).where(ConflictDeclaration.user_id == user.id)
     )
-    query = (
-        select(
-            Review, Dossier, Call.title, Establishment.name, ReviewPhase.kind, ReviewPhase.ends_at
-        )
-        .join(Dossier, Review.dossier_id == Dossier.id)
-        .join(Call, Dossier.call_id == Call.id)
-        .join(Establishment, Dossier.establishment_id == Establishment.id)
+    stmt = stmt.select_from(Review).join(Dossier, Review.dossier_id == Dossier.id)
+    if establishment:
+        stmt = stmt.join(Establishment, Dossier.establishment_id == Establishment.id)
+    stmt = (
+        stmt.join(Call, Dossier.call_id == Call.id)
         .outerjoin(ReviewSettings, ReviewSettings.call_id == Dossier.call_id)
         .outerjoin(ReviewPhase, ReviewPhase.id == ReviewSettings.current_phase_id)
         .where(
@@ -75,46 +70,107 @@ def reviewer_queue(user: User) -> list[QueueRow]:
             visible_dossiers(user),
             not_declared,
         )
-        .order_by(Dossier.call_id, Dossier.reference, Review.id)
     )
     if user.establishment_id is not None:
-        query = query.where(Dossier.establishment_id != user.establishment_id)
+        stmt = stmt.where(Dossier.establishment_id != user.establishment_id)
+    return stmt
+
+
+QUEUE_ORDER = (Dossier.call_id, Dossier.reference, Review.id)
+
+
+def _rows(user: User, offset: int | None = None, limit: int | None = None) -> list[QueueRow]:
+    query = _in_queue(
+        user,
+        select(
+            Review, Dossier, Call.title, Establishment.name, ReviewPhase.kind, ReviewPhase.ends_at
+        ),
+        establishment=True,
+    ).order_by(*QUEUE_ORDER)
+    if limit is not None:
+        query = query.offset(offset or 0).limit(limit)
     return [
         QueueRow(review, dossier, title, establishment, kind, ends_at)
         for review, dossier, title, establishment, kind, ends_at in db.session.execute(query)
     ]
 
 
-def queue_summary(rows: list[QueueRow]) -> list[dict]:
-    """Per call: progress (done/total), current phase, its end, the first unfinished review."""
+def reviewer_queue(user: User) -> list[QueueRow]:
+    """The user's assignments across calls, in queue order, in one query (every row: the API and
+    the tests; the page shows one page of it, `queue_page`)."""
+    if not user.has_role(Role.reviewer, Role.copilot):
+        return []
+    return _rows(user)
+
+
+def queue_page(user: User, page, summary: list[dict], per_page: int | None = None) -> Page:
+    """One page of the queue (`summary` gives the total: no count query), in queue order."""
+    per_page = per_page or PAGE_SIZE
+    total = sum(entry["total"] for entry in summary)
+    pages = max(1, -(-total // per_page))
+    try:
+        number = int(page or 1)
+    except (TypeError, ValueError):
+        number = 1
+    number = min(max(1, number), pages)
+    items = _rows(user, (number - 1) * per_page, per_page) if total else []
+    return Page(items=items, total=total, page=number, pages=pages)
+
+
+def queue_summary(user: User) -> list[dict]:
+    """Per call: progress (done/total), current phase, its end, the first unfinished review (in
+    queue order) — one query whatever the number of assignments (window functions: at most two
+    rows a call come back, the first submitted and the first not submitted)."""
+    if not user.has_role(Role.reviewer, Role.copilot):
+        return []
+    submitted = case((Review.status == ReviewStatus.submitted, 1), else_=0)
+    inner = _in_queue(
+        user,
+        select(
+            Dossier.call_id.label("call_id"),
+            Call.title.label("call_title"),
+            ReviewPhase.kind.label("phase"),
+            ReviewPhase.ends_at.label("phase_ends_at"),
+            Review.id.label("review_id"),
+            submitted.label("submitted"),
+            func.row_number()
+            .over(partition_by=(Dossier.call_id, submitted), order_by=QUEUE_ORDER[1:])
+            .label("position"),
+            func.count().over(partition_by=Dossier.call_id).label("total"),
+            func.sum(submitted).over(partition_by=Dossier.call_id).label("done"),
+        ),
+    ).subquery()
     calls: dict[int, dict] = {}
-    for row in rows:
+    for row in db.session.execute(
+        select(inner).where(inner.c.position == 1).order_by(inner.c.call_id)
+    ):
         entry = calls.setdefault(
-            row.dossier.call_id,
+            row.call_id,
             {
-                "call_id": row.dossier.call_id,
+                "call_id": row.call_id,
                 "call_title": row.call_title,
                 "phase": row.phase,
-                "phase_label": row.phase_label,
+                "phase_label": row.phase.label if row.phase else "Phase non ouverte",
                 "phase_ends_at": row.phase_ends_at,
-                "done": 0,
-                "total": 0,
+                "done": int(row.done or 0),
+                "total": int(row.total),
                 "resume": None,
             },
         )
-        entry["total"] += 1
-        if row.review.status == ReviewStatus.submitted:
-            entry["done"] += 1
-        elif entry["resume"] is None:
-            entry["resume"] = row.review.id
+        if not row.submitted:
+            entry["resume"] = row.review_id
     return list(calls.values())
 
 
-def next_unfinished(rows: list[QueueRow], current_id: int) -> int | None:
-    """The id of the next unfinished review after `current_id` in queue order (wrapping round)."""
-    ids = [row.review.id for row in rows]
+def next_unfinished(user: User, current_id: int) -> int | None:
+    """The id of the next unfinished review after `current_id` in queue order (wrapping round):
+    the queue's ids and statuses only, one query."""
+    rows = db.session.execute(
+        _in_queue(user, select(Review.id, Review.status)).order_by(*QUEUE_ORDER)
+    ).all()
+    ids = [review_id for review_id, _ in rows]
     start = ids.index(current_id) + 1 if current_id in ids else 0
-    for row in rows[start:] + rows[:start]:
-        if row.unfinished and row.review.id != current_id:
-            return row.review.id
+    for review_id, status in rows[start:] + rows[:start]:
+        if status in UNFINISHED and review_id != current_id:
+            return review_id
     return None

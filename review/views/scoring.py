@@ -63,14 +63,15 @@ def _context(review: Review, form=None, reopen_form=None, missing=None) -> dict:
 def my_reviews():
     if not current_user.has_role(Role.reviewer, Role.copilot):
         raise PermissionDenied("Cette page est réservée aux membres de la commission.")
-    rows = queue.reviewer_queue(current_user)
-    done = sum(1 for row in rows if not row.unfinished)
+    summary = queue.queue_summary(current_user)
+    result = queue.queue_page(current_user, request.args.get("page"), summary)
     return render_template(
         "review/scoring/queue.html",
-        rows=rows,
-        done=done,
-        total=len(rows),
-        summary=queue.queue_summary(rows),
+        result=result,
+        rows=result.items,
+        done=sum(entry["done"] for entry in summary),
+        total=result.total,
+        summary=summary,
         now=utcnow(),
     )
 
@@ -119,7 +120,7 @@ def save(review_id: int):
     else:
         flash(f"Évaluation du dossier {reference} enregistrée.", "success")
     if action in ("next", "submit"):
-        target = queue.next_unfinished(queue.reviewer_queue(current_user), review.id)
+        target = queue.next_unfinished(current_user, review.id)
         if target is not None:
             return redirect(url_for("review.review_page", review_id=target))
         if action == "next":

@@ -160,7 +160,9 @@ def test_filters_stay_in_the_url_of_sort_status_export_and_page_links(client, ca
     monkeypatch.setattr(
         views_module,
         "paginate",
-        lambda stmt, page, unique=False: pagination.paginate(stmt, page, 1, unique=unique),
+        lambda stmt, page, unique=False, total=None: pagination.paginate(
+            stmt, page, 1, unique=unique, total=total
+        ),
     )
     page = _page(client, "?departement=86&montant_min=500&tri=montant&ordre=desc")
     links = re.findall(r'href="(/dossiers/deposes[^"]*)"', page)

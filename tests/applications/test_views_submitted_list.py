@@ -105,7 +105,9 @@ def test_the_list_is_paginated(client, world, factory, monkeypatch):
     monkeypatch.setattr(
         views_module,
         "paginate",
-        lambda stmt, page, unique=False: pagination.paginate(stmt, page, 2, unique=unique),
+        lambda stmt, page, unique=False, total=None: pagination.paginate(
+            stmt, page, 2, unique=unique, total=total
+        ),
     )
     from applications import services as dossier_services
 
