@@ -14,40 +14,45 @@ the budget dashboard and the commitment and payment lists:
 - an indicator *meets its target* by `portal.reference.target_met` (written here as SQL, and
   tested against it): at least the target, or at most when less is better.
 
-Every figure comes from GROUP BY queries over one membership relation (dossier, dimension,
-value): a dossier counts once in each value of each dimension it belongs to (a dossier with two
-themes counts in both), once in the totals. Nine queries for the figures and five for the
-reference lists, whatever the number of dossiers.
+Every figure comes from GROUP BY queries (outcomes.services.dashboard_sql): per dossier, then
+per (dimension, value) over a membership relation where a dossier counts once in each value of
+each dimension it belongs to (a dossier with two themes counts in both), once in the totals.
+Two statements for the figures and five for the reference lists, whatever the number of
+dossiers.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
-from sqlalchemy import String, and_, case, cast, exists, func, literal_column, select, union_all
+from sqlalchemy import func, select
 
-from applications.models import Dossier, DossierTarget, DossierTheme, Indicator
-from funding.models import (
-    Clawback,
-    ClawbackStatus,
-    Commitment,
-    CommitmentStatus,
-    FinalReport,
-    Payment,
-    ReportIndicator,
-    ReportOutcome,
-    ReportReach,
-    ReportStatus,
-)
+from applications.models import Indicator
+from funding.models import FinalReport, ReportIndicator
 from portal.db import db
-from portal.models import FIELDS, KIND_LABELS, Call, Establishment, EstablishmentKind
-from portal.reference import CallIndicator
+from portal.models import FIELDS, KIND_LABELS, EstablishmentKind
+from portal.reference import OUTCOMES, YOUNG_CATEGORIES, CallIndicator
 
-from .dashboard_figures import FUNDERS, ZERO, Dashboard, Figures, IndicatorLine, Line, percent  # noqa: F401
+from .dashboard_figures import (  # noqa: F401  (re-exported: the views, exports and API)
+    FUNDERS,
+    ZERO,
+    Dashboard,
+    Figures,
+    IndicatorLine,
+    Line,
+    percent,
+)
 from .dashboard_filters import REP_CHOICES, Filters, Options, load_options
+from .dashboard_sql import (  # noqa: F401  (met_condition: tested against target_met)
+    MEASURES,
+    REPORTED,
+    figures_statement,
+    filtered,
+    met_condition,
+    met_flag,
+)
 
-REPORTED = (ReportStatus.submitted, ReportStatus.validated)
 # the breakdowns, in the page's order: dimension → title
 DIMENSIONS = {
     "call": "Par appel à projets",
@@ -62,251 +67,71 @@ DIMENSIONS = {
 }
 
 
-def met_condition(direction, target, achieved):
-    """`portal.reference.target_met` as SQL, for rows where both values are given."""
-    return case(
-        (direction == "down", achieved <= target),
-        else_=achieved >= target,
-    )
-
-
-def _filtered(filters: Filters):
-    """The dossiers with a commitment (active or not: money paid on a cancelled one still counts),
-    narrowed by the filters, with what the breakdowns need: a CTE read by every query."""
-    funded = exists().where(
-        Commitment.dossier_id == Dossier.id, Commitment.status == CommitmentStatus.active
-    )
-    reported = exists().where(
-        FinalReport.dossier_id == Dossier.id, FinalReport.status.in_(REPORTED)
-    )
-    fields_text = cast(Dossier.fields, String)
-    stmt = (
-        select(
-            Dossier.id.label("id"),
-            Dossier.call_id.label("call_id"),
-            Call.school_year.label("school_year"),
-            Dossier.main_axis.label("main_axis"),
-            Establishment.department_code.label("department_code"),
-            Establishment.network_id.label("network_id"),
-            cast(Establishment.kind, String).label("kind"),
-            Establishment.priority_education.label("rep"),
-            fields_text.label("fields"),
-            case((funded, 1), else_=0).label("funded"),
-            case((reported, 1), else_=0).label("reported"),
-        )
-        .join(Call, Call.id == Dossier.call_id)
-        .join(Establishment, Establishment.id == Dossier.establishment_id)
-        .where(exists().where(Commitment.dossier_id == Dossier.id))
-    )
-    f = filters
-    if f.call_id is not None:
-        stmt = stmt.where(Dossier.call_id == f.call_id)
-    if f.school_year is not None:
-        stmt = stmt.where(Call.school_year == f.school_year)
-    if f.axis is not None:
-        stmt = stmt.where(Dossier.main_axis == f.axis)
-    if f.field is not None:
-        stmt = stmt.where(fields_text.like(f'%"{f.field}"%'))
-    if f.theme_id is not None:
-        stmt = stmt.where(
-            exists().where(
-                DossierTheme.dossier_id == Dossier.id, DossierTheme.theme_id == f.theme_id
-            )
-        )
-    if f.department is not None:
-        stmt = stmt.where(Establishment.department_code == f.department)
-    if f.network_id is not None:
-        stmt = stmt.where(Establishment.network_id == f.network_id)
-    if f.kind is not None:
-        stmt = stmt.where(Establishment.kind == f.kind)
-    if f.rep is not None:
-        stmt = stmt.where(Establishment.priority_education == ("" if f.rep == "hors" else f.rep))
-    return stmt.cte("dashboard_dossier")
-
-
-def _const(text: str):
-    """A constant string column (the dimension's name): literal SQL, never a bound parameter,
-    so PostgreSQL types the UNION's column (only fixed names from this module come here)."""
-    return literal_column(f"'{text}'", String)
-
-
-def _membership(base):
-    """(dossier_id, dim, value, funded, reported): each dossier once per dimension value it
-    belongs to, plus once under ('all', '') for the totals; its flags carried along, so the
-    measures join it alone (no second join to the dossiers)."""
-    b = base.c
-
-    def part(dim: str, value):
-        return select(
-            b.id.label("dossier_id"),
-            _const(dim).label("dim"),
-            value.label("value"),
-            b.funded.label("funded"),
-            b.reported.label("reported"),
-        )
-
-    parts = [
-        part("all", _const("")),
-        part("call", cast(b.call_id, String)),
-        part("year", b.school_year),
-        part("axis", func.coalesce(cast(b.main_axis, String), "")),
-        part("department", b.department_code),
-        part("network", func.coalesce(cast(b.network_id, String), "")),
-        part("kind", b.kind),
-        part("rep", b.rep),
-        part("theme", cast(DossierTheme.theme_id, String)).join(
-            DossierTheme, DossierTheme.dossier_id == b.id
-        ),
-        *[part("field", _const(code)).where(b.fields.like(f'%"{code}"%')) for code in FIELDS],
-    ]
-    return union_all(*parts).subquery("membership")
+def _fold(row) -> Figures:
+    v = dict(zip(MEASURES, row))
+    f = Figures(projects=int(v["projects"] or 0), reported=int(v["reported"] or 0))
+    for funder in FUNDERS:
+        f.granted[funder] = _money(v[f"granted_{funder.value}"])
+        f.commitments[funder] = int(v[f"commitments_{funder.value}"] or 0)
+        f.payments[funder] = _money(v[f"payments_{funder.value}"])
+        f.settled[funder] = _money(v[f"settled_{funder.value}"])
+    f.granted_reported = _money(v["granted_reported"])
+    f.targeted = {c: int(v[f"targeted_{c}"] or 0) for c in YOUNG_CATEGORIES}
+    f.reached = {c: int(v[f"reached_{c}"] or 0) for c in YOUNG_CATEGORIES}
+    f.outcomes = {o: int(v[f"outcome_{o}"] or 0) for o in OUTCOMES}
+    f.measured_projects = int(v["measured_projects"] or 0)
+    f.met_all_projects = int(v["met_all_projects"] or 0)
+    f.indicators_measured = int(v["indicators_measured"] or 0)
+    f.indicators_met = int(v["indicators_met"] or 0)
+    return f
 
 
 def _money(value) -> Decimal:
     return Decimal(value or 0).quantize(Decimal("0.01"))
 
 
+@lru_cache(maxsize=256)
+def statements(filters: Filters):
+    """The two statements for `filters` (frozen, hashable), built once: building them costs
+    more than running them (hundreds of column proxies), and reused they hit SQLAlchemy's
+    compiled cache too."""
+    base = filtered(filters)
+    return figures_statement(base), _indicators_statement(base)
+
+
 def compute(filters: Filters, options: Options | None = None) -> Dashboard:
+    """The figures of the dossiers the filters keep: two statements (the figures of every
+    breakdown, the common indicators) after the five of the reference lists."""
     options = options or load_options()
-    base = _filtered(filters)
-    m = _membership(base)
-    b = m.c  # the flags, as membership carries them
-    cells: dict[tuple[str, str], Figures] = defaultdict(Figures)
-    keyed = (m.c.dim, m.c.value)
-
-    for dim, value, projects, reported in db.session.execute(
-        select(
-            *keyed,
-            func.sum(b.funded),
-            func.sum(case((and_(b.funded == 1, b.reported == 1), 1), else_=0)),
-        ).group_by(*keyed)
-    ):
-        cell = cells[(dim, value)]
-        cell.projects, cell.reported = int(projects or 0), int(reported or 0)
-
-    for dim, value, category, total in db.session.execute(
-        select(*keyed, DossierTarget.category, func.sum(DossierTarget.count))
-        .join(DossierTarget, DossierTarget.dossier_id == m.c.dossier_id)
-        .where(b.funded == 1)
-        .group_by(*keyed, DossierTarget.category)
-    ):
-        cells[(dim, value)].targeted[category] = int(total or 0)
-
-    for dim, value, funder, total, count, of_reported in db.session.execute(
-        select(
-            *keyed,
-            Commitment.funder,
-            func.sum(Commitment.amount),
-            func.count(Commitment.id),
-            func.sum(case((b.reported == 1, Commitment.amount), else_=0)),
-        )
-        .join(Commitment, Commitment.dossier_id == m.c.dossier_id)
-        .where(Commitment.status == CommitmentStatus.active)
-        .group_by(*keyed, Commitment.funder)
-    ):
-        cell = cells[(dim, value)]
-        cell.granted[funder] = _money(total)
-        cell.commitments[funder] = int(count or 0)
-        cell.granted_reported += _money(of_reported)
-
-    for dim, value, funder, total in db.session.execute(
-        select(*keyed, Commitment.funder, func.sum(Payment.amount))
-        .join(Commitment, Commitment.dossier_id == m.c.dossier_id)
-        .join(Payment, Payment.commitment_id == Commitment.id)
-        .group_by(*keyed, Commitment.funder)
-    ):
-        cells[(dim, value)].payments[funder] = _money(total)
-
-    for dim, value, funder, total in db.session.execute(
-        select(*keyed, Commitment.funder, func.sum(Clawback.amount))
-        .join(Commitment, Commitment.dossier_id == m.c.dossier_id)
-        .join(Clawback, Clawback.commitment_id == Commitment.id)
-        .where(Clawback.status == ClawbackStatus.settled)
-        .group_by(*keyed, Commitment.funder)
-    ):
-        cells[(dim, value)].settled[funder] = _money(total)
-
-    reported_of_funded = and_(b.funded == 1, b.reported == 1)
-    for model, column, target in (
-        (ReportReach, ReportReach.category, "reached"),
-        (ReportOutcome, ReportOutcome.outcome, "outcomes"),
-    ):
-        for dim, value, key, total in db.session.execute(
-            select(*keyed, column, func.sum(model.count))
-            .join(FinalReport, FinalReport.dossier_id == m.c.dossier_id)
-            .join(model, model.report_id == FinalReport.id)
-            .where(reported_of_funded)
-            .group_by(*keyed, column)
-        ):
-            getattr(cells[(dim, value)], target)[key] = int(total or 0)
-
-    measured = _measured()
-    for dim, value, projects, met_all, count, met in db.session.execute(
-        select(
-            *keyed,
-            func.count(),
-            func.sum(case((measured.c.met == measured.c.measured, 1), else_=0)),
-            func.sum(measured.c.measured),
-            func.sum(measured.c.met),
-        )
-        .join(measured, measured.c.dossier_id == m.c.dossier_id)
-        .where(b.funded == 1)
-        .group_by(*keyed)
-    ):
-        cell = cells[(dim, value)]
-        cell.measured_projects, cell.met_all_projects = int(projects), int(met_all or 0)
-        cell.indicators_measured, cell.indicators_met = int(count or 0), int(met or 0)
-
+    figures, indicators = statements(filters)
+    cells = {(dim, value): _fold(row) for dim, value, *row in db.session.execute(figures)}
     total = cells.pop(("all", ""), Figures())
     return Dashboard(
-        filters, options, total, _breakdowns(cells, options, filters), _indicators(base)
+        filters, options, total, _breakdowns(cells, options, filters), _indicators(indicators)
     )
 
 
 def _measured_rows(base, *columns):
-    """`columns` over the report indicators with both a target and an achieved value, of final
-    reports handed in; of the funded dossiers of `base` only when it is given (the per-dossier
-    subquery leaves that to the query joining it: PostgreSQL plans it much better)."""
-    stmt = (
+    """`columns` over the report indicators with both a target and an achieved value, of the
+    funded dossiers of `base` whose final report is handed in."""
+    return (
         select(*columns)
         .select_from(ReportIndicator)
         .join(FinalReport, FinalReport.id == ReportIndicator.report_id)
         .join(Indicator, Indicator.id == ReportIndicator.indicator_id)
+        .join(base, base.c.id == FinalReport.dossier_id)
         .where(
+            base.c.funded == 1,
             FinalReport.status.in_(REPORTED),
             ReportIndicator.achieved_value.is_not(None),
             Indicator.target_value.is_not(None),
         )
     )
-    if base is not None:
-        stmt = stmt.join(base, base.c.id == FinalReport.dossier_id).where(base.c.funded == 1)
-    return stmt
 
 
-def _met():
-    condition = met_condition(
-        Indicator.direction, Indicator.target_value, ReportIndicator.achieved_value
-    )
-    return case((condition, 1), else_=0)
-
-
-def _measured():
-    """Per dossier: its indicators measured against a target, and how many met it."""
+def _indicators_statement(base):
+    """Per common indicator of the calls (and the projects' own, together)."""
     return (
-        _measured_rows(
-            None,
-            FinalReport.dossier_id.label("dossier_id"),
-            func.count().label("measured"),
-            func.sum(_met()).label("met"),
-        )
-        .group_by(FinalReport.dossier_id)
-        .subquery("measured")
-    )
-
-
-def _indicators(base) -> list[IndicatorLine]:
-    """Per common indicator of the calls (and the projects' own, together): one query."""
-    stmt = (
         _measured_rows(
             base,
             Indicator.call_indicator_id,
@@ -314,7 +139,7 @@ def _indicators(base) -> list[IndicatorLine]:
             CallIndicator.unit,
             CallIndicator.direction,
             func.count(),
-            func.sum(_met()),
+            func.sum(met_flag()),
             func.avg(Indicator.target_value),
             func.avg(ReportIndicator.achieved_value),
         )
@@ -327,6 +152,9 @@ def _indicators(base) -> list[IndicatorLine]:
         )
         .order_by(CallIndicator.label)
     )
+
+
+def _indicators(stmt) -> list[IndicatorLine]:
     lines, own = [], None
     for ci_id, label, unit, direction, count, met, target, achieved in db.session.execute(stmt):
         if ci_id is None:  # the projects' own indicators: too unlike each other to average
