@@ -84,6 +84,7 @@ def prepare(name: str, size: int, rush: int, reuse: bool, log):
     url = f"{database.SERVER}/{name}"
     if reuse and path.exists():
         log(f"reusing {name} ({path})")
+        database.analyze(url)
         return url, data.Built(**json.loads(path.read_text()))
     log(f"building {name}: {size} dossiers …")
     url = database.fresh(name)
@@ -94,6 +95,7 @@ def prepare(name: str, size: int, rush: int, reuse: bool, log):
 
     with app.app_context():
         db.engine.dispose()
+    database.analyze(url)
     path.write_text(json.dumps(dataclasses.asdict(built)))
     log(f"built {name} in {built.seconds:.1f} s: {built.counts}")
     return url, built
