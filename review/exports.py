@@ -15,11 +15,12 @@ from sqlalchemy import Integer, case, cast, func, select
 from applications.models import Dossier
 from portal.db import db
 from portal.models import INSTITUTION_LABELS, INSTITUTION_SHORT_LABELS, Call, Establishment, User
+from portal.permissions import Permission, require
 
 from .aggregation import standardiser
 from .models import Criterion, Review, ReviewStatus, Score
 from .ranking import RankingQuery, _visible_ranked, settings_for, shows_reviewer_names
-from .standings import BATCH, _filters, _sort_columns, iter_ranking, ranked_subquery
+from .standings import BATCH, _filters, _sort_columns, ranked_subquery, row_of
 
 RANKING_HEADER = [
     "Rang",
@@ -44,15 +45,36 @@ _HUNDRED = Decimal(100)
 
 
 def ranking_rows(user: User, call: Call, query: RankingQuery) -> Iterator[list]:
-    for row in iter_ranking(user, call, query):
-        est = row.dossier.establishment
+    """The ranking's lines as `iter_ranking` orders and filters them (review.standings), read
+    BATCH rows at a time as plain columns: the dossier's and establishment's few fields beside
+    the ranked figures, no ORM objects (an export reads every row of the call)."""
+    require(user, Permission.VIEW_RANKING, call)
+    settings = settings_for(call)
+    ranked = ranked_subquery(user, call, settings)
+    statement = (
+        select(
+            Dossier.reference,
+            Dossier.title,
+            Establishment.name,
+            Establishment.uai,
+            Establishment.department_code,
+            ranked,
+        )
+        .join(ranked, ranked.c.id == Dossier.id)
+        .join(Establishment, Establishment.id == Dossier.establishment_id)
+        .where(*_filters(ranked, query))
+        .order_by(*_sort_columns(ranked, query))
+        .execution_options(yield_per=BATCH)
+    )
+    for r in db.session.execute(statement):
+        row = row_of(None, r, settings)
         yield [
             row.rank,
-            row.dossier.reference,
-            est.name,
-            est.uai,
-            est.department_code,
-            row.dossier.title,
+            r.reference,
+            r.name,
+            r.uai,
+            r.department_code,
+            r.title,
             row.amount_region,
             row.amount_state,
             row.state_mean,
