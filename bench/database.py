@@ -26,8 +26,9 @@ def fresh(name: str, server: str = SERVER) -> str:
 
 
 def analyze(url: str) -> None:
-    """VACUUM ANALYZE the freshly built database: the planner needs statistics on the bulk-loaded
-    tables (this server runs without autovacuum; a production one would have gathered them)."""
+    """VACUUM ANALYZE the database (after building, and on --reuse): the bulk load leaves the
+    statistics as of the empty tables, and this server runs without autovacuum, so PostgreSQL
+    would plan for a handful of rows (nested loops over 5,000 dossiers: seconds, not ms)."""
     engine = create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         conn.execute(text("VACUUM ANALYZE"))

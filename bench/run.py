@@ -84,6 +84,7 @@ def prepare(name: str, size: int, rush: int, reuse: bool, log):
     url = f"{database.SERVER}/{name}"
     if reuse and path.exists():
         log(f"reusing {name} ({path})")
+        database.analyze(url)
         return url, data.Built(**json.loads(path.read_text()))
     log(f"building {name}: {size} dossiers …")
     url = database.fresh(name)

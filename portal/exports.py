@@ -2,10 +2,11 @@
 
 One module for every area's exports:
 - CSV: semicolon-separated, UTF-8 with a byte-order mark, decimal comma, dates dd/mm/yyyy, free
-  text defused against spreadsheet formulas, streamed line by line;
-- XLSX: openpyxl in write-only mode, numbers kept as numbers (amounts in euros, other decimals
-  with two decimals, dates as dates), columns sized, header frozen, an autofilter; spooled to a
-  temporary file and streamed from it.
+  text defused against spreadsheet formulas, streamed (the header at once, then CHUNK-sized
+  pieces of lines);
+- XLSX: numbers kept as numbers (amounts in euros, other decimals with two decimals, dates as
+  dates), columns sized, header frozen, an autofilter; written by portal.xlsx into a zip stream
+  as the rows come, so its bytes leave while the rows are still being read.
 Rows may be any iterable (a generator reading the database in batches keeps memory flat).
 """
 
@@ -13,13 +14,12 @@ from __future__ import annotations
 
 import csv
 import io
-import tempfile
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
-from itertools import chain, islice
 
 from flask import Response, stream_with_context
 
+from . import xlsx
 from .formatting import format_decimal
 
 CHUNK = 64 * 1024
@@ -39,6 +39,8 @@ def csv_cell(value) -> str:
     if isinstance(value, bool):
         return "Oui" if value else "Non"
     if isinstance(value, Decimal):
+        if value.is_finite():  # format_decimal's writing, without Babel's cost per cell
+            return format(value, "f").replace(".", ",")
         return format_decimal(value)
     if isinstance(value, str):
         return defuse(value)
@@ -47,16 +49,9 @@ def csv_cell(value) -> str:
     return str(value)
 
 
-def xlsx_cell(value):
-    if isinstance(value, bool):
-        return "Oui" if value else "Non"
-    if isinstance(value, str):
-        return defuse(value)
-    return value
-
-
 def csv_chunks(header: list[str], rows: Iterable[Iterable]) -> Iterator[str]:
-    """The table as CSV text, one chunk per line, the first starting with the BOM."""
+    """The table as CSV text: the BOM and the header line at once, then the lines in pieces of
+    about CHUNK characters (one write to the socket per piece, not per line)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
 
@@ -67,8 +62,16 @@ def csv_chunks(header: list[str], rows: Iterable[Iterable]) -> Iterator[str]:
         return buffer.getvalue()
 
     yield "\ufeff" + line(header)
+    pending, size = [], 0
     for cells in rows:
-        yield line(cells)
+        text = line(cells)
+        pending.append(text)
+        size += len(text)
+        if size >= CHUNK:
+            yield "".join(pending)
+            pending, size = [], 0
+    if pending:
+        yield "".join(pending)
 
 
 MONEY_FORMAT = '#,##0.00\\ "€"'  # a column whose header says "(€)": 12 500,00 € in French Excel
@@ -76,14 +79,6 @@ NUMBER_FORMAT = "0.00"  # any other decimal column (scores, means, gaps)
 DATE_FORMAT = "DD/MM/YYYY"
 WIDTH_SAMPLE = 200  # rows read ahead to size the columns (the rest still streams)
 MIN_WIDTH, MAX_WIDTH = 8, 60
-
-
-def _number_format(label: str, value) -> str | None:
-    if hasattr(value, "strftime"):
-        return DATE_FORMAT
-    if isinstance(value, Decimal):
-        return MONEY_FORMAT if "(€)" in label else NUMBER_FORMAT
-    return None
 
 
 def _shown_length(value) -> int:
@@ -106,71 +101,32 @@ def column_widths(header: list[str], sample: list[list]) -> list[int]:
     return [min(MAX_WIDTH, max(MIN_WIDTH, w + 2)) for w in widths]
 
 
-def xlsx_file(header: list[str], rows: Iterable[Iterable], title: str):
-    """The table as an XLSX workbook written row by row to a temporary file (rewound).
-
-    Every sheet is ready to work with: columns sized on the header and the first rows, the header
-    row bold and frozen, an autofilter over the table, dates as dates, amounts (a header with
-    "(€)") in euros with thousands separators, other decimals with two decimals.
-    """
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title[:31])
-    rows = iter(rows)
-    sample = [list(cells) for cells in islice(rows, WIDTH_SAMPLE)]
-    for i, width in enumerate(column_widths(header, sample), start=1):
-        sheet.column_dimensions[get_column_letter(i)].width = width
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    heading = []
-    for label in header:
-        cell = WriteOnlyCell(sheet, value=xlsx_cell(label))
-        cell.font = bold
-        heading.append(cell)
-    sheet.append(heading)
-    count = 0
-    for cells in chain(sample, rows):
-        out = []
-        for i, value in enumerate(cells):
-            number_format = _number_format(str(header[i]) if i < len(header) else "", value)
-            if number_format is None:
-                out.append(xlsx_cell(value))
-            else:
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = number_format
-                out.append(cell)
-        sheet.append(out)
-        count += 1
-    if header:
-        sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{count + 1}"
-    handle = tempfile.TemporaryFile()
-    workbook.save(handle)
-    handle.seek(0)
-    return handle
-
-
-def xlsx_bytes(header: list[str], rows: Iterable[Iterable], title: str) -> bytes:
-    with xlsx_file(header, rows, title) as handle:
-        return handle.read()
-
-
-def file_chunks(handle) -> Iterator[bytes]:
-    """Read a file in CHUNK-sized pieces, closing (and so deleting) it at the end."""
-    try:
-        while chunk := handle.read(CHUNK):
-            yield chunk
-    finally:
-        handle.close()
+def _decimal_styles(header: list[str]) -> list[int]:
+    """The style of a Decimal in each column: euros when the header says "(€)", else 0.00."""
+    return [xlsx.MONEY if "(€)" in str(label) else xlsx.NUMBER for label in header]
 
 
 def xlsx_chunks(header: list[str], rows: Iterable[Iterable], title: str) -> Iterator[bytes]:
-    """The workbook's bytes, built only when the response starts streaming (rows are read then,
-    in the request's context), spooled through a temporary file."""
-    yield from file_chunks(xlsx_file(header, rows, title))
+    """The table as an XLSX workbook, its bytes streamed as the rows are read (portal.xlsx).
+
+    Every sheet is ready to work with: columns sized on the header and the first WIDTH_SAMPLE
+    rows, the header row bold and frozen, an autofilter over the table, dates as dates, amounts (a
+    header with "(€)") in euros with thousands separators, other decimals with two decimals.
+    The workbook's fixed parts are out before the first row is read."""
+    yield from xlsx.workbook_chunks(
+        title,
+        [str(label) for label in header],
+        rows,
+        lambda sample: column_widths(header, sample),
+        _decimal_styles(header),
+        text=defuse,
+        formats=(MONEY_FORMAT, NUMBER_FORMAT, DATE_FORMAT),
+        sample=WIDTH_SAMPLE,
+    )
+
+
+def xlsx_bytes(header: list[str], rows: Iterable[Iterable], title: str) -> bytes:
+    return b"".join(xlsx_chunks(header, rows, title))
 
 
 def download(

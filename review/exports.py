@@ -10,17 +10,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import Integer, case, cast, func, select
 
 from applications.models import Dossier
 from portal.db import db
-from portal.models import INSTITUTION_LABELS, INSTITUTION_SHORT_LABELS, Call, User
+from portal.models import INSTITUTION_LABELS, INSTITUTION_SHORT_LABELS, Call, Establishment, User
+from portal.permissions import Permission, require
 
-from .aggregation import standardise
-from .models import Criterion, Review, ReviewStatus
+from .aggregation import standardiser
+from .models import Criterion, Review, ReviewStatus, Score
 from .ranking import RankingQuery, _visible_ranked, settings_for, shows_reviewer_names
-from .standings import BATCH, _filters, _sort_columns, iter_ranking, ranked_subquery
+from .standings import BATCH, _filters, _sort_columns, ranked_subquery, row_of
 
 RANKING_HEADER = [
     "Rang",
@@ -45,15 +45,36 @@ _HUNDRED = Decimal(100)
 
 
 def ranking_rows(user: User, call: Call, query: RankingQuery) -> Iterator[list]:
-    for row in iter_ranking(user, call, query):
-        est = row.dossier.establishment
+    """The ranking's lines as `iter_ranking` orders and filters them (review.standings), read
+    BATCH rows at a time as plain columns: the dossier's and establishment's few fields beside
+    the ranked figures, no ORM objects (an export reads every row of the call)."""
+    require(user, Permission.VIEW_RANKING, call)
+    settings = settings_for(call)
+    ranked = ranked_subquery(user, call, settings)
+    statement = (
+        select(
+            Dossier.reference,
+            Dossier.title,
+            Establishment.name,
+            Establishment.uai,
+            Establishment.department_code,
+            ranked,
+        )
+        .join(ranked, ranked.c.id == Dossier.id)
+        .join(Establishment, Establishment.id == Dossier.establishment_id)
+        .where(*_filters(ranked, query))
+        .order_by(*_sort_columns(ranked, query))
+        .execution_options(yield_per=BATCH)
+    )
+    for r in db.session.execute(statement):
+        row = row_of(None, r, settings)
         yield [
             row.rank,
-            row.dossier.reference,
-            est.name,
-            est.uai,
-            est.department_code,
-            row.dossier.title,
+            r.reference,
+            r.name,
+            r.uai,
+            r.department_code,
+            r.title,
             row.amount_region,
             row.amount_state,
             row.state_mean,
@@ -89,8 +110,9 @@ def reviews_header(call: Call) -> tuple[list[str], list[Criterion]]:
 
 
 def _calibration(user: User, call: Call) -> dict:
-    """Per (reviewer, institution): n, Σx, Σx² of the submitted totals among the rows the user
-    may see (the population of `calibrate`), and its « Instructeur État 1 » number."""
+    """Per reviewer: the z-score of a total among the submitted totals of the rows the user may
+    see (the population of `calibrate`, from n, Σx and Σx² in SQL), and its « Instructeur État 1 »
+    number."""
     where = _visible_ranked(user, call)
     total = Review.total_cents
     rows = db.session.execute(
@@ -111,62 +133,107 @@ def _calibration(user: User, call: Call) -> dict:
     out, numbers = {}, {}
     for reviewer_id, institution, n, sum_x, sum_x2 in rows:
         numbers[institution] = numbers.get(institution, 0) + 1
-        out[reviewer_id] = (
-            int(n),
-            Decimal(int(sum_x)) / _HUNDRED,
-            Decimal(int(sum_x2)) / (_HUNDRED * _HUNDRED),
-            numbers[institution],
+        z = standardiser(
+            int(n), Decimal(int(sum_x)) / _HUNDRED, Decimal(int(sum_x2)) / (_HUNDRED * _HUNDRED)
         )
+        out[reviewer_id] = (z, numbers[institution])
     return out
+
+
+def _scores_subquery(criteria: list[Criterion]):
+    """Per review: one column per criterion (its value, or its yes/no as 1/0), from one GROUP BY
+    over the scores of the call's criteria (a score per review and criterion, unique)."""
+    columns = [
+        func.max(
+            case(
+                (
+                    Score.criterion_id == c.id,
+                    Score.value if c.scoring else cast(Score.flag, Integer),
+                ),
+                else_=None,
+            )
+        ).label(f"c{i}")
+        for i, c in enumerate(criteria)
+    ]
+    return (
+        select(Score.review_id.label("review_id"), *columns)
+        .where(Score.criterion_id.in_([c.id for c in criteria]))
+        .group_by(Score.review_id)
+        .subquery("given")
+    )
 
 
 def reviews_rows(
     user: User, call: Call, query: RankingQuery, criteria: list[Criterion]
 ) -> Iterator[list]:
-    """One line per submitted review of the kept rows, in ranking order, BATCH at a time."""
+    """One line per submitted review of the kept rows, in ranking order, read BATCH rows at a
+    time (a server-side cursor on PostgreSQL) as plain columns, no ORM objects: the kept dossiers
+    numbered in the ranking's order (the sort of review.standings, on one row per dossier), their
+    submitted reviews, and each review's scores pivoted by criterion."""
     settings = settings_for(call)
     calibration = _calibration(user, call)
     names = shows_reviewer_names(user)
     ranked = ranked_subquery(user, call, settings)
-    statement = (
-        select(Review)
-        .join(Dossier, Dossier.id == Review.dossier_id)
-        .join(ranked, ranked.c.id == Dossier.id)
-        .join(Dossier.establishment)
-        .where(Review.status == ReviewStatus.submitted, *_filters(ranked, query))
-        .options(
-            joinedload(Review.dossier).joinedload(Dossier.establishment),
-            joinedload(Review.reviewer),
-            selectinload(Review.scores),
+    kept = (
+        select(
+            Dossier.id.label("id"),
+            Dossier.reference.label("reference"),
+            Establishment.name.label("establishment"),
+            func.row_number().over(order_by=_sort_columns(ranked, query)).label("position"),
         )
-        .order_by(*_sort_columns(ranked, query), Review.id)
+        .select_from(ranked)
+        .join(Dossier, Dossier.id == ranked.c.id)
+        .join(Establishment, Establishment.id == Dossier.establishment_id)
+        .where(*_filters(ranked, query))
+        .subquery("kept")
+    )
+    given = _scores_subquery(criteria) if criteria else None
+    statement = (
+        select(
+            Review.reviewer_id,
+            Review.institution,
+            Review.total_cents,
+            Review.opinion,
+            Review.proposed_amount,
+            Review.comment,
+            kept.c.reference,
+            kept.c.establishment,
+            User.full_name,
+            *(given.c[f"c{i}"] for i in range(len(criteria))),
+        )
+        .join(kept, kept.c.id == Review.dossier_id)
+        .join(User, User.id == Review.reviewer_id)
+        .where(Review.status == ReviewStatus.submitted)
+        .order_by(kept.c.position, Review.id)
         .execution_options(yield_per=BATCH)
     )
-    for review in db.session.scalars(statement):
-        n, sum_x, sum_x2, number = calibration[review.reviewer_id]
-        total = None if review.total_cents is None else Decimal(review.total_cents) / _HUNDRED
-        z = None if total is None else standardise(total, n, sum_x, sum_x2)
-        if names or review.reviewer_id == user.id:
-            label = review.reviewer.full_name
+    if given is not None:
+        statement = statement.outerjoin(given, given.c.review_id == Review.id)
+    flags = [i for i, c in enumerate(criteria, start=9) if not c.scoring]
+    hundredth = Decimal("0.01")
+    for row in db.session.execute(statement):
+        reviewer_id, institution, total_cents, opinion, amount, comment, reference, name, full = (
+            row[:9]
+        )
+        z, number = calibration[reviewer_id]
+        total = None if total_cents is None else Decimal(total_cents) / _HUNDRED
+        if names or reviewer_id == user.id:
+            label = full
         else:
-            label = f"Instructeur {INSTITUTION_SHORT_LABELS[review.institution]} {number}"
-        scores = {s.criterion_id: s for s in review.scores}
-        cells = []
-        for criterion in criteria:
-            score = scores.get(criterion.id)
-            if score is None:
-                cells.append(None)
-            else:
-                cells.append(score.value if criterion.scoring else score.flag)
+            label = f"Instructeur {INSTITUTION_SHORT_LABELS[institution]} {number}"
+        scores = list(row[9:])
+        for i in flags:
+            if scores[i - 9] is not None:
+                scores[i - 9] = bool(scores[i - 9])
         yield [
-            review.dossier.reference,
-            review.dossier.establishment.name,
+            reference,
+            name,
             label,
-            INSTITUTION_LABELS[review.institution],
-            *cells,
-            None if total is None else total.quantize(Decimal("0.01")),
-            z,
-            review.opinion.label if review.opinion else "",
-            review.proposed_amount,
-            review.comment,
+            INSTITUTION_LABELS[institution],
+            *scores,
+            None if total is None else total.quantize(hundredth),
+            None if total is None else z(total),
+            opinion.label if opinion else "",
+            amount,
+            comment,
         ]

@@ -11,6 +11,7 @@ import io
 import json
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from applications.models import Dossier, DossierStatus
@@ -71,8 +72,12 @@ def _every_timed_page_renders_the_built_data(app, built):
             headers["Authorization"] = f"Bearer {inprocess.api_token(page.who)}"
         response = client.get(page.path, headers=headers)
         assert response.status_code == 200, (page.label, page.path)
-        body = response.get_data()  # read to the end: a streamed export closes its context
+        body = response.get_data()  # a streamed export is read to its end, then closed
+        response.close()
         texts[page.label] = body.decode() if "XLSX" not in page.label else ""
+        if "XLSX" in page.label:
+            sheet = load_workbook(io.BytesIO(body), read_only=True).worksheets[0]
+            assert len(list(sheet.iter_rows(values_only=True))) > 1
     last = "AAP-2016-0020"
     assert last in texts["commission ranking (HTML)"]
     assert last in texts["commission ranking (API)"]
