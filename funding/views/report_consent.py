@@ -60,13 +60,17 @@ def withdraw_publication_consent(dossier_id: int):
             button="Retirer l'accord",
             cancel_url=_consent_url(dossier),
         )
+    report = reports.report_of(dossier)
+    had_consent = bool(report and report.publication_consent)
     try:
         figures.set_consent(current_user, dossier, False)
     except ServiceError as exc:
         refused(exc)
         return _report_page(dossier, status=status_of(exc), error=exc.message)
     return done(
-        "L'accord de publication est retiré : le projet n'apparaît plus dans le catalogue public.",
+        "L'accord de publication est retiré : le projet n'apparaît plus dans le catalogue public."
+        if had_consent
+        else "Aucun accord de publication n'était donné : rien n'a changé.",
         _consent_url(dossier),
     )
 

@@ -164,3 +164,16 @@ def test_the_dossier_page_leads_the_head_to_the_consent(client, money_world, fun
     assert link in _page(client.get(f"/dossiers/{funded.id}"))
     login(client, o.staff_a)
     assert link not in _page(client.get(f"/dossiers/{funded.id}"))
+
+
+def test_withdrawing_a_consent_never_given_changes_nothing(client, money_world, funded):
+    o = money_world
+    reports.save(o.head_a, funded, _data())
+    db.session.commit()
+    before = _state(funded)
+    login(client, o.head_a)
+    response = client.post(
+        _url(funded, "/publication/retrait"), data={"confirmed": "1"}, follow_redirects=True
+    )
+    assert "Aucun accord de publication n'était donné" in _page(response)
+    assert _state(funded) == before and _events("publication_consent_withdrawn") == []
