@@ -16,16 +16,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import Integer, String, and_, case, cast, func, or_, select
+from sqlalchemy import Integer, String, and_, case, cast, func, literal, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
-from applications.models import BudgetLine, Dossier
+from applications.models import Dossier
 from portal.db import db
 from portal.models import INSTITUTION_SHORT_LABELS, Call, Establishment, User
 from portal.permissions import Permission, require
 
 from .aggregation import DossierAggregate, flag_reasons
-from .models import Review, ReviewSettings, ReviewStatus
+from .models import DossierStanding, Review, ReviewSettings, ReviewStatus
 from .ranking import (
     RankingQuery,
     RankingRow,
@@ -50,55 +50,20 @@ def _half_up(numerator, denominator):
     return (2 * numerator + denominator) // (2 * denominator)
 
 
-def figures_subquery(where):
-    """Per dossier of `where`: n and Σ of the State and Région totals, max and min (hundredths)."""
-    total = Review.total_cents
-    is_state = Review.institution == _STATE
-    is_region = Review.institution == _REGION
-    return (
-        select(
-            Review.dossier_id.label("dossier_id"),
-            func.sum(case((is_state, 1), else_=0)).label("n_state"),
-            func.sum(case((is_region, 1), else_=0)).label("n_region"),
-            func.sum(case((is_state, total), else_=0)).label("sum_state"),
-            func.sum(case((is_region, total), else_=0)).label("sum_region"),
-            func.max(total).label("high"),
-            func.min(total).label("low"),
-        )
-        .where(
-            Review.status == ReviewStatus.submitted,
-            total.is_not(None),
-            Review.dossier_id.in_(select(Dossier.id).where(*where)),
-        )
-        .group_by(Review.dossier_id)
-        .subquery("figures")
-    )
-
-
-def _asked_subquery(where):
-    amount = BudgetLine.amount
-    return (
-        select(
-            BudgetLine.dossier_id.label("dossier_id"),
-            func.sum(case((BudgetLine.category == _REGION, amount), else_=0)).label("region"),
-            func.sum(case((BudgetLine.category == _STATE, amount), else_=0)).label("state"),
-        )
-        .where(
-            BudgetLine.kind == "resource",
-            BudgetLine.dossier_id.in_(select(Dossier.id).where(*where)),
-        )
-        .group_by(BudgetLine.dossier_id)
-        .subquery("asked")
-    )
-
-
-def ranked_subquery(user: User, call: Call, settings: ReviewSettings):
-    """Every dossier the user may see in the ranking, with its figures (hundredths) and rank."""
-    where = _visible_ranked(user, call)
-    f = figures_subquery(where)
-    asked = _asked_subquery(where)
+def ranked_subquery(
+    user: User, call: Call, settings: ReviewSettings, *, ranked: bool = True, states=None
+):
+    """Every dossier the user may see in the ranking, with its figures (hundredths) and rank:
+    one row per dossier read from `dossier_standing` (no aggregate over the call's reviews).
+    Without `ranked` the rank is NULL (no window: for counts, and for orders that only need the
+    score); `states` keeps only the dossiers in those states (the rank is then among them)."""
+    where = list(_visible_ranked(user, call))
+    if states is not None:
+        where.append(Dossier.status.in_(states))
+    f = DossierStanding.__table__
     n_s = func.coalesce(f.c.n_state, 0)
     n_r = func.coalesce(f.c.n_region, 0)
+    # the sums are 0 when there is no total: every use below is guarded by n > 0
     s, r = f.c.sum_state, f.c.sum_region
     both = and_(n_s > 0, n_r > 0)
     state_mean = case((n_s > 0, _half_up(s, n_s)), else_=None)
@@ -123,9 +88,10 @@ def ranked_subquery(user: User, call: Call, settings: ReviewSettings):
         else_=0,
     )
     unscored = case((score.is_(None), 1), else_=0)
-    rank = case(
-        (score.is_(None), None),
-        else_=func.rank().over(order_by=(unscored, score.desc())),
+    rank = (
+        case((score.is_(None), None), else_=func.rank().over(order_by=(unscored, score.desc())))
+        if ranked
+        else literal(None, Integer)
     )
     return (
         select(
@@ -140,12 +106,11 @@ def ranked_subquery(user: User, call: Call, settings: ReviewSettings):
             flagged.label("flagged"),
             unscored.label("unscored"),
             rank.label("rank"),
-            func.coalesce(asked.c.region, 0).label("asked_region"),
-            func.coalesce(asked.c.state, 0).label("asked_state"),
+            func.coalesce(f.c.asked_region_cents, 0).label("asked_region"),
+            func.coalesce(f.c.asked_state_cents, 0).label("asked_state"),
         )
         .select_from(Dossier)
         .outerjoin(f, f.c.dossier_id == Dossier.id)
-        .outerjoin(asked, asked.c.dossier_id == Dossier.id)
         .where(*where)
         .subquery("ranked")
     )
@@ -155,8 +120,8 @@ def _figure(value) -> Decimal | None:
     return None if value is None else (Decimal(int(value)) / _HUNDRED).quantize(Decimal("0.01"))
 
 
-def _money(value) -> Decimal:
-    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
+def _money(cents) -> Decimal:
+    return (Decimal(int(cents or 0)) / _HUNDRED).quantize(Decimal("0.01"))
 
 
 def row_of(dossier: Dossier, r, settings: ReviewSettings) -> RankingRow:
@@ -271,19 +236,17 @@ def ranking_page(
     the last. Three statements whatever the number of dossiers (settings, counts, the page)."""
     require(user, Permission.VIEW_RANKING, call)
     settings = settings_for(call)
-    ranked = ranked_subquery(user, call, settings)
-    kept = (
-        select(ranked.c.id)
-        .join(Dossier, Dossier.id == ranked.c.id)
-        .join(Establishment, Establishment.id == Dossier.establishment_id)
-        .where(*_filters(ranked, query))
-    )
+    unranked = ranked_subquery(user, call, settings, ranked=False)
+    filters = _filters(unranked, query)
+    kept = func.sum(case((and_(*filters), 1), else_=0)) if filters else func.count()
     total, matched = db.session.execute(
-        select(
-            select(func.count()).select_from(ranked).scalar_subquery(),
-            select(func.count()).select_from(kept.subquery()).scalar_subquery(),
-        )
+        select(func.count(), kept)
+        .select_from(unranked)
+        .join(Dossier, Dossier.id == unranked.c.id)
+        .join(Establishment, Establishment.id == Dossier.establishment_id)
     ).one()
+    matched = int(matched or 0)
+    ranked = ranked_subquery(user, call, settings)
     pages = max(1, -(-matched // per_page))
     page = min(max(1, page), pages)
     result = db.session.execute(
@@ -324,10 +287,8 @@ def reviewer_summaries(user: User, call: Call) -> list[ReviewerSummary]:
             func.coalesce(func.sum(Review.total_cents), 0),
         )
         .join(User, User.id == Review.reviewer_id)
-        .where(
-            Review.status == ReviewStatus.submitted,
-            Review.dossier_id.in_(select(Dossier.id).where(*where)),
-        )
+        .join(Dossier, Dossier.id == Review.dossier_id)
+        .where(Review.status == ReviewStatus.submitted, *where)
         .group_by(Review.reviewer_id, Review.institution, User.full_name)
         .order_by(Review.reviewer_id, Review.institution)
     ).all()

@@ -1,0 +1,62 @@
+"""dossier standing: each dossier's ranking figures in one row (review sums, amounts asked)
+
+Revision ID: 0013
+Revises: 0006
+Create Date: 2026-12-01 16:00:00
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0013"
+down_revision = "0006"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "dossier_standing",
+        sa.Column("dossier_id", sa.Integer(), nullable=False),
+        sa.Column("n_state", sa.Integer(), nullable=False),
+        sa.Column("n_region", sa.Integer(), nullable=False),
+        sa.Column("sum_state", sa.BigInteger(), nullable=False),
+        sa.Column("sum_region", sa.BigInteger(), nullable=False),
+        sa.Column("high", sa.Integer(), nullable=True),
+        sa.Column("low", sa.Integer(), nullable=True),
+        sa.Column("asked_region_cents", sa.BigInteger(), nullable=False),
+        sa.Column("asked_state_cents", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["dossier_id"],
+            ["dossier.id"],
+            name=op.f("fk_dossier_standing_dossier_id_dossier"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("dossier_id", name=op.f("pk_dossier_standing")),
+    )
+    # Every existing dossier's row, as review.standing_store computes it.
+    op.execute(
+        "INSERT INTO dossier_standing (dossier_id, n_state, n_region, sum_state, sum_region,"
+        " high, low, asked_region_cents, asked_state_cents)"
+        " SELECT d.id, coalesce(f.n_state, 0), coalesce(f.n_region, 0), coalesce(f.sum_state, 0),"
+        " coalesce(f.sum_region, 0), f.high, f.low, coalesce(a.region, 0), coalesce(a.state, 0)"
+        " FROM dossier d"
+        " LEFT JOIN (SELECT dossier_id,"
+        "  sum(CASE WHEN institution = 'state' THEN 1 ELSE 0 END) AS n_state,"
+        "  sum(CASE WHEN institution = 'region' THEN 1 ELSE 0 END) AS n_region,"
+        "  sum(CASE WHEN institution = 'state' THEN total_cents ELSE 0 END) AS sum_state,"
+        "  sum(CASE WHEN institution = 'region' THEN total_cents ELSE 0 END) AS sum_region,"
+        "  max(total_cents) AS high, min(total_cents) AS low"
+        "  FROM review WHERE status = 'submitted' AND total_cents IS NOT NULL"
+        "  GROUP BY dossier_id) f ON f.dossier_id = d.id"
+        " LEFT JOIN (SELECT dossier_id,"
+        "  CAST(round(sum(CASE WHEN category = 'region' THEN amount ELSE 0 END) * 100) AS BIGINT)"
+        "  AS region,"
+        "  CAST(round(sum(CASE WHEN category = 'state' THEN amount ELSE 0 END) * 100) AS BIGINT)"
+        "  AS state"
+        "  FROM budget_line WHERE kind = 'resource' GROUP BY dossier_id) a ON a.dossier_id = d.id"
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("dossier_standing")
