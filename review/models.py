@@ -247,7 +247,8 @@ class Score(Base):
 class DossierStanding(Base):
     """A dossier's figures as the ranking reads them, one row per dossier (review.standing_store
     keeps it in the flush that changes a review total or a budget line): count and sum of the
-    State and Région submitted review totals, highest and lowest (hundredths), amounts asked."""
+    State and Région submitted review totals, highest and lowest, the means, score, gap and
+    spread they give (hundredths), amounts asked (cents)."""
 
     __tablename__ = "dossier_standing"
     dossier_id: Mapped[int] = mapped_column(
@@ -259,6 +260,12 @@ class DossierStanding(Base):
     sum_region: Mapped[int] = mapped_column(BigInteger, default=0)
     high: Mapped[int | None] = mapped_column(Integer)
     low: Mapped[int | None] = mapped_column(Integer)
+    # review.aggregation's figures from these sums, rounded half up (hundredths; None if none)
+    state_mean: Mapped[int | None] = mapped_column(Integer)
+    region_mean: Mapped[int | None] = mapped_column(Integer)
+    score: Mapped[int | None] = mapped_column(Integer)
+    gap: Mapped[int | None] = mapped_column(Integer)
+    spread: Mapped[int | None] = mapped_column(Integer)
     asked_region_cents: Mapped[int] = mapped_column(BigInteger, default=0)
     asked_state_cents: Mapped[int] = mapped_column(BigInteger, default=0)
 

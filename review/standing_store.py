@@ -10,7 +10,7 @@ of a euro): exact on every database.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, case, cast, delete, event, func, insert, inspect, select
+from sqlalchemy import BigInteger, and_, case, cast, delete, event, func, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from applications.models import BudgetLine, Dossier
@@ -60,15 +60,18 @@ def _rows(where_review, where_line, where_dossier):
         .group_by(BudgetLine.dossier_id)
         .subquery("asked")
     )
+    n_s = func.coalesce(figures.c.n_state, 0)
+    n_r = func.coalesce(figures.c.n_region, 0)
     return (
         select(
             Dossier.id,
-            func.coalesce(figures.c.n_state, 0),
-            func.coalesce(figures.c.n_region, 0),
+            n_s,
+            n_r,
             func.coalesce(figures.c.sum_state, 0),
             func.coalesce(figures.c.sum_region, 0),
             figures.c.high,
             figures.c.low,
+            *derived(n_s, n_r, figures.c.sum_state, figures.c.sum_region, figures.c),
             func.coalesce(asked.c.region, 0),
             func.coalesce(asked.c.state, 0),
         )
@@ -76,6 +79,26 @@ def _rows(where_review, where_line, where_dossier):
         .outerjoin(asked, asked.c.dossier_id == Dossier.id)
         .where(where_dossier)
     )
+
+
+def half_up(numerator, denominator):
+    """round(numerator / denominator) half up, for non-negative integers (exact in SQL)."""
+    return (2 * numerator + denominator) // (2 * denominator)
+
+
+def derived(n_s, n_r, s, r, f):
+    """State mean, Région mean, score, gap, spread (hundredths) from the counts and sums, as
+    review.aggregation computes them (score: the mean of the two institutions' means)."""
+    both = and_(n_s > 0, n_r > 0)
+    state_mean = case((n_s > 0, half_up(s, n_s)), else_=None)
+    region_mean = case((n_r > 0, half_up(r, n_r)), else_=None)
+    score = case(
+        (both, half_up(s * n_r + r * n_s, 2 * n_s * n_r)),
+        (n_s > 0, state_mean),
+        else_=region_mean,
+    )
+    gap = case((both, half_up(func.abs(s * n_r - r * n_s), n_s * n_r)), else_=None)
+    return state_mean, region_mean, score, gap, f.high - f.low
 
 
 _COLUMNS = [
@@ -86,6 +109,11 @@ _COLUMNS = [
     "sum_region",
     "high",
     "low",
+    "state_mean",
+    "region_mean",
+    "score",
+    "gap",
+    "spread",
     "asked_region_cents",
     "asked_state_cents",
 ]

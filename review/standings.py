@@ -45,11 +45,6 @@ def _cents(threshold: Decimal) -> int:
     return int(threshold * 100)
 
 
-def _half_up(numerator, denominator):
-    """round(numerator / denominator) half up, for non-negative integers (exact in SQL)."""
-    return (2 * numerator + denominator) // (2 * denominator)
-
-
 def ranked_subquery(
     user: User, call: Call, settings: ReviewSettings, *, ranked: bool = True, states=None
 ):
@@ -63,24 +58,13 @@ def ranked_subquery(
     f = DossierStanding.__table__
     n_s = func.coalesce(f.c.n_state, 0)
     n_r = func.coalesce(f.c.n_region, 0)
-    # the sums are 0 when there is no total: every use below is guarded by n > 0
-    s, r = f.c.sum_state, f.c.sum_region
-    both = and_(n_s > 0, n_r > 0)
-    state_mean = case((n_s > 0, _half_up(s, n_s)), else_=None)
-    region_mean = case((n_r > 0, _half_up(r, n_r)), else_=None)
-    score = case(
-        (both, _half_up(s * n_r + r * n_s, 2 * n_s * n_r)),
-        (n_s > 0, state_mean),
-        else_=region_mean,
-    )
-    gap = case((both, _half_up(func.abs(s * n_r - r * n_s), n_s * n_r)), else_=None)
-    spread = f.c.high - f.c.low
+    score, gap, spread = f.c.score, f.c.gap, f.c.spread
     flagged = case(
         (
             or_(
                 and_(n_s > 0, n_r == 0),
                 and_(n_r > 0, n_s == 0),
-                and_(both, gap > _cents(settings.gap_threshold)),
+                gap > _cents(settings.gap_threshold),
                 spread > _cents(settings.spread_threshold),
             ),
             1,
@@ -96,11 +80,11 @@ def ranked_subquery(
     return (
         select(
             Dossier.id.label("id"),
-            cast(state_mean, Integer).label("state_mean"),
-            cast(region_mean, Integer).label("region_mean"),
-            cast(score, Integer).label("score"),
-            cast(gap, Integer).label("gap"),
-            cast(spread, Integer).label("spread"),
+            f.c.state_mean.label("state_mean"),
+            f.c.region_mean.label("region_mean"),
+            score.label("score"),
+            gap.label("gap"),
+            spread.label("spread"),
             n_s.label("n_state"),
             n_r.label("n_region"),
             flagged.label("flagged"),
@@ -249,11 +233,19 @@ def ranking_page(
     ranked = ranked_subquery(user, call, settings)
     pages = max(1, -(-matched // per_page))
     page = min(max(1, page), pages)
-    result = db.session.execute(
-        _select(ranked, query)
+    # The page's rows are chosen on the narrow ranked rows, then joined to their dossiers.
+    chosen = (
+        select(ranked)
+        .join(Dossier, Dossier.id == ranked.c.id)
+        .join(Establishment, Establishment.id == Dossier.establishment_id)
+        .where(*_filters(ranked, query))
         .order_by(*_sort_columns(ranked, query))
         .limit(per_page)
         .offset((page - 1) * per_page)
+        .subquery("chosen")
+    )
+    result = db.session.execute(
+        _select(chosen, RankingQuery()).order_by(*_sort_columns(chosen, query))
     ).unique()
     rows = [row_of(r[0], r, settings) for r in result]
     return RankingPage(call, settings, rows, total, matched, page, per_page)

@@ -24,6 +24,11 @@ def upgrade() -> None:
         sa.Column("sum_region", sa.BigInteger(), nullable=False),
         sa.Column("high", sa.Integer(), nullable=True),
         sa.Column("low", sa.Integer(), nullable=True),
+        sa.Column("state_mean", sa.Integer(), nullable=True),
+        sa.Column("region_mean", sa.Integer(), nullable=True),
+        sa.Column("score", sa.Integer(), nullable=True),
+        sa.Column("gap", sa.Integer(), nullable=True),
+        sa.Column("spread", sa.Integer(), nullable=True),
         sa.Column("asked_region_cents", sa.BigInteger(), nullable=False),
         sa.Column("asked_state_cents", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -55,6 +60,21 @@ def upgrade() -> None:
         "  CAST(round(sum(CASE WHEN category = 'state' THEN amount ELSE 0 END) * 100) AS BIGINT)"
         "  AS state"
         "  FROM budget_line WHERE kind = 'resource' GROUP BY dossier_id) a ON a.dossier_id = d.id"
+    )
+    # The figures review.aggregation gives, rounded half up: (2 × num + den) / (2 × den).
+    both = "n_state > 0 AND n_region > 0"
+    state_mean = "(2 * sum_state + n_state) / (2 * n_state)"
+    region_mean = "(2 * sum_region + n_region) / (2 * n_region)"
+    op.execute(
+        "UPDATE dossier_standing SET"
+        f" state_mean = CASE WHEN n_state > 0 THEN {state_mean} END,"
+        f" region_mean = CASE WHEN n_region > 0 THEN {region_mean} END,"
+        f" score = CASE WHEN {both} THEN (2 * (sum_state * n_region + sum_region * n_state)"
+        "  + 2 * n_state * n_region) / (4 * n_state * n_region)"
+        f"  WHEN n_state > 0 THEN {state_mean} WHEN n_region > 0 THEN {region_mean} END,"
+        f" gap = CASE WHEN {both} THEN (2 * abs(sum_state * n_region - sum_region * n_state)"
+        "  + n_state * n_region) / (2 * n_state * n_region) END,"
+        " spread = high - low"
     )
 
 
