@@ -92,8 +92,17 @@ def ranked_subquery(
             rank.label("rank"),
             func.coalesce(f.c.asked_region_cents, 0).label("asked_region"),
             func.coalesce(f.c.asked_state_cents, 0).label("asked_state"),
+            # what the sorts and filters read, so that they need no second join
+            Dossier.reference.label("reference"),
+            Dossier.main_axis.label("main_axis"),
+            cast(Dossier.fields, String).label("fields_text"),
+            func.lower(Establishment.name).label("establishment_name"),
+            Establishment.department_code.label("department_code"),
+            Establishment.network_id.label("network_id"),
+            Establishment.kind.label("establishment_kind"),
         )
         .select_from(Dossier)
+        .join(Establishment, Establishment.id == Dossier.establishment_id)
         .outerjoin(f, f.c.dossier_id == Dossier.id)
         .where(*where)
         .subquery("ranked")
@@ -144,8 +153,8 @@ def _sort_columns(ranked, query: RankingQuery):
     """ORDER BY of the query's sort: empty figures last, ties in rank order."""
     keys = {
         "rang": ranked.c.rank,
-        "reference": Dossier.reference,
-        "etablissement": func.lower(Establishment.name),
+        "reference": ranked.c.reference,
+        "etablissement": ranked.c.establishment_name,
         "montant_region": ranked.c.asked_region,
         "montant_etat": ranked.c.asked_state,
         "moyenne_etat": ranked.c.state_mean,
@@ -160,24 +169,24 @@ def _sort_columns(ranked, query: RankingQuery):
         key.desc() if query.order == "desc" else key.asc(),
         ranked.c.unscored,
         ranked.c.score.desc(),
-        Dossier.reference,
-        Dossier.id,
+        ranked.c.reference,
+        ranked.c.id,
     )
 
 
 def _filters(ranked, query: RankingQuery) -> list:
     out = []
     if query.axis is not None:
-        out.append(Dossier.main_axis == query.axis)
+        out.append(ranked.c.main_axis == query.axis)
     if query.field is not None:
         # `fields` is a JSON list of known identifiers: their quoted text in the list's text.
-        out.append(cast(Dossier.fields, String).like(f'%"{query.field}"%'))
+        out.append(ranked.c.fields_text.like(f'%"{query.field}"%'))
     if query.department is not None:
-        out.append(Establishment.department_code == query.department)
+        out.append(ranked.c.department_code == query.department)
     if query.network is not None:
-        out.append(Establishment.network_id == query.network)
+        out.append(ranked.c.network_id == query.network)
     if query.kind is not None:
-        out.append(Establishment.kind == query.kind)
+        out.append(ranked.c.establishment_kind == query.kind)
     if query.flagged_only:
         out.append(ranked.c.flagged == 1)
     return out
@@ -223,12 +232,7 @@ def ranking_page(
     unranked = ranked_subquery(user, call, settings, ranked=False)
     filters = _filters(unranked, query)
     kept = func.sum(case((and_(*filters), 1), else_=0)) if filters else func.count()
-    total, matched = db.session.execute(
-        select(func.count(), kept)
-        .select_from(unranked)
-        .join(Dossier, Dossier.id == unranked.c.id)
-        .join(Establishment, Establishment.id == Dossier.establishment_id)
-    ).one()
+    total, matched = db.session.execute(select(func.count(), kept).select_from(unranked)).one()
     matched = int(matched or 0)
     ranked = ranked_subquery(user, call, settings)
     pages = max(1, -(-matched // per_page))
@@ -236,8 +240,6 @@ def ranking_page(
     # The page's rows are chosen on the narrow ranked rows, then joined to their dossiers.
     chosen = (
         select(ranked)
-        .join(Dossier, Dossier.id == ranked.c.id)
-        .join(Establishment, Establishment.id == Dossier.establishment_id)
         .where(*_filters(ranked, query))
         .order_by(*_sort_columns(ranked, query))
         .limit(per_page)
