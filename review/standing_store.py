@@ -20,6 +20,7 @@ from .models import DossierStanding, Review, ReviewStatus
 _REVIEW_FIELDS = ("total_cents", "status", "institution", "dossier_id")
 _LINE_FIELDS = ("amount", "kind", "category", "dossier_id")
 _CHUNK = 500
+_PENDING = "review.standing_store.dossiers"
 
 
 def _changed(obj, fields) -> bool:
@@ -153,8 +154,16 @@ def refresh_call(connection, call_id: int) -> None:
     )
 
 
+def _before_flush(session: Session, flush_context, instances) -> None:
+    # A line removed from a dossier's list is deleted as an orphan during the flush: its dossier
+    # is only known here, from the list's history.
+    for obj in session.dirty:
+        if isinstance(obj, Dossier) and _changed(obj, ("budget_lines",)):
+            session.info.setdefault(_PENDING, set()).add(obj.id)
+
+
 def _after_flush(session: Session, flush_context) -> None:
-    ids = set()
+    ids = session.info.pop(_PENDING, set())
     for obj in session.new:
         if isinstance(obj, Review | BudgetLine):
             ids.add(obj.dossier_id)
@@ -176,5 +185,7 @@ def _after_flush(session: Session, flush_context) -> None:
 
 
 def register() -> None:
+    if not event.contains(Session, "before_flush", _before_flush):
+        event.listen(Session, "before_flush", _before_flush)
     if not event.contains(Session, "after_flush", _after_flush):
         event.listen(Session, "after_flush", _after_flush)
