@@ -22,6 +22,7 @@ def init_app(app) -> None:
         followup,
         policy,
         receivers,
+        standing_store,
         totals,
     )
     from .services import duplication
@@ -29,6 +30,7 @@ def init_app(app) -> None:
 
     policy.register()
     totals.register()
+    standing_store.register()
     app.register_blueprint(bp)
     dossier_panels.connect(receivers.dossier_panels)
     dossier_panels.connect(receivers.notes_panel)

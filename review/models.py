@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Enum,
@@ -241,6 +242,32 @@ class Score(Base):
     value: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
     flag: Mapped[bool | None] = mapped_column(Boolean)
     comment: Mapped[str] = mapped_column(Text, default="")
+
+
+class DossierStanding(Base):
+    """A dossier's figures as the ranking reads them, one row per dossier (review.standing_store
+    keeps it in the flush that changes a review total or a budget line): count and sum of the
+    State and Région submitted review totals, highest and lowest, the means, score, gap and
+    spread they give (hundredths), amounts asked (cents)."""
+
+    __tablename__ = "dossier_standing"
+    dossier_id: Mapped[int] = mapped_column(
+        ForeignKey("dossier.id", ondelete="CASCADE"), primary_key=True
+    )
+    n_state: Mapped[int] = mapped_column(Integer, default=0)
+    n_region: Mapped[int] = mapped_column(Integer, default=0)
+    sum_state: Mapped[int] = mapped_column(BigInteger, default=0)
+    sum_region: Mapped[int] = mapped_column(BigInteger, default=0)
+    high: Mapped[int | None] = mapped_column(Integer)
+    low: Mapped[int | None] = mapped_column(Integer)
+    # review.aggregation's figures from these sums, rounded half up (hundredths; None if none)
+    state_mean: Mapped[int | None] = mapped_column(Integer)
+    region_mean: Mapped[int | None] = mapped_column(Integer)
+    score: Mapped[int | None] = mapped_column(Integer)
+    gap: Mapped[int | None] = mapped_column(Integer)
+    spread: Mapped[int | None] = mapped_column(Integer)
+    asked_region_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    asked_state_cents: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class ScreeningOutcome(LabelledEnum):

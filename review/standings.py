@@ -16,16 +16,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import Integer, String, and_, case, cast, func, or_, select
+from sqlalchemy import Integer, String, and_, case, cast, func, literal, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
-from applications.models import BudgetLine, Dossier
+from applications.models import Dossier
 from portal.db import db
 from portal.models import INSTITUTION_SHORT_LABELS, Call, Establishment, User
 from portal.permissions import Permission, require
 
 from .aggregation import DossierAggregate, flag_reasons
-from .models import Review, ReviewSettings, ReviewStatus
+from .models import DossierStanding, Review, ReviewSettings, ReviewStatus
 from .ranking import (
     RankingQuery,
     RankingRow,
@@ -45,77 +45,26 @@ def _cents(threshold: Decimal) -> int:
     return int(threshold * 100)
 
 
-def _half_up(numerator, denominator):
-    """round(numerator / denominator) half up, for non-negative integers (exact in SQL)."""
-    return (2 * numerator + denominator) // (2 * denominator)
-
-
-def figures_subquery(where):
-    """Per dossier of `where`: n and Σ of the State and Région totals, max and min (hundredths)."""
-    total = Review.total_cents
-    is_state = Review.institution == _STATE
-    is_region = Review.institution == _REGION
-    return (
-        select(
-            Review.dossier_id.label("dossier_id"),
-            func.sum(case((is_state, 1), else_=0)).label("n_state"),
-            func.sum(case((is_region, 1), else_=0)).label("n_region"),
-            func.sum(case((is_state, total), else_=0)).label("sum_state"),
-            func.sum(case((is_region, total), else_=0)).label("sum_region"),
-            func.max(total).label("high"),
-            func.min(total).label("low"),
-        )
-        .where(
-            Review.status == ReviewStatus.submitted,
-            total.is_not(None),
-            Review.dossier_id.in_(select(Dossier.id).where(*where)),
-        )
-        .group_by(Review.dossier_id)
-        .subquery("figures")
-    )
-
-
-def _asked_subquery(where):
-    amount = BudgetLine.amount
-    return (
-        select(
-            BudgetLine.dossier_id.label("dossier_id"),
-            func.sum(case((BudgetLine.category == _REGION, amount), else_=0)).label("region"),
-            func.sum(case((BudgetLine.category == _STATE, amount), else_=0)).label("state"),
-        )
-        .where(
-            BudgetLine.kind == "resource",
-            BudgetLine.dossier_id.in_(select(Dossier.id).where(*where)),
-        )
-        .group_by(BudgetLine.dossier_id)
-        .subquery("asked")
-    )
-
-
-def ranked_subquery(user: User, call: Call, settings: ReviewSettings):
-    """Every dossier the user may see in the ranking, with its figures (hundredths) and rank."""
-    where = _visible_ranked(user, call)
-    f = figures_subquery(where)
-    asked = _asked_subquery(where)
+def ranked_subquery(
+    user: User, call: Call, settings: ReviewSettings, *, ranked: bool = True, states=None
+):
+    """Every dossier the user may see in the ranking, with its figures (hundredths) and rank:
+    one row per dossier read from `dossier_standing` (no aggregate over the call's reviews).
+    Without `ranked` the rank is NULL (no window: for counts, and for orders that only need the
+    score); `states` keeps only the dossiers in those states (the rank is then among them)."""
+    where = list(_visible_ranked(user, call))
+    if states is not None:
+        where.append(Dossier.status.in_(states))
+    f = DossierStanding.__table__
     n_s = func.coalesce(f.c.n_state, 0)
     n_r = func.coalesce(f.c.n_region, 0)
-    s, r = f.c.sum_state, f.c.sum_region
-    both = and_(n_s > 0, n_r > 0)
-    state_mean = case((n_s > 0, _half_up(s, n_s)), else_=None)
-    region_mean = case((n_r > 0, _half_up(r, n_r)), else_=None)
-    score = case(
-        (both, _half_up(s * n_r + r * n_s, 2 * n_s * n_r)),
-        (n_s > 0, state_mean),
-        else_=region_mean,
-    )
-    gap = case((both, _half_up(func.abs(s * n_r - r * n_s), n_s * n_r)), else_=None)
-    spread = f.c.high - f.c.low
+    score, gap, spread = f.c.score, f.c.gap, f.c.spread
     flagged = case(
         (
             or_(
                 and_(n_s > 0, n_r == 0),
                 and_(n_r > 0, n_s == 0),
-                and_(both, gap > _cents(settings.gap_threshold)),
+                gap > _cents(settings.gap_threshold),
                 spread > _cents(settings.spread_threshold),
             ),
             1,
@@ -123,29 +72,38 @@ def ranked_subquery(user: User, call: Call, settings: ReviewSettings):
         else_=0,
     )
     unscored = case((score.is_(None), 1), else_=0)
-    rank = case(
-        (score.is_(None), None),
-        else_=func.rank().over(order_by=(unscored, score.desc())),
+    rank = (
+        case((score.is_(None), None), else_=func.rank().over(order_by=(unscored, score.desc())))
+        if ranked
+        else literal(None, Integer)
     )
     return (
         select(
             Dossier.id.label("id"),
-            cast(state_mean, Integer).label("state_mean"),
-            cast(region_mean, Integer).label("region_mean"),
-            cast(score, Integer).label("score"),
-            cast(gap, Integer).label("gap"),
-            cast(spread, Integer).label("spread"),
+            f.c.state_mean.label("state_mean"),
+            f.c.region_mean.label("region_mean"),
+            score.label("score"),
+            gap.label("gap"),
+            spread.label("spread"),
             n_s.label("n_state"),
             n_r.label("n_region"),
             flagged.label("flagged"),
             unscored.label("unscored"),
             rank.label("rank"),
-            func.coalesce(asked.c.region, 0).label("asked_region"),
-            func.coalesce(asked.c.state, 0).label("asked_state"),
+            func.coalesce(f.c.asked_region_cents, 0).label("asked_region"),
+            func.coalesce(f.c.asked_state_cents, 0).label("asked_state"),
+            # what the sorts and filters read, so that they need no second join
+            Dossier.reference.label("reference"),
+            Dossier.main_axis.label("main_axis"),
+            cast(Dossier.fields, String).label("fields_text"),
+            func.lower(Establishment.name).label("establishment_name"),
+            Establishment.department_code.label("department_code"),
+            Establishment.network_id.label("network_id"),
+            Establishment.kind.label("establishment_kind"),
         )
         .select_from(Dossier)
+        .join(Establishment, Establishment.id == Dossier.establishment_id)
         .outerjoin(f, f.c.dossier_id == Dossier.id)
-        .outerjoin(asked, asked.c.dossier_id == Dossier.id)
         .where(*where)
         .subquery("ranked")
     )
@@ -155,8 +113,8 @@ def _figure(value) -> Decimal | None:
     return None if value is None else (Decimal(int(value)) / _HUNDRED).quantize(Decimal("0.01"))
 
 
-def _money(value) -> Decimal:
-    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
+def _money(cents) -> Decimal:
+    return (Decimal(int(cents or 0)) / _HUNDRED).quantize(Decimal("0.01"))
 
 
 def row_of(dossier: Dossier, r, settings: ReviewSettings) -> RankingRow:
@@ -195,8 +153,8 @@ def _sort_columns(ranked, query: RankingQuery):
     """ORDER BY of the query's sort: empty figures last, ties in rank order."""
     keys = {
         "rang": ranked.c.rank,
-        "reference": Dossier.reference,
-        "etablissement": func.lower(Establishment.name),
+        "reference": ranked.c.reference,
+        "etablissement": ranked.c.establishment_name,
         "montant_region": ranked.c.asked_region,
         "montant_etat": ranked.c.asked_state,
         "moyenne_etat": ranked.c.state_mean,
@@ -211,24 +169,24 @@ def _sort_columns(ranked, query: RankingQuery):
         key.desc() if query.order == "desc" else key.asc(),
         ranked.c.unscored,
         ranked.c.score.desc(),
-        Dossier.reference,
-        Dossier.id,
+        ranked.c.reference,
+        ranked.c.id,
     )
 
 
 def _filters(ranked, query: RankingQuery) -> list:
     out = []
     if query.axis is not None:
-        out.append(Dossier.main_axis == query.axis)
+        out.append(ranked.c.main_axis == query.axis)
     if query.field is not None:
         # `fields` is a JSON list of known identifiers: their quoted text in the list's text.
-        out.append(cast(Dossier.fields, String).like(f'%"{query.field}"%'))
+        out.append(ranked.c.fields_text.like(f'%"{query.field}"%'))
     if query.department is not None:
-        out.append(Establishment.department_code == query.department)
+        out.append(ranked.c.department_code == query.department)
     if query.network is not None:
-        out.append(Establishment.network_id == query.network)
+        out.append(ranked.c.network_id == query.network)
     if query.kind is not None:
-        out.append(Establishment.kind == query.kind)
+        out.append(ranked.c.establishment_kind == query.kind)
     if query.flagged_only:
         out.append(ranked.c.flagged == 1)
     return out
@@ -271,26 +229,25 @@ def ranking_page(
     the last. Three statements whatever the number of dossiers (settings, counts, the page)."""
     require(user, Permission.VIEW_RANKING, call)
     settings = settings_for(call)
+    unranked = ranked_subquery(user, call, settings, ranked=False)
+    filters = _filters(unranked, query)
+    kept = func.sum(case((and_(*filters), 1), else_=0)) if filters else func.count()
+    total, matched = db.session.execute(select(func.count(), kept).select_from(unranked)).one()
+    matched = int(matched or 0)
     ranked = ranked_subquery(user, call, settings)
-    kept = (
-        select(ranked.c.id)
-        .join(Dossier, Dossier.id == ranked.c.id)
-        .join(Establishment, Establishment.id == Dossier.establishment_id)
-        .where(*_filters(ranked, query))
-    )
-    total, matched = db.session.execute(
-        select(
-            select(func.count()).select_from(ranked).scalar_subquery(),
-            select(func.count()).select_from(kept.subquery()).scalar_subquery(),
-        )
-    ).one()
     pages = max(1, -(-matched // per_page))
     page = min(max(1, page), pages)
-    result = db.session.execute(
-        _select(ranked, query)
+    # The page's rows are chosen on the narrow ranked rows, then joined to their dossiers.
+    chosen = (
+        select(ranked)
+        .where(*_filters(ranked, query))
         .order_by(*_sort_columns(ranked, query))
         .limit(per_page)
         .offset((page - 1) * per_page)
+        .subquery("chosen")
+    )
+    result = db.session.execute(
+        _select(chosen, RankingQuery()).order_by(*_sort_columns(chosen, query))
     ).unique()
     rows = [row_of(r[0], r, settings) for r in result]
     return RankingPage(call, settings, rows, total, matched, page, per_page)
@@ -324,10 +281,8 @@ def reviewer_summaries(user: User, call: Call) -> list[ReviewerSummary]:
             func.coalesce(func.sum(Review.total_cents), 0),
         )
         .join(User, User.id == Review.reviewer_id)
-        .where(
-            Review.status == ReviewStatus.submitted,
-            Review.dossier_id.in_(select(Dossier.id).where(*where)),
-        )
+        .join(Dossier, Dossier.id == Review.dossier_id)
+        .where(Review.status == ReviewStatus.submitted, *where)
         .group_by(Review.reviewer_id, Review.institution, User.full_name)
         .order_by(Review.reviewer_id, Review.institution)
     ).all()

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 from applications.models import Dossier
 from portal.db import db
 
+from . import standing_store
 from .aggregation import weighted_total
 from .models import Criterion, Review, ReviewStatus, Score
 
@@ -78,8 +79,8 @@ def _before_flush(session: Session, flush_context, instances) -> None:
 
 
 def refresh_call(call_id: int) -> int:
-    """Recompute the stored total of every review of the call (after a bulk load); the number
-    of reviews whose total changed. The caller commits."""
+    """Recompute the stored total of every review of the call and its dossiers' standing rows
+    (after a bulk load); the number of reviews whose total changed. The caller commits."""
     criteria = _criteria(db.session, call_id, {})
     changed = 0
     for review in db.session.scalars(
@@ -92,6 +93,7 @@ def refresh_call(call_id: int) -> int:
         if review.total_cents != value:
             review.total_cents, changed = value, changed + 1
     db.session.flush()
+    standing_store.refresh_call(db.session.connection(), call_id)
     return changed
 
 

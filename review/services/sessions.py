@@ -20,6 +20,8 @@ from portal.errors import NotFound, ServiceError
 from portal.models import Call, User
 from portal.permissions import Permission, require
 
+from .. import funding_line
+from ..funding_line import PER_PAGE, SessionPage
 from ..models import CommissionMember, CommissionSession, Decision, DecisionOutcome
 from ..standings import ranked_in
 
@@ -216,7 +218,8 @@ def funding_plan(rows: list[SessionRow], envelopes: dict) -> dict:
 
 
 def session_table(user: User, call: Call, envelopes: dict) -> tuple[list[SessionRow], dict, dict]:
-    """(rows in rank order, funding line per funder, totals) for the session page."""
+    """(rows in rank order, funding line per funder, totals): the whole table in Python, the
+    reference the SQL page (`session_page`) is checked against."""
     ranked = ranked_dossiers(user, call)
     decisions = decisions_by_dossier(d.id for d, _, _ in ranked)
     rows = [
@@ -236,3 +239,13 @@ def session_table(user: User, call: Call, envelopes: dict) -> tuple[list[Session
         "granted": {f: sum((r.granted[f] for r in rows), Decimal("0.00")) for f in FUNDERS},
     }
     return rows, line, totals
+
+
+def session_page(
+    user: User, call: Call, envelopes: dict, page: int | None = None, per_page: int = PER_PAGE
+) -> SessionPage:
+    """One page of the session's table (the page of the first funding line unless `page` is
+    given), its running totals, funding line and totals computed in SQL over every row."""
+    return funding_line.session_page(
+        user, call, SESSION_STATES, envelopes, page, per_page, row_class=SessionRow
+    )

@@ -108,15 +108,21 @@ def _envelopes(call) -> tuple[EnvelopeForm, dict]:
 def session(session_id: int):
     session, call = _session(session_id)
     envelope_form, envelopes = _envelopes(call)
-    rows, line, totals = svc.session_table(current_user, call, envelopes)
+    value = request.args.get("page", "")
+    number = int(value) if value.isdigit() and 0 < len(value) < 7 else None
+    table = svc.session_page(current_user, call, envelopes, number)
     known = envelopes_of(call.id)
+    args = {k: v for k, v in request.args.items() if k in ("enveloppe_etat", "enveloppe_region")}
     return render_template(
         "review/commission/session.html",
         session=session,
         call=call,
-        rows=rows,
-        line=line,
-        totals=totals,
+        table=table,
+        rows=table.rows,
+        line=table.line,
+        totals=table.totals,
+        page_link=lambda n: url_for("review.session", session_id=session.id, page=n, **args),
+        page_args=args,
         envelope_form=envelope_form,
         # Funders whose envelope the call has not set yet, and where budget officers set them
         # (the funding area's page, when it is installed).

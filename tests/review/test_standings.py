@@ -167,3 +167,25 @@ def test_statements_are_the_same_at_50_and_500_dossiers(client, world, factory):
     # with their scores pivoted in SQL, through one cursor, however many batches of BATCH)
     assert few == many
     assert max(few + many) < 20
+
+
+def test_a_budget_line_change_or_removal_moves_the_amounts_asked(world, ranked):
+    line = next(b for b in ranked.a.budget_lines if b.kind == "resource" and b.category == "region")
+    line.amount = D("1234.56")
+    db.session.flush()
+    row = next(
+        r
+        for r in ranking_page(world.call_admin, ranked.call, RankingQuery()).rows
+        if r.dossier.id == ranked.a.id
+    )
+    assert row.amount_region == D("1234.56")
+    _compare(world.call_admin, ranked.call)
+    ranked.a.budget_lines.remove(line)
+    db.session.flush()
+    row = next(
+        r
+        for r in ranking_page(world.call_admin, ranked.call, RankingQuery()).rows
+        if r.dossier.id == ranked.a.id
+    )
+    assert row.amount_region == D("0.00")
+    _compare(world.call_admin, ranked.call)
