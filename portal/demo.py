@@ -289,7 +289,6 @@ def load(password: str, now: dt.datetime | None = None) -> list[User]:
         AttachmentKind(label="Autre pièce (facultative)", required=False, position=3),
     ]
     db.session.add(call)
-    add_demo_indicators(call)
 
     users = []
     password_hash = hash_password(password)
@@ -304,6 +303,7 @@ def load(password: str, now: dt.datetime | None = None) -> list[User]:
         db.session.add(user)
         users.append(user)
     db.session.flush()
+    add_demo_indicators(call)
     # Each area adds its part through its own services (dossiers, the commission's calls, the
     # decided call's money), in the areas' order.
     steps = dict(

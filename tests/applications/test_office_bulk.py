@@ -164,6 +164,7 @@ def test_export_the_selection(client, world, factory):
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[1][0] == dossiers[1].reference and len(rows) == 2
     assert rows[1][rows[0].index("Montant demandé")] == 6000
+    assert rows[1][rows[0].index("Jeunes concernés")] == 24
     response = _post(client, [dossiers[1].id], action="export", format="pdf")
     assert response.status_code == 400
     assert "Choisissez le format CSV ou XLSX." in response.get_data(as_text=True)
