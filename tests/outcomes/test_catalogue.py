@@ -141,6 +141,9 @@ def test_filters_in_the_url(money_world, client, factory):
     kind = o.head_a.establishment.kind.value
     assert a.id in ids(f"type={kind}")
     assert set(ids("type=inconnu&axe=abc&champ=zz")) == {a.id, b.id}  # unknown values ignored
+    options = text_of(client.get("/pratiques"))  # the filter form offers what exists
+    assert f'<option value="{o.call.school_year}"' in options
+    assert '<option value="2" >Axe 2 — ' in options and '<option value="numerique" >' in options
     page = text_of(client.get("/pratiques?departement=17"))
     assert "Projet de l'autre établissement" in page and "Projet de Lycée A" not in page
 
