@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import String, cast, exists, func, literal_column, or_, select
+from sqlalchemy import String, cast, exists, func, literal, literal_column, or_, select, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
 from applications.models import Dossier, DossierTheme, Partner
 from funding.models import FinalReport, GrantAgreement
-from portal.db import db
+from portal.db import db, utcnow
 from portal.errors import NotFound
 from portal.models import (
     ACADEMY_DEPARTMENTS,
@@ -25,6 +25,7 @@ from portal.models import (
     KIND_LABELS,
     Axis,
     Call,
+    CallStatus,
     Establishment,
     EstablishmentKind,
     Institution,
@@ -141,30 +142,54 @@ def search(filters: Filters, page=None, per_page: int = PER_PAGE) -> Page:
 
 
 def filter_options() -> dict:
-    """The choices of the filter form (three queries, whatever the number of sheets)."""
+    """The choices of the filter form, in one statement whatever the number of sheets: the
+    published sheets' school years, every axis number (the latest call's label) and the active
+    themes."""
     published = public_sheets().join(Dossier, Dossier.id == PracticeSheet.dossier_id)
-    years = db.session.scalars(
+    years = (
         published.join(Call, Call.id == Dossier.call_id)
-        .with_only_columns(Call.school_year)
+        .with_only_columns(
+            literal("year").label("kind"),
+            Call.school_year.label("value"),
+            literal("").label("label"),
+            literal(0).label("rank"),
+        )
         .distinct()
-        .order_by(Call.school_year.desc())
-    ).all()
-    axes: dict[int, str] = {}
-    for number, label in db.session.execute(
-        select(Axis.number, Axis.label).order_by(Axis.call_id.desc(), Axis.number)
+    )
+    axes = select(literal("axis"), cast(Axis.number, String), Axis.label, Axis.call_id).order_by(
+        None
+    )
+    themes = select(literal("theme"), Theme.code, Theme.label, Theme.position).where(
+        Theme.active.is_(True)
+    )
+    found: dict[str, dict] = {"year": {}, "axis": {}, "theme": {}}
+    rows = db.session.execute(union_all(years, axes, themes)).all()
+    for kind, value, label, _rank in sorted(
+        rows, key=lambda r: (r[0], -r[3] if r[0] == "axis" else r[3])
     ):
-        axes.setdefault(number, label)
-    themes = db.session.execute(
-        select(Theme.code, Theme.label).where(Theme.active.is_(True)).order_by(Theme.position)
-    ).all()
+        found[kind].setdefault(value, label)
     return {
-        "years": list(years),
-        "axes": [(str(n), f"Axe {n} — {label}") for n, label in sorted(axes.items())],
+        "years": sorted(found["year"], reverse=True),
+        "axes": [
+            (n, f"Axe {n} — {label}")
+            for n, label in sorted(found["axis"].items(), key=lambda i: int(i[0]))
+        ],
         "fields": list(FIELDS.items()),
-        "themes": [tuple(t) for t in themes],
+        "themes": list(found["theme"].items()),
         "departments": [(code, f"{name} ({code})") for code, name in ACADEMY_DEPARTMENTS.items()],
         "kinds": [(k.value, KIND_LABELS[k]) for k in EstablishmentKind],
     }
+
+
+def open_calls(now=None) -> list:
+    """(id, title, deadline) of the calls open now, the nearest deadline first: the catalogue's
+    links to them (the same rule as outcomes.services.public_calls, in one light statement)."""
+    now = now or utcnow()
+    return db.session.execute(
+        select(Call.id, Call.title, Call.deadline_at)
+        .where(Call.status == CallStatus.open, Call.opens_at <= now, Call.deadline_at > now)
+        .order_by(Call.deadline_at, Call.id)
+    ).all()
 
 
 @dataclass
@@ -191,7 +216,9 @@ def _published(sheet_id: int) -> PracticeSheet:
         public_sheets()
         .where(PracticeSheet.id == sheet_id)
         .options(
-            joinedload(PracticeSheet.dossier).joinedload(Dossier.establishment),
+            joinedload(PracticeSheet.dossier)
+            .joinedload(Dossier.establishment)
+            .joinedload(Establishment.department),
             joinedload(PracticeSheet.dossier).joinedload(Dossier.call).selectinload(Call.axes),
             joinedload(PracticeSheet.dossier).selectinload(Dossier.themes),
             joinedload(PracticeSheet.dossier).selectinload(Dossier.actions),

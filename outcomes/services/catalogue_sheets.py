@@ -62,7 +62,9 @@ def listing(user: User, state: str = "", page=None) -> tuple[Page, dict[int, Pra
         stmt = stmt.where(PracticeSheet.id.is_(None))
     elif state in ("draft", "validated"):
         stmt = stmt.where(PracticeSheet.status == state)
-    stmt = stmt.order_by(PracticeSheet.status.desc().nulls_first(), FinalReport.id).options(
+    # what is left to do first: to write, then drafts, then the published ones
+    rank = case((PracticeSheet.id.is_(None), 0), (PracticeSheet.status == "draft", 1), else_=2)
+    stmt = stmt.order_by(rank, FinalReport.id).options(
         joinedload(FinalReport.dossier).joinedload(Dossier.establishment),
         joinedload(FinalReport.dossier).joinedload(Dossier.call),
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Response, render_template, request
 
-from ..services import catalogue, public_calls
+from ..services import catalogue
 from . import bp
 from .opendata import cacheable
 
@@ -24,7 +24,7 @@ def catalogue_page():
         result=result,
         filters=filters,
         options=catalogue.filter_options(),
-        open_calls=public_calls.open_calls(),
+        open_calls=catalogue.open_calls(),
     )
     return cacheable(Response(page), LIFETIME)
 
@@ -32,5 +32,5 @@ def catalogue_page():
 @bp.get("/pratiques/<int:sheet_id>")
 def sheet(sheet_id: int):
     view = catalogue.sheet_view(sheet_id)
-    page = render_template("outcomes/sheet.html", v=view, open_calls=public_calls.open_calls())
+    page = render_template("outcomes/sheet.html", v=view, open_calls=catalogue.open_calls())
     return cacheable(Response(page), LIFETIME)

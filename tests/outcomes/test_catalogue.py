@@ -141,6 +141,9 @@ def test_filters_in_the_url(money_world, client, factory):
     kind = o.head_a.establishment.kind.value
     assert a.id in ids(f"type={kind}")
     assert set(ids("type=inconnu&axe=abc&champ=zz")) == {a.id, b.id}  # unknown values ignored
+    options = text_of(client.get("/pratiques"))  # the filter form offers what exists
+    assert f'<option value="{o.call.school_year}"' in options
+    assert '<option value="2" >Axe 2 — ' in options and '<option value="numerique" >' in options
     page = text_of(client.get("/pratiques?departement=17"))
     assert "Projet de l'autre établissement" in page and "Projet de Lycée A" not in page
 
@@ -236,3 +239,29 @@ def test_full_text_search_per_database(money_world, client):
         assert ids("décroch") == [a.id]
         assert ids("numérique") == [b.id]
         assert ids("100%") == [] and ids("a_b") == []  # LIKE wildcards are escaped
+
+
+def test_statements_per_page_do_not_grow_with_the_sheets(money_world, client, count_queries):
+    o = money_world
+    first = sheet(o, reported(o))
+
+    def counts():
+        out = []
+        for url in (
+            "/pratiques",
+            "/pratiques?q=théâtre&champ=prevention",
+            f"/pratiques/{first.id}",
+        ):
+            with count_queries() as queries:
+                assert client.get(url).status_code == 200
+            out.append(queries.count)
+        return out
+
+    counts()  # warm
+    few = counts()
+    for n in range(6):
+        s = sheet(o, reported(o), title=f"Autre pratique {n}")
+        s.dossier.partners[0].kind = "cio"
+    db.session.flush()
+    assert counts() == few
+    assert few[0] <= 10 and few[2] <= 15

@@ -41,6 +41,10 @@ def test_the_list_shows_each_state(money_world, client):
         assert d.reference in page
     assert hidden.reference not in page
     assert "À rédiger" in page and "Brouillon" in page and "Publiée" in page
+    # what is left to do comes first
+    assert (
+        page.index(todo.reference) < page.index(draft.reference) < page.index(published.reference)
+    )
     only_todo = text_of(client.get("/coordination/fiches?etat=todo"))
     assert todo.reference in only_todo and draft.reference not in only_todo
     assert published.reference in text_of(client.get("/coordination/fiches?etat=validated"))
