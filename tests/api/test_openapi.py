@@ -112,7 +112,6 @@ def test_each_area_serves_its_own_endpoints(app):
         "review.api",
         "funding.api",
         "outcomes.api",
-        "outcomes.api_catalogue",  # an area's api_*.py module, imported by its api.py
     }
     assert app.view_functions["api.get_dossier"].__module__ == "applications.api"
     assert app.view_functions["api.put_review"].__module__ == "review.api"

@@ -47,7 +47,8 @@ def test_head_fills_submits_and_downloads_the_receipt(live_server, browser_page,
     # Axes et public
     _tick(page, "radio", re.compile(r"^Axe 2 :"))
     _tick(page, "checkbox", "Prévention")
-    page.get_by_label("Nombre de jeunes concernés").fill("24")
+    # the young people targeted, by category and age band: the total is computed
+    page.get_by_label("Élèves en risque de décrochage, encore scolarisés, 16 à 18 ans").fill("24")
     _continue(page)
     # Partenaires
     page.get_by_label("Nom du partenaire (partenaire 1)").fill("Mission locale du Poitou")
@@ -57,7 +58,10 @@ def test_head_fills_submits_and_downloads_the_receipt(live_server, browser_page,
     _continue(page)
     # Indicateurs
     page.get_by_label("Indicateur (indicateur 1)").fill("Taux d'absentéisme")
-    page.get_by_label("Valeur cible (indicateur 1)").fill("10 %")
+    page.get_by_label("Unité (indicateur 1)").fill("%")
+    page.get_by_label("Sens (indicateur 1)").select_option(label="Plus c'est bas, mieux c'est")
+    page.get_by_label("Valeur de départ (indicateur 1)").fill("18,5")
+    page.get_by_label("Valeur cible (indicateur 1)").fill("10")
     _continue(page)
     # Budget: amounts typed the French way, totals shown as you type
     page.get_by_label("Catégorie (dépense 1)").select_option(label="Prestations de services")
