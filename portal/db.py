@@ -76,6 +76,9 @@ def make_engine(url: str) -> Engine:
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
     else:
         kwargs["pool_pre_ping"] = True
+        # No JIT: compiling a page's larger query (the outcome dashboard's) took 190 ms of its
+        # 250; a web request's query never runs long enough to earn the compilation back.
+        kwargs["connect_args"] = {"options": "-c jit=off"}
     engine = create_engine(url, **kwargs)
     if url.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_pragmas)
