@@ -1,6 +1,6 @@
 """Outcomes pages: public pages, no login (`opendata`: the subsidies as open data;
 `public_calls`: the open calls; `catalogue`: the practices; `letter_public`, `letter_subscription`:
-the Lettre's archive and subscriptions); signed-in pages: `dashboard` (the outcome dashboard),
+the Lettre's archive and subscriptions; `sitemap`: /sitemap.xml and /robots.txt); signed-in pages: `dashboard` (the outcome dashboard),
 `sheets` (the coordinator's practice sheets), `letter_compose` (the coordinator's Lettre).
 
 Thin views: parse, call a service, render; public answers carry a cache lifetime.
@@ -19,4 +19,5 @@ from . import (  # noqa: E402,F401
     opendata,
     public_calls,
     sheets,
+    sitemap,
 )

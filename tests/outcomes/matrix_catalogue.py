@@ -42,6 +42,8 @@ def _form(o) -> dict:
 MATRIX_ENTRIES = {
     ("outcomes.catalogue", "GET"): (lambda o: "/pratiques?q=fiche", EVERYONE, None, True),
     ("outcomes.sheet", "GET"): (lambda o: f"/pratiques/{_published(o).id}", EVERYONE, None, True),
+    ("outcomes.sitemap", "GET"): (lambda o: "/sitemap.xml", EVERYONE, None, True),
+    ("outcomes.robots", "GET"): (lambda o: "/robots.txt", EVERYONE, None, True),
     ("api.list_practices", "GET"): (lambda o: "/api/v1/practices", EVERYONE, None, True),
     ("api.get_practice", "GET"): (
         lambda o: f"/api/v1/practices/{_published(o).id}",

@@ -30,8 +30,16 @@ PLANTED = [
     "Madame Partenaire-Confidentielle",
     "05 49 99 88 77",
 ]
-START = ["/pratiques", "/appels-a-projets", "/donnees-ouvertes", "/lettre", "/plan-du-site"]
+START = [
+    "/sitemap.xml",
+    "/pratiques",
+    "/appels-a-projets",
+    "/donnees-ouvertes",
+    "/lettre",
+    "/plan-du-site",
+]
 _HREF = re.compile(r'href="([^"#]*)')
+_LOC = re.compile(r"<loc>([^<]*)</loc>")
 
 
 def _plant() -> None:
@@ -86,6 +94,9 @@ def _crawl(client, limit: int = 600) -> dict[str, str]:
             if not location.netloc or location.netloc == "localhost":
                 queue.append(location.path + (f"?{location.query}" if location.query else ""))
             continue
+        if response.mimetype == "application/xml":  # the sitemap: its pages, by absolute URL
+            queue += [urlsplit(loc).path for loc in _LOC.findall(body)]
+            continue
         if "html" not in response.content_type:
             continue
         for href in _HREF.findall(body):
@@ -107,6 +118,7 @@ def test_no_personal_data_on_any_public_page(app, client):
     pages = _crawl(client)
     for sheet_id in published:
         assert f"/pratiques/{sheet_id}" in pages, "every published sheet is reachable"
+    assert f"/pratiques/{published[0]}" in pages["/sitemap.xml"], "and in the sitemap"
     assert any(url.startswith("/appels-a-projets/") for url in pages), "an open call is linked"
     api = ["/api/v1/practices", "/api/v1/open-data/subsidies"] + [
         f"/api/v1/practices/{i}" for i in published
