@@ -9,6 +9,7 @@ but never partner names; the only contact is the establishment's official addres
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import String, cast, exists, func, literal, literal_column, or_, select, union_all
@@ -83,20 +84,46 @@ class Filters:
         return {k: v for k, v in out.items() if v}
 
 
+_WORD = re.compile(r"[^\W\d_]+")
+_OPERATORS = re.compile(r'"|(?:^|\s)-|\bor\b', re.IGNORECASE)
+ROOT = 7  # letters a word's family shares: « décrocheurs », « décrochage » → « décroch »
+
+
+def families(q: str) -> list[str]:
+    """The roots of the query's words: the first ROOT letters of a long word, a short one whole.
+
+    Stemming alone keeps « décrocheurs » (décrocheur) apart from « décrochage » (décrochag); a
+    prefix of the word finds the family. Nothing for a query with operators (quotes, -, or) or
+    with anything but letters in a word (« l'école », « 100% »): those mean exactly what they
+    say."""
+    words = q.lower().split()[:10]
+    if _OPERATORS.search(q) or not all(_WORD.fullmatch(w) for w in words):
+        return []
+    return [w[:ROOT] if len(w) > ROOT else w for w in words]
+
+
 def _text_search(stmt, q: str):
     if not q:
         return stmt
+    roots = families(q)
     if db.engine.dialect.name == "postgresql":
-        return stmt.where(
-            literal_column(FTS_DOCUMENT).op("@@")(func.websearch_to_tsquery("french", q))
-        )
-    # SQLite: every word somewhere in the public wording (case-insensitive for ASCII letters).
+        document = literal_column(FTS_DOCUMENT)
+        match = document.op("@@")(func.websearch_to_tsquery("french", q))
+        if roots:  # letters only: nothing of to_tsquery's syntax can come through
+            prefixes = " & ".join(f"{root}:*" for root in roots)
+            match = or_(match, document.op("@@")(func.to_tsquery("french", prefixes)))
+        return stmt.where(match)
+    # SQLite: every word (or its root) somewhere in the public wording (case-insensitive for
+    # ASCII letters).
     text = func.lower(
         PracticeSheet.title + " " + PracticeSheet.summary + " " + PracticeSheet.results
     )
-    for word in q.lower().split()[:10]:
+    for word in roots or q.lower().replace('"', " ").split()[:10]:
+        excluded = word.startswith("-") and len(word) > 1  # « -théâtre »: without that word
+        word = word[1:] if excluded else word
         escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        stmt = stmt.where(text.like(f"%{escaped}%", escape="\\"))
+        found = text.like(f"%{escaped}%", escape="\\")
+        stmt = stmt.where(~found if excluded else found)
     return stmt
 
 

@@ -115,6 +115,27 @@ def test_search_finds_words_of_the_public_wording(money_world, client):
     assert "1 pratique" in page
 
 
+def test_search_finds_a_word_s_family(money_world, client):
+    """« décrocheurs » finds « décrochage » (the stems differ), « ateliers » finds « atelier »;
+    a query with operators means exactly what it says."""
+    o = money_world
+    a = sheet(o, reported(o), title="Prévenir le décrochage", summary="Un suivi hebdomadaire.")
+    b = sheet(o, reported(o), title="Atelier théâtre", summary="Une scène pour les décrochés.")
+
+    def found(q):
+        return sorted(
+            i["id"]
+            for i in client.get("/api/v1/practices", query_string={"q": q}).get_json()["items"]
+        )
+
+    assert found("décrocheurs") == sorted([a.id, b.id])
+    assert found("ateliers") == [b.id]
+    assert found("décrocheurs théâtre") == [b.id]  # every word's family, not any
+    assert found("décrocheurs -théâtre") == []  # an operator: exact words only (no décrocheurs)
+    assert found("introuvables") == []
+    assert found("décrochage -théâtre") == [a.id]
+
+
 def test_filters_in_the_url(money_world, client, factory):
     o = money_world
     a = sheet(o, reported(o), title="Projet de Lycée A")
@@ -185,9 +206,9 @@ def test_the_public_pages_link_the_open_calls_and_the_way_in(money_world, client
 
 
 def test_full_text_search_per_database(money_world, client):
-    """PostgreSQL: the 'french' configuration stems words (plurals, verb forms) but keeps the
-    accents and does not bring « décrocheurs » to « décrochage » (two stems: décrocheur,
-    décrochag); SQLite: every word is looked for as written, inside words too."""
+    """PostgreSQL: the 'french' configuration stems words (plurals, verb forms) and keeps the
+    accents; a word's family (its first letters) finds « décrochage » from « décrocheurs » (two
+    stems: décrocheur, décrochag); SQLite: every word (or its root) is looked for inside words."""
     o = money_world
     a = sheet(
         o,
@@ -216,7 +237,7 @@ def test_full_text_search_per_database(money_world, client):
         assert ids("élève") == [a.id]  # singular finds plural
         assert ids("numérique") == [b.id]
         assert ids("prêter") == [b.id]  # a verb form finds the past participle
-        assert ids("décrocheurs") == []  # another stem
+        assert ids("décrocheurs") == [a.id]  # another stem, the same family
         assert ids("tablettes -numériques") == []  # web search syntax: minus excludes
         assert ids('"ateliers numériques"') == [b.id]  # a quoted phrase
         # The GIN expression index of migration 0019 is the one the query reads.
