@@ -256,13 +256,8 @@ def test_an_out_of_scale_score_on_the_screen_is_shown_and_nothing_saved(client, 
     )
     assert response.status_code == 400
     body = page(response)
-    message = "La note de « Pertinence » doit être comprise entre 0 et 5."
-    assert message in body
+    assert "La note de « Pertinence » doit être comprise entre 0 et 5." in body
     assert f'id="score_{sw.relevance.id}-error"' in body
-    # the alert lists each error once (then the field shows it under itself)
-    alert = body[body.index('id="probleme"') : body.index("</div>", body.index('id="probleme"'))]
-    assert alert.count(message) == 1
-    assert body.count(message) == 2
     db.session.expire_all()
     assert db.session.get(Review, sw.r_state.id).status == ReviewStatus.assigned
     assert db.session.scalars(select(Score)).all() == []
