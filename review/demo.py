@@ -219,9 +219,7 @@ def load(users: list[User], password_hash: str, now: dt.datetime, axes, pdf: byt
     establishments = db.session.scalars(select(Establishment).order_by(Establishment.id)).all()
 
     # A call in review: 60 dossiers, screened, assigned, a good part of the reviews in.
-    in_review = _call(
-        "Appel à projets {year} : lutte contre le décrochage scolaire", axes, now
-    )
+    in_review = _call("Appel à projets {year} : lutte contre le décrochage scolaire", axes, now)
     submitted_at = in_review.deadline_at - dt.timedelta(days=2)
     batch = _submitted_dossiers(
         in_review, establishments, 60, password_hash, rng, submitted_at, pdf

@@ -315,8 +315,8 @@ def test_envelopes_page_lists_envelopes_and_sub_envelopes(client, money_world):
     # the officer's edit links name what they edit, in French (« la sous-enveloppe »)
     login(client, o.budget_state)
     page = html.unescape(_get(client, f"/financement/appels/{o.call.id}/enveloppes"))
-    assert "Modifier<span class=\"fr-sr-only\"> la sous-enveloppe État" in page
-    assert "Modifier<span class=\"fr-sr-only\"> l'enveloppe globale État" in page
+    assert 'Modifier<span class="fr-sr-only"> la sous-enveloppe État' in page
+    assert 'Modifier<span class="fr-sr-only"> l\'enveloppe globale État' in page
     assert "l'sous" not in page and "l’sous" not in page
 
 
