@@ -72,6 +72,8 @@ PAGES: list[tuple[str, str | Via]] = [
     ("head", Via(HEAD_DOSSIER, r"^/dossiers/\d+/messages$")),
     ("head", Via(HEAD_DOSSIER, r"^/dossiers/\d+/historique$")),
     ("head", "/dossiers/messages"),
+    # a funded dossier's grant page: agreement, payments, the final report's due date
+    ("head", Via(HEAD_DOSSIER, r"^/financement/dossiers/\d+$")),
     ("head", Via("/", r"^/dossiers/nouveau$")),
     ("head", Via("/", r"^/appels/\d+$")),
     ("head", "/compte/"),
@@ -133,6 +135,10 @@ PAGES: list[tuple[str, str | Via]] = [
     ("budget officer", Via(COMMITMENTS, r"^/financement/engagements/\d+$")),
     # the final report under review: reach, outcomes, indicators target vs achieved, consent
     ("budget officer", Via("/", r"^/financement/dossiers/\d+/bilan$")),
+    (
+        "budget officer",
+        Via(Via("/", r"^/financement/dossiers/\d+/bilan$"), r"^/financement/dossiers/\d+$"),
+    ),
 ]
 
 
