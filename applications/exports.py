@@ -23,7 +23,7 @@ HEADER = [
     "Axe principal",
     "Champs",
     "Jeunes concernés",
-    "Montant demandé",
+    "Montant demandé (€)",
     "Statut",
     "Déposé le",
     "Compléments demandés le",

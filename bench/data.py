@@ -133,7 +133,7 @@ def build(
 
     decided = db.session.scalar(
         select(Call).where(Call.status == CallStatus.decided).order_by(Call.id)
-    ) or db.session.scalar(select(Call).where(Call.school_year == "2013-2014"))
+    ) or db.session.scalar(select(Call).order_by(Call.deadline_at).limit(1))  # the oldest
     n_funded = add_funded(decided, people, est_heads, funded, now) if funded else 0
     db.session.commit()
     log(f"  {n_funded} funded dossiers ({time.perf_counter() - started:.1f} s)")

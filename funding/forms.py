@@ -268,6 +268,20 @@ class ReduceForm(PortalForm):
     confirm = HiddenField(id="reduce-confirm")
 
 
+class CancelForm(PortalForm):
+    """Cancelling a commitment outright (the amount 0): its own form on the commitment page, whose
+    button opens the confirmation modal; posted to the same route as ReduceForm."""
+
+    amount = HiddenField(id="cancel-amount", default="0")
+    reason = TextAreaField(
+        "Motif de l'annulation",
+        id="cancel-reason",
+        description="Conservé dans l'historique de l'engagement",
+    )
+    version = HiddenField(id="cancel-version")
+    confirm = HiddenField(id="cancel-confirm")
+
+
 class ClawbackForm(PortalForm):
     amount = StringField("Montant à reverser", id="clawback-amount", description=AMOUNT_HINT)
     reason = TextAreaField(

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from applications.models import Dossier, Indicator
 from portal.db import Base, Money, UTCDateTime, utcnow
 from portal.enums import LabelledEnum
+from portal.formatting import PARIS
 from portal.models import INSTITUTION_LABELS, Call, Institution, enum_column
 
 
@@ -212,6 +213,11 @@ class GrantAgreement(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     dossier: Mapped[Dossier] = relationship()
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def report_due_at(self) -> dt.datetime:
+        """The last moment to deposit the final report: its due day at 23 h 59, Paris time."""
+        return dt.datetime.combine(self.report_due_on, dt.time(23, 59), tzinfo=PARIS)
 
 
 class ReportStatus(LabelledEnum):

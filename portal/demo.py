@@ -345,11 +345,13 @@ def _next_year(users: list[User]) -> None:
     if source is None:  # the areas that decide calls are not installed
         return
     call_admin = next(u for u in users if u.email.startswith("gestion.etat@"))
+    start = int(source.school_year[:4]) + 1  # the copy is dated a year later: the next year
+    year = f"{start}-{start + 1}"
     duplicate_call(
         call_admin,
         source,
-        "Appel à projets 2016-2017 : lutte contre le décrochage scolaire (reconduction)",
-        "2016-2017",
+        f"Appel à projets {year} : lutte contre le décrochage scolaire (reconduction)",
+        year,
         [p["key"] for p in duplication_parts(source) if p["confirm"]],
     )
 

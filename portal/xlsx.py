@@ -206,7 +206,8 @@ def workbook_chunks(
 
     The sheet: `header` in bold and frozen, columns as wide as `widths(first rows)` says (the
     first `sample` rows, read ahead), an autofilter over the table; a Decimal of column i takes
-    style `decimal_styles[i]` (MONEY or NUMBER), dates DATE; booleans are « Oui »/« Non », strings
+    style `decimal_styles[i]` (MONEY or NUMBER), so does an int or float of a MONEY column (a
+    float elsewhere: NUMBER, an int elsewhere: a plain count), dates DATE; booleans are « Oui »/« Non », strings
     go through `text` (defusing formulas), None is an empty cell. `formats`: the money, number and
     date format codes. The workbook's fixed parts are out before the first row is read."""
     sink = _Sink()
@@ -261,7 +262,11 @@ def workbook_chunks(
                     style = decimal_styles[i] if i < len(decimal_styles) else NUMBER
                     out.append(f'<c r="{ref}" s="{style}"><v>{value:f}</v></c>')
             elif isinstance(value, int) or (isinstance(value, float) and math.isfinite(value)):
-                out.append(f'<c r="{ref}"><v>{value!r}</v></c>')
+                # an amount given as int or float still reads in euros; other ints are counts
+                money = i < len(decimal_styles) and decimal_styles[i] == MONEY
+                style = MONEY if money else NUMBER if isinstance(value, float) else PLAIN
+                s = f' s="{style}"' if style else ""
+                out.append(f'<c r="{ref}"{s}><v>{value!r}</v></c>')
             elif isinstance(value, dt.date):
                 out.append(f'<c r="{ref}" s="{DATE}"><v>{serial(value)}</v></c>')
             else:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from applications import demo as dossier_demo
 from applications import services as dossiers
 from portal.db import db
-from portal.demo import add_demo_indicators
+from portal.demo import add_demo_indicators, school_year_of
 from portal.models import (
     AttachmentKind,
     Axis,
@@ -65,9 +65,12 @@ PROJECT_TITLES = [
 ]
 
 
-def _call(title: str, school_year: str, axes, now: dt.datetime) -> Call:
+def _call(title: str, axes, now: dt.datetime) -> Call:
+    """A past call dated from `now`; its school year (and `{year}` in its title) follows its
+    deadline, as the open call's does."""
+    school_year = school_year_of((now - dt.timedelta(days=60)).date())
     call = Call(
-        title=title,
+        title=title.format(year=school_year),
         school_year=school_year,
         themes="Lutte contre le décrochage scolaire et l'illettrisme.",
         fields=["prevention", "intervention", "remediation"],
@@ -216,9 +219,7 @@ def load(users: list[User], password_hash: str, now: dt.datetime, axes, pdf: byt
     establishments = db.session.scalars(select(Establishment).order_by(Establishment.id)).all()
 
     # A call in review: 60 dossiers, screened, assigned, a good part of the reviews in.
-    in_review = _call(
-        "Appel à projets 2015-2016 : lutte contre le décrochage scolaire", "2015-2016", axes, now
-    )
+    in_review = _call("Appel à projets {year} : lutte contre le décrochage scolaire", axes, now)
     submitted_at = in_review.deadline_at - dt.timedelta(days=2)
     batch = _submitted_dossiers(
         in_review, establishments, 60, password_hash, rng, submitted_at, pdf
@@ -260,8 +261,7 @@ def load(users: list[User], password_hash: str, now: dt.datetime, axes, pdf: byt
 
     # A decided call: everything reviewed, decided by both co-pilots, results published.
     decided = _call(
-        "Appel à projets 2013-2014 : lutte contre le décrochage scolaire",
-        "2013-2014",
+        "Appel à projets {year} : lutte contre le décrochage scolaire",
         axes,
         now - dt.timedelta(days=300),
     )
@@ -278,8 +278,7 @@ def load(users: list[User], password_hash: str, now: dt.datetime, axes, pdf: byt
     )
     # A call in commission: proposals recorded, awaiting the co-pilots' validations.
     pending = _call(
-        "Appel à projets complémentaire 2015 : raccrochage",
-        "2015-2016",
+        "Appel à projets complémentaire {year} : raccrochage",
         axes,
         now - dt.timedelta(days=20),
     )

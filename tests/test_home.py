@@ -68,11 +68,13 @@ def test_incomplete_dossier_asks_for_completion(client, world, factory):
     dossier = factory.dossier(world.call, world.head_a)
     fill_complete(dossier, world.head_a)
     dossiers.submit_dossier(world.head_a, dossier)
-    dossiers.request_completion(world.call_admin, dossier, "Joignez le budget signé.")
+    request = dossiers.request_completion(world.call_admin, dossier, "Joignez le budget signé.")
     db.session.flush()
     page = _home(client, world.staff_a)
     assert "À compléter</p>" in page and "fr-badge--warning" in page
-    assert "À compléter avant le " in page
+    # the completion's due date with its time, as every due date
+    assert f"À compléter avant le {format_due(request.due_at)}" in page
+    assert " h " in format_due(request.due_at)
 
 
 def test_ineligible_establishment_gets_no_create_button(client, world, factory):

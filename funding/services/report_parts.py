@@ -53,7 +53,7 @@ def report_due_at(dossier: Dossier) -> dt.datetime | None:
     agreement = agreement_of(dossier)
     if agreement is None:
         return None
-    return dt.datetime.combine(agreement.report_due_on, dt.time(23, 59), tzinfo=PARIS)
+    return agreement.report_due_at
 
 
 def validated_at(report: FinalReport, funder: Institution) -> dt.datetime | None:

@@ -18,11 +18,18 @@ from portal.errors import ServiceError
 from portal.formatting import format_decimal, format_money
 from portal.models import Institution
 from portal.permissions import Permission, can, require
-from portal.web import done, load, refused, status_of
+from portal.web import confirmed, done, load, refused, status_of
 from review.models import Decision
 
 from .. import money, services
-from ..forms import ClawbackForm, CommitAgainForm, PaymentForm, ReduceForm, SettleForm
+from ..forms import (
+    CancelForm,
+    ClawbackForm,
+    CommitAgainForm,
+    PaymentForm,
+    ReduceForm,
+    SettleForm,
+)
 from ..models import Clawback, ClawbackStatus, Commitment, CommitmentStatus, PaymentKind
 from ..services import agreements, lists, reports
 from . import bp
@@ -140,6 +147,9 @@ def _commitment_page(
         )
     reduce_form = form if isinstance(form, ReduceForm) else ReduceForm(formdata=None)
     reduce_form.version.data = str(commitment.version)
+    cancel_form = form if isinstance(form, CancelForm) else CancelForm(formdata=None)
+    cancel_form.amount.data = "0"
+    cancel_form.version.data = str(commitment.version)
     clawback_form = form if isinstance(form, ClawbackForm) else ClawbackForm(formdata=None)
     settle_forms = {}
     for clawback in commitment.clawbacks:
@@ -172,6 +182,7 @@ def _commitment_page(
         payable=dossier.status in services.PAYABLE_STATES,
         payment_form=payment_form,
         reduce_form=reduce_form,
+        cancel_form=cancel_form,
         clawback_form=clawback_form,
         settle_forms=settle_forms,
         form_errors=summary or [],
@@ -237,7 +248,8 @@ def record_payment(commitment_id: int):
 @login_required
 def reduce_commitment(commitment_id: int):
     commitment, _ = _commitment(commitment_id)
-    form = ReduceForm()
+    # the cancel form (amount 0, its button opens the confirmation modal) or the reduce form
+    form = CancelForm() if request.form.get("intent") == "cancel" else ReduceForm()
     version = form.version.data
     try:
         form.check_input()
@@ -250,8 +262,11 @@ def reduce_commitment(commitment_id: int):
         )
     except ServiceError as exc:
         return _refused(commitment_id, form, exc)
-    if changed.status == CommitmentStatus.cancelled and form.confirm.data != "1":
-        # checked, not carried out: a cancellation is final, it needs the confirmed form
+    if changed.status == CommitmentStatus.cancelled and not (
+        form.confirm.data == "1" or confirmed()
+    ):
+        # checked, not carried out: a cancellation is final, it needs the confirmed form (the
+        # modal's button, or without JavaScript the confirmation page)
         db.session.rollback()
         commitment, call = _commitment(commitment_id)
         return render_template(

@@ -163,7 +163,7 @@ def test_export_the_selection(client, world, factory):
     sheet = load_workbook(io.BytesIO(response.data)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[1][0] == dossiers[1].reference and len(rows) == 2
-    assert rows[1][rows[0].index("Montant demandé")] == 6000
+    assert rows[1][rows[0].index("Montant demandé (€)")] == 6000
     assert rows[1][rows[0].index("Jeunes concernés")] == 24
     response = _post(client, [dossiers[1].id], action="export", format="pdf")
     assert response.status_code == 400

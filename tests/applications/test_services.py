@@ -87,6 +87,12 @@ def test_receipt_is_a_pdf_carrying_the_snapshot_hash(world, factory):
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert dossier.reference in text
     assert submission.snapshot_sha256 in text.replace("\n", "")
+    # each piece under its own type, never an « Autre » it was not filed as
+    flat = " ".join(text.split())
+    assert dossier.attachments
+    for attachment in dossier.attachments:
+        assert f"{attachment.kind.label} : {attachment.filename}" in flat
+    assert "Autre" not in {a.kind.label for a in dossier.attachments} and "Autre :" not in flat
 
 
 def test_references_are_unique_across_calls_of_the_same_year(world, factory):

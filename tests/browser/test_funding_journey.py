@@ -105,6 +105,17 @@ def test_officer_records_an_advance_and_the_dashboard_follows(
     expect(page.get_by_role("heading", level=1)).to_contain_text(reference)
     expect(page.get_by_role("heading", level=1)).to_contain_text("État (rectorat)")
 
+    # Cancelling is final: its button opens the DSFR modal saying so; « Annuler » leaves it be.
+    page.get_by_label("Motif de l'annulation").fill("Essai")
+    page.get_by_role("button", name="Annuler l'engagement…").click()
+    modal = page.get_by_role("dialog", name=re.compile("^Annuler l'engagement"))
+    expect(modal).to_be_visible()
+    expect(modal).to_contain_text("il ne pourra plus être rétabli")
+    expect(modal.get_by_role("button", name="Confirmer l'annulation définitive")).to_be_visible()
+    modal.get_by_role("button", name="Annuler", exact=True).click()
+    expect(modal).to_be_hidden()
+    expect(page.get_by_text("Engagement annulé", exact=True)).to_have_count(0)
+
     # The form proposes the advance (the agreement's rate of the amount granted).
     amount_field = page.get_by_label(re.compile("^Montant versé"))
     proposed = _amount(amount_field.input_value())

@@ -48,6 +48,8 @@ class Via:
 
 RANKING = Via(Via("/appels/", r"^/appels/\d+$"), r"^/instruction/appels/\d+/classement$")
 COMMITMENTS = Via("/", r"^/financement/appels/\d+/engagements$")
+HEAD_DOSSIER = Via("/dossiers/", r"^/dossiers/\d+$")
+OFFICE_DOSSIER = Via("/dossiers/deposes", r"^/dossiers/\d+$")
 
 PAGES: list[tuple[str, str | Via]] = [
     # public pages
@@ -59,10 +61,19 @@ PAGES: list[tuple[str, str | Via]] = [
     ("anonymous", "/plan-du-site"),
     ("anonymous", "/pratiques"),
     ("anonymous", Via("/pratiques", r"^/pratiques/\d+$")),
+    ("anonymous", "/appels-a-projets"),
+    ("anonymous", Via("/appels-a-projets", r"^/appels-a-projets/\d+$")),
+    ("anonymous", "/donnees-ouvertes"),
     # applicants
     ("head", "/"),
     ("head", "/dossiers/"),
-    ("head", Via("/dossiers/", r"^/dossiers/\d+$")),
+    ("head", HEAD_DOSSIER),
+    # the dossier's other tabs (its thread with the call office, its history) and the inbox
+    ("head", Via(HEAD_DOSSIER, r"^/dossiers/\d+/messages$")),
+    ("head", Via(HEAD_DOSSIER, r"^/dossiers/\d+/historique$")),
+    ("head", "/dossiers/messages"),
+    # a funded dossier's grant page: agreement, payments, the final report's due date
+    ("head", Via(HEAD_DOSSIER, r"^/financement/dossiers/\d+$")),
     ("head", Via("/", r"^/dossiers/nouveau$")),
     ("head", Via("/", r"^/appels/\d+$")),
     ("head", "/compte/"),
@@ -80,6 +91,11 @@ PAGES: list[tuple[str, str | Via]] = [
     ("call admin", "/appels/"),
     ("call admin", Via("/appels/", r"^/appels/\d+$")),
     ("call admin", "/dossiers/deposes"),
+    ("call admin", OFFICE_DOSSIER),
+    ("call admin", Via(OFFICE_DOSSIER, r"^/dossiers/\d+/messages$")),
+    ("call admin", Via(OFFICE_DOSSIER, r"^/dossiers/\d+/historique$")),
+    ("call admin", "/dossiers/messages"),
+    ("call admin", "/dossiers/etiquettes"),
     ("call admin", Via(Via("/appels/", r"^/appels/\d+$"), r"^/appels/\d+/indicateurs$")),
     # budget
     ("budget officer", "/"),
@@ -108,6 +124,7 @@ PAGES: list[tuple[str, str | Via]] = [
     ("coordinator", "/coordination/lettres"),
     ("coordinator", "/coordination/lettres/nouvelle"),
     ("coordinator", Via("/coordination/lettres", r"^/coordination/lettres/\d+/apercu$")),
+    ("coordinator", Via("/coordination/lettres", r"^/coordination/lettres/\d+$")),
     # the MLDS coordinator
     ("coordinator", "/"),
     ("coordinator", "/coordination/fiches"),
@@ -118,6 +135,10 @@ PAGES: list[tuple[str, str | Via]] = [
     ("budget officer", Via(COMMITMENTS, r"^/financement/engagements/\d+$")),
     # the final report under review: reach, outcomes, indicators target vs achieved, consent
     ("budget officer", Via("/", r"^/financement/dossiers/\d+/bilan$")),
+    (
+        "budget officer",
+        Via(Via("/", r"^/financement/dossiers/\d+/bilan$"), r"^/financement/dossiers/\d+$"),
+    ),
 ]
 
 

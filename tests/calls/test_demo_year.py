@@ -12,8 +12,11 @@ from review.models import CopilotDeputy, Criterion
 
 def test_the_demo_has_a_duplicated_draft_call_and_a_deputy(app):
     demo.load("mot-de-passe-demo")
-    copy = db.session.scalar(select(Call).where(Call.school_year == "2016-2017"))
-    assert copy is not None and copy.status == CallStatus.draft
+    copy = db.session.scalar(select(Call).where(Call.status == CallStatus.draft))
+    assert copy is not None and "(reconduction)" in copy.title
+    # a year after the call it copies, and named after the school year of its own dates
+    assert copy.school_year == demo.school_year_of(copy.deadline_at.date())
+    assert copy.school_year in copy.title
     assert db.session.scalar(select(func.count(Criterion.id)).where(Criterion.call_id == copy.id))
     assert db.session.scalar(select(func.count(Envelope.id)).where(Envelope.call_id == copy.id))
     [deputy] = db.session.scalars(select(CopilotDeputy)).all()

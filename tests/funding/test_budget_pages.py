@@ -8,6 +8,7 @@ bad amount is refused on its field and changes nothing.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 from decimal import Decimal
 
@@ -310,6 +311,13 @@ def test_envelopes_page_lists_envelopes_and_sub_envelopes(client, money_world):
     # an observer reads but gets no form and no action
     assert 'action="/financement/appels/' not in page and "Modifier" not in page
     assert "vous les consultez" in page
+
+    # the officer's edit links name what they edit, in French (« la sous-enveloppe »)
+    login(client, o.budget_state)
+    page = html.unescape(_get(client, f"/financement/appels/{o.call.id}/enveloppes"))
+    assert 'Modifier<span class="fr-sr-only"> la sous-enveloppe État' in page
+    assert 'Modifier<span class="fr-sr-only"> l\'enveloppe globale État' in page
+    assert "l'sous" not in page and "l’sous" not in page
 
 
 def test_officer_sets_the_main_envelope_and_a_sub_envelope(client, money_world):

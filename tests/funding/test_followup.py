@@ -5,6 +5,7 @@ reports; the report's reminders (J-7, then late) and the mail to the officers on
 from __future__ import annotations
 
 import datetime as dt
+import html
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -18,6 +19,7 @@ from portal.jobs.reminders import run_reminders
 from portal.models import OutboxMessage
 from portal.todo import todo_list
 
+from ..conftest import login
 from .conftest import REGION
 from .helpers import _submitted, commitment_of_dossier
 
@@ -127,3 +129,19 @@ def test_the_officer_s_to_do_costs_the_same_queries_whatever_the_dossiers(money_
         o.accepted(commit=False)
         o.funded(report_due_on=services.today() - dt.timedelta(days=2))
     assert queries() == few
+
+
+def test_after_deposit_the_officer_s_home_shows_the_report_to_validate(client, money_world):
+    o = money_world
+    decision = o.funded(amount_state="0.00", amount_region="2000.00")
+    _submitted(o, decision.dossier)
+    db.session.commit()
+    login(client, o.budget_region)
+    page = html.unescape(client.get("/").get_data(as_text=True))
+    link = f'href="/financement/dossiers/{decision.dossier.id}/bilan"'
+    assert f"Bilan à valider : dossier {decision.dossier.reference}" in page and link in page
+    # the State grants nothing here: its officer has nothing to validate
+    client.post("/deconnexion")
+    login(client, o.budget_state)
+    page = html.unescape(client.get("/").get_data(as_text=True))
+    assert "Bilan à valider" not in page

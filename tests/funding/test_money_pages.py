@@ -242,6 +242,42 @@ def test_a_reduction_releases_the_money_and_is_in_the_history(client, officer):
     assert 'action="/financement/engagements/%d/paiements"' % o.c_state.id not in page
 
 
+def test_cancelling_has_its_own_form_whose_modal_says_what_becomes_final(client, officer):
+    o = officer
+    page = _text(client.get(_url(o.c_state)))
+    # the button opens the DSFR modal (JavaScript); the modal's button posts the confirmed form
+    assert 'data-portal-confirm="confirmer-annulation"' in page
+    assert 'id="confirmer-annulation" class="fr-modal"' in page
+    assert 'form="annuler-form" name="confirmed" value="1"' in page
+    assert "il ne pourra plus être rétabli" in page
+    events = db.session.scalar(select(func.count(AuditEvent.id)))
+    cancel = {"intent": "cancel", "amount": "0", "version": str(o.c_state.version)}
+    # no reason: refused, the error tied to the cancel form's own field, nothing changed
+    response = client.post(_url(o.c_state, "/reduire"), data={**cancel, "confirmed": "1"})
+    assert response.status_code == 400
+    assert _field_error(_text(response), "cancel-reason")
+    # without JavaScript (no confirmation field): the confirmation page, nothing changed
+    response = client.post(_url(o.c_state, "/reduire"), data={**cancel, "reason": "Abandon."})
+    assert response.status_code == 200 and "Cette annulation est définitive" in _text(response)
+    db.session.expire_all()
+    assert o.c_state.status == CommitmentStatus.active
+    assert db.session.scalar(select(func.count(AuditEvent.id))) == events
+    # the modal's confirmed post cancels
+    response = client.post(
+        _url(o.c_state, "/reduire"), data={**cancel, "reason": "Abandon.", "confirmed": "1"}
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert (o.c_state.status, o.c_state.amount) == (CommitmentStatus.cancelled, Decimal("0.00"))
+
+
+def test_a_paid_commitment_offers_no_cancellation(client, officer):
+    o = officer
+    _pay(client, o.c_state)
+    page = _text(client.get(_url(o.c_state)))
+    assert 'id="annuler-form"' not in page and 'id="reduce-amount"' in page
+
+
 def test_a_clawback_is_claimed_then_settled(client, officer):
     o = officer
     services.record_payment(o.budget_state, o.c_state, "500", services.today(), "M-1")

@@ -571,3 +571,16 @@ def test_the_due_date_is_shown_before_depositing(client, money_world, funded):
     due = agreements.agreement_of(funded).report_due_on
     moment = dt.datetime.combine(due, dt.time(23, 59), tzinfo=PARIS)
     assert f"Date limite le {format_due(moment)}" in page
+
+
+def test_every_report_due_date_is_given_with_its_time(client, money_world, funded):
+    """The report, grant and commitment pages give the due day with its hour (23 h 59, Paris)."""
+    o = money_world
+    agreement = agreements.agreement_of(funded)
+    moment = dt.datetime.combine(agreement.report_due_on, dt.time(23, 59), tzinfo=PARIS)
+    assert agreement.report_due_at == moment
+    login(client, o.head_a)
+    report_page = _page(client.get(f"/financement/dossiers/{funded.id}/bilan"))
+    assert f"Bilan attendu au plus tard le {format_due(moment)}" in report_page
+    grant_page = _page(client.get(f"/financement/dossiers/{funded.id}"))
+    assert format_due(moment) in grant_page and "à 23 h 59" in format_due(moment)

@@ -59,6 +59,10 @@ def test_the_open_demo_call_is_of_the_school_year_of_its_dates(app):
         select(Call).where(Call.status == CallStatus.open).order_by(Call.deadline_at.desc())
     ).first()
     assert call.school_year == demo.school_year_of(call.deadline_at.date())
+    # and every other demo call: its school year is the one of its dates, in its title too
+    for other in db.session.scalars(select(Call)):
+        assert other.school_year == demo.school_year_of(other.deadline_at.date()), other.title
+        assert "20" not in other.title or other.school_year in other.title, other.title
 
 
 def test_demo_data_shows_every_stage_of_the_commission(app):

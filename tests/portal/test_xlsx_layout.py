@@ -64,3 +64,11 @@ def test_widths_follow_the_header_and_values_within_bounds():
 def test_an_empty_table_still_has_its_filtered_header():
     sheet = _sheet(HEADER, [])
     assert sheet.auto_filter.ref == "A1:F1" and sheet.freeze_panes == "A2"
+
+
+def test_an_amount_given_as_int_or_float_still_reads_in_euros():
+    header = ["Montant (€)", "Jeunes", "Taux"]
+    sheet = _sheet(header, [[1500, 12, 0.5], [1500.5, 3, 1.25]])
+    assert sheet["A2"].number_format == MONEY_FORMAT and sheet["A3"].number_format == MONEY_FORMAT
+    assert sheet["B2"].number_format == "General"  # a count stays a plain number
+    assert sheet["C2"].number_format == NUMBER_FORMAT and sheet["C3"].value == 1.25

@@ -371,6 +371,11 @@ def test_the_establishment_sees_the_decision_only_once_published(client, world, 
     assert client.get(f"/instruction/dossiers/{dossier.id}/lettre-de-decision").status_code == 403
 
     login(client, world.call_admin)
+    # the button opens the DSFR modal, whose own button posts the form with its confirmation
+    page = _page(client.get(f"/instruction/appels/{world.call.id}/decisions"))
+    assert 'data-portal-confirm="confirmer-publication"' in page
+    assert 'id="confirmer-publication" class="fr-modal"' in page
+    assert 'form="form-publication" name="confirmed" value="1"' in page
     response = client.post(f"/instruction/appels/{world.call.id}/publier")
     assert response.status_code == 200 and "Confirmer la publication" in _page(response)
     assert not db.session.scalars(

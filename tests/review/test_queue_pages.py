@@ -69,3 +69,19 @@ def test_the_summary_equals_the_full_queue(sw, factory):
 
 def test_a_queue_without_assignment_has_no_summary(sw):
     assert queue.queue_summary(sw.outsider) == []
+
+
+def test_the_queue_gives_the_phase_s_end_with_its_time_and_what_is_left(client, sw):
+    import datetime as dt
+
+    from portal.db import utcnow
+    from portal.formatting import format_datetime, time_left
+    from review.services import phases
+
+    ends = (utcnow() + dt.timedelta(days=5)).replace(second=0, microsecond=0)
+    phases.set_phase_ends(sw.w.call_admin, sw.call, {"independent_scoring": ends})
+    db.session.flush()
+    login(client, sw.state_reviewer)
+    body = client.get("/instruction/mes-dossiers").get_data(as_text=True)
+    assert f"(jusqu'au {format_datetime(ends)} — " in body and " h " in format_datetime(ends)
+    assert time_left(ends, utcnow()).lower() in body  # « plus que 5 jours »
