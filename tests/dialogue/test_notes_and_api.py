@@ -104,6 +104,15 @@ def test_an_applicant_sees_no_note_anywhere(client, w, assigned):
             assert SECRET.encode() not in response.data, url
             assert b"Notes internes" not in response.data, url
             assert b"Note interne" not in response.data, url
+        # the exports the establishment may take: the list as CSV and XLSX, the whole dossier
+        for url in ("/dossiers/deposes/export.csv", f"/dossiers/{d}/dossier.pdf"):
+            response = client.get(url)
+            assert response.status_code == 200, url
+            assert w.submitted.reference in _text(response), url
+            assert SECRET not in _text(response) and "Note interne" not in _text(response), url
+        xlsx = client.get("/dossiers/deposes/export.xlsx")
+        assert xlsx.status_code == 200 and w.submitted.reference in _text(xlsx)
+        assert SECRET not in _text(xlsx)
         headers = _bearer(applicant)
         for url in (
             "/api/v1/dossiers",
@@ -118,6 +127,22 @@ def test_an_applicant_sees_no_note_anywhere(client, w, assigned):
         response = client.post(f"/api/v1/dossiers/{d}/notes", headers=headers, json={"body": "x"})
         assert response.status_code == 404
     assert _notes_count() == 1
+
+
+def _text(response) -> str:
+    """A response's text: the PDF's extracted text, the XLSX's cells, or the body."""
+    import io
+
+    if response.mimetype == "application/pdf":
+        from pypdf import PdfReader
+
+        return " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
+    if response.data[:2] == b"PK":
+        from openpyxl import load_workbook
+
+        sheet = load_workbook(io.BytesIO(response.data)).active
+        return " ".join(str(c) for row in sheet.iter_rows(values_only=True) for c in row)
+    return response.get_data(as_text=True)
 
 
 # ---------------------------------------------------------------- API
