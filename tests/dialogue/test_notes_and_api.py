@@ -52,6 +52,23 @@ def test_call_office_and_assigned_reviewer_write_and_read_notes(w, assigned):
     assert _notes_count() == 2
 
 
+def test_the_call_s_designated_co_pilot_reads_and_writes_notes(w, assigned):
+    """A commission member is not told the notes; once designated co-pilot of the call, is."""
+    from review.services import members
+
+    notes.add_note(w.call_admin, w.submitted, SECRET)
+    with pytest.raises((NotFound, PermissionDenied)):
+        notes.notes_of(w.copilot, w.submitted)
+    members.designate_copilot(w.call_admin, w.call, assigned.m_state.id)
+    db.session.flush()
+    notes.add_note(w.copilot, w.submitted, "Vu en comité de pilotage.")
+    assert [n.body for n in notes.notes_of(w.copilot, w.submitted)] == [
+        SECRET,
+        "Vu en comité de pilotage.",
+    ]
+    assert _notes_count() == 2
+
+
 def test_a_reviewer_who_declares_a_conflict_loses_the_notes(w, assigned):
     notes.add_note(w.call_admin, w.submitted, SECRET)
     conflicts.declare_conflict(w.reviewer, w.submitted, "personal", "Lien familial.")
