@@ -225,3 +225,29 @@ def test_theme_and_search_cost_the_same_statements_whatever_the_dossiers(client,
     assert many == few
     assert "20 dossiers" in _page(client, query)
     assert db.session.scalar(select(Dossier.search_text).limit(1))
+
+
+def test_an_archived_call_s_dossiers_are_still_found_and_read(client, world, factory):
+    """Archived: read-only everywhere, still searchable (issue 11, §6)."""
+    import datetime as dt
+
+    from portal.calls import lifecycle
+    from portal.db import utcnow
+
+    call = factory.call()
+    old = submitted(world, factory, call=call, title="Atelier d'écriture archivé")
+    call.deadline_at = utcnow() - dt.timedelta(days=1)
+    assert lifecycle.mark_decided(world.call_admin, call)
+    lifecycle.move_call(world.call_admin, call, "follow_up")
+    lifecycle.move_call(world.call_admin, call, "archive")
+    db.session.flush()
+    login(client, world.call_admin)
+    assert references(_page(client, "?q=ecriture%20archive"), [old]) == {old.reference}
+    assert references(_page(client, f"?appel={call.id}"), [old]) == {old.reference}
+    assert client.get(f"/dossiers/{old.id}").status_code == 200
+    response = client.post(
+        "/dossiers/deposes/selection",
+        data={"dossier": [str(old.id)], "action": "complements", "message": "Encore ?"},
+    )
+    assert response.status_code == 409  # read-only: the archive guard refuses the write
+    assert "archivé" in response.get_data(as_text=True)
