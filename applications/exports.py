@@ -22,6 +22,7 @@ HEADER = [
     "Appel à projets",
     "Axe principal",
     "Champs",
+    "Thèmes",
     "Jeunes concernés",
     "Montant demandé (€)",
     "Statut",
@@ -34,8 +35,12 @@ def header(with_labels: bool) -> list[str]:
     return HEADER + (["Étiquettes"] if with_labels else [])
 
 
-def rows(dossiers: Iterable[Dossier], labels: dict | None = None) -> Iterator[list]:
-    """One row per dossier; `labels` ({dossier id: [Label]}) adds the call office's column."""
+def rows(
+    dossiers: Iterable[Dossier], labels: dict | None = None, themes: dict | None = None
+) -> Iterator[list]:
+    """One row per dossier; `themes` is {dossier id: [theme label]}; `labels` ({dossier id:
+    [Label]}) adds the call office's column."""
+    themes = themes or {}
     for d in dossiers:
         est = d.establishment
         request = d.open_completion_request
@@ -51,6 +56,7 @@ def rows(dossiers: Iterable[Dossier], labels: dict | None = None) -> Iterator[li
             d.call.title,
             d.main_axis,
             ", ".join(FIELDS.get(f, f) for f in d.fields or []),
+            ", ".join(themes.get(d.id, [])),
             d.target_count,
             d.requested_total,
             d.status.label,

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, Money, UTCDateTime, utcnow
 from portal.enums import LabelledEnum, labels
+from portal.folding import column_default, searchable
 from portal.models import AttachmentKind, Call, Establishment, User, enum_column
 from portal.reference import Theme
 
@@ -111,6 +112,12 @@ class Dossier(Base):
     # "En instruction", whatever the commission has proposed or decided.
     decision_published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Reference and title folded for the call office's search (portal.folding); the
+    # establishment's name, UAI and town are in establishment.search_text.
+    SEARCHED = ("reference", "title")
+    search_text: Mapped[str] = mapped_column(
+        Text, default=column_default(*SEARCHED), server_default=""
+    )
 
     call: Mapped[Call] = relationship()
     establishment: Mapped[Establishment] = relationship()
@@ -191,6 +198,9 @@ class Dossier(Base):
             if req.answered_at is None:
                 return req
         return None
+
+
+searchable(Dossier, *Dossier.SEARCHED)
 
 
 class Partner(Base):

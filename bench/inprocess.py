@@ -32,6 +32,11 @@ def pages(built: Built) -> list[Page]:
         Page("budget dashboard", "budget.region", f"/financement/appels/{d}"),
         Page("commitments list", "budget.region", f"/financement/appels/{d}/engagements"),
         Page("submitted dossiers list", "gestion.etat", "/dossiers/deposes"),
+        Page(
+            "submitted dossiers list, searched",  # words without accents, a theme (issue 11)
+            "gestion.etat",
+            "/dossiers/deposes?q=lycee%20poitiers&theme=4&tri=montant",
+        ),
         Page("dossier detail", "gestion.etat", f"/dossiers/{built.dossier_id}"),
         Page("head's home", built.head_email, "/"),
         Page("outcome dashboard (all calls)", "coordination.mlds", "/resultats"),

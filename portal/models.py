@@ -25,6 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .db import Base, Money, UTCDateTime, utcnow
 from .enums import LabelledEnum, labels
 from .errors import ServiceError
+from .folding import column_default, searchable
 from .vocabulary import (  # noqa: F401  (re-exported: most code imports them from here)
     ACADEMY_DEPARTMENTS,
     FIELDS,
@@ -65,6 +66,7 @@ class Network(Base):
 
 
 class Establishment(Base):
+    SEARCHED = ("name", "uai", "commune")
     __tablename__ = "establishment"
     id: Mapped[int] = mapped_column(primary_key=True)
     uai: Mapped[str] = mapped_column(String(8), unique=True)
@@ -97,6 +99,10 @@ class Establishment(Base):
     managing_body_siret: Mapped[str] = mapped_column(String(14), default="", server_default="")
     managing_body_rna: Mapped[str] = mapped_column(String(10), default="", server_default="")
     legal_representative: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # Name, UAI and town folded for the call office's search (portal.folding).
+    search_text: Mapped[str] = mapped_column(
+        Text, default=column_default(*SEARCHED), server_default=""
+    )
 
     @property
     def has_managing_body(self) -> bool:
@@ -129,6 +135,9 @@ class Establishment(Base):
                 "déposer de dossier.",
                 field="uai",
             )
+
+
+searchable(Establishment, *Establishment.SEARCHED)
 
 
 class User(UserMixin, Base):

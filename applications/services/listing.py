@@ -5,6 +5,10 @@ never an error: a shared link keeps working); `dossier_query(user, filters)` is 
 matching dossiers the user may read (`visible_dossiers`), sorted, for `portal.pagination` to count
 and slice in SQL; `status_counts` counts them per status in one grouped query. Higher areas add
 filters (the screening result) through `applications.signals.list_filters`.
+
+The search is per word, each word found in the dossier's reference or title or in its
+establishment's name, UAI or town, whatever the case and accents: both tables keep that text folded
+in a `search_text` column (`portal.folding`), so "eleve" finds "Élève" by a plain LIKE.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from portal.db import db
 from portal.errors import NotFound
+from portal.folding import words
 from portal.models import (
     ACADEMY_DEPARTMENTS,
     FIELDS,
@@ -26,8 +31,16 @@ from portal.models import (
     User,
 )
 from portal.permissions import APPLICANT_ROLES, Permission, can
+from portal.reference import Theme
 
-from ..models import BudgetLine, CompletionRequest, Dossier, DossierLabel, DossierStatus
+from ..models import (
+    BudgetLine,
+    CompletionRequest,
+    Dossier,
+    DossierLabel,
+    DossierStatus,
+    DossierTheme,
+)
 from ..policy import visible_dossiers
 from ..signals import list_filters
 
@@ -69,6 +82,7 @@ PARAMETERS = (
     "statut",
     "axe",
     "champ",
+    "theme",
     "departement",
     "reseau",
     "type",
@@ -104,6 +118,7 @@ class Filters:
     statut: str = ""
     axe: int | None = None
     champ: str = ""
+    theme: int | None = None
     departement: str = ""
     reseau: int | None = None
     type: str = ""
@@ -142,6 +157,7 @@ class Filters:
             statut=get("statut") if get("statut") in statuses else "",
             axe=_int(get("axe")),
             champ=get("champ") if get("champ") in FIELDS else "",
+            theme=_int(get("theme")),
             departement=get("departement") if get("departement") in ACADEMY_DEPARTMENTS else "",
             reseau=_int(get("reseau")),
             type=get("type") if get("type") in {k.value for k in EstablishmentKind} else "",
@@ -185,14 +201,10 @@ def extra_filters() -> list[dict]:
 
 def _conditions(user: User, f: Filters, *, with_status: bool = True) -> list:
     conditions = [visible_dossiers(user), Dossier.reference.is_not(None)]
-    if f.q:
-        needle = f"%{f.q.lower()}%"
+    for needle in words(f.q):
         conditions.append(
-            func.lower(Dossier.reference).like(needle)
-            | func.lower(Dossier.title).like(needle)
-            | func.lower(Establishment.name).like(needle)
-            | func.lower(Establishment.uai).like(needle)
-            | func.lower(Establishment.commune).like(needle)
+            Dossier.search_text.like(needle, escape="\\")
+            | Establishment.search_text.like(needle, escape="\\")
         )
     if f.appel is not None:
         conditions.append(Dossier.call_id == f.appel)
@@ -202,6 +214,12 @@ def _conditions(user: User, f: Filters, *, with_status: bool = True) -> list:
         conditions.append(Dossier.main_axis == f.axe)
     if f.champ:
         conditions.append(cast(Dossier.fields, String).like(f'%"{f.champ}"%'))
+    if f.theme is not None:
+        conditions.append(
+            exists().where(
+                and_(DossierTheme.dossier_id == Dossier.id, DossierTheme.theme_id == f.theme)
+            )
+        )
     if f.departement:
         conditions.append(Establishment.department_code == f.departement)
     if f.reseau is not None:
@@ -267,4 +285,26 @@ def selected_dossiers(user: User, ids) -> list[Dossier]:
     found = list(db.session.scalars(dossier_query(user, Filters()).where(Dossier.id.in_(wanted))))
     if len(found) != len(wanted):
         raise NotFound()
+    return found
+
+
+def theme_choices() -> list[tuple[int, str]]:
+    """The themes to filter on: the reference list, an inactive one said so (dossiers keep it)."""
+    return [
+        (t.id, t.label if t.active else f"{t.label} (inactif)")
+        for t in db.session.scalars(select(Theme).order_by(Theme.position, Theme.id))
+    ]
+
+
+def themes_of(ids) -> dict[int, list[str]]:
+    """{dossier id: its themes' labels, in the list's order} for these dossiers (one query)."""
+    found: dict[int, list[str]] = {}
+    rows = db.session.execute(
+        select(DossierTheme.dossier_id, Theme.label)
+        .join(Theme, Theme.id == DossierTheme.theme_id)
+        .where(DossierTheme.dossier_id.in_(list(ids)))
+        .order_by(Theme.position, Theme.id)
+    )
+    for dossier_id, label in rows:
+        found.setdefault(dossier_id, []).append(label)
     return found

@@ -88,6 +88,7 @@ def list_context(args, **extra) -> dict:
         ],
         "kinds": [(k.value, k.label) for k in EstablishmentKind],
         "fields": list(FIELDS.items()),
+        "themes": listing.theme_choices(),
         "priorities": listing.PRIORITY_CHOICES,
         "extra_filters": listing.extra_filters(),
         "office": office,

@@ -40,7 +40,7 @@ def _export(dossiers, fmt: str, name: str):
         for start in range(0, len(dossiers), BATCH):
             batch = dossiers[start : start + BATCH]
             found = labels.labels_of(d.id for d in batch) if office else None
-            yield from exports.rows(batch, found)
+            yield from exports.rows(batch, found, listing.themes_of(d.id for d in batch))
 
     return tables.download(exports.header(office), rows(), fmt, name, "Dossiers")
 

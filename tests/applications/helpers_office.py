@@ -26,6 +26,7 @@ def submitted(
     fields=("prevention", "intervention"),
     region="3000.00",
     call=None,
+    themes=(),
 ):
     """One submitted dossier of a new establishment (its head made it)."""
     est = factory.establishment(kind=kind, department=department, name=name, network=network)
@@ -35,6 +36,8 @@ def submitted(
     dossier = factory.dossier(call or world.call, head)
     data = complete_data()
     data.update(title=title, main_axis=axis, fields=list(fields))
+    if themes:
+        data["themes"] = list(themes)  # codes of the reference list
     data["resources"][0]["amount"] = region
     data["expenses"][0]["amount"] = str(Decimal(region) + 3000)  # the budget stays balanced
     services.update_dossier(head, dossier, data)

@@ -60,6 +60,21 @@ def test_the_call_office_answers_and_the_whole_establishment_is_told(w):
     assert _outbox_to(w.call_admin.email) == []
 
 
+def test_the_call_office_is_both_institutions_call_administrators(w, factory):
+    from portal.models import Institution, Role
+
+    region = factory.user(Role.call_admin, institution=Institution.region)
+    services.post_message(w.head_a, w.submitted, "Question aux deux institutions.")
+    db.session.flush()
+    assert len(_outbox_to(w.call_admin.email)) == 1 and len(_outbox_to(region.email)) == 1
+    assert services.unread_count(region) == 1 and services.unread_count(w.call_admin) == 1
+    services.post_message(region, w.submitted, "Réponse de la Région.")
+    db.session.flush()
+    entries = services.thread_of(w.call_admin, w.submitted)
+    assert [e.body for e in entries] == ["Question aux deux institutions.", "Réponse de la Région."]
+    assert services.unanswered_count(w.call_admin) == 0  # answered, by either institution
+
+
 @pytest.mark.parametrize(
     "body,field,message",
     [

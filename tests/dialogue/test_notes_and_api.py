@@ -52,6 +52,23 @@ def test_call_office_and_assigned_reviewer_write_and_read_notes(w, assigned):
     assert _notes_count() == 2
 
 
+def test_the_call_s_designated_co_pilot_reads_and_writes_notes(w, assigned):
+    """A commission member is not told the notes; once designated co-pilot of the call, is."""
+    from review.services import members
+
+    notes.add_note(w.call_admin, w.submitted, SECRET)
+    with pytest.raises((NotFound, PermissionDenied)):
+        notes.notes_of(w.copilot, w.submitted)
+    members.designate_copilot(w.call_admin, w.call, assigned.m_state.id)
+    db.session.flush()
+    notes.add_note(w.copilot, w.submitted, "Vu en comité de pilotage.")
+    assert [n.body for n in notes.notes_of(w.copilot, w.submitted)] == [
+        SECRET,
+        "Vu en comité de pilotage.",
+    ]
+    assert _notes_count() == 2
+
+
 def test_a_reviewer_who_declares_a_conflict_loses_the_notes(w, assigned):
     notes.add_note(w.call_admin, w.submitted, SECRET)
     conflicts.declare_conflict(w.reviewer, w.submitted, "personal", "Lien familial.")
@@ -104,6 +121,15 @@ def test_an_applicant_sees_no_note_anywhere(client, w, assigned):
             assert SECRET.encode() not in response.data, url
             assert b"Notes internes" not in response.data, url
             assert b"Note interne" not in response.data, url
+        # the exports the establishment may take: the list as CSV and XLSX, the whole dossier
+        for url in ("/dossiers/deposes/export.csv", f"/dossiers/{d}/dossier.pdf"):
+            response = client.get(url)
+            assert response.status_code == 200, url
+            assert w.submitted.reference in _text(response), url
+            assert SECRET not in _text(response) and "Note interne" not in _text(response), url
+        xlsx = client.get("/dossiers/deposes/export.xlsx")
+        assert xlsx.status_code == 200 and w.submitted.reference in _text(xlsx)
+        assert SECRET not in _text(xlsx)
         headers = _bearer(applicant)
         for url in (
             "/api/v1/dossiers",
@@ -118,6 +144,22 @@ def test_an_applicant_sees_no_note_anywhere(client, w, assigned):
         response = client.post(f"/api/v1/dossiers/{d}/notes", headers=headers, json={"body": "x"})
         assert response.status_code == 404
     assert _notes_count() == 1
+
+
+def _text(response) -> str:
+    """A response's text: the PDF's extracted text, the XLSX's cells, or the body."""
+    import io
+
+    if response.mimetype == "application/pdf":
+        from pypdf import PdfReader
+
+        return " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
+    if response.data[:2] == b"PK":
+        from openpyxl import load_workbook
+
+        sheet = load_workbook(io.BytesIO(response.data)).active
+        return " ".join(str(c) for row in sheet.iter_rows(values_only=True) for c in row)
+    return response.get_data(as_text=True)
 
 
 # ---------------------------------------------------------------- API

@@ -131,3 +131,45 @@ def test_a_proposal_is_sent_to_the_co_pilots_and_waits_in_their_to_do(world, fac
     )
     assert item["count"] == 1
     assert item["url"].endswith(f"/instruction/appels/{world.call.id}/decisions")
+
+
+def _todo_queries(*people) -> int:
+    from ..helpers import count_queries
+
+    db.session.flush()
+    db.session.expire_all()
+    with count_queries() as counted:
+        for person in people:
+            todo_list(person, utcnow())
+    return counted.count
+
+
+def test_the_reviewer_s_to_do_costs_the_same_queries_whatever_the_dossiers(world, factory):
+    from review.services import assignment, screening
+
+    _setup(world, factory)
+    phases.set_phase_ends(
+        world.call_admin, world.call, {"independent_scoring": utcnow() + dt.timedelta(days=5)}
+    )
+    few = _todo_queries(world.reviewer)
+    for _ in range(5):
+        dossier = factory.dossier(world.call, world.head_a, complete=True)
+        dossiers.submit_dossier(world.head_a, dossier)
+        screening.screen_dossier(world.call_admin, dossier, "eligible")
+        assignment.assign_reviewer(world.call_admin, world.call, dossier.id, world.reviewer.id)
+    assert _todo_queries(world.reviewer) == few
+    item = next(i for i in todo_list(world.reviewer, utcnow()) if i["kind"] == "reviews_to_do")
+    assert item["count"] == 6
+
+
+def test_the_co_pilots_to_do_costs_the_same_queries_whatever_the_proposals(world, factory):
+    c = build_commission(world, factory, count=6)
+    decisions.record_proposal(world.call_admin, c.session, c.dossiers[0], "accept", "1000", "0")
+    few = _todo_queries(c.copilot_region, c.copilot_state)
+    for dossier in c.dossiers[1:]:
+        decisions.record_proposal(world.call_admin, c.session, dossier, "accept", "1000", "0")
+    assert _todo_queries(c.copilot_region, c.copilot_state) == few
+    item = next(
+        i for i in todo_list(c.copilot_region, utcnow()) if i["kind"] == "proposals_to_validate"
+    )
+    assert item["count"] == 6
