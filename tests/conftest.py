@@ -95,6 +95,7 @@ def app(database_url, tmp_path_factory):
             "INSTANCE_PATH": str(instance),
             "UPLOAD_FOLDER": str(instance / "uploads"),
             "SECRET_KEY": "test-secret",
+            "PAGE_CACHE_URL": None,  # off; tests/portal/test_pagecache.py turns it on
             "SERVER_NAME": "localhost",
             "PUBLIC_URL": "http://localhost",
             # The funders' SIRET (open data): made-up values with a valid key.

@@ -1,0 +1,279 @@
+"""A server-side cache of whole pages, shared by the web workers, in Redis (`PAGE_CACHE_URL`).
+
+Only views that opt in with `@cached_page` are cached, and only their GET/HEAD answers that are
+200, not streamed, set no cookie, left the session unmodified, had no flash to show and wrote
+nothing. An entry's key holds everything its bytes depend on:
+
+- the namespace: a hash of the database URL (two databases on one Redis never mix);
+- the data revision: one counter per database, raised after every commit that wrote through
+  `db.session` (ORM flushes and Core INSERT/UPDATE/DELETE run through the session). It is read
+  first thing in the request, before the user or any page data: a page stored under revision r
+  reflects at least every write committed before r was read;
+- the current minute (texts that depend on the time, « Plus que 2 h 10 », are at most a minute
+  old) — entries expire after `PAGE_CACHE_SECONDS` anyway;
+- the method, host, path and query string;
+- the reader, as verified: a browser session by its server-side row (the digest the user loader
+  has just checked: not revoked, its user active) and a hash of the signed session's contents; an
+  API token by its hash, once the API's check accepted it; an anonymous reader with an empty
+  session by nothing (shared), any other anonymous reader by the hash of its session.
+
+A hit is served from inside the view's decorator, so every `before_request` (the API's token
+check, the second-factor rule) has run and the user loader has verified the session first. A
+Redis failure never breaks a page: a warning is logged and the page renders uncached.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import logging
+import time
+
+from flask import Flask, Response, current_app, g, has_request_context, request, session
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+log = logging.getLogger("portal.pagecache")
+
+PREFIX = "aap:pc"
+WRITES = "page_cache_writes"  # session.info: this transaction wrote (raise the revision)
+MAX_BYTES = 8 * 1024 * 1024  # a larger page is rendered each time
+RETRY_SECONDS = 5.0  # after a failure, reads skip Redis this long (writes still try)
+UNSTORED_HEADERS = {"set-cookie", "content-length"}
+
+clock = time.time  # the cache's clock (the minute of the key); tests replace it
+
+
+def cached_page(view):
+    """Let this view's GET/HEAD answers be served from the page cache (module docstring).
+
+    Put it under the route decorator. The view must depend only on the database, the reader,
+    the URL and the time (not on request headers, cookies or randomness)."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        cache = current_app.extensions.get("page_cache")
+        if cache is None:
+            return view(*args, **kwargs)
+        return cache.serve(view, args, kwargs)
+
+    wrapper.page_cache = True
+    return wrapper
+
+
+class PageCache:
+    def __init__(self, app: Flask) -> None:
+        self.client = None
+        self.seconds = int(app.config.get("PAGE_CACHE_SECONDS") or 60)
+        self.namespace = hashlib.sha256(str(app.config["DATABASE_URL"]).encode()).hexdigest()[:16]
+        self.down_until = 0.0
+        if app.config.get("PAGE_CACHE_URL"):
+            self.connect(app.config["PAGE_CACHE_URL"])
+
+    def connect(self, url: str | None) -> None:
+        """Use the Redis at `url` (None: the cache is off)."""
+        import redis
+
+        self.client = None
+        self.down_until = 0.0
+        if url:
+            self.client = redis.Redis.from_url(
+                url, socket_timeout=0.25, socket_connect_timeout=0.25
+            )
+
+    # ------------------------------------------------------------------ keys
+
+    def key(self, name: str) -> str:
+        return f"{PREFIX}:{self.namespace}:{name}"
+
+    def _failed(self, what: str, exc: Exception) -> None:
+        log.warning("page cache: %s failed (%s); pages render uncached", what, exc)
+        self.down_until = time.monotonic() + RETRY_SECONDS
+
+    def _usable(self) -> bool:
+        return self.client is not None and time.monotonic() >= self.down_until
+
+    def revision(self) -> int | None:
+        """The database's data revision, or None (no cache for this request)."""
+        if not self._usable():
+            return None
+        try:
+            value = self.client.get(self.key("rev"))
+            if value is None:  # first use, or the counter was evicted: never restart at a
+                # value an old entry may carry
+                self.client.set(self.key("rev"), time.time_ns(), nx=True)
+                value = self.client.get(self.key("rev"))
+            return int(value)
+        except Exception as exc:  # noqa: BLE001 (any Redis or network error)
+            self._failed("reading the revision", exc)
+            return None
+
+    def bump(self) -> None:
+        """A write was committed: every page stored so far is out of date."""
+        if self.client is None:
+            return
+        try:
+            pipe = self.client.pipeline(transaction=False)
+            pipe.set(self.key("rev"), time.time_ns(), nx=True)
+            pipe.incr(self.key("rev"))
+            pipe.execute()
+        except Exception as exc:  # noqa: BLE001
+            # Entries stored before still expire after PAGE_CACHE_SECONDS (and the minute).
+            self._failed("raising the revision", exc)
+
+    # ------------------------------------------------------------------ requests
+
+    def begin(self) -> None:
+        """First before_request: the revision, before anything reads the database."""
+        if self.client is None or request.method not in ("GET", "HEAD"):
+            return
+        view = current_app.view_functions.get(request.endpoint)
+        if view is not None and getattr(view, "page_cache", False):
+            g._page_cache_revision = self.revision()
+
+    def serve(self, view, args, kwargs):
+        revision = g.pop("_page_cache_revision", None)
+        if revision is None or "_flashes" in session:  # a message to show: render it
+            return view(*args, **kwargs)
+        reader = _reader()
+        if reader is None:
+            return view(*args, **kwargs)
+        parts = (
+            str(revision),
+            str(int(clock() // 60)),
+            request.method,
+            request.scheme,
+            request.host,
+            request.path,
+            request.query_string.decode("latin-1"),
+            reader,
+        )
+        key = self.key("page:" + hashlib.sha256("\0".join(parts).encode()).hexdigest())
+        if self._usable():
+            try:
+                stored = self.client.get(key)
+            except Exception as exc:  # noqa: BLE001
+                self._failed("reading a page", exc)
+                stored = None
+            if stored is not None:
+                g._page_cache_hit = True
+                return _response(stored)
+        g._page_cache_key = key
+        g._page_cache_shared = reader == ""
+        return view(*args, **kwargs)
+
+    def store(self, response: Response) -> Response:
+        """Last after_request: keep the page when nothing in it is this request's alone."""
+        key = g.pop("_page_cache_key", None)
+        if key is None or not _storable(response):
+            return response
+        if (
+            g.get("_page_cache_shared")
+            and current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token") in g
+        ):
+            return response  # a CSRF token in a page several readers would share: never
+        body = response.get_data()
+        if len(body) > MAX_BYTES:
+            return response
+        headers = [(k, v) for k, v in response.headers.items() if k.lower() not in UNSTORED_HEADERS]
+        value = json.dumps(headers).encode() + b"\n" + body
+        try:
+            self.client.set(key, value, ex=self.seconds)
+        except Exception as exc:  # noqa: BLE001
+            self._failed("storing a page", exc)
+        return response
+
+    def clear(self) -> int:
+        """Delete this database's entries and revision (tests; `flask` shell)."""
+        names = list(self.client.scan_iter(match=self.key("*"), count=500))
+        return self.client.delete(*names) if names else 0
+
+
+def _reader() -> str | None:
+    """Who reads, as verified, or None when the page must not be cached for them."""
+    from .api.auth import PUBLIC_ENDPOINTS
+    from .auth.services import SESSION_KEY, session_digest
+
+    if request.blueprint == "api":  # bearer tokens only (the API never reads the cookie)
+        if g.get("api_user") is not None:
+            token = request.headers.get("Authorization", "").partition(" ")[2].strip()
+            return "token:" + hashlib.sha256(token.encode()).hexdigest()
+        return "" if request.endpoint in PUBLIC_ENDPOINTS else None
+    user = current_user._get_current_object()  # the loader verifies the session row here
+    if not session:
+        return "" if not user.is_authenticated else None
+    contents = hashlib.sha256(
+        json.dumps(dict(session), sort_keys=True, default=str).encode()
+    ).hexdigest()
+    if not user.is_authenticated:
+        return "anonymous:" + contents
+    token = session.get(SESSION_KEY)
+    if not isinstance(token, str):
+        return None
+    # The loader found the live row of this digest for this user: it is the verified session.
+    return f"session:{session_digest(token)}:{user.get_id()}:{contents}"
+
+
+def _storable(response: Response) -> bool:
+    from .db import db
+
+    return (
+        response.status_code == 200
+        and not response.is_streamed
+        and not response.direct_passthrough
+        and "Set-Cookie" not in response.headers
+        and not session.modified
+        and "_flashes" not in session
+        and not g.get("_page_cache_wrote")  # this request committed a write
+        and not db.session().info.get(WRITES)  # … or flushed one it did not commit
+    )
+
+
+def _response(stored: bytes) -> Response:
+    headers, _, body = stored.partition(b"\n")
+    return Response(body, status=200, headers=json.loads(headers))
+
+
+# ---------------------------------------------------------------- the data revision
+
+
+@event.listens_for(Session, "after_flush")
+def _flushed(session, _context) -> None:
+    session.info[WRITES] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _executed(state) -> None:
+    if not state.is_select:  # INSERT, UPDATE, DELETE (or text) run through the session
+        state.session.info[WRITES] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _committed(session) -> None:
+    if not session.info.pop(WRITES, False):
+        return
+    from flask import has_app_context
+
+    if not has_app_context():
+        return
+    cache = current_app.extensions.get("page_cache")
+    if cache is not None:
+        cache.bump()
+    if has_request_context():
+        g._page_cache_wrote = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _ended(session, transaction) -> None:
+    if transaction.parent is None:  # committed (raised above) or rolled back (undone)
+        session.info.pop(WRITES, None)
+
+
+def init_app(app: Flask) -> None:
+    cache = PageCache(app)
+    app.extensions["page_cache"] = cache
+    # First before the others (the user loader, the second-factor rule); last after the others.
+    app.before_request_funcs.setdefault(None, []).insert(0, cache.begin)
+    app.after_request_funcs.setdefault(None, []).insert(0, cache.store)
