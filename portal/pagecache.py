@@ -75,13 +75,19 @@ class PageCache:
     def connect(self, url: str | None) -> None:
         """Use the Redis at `url` (None: the cache is off)."""
         import redis
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
 
         self.client = None
         self.down_until = 0.0
         if url:
             self.client = redis.Redis.from_url(
-                url, socket_timeout=0.25, socket_connect_timeout=0.25
+                url,
+                socket_timeout=0.25,
+                socket_connect_timeout=0.25,
+                retry=Retry(NoBackoff(), 0),  # a slow Redis costs a page 0.25 s at most, once
             )
+            self._lookup = self.client.register_script(LOOKUP)
 
     # ------------------------------------------------------------------ keys
 
@@ -94,21 +100,6 @@ class PageCache:
 
     def _usable(self) -> bool:
         return self.client is not None and time.monotonic() >= self.down_until
-
-    def revision(self) -> int | None:
-        """The database's data revision, or None (no cache for this request)."""
-        if not self._usable():
-            return None
-        try:
-            value = self.client.get(self.key("rev"))
-            if value is None:  # first use, or the counter was evicted: never restart at a
-                # value an old entry may carry
-                self.client.set(self.key("rev"), time.time_ns(), nx=True)
-                value = self.client.get(self.key("rev"))
-            return int(value)
-        except Exception as exc:  # noqa: BLE001 (any Redis or network error)
-            self._failed("reading the revision", exc)
-            return None
 
     def bump(self) -> None:
         """A write was committed: every page stored so far is out of date."""
@@ -126,43 +117,49 @@ class PageCache:
     # ------------------------------------------------------------------ requests
 
     def begin(self) -> None:
-        """First before_request: the revision, before anything reads the database."""
+        """First before_request, one round trip: the revision, read before anything reads the
+        database, and the page stored for the reader the request claims to be (served only
+        once that claim is verified: `serve`)."""
         if self.client is None or request.method not in ("GET", "HEAD"):
             return
         view = current_app.view_functions.get(request.endpoint)
-        if view is not None and getattr(view, "page_cache", False):
-            g._page_cache_revision = self.revision()
+        if view is None or not getattr(view, "page_cache", False) or not self._usable():
+            return
+        claimed = _reader(verified=False)
+        parts = _request_parts(claimed)
+        try:
+            found = self._lookup(
+                keys=[self.key("rev")], args=[time.time_ns(), self.key("page:"), parts]
+            )
+        except Exception as exc:  # noqa: BLE001 (any Redis or network error)
+            self._failed("reading the revision", exc)
+            return
+        g._page_cache = (found[0].decode(), claimed, found[1] if len(found) > 1 else None)
 
     def serve(self, view, args, kwargs):
-        revision = g.pop("_page_cache_revision", None)
+        revision, claimed, stored = g.pop("_page_cache", (None, None, None))
         if revision is None or "_flashes" in session:  # a message to show: render it
             return view(*args, **kwargs)
-        reader = _reader()
+        reader = _reader(verified=True)
         if reader is None:
             return view(*args, **kwargs)
-        parts = (
-            str(revision),
-            str(int(clock() // 60)),
-            request.method,
-            request.scheme,
-            request.host,
-            request.path,
-            request.query_string.decode("latin-1"),
-            reader,
-        )
-        key = self.key("page:" + hashlib.sha256("\0".join(parts).encode()).hexdigest())
-        if self._usable():
+        key = self.page_key(revision, _request_parts(reader))
+        if reader != claimed:  # e.g. a revoked session now reads as anonymous
             try:
                 stored = self.client.get(key)
             except Exception as exc:  # noqa: BLE001
                 self._failed("reading a page", exc)
-                stored = None
-            if stored is not None:
-                g._page_cache_hit = True
-                return _response(stored)
+                return view(*args, **kwargs)
+        if stored is not None:
+            g._page_cache_hit = True
+            return _response(stored)
         g._page_cache_key = key
         g._page_cache_shared = reader == ""
         return view(*args, **kwargs)
+
+    def page_key(self, revision: str, parts: str) -> str:
+        # The same key as the Lua script's (LOOKUP).
+        return self.key("page:") + hashlib.sha1(f"{revision}\0{parts}".encode()).hexdigest()
 
     def store(self, response: Response) -> Response:
         """Last after_request: keep the page when nothing in it is this request's alone."""
@@ -191,29 +188,63 @@ class PageCache:
         return self.client.delete(*names) if names else 0
 
 
-def _reader() -> str | None:
-    """Who reads, as verified, or None when the page must not be cached for them."""
+# KEYS[1]: the revision; ARGV: a fresh start value, the pages' key prefix, the request's parts.
+# A missing revision (first use, or evicted) starts at the clock in nanoseconds, never at a value
+# an old entry may carry.
+LOOKUP = """
+local rev = redis.call('GET', KEYS[1])
+if not rev then
+  redis.call('SET', KEYS[1], ARGV[1], 'NX')
+  rev = redis.call('GET', KEYS[1])
+end
+return {rev, redis.call('GET', ARGV[2] .. redis.sha1hex(rev .. '\\0' .. ARGV[3]))}
+"""
+
+
+def _request_parts(reader: str) -> str:
+    """What the page's bytes depend on, but the revision (the minute, the URL, the reader)."""
+    return "\0".join(
+        (
+            str(int(clock() // 60)),
+            request.method,
+            request.scheme,
+            request.host,
+            request.path,
+            request.query_string.decode("latin-1"),
+            reader,
+        )
+    )
+
+
+def _reader(verified: bool) -> str | None:
+    """Who reads: as the request claims it (`verified=False`, no database), or as verified by
+    the API's token check and the user loader; None when the page must not be cached for them.
+    Both give the same text for the same honest reader."""
     from .api.auth import PUBLIC_ENDPOINTS
     from .auth.services import SESSION_KEY, session_digest
 
     if request.blueprint == "api":  # bearer tokens only (the API never reads the cookie)
-        if g.get("api_user") is not None:
-            token = request.headers.get("Authorization", "").partition(" ")[2].strip()
-            return "token:" + hashlib.sha256(token.encode()).hexdigest()
-        return "" if request.endpoint in PUBLIC_ENDPOINTS else None
-    user = current_user._get_current_object()  # the loader verifies the session row here
+        if request.endpoint in PUBLIC_ENDPOINTS:
+            return ""
+        if verified and g.get("api_user") is None:
+            return None
+        token = request.headers.get("Authorization", "").partition(" ")[2].strip()
+        return "token:" + hashlib.sha256(token.encode()).hexdigest()
+    if verified:
+        user = current_user._get_current_object()  # the loader checks the session row here
+        user_id = user.get_id() if user.is_authenticated else None
+    else:
+        user_id = session.get("_user_id")
     if not session:
-        return "" if not user.is_authenticated else None
+        return "" if user_id is None else None
     contents = hashlib.sha256(
         json.dumps(dict(session), sort_keys=True, default=str).encode()
     ).hexdigest()
-    if not user.is_authenticated:
-        return "anonymous:" + contents
     token = session.get(SESSION_KEY)
-    if not isinstance(token, str):
-        return None
-    # The loader found the live row of this digest for this user: it is the verified session.
-    return f"session:{session_digest(token)}:{user.get_id()}:{contents}"
+    if user_id is None or not isinstance(token, str):
+        return "anonymous:" + contents
+    # Verified: the loader found the live row of this digest, for this user.
+    return f"session:{session_digest(token)}:{user_id}:{contents}"
 
 
 def _storable(response: Response) -> bool:
