@@ -275,9 +275,26 @@ def _flushed(session, _context) -> None:
     session.info[WRITES] = True
 
 
+# Columns no page shows: an UPDATE that sets only these changes no page (the user loader writes
+# a session's last_seen_at every few minutes; it would otherwise empty the cache each time).
+UNSEEN = {("user_session", "last_seen_at")}
+
+
+def _changes_pages(state) -> bool:
+    statement = state.statement
+    if not state.is_update or getattr(statement, "_multi_values", ()):
+        return True
+    values = getattr(statement, "_values", None)
+    table = getattr(statement, "table", None)
+    if not values or table is None:
+        return True  # not a plain UPDATE … SET …: count it
+    return any((table.name, getattr(column, "key", column)) not in UNSEEN for column in values)
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _executed(state) -> None:
-    if not state.is_select:  # INSERT, UPDATE, DELETE (or text) run through the session
+    # INSERT, UPDATE, DELETE (or text) run through the session
+    if not state.is_select and _changes_pages(state):
         state.session.info[WRITES] = True
 
 

@@ -286,3 +286,23 @@ def test_off_by_default(app, client, world):
     assert app.extensions["page_cache"].client is None
     get(client, PUBLIC)
     assert not get(client, PUBLIC)[2]
+
+
+def test_the_session_s_last_seen_time_raises_no_revision(client, world, page_cache, clock):
+    import datetime as dt
+
+    from portal.models import UserSession
+
+    login(client, world.head_a)
+    db.session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == world.head_a.id)
+        .values(last_seen_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10))
+    )
+    db.session.commit()
+    revision = page_cache.client.get(page_cache.key("rev"))
+    with count_queries() as queries:
+        client.get("/").get_data()
+    assert any("UPDATE user_session" in q for q in queries)  # the loader wrote last_seen_at
+    assert page_cache.client.get(page_cache.key("rev")) == revision
+    assert get(client, "/")[2]  # and the page it rendered was kept
