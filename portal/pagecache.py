@@ -138,7 +138,7 @@ class PageCache:
 
     def serve(self, view, args, kwargs):
         revision, claimed, stored = g.pop("_page_cache", (None, None, None))
-        if revision is None or "_flashes" in session:  # a message to show: render it
+        if revision is None or _flash_pending():  # a message to show: render it
             return view(*args, **kwargs)
         reader = _reader(verified=True)
         if reader is None:
@@ -237,9 +237,12 @@ def _reader(verified: bool) -> str | None:
         user_id = session.get("_user_id")
     if not session:
         return "" if user_id is None else None
-    contents = hashlib.sha256(
-        json.dumps(dict(session), sort_keys=True, default=str).encode()
-    ).hexdigest()
+    contents = g.get("_page_cache_contents")
+    if contents is None or session.modified:  # (the signed cookie's contents, hashed once)
+        contents = hashlib.sha256(
+            json.dumps(dict(session), sort_keys=True, default=str).encode()
+        ).hexdigest()
+        g._page_cache_contents = contents
     token = session.get(SESSION_KEY)
     if user_id is None or not isinstance(token, str):
         return "anonymous:" + contents
@@ -255,11 +258,16 @@ def _storable(response: Response) -> bool:
         and not response.is_streamed
         and not response.direct_passthrough
         and "Set-Cookie" not in response.headers
-        and not session.modified
-        and "_flashes" not in session
+        and not (request.blueprint != "api" and session.modified)
+        and not _flash_pending()
         and not g.get("_page_cache_wrote")  # this request committed a write
         and not db.session().info.get(WRITES)  # … or flushed one it did not commit
     )
+
+
+def _flash_pending() -> bool:
+    # The API never reads the cookie (nor flashes): its answers stay free of `Vary: Cookie`.
+    return request.blueprint != "api" and "_flashes" in session
 
 
 def _response(stored: bytes) -> Response:
