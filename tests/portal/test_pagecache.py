@@ -142,25 +142,26 @@ def test_a_revoked_role_invalidates(client, world, page_cache, clock):
 
 
 def test_two_users_never_get_each_others_page(browser, world, factory, page_cache, clock):
-    a_dossier = factory.dossier(world.call, world.head_a)
-    b_dossier = factory.dossier(world.call, world.head_b)
-    db.session.execute(
-        update(type(a_dossier))
-        .where(type(a_dossier).id == b_dossier.id)
-        .values(title="Projet de B")
-    )
-    db.session.execute(
-        update(type(a_dossier))
-        .where(type(a_dossier).id == a_dossier.id)
-        .values(title="Projet de A")
-    )
+    for head, title in ((world.head_a, "Projet de A"), (world.head_b, "Projet de B")):
+        dossier = factory.dossier(world.call, head)
+        update_dossier(head, dossier, {"title": title})
     a, b = browser(), browser()
     login(a, world.head_a)
     login(b, world.head_b)
     _, body_a, _, _ = get(a, "/")
+    assert get(a, "/")[2]  # A's home is in the cache
     _, body_b, hit, _ = get(b, "/")
     assert not hit and "Projet de B" in body_b and "Projet de A" not in body_b
-    assert "Projet de A" in body_a
+    assert "Projet de A" in body_a and "Projet de B" not in body_a
+
+
+def test_two_databases_on_one_redis_never_mix(app):
+    from types import SimpleNamespace
+
+    other = pagecache.PageCache(SimpleNamespace(config={"DATABASE_URL": "sqlite:///other.db"}))
+    mine = app.extensions["page_cache"]
+    assert other.key("rev") != mine.key("rev")
+    assert other.page_key("1", "same") != mine.page_key("1", "same")
 
 
 def test_two_sessions_of_one_user_never_share_an_entry(browser, world, page_cache, clock):
@@ -260,7 +261,9 @@ def test_refusals_and_missing_pages_are_not_stored(client, world, factory, page_
     assert pages_stored(page_cache) == 0
 
 
-def test_an_anonymous_page_that_writes_the_session_is_not_stored(browser, world, page_cache, clock):
+def test_an_anonymous_reader_with_a_session_has_entries_of_its_own(
+    browser, world, page_cache, clock
+):
     client = browser()
     login_page = client.get("/connexion")  # not cached at all, but creates a CSRF token
     assert login_page.status_code == 200
