@@ -6,7 +6,9 @@ nothing. An entry's key holds everything its bytes depend on:
 
 - the namespace: a hash of the database URL (two databases on one Redis never mix);
 - the data revision: one counter per database, raised after every commit that wrote through
-  `db.session` (ORM flushes and Core INSERT/UPDATE/DELETE run through the session). It is read
+  `db.session` (ORM flushes and Core INSERT/UPDATE/DELETE run through the session; the portal
+  writes through nothing else — a write on a connection of its own, or from psql, shows after
+  `PAGE_CACHE_SECONDS` at most). It is read
   first thing in the request, before the user or any page data: a page stored under revision r
   reflects at least every write committed before r was read;
 - the current minute (texts that depend on the time, « Plus que 2 h 10 », are at most a minute
@@ -49,8 +51,10 @@ clock = time.time  # the cache's clock (the minute of the key); tests replace it
 def cached_page(view):
     """Let this view's GET/HEAD answers be served from the page cache (module docstring).
 
-    Put it under the route decorator. The view must depend only on the database, the reader,
-    the URL and the time (not on request headers, cookies or randomness)."""
+    Put it right above the view function (under `login_required`, which then still redirects
+    an anonymous reader first). The view must depend only on the database, the reader, the URL
+    and the time (not on request headers, other cookies or randomness); a view that writes is
+    never stored (its side effects happen on every request)."""
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
@@ -126,7 +130,10 @@ class PageCache:
         if view is None or not getattr(view, "page_cache", False) or not self._usable():
             return
         claimed = _reader(verified=False)
-        parts = _request_parts(claimed)
+        if claimed is None:
+            return
+        minute = int(clock() // 60)
+        parts = _request_parts(minute, claimed)
         try:
             found = self._lookup(
                 keys=[self.key("rev")], args=[time.time_ns(), self.key("page:"), parts]
@@ -134,16 +141,17 @@ class PageCache:
         except Exception as exc:  # noqa: BLE001 (any Redis or network error)
             self._failed("reading the revision", exc)
             return
-        g._page_cache = (found[0].decode(), claimed, found[1] if len(found) > 1 else None)
+        stored = found[1] if len(found) > 1 else None
+        g._page_cache = (found[0].decode(), minute, claimed, stored)
 
     def serve(self, view, args, kwargs):
-        revision, claimed, stored = g.pop("_page_cache", (None, None, None))
+        revision, minute, claimed, stored = g.pop("_page_cache", (None, None, None, None))
         if revision is None or _flash_pending():  # a message to show: render it
             return view(*args, **kwargs)
         reader = _reader(verified=True)
         if reader is None:
             return view(*args, **kwargs)
-        key = self.page_key(revision, _request_parts(reader))
+        key = self.page_key(revision, _request_parts(minute, reader))
         if reader != claimed:  # e.g. a revoked session now reads as anonymous
             try:
                 stored = self.client.get(key)
@@ -201,11 +209,11 @@ return {rev, redis.call('GET', ARGV[2] .. redis.sha1hex(rev .. '\\0' .. ARGV[3])
 """
 
 
-def _request_parts(reader: str) -> str:
+def _request_parts(minute: int, reader: str) -> str:
     """What the page's bytes depend on, but the revision (the minute, the URL, the reader)."""
     return "\0".join(
         (
-            str(int(clock() // 60)),
+            str(minute),
             request.method,
             request.scheme,
             request.host,
