@@ -138,7 +138,10 @@ def _sessions(base: str, page_list, log) -> dict:
 
 
 def pages(url: str, built, args, log) -> tuple[list, dict]:
-    """wrk on each page, the bare page just before it, `rounds` times; (rows, bare medians)."""
+    """wrk on each page, the bare page just before it, `rounds` times, on a portal without and
+    one with the page cache (`--page-cache`); (rows, bare medians)."""
+    import contextlib
+
     import requests
 
     from bench import inprocess, server, wrk
@@ -146,41 +149,51 @@ def pages(url: str, built, args, log) -> tuple[list, dict]:
     page_list = inprocess.pages(built)
     os.environ["BENCH_URL"] = url
     options = dict(threads=args.threads, connections=args.connections, seconds=args.seconds)
-    runs: dict[str, list] = {p.label: [] for p in page_list}
+    from bench.report import modes_of
+
+    modes = modes_of(args)
+    runs: dict[tuple[str, str], list] = {(p.label, m): [] for p in page_list for m in modes}
     bare_runs = []
-    with (
-        server.gunicorn("bench.baseline:app", url, workers=2) as (bare, _),
-        server.gunicorn("wsgi:app", url, workers=2) as (portal, _),
-    ):
-        headers = _sessions(portal, page_list, log)
+    with contextlib.ExitStack() as stack:
+        bare, _ = stack.enter_context(server.gunicorn("bench.baseline:app", url, workers=2))
+        portals = {
+            mode: stack.enter_context(
+                server.gunicorn("wsgi:app", url, workers=2, page_cache=mode == "on")
+            )[0]
+            for mode in modes
+        }
+        headers = _sessions(portals[modes[0]], page_list, log)
         for page in page_list:  # every page answers 200 with its session before it is timed
             h = headers[(page.who, page.api)]
-            status = requests.get(
-                portal + page.path,
-                headers={k.title(): v for k, v in h.items()},
-                allow_redirects=False,
-                timeout=300,
-            ).status_code
-            if status != 200:
-                raise RuntimeError(f"{page.label}: {page.path} answered {status}")
+            for portal in portals.values():
+                status = requests.get(
+                    portal + page.path,
+                    headers={k.title(): v for k, v in h.items()},
+                    allow_redirects=False,
+                    timeout=300,
+                ).status_code
+                if status != 200:
+                    raise RuntimeError(f"{page.label}: {page.path} answered {status}")
         for r in range(args.rounds):
             for page in page_list:
-                base = wrk.run(bare + "/", **options)
-                result = wrk.run(portal + page.path, **headers[(page.who, page.api)], **options)
-                server.drain(portal, 2)
-                bare_runs.append(base)
-                runs[page.label].append((result, result.rps / base.rps if base.rps else 0))
-                log(
-                    f"  round {r + 1} {page.label}: {result.rps:.1f} req/s, p95 "
-                    f"{result.p95_ms:.0f} ms (bare {base.rps:.0f} req/s)"
-                )
+                for mode, portal in portals.items():
+                    base = wrk.run(bare + "/", **options)
+                    result = wrk.run(portal + page.path, **headers[(page.who, page.api)], **options)
+                    server.drain(portal, 2)
+                    bare_runs.append(base)
+                    ratio = result.rps / base.rps if base.rps else 0
+                    runs[(page.label, mode)].append((result, ratio))
+                    log(
+                        f"  round {r + 1} {page.label} (page cache {mode}): {result.rps:.1f} "
+                        f"req/s, p95 {result.p95_ms:.0f} ms (bare {base.rps:.0f} req/s)"
+                    )
     med = statistics.median
     rows = []
     for page in page_list:
-        results = runs[page.label]
-        rows.append(
-            {
-                "label": page.label,
+        row = {"label": page.label}
+        for mode in modes:
+            results = runs[(page.label, mode)]
+            row[mode] = {
                 "rps": med(r.rps for r, _ in results),
                 "p50": med(r.p50_ms for r, _ in results),
                 "p95": med(r.p95_ms for r, _ in results),
@@ -188,7 +201,7 @@ def pages(url: str, built, args, log) -> tuple[list, dict]:
                 "bad": sum(r.not_200 + r.errors for r, _ in results),
                 "timeouts": sum(r.timeouts for r, _ in results),
             }
-        )
+        rows.append(row)
     bare = {
         "rps": med(b.rps for b in bare_runs),
         "p50": med(b.p50_ms for b in bare_runs),
@@ -285,86 +298,6 @@ def rush(url: str, built, args, log):
     return result
 
 
-def report(args, info, counts, small_counts, page_rows, bare, export_rows, rush_result) -> str:
-    lines = [
-        f"Machine: {info['machine']}.",
-        f"Load average (1/5/15 min) before: {info['load_before']}, after: {info['load_after']}.",
-        f"Data: {info['counts']}; built in {info['built_s']:.0f} s.",
-        f"Password hashing (argon2id, one process): {info['hashing']}.",
-        f"Command: `{info['command']}` ({info['date']}).",
-        "",
-    ]
-    if page_rows:
-        lines += [
-            f"wrk -t{args.threads} -c{args.connections} -d{args.seconds}s, gunicorn -w 2 sync, "
-            f"{args.rounds} round(s), medians:",
-            "",
-            "| page | req/s | p50 ms | p95 ms | ratio to bare 50-row | SQL statements at "
-            f"{args.small or '–'} / {args.dossiers} |",
-            "|---|---:|---:|---:|---:|---|",
-            f"| bare 50-row page | {bare['rps']:.1f} | {bare['p50']:.0f} | {bare['p95']:.0f} "
-            "| 1.00 | 1 / 1 |",
-        ]
-    labels = [r["label"] for r in page_rows] or list(counts)
-    by_label = {r["label"]: r for r in page_rows}
-    if not page_rows and counts:
-        lines += [
-            f"| page | SQL statements at {args.small or '–'} / {args.dossiers} |",
-            "|---|---|",
-        ]
-    for label in labels:
-        sql = (
-            f"{small_counts.get(label, ('', '–'))[1]} / {counts.get(label, ('', '–'))[1]}"
-            if counts
-            else "–"
-        )
-        row = by_label.get(label)
-        if row:
-            warn = f" ({row['bad']} not 200 or failed!)" if row["bad"] else ""
-            if row["timeouts"]:
-                warn += f" ({row['timeouts']} over wrk's 60 s timeout)"
-            if not row["rps"]:
-                warn += f" (no request done in {args.seconds} s)"
-            lines.append(
-                f"| {label}{warn} | {row['rps']:.1f} | {row['p50']:.0f} | {row['p95']:.0f} "
-                f"| {row['ratio']:.3f} | {sql} |"
-            )
-        else:
-            lines.append(f"| {label} | {sql} |")
-    if export_rows:
-        lines += [
-            "",
-            f"Exports at {args.dossiers} dossiers (alone on a fresh gunicorn -w 2, median of "
-            f"{args.rounds}; RSS: the largest growth of a worker):",
-            "",
-            "| export | first byte s | total s | worker RSS growth MB | size MB |",
-            "|---|---:|---:|---:|---:|",
-        ]
-        for row in export_rows:
-            lines.append(
-                f"| {row['label']} | {row['first']:.2f} | {row['total']:.2f} | {row['rss']:.0f} "
-                f"| {row['mb']:.1f} |"
-            )
-    if rush_result:
-        from bench.rush import median, p95
-
-        r = rush_result
-        lines += [
-            "",
-            f"Deadline rush: {r.dossiers} dossiers, a 2 MB PDF each, {r.clients} clients, "
-            f"gunicorn -w {args.rush_workers} sync, {r.seconds:.0f} s:",
-            "",
-            "| errors | lost | reference gaps | duplicates | login p50 / p95 ms "
-            "| upload p50 / p95 ms | submit p50 / p95 ms |",
-            "|---:|---:|---:|---:|---:|---:|---:|",
-            f"| {len(r.errors)} | {r.lost} | {r.reference_gaps} | {r.duplicate_references} "
-            f"| {median(r.login_ms):.0f} / {p95(r.login_ms):.0f} "
-            f"| {median(r.upload_ms):.0f} / {p95(r.upload_ms):.0f} "
-            f"| {median(r.submit_ms):.0f} / {p95(r.submit_ms):.0f} |",
-        ]
-    return "\n".join(lines)
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -377,6 +310,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seconds", type=int, default=10, help="wrk -d")
     p.add_argument("--connections", type=int, default=16, help="wrk -c")
     p.add_argument("--threads", type=int, default=2, help="wrk -t")
+    p.add_argument(
+        "--page-cache",
+        choices=("on", "off", "both"),
+        default="both",
+        help="pages measured with the page cache, without, or both (two portals)",
+    )
     p.add_argument(
         "--parts",
         default=",".join(PARTS),
@@ -427,6 +366,8 @@ def main(argv: list[str] | None = None) -> None:
     export_rows = exports(url, built, args, log) if "exports" in parts else []
     rush_result = rush(url, built, args, log) if "rush" in parts and built.rush else None
     info["load_after"] = load()
+    from bench.report import report
+
     text = report(args, info, counts, small_counts, page_rows, bare, export_rows, rush_result)
     print(text)
     if args.output:

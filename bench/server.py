@@ -17,6 +17,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
+PAGE_CACHE_URL = os.environ.get("BENCH_PAGE_CACHE_URL", "redis://127.0.0.1:6379/15")
 
 
 def free_port() -> int:
@@ -26,10 +27,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(app: str, url: str, workers: int = 2, env: dict | None = None):
+def gunicorn(
+    app: str, url: str, workers: int = 2, env: dict | None = None, page_cache: bool = False
+):
     """Serve `app` (module:variable) with `workers` sync workers on `url`'s database; yields
     (base URL, master process). A config file of its own: the project's gunicorn.conf.py (gthread,
-    access log) is not read."""
+    access log) is not read. `page_cache`: the portal keeps pages in the bench's Redis
+    (`BENCH_PAGE_CACHE_URL`, its entries namespaced by the database URL)."""
     port = free_port()
     tmp = Path(tempfile.mkdtemp(prefix="aap-bench-gunicorn-"))
     conf = tmp / "bench.conf.py"
@@ -45,6 +49,7 @@ def gunicorn(app: str, url: str, workers: int = 2, env: dict | None = None):
         "RATELIMIT_STORAGE_URI": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),
         "LOGIN_RATE_LIMIT": "100000 per minute",
         "LOGIN_ADDRESS_RATE_LIMIT": "100000 per minute",
+        "PAGE_CACHE_URL": PAGE_CACHE_URL if page_cache else "",
         "PYTHONPATH": str(ROOT),
         **(env or {}),
     }

@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from portal.api import api_user, bp, doc, error, json_response, register_schemas
+from portal.pagecache import cached_page
 from portal.permissions import Permission, require
 
 from . import schemas as s
@@ -60,6 +61,7 @@ FILTERS = [
         for name, kind, text in FILTERS
     ],
 )
+@cached_page
 def outcomes_dashboard():
     require(api_user(), Permission.VIEW_OUTCOMES)
     options = load_options()

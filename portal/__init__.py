@@ -15,7 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import NotFound as NotFoundError
 from werkzeug.routing import IntegerConverter
 
-from . import security
+from . import pagecache, security
 from .config import ROOT, load_config
 from .db import db as database
 from .db import utcnow
@@ -96,6 +96,7 @@ def create_app(config: dict | None = None) -> Flask:
     _register_error_handlers(app)
     _register_mail_after_commit(app)
     _register_security_headers(app)
+    pagecache.init_app(app)  # after the other hooks: first before_request, last after_request
 
     from .cli import register_cli
 

@@ -62,6 +62,9 @@ def load_config() -> dict:
         "MAX_UPLOAD_BYTES": max_upload_mb * 1024 * 1024,
         # Whole request bodies may carry a file plus the form fields around it.
         "MAX_CONTENT_LENGTH": max_upload_mb * 1024 * 1024 + 512 * 1024,
+        # Whole pages kept in Redis for the views that opt in (portal/pagecache.py); empty: off.
+        "PAGE_CACHE_URL": os.environ.get("PAGE_CACHE_URL") or None,
+        "PAGE_CACHE_SECONDS": int(os.environ.get("PAGE_CACHE_SECONDS", "60")),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "aap"),
         # Failed logins, counted in RATELIMIT_STORAGE_URI (rules: portal/auth/throttle.py).

@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 from .calls import services as call_services
 from .db import utcnow
 from .models import CALL_STATUS_LABELS, Role
+from .pagecache import cached_page
 from .signals import answers, home_sections
 from .todo import todo_list
 
@@ -45,6 +46,7 @@ LATER_STAGES = {
 
 @bp.get("/")
 @login_required
+@cached_page
 def home():
     user = current_user
     now = utcnow()

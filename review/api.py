@@ -29,6 +29,7 @@ from portal.api import (
 from portal.db import db
 from portal.errors import NotFound, PermissionDenied
 from portal.models import Call, Role
+from portal.pagecache import cached_page
 from portal.permissions import Permission, can, log, require
 from portal.schemas import load_input
 
@@ -138,6 +139,7 @@ def _review(review_id: int) -> Review:
         },
     ],
 )
+@cached_page
 def call_ranking(call_id: int):
     """The call's ranking (administrators, co-pilots), highest score first, a page at a time."""
     call = load(Call, call_id, missing="Cet appel à projets n'existe pas.")

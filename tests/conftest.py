@@ -95,6 +95,7 @@ def app(database_url, tmp_path_factory):
             "INSTANCE_PATH": str(instance),
             "UPLOAD_FOLDER": str(instance / "uploads"),
             "SECRET_KEY": "test-secret",
+            "PAGE_CACHE_URL": None,  # off; tests/portal/test_pagecache.py turns it on
             "SERVER_NAME": "localhost",
             "PUBLIC_URL": "http://localhost",
             # The funders' SIRET (open data): made-up values with a valid key.
@@ -672,3 +673,20 @@ def browser_page(tmp_path):
         yield page
         context.close()
         browser.close()
+
+
+# Redis db 12 is the page cache tests' own (0: limiter tests, 11: worker tests, 14: bench).
+PAGE_CACHE_URL = os.environ.get("TEST_PAGE_CACHE_URL", "redis://127.0.0.1:6379/12")
+
+
+@pytest.fixture
+def page_cache(app):
+    """The page cache on (portal/pagecache.py), against the local Redis; only this test
+    database's namespace is flushed, before and after."""
+    cache = app.extensions["page_cache"]
+    cache.connect(PAGE_CACHE_URL)
+    cache.clear()
+    yield cache
+    cache.connect(PAGE_CACHE_URL)  # a test may have pointed it elsewhere
+    cache.clear()
+    cache.connect(None)

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from portal.db import utcnow
 from portal.errors import ServiceError
+from portal.pagecache import cached_page
 from portal.permissions import Permission, can, require
 from portal.web import confirmation_page, confirmed, done, refused
 
@@ -55,6 +56,7 @@ WITHDRAW_CONSEQUENCES = [
 
 @bp.get("/<int:dossier_id>")
 @login_required
+@cached_page
 def detail(dossier_id: int):
     dossier = load_dossier(dossier_id)
     return render_template("applications/detail.html", **detail_context(dossier))

@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from portal.db import db
 from portal.models import ACADEMY_DEPARTMENTS, FIELDS, Axis, Call, EstablishmentKind, Network
+from portal.pagecache import cached_page
 from portal.pagination import paginate
 from portal.permissions import Permission, can
 
@@ -44,6 +45,7 @@ def index():
 
 @bp.get("/deposes")
 @login_required
+@cached_page
 def submitted():
     """Submitted dossiers the user may read: searched, filtered, sorted and counted in SQL, a
     constant number of queries whatever the number of dossiers."""

@@ -15,6 +15,7 @@ from portal import exports as tables
 from portal.errors import PermissionDenied, ServiceError
 from portal.formatting import format_decimal, format_money
 from portal.models import Call, Institution
+from portal.pagecache import cached_page
 from portal.permissions import Permission, require
 from portal.web import done, load, refused, status_of
 
@@ -47,6 +48,7 @@ def index():
 
 @bp.get("/appels/<int:call_id>", endpoint="dashboard")
 @login_required
+@cached_page
 def dashboard_page(call_id: int):
     """A call's money per funder: figures, bars, breakdowns, the months, alerts, reconciliation."""
     call = budget_call(call_id)

@@ -17,6 +17,7 @@ from portal.enums import labels
 from portal.errors import ServiceError
 from portal.formatting import format_decimal, format_money
 from portal.models import Institution
+from portal.pagecache import cached_page
 from portal.permissions import Permission, can, require
 from portal.web import confirmed, done, load, refused, status_of
 from review.models import Decision
@@ -91,6 +92,7 @@ def _commitments_page(call, status_code: int = 200, error: str | None = None):
 
 @bp.get("/appels/<int:call_id>/engagements")
 @login_required
+@cached_page
 def commitments(call_id: int):
     return _commitments_page(budget_call(call_id))
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from flask import Response, render_template, request
 
+from portal.pagecache import cached_page
+
 from ..services import catalogue
 from . import bp
 from .opendata import cacheable
@@ -16,6 +18,7 @@ LIFETIME = 60
 
 
 @bp.get("/pratiques", endpoint="catalogue")
+@cached_page
 def catalogue_page():
     filters = catalogue.Filters.parse(request.args)
     result = catalogue.search(filters, request.args.get("page"))
@@ -30,6 +33,7 @@ def catalogue_page():
 
 
 @bp.get("/pratiques/<int:sheet_id>")
+@cached_page
 def sheet(sheet_id: int):
     view = catalogue.sheet_view(sheet_id)
     page = render_template("outcomes/sheet.html", v=view, open_calls=catalogue.open_calls())

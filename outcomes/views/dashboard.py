@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 
 from portal import exports as tables
 from portal.errors import ServiceError
+from portal.pagecache import cached_page
 from portal.permissions import Permission, require
 from portal.reference import OUTCOMES, YOUNG_CATEGORIES
 
@@ -44,6 +45,7 @@ def outcome_share(value, scale) -> str:
 
 @bp.get("/resultats", endpoint="dashboard")
 @login_required
+@cached_page
 def dashboard_page():
     require(current_user, Permission.VIEW_OUTCOMES)
     options = load_options()

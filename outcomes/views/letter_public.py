@@ -6,6 +6,7 @@ from flask import Response, abort, render_template
 from markupsafe import Markup
 
 from portal.errors import NotFound
+from portal.pagecache import cached_page
 
 from ..documents import letter_pdf, letter_pdf_filename
 from ..services import letter, letter_content, letter_markdown
@@ -20,6 +21,7 @@ def shown(content: dict) -> dict:
 
 
 @bp.get("/lettre")
+@cached_page
 def letters():
     page = render_template("outcomes/letter/archive.html", issues=letter.archive())
     return cacheable(Response(page), 300)
@@ -42,11 +44,13 @@ def _issue_page(number: int, version: int | None):
 
 
 @bp.get("/lettre/<int:number>")
+@cached_page
 def letter_issue(number: int):
     return _issue_page(number, None)
 
 
 @bp.get("/lettre/<int:number>/version-<int:version>")
+@cached_page
 def letter_version(number: int, version: int):
     return _issue_page(number, version)
 

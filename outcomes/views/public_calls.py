@@ -6,6 +6,7 @@ from flask import Response, render_template
 
 from portal.calls import services as call_services
 from portal.db import utcnow
+from portal.pagecache import cached_page
 
 from ..services import public_calls
 from . import bp
@@ -13,6 +14,7 @@ from .opendata import cacheable
 
 
 @bp.get("/appels-a-projets")
+@cached_page
 def calls():
     now = utcnow()
     page = render_template("outcomes/calls.html", calls=public_calls.open_calls(now), now=now)
@@ -20,6 +22,7 @@ def calls():
 
 
 @bp.get("/appels-a-projets/<int:call_id>")
+@cached_page
 def call(call_id: int):
     now = utcnow()
     found = public_calls.open_call(call_id, now)

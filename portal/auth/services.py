@@ -13,6 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, g, has_app_context, url_for
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from portal import audit, mail
 from portal import uai as uai_rules
@@ -369,9 +370,10 @@ def issue_api_token(user: User) -> str:
 
 def user_for_api_token(token: str) -> User | None:
     row = db.session.scalar(
-        select(ApiToken).where(
-            ApiToken.token_hash == _digest(token or ""), ApiToken.revoked_at.is_(None)
-        )
+        select(ApiToken)
+        .where(ApiToken.token_hash == _digest(token or ""), ApiToken.revoked_at.is_(None))
+        # One statement: the user and their roles come with the token (as the user loader does).
+        .options(joinedload(ApiToken.user).joinedload(User.grants))
     )
     if row is None or not row.user.active:
         return None

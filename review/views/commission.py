@@ -16,6 +16,7 @@ from applications.policy import require_dossier
 from portal.errors import NotFound, ServiceError
 from portal.formatting import format_decimal, parse_amount
 from portal.models import INSTITUTION_LABELS, Call
+from portal.pagecache import cached_page
 from portal.permissions import Permission
 from portal.web import REFUSED, done, load
 
@@ -105,6 +106,7 @@ def _envelopes(call) -> tuple[EnvelopeForm, dict]:
 
 @bp.get("/seances/<int:session_id>")
 @login_required
+@cached_page
 def session(session_id: int):
     session, call = _session(session_id)
     envelope_form, envelopes = _envelopes(call)

@@ -11,6 +11,7 @@ from portal.db import db
 from portal.errors import NotFound
 from portal.exports import download
 from portal.models import INSTITUTION_LABELS, Call
+from portal.pagecache import cached_page
 from portal.permissions import Permission, require
 
 from .. import exports
@@ -56,6 +57,7 @@ def _page_link(query: RankingQuery, page: int) -> str:
 
 @bp.get("/appels/<int:call_id>/classement")
 @login_required
+@cached_page
 def ranking(call_id: int):
     """A page of the ranking (filters, sort, counts and the page itself computed in SQL)."""
     call = _call(call_id)

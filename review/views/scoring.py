@@ -9,6 +9,7 @@ from applications.views import form_labels
 from portal.db import db, utcnow
 from portal.errors import PermissionDenied, ServiceError
 from portal.models import Role
+from portal.pagecache import cached_page
 from portal.permissions import Permission, can, require
 from portal.web import done, load, refused
 
@@ -60,6 +61,7 @@ def _context(review: Review, form=None, reopen_form=None, missing=None) -> dict:
 
 @bp.get("/mes-dossiers")
 @login_required
+@cached_page
 def my_reviews():
     if not current_user.has_role(Role.reviewer, Role.copilot):
         raise PermissionDenied("Cette page est réservée aux membres de la commission.")
@@ -78,6 +80,7 @@ def my_reviews():
 
 @bp.get("/evaluations/<int:review_id>")
 @login_required
+@cached_page
 def review_page(review_id: int):
     review = _load(review_id)
     return render_template("review/scoring/review.html", **_context(review))
