@@ -108,8 +108,8 @@ def _axis_clause(number: int):
     return or_(Dossier.main_axis == number, *[text.like(p) for p in patterns])
 
 
-def search(filters: Filters, page=None, per_page: int = PER_PAGE) -> Page:
-    """One page of the published sheets matching the filters, the latest validated first."""
+def _matching(filters: Filters):
+    """The published sheets matching the filters, joined to their dossier, establishment, call."""
     stmt = (
         public_sheets()
         .join(Dossier, Dossier.id == PracticeSheet.dossier_id)
@@ -133,12 +133,72 @@ def search(filters: Filters, page=None, per_page: int = PER_PAGE) -> Page:
         stmt = stmt.where(Establishment.kind == EstablishmentKind(filters.kind))
     if filters.year:
         stmt = stmt.where(Call.school_year == filters.year)
-    stmt = stmt.order_by(PracticeSheet.validated_at.desc(), PracticeSheet.id.desc()).options(
+    return stmt.order_by(PracticeSheet.validated_at.desc(), PracticeSheet.id.desc())
+
+
+def search(filters: Filters, page=None, per_page: int = PER_PAGE) -> Page:
+    """One page of the published sheets matching the filters, the latest validated first."""
+    stmt = _matching(filters).options(
         joinedload(PracticeSheet.dossier).joinedload(Dossier.establishment),
         joinedload(PracticeSheet.dossier).joinedload(Dossier.call),
         joinedload(PracticeSheet.dossier).selectinload(Dossier.themes),
     )
     return paginate(stmt, page, per_page)
+
+
+@dataclass
+class Card:
+    """What the catalogue page shows of a sheet: its card."""
+
+    id: int
+    title: str
+    summary: str
+    establishment: str
+    commune: str
+    school_year: str
+    themes: list[str] = field(default_factory=list)
+
+
+def cards(filters: Filters, page=None, per_page: int = PER_PAGE) -> Page:
+    """`search`'s page as cards: only the columns a card shows, the total counted by the same
+    statement (a window count; the planner then reads the full-text index rather than walking
+    the sheets in date order), the themes of the page's dossiers in a second one. A page past
+    the last is clamped, as `paginate` does (one more statement then)."""
+    try:
+        number = max(1, int(page or 1))
+    except (TypeError, ValueError):
+        number = 1
+    stmt = _matching(filters).with_only_columns(
+        PracticeSheet.id,
+        PracticeSheet.title,
+        PracticeSheet.summary,
+        Establishment.name,
+        Establishment.commune,
+        Call.school_year,
+        PracticeSheet.dossier_id,
+        func.count().over(),
+    )
+    rows = db.session.execute(stmt.offset((number - 1) * per_page).limit(per_page)).all()
+    if not rows and number > 1:
+        total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+        last = max(1, -(-(total or 0) // per_page))
+        rows = db.session.execute(stmt.offset((last - 1) * per_page).limit(per_page)).all()
+        number = last
+    total = rows[0][-1] if rows else 0
+    items, by_dossier = [], {}
+    for sheet_id, title, summary, name, commune, year, dossier_id, _total in rows:
+        card = Card(sheet_id, title, summary, name, commune or "", year)
+        items.append(card)
+        by_dossier[dossier_id] = card
+    if by_dossier:
+        for dossier_id, label in db.session.execute(
+            select(DossierTheme.dossier_id, Theme.label)
+            .join(Theme, Theme.id == DossierTheme.theme_id)
+            .where(DossierTheme.dossier_id.in_(by_dossier))
+            .order_by(Theme.position)
+        ):
+            by_dossier[dossier_id].themes.append(label)
+    return Page(items=items, total=total, page=number, pages=max(1, -(-total // per_page)))
 
 
 def filter_options() -> dict:
