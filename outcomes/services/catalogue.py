@@ -295,20 +295,28 @@ def sheet_view(sheet_id: int) -> SheetView:
     sheet = _published(sheet_id)
     dossier = sheet.dossier
     call = dossier.call
-    report = db.session.scalar(
-        select(FinalReport)
-        .where(FinalReport.dossier_id == dossier.id)
-        .options(selectinload(FinalReport.reach), selectinload(FinalReport.indicators))
+    # the report, its reach and achieved values (joined: a few rows each) and the agreement's
+    # amounts, in one statement
+    found = (
+        db.session.execute(
+            select(FinalReport, GrantAgreement.amount_state, GrantAgreement.amount_region)
+            .outerjoin(GrantAgreement, GrantAgreement.dossier_id == FinalReport.dossier_id)
+            .where(FinalReport.dossier_id == dossier.id)
+            .options(joinedload(FinalReport.reach), joinedload(FinalReport.indicators))
+        )
+        .unique()
+        .first()
     )
+    # (a public sheet always has its report: public_sheets joins it; the agreement may lack)
+    report, agreed = (found[0], tuple(found[1:])) if found else (None, None)
+    if agreed == (None, None):
+        agreed = None
     kinds = db.session.execute(
         select(Partner.kind, func.coalesce(PartnerKind.label, Partner.kind))
         .outerjoin(PartnerKind, PartnerKind.code == Partner.kind)
         .where(Partner.dossier_id == dossier.id)
         .order_by(PartnerKind.position, Partner.kind)
     ).all()
-    agreement = db.session.scalar(
-        select(GrantAgreement).where(GrantAgreement.dossier_id == dossier.id)
-    )
     axis_labels = {a.number: a.label for a in call.axes}
     numbers = [n for n in [dossier.main_axis, *(dossier.other_axes or [])] if n is not None]
     achieved = {ri.indicator_id: ri for ri in (report.indicators if report else [])}
@@ -329,11 +337,8 @@ def sheet_view(sheet_id: int) -> SheetView:
         )
     dates = [d for a in dossier.actions for d in (a.start_date, a.end_date) if d is not None]
     amounts = []
-    if agreement is not None:
-        for funder, amount in (
-            (Institution.state, agreement.amount_state),
-            (Institution.region, agreement.amount_region),
-        ):
+    if agreed is not None:
+        for funder, amount in zip((Institution.state, Institution.region), agreed, strict=True):
             if amount:
                 amounts.append((INSTITUTION_LABELS[funder], amount))
     seen: list[str] = []
