@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import String, cast, exists, func, literal, literal_column, or_, select, union_all
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from applications.models import Dossier, DossierTheme, Partner
 from funding.models import FinalReport, GrantAgreement

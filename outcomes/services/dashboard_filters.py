@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, fields
-
 from typing import NamedTuple
 
 from sqlalchemy import Integer, String, func, literal, select, union_all
@@ -134,7 +133,12 @@ def load_options() -> Options:
         ranked(order_by=(Call.opens_at.desc(), Call.id)),
     )
     axes = select(
-        literal("axis"), Axis.call_id, Axis.number, none_text, Axis.label, ranked(order_by=Axis.number)
+        literal("axis"),
+        Axis.call_id,
+        Axis.number,
+        none_text,
+        Axis.label,
+        ranked(order_by=Axis.number),
     )
     themes = select(
         literal("theme"),
@@ -153,7 +157,12 @@ def load_options() -> Options:
         ranked(order_by=Department.code),
     )
     networks = select(
-        literal("network"), Network.id, none_int, none_text, Network.name, ranked(order_by=Network.name)
+        literal("network"),
+        Network.id,
+        none_int,
+        none_text,
+        Network.name,
+        ranked(order_by=Network.name),
     )
     rows = db.session.execute(union_all(calls, axes, themes, departments, networks)).all()
     options = Options()

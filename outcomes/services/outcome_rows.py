@@ -227,6 +227,4 @@ def dossier_rows(of_dossiers=lambda column: true()):
             for name in MEASURES
         ],
         maintain_column_froms=False,
-    ).where(
-        exists().where(Commitment.dossier_id == Dossier.id), of_dossiers(Dossier.id)
-    )
+    ).where(exists().where(Commitment.dossier_id == Dossier.id), of_dossiers(Dossier.id))

@@ -74,7 +74,9 @@ def refresh_dossiers(connection, dossier_ids) -> None:
 def refresh_all(connection) -> None:
     """Rebuild every row (after a bulk load, or to reconcile)."""
     connection.execute(delete(DossierOutcome))
-    connection.execute(insert(DossierOutcome).from_select(["dossier_id", *MEASURES], dossier_rows()))
+    connection.execute(
+        insert(DossierOutcome).from_select(["dossier_id", *MEASURES], dossier_rows())
+    )
 
 
 def _changed(obj, fields) -> bool:
@@ -83,7 +85,9 @@ def _changed(obj, fields) -> bool:
 
 
 def _pending(session: Session) -> dict[str, set]:
-    return session.info.setdefault(_PENDING, {"dossier": set(), "commitment": set(), "report": set()})
+    return session.info.setdefault(
+        _PENDING, {"dossier": set(), "commitment": set(), "report": set()}
+    )
 
 
 def _note(pending, obj, kind: str, deleted: bool = False) -> None:
@@ -131,7 +135,9 @@ def _after_flush(session: Session, flush_context) -> None:
     if dossiers:  # (a deleted dossier's row goes with it: ON DELETE CASCADE)
         parts.append(select(Dossier.id.label("id")).where(Dossier.id.in_(dossiers)))
     if commitments:
-        parts.append(select(Commitment.dossier_id.label("id")).where(Commitment.id.in_(commitments)))
+        parts.append(
+            select(Commitment.dossier_id.label("id")).where(Commitment.id.in_(commitments))
+        )
     if reports:
         parts.append(select(FinalReport.dossier_id.label("id")).where(FinalReport.id.in_(reports)))
     ids = parts[0] if len(parts) == 1 else select(union(*parts).subquery().c.id)

@@ -116,7 +116,9 @@ def _step(rng: random.Random, o, dossiers) -> str:
             report.reach = report.reach[1:]  # an orphan, deleted in the flush
     elif op == 8 and report is not None:
         have = {r.category for r in report.reach}
-        free = [c for c in ("at_risk", "left_without_qualification", "return_path") if c not in have]
+        free = [
+            c for c in ("at_risk", "left_without_qualification", "return_path") if c not in have
+        ]
         if free:
             report.reach = [*report.reach, ReportReach(category=free[0], count=3)]
         for outcome in report.outcomes:
