@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import String, cast, exists, func, literal, literal_column, or_, select, union_all
 from sqlalchemy.orm import joinedload
 
-from applications.models import Dossier, DossierTheme, Partner
+from applications.models import Action, Dossier, DossierTheme, Partner
 from funding.models import FinalReport, GrantAgreement
 from portal.db import db, utcnow
 from portal.errors import NotFound
@@ -281,7 +281,6 @@ def _published(sheet_id: int) -> PracticeSheet:
             .joinedload(Establishment.department),
             joinedload(PracticeSheet.dossier).joinedload(Dossier.call).selectinload(Call.axes),
             joinedload(PracticeSheet.dossier).selectinload(Dossier.themes),
-            joinedload(PracticeSheet.dossier).selectinload(Dossier.actions),
             joinedload(PracticeSheet.dossier).selectinload(Dossier.indicators),
         )
     )
@@ -295,11 +294,21 @@ def sheet_view(sheet_id: int) -> SheetView:
     sheet = _published(sheet_id)
     dossier = sheet.dossier
     call = dossier.call
-    # the report, its reach and achieved values (joined: a few rows each) and the agreement's
-    # amounts, in one statement
+    # the report, its reach and achieved values (joined: a few rows each), the agreement's
+    # amounts and the actions' first and last dates (a start is never after its end), in one
+    # statement
+    of_dossier = Action.dossier_id == dossier.id
+    first = select(func.min(func.coalesce(Action.start_date, Action.end_date))).where(of_dossier)
+    last = select(func.max(func.coalesce(Action.end_date, Action.start_date))).where(of_dossier)
     found = (
         db.session.execute(
-            select(FinalReport, GrantAgreement.amount_state, GrantAgreement.amount_region)
+            select(
+                FinalReport,
+                GrantAgreement.amount_state,
+                GrantAgreement.amount_region,
+                first.scalar_subquery(),
+                last.scalar_subquery(),
+            )
             .outerjoin(GrantAgreement, GrantAgreement.dossier_id == FinalReport.dossier_id)
             .where(FinalReport.dossier_id == dossier.id)
             .options(joinedload(FinalReport.reach), joinedload(FinalReport.indicators))
@@ -308,7 +317,8 @@ def sheet_view(sheet_id: int) -> SheetView:
         .first()
     )
     # (a public sheet always has its report: public_sheets joins it; the agreement may lack)
-    report, agreed = (found[0], tuple(found[1:])) if found else (None, None)
+    report, agreed = (found[0], tuple(found[1:3])) if found else (None, None)
+    period = (found[3], found[4]) if found and found[3] is not None else None
     if agreed == (None, None):
         agreed = None
     kinds = db.session.execute(
@@ -335,7 +345,6 @@ def sheet_view(sheet_id: int) -> SheetView:
                 "met": target_met(ind.direction, ind.target_value, value),
             }
         )
-    dates = [d for a in dossier.actions for d in (a.start_date, a.end_date) if d is not None]
     amounts = []
     if agreed is not None:
         for funder, amount in zip((Institution.state, Institution.region), agreed, strict=True):
@@ -361,7 +370,7 @@ def sheet_view(sheet_id: int) -> SheetView:
         young_reached=report.young_reached if report else None,
         partner_kinds=seen,
         indicators=indicators,
-        period=(min(dates), max(dates)) if dates else None,
+        period=period,
         amounts=amounts,
     )
 
