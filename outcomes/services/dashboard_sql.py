@@ -3,10 +3,11 @@
 1. Per dossier, the figures are stored (`dossier_outcome`, outcomes.services.outcome_store,
    computed by outcomes.services.outcome_rows): one row per dossier with a commitment, the
    dashboard's conditions already applied (funded, reported), money in cents.
-2. `dashboard_dossier` (a CTE): those rows, narrowed by the filters, with the dimensions the
-   breakdowns need (the dossier, its call and establishment: read now, never stored).
-3. `dashboard_cell` (a CTE): the sums per combination of the single-valued dimensions (call,
-   year, axis, département, network, kind, priority education): far fewer rows than dossiers.
+2. `dashboard_dossier` (a CTE): those rows, narrowed by the filters, with the dossier's call,
+   main axis and establishment (dimensions are read now, never stored).
+3. `dashboard_cell` (a CTE): the sums per (call, axis, establishment), far fewer rows than
+   dossiers, then joined to the call (school year) and the establishment (département,
+   network, kind, priority education).
 4. The membership relation: one SELECT per dimension (over the cells; over the dossiers for the
    themes and fields, a dossier with two themes appears under each), all the measures carried
    along; the outer query GROUPs BY (dimension, value) and sums them. Sums of integers: regrouping
@@ -30,47 +31,33 @@ from .outcome_rows import (  # noqa: F401  (re-exported: the dashboard, its test
     met_flag,
 )
 
-# the single-valued dimensions: dimension → column of the dossiers' CTE
-SINGLE = {
-    "call": "call_id",
-    "year": "school_year",
-    "axis": "main_axis",
-    "department": "department_code",
-    "network": "network_id",
-    "kind": "kind",
-    "rep": "rep",
-}
-
 
 def filtered(filters: Filters):
     """The CTE of the dossiers with a commitment (their stored figures), narrowed by the
-    filters, with their dimensions."""
+    filters: the dossier's own dimensions; its call and establishment are joined only when a
+    filter reads them (the cells take their dimensions afterwards)."""
     o = DossierOutcome.__table__.c
     fields_text = cast(Dossier.fields, String)
     stmt = (
         select(
             Dossier.id.label("id"),
             Dossier.call_id.label("call_id"),
-            Call.school_year.label("school_year"),
             Dossier.main_axis.label("main_axis"),
-            Establishment.department_code.label("department_code"),
-            Establishment.network_id.label("network_id"),
-            cast(Establishment.kind, String).label("kind"),
-            Establishment.priority_education.label("rep"),
+            Dossier.establishment_id.label("establishment_id"),
             fields_text.label("fields"),
             o.projects.label("funded"),
             *[o[name] for name in MEASURES],
         )
         .select_from(DossierOutcome)
         .join(Dossier, Dossier.id == DossierOutcome.dossier_id)
-        .join(Call, Call.id == Dossier.call_id)
-        .join(Establishment, Establishment.id == Dossier.establishment_id)
     )
     f = filters
+    if f.school_year is not None:
+        stmt = stmt.join(Call, Call.id == Dossier.call_id).where(Call.school_year == f.school_year)
+    if any(v is not None for v in (f.department, f.network_id, f.kind, f.rep)):
+        stmt = stmt.join(Establishment, Establishment.id == Dossier.establishment_id)
     if f.call_id is not None:
         stmt = stmt.where(Dossier.call_id == f.call_id)
-    if f.school_year is not None:
-        stmt = stmt.where(Call.school_year == f.school_year)
     if f.axis is not None:
         stmt = stmt.where(Dossier.main_axis == f.axis)
     if f.field is not None:
@@ -101,10 +88,25 @@ def _const(text: str):
 def figures_statement(base):
     """(dim, value, Σ each of MEASURES) for the totals ('all', '') and every dimension value."""
     b = base.c
-    keys = [b[column] for column in SINGLE.values()]
-    cells = (
+    keys = [b.call_id, b.main_axis, b.establishment_id]
+    sums = (
         select(*keys, *[func.sum(b[name]).label(name) for name in MEASURES])
         .group_by(*keys)
+        .subquery("dashboard_sum")
+    )
+    cells = (
+        select(
+            sums.c.call_id,
+            Call.school_year.label("school_year"),
+            sums.c.main_axis,
+            Establishment.department_code.label("department_code"),
+            Establishment.network_id.label("network_id"),
+            cast(Establishment.kind, String).label("kind"),
+            Establishment.priority_education.label("rep"),
+            *[sums.c[name] for name in MEASURES],
+        )
+        .join(Call, Call.id == sums.c.call_id)
+        .join(Establishment, Establishment.id == sums.c.establishment_id)
         .cte("dashboard_cell")
     )
     c = cells.c
