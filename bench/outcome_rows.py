@@ -13,6 +13,7 @@ from sqlalchemy import insert, select
 
 from applications.models import DossierTarget, DossierTheme, Indicator
 from funding.models import FinalReport, ReportIndicator, ReportOutcome, ReportReach, ReportStatus
+from outcomes.services import outcome_store
 from portal.db import db
 from portal.reference import Theme
 
@@ -123,4 +124,6 @@ def add_outcomes(
     _insert(ReportReach, reach)
     _insert(ReportOutcome, outcomes)
     _insert(ReportIndicator, achieved)
+    # bulk inserts bypass the ORM: the dashboard's stored per-dossier figures are rebuilt here
+    outcome_store.refresh_dossiers(db.session.connection(), dossier_ids)
     return len(reports)

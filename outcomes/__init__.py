@@ -21,9 +21,11 @@ def init_app(app) -> None:
         policy,
         receivers,
     )
+    from .services import outcome_store
     from .views import bp
 
     policy.register()
+    outcome_store.register()
     account_links.connect(receivers.account_links)
     home_sections.connect(receivers.home_sections)
     todo_items.connect(followup.todo_items)

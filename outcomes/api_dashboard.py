@@ -73,7 +73,7 @@ def outcomes_dashboard():
         "breakdowns": data.breakdowns,
         "indicators": data.indicators,
     }
-    return jsonify(s.OutcomeDashboardSchema().dump(body))
+    return jsonify(s.dump_dashboard(body))  # OutcomeDashboardSchema's dump, written out
 
 
 def _attrs(filters) -> dict[str, str]:

@@ -11,6 +11,7 @@ import datetime as dt
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -139,3 +140,43 @@ class LetterSubscriber(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     unsubscribed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class DossierOutcome(Base):
+    """A funded dossier's outcome figures, one row per dossier with a commitment (active or
+    not), as the outcome dashboard adds them up (outcomes.services.outcome_store keeps it in the
+    flush that changes a commitment, payment, clawback, target, indicator or final report). The
+    dashboard's conditions are applied: `projects` is 1 for an active commitment, `reported` 1
+    when funded with a report handed in; reach, outcomes and indicators count only then, targets
+    only when funded. Money in cents (exact sums on every database)."""
+
+    __tablename__ = "dossier_outcome"
+    dossier_id: Mapped[int] = mapped_column(
+        ForeignKey("dossier.id", ondelete="CASCADE"), primary_key=True
+    )
+    projects: Mapped[int] = mapped_column(Integer, default=0)
+    reported: Mapped[int] = mapped_column(Integer, default=0)
+    granted_state: Mapped[int] = mapped_column(BigInteger, default=0)
+    granted_region: Mapped[int] = mapped_column(BigInteger, default=0)
+    commitments_state: Mapped[int] = mapped_column(Integer, default=0)
+    commitments_region: Mapped[int] = mapped_column(Integer, default=0)
+    payments_state: Mapped[int] = mapped_column(BigInteger, default=0)
+    payments_region: Mapped[int] = mapped_column(BigInteger, default=0)
+    settled_state: Mapped[int] = mapped_column(BigInteger, default=0)
+    settled_region: Mapped[int] = mapped_column(BigInteger, default=0)
+    granted_reported: Mapped[int] = mapped_column(BigInteger, default=0)
+    targeted_at_risk: Mapped[int] = mapped_column(Integer, default=0)
+    targeted_left_without_qualification: Mapped[int] = mapped_column(Integer, default=0)
+    targeted_return_path: Mapped[int] = mapped_column(Integer, default=0)
+    reached_at_risk: Mapped[int] = mapped_column(Integer, default=0)
+    reached_left_without_qualification: Mapped[int] = mapped_column(Integer, default=0)
+    reached_return_path: Mapped[int] = mapped_column(Integer, default=0)
+    outcome_stayed_in_school: Mapped[int] = mapped_column(Integer, default=0)
+    outcome_returned_to_training: Mapped[int] = mapped_column(Integer, default=0)
+    outcome_qualification: Mapped[int] = mapped_column(Integer, default=0)
+    outcome_employment: Mapped[int] = mapped_column(Integer, default=0)
+    outcome_unknown: Mapped[int] = mapped_column(Integer, default=0)
+    measured_projects: Mapped[int] = mapped_column(Integer, default=0)
+    met_all_projects: Mapped[int] = mapped_column(Integer, default=0)
+    indicators_measured: Mapped[int] = mapped_column(Integer, default=0)
+    indicators_met: Mapped[int] = mapped_column(Integer, default=0)

@@ -104,6 +104,55 @@ class OutcomeDashboardSchema(Schema):
     indicators = fields.List(fields.Nested(OutcomeIndicatorSchema))
 
 
+def dump_figures(f) -> dict:
+    """OutcomeFiguresSchema's dump, written out: the API dumps a few dozen of them per answer
+    (tests/outcomes check that both give the same)."""
+    return {
+        "projects": f.projects,
+        "reported": f.reported,
+        "granted": _per_funder(f.granted, f.granted_total),
+        "paid": _per_funder({k: f.paid(k) for k in f.payments}, f.paid_total),
+        "commitments": {k.value: v for k, v in f.commitments.items()},
+        "targeted": {**f.targeted, "total": f.targeted_total},
+        "reached": {**f.reached, "total": f.reached_total},
+        "outcomes": dict(f.outcomes),
+        "measured_projects": f.measured_projects,
+        "met_all_projects": f.met_all_projects,
+        "met_all_share": _money(f.met_all_share),
+        "indicators_measured": f.indicators_measured,
+        "indicators_met": f.indicators_met,
+        "cost_per_young": _money(f.cost_per_young),
+    }
+
+
+def dump_dashboard(body: dict) -> dict:
+    """OutcomeDashboardSchema's dump of {filters, total, breakdowns, indicators}, written out."""
+    return {
+        "filters": {str(k): str(v) for k, v in body["filters"].items()},
+        "total": dump_figures(body["total"]),
+        "breakdowns": {
+            str(dim): [
+                {"key": line.key, "label": line.label, "figures": dump_figures(line.figures)}
+                for line in lines
+            ]
+            for dim, lines in body["breakdowns"].items()
+        },
+        "indicators": [
+            {
+                "label": i.label,
+                "unit": i.unit,
+                "direction": i.direction,
+                "measured": i.measured,
+                "met": i.met,
+                "share": _money(i.share),
+                "mean_target": _money(i.mean_target),
+                "mean_achieved": _money(i.mean_achieved),
+            }
+            for i in body["indicators"]
+        ],
+    }
+
+
 class PracticeListItemSchema(Schema):
     """A published practice sheet in the catalogue's list (public data only)."""
 

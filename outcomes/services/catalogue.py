@@ -13,9 +13,9 @@ import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import String, cast, exists, func, literal, literal_column, or_, select, union_all
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
-from applications.models import Dossier, DossierTheme, Partner
+from applications.models import Action, Dossier, DossierTheme, Partner
 from funding.models import FinalReport, GrantAgreement
 from portal.db import db, utcnow
 from portal.errors import NotFound
@@ -135,8 +135,8 @@ def _axis_clause(number: int):
     return or_(Dossier.main_axis == number, *[text.like(p) for p in patterns])
 
 
-def search(filters: Filters, page=None, per_page: int = PER_PAGE) -> Page:
-    """One page of the published sheets matching the filters, the latest validated first."""
+def _matching(filters: Filters):
+    """The published sheets matching the filters, joined to their dossier, establishment, call."""
     stmt = (
         public_sheets()
         .join(Dossier, Dossier.id == PracticeSheet.dossier_id)
@@ -160,12 +160,72 @@ def search(filters: Filters, page=None, per_page: int = PER_PAGE) -> Page:
         stmt = stmt.where(Establishment.kind == EstablishmentKind(filters.kind))
     if filters.year:
         stmt = stmt.where(Call.school_year == filters.year)
-    stmt = stmt.order_by(PracticeSheet.validated_at.desc(), PracticeSheet.id.desc()).options(
+    return stmt.order_by(PracticeSheet.validated_at.desc(), PracticeSheet.id.desc())
+
+
+def search(filters: Filters, page=None, per_page: int = PER_PAGE) -> Page:
+    """One page of the published sheets matching the filters, the latest validated first."""
+    stmt = _matching(filters).options(
         joinedload(PracticeSheet.dossier).joinedload(Dossier.establishment),
         joinedload(PracticeSheet.dossier).joinedload(Dossier.call),
         joinedload(PracticeSheet.dossier).selectinload(Dossier.themes),
     )
     return paginate(stmt, page, per_page)
+
+
+@dataclass
+class Card:
+    """What the catalogue page shows of a sheet: its card."""
+
+    id: int
+    title: str
+    summary: str
+    establishment: str
+    commune: str
+    school_year: str
+    themes: list[str] = field(default_factory=list)
+
+
+def cards(filters: Filters, page=None, per_page: int = PER_PAGE) -> Page:
+    """`search`'s page as cards: only the columns a card shows, the total counted by the same
+    statement (a window count; the planner then reads the full-text index rather than walking
+    the sheets in date order), the themes of the page's dossiers in a second one. A page past
+    the last is clamped, as `paginate` does (one more statement then)."""
+    try:
+        number = max(1, int(page or 1))
+    except (TypeError, ValueError):
+        number = 1
+    stmt = _matching(filters).with_only_columns(
+        PracticeSheet.id,
+        PracticeSheet.title,
+        PracticeSheet.summary,
+        Establishment.name,
+        Establishment.commune,
+        Call.school_year,
+        PracticeSheet.dossier_id,
+        func.count().over(),
+    )
+    rows = db.session.execute(stmt.offset((number - 1) * per_page).limit(per_page)).all()
+    if not rows and number > 1:
+        total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+        last = max(1, -(-(total or 0) // per_page))
+        rows = db.session.execute(stmt.offset((last - 1) * per_page).limit(per_page)).all()
+        number = last
+    total = rows[0][-1] if rows else 0
+    items, by_dossier = [], {}
+    for sheet_id, title, summary, name, commune, year, dossier_id, _total in rows:
+        card = Card(sheet_id, title, summary, name, commune or "", year)
+        items.append(card)
+        by_dossier[dossier_id] = card
+    if by_dossier:
+        for dossier_id, label in db.session.execute(
+            select(DossierTheme.dossier_id, Theme.label)
+            .join(Theme, Theme.id == DossierTheme.theme_id)
+            .where(DossierTheme.dossier_id.in_(by_dossier))
+            .order_by(Theme.position)
+        ):
+            by_dossier[dossier_id].themes.append(label)
+    return Page(items=items, total=total, page=number, pages=max(1, -(-total // per_page)))
 
 
 def filter_options() -> dict:
@@ -248,7 +308,6 @@ def _published(sheet_id: int) -> PracticeSheet:
             .joinedload(Establishment.department),
             joinedload(PracticeSheet.dossier).joinedload(Dossier.call).selectinload(Call.axes),
             joinedload(PracticeSheet.dossier).selectinload(Dossier.themes),
-            joinedload(PracticeSheet.dossier).selectinload(Dossier.actions),
             joinedload(PracticeSheet.dossier).selectinload(Dossier.indicators),
         )
     )
@@ -262,20 +321,39 @@ def sheet_view(sheet_id: int) -> SheetView:
     sheet = _published(sheet_id)
     dossier = sheet.dossier
     call = dossier.call
-    report = db.session.scalar(
-        select(FinalReport)
-        .where(FinalReport.dossier_id == dossier.id)
-        .options(selectinload(FinalReport.reach), selectinload(FinalReport.indicators))
+    # the report, its reach and achieved values (joined: a few rows each), the agreement's
+    # amounts and the actions' first and last dates (a start is never after its end), in one
+    # statement
+    of_dossier = Action.dossier_id == dossier.id
+    first = select(func.min(func.coalesce(Action.start_date, Action.end_date))).where(of_dossier)
+    last = select(func.max(func.coalesce(Action.end_date, Action.start_date))).where(of_dossier)
+    found = (
+        db.session.execute(
+            select(
+                FinalReport,
+                GrantAgreement.amount_state,
+                GrantAgreement.amount_region,
+                first.scalar_subquery(),
+                last.scalar_subquery(),
+            )
+            .outerjoin(GrantAgreement, GrantAgreement.dossier_id == FinalReport.dossier_id)
+            .where(FinalReport.dossier_id == dossier.id)
+            .options(joinedload(FinalReport.reach), joinedload(FinalReport.indicators))
+        )
+        .unique()
+        .first()
     )
+    # (a public sheet always has its report: public_sheets joins it; the agreement may lack)
+    report, agreed = (found[0], tuple(found[1:3])) if found else (None, None)
+    period = (found[3], found[4]) if found and found[3] is not None else None
+    if agreed == (None, None):
+        agreed = None
     kinds = db.session.execute(
         select(Partner.kind, func.coalesce(PartnerKind.label, Partner.kind))
         .outerjoin(PartnerKind, PartnerKind.code == Partner.kind)
         .where(Partner.dossier_id == dossier.id)
         .order_by(PartnerKind.position, Partner.kind)
     ).all()
-    agreement = db.session.scalar(
-        select(GrantAgreement).where(GrantAgreement.dossier_id == dossier.id)
-    )
     axis_labels = {a.number: a.label for a in call.axes}
     numbers = [n for n in [dossier.main_axis, *(dossier.other_axes or [])] if n is not None]
     achieved = {ri.indicator_id: ri for ri in (report.indicators if report else [])}
@@ -294,13 +372,9 @@ def sheet_view(sheet_id: int) -> SheetView:
                 "met": target_met(ind.direction, ind.target_value, value),
             }
         )
-    dates = [d for a in dossier.actions for d in (a.start_date, a.end_date) if d is not None]
     amounts = []
-    if agreement is not None:
-        for funder, amount in (
-            (Institution.state, agreement.amount_state),
-            (Institution.region, agreement.amount_region),
-        ):
+    if agreed is not None:
+        for funder, amount in zip((Institution.state, Institution.region), agreed, strict=True):
             if amount:
                 amounts.append((INSTITUTION_LABELS[funder], amount))
     seen: list[str] = []
@@ -323,7 +397,7 @@ def sheet_view(sheet_id: int) -> SheetView:
         young_reached=report.young_reached if report else None,
         partner_kinds=seen,
         indicators=indicators,
-        period=(min(dates), max(dates)) if dates else None,
+        period=period,
         amounts=amounts,
     )
 

@@ -14,11 +14,12 @@ the budget dashboard and the commitment and payment lists:
 - an indicator *meets its target* by `portal.reference.target_met` (written here as SQL, and
   tested against it): at least the target, or at most when less is better.
 
-Every figure comes from GROUP BY queries (outcomes.services.dashboard_sql): per dossier, then
-per (dimension, value) over a membership relation where a dossier counts once in each value of
-each dimension it belongs to (a dossier with two themes counts in both), once in the totals.
-Two statements for the figures and five for the reference lists, whatever the number of
-dossiers.
+Every figure comes from GROUP BY queries (outcomes.services.dashboard_sql) over the stored
+per-dossier figures (`dossier_outcome`, kept by outcomes.services.outcome_store in the flush that
+changes them): per (dimension, value) over a membership relation where a dossier counts once in
+each value of each dimension it belongs to (a dossier with two themes counts in both), once in
+the totals. Two statements for the figures and five for the reference lists, whatever the
+number of dossiers.
 """
 
 from __future__ import annotations
@@ -86,8 +87,9 @@ def _fold(row) -> Figures:
     return f
 
 
-def _money(value) -> Decimal:
-    return Decimal(value or 0).quantize(Decimal("0.01"))
+def _money(cents) -> Decimal:
+    """Euros from a sum of cents."""
+    return (Decimal(int(cents or 0)) / 100).quantize(Decimal("0.01"))
 
 
 @lru_cache(maxsize=256)

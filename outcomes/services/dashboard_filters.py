@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, fields
+from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import Integer, String, func, literal, select, union_all
 
 from portal.db import db
 from portal.errors import ServiceError
@@ -74,11 +75,17 @@ API_PARAMS = {
 }
 
 
+class CallChoice(NamedTuple):
+    id: int
+    title: str
+    school_year: str
+
+
 @dataclass
 class Options:
     """The reference lists the filters choose from, and the labels of the breakdowns."""
 
-    calls: list[Call] = field(default_factory=list)
+    calls: list[CallChoice] = field(default_factory=list)
     axes: dict[int, dict[int, str]] = field(default_factory=dict)  # call id → number → label
     themes: dict[int, str] = field(default_factory=dict)
     departments: dict[str, str] = field(default_factory=dict)
@@ -112,22 +119,64 @@ class Options:
 
 
 def load_options() -> Options:
-    """Five queries, whatever the number of dossiers."""
+    """One statement, whatever the number of dossiers: the calls (id, title, school year), the
+    axes, themes, départements and networks, each part ranked in SQL (the database's collation
+    orders the names, as an ORDER BY would)."""
+    ranked = func.row_number().over
+    none_int, none_text = literal(None, Integer), literal(None, String)
+    calls = select(
+        literal("call"),
+        Call.id,
+        none_int,
+        Call.school_year,
+        Call.title,
+        ranked(order_by=(Call.opens_at.desc(), Call.id)),
+    )
+    axes = select(
+        literal("axis"),
+        Axis.call_id,
+        Axis.number,
+        none_text,
+        Axis.label,
+        ranked(order_by=Axis.number),
+    )
+    themes = select(
+        literal("theme"),
+        Theme.id,
+        none_int,
+        none_text,
+        Theme.label,
+        ranked(order_by=(Theme.position, Theme.id)),
+    )
+    departments = select(
+        literal("department"),
+        none_int,
+        none_int,
+        Department.code,
+        Department.name,
+        ranked(order_by=Department.code),
+    )
+    networks = select(
+        literal("network"),
+        Network.id,
+        none_int,
+        none_text,
+        Network.name,
+        ranked(order_by=Network.name),
+    )
+    rows = db.session.execute(union_all(calls, axes, themes, departments, networks)).all()
     options = Options()
-    options.calls = list(db.session.scalars(select(Call).order_by(Call.opens_at.desc(), Call.id)))
-    for call_id, number, label in db.session.execute(
-        select(Axis.call_id, Axis.number, Axis.label).order_by(Axis.number)
-    ):
-        options.axes.setdefault(call_id, {})[number] = label
-    options.themes = dict(
-        db.session.execute(select(Theme.id, Theme.label).order_by(Theme.position, Theme.id)).all()
-    )
-    options.departments = dict(
-        db.session.execute(select(Department.code, Department.name).order_by(Department.code)).all()
-    )
-    options.networks = dict(
-        db.session.execute(select(Network.id, Network.name).order_by(Network.name)).all()
-    )
+    for kind, number, other, code, label, _rank in sorted(rows, key=lambda r: (r[0], r[5])):
+        if kind == "call":
+            options.calls.append(CallChoice(number, label, code))
+        elif kind == "axis":
+            options.axes.setdefault(number, {})[other] = label
+        elif kind == "theme":
+            options.themes[number] = label
+        elif kind == "department":
+            options.departments[code] = label
+        else:
+            options.networks[number] = label
     return options
 
 

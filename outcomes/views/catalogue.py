@@ -21,7 +21,7 @@ LIFETIME = 60
 @cached_page
 def catalogue_page():
     filters = catalogue.Filters.parse(request.args)
-    result = catalogue.search(filters, request.args.get("page"))
+    result = catalogue.cards(filters, request.args.get("page"))
     page = render_template(
         "outcomes/catalogue.html",
         result=result,

@@ -3,11 +3,13 @@ coordinator's validation, in pages, search and API; withdrawing consent removes 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from decimal import Decimal
 
 from sqlalchemy import text
 
+from applications.models import Action
 from funding.models import FinalReport
 from portal.db import db
 from portal.formatting import format_money
@@ -285,4 +287,30 @@ def test_statements_per_page_do_not_grow_with_the_sheets(money_world, client, co
         s.dossier.partners[0].kind = "cio"
     db.session.flush()
     assert counts() == few
-    assert few[0] <= 10 and few[2] <= 15
+    assert few[0] <= 4 and few[2] <= 7  # cards, themes, filter choices, open calls; the sheet
+
+
+def test_the_sheet_gives_the_period_of_its_actions(money_world, client):
+    """From the earliest date of any action to the latest (a start or an end, either missing);
+    no period when no action is dated."""
+    o = money_world
+    dossier = reported(o)
+    s = sheet(o, dossier)
+    dossier.actions = [
+        Action(position=1, title="Lancement", end_date=dt.date(2025, 10, 3)),
+        Action(position=2, title="Ateliers", start_date=dt.date(2025, 9, 15)),
+        Action(
+            position=3,
+            title="Bilan",
+            start_date=dt.date(2026, 1, 5),
+            end_date=dt.date(2026, 6, 30),
+        ),
+    ]
+    db.session.flush()
+    body = text_of(client.get(f"/pratiques/{s.id}"))
+    assert "Période" in body and "du 15/09/2025 au 30/06/2026" in body
+    api = client.get(f"/api/v1/practices/{s.id}").get_json()
+    assert (api["period_start"], api["period_end"]) == ("2025-09-15", "2026-06-30")
+    dossier.actions = [Action(position=1, title="Sans date")]
+    db.session.flush()
+    assert "Période" not in text_of(client.get(f"/pratiques/{s.id}"))

@@ -54,7 +54,7 @@ def test_statements_do_not_grow_with_the_dossiers(client, money_world, url):
     small = _count(client, url, headers)
     _grow(o, 190)
     assert _count(client, url, headers) == small
-    assert small <= 12  # the user, the reference lists (5), the figures (2)…
+    assert small <= 4  # the user (or token), the reference lists (1), the figures (2)
 
 
 def test_the_bulk_rows_add_up(money_world):

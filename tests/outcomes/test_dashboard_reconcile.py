@@ -106,3 +106,22 @@ def test_the_api_gives_the_same_figures(client, two_projects):
         "/api/v1/outcomes", headers={"Authorization": f"Bearer {issue_api_token(o.budget)}"}
     )
     assert refused.status_code == 403
+
+
+def test_the_api_dump_is_the_documented_schema(two_projects, themes):
+    """The API writes its answer out (outcomes.schemas.dump_dashboard) rather than through
+    marshmallow: the same dict as OutcomeDashboardSchema gives, for every breakdown."""
+    from outcomes import schemas
+
+    o = two_projects
+    for filters in (Filters(), Filters(call_id=o.call.id), Filters(department="86")):
+        data = dashboard.compute(filters)
+        body = {
+            "filters": {"call": str(o.call.id)},
+            "total": data.total,
+            "breakdowns": data.breakdowns,
+            "indicators": data.indicators,
+        }
+        if filters.empty:  # the comparison covers themes and indicators
+            assert data.breakdowns["theme"] and data.indicators
+        assert schemas.dump_dashboard(body) == schemas.OutcomeDashboardSchema().dump(body)
