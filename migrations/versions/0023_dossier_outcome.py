@@ -1,7 +1,7 @@
 """dossier outcome: each funded dossier's outcome figures in one row (the outcome dashboard's sums)
 
 Revision ID: 0023
-Revises: 0013
+Revises: 0021
 Create Date: 2026-12-01 19:30:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0023"
-down_revision = "0013"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
