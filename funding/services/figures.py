@@ -135,11 +135,11 @@ def kind_scope_totals(call_id: int) -> dict[tuple, Totals]:
         .where(of_call)
         .group_by(*scope)
     ):
-        totals = Totals(
-            committed=Decimal(committed or 0),
-            payments=Decimal(payments or 0),
-            settled=Decimal(settled_total or 0),
-            open=Decimal(open_total or 0),
+        totals = Totals(  # to the cent: SQLite sums a CASE of amounts as a float
+            committed=money.cents(committed or 0),
+            payments=money.cents(payments or 0),
+            settled=money.cents(settled_total or 0),
+            open=money.cents(open_total or 0),
             commitments=count or 0,
         )
         if totals.commitments or totals.payments or totals.settled or totals.open:
