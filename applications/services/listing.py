@@ -21,6 +21,7 @@ from portal.models import (
     ACADEMY_DEPARTMENTS,
     FIELDS,
     Call,
+    Department,
     Establishment,
     EstablishmentKind,
     User,
@@ -231,6 +232,66 @@ def _joined(stmt):
     return stmt.join(Dossier.establishment).join(Dossier.call)
 
 
+def _on_establishment(f: Filters) -> bool:
+    """Whether a filter reads the establishment (the counts join it only then)."""
+    return bool(f.q or f.departement or f.reseau is not None or f.type or f.prioritaire)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ListRow:
+    """One line of the list: only the columns it shows (no ORM object, no relation to load)."""
+
+    id: int
+    reference: str
+    title: str
+    status: DossierStatus
+    decision_published_at: object
+    establishment_id: int
+    call_title: str
+    establishment_name: str
+    commune: str
+    uai: str
+    department_code: str
+    department_name: str
+    requested_total: Decimal
+    open_request_at: object  # when the open completion request was sent (None: none open)
+
+    establishment_status = Dossier.establishment_status  # what its establishment may know
+
+
+def list_rows(user: User, f: Filters):
+    """`dossier_query`'s matching dossiers and order, as the list's columns (`ListRow`)."""
+    column = SORTS[f.tri]
+    order = column.desc() if f.ordre == "desc" else column.asc()
+    return (
+        _joined(
+            select(
+                Dossier.id,
+                Dossier.reference,
+                Dossier.title,
+                Dossier.status,
+                Dossier.decision_published_at,
+                Dossier.establishment_id,
+                Call.title,
+                Establishment.name,
+                Establishment.commune,
+                Establishment.uai,
+                Establishment.department_code,
+                Department.name,
+                REQUESTED,
+                OPEN_REQUEST,
+            )
+        )
+        .join(Department, Department.code == Establishment.department_code)
+        .where(*_conditions(user, f))
+        .order_by(order, Dossier.id.desc() if f.ordre == "desc" else Dossier.id)
+    )
+
+
+def as_rows(rows) -> list[ListRow]:
+    return [ListRow(*row) for row in rows]
+
+
 def dossier_query(user: User, f: Filters):
     """The matching dossiers the user may read, sorted, with their establishment and call."""
     column = SORTS[f.tri]
@@ -253,10 +314,11 @@ def status_counts(user: User, f: Filters) -> dict[DossierStatus, int]:
     nothing for an establishment's member (see `Filters.parse`)."""
     if hides_status(user):
         return {}
+    stmt = select(Dossier.status, func.count()).select_from(Dossier)
+    if _on_establishment(f):  # no other join: every dossier has its establishment and call
+        stmt = stmt.join(Dossier.establishment)
     rows = db.session.execute(
-        _joined(select(Dossier.status, func.count(Dossier.id)))
-        .where(*_conditions(user, f, with_status=False))
-        .group_by(Dossier.status)
+        stmt.where(*_conditions(user, f, with_status=False)).group_by(Dossier.status)
     )
     return dict(rows.all())
 

@@ -60,8 +60,9 @@ def list_context(args, **extra) -> dict:
             counts.get(DossierStatus(filters.statut), 0) if filters.statut else sum(counts.values())
         )
     result = paginate(
-        listing.dossier_query(current_user, filters), args.get("page"), unique=True, total=total
+        listing.list_rows(current_user, filters), args.get("page"), total=total, rows=True
     )
+    result.items = listing.as_rows(result.items)
     office = can(current_user, Permission.MANAGE_LABELS)
     office_labels = services.labels_for_calls() if office else []
     calls = db.session.scalars(select(Call).order_by(Call.deadline_at.desc(), Call.id.desc()))

@@ -105,8 +105,8 @@ def test_the_list_is_paginated(client, world, factory, monkeypatch):
     monkeypatch.setattr(
         views_module,
         "paginate",
-        lambda stmt, page, unique=False, total=None: pagination.paginate(
-            stmt, page, 2, unique=unique, total=total
+        lambda stmt, page, unique=False, total=None, rows=False: pagination.paginate(
+            stmt, page, 2, unique=unique, total=total, rows=rows
         ),
     )
     from applications import services as dossier_services
