@@ -8,23 +8,16 @@ target_metadata = all_metadata()
 
 
 def run_migrations_offline() -> None:
-    context.configure(
-        url=config.get_main_option("sqlalchemy.url"),
-        target_metadata=target_metadata,
-        literal_binds=True,
-        render_as_batch=True,
-    )
+    context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata,
+                      literal_binds=True, render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()
 
 
 def _run(connection) -> None:
-    context.configure(
-        connection=connection,
-        target_metadata=target_metadata,
-        render_as_batch=True,  # SQLite alters tables by copying them
-        compare_type=True,
-    )
+    context.configure(connection=connection, target_metadata=target_metadata,
+                      render_as_batch=True,  # SQLite alters tables by copying them
+                      compare_type=True)
     with context.begin_transaction():
         context.run_migrations()
 
