@@ -132,7 +132,8 @@ def kind_scope_totals(call_id: int) -> dict[tuple, Totals]:
         .join(Establishment, Establishment.id == Dossier.establishment_id)
         .outerjoin(paid, paid.c.commitment_id == Commitment.id)
         .outerjoin(claimed, claimed.c.commitment_id == Commitment.id)
-        .where(of_call)
+        # a commitment's dossier is of its call: said again, only the call's dossiers are read
+        .where(of_call, Dossier.call_id == call_id)
         .group_by(*scope)
     ):
         totals = Totals(
