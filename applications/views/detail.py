@@ -7,8 +7,8 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.db import utcnow
-from portal.models import Call, User
 from portal.errors import ServiceError
+from portal.models import Call, User
 from portal.permissions import Permission, can, require
 from portal.web import confirmation_page, confirmed, done, refused
 
