@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
 from applications.models import Dossier, DossierStatus
 from portal import audit
@@ -199,6 +199,7 @@ def uncommitted(
     rows = db.session.execute(
         _final_accepts(select(Decision, Dossier, *(_missing(f) for f in funders)), call_id)
         .where(or_(*(_missing(f) for f in funders)))
+        .options(joinedload(Dossier.establishment))  # the pages name it
         .order_by(Dossier.reference)
     ).all()
     result = []

@@ -197,24 +197,25 @@ def envelope_figures(
 
 def main_remaining(call_id: int) -> dict[Institution, Decimal]:
     """What each funder's main envelope still holds (envelope − its active commitments, as
-    `envelope_figures` has it), in two small queries: no breakdown per scope."""
-    mains = db.session.scalars(
-        select(Envelope).where(
+    `envelope_figures` has it), in one small query: no breakdown per scope."""
+    committed = (
+        select(func.sum(Commitment.amount))
+        .where(
+            Commitment.call_id == call_id,
+            Commitment.status == CommitmentStatus.active,
+            Commitment.funder == Envelope.funder,
+        )
+        .correlate(Envelope)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(Envelope, committed).where(
             Envelope.call_id == call_id,
             Envelope.department_code.is_(None),
             Envelope.axis_number.is_(None),
         )
     ).all()
-    if not mains:
-        return {}
-    committed = dict(
-        db.session.execute(
-            select(Commitment.funder, func.sum(Commitment.amount))
-            .where(Commitment.call_id == call_id, Commitment.status == CommitmentStatus.active)
-            .group_by(Commitment.funder)
-        ).all()
-    )
-    return {e.funder: e.amount - Decimal(committed.get(e.funder) or 0) for e in mains}
+    return {e.funder: e.amount - Decimal(total or 0) for e, total in rows}
 
 
 @dataclass

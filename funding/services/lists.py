@@ -244,12 +244,6 @@ def pending_parts(call) -> list[PendingPart]:
     if not pending:
         return []
     dossier_ids = {decision.dossier_id for decision, _, _ in pending}
-    # load the establishments at once: the template reads decision.dossier.establishment
-    db.session.scalars(
-        select(Establishment).where(
-            Establishment.id.in_({decision.dossier.establishment_id for decision, _, _ in pending})
-        )
-    ).all()
     reasons: dict[tuple, str] = {}
     for event in db.session.scalars(
         select(AuditEvent)
