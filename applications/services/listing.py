@@ -29,7 +29,7 @@ from portal.models import (
 from portal.permissions import APPLICANT_ROLES, Permission, can
 
 from ..models import BudgetLine, CompletionRequest, Dossier, DossierLabel, DossierStatus
-from ..policy import visible_dossiers
+from ..policy import status_shown_to, visible_dossiers
 from ..signals import list_filters
 
 PRIORITY_CHOICES = [("REP", "REP"), ("REP+", "REP+"), ("hors", "Hors éducation prioritaire")]
@@ -237,7 +237,7 @@ def _on_establishment(f: Filters) -> bool:
     return bool(f.q or f.departement or f.reseau is not None or f.type or f.prioritaire)
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
+@dataclasses.dataclass(slots=True)
 class ListRow:
     """One line of the list: only the columns it shows (no ORM object, no relation to load)."""
 
@@ -255,6 +255,8 @@ class ListRow:
     department_name: str
     requested_total: Decimal
     open_request_at: object  # when the open completion request was sent (None: none open)
+
+    shown: DossierStatus | None = None  # the state this reader may know (`status_shown_to`)
 
     establishment_status = Dossier.establishment_status  # what its establishment may know
 
@@ -288,8 +290,13 @@ def list_rows(user: User, f: Filters):
     )
 
 
-def as_rows(rows) -> list[ListRow]:
-    return [ListRow(*row) for row in rows]
+def as_rows(rows, user: User) -> list[ListRow]:
+    """The `list_rows` rows, each with the state `user` may know of it (asked once per row here,
+    not through the template's proxy of the current user)."""
+    listed = [ListRow(*row) for row in rows]
+    for row in listed:
+        row.shown = status_shown_to(user, row)
+    return listed
 
 
 def dossier_query(user: User, f: Filters):

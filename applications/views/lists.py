@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -62,7 +62,7 @@ def list_context(args, **extra) -> dict:
     result = paginate(
         listing.list_rows(current_user, filters), args.get("page"), total=total, rows=True
     )
-    result.items = listing.as_rows(result.items)
+    result.items = listing.as_rows(result.items, current_user._get_current_object())
     office = can(current_user, Permission.MANAGE_LABELS)
     office_labels = services.labels_for_calls() if office else []
     calls = db.session.scalars(select(Call).order_by(Call.deadline_at.desc(), Call.id.desc()))
@@ -96,6 +96,8 @@ def list_context(args, **extra) -> dict:
         "label_choices": [(label.id, label.name) for label in office_labels],
         "dossier_labels": services.labels_of(d.id for d in result.items) if office else {},
         "bulk_form": BulkForm(formdata=None),
+        # each row's link: this prefix and the dossier's id (one URL built, not one per row)
+        "detail_prefix": url_for("applications.detail", dossier_id=0)[:-1],
         "form_errors": [],
     }
     ctx.update(extra)
