@@ -14,7 +14,7 @@ from portal.web import confirmation_page, confirmed, done, refused
 
 from .. import services, workflow
 from ..forms import CompletionRequestForm, DossierLabelForm, WithdrawForm
-from ..models import Dossier, Submission
+from ..models import Attachment, Dossier, Submission
 from ..services import labels
 from ..signals import panels_of
 from .blueprint import bp
@@ -58,12 +58,13 @@ WITHDRAW_CONSEQUENCES = [
 
 # What the page reads of the dossier, loaded with it: its call (and the call's few axes) and its
 # establishment, its completion requests (a handful at most: joined too), its submissions with
-# who made them (not their roles).
+# who made them (not their roles), its attachments with their kinds.
 PAGE_LOADS = (
     joinedload(Dossier.call).joinedload(Call.axes),
     joinedload(Dossier.establishment),
     joinedload(Dossier.completion_requests),
     selectinload(Dossier.submissions).joinedload(Submission.submitted_by).lazyload(User.grants),
+    selectinload(Dossier.attachments).joinedload(Attachment.kind),
 )
 
 
