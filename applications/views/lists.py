@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from portal.db import db
-from portal.models import ACADEMY_DEPARTMENTS, FIELDS, Axis, Call, EstablishmentKind, Network
+from portal.models import ACADEMY_DEPARTMENTS, FIELDS, EstablishmentKind
 from portal.pagination import paginate
 from portal.permissions import Permission, can
 
@@ -65,7 +65,7 @@ def list_context(args, **extra) -> dict:
     result.items = listing.as_rows(result.items, current_user._get_current_object())
     office = can(current_user, Permission.MANAGE_LABELS)
     office_labels = services.labels_for_calls() if office else []
-    calls = db.session.scalars(select(Call).order_by(Call.deadline_at.desc(), Call.id.desc()))
+    calls, axes, networks = listing.filter_choices()
     ctx = {
         "dossiers": result.items,
         "result": result,
@@ -78,15 +78,10 @@ def list_context(args, **extra) -> dict:
         "status_choices": [(s.value, s.label) for s in DossierStatus if s != DossierStatus.draft],
         "all_count": sum(counts.values()) if counts else result.total,
         "status_hidden": listing.hides_status(current_user),
-        "axes": [
-            (n, f"Axe {n}")
-            for n in db.session.scalars(select(Axis.number).distinct().order_by(Axis.number))
-        ],
+        "axes": axes,
         "departments": sorted(ACADEMY_DEPARTMENTS.items()),
-        "calls": [(c.id, c.title) for c in calls],
-        "networks": [
-            (n.id, n.name) for n in db.session.scalars(select(Network).order_by(Network.name))
-        ],
+        "calls": calls,
+        "networks": networks,
         "kinds": [(k.value, k.label) for k in EstablishmentKind],
         "fields": list(FIELDS.items()),
         "priorities": listing.PRIORITY_CHOICES,
