@@ -132,29 +132,27 @@ def commitment_list(
     )
     totals = _commitment_totals(where, on_dossier=bool(follow_up))
     stmt = (
-        select(Commitment, *_figure_columns())
+        select(Commitment, Department.name, *_figure_columns())
         .join(Commitment.dossier)
+        .outerjoin(Department, Department.code == Commitment.department_code)
         # a commitment's dossier is of its call: said again, the planner reads only its dossiers
         .where(*where, Dossier.call_id == call.id)
         .options(contains_eager(Commitment.dossier).joinedload(Dossier.establishment))
         .order_by(*order)
     )
     result = paginate(stmt, page, total=totals.count, rows=True)
-    figures = [CommitmentFigures(c, *(Decimal(v or 0) for v in sums)) for c, *sums in result.items]
-    result.items = [f.commitment for f in figures]
-    departments = dict(db.session.execute(select(Department.code, Department.name)).all())
     axes = {a.number: a.label for a in call.axes}
-    rows = [
-        CommitmentRow(
-            f.commitment,
-            f,
-            f"{f.commitment.department_code} — {departments.get(f.commitment.department_code, '')}",
-            f"{f.commitment.axis_number} — {axes.get(f.commitment.axis_number, '')}"
-            if f.commitment.axis_number
-            else "—",
+    rows = []
+    for c, department, *sums in result.items:
+        rows.append(
+            CommitmentRow(
+                c,
+                CommitmentFigures(c, *(Decimal(v or 0) for v in sums)),
+                f"{c.department_code} — {department or ''}",
+                f"{c.axis_number} — {axes.get(c.axis_number, '')}" if c.axis_number else "—",
+            )
         )
-        for f in figures
-    ]
+    result.items = [row.commitment for row in rows]
     return CommitmentList(result, rows, totals)
 
 
