@@ -71,7 +71,10 @@ def create_app(config: dict | None = None) -> Flask:
         row = database.session.get(
             models.UserSession,
             session_digest(token),
-            options=[joinedload(models.UserSession.user).joinedload(models.User.grants)],
+            options=[
+                joinedload(models.UserSession.user).joinedload(models.User.grants),
+                joinedload(models.UserSession.user).joinedload(models.User.establishment),
+            ],
         )
         if row is None or row.revoked_at is not None or row.user_id != int(user_id):
             return None

@@ -26,9 +26,11 @@ def paginate(
     *,
     unique: bool = False,
     total: int | None = None,
+    rows: bool = False,
 ) -> Page:
     """Count the rows, clamp the page number into range, load that page (two queries; one when
-    the caller already knows the `total`, e.g. from its counts per status)."""
+    the caller already knows the `total`, e.g. from its counts per status); `rows`: a SELECT of
+    columns, whose rows are the items (not only their first column)."""
     if total is None:
         total = (
             db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
@@ -39,6 +41,7 @@ def paginate(
     except (TypeError, ValueError):
         number = 1
     number = min(max(1, number), pages)
-    result = db.session.scalars(stmt.offset((number - 1) * per_page).limit(per_page))
+    sliced = stmt.offset((number - 1) * per_page).limit(per_page)
+    result = db.session.execute(sliced) if rows else db.session.scalars(sliced)
     items = list(result.unique() if unique else result)
     return Page(items=items, total=total, page=number, pages=pages)

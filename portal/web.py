@@ -35,13 +35,15 @@ def load(
     user=None,
     dossier: bool = False,
     hide: bool = False,
+    options=(),
 ):
     """The row `ident` of `model`, or NotFound (404); then, when `permission` is given, the policy's
     check on it: an object whose model registered a view permission (a dossier: see
     `permissions.register_view_permission`) answers 404 to whoever may not read it, otherwise 403
     (404 with `hide=True`, when even the object's existence is confidential). `dossier=True` is
-    kept for callers that say so explicitly: it asks for that same "readable" rule."""
-    obj = db.session.get(model, ident) if ident is not None else None
+    kept for callers that say so explicitly: it asks for that same "readable" rule. `options`:
+    loader options (what to load with the row, in the same query)."""
+    obj = db.session.get(model, ident, options=list(options)) if ident is not None else None
     if obj is None:
         raise NotFound()
     if permission is not None:

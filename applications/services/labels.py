@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.orm import joinedload
 
 from portal import audit
@@ -44,6 +44,23 @@ def labels_of(dossier_ids: Iterable[int]) -> dict[int, list[Label]]:
     for dossier_id, label in rows:
         result[dossier_id].append(label)
     return result
+
+
+def dossier_labels(dossier: Dossier) -> tuple[list[Label], list[Label]]:
+    """(the dossier's labels, the labels it may be given: the global ones and its call's), each
+    by name, in one query (`labels_of` and `labels_for_calls` for one dossier)."""
+    link = and_(DossierLabel.label_id == Label.id, DossierLabel.dossier_id == dossier.id)
+    of_call = or_(Label.call_id.is_(None), Label.call_id == dossier.call_id)
+    rows = db.session.execute(
+        select(Label, DossierLabel.dossier_id.is_not(None), of_call)
+        .outerjoin(DossierLabel, link)
+        .where(or_(of_call, DossierLabel.dossier_id.is_not(None)))
+        .options(joinedload(Label.call))
+        .order_by(Label.name, Label.id)
+    ).all()
+    return [label for label, linked, _ in rows if linked], [
+        label for label, _, choice in rows if choice
+    ]
 
 
 def create_label(user: User, name: str, call: Call | None = None) -> Label:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import String, and_, cast, exists, func, select
+from sqlalchemy import String, and_, cast, exists, func, literal, null, select, union_all
 from sqlalchemy.orm import contains_eager, selectinload
 
 from portal.db import db
@@ -25,9 +25,12 @@ from portal.folding import words
 from portal.models import (
     ACADEMY_DEPARTMENTS,
     FIELDS,
+    Axis,
     Call,
+    Department,
     Establishment,
     EstablishmentKind,
+    Network,
     User,
 )
 from portal.permissions import APPLICANT_ROLES, Permission, can
@@ -41,7 +44,7 @@ from ..models import (
     DossierStatus,
     DossierTheme,
 )
-from ..policy import visible_dossiers
+from ..policy import status_shown_to, visible_dossiers
 from ..signals import list_filters
 
 PRIORITY_CHOICES = [("REP", "REP"), ("REP+", "REP+"), ("hors", "Hors éducation prioritaire")]
@@ -249,6 +252,100 @@ def _joined(stmt):
     return stmt.join(Dossier.establishment).join(Dossier.call)
 
 
+def _on_establishment(f: Filters) -> bool:
+    """Whether a filter reads the establishment (the counts join it only then)."""
+    return bool(f.q or f.departement or f.reseau is not None or f.type or f.prioritaire)
+
+
+@dataclasses.dataclass(slots=True)
+class ListRow:
+    """One line of the list: only the columns it shows (no ORM object, no relation to load)."""
+
+    id: int
+    reference: str
+    title: str
+    status: DossierStatus
+    decision_published_at: object
+    establishment_id: int
+    call_title: str
+    establishment_name: str
+    commune: str
+    uai: str
+    department_code: str
+    department_name: str
+    requested_total: Decimal
+    open_request_at: object  # when the open completion request was sent (None: none open)
+
+    shown: DossierStatus | None = None  # the state this reader may know (`status_shown_to`)
+
+    establishment_status = Dossier.establishment_status  # what its establishment may know
+
+
+def list_rows(user: User, f: Filters):
+    """`dossier_query`'s matching dossiers and order, as the list's columns (`ListRow`)."""
+    column = SORTS[f.tri]
+    order = column.desc() if f.ordre == "desc" else column.asc()
+    return (
+        _joined(
+            select(
+                Dossier.id,
+                Dossier.reference,
+                Dossier.title,
+                Dossier.status,
+                Dossier.decision_published_at,
+                Dossier.establishment_id,
+                Call.title,
+                Establishment.name,
+                Establishment.commune,
+                Establishment.uai,
+                Establishment.department_code,
+                Department.name,
+                REQUESTED,
+                OPEN_REQUEST,
+            )
+        )
+        .join(Department, Department.code == Establishment.department_code)
+        .where(*_conditions(user, f))
+        .order_by(order, Dossier.id.desc() if f.ordre == "desc" else Dossier.id)
+    )
+
+
+def filter_choices() -> tuple[list, list, list]:
+    """The form's choices: (calls (id, title), latest deadline first; main axes (number, "Axe n");
+    networks (id, name), by name), in one UNION ALL query ordered as three would be."""
+    no_text, no_time = cast(null(), String), cast(null(), Call.deadline_at.type)
+    calls = select(
+        literal(0).label("part"),
+        Call.id.label("ident"),
+        Call.title.label("label"),
+        Call.deadline_at.label("deadline"),
+        no_text.label("name"),
+        (-Call.id).label("rank"),
+    )
+    axes = select(literal(1), Axis.number, no_text, no_time, no_text, Axis.number)
+    networks = select(literal(2), Network.id, Network.name, no_time, Network.name, Network.id)
+    q = union_all(calls, axes.group_by(Axis.number), networks).subquery()
+    rows = db.session.execute(
+        select(q.c.part, q.c.ident, q.c.label).order_by(
+            q.c.part, q.c.deadline.desc(), q.c.name, q.c.rank
+        )
+    ).all()
+    return (
+        [(ident, title) for part, ident, title in rows if part == 0],
+        [(number, f"Axe {number}") for part, number, _ in rows if part == 1],
+        [(ident, name) for part, ident, name in rows if part == 2],
+    )
+
+
+def as_rows(rows, user: User) -> list[ListRow]:
+    """The `list_rows` rows, each with the state `user` may know of it (asked once per row here,
+    not through the template's proxy of the current user)."""
+    listed = [ListRow(*row) for row in rows]
+    for row in listed:
+        row.shown = status_shown_to(user, row)
+    return listed
+
+
 def dossier_query(user: User, f: Filters):
     """The matching dossiers the user may read, sorted, with their establishment and call."""
     column = SORTS[f.tri]
@@ -271,10 +368,11 @@ def status_counts(user: User, f: Filters) -> dict[DossierStatus, int]:
     nothing for an establishment's member (see `Filters.parse`)."""
     if hides_status(user):
         return {}
+    stmt = select(Dossier.status, func.count()).select_from(Dossier)
+    if _on_establishment(f):  # no other join: every dossier has its establishment and call
+        stmt = stmt.join(Dossier.establishment)
     rows = db.session.execute(
-        _joined(select(Dossier.status, func.count(Dossier.id)))
-        .where(*_conditions(user, f, with_status=False))
-        .group_by(Dossier.status)
+        stmt.where(*_conditions(user, f, with_status=False)).group_by(Dossier.status)
     )
     return dict(rows.all())
 

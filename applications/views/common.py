@@ -17,10 +17,12 @@ from ..services import structured
 SAVED = "Les modifications ont été enregistrées."
 
 
-def load_dossier(dossier_id: int, permission: Permission = Permission.VIEW_DOSSIER) -> Dossier:
+def load_dossier(
+    dossier_id: int, permission: Permission = Permission.VIEW_DOSSIER, options=()
+) -> Dossier:
     """The dossier if the current user may read it (404 otherwise: existence is confidential),
-    then `permission` on it (403 for a reader lacking it)."""
-    return load(Dossier, dossier_id, permission)
+    then `permission` on it (403 for a reader lacking it); `options`: what to load with it."""
+    return load(Dossier, dossier_id, permission, options=options)
 
 
 def _before(verb: str, due, now) -> str:

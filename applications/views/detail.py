@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from flask import render_template, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.db import utcnow
 from portal.errors import ServiceError
+from portal.models import Call, User
 from portal.pagecache import cached_page
 from portal.permissions import Permission, can, require
 from portal.web import confirmation_page, confirmed, done, refused
 
 from .. import services, workflow
 from ..forms import CompletionRequestForm, DossierLabelForm, WithdrawForm
-from ..models import Dossier
+from ..models import Attachment, Dossier, Submission
 from ..services import labels
 from ..signals import panels_of
 from .blueprint import bp
@@ -38,10 +40,11 @@ def detail_context(dossier: Dossier, **extra) -> dict:
         "next_step_text": next_action(dossier),
     }
     if can(current_user, Permission.LABEL_DOSSIER, dossier):
+        labels_set, choices = labels.dossier_labels(dossier)
         ctx["office_labels"] = {
             "form": extra.pop("label_form", None) or DossierLabelForm(formdata=None),
-            "set": labels.labels_of([dossier.id])[dossier.id],
-            "choices": labels.labels_for_calls([dossier.call_id]),
+            "set": labels_set,
+            "choices": choices,
         }
     ctx.update(extra)
     return ctx
@@ -54,11 +57,23 @@ WITHDRAW_CONSEQUENCES = [
 ]
 
 
+# What the page reads of the dossier, loaded with it: its call (and the call's few axes) and its
+# establishment, its completion requests (a handful at most: joined too), its submissions with
+# who made them (not their roles), its attachments with their kinds.
+PAGE_LOADS = (
+    joinedload(Dossier.call).joinedload(Call.axes),
+    joinedload(Dossier.establishment),
+    joinedload(Dossier.completion_requests),
+    selectinload(Dossier.submissions).joinedload(Submission.submitted_by).lazyload(User.grants),
+    selectinload(Dossier.attachments).joinedload(Attachment.kind),
+)
+
+
 @bp.get("/<int:dossier_id>")
 @login_required
 @cached_page
 def detail(dossier_id: int):
-    dossier = load_dossier(dossier_id)
+    dossier = load_dossier(dossier_id, options=PAGE_LOADS)
     return render_template("applications/detail.html", **detail_context(dossier))
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from portal.db import db
-from portal.models import ACADEMY_DEPARTMENTS, FIELDS, Axis, Call, EstablishmentKind, Network
+from portal.models import ACADEMY_DEPARTMENTS, FIELDS, EstablishmentKind
 from portal.pagecache import cached_page
 from portal.pagination import paginate
 from portal.permissions import Permission, can
@@ -62,11 +62,12 @@ def list_context(args, **extra) -> dict:
             counts.get(DossierStatus(filters.statut), 0) if filters.statut else sum(counts.values())
         )
     result = paginate(
-        listing.dossier_query(current_user, filters), args.get("page"), unique=True, total=total
+        listing.list_rows(current_user, filters), args.get("page"), total=total, rows=True
     )
+    result.items = listing.as_rows(result.items, current_user._get_current_object())
     office = can(current_user, Permission.MANAGE_LABELS)
     office_labels = services.labels_for_calls() if office else []
-    calls = db.session.scalars(select(Call).order_by(Call.deadline_at.desc(), Call.id.desc()))
+    calls, axes, networks = listing.filter_choices()
     ctx = {
         "dossiers": result.items,
         "result": result,
@@ -79,15 +80,10 @@ def list_context(args, **extra) -> dict:
         "status_choices": [(s.value, s.label) for s in DossierStatus if s != DossierStatus.draft],
         "all_count": sum(counts.values()) if counts else result.total,
         "status_hidden": listing.hides_status(current_user),
-        "axes": [
-            (n, f"Axe {n}")
-            for n in db.session.scalars(select(Axis.number).distinct().order_by(Axis.number))
-        ],
+        "axes": axes,
         "departments": sorted(ACADEMY_DEPARTMENTS.items()),
-        "calls": [(c.id, c.title) for c in calls],
-        "networks": [
-            (n.id, n.name) for n in db.session.scalars(select(Network).order_by(Network.name))
-        ],
+        "calls": calls,
+        "networks": networks,
         "kinds": [(k.value, k.label) for k in EstablishmentKind],
         "fields": list(FIELDS.items()),
         "themes": listing.theme_choices(),
@@ -98,6 +94,8 @@ def list_context(args, **extra) -> dict:
         "label_choices": [(label.id, label.name) for label in office_labels],
         "dossier_labels": services.labels_of(d.id for d in result.items) if office else {},
         "bulk_form": BulkForm(formdata=None),
+        # each row's link: this prefix and the dossier's id (one URL built, not one per row)
+        "detail_prefix": url_for("applications.detail", dossier_id=0)[:-1],
         "form_errors": [],
     }
     ctx.update(extra)

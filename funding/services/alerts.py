@@ -21,7 +21,7 @@ from portal.formatting import format_date, format_decimal, format_money
 from portal.models import INSTITUTION_LABELS, Institution
 
 from ..models import Clawback, ClawbackStatus, Commitment, FinalReport, GrantAgreement, ReportStatus
-from .commitments import uncommitted_totals
+from .commitments import uncommitted_totals_with
 from .envelopes import envelope_label
 
 ALERT_RATE = Decimal(90)  # percent of an envelope committed
@@ -92,11 +92,18 @@ def alert_counts(call, envelopes: list, today: dt.date) -> tuple[list[AlertCount
     """The call's alerts counted per kind (and funder), in three queries; with the granted parts
     awaiting commitment per funder: {funder: (count, amount)}."""
     counts = [AlertCount(a.kind, 1, a.message, a.funder) for a in _envelope_alerts(envelopes)]
-    late, oldest = db.session.execute(
-        select(func.count(Dossier.id), func.min(GrantAgreement.report_due_on))
+    late_reports = (
+        select(Dossier.id, GrantAgreement.report_due_on)
         .join(GrantAgreement, GrantAgreement.dossier_id == Dossier.id)
         .where(Dossier.call_id == call.id, *late_report_conditions(today))
-    ).one()
+        .subquery()
+    )
+    # the late reports' count and oldest date, asked with the parts awaiting commitment
+    pending, (late, oldest) = uncommitted_totals_with(
+        call.id,
+        select(func.count()).select_from(late_reports).scalar_subquery(),
+        select(func.min(late_reports.c.report_due_on)).scalar_subquery(),
+    )
     if late:
         counts.append(
             AlertCount(
@@ -126,7 +133,6 @@ def alert_counts(call, envelopes: list, today: dt.date) -> tuple[list[AlertCount
                 funder,
             )
         )
-    pending = uncommitted_totals(call.id)
     for funder, (count, amount) in pending.items():
         if count:
             counts.append(

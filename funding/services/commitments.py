@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
 from applications.models import Dossier, DossierStatus
 from portal import audit
@@ -199,6 +199,7 @@ def uncommitted(
     rows = db.session.execute(
         _final_accepts(select(Decision, Dossier, *(_missing(f) for f in funders)), call_id)
         .where(or_(*(_missing(f) for f in funders)))
+        .options(joinedload(Dossier.establishment))  # the pages name it
         .order_by(Dossier.reference)
     ).all()
     result = []
@@ -213,17 +214,24 @@ def uncommitted(
 def uncommitted_totals(call_id: int) -> dict[Institution, tuple[int, Decimal]]:
     """How many granted parts of final accept decisions await their commitment, and how much,
     per funder — the sums of `uncommitted`, in one query."""
+    return uncommitted_totals_with(call_id)[0]
+
+
+def uncommitted_totals_with(call_id: int, *extra) -> tuple[dict, tuple]:
+    """`uncommitted_totals`, and the values of `extra` (uncorrelated scalar subqueries another
+    figure of the page needs) asked in the same query."""
     columns = []
     for funder, (_held, amount) in _HELD.items():
         columns += [
             func.sum(case((_missing(funder), 1), else_=0)),
             func.sum(case((_missing(funder), amount), else_=0)),
         ]
-    row = db.session.execute(_final_accepts(select(*columns), call_id)).one()
-    return {
+    row = db.session.execute(_final_accepts(select(*columns, *extra), call_id)).one()
+    totals = {
         Institution.state: (int(row[0] or 0), Decimal(str(row[1] or 0)).quantize(CENT)),
         Institution.region: (int(row[2] or 0), Decimal(str(row[3] or 0)).quantize(CENT)),
     }
+    return totals, tuple(row[4:])
 
 
 def lock_commitment(commitment: Commitment) -> Commitment:

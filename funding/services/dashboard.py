@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, cast, func, literal, null, select, union_all
 
 from portal.db import db
 from portal.models import (
@@ -167,29 +167,38 @@ def _breakdowns(call: Call, funders: dict, detailed: dict) -> None:
 
 
 def _series(call_id: int, funders: dict) -> None:
-    """Cumulative committed (by commitment month, current amounts) and paid (by payment month)."""
+    """Cumulative committed (by commitment month, current amounts) and paid (by payment month,
+    less the clawbacks settled, by settlement month): the three sums in one UNION ALL query."""
     monthly: dict = {f: defaultdict(lambda: [ZERO, ZERO]) for f in funders}
     hour = utc_hour(Commitment.created_at)
-    for funder, created_hour, amount in db.session.execute(
-        select(Commitment.funder, hour, func.sum(Commitment.amount))
+    no_day = cast(null(), Date)
+    committed = (
+        select(Commitment.funder, literal(0), hour, no_day, func.sum(Commitment.amount))
         .where(Commitment.call_id == call_id, Commitment.status == CommitmentStatus.active)
         .group_by(Commitment.funder, hour)
-    ):
-        monthly[funder][hour_to_paris_month(created_hour)][0] += Decimal(amount)
-    for funder, paid_on, total in db.session.execute(
-        select(Commitment.funder, Payment.paid_on, func.sum(Payment.amount))
+    )
+    paid = (
+        select(Commitment.funder, literal(1), null(), Payment.paid_on, func.sum(Payment.amount))
         .join(Payment.commitment)
         .where(Commitment.call_id == call_id)
         .group_by(Commitment.funder, Payment.paid_on)
-    ):
-        monthly[funder][paid_on.strftime("%Y-%m")][1] += Decimal(total or 0)
-    for funder, settled_on, total in db.session.execute(
-        select(Commitment.funder, Clawback.settled_on, func.sum(Clawback.amount))
+    )
+    settled = (
+        select(
+            Commitment.funder, literal(2), null(), Clawback.settled_on, func.sum(Clawback.amount)
+        )
         .join(Clawback.commitment)
         .where(Commitment.call_id == call_id, Clawback.status == ClawbackStatus.settled)
         .group_by(Commitment.funder, Clawback.settled_on)
+    )
+    for funder, part, created_hour, day, total in db.session.execute(
+        union_all(committed, paid, settled)
     ):
-        monthly[funder][settled_on.strftime("%Y-%m")][1] -= Decimal(total or 0)
+        if part == 0:
+            monthly[funder][hour_to_paris_month(created_hour)][0] += Decimal(total)
+        else:
+            sign = 1 if part == 1 else -1
+            monthly[funder][day.strftime("%Y-%m")][1] += sign * Decimal(total or 0)
     for funder, months in monthly.items():
         committed = paid = ZERO
         series = []

@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, literal, select, union_all
 
 from applications.models import Dossier
 from portal.db import db
@@ -87,64 +87,65 @@ class EnvelopeFigures:
 
 
 def kind_scope_totals(call_id: int) -> dict[tuple, Totals]:
-    """Totals per (funder, département, axis, kind of establishment) of the call, in one GROUP BY
-    query (payments and clawbacks summed per commitment first), from which the envelopes' figures
-    and the dashboard's breakdowns are all summed."""
+    """Totals per (funder, département, axis, kind of establishment) of the call, in one query
+    (a UNION ALL of the commitments', the payments' and the clawbacks' sums, each grouped by
+    scope: no per-commitment sums joined back), from which the envelopes' figures and the
+    dashboard's breakdowns are all summed."""
     scope = (
         Commitment.funder,
         Commitment.department_code,
         Commitment.axis_number,
         Establishment.kind,
     )
-    of_call = Commitment.call_id == call_id
-    paid = (
-        select(Payment.commitment_id, func.sum(Payment.amount).label("amount"))
-        .join(Commitment, Commitment.id == Payment.commitment_id)
-        .where(of_call)
-        .group_by(Payment.commitment_id)
-        .subquery()
-    )
-    settled = Clawback.status == ClawbackStatus.settled
-    claimed = (
-        select(
-            Clawback.commitment_id,
-            func.sum(case((settled, Clawback.amount), else_=0)).label("settled"),
-            func.sum(case((settled, 0), else_=Clawback.amount)).label("open"),
+
+    def scoped(stmt, *group):
+        # a commitment's dossier is of its call: said again, only the call's dossiers are read
+        return (
+            stmt.join(Dossier, Dossier.id == Commitment.dossier_id)
+            .join(Establishment, Establishment.id == Dossier.establishment_id)
+            .where(Commitment.call_id == call_id, Dossier.call_id == call_id)
+            .group_by(*scope, *group)
         )
-        .join(Commitment, Commitment.id == Clawback.commitment_id)
-        .where(of_call)
-        .group_by(Clawback.commitment_id)
-        .subquery()
-    )
+
     active = Commitment.status == CommitmentStatus.active
-    result: dict[tuple, Totals] = {}
-    # payments and clawbacks count even on a cancelled commitment (money did move)
-    for *key, committed, count, payments, settled_total, open_total in db.session.execute(
+    settled_part = case((Clawback.status == ClawbackStatus.settled, 2), else_=3)
+    committed = scoped(
         select(
             *scope,
+            literal(0),
             func.sum(case((active, Commitment.amount), else_=0)),
             func.count(case((active, Commitment.id))),
-            func.sum(paid.c.amount),
-            func.sum(claimed.c.settled),
-            func.sum(claimed.c.open),
         )
-        .join(Dossier, Dossier.id == Commitment.dossier_id)
-        .join(Establishment, Establishment.id == Dossier.establishment_id)
-        .outerjoin(paid, paid.c.commitment_id == Commitment.id)
-        .outerjoin(claimed, claimed.c.commitment_id == Commitment.id)
-        .where(of_call)
-        .group_by(*scope)
-    ):
-        totals = Totals(  # to the cent: SQLite sums a CASE of amounts as a float
-            committed=money.cents(committed or 0),
-            payments=money.cents(payments or 0),
-            settled=money.cents(settled_total or 0),
-            open=money.cents(open_total or 0),
-            commitments=count or 0,
-        )
-        if totals.commitments or totals.payments or totals.settled or totals.open:
-            result[tuple(key)] = totals  # a scope of cancelled commitments only: no money moved
-    return defaultdict(Totals, result)
+    )
+    # payments and clawbacks count even on a cancelled commitment (money did move)
+    paid = scoped(
+        select(*scope, literal(1), func.sum(Payment.amount), literal(0))
+        .select_from(Payment)
+        .join(Commitment, Commitment.id == Payment.commitment_id)
+    )
+    claimed = scoped(
+        select(*scope, settled_part, func.sum(Clawback.amount), literal(0))
+        .select_from(Clawback)
+        .join(Commitment, Commitment.id == Clawback.commitment_id),
+        settled_part,
+    )
+    result: dict[tuple, Totals] = defaultdict(Totals)
+    for *key, part, amount, count in db.session.execute(union_all(committed, paid, claimed)):
+        totals = result[tuple(key)]
+        value = money.cents(amount or 0)  # to the cent: SQLite sums a CASE as a float
+        if part == 0:
+            totals.committed, totals.commitments = value, count or 0
+        elif part == 1:
+            totals.payments = value
+        elif part == 2:
+            totals.settled = value
+        else:
+            totals.open = value
+    # a scope of cancelled commitments only: no money moved
+    return defaultdict(
+        Totals,
+        {key: t for key, t in result.items() if t.commitments or t.payments or t.settled or t.open},
+    )
 
 
 def fold(detailed: dict[tuple, Totals]) -> dict[tuple, Totals]:
@@ -196,24 +197,25 @@ def envelope_figures(
 
 def main_remaining(call_id: int) -> dict[Institution, Decimal]:
     """What each funder's main envelope still holds (envelope − its active commitments, as
-    `envelope_figures` has it), in two small queries: no breakdown per scope."""
-    mains = db.session.scalars(
-        select(Envelope).where(
+    `envelope_figures` has it), in one small query: no breakdown per scope."""
+    committed = (
+        select(func.sum(Commitment.amount))
+        .where(
+            Commitment.call_id == call_id,
+            Commitment.status == CommitmentStatus.active,
+            Commitment.funder == Envelope.funder,
+        )
+        .correlate(Envelope)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(Envelope, committed).where(
             Envelope.call_id == call_id,
             Envelope.department_code.is_(None),
             Envelope.axis_number.is_(None),
         )
     ).all()
-    if not mains:
-        return {}
-    committed = dict(
-        db.session.execute(
-            select(Commitment.funder, func.sum(Commitment.amount))
-            .where(Commitment.call_id == call_id, Commitment.status == CommitmentStatus.active)
-            .group_by(Commitment.funder)
-        ).all()
-    )
-    return {e.funder: e.amount - Decimal(committed.get(e.funder) or 0) for e in mains}
+    return {e.funder: e.amount - Decimal(total or 0) for e, total in rows}
 
 
 @dataclass

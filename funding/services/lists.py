@@ -35,7 +35,7 @@ from .alerts import late_report_conditions, open_clawback_condition
 from .commitments import uncommitted
 from .common import ZERO
 from .common import today as paris_today
-from .figures import CommitmentFigures, commitment_figures, envelope_figures, main_remaining
+from .figures import CommitmentFigures, envelope_figures, main_remaining
 
 
 @dataclass
@@ -130,66 +130,95 @@ def commitment_list(
         if sort == "montant"
         else (Dossier.reference, by_funder)
     )
+    totals = _commitment_totals(where, on_dossier=bool(follow_up))
     stmt = (
-        select(Commitment)
+        select(Commitment, Department.name, *_figure_columns())
         .join(Commitment.dossier)
-        .where(*where)
+        .outerjoin(Department, Department.code == Commitment.department_code)
+        # a commitment's dossier is of its call: said again, the planner reads only its dossiers
+        .where(*where, Dossier.call_id == call.id)
         .options(contains_eager(Commitment.dossier).joinedload(Dossier.establishment))
         .order_by(*order)
     )
-    result = paginate(stmt, page)
-    departments = dict(db.session.execute(select(Department.code, Department.name)).all())
+    result = paginate(stmt, page, total=totals.count, rows=True)
     axes = {a.number: a.label for a in call.axes}
-    rows = [
-        CommitmentRow(
-            f.commitment,
-            f,
-            f"{f.commitment.department_code} — {departments.get(f.commitment.department_code, '')}",
-            f"{f.commitment.axis_number} — {axes.get(f.commitment.axis_number, '')}"
-            if f.commitment.axis_number
-            else "—",
+    rows = []
+    for c, department, *sums in result.items:
+        rows.append(
+            CommitmentRow(
+                c,
+                CommitmentFigures(c, *(Decimal(v or 0) for v in sums)),
+                f"{c.department_code} — {department or ''}",
+                f"{c.axis_number} — {axes.get(c.axis_number, '')}" if c.axis_number else "—",
+            )
         )
-        for f in commitment_figures(result.items)
-    ]
-    return CommitmentList(result, rows, _commitment_totals(where, on_dossier=bool(follow_up)))
+    result.items = [row.commitment for row in rows]
+    return CommitmentList(result, rows, totals)
+
+
+def _figure_columns() -> tuple:
+    """Paid, claimed (open or settled) and settled back on each commitment of a page, as the
+    page's own columns (`commitment_figures`' sums, without their two queries)."""
+    settled = Clawback.status == ClawbackStatus.settled
+    return (
+        select(func.sum(Payment.amount))
+        .where(Payment.commitment_id == Commitment.id)
+        .correlate(Commitment)
+        .scalar_subquery(),
+        select(func.sum(Clawback.amount))
+        .where(Clawback.commitment_id == Commitment.id)
+        .correlate(Commitment)
+        .scalar_subquery(),
+        select(func.sum(case((settled, Clawback.amount), else_=0)))
+        .where(Clawback.commitment_id == Commitment.id)
+        .correlate(Commitment)
+        .scalar_subquery(),
+    )
 
 
 def _commitment_totals(where: list, on_dossier: bool = True) -> Totals:
     """Sums over every matching commitment (`where` may name the dossier: it is joined, unless
-    `on_dossier` is false — no condition on it, and no join over the call's dossiers)."""
-    totals = Totals()
+    `on_dossier` is false — no condition on it, and no join over the call's dossiers), in one
+    query: the payments' and clawbacks' sums are its uncorrelated subqueries."""
     active = Commitment.status == CommitmentStatus.active
+    settled = Clawback.status == ClawbackStatus.settled
 
     def joined(stmt):
         return stmt.join(Dossier, Dossier.id == Commitment.dossier_id) if on_dossier else stmt
 
-    count, granted, committed = db.session.execute(
+    payments = (
+        joined(select(func.sum(Payment.amount)).join(Payment.commitment))
+        .where(*where)
+        .correlate(None)
+        .scalar_subquery()
+    )
+    claimed, settled_back = (
+        joined(select(func.sum(column)).join(Clawback.commitment))
+        .where(*where)
+        .correlate(None)
+        .scalar_subquery()
+        for column in (Clawback.amount, case((settled, Clawback.amount), else_=0))
+    )
+    count, granted, committed, paid, claimed_total, settled_total = db.session.execute(
         joined(
             select(
                 func.count(Commitment.id),
                 func.sum(Commitment.initial_amount),
                 func.sum(case((active, Commitment.amount), else_=0)),
+                payments,
+                claimed,
+                settled_back,
             )
         ).where(*where)
     ).one()
-    totals.count = count or 0
-    totals.granted = Decimal(granted or 0)
-    totals.committed = Decimal(committed or 0)
-    totals.payments = Decimal(
-        db.session.scalar(
-            joined(select(func.sum(Payment.amount)).join(Payment.commitment)).where(*where)
-        )
-        or 0
+    return Totals(
+        count=count or 0,
+        granted=Decimal(granted or 0),
+        committed=Decimal(committed or 0),
+        payments=Decimal(paid or 0),
+        settled=Decimal(settled_total or 0),
+        claimed=Decimal(claimed_total or 0),
     )
-    for status, amount in db.session.execute(
-        joined(select(Clawback.status, func.sum(Clawback.amount)).join(Clawback.commitment))
-        .where(*where)
-        .group_by(Clawback.status)
-    ):
-        totals.claimed += Decimal(amount or 0)
-        if status == ClawbackStatus.settled:
-            totals.settled += Decimal(amount or 0)
-    return totals
 
 
 @dataclass
@@ -213,12 +242,6 @@ def pending_parts(call) -> list[PendingPart]:
     if not pending:
         return []
     dossier_ids = {decision.dossier_id for decision, _, _ in pending}
-    # load the establishments at once: the template reads decision.dossier.establishment
-    db.session.scalars(
-        select(Establishment).where(
-            Establishment.id.in_({decision.dossier.establishment_id for decision, _, _ in pending})
-        )
-    ).all()
     reasons: dict[tuple, str] = {}
     for event in db.session.scalars(
         select(AuditEvent)

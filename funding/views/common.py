@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import request
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from portal.models import INSTITUTION_LABELS, Call, Institution
 from portal.permissions import Permission, require
@@ -16,9 +17,10 @@ FUNDER_CHOICES = [(f.value, INSTITUTION_LABELS[f]) for f in FUNDERS]
 
 
 def budget_call(call_id: int) -> Call:
-    """A call's budget pages: VIEW_BUDGET, asked before the lookup (ids are not probed)."""
+    """A call's budget pages: VIEW_BUDGET, asked before the lookup (ids are not probed); the
+    call's axes (the pages' breakdowns name them) in the same query."""
     require(current_user, Permission.VIEW_BUDGET)
-    return load(Call, call_id, Permission.VIEW_BUDGET)
+    return load(Call, call_id, Permission.VIEW_BUDGET, options=[joinedload(Call.axes)])
 
 
 def choice(raw: str | None, enum_type):

@@ -87,6 +87,8 @@ def _commitments_page(call, status_code: int = 200, error: str | None = None):
         may_manage=_may_manage(),
         commit_form=CommitAgainForm(formdata=None),
         error=error,
+        # each row's link: this prefix and the commitment's id (one URL built, not one per row)
+        commitment_prefix=url_for("funding.commitment", commitment_id=0)[:-1],
     ), status_code
 
 

@@ -160,8 +160,8 @@ def test_filters_stay_in_the_url_of_sort_status_export_and_page_links(client, ca
     monkeypatch.setattr(
         views_module,
         "paginate",
-        lambda stmt, page, unique=False, total=None: pagination.paginate(
-            stmt, page, 1, unique=unique, total=total
+        lambda stmt, page, unique=False, total=None, rows=False: pagination.paginate(
+            stmt, page, 1, unique=unique, total=total, rows=rows
         ),
     )
     page = _page(client, "?departement=86&montant_min=500&tri=montant&ordre=desc")
