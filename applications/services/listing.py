@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import String, and_, cast, exists, func, literal, null, select, union_all
+from sqlalchemy import String, and_, case, cast, exists, func, literal, null, select, union_all
 from sqlalchemy.orm import contains_eager, selectinload
 
 from portal.db import db
@@ -310,9 +310,10 @@ def list_rows(user: User, f: Filters):
     )
 
 
-def filter_choices() -> tuple[list, list, list]:
+def filter_choices() -> tuple[list, list, list, list]:
     """The form's choices: (calls (id, title), latest deadline first; main axes (number, "Axe n");
-    networks (id, name), by name), in one UNION ALL query ordered as three would be."""
+    networks (id, name), by name; themes (id, label) in the reference list's order, an inactive
+    one said so — dossiers keep it), in one UNION ALL query ordered as four would be."""
     no_text, no_time = cast(null(), String), cast(null(), Call.deadline_at.type)
     calls = select(
         literal(0).label("part"),
@@ -324,7 +325,15 @@ def filter_choices() -> tuple[list, list, list]:
     )
     axes = select(literal(1), Axis.number, no_text, no_time, no_text, Axis.number)
     networks = select(literal(2), Network.id, Network.name, no_time, Network.name, Network.id)
-    q = union_all(calls, axes.group_by(Axis.number), networks).subquery()
+    themes = select(
+        literal(3),
+        Theme.id,
+        case((Theme.active, Theme.label), else_=Theme.label + " (inactif)"),
+        no_time,
+        no_text,
+        Theme.position * 1_000_000 + Theme.id,
+    )
+    q = union_all(calls, axes.group_by(Axis.number), networks, themes).subquery()
     rows = db.session.execute(
         select(q.c.part, q.c.ident, q.c.label).order_by(
             q.c.part, q.c.deadline.desc(), q.c.name, q.c.rank
@@ -334,6 +343,7 @@ def filter_choices() -> tuple[list, list, list]:
         [(ident, title) for part, ident, title in rows if part == 0],
         [(number, f"Axe {number}") for part, number, _ in rows if part == 1],
         [(ident, name) for part, ident, name in rows if part == 2],
+        [(ident, label) for part, ident, label in rows if part == 3],
     )
 
 
@@ -384,14 +394,6 @@ def selected_dossiers(user: User, ids) -> list[Dossier]:
     if len(found) != len(wanted):
         raise NotFound()
     return found
-
-
-def theme_choices() -> list[tuple[int, str]]:
-    """The themes to filter on: the reference list, an inactive one said so (dossiers keep it)."""
-    return [
-        (t.id, t.label if t.active else f"{t.label} (inactif)")
-        for t in db.session.scalars(select(Theme).order_by(Theme.position, Theme.id))
-    ]
 
 
 def themes_of(ids) -> dict[int, list[str]]:

@@ -67,7 +67,7 @@ def list_context(args, **extra) -> dict:
     result.items = listing.as_rows(result.items, current_user._get_current_object())
     office = can(current_user, Permission.MANAGE_LABELS)
     office_labels = services.labels_for_calls() if office else []
-    calls, axes, networks = listing.filter_choices()
+    calls, axes, networks, themes = listing.filter_choices()
     ctx = {
         "dossiers": result.items,
         "result": result,
@@ -86,7 +86,7 @@ def list_context(args, **extra) -> dict:
         "networks": networks,
         "kinds": [(k.value, k.label) for k in EstablishmentKind],
         "fields": list(FIELDS.items()),
-        "themes": listing.theme_choices(),
+        "themes": themes,
         "priorities": listing.PRIORITY_CHOICES,
         "extra_filters": listing.extra_filters(),
         "office": office,
