@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import and_, delete, event, false, func, insert, inspect, not_, or_, select
+from sqlalchemy import and_, delete, event, false, func, insert, inspect, not_, select, union
 from sqlalchemy.orm import Session
 
 from applications.models import Dossier
@@ -136,17 +136,15 @@ def _hidden(user: User, call: Call):
     """Per reviewer and institution, the submitted reviews of the call's ranked dossiers that the
     reader may not see (only the candidates: conflicts, own establishment, own pending reviews)."""
     candidates = [
-        Dossier.id.in_(
-            select(ConflictDeclaration.dossier_id).where(ConflictDeclaration.user_id == user.id)
-        ),
-        Dossier.id.in_(
-            select(Review.dossier_id).where(
-                Review.reviewer_id == user.id, Review.status.in_(SCORABLE)
-            )
-        ),
+        select(ConflictDeclaration.dossier_id).where(ConflictDeclaration.user_id == user.id),
+        select(Review.dossier_id).where(Review.reviewer_id == user.id, Review.status.in_(SCORABLE)),
     ]
     if user.establishment_id is not None:
-        candidates.append(Dossier.establishment_id == user.establishment_id)
+        candidates.append(
+            select(Dossier.id).where(
+                Dossier.establishment_id == user.establishment_id, Dossier.call_id == call.id
+            )
+        )
     visible = func.coalesce(and_(*_visible_ranked(user, call)), false())
     return (
         select(
@@ -162,7 +160,7 @@ def _hidden(user: User, call: Call):
             Dossier.call_id == call.id,
             Dossier.status.in_(IN_REVIEW_STATES),
             Dossier.reference.is_not(None),
-            or_(*candidates),
+            Dossier.id.in_(union(*candidates)),
             not_(visible),
         )
         .group_by(Review.reviewer_id, Review.institution)
