@@ -85,6 +85,7 @@ def _columns(settings: ReviewSettings) -> dict:
         # what the sorts and filters read, so that they need no second join
         "reference": Dossier.reference,
         "main_axis": Dossier.main_axis,
+        "status": Dossier.status,
         "fields_text": cast(Dossier.fields, String),
         "establishment_name": func.lower(Establishment.name),
         "department_code": Establishment.department_code,
