@@ -88,6 +88,8 @@ class Dossier(Base):
             name="submitted_has_reference",
         ),
         Index("ix_dossier_establishment_status", "establishment_id", "status"),
+        # a call's dossiers in given states (the commission session works on the reviewed ones)
+        Index("ix_dossier_call_status", "call_id", "status"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("call.id"), index=True)

@@ -1,4 +1,5 @@
-"""reviewer standing: each reviewer's submitted totals per call (the ranking's calibration table)
+"""reviewer standing: each reviewer's submitted totals per call (the ranking's calibration table);
+an index on a call's dossiers by state (the commission session reads the reviewed ones)
 
 Revision ID: 0024
 Revises: 0013
@@ -56,6 +57,7 @@ def upgrade() -> None:
         ),
     )
     op.create_index(op.f("ix_reviewer_standing_reviewer_id"), "reviewer_standing", ["reviewer_id"])
+    op.create_index("ix_dossier_call_status", "dossier", ["call_id", "status"])
     # Every existing reviewer's rows, as review.reviewer_store computes them.
     op.execute(
         "INSERT INTO reviewer_standing"
@@ -69,5 +71,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_dossier_call_status", table_name="dossier")
     op.drop_index(op.f("ix_reviewer_standing_reviewer_id"), table_name="reviewer_standing")
     op.drop_table("reviewer_standing")
