@@ -97,6 +97,8 @@ class Dossier(Base):
             sqlite_where=text("reference IS NOT NULL"),
             postgresql_where=text("reference IS NOT NULL"),
         ),
+        # a call's dossiers in given states (the commission session works on the reviewed ones)
+        Index("ix_dossier_call_status", "call_id", "status"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("call.id"), index=True)

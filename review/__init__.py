@@ -22,6 +22,7 @@ def init_app(app) -> None:
         followup,
         policy,
         receivers,
+        reviewer_store,
         standing_store,
         totals,
     )
@@ -31,6 +32,7 @@ def init_app(app) -> None:
     policy.register()
     totals.register()
     standing_store.register()
+    reviewer_store.register()
     app.register_blueprint(bp)
     dossier_panels.connect(receivers.dossier_panels)
     dossier_panels.connect(receivers.notes_panel)

@@ -26,12 +26,13 @@ from portal.permissions import Permission, require
 
 from .models import Decision, DecisionOutcome
 from .ranking import settings_for
-from .standings import ranked_subquery
+from .standings import narrow_ranked
 
 FUNDERS = ("state", "region")
 PER_PAGE = 50
 _HUNDRED = Decimal(100)
 PROPOSED = (DossierStatus.proposed_accept, DossierStatus.proposed_reject)
+_NARROW = ("flagged", "asked_state", "asked_region", "status")
 
 
 def _cents(amount: Decimal) -> int:
@@ -45,13 +46,15 @@ def _money(cents) -> Decimal:
 def _running(user: User, call: Call, states):
     """Per row a session works on: position, asked, planned, granted (cents) and running sums."""
     # Rank order is (scored first, score descending) then reference: no rank window is needed,
-    # and only the dossiers in `states` are read.
-    ranked = ranked_subquery(user, call, settings_for(call), ranked=False, states=states)
+    # and only the dossiers in `states` are read, on narrow rows (no establishment).
+    ranked = narrow_ranked(
+        user, call, settings_for(call), _NARROW, ranked=False, states=states
+    ).subquery("ranked")
     decided = Decision.id.is_not(None)
     sent_back = and_(
         Decision.outcome != DecisionOutcome.adjourn,
         Decision.finalised_at.is_(None),
-        Dossier.status.not_in(PROPOSED),
+        ranked.c.status.not_in(PROPOSED),
     )
     accepted = and_(decided, Decision.outcome == DecisionOutcome.accept, ~sent_back)
     columns = {}
@@ -64,7 +67,7 @@ def _running(user: User, call: Call, states):
             (or_(~decided, sent_back), asked), (accepted, amount), else_=0
         )
     position = func.row_number().over(
-        order_by=(ranked.c.unscored, ranked.c.score.desc(), Dossier.reference, Dossier.id)
+        order_by=(ranked.c.unscored, ranked.c.score.desc(), ranked.c.reference, ranked.c.id)
     )
     base = (
         select(
@@ -74,8 +77,8 @@ def _running(user: User, call: Call, states):
             position.label("position"),
             *(c.label(name) for name, c in columns.items()),
         )
-        .join(Dossier, Dossier.id == ranked.c.id)
-        .outerjoin(Decision, Decision.dossier_id == Dossier.id)
+        .select_from(ranked)
+        .outerjoin(Decision, Decision.dossier_id == ranked.c.id)
         .subquery("base")
     )
     window = {"order_by": base.c.position, "rows": (None, 0)}

@@ -270,6 +270,25 @@ class DossierStanding(Base):
     asked_state_cents: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+class ReviewerStanding(Base):
+    """A reviewer's submitted reviews in one call as the ranking's calibration table reads them
+    (review.reviewer_store keeps it in the flush that changes a review or a dossier's state):
+    per institution, submitted reviews on the call's ranked dossiers, how many have a total, and
+    the sum of those totals (hundredths)."""
+
+    __tablename__ = "reviewer_standing"
+    call_id: Mapped[int] = mapped_column(
+        ForeignKey("call.id", ondelete="CASCADE"), primary_key=True
+    )
+    reviewer_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    institution: Mapped[Institution] = enum_column(Institution, primary_key=True)
+    n_submitted: Mapped[int] = mapped_column(Integer, default=0)
+    n_totals: Mapped[int] = mapped_column(Integer, default=0)
+    sum_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 class ScreeningOutcome(LabelledEnum):
     eligible = "eligible", "Recevable"
     ineligible = "ineligible", "Irrecevable"

@@ -45,10 +45,13 @@ SCORABLE = (ReviewStatus.assigned, ReviewStatus.draft, ReviewStatus.reopened)
 
 
 def member(user: User, call_id: int) -> CommissionMember | None:
-    return db.session.scalar(
-        select(CommissionMember).where(
-            CommissionMember.call_id == call_id, CommissionMember.user_id == user.id
-        )
+    return memo(
+        ("member", user.id, call_id),
+        lambda: db.session.scalar(
+            select(CommissionMember).where(
+                CommissionMember.call_id == call_id, CommissionMember.user_id == user.id
+            )
+        ),
     )
 
 

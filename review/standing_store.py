@@ -139,7 +139,10 @@ def refresh_dossiers(connection, dossier_ids) -> None:
 
 
 def refresh_call(connection, call_id: int) -> None:
-    """Rebuild the rows of every dossier of the call (after a bulk load)."""
+    """Rebuild the rows of every dossier of the call, and its reviewers' (after a bulk load)."""
+    from .reviewer_store import refresh_call as refresh_reviewers_of_call
+
+    refresh_reviewers_of_call(connection, call_id)
     of_call = select(Dossier.id).where(Dossier.call_id == call_id)
     connection.execute(delete(DossierStanding).where(DossierStanding.dossier_id.in_(of_call)))
     connection.execute(

@@ -14,25 +14,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from sqlalchemy import Integer, String, and_, case, cast, func, literal, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from applications.models import Dossier
 from portal.db import db
-from portal.models import INSTITUTION_SHORT_LABELS, Call, Establishment, User
+from portal.models import Call, Establishment, User
 from portal.permissions import Permission, require
 
 from .aggregation import DossierAggregate, flag_reasons
-from .models import DossierStanding, Review, ReviewSettings, ReviewStatus
+from .models import DossierStanding, ReviewSettings
 from .ranking import (
     RankingQuery,
     RankingRow,
-    ReviewerSummary,
     _visible_ranked,
     settings_for,
-    shows_reviewer_names,
 )
 
 PER_PAGE = 50
@@ -45,16 +43,16 @@ def _cents(threshold: Decimal) -> int:
     return int(threshold * 100)
 
 
-def ranked_subquery(
-    user: User, call: Call, settings: ReviewSettings, *, ranked: bool = True, states=None
-):
-    """Every dossier the user may see in the ranking, with its figures (hundredths) and rank:
-    one row per dossier read from `dossier_standing` (no aggregate over the call's reviews).
-    Without `ranked` the rank is NULL (no window: for counts, and for orders that only need the
-    score); `states` keeps only the dossiers in those states (the rank is then among them)."""
-    where = list(_visible_ranked(user, call))
-    if states is not None:
-        where.append(Dossier.status.in_(states))
+_ESTABLISHMENT_COLUMNS = {
+    "establishment_name",
+    "department_code",
+    "network_id",
+    "establishment_kind",
+}
+
+
+def _columns(settings: ReviewSettings) -> dict:
+    """The ranked row's columns by name (hundredths and cents), rank excepted."""
     f = DossierStanding.__table__
     n_s = func.coalesce(f.c.n_state, 0)
     n_r = func.coalesce(f.c.n_region, 0)
@@ -71,42 +69,79 @@ def ranked_subquery(
         ),
         else_=0,
     )
+    return {
+        "id": Dossier.id,
+        "state_mean": f.c.state_mean,
+        "region_mean": f.c.region_mean,
+        "score": score,
+        "gap": gap,
+        "spread": spread,
+        "n_state": n_s,
+        "n_region": n_r,
+        "flagged": flagged,
+        "unscored": case((score.is_(None), 1), else_=0),
+        "asked_region": func.coalesce(f.c.asked_region_cents, 0),
+        "asked_state": func.coalesce(f.c.asked_state_cents, 0),
+        # what the sorts and filters read, so that they need no second join
+        "reference": Dossier.reference,
+        "main_axis": Dossier.main_axis,
+        "status": Dossier.status,
+        "fields_text": cast(Dossier.fields, String),
+        "establishment_name": func.lower(Establishment.name),
+        "department_code": Establishment.department_code,
+        "network_id": Establishment.network_id,
+        "establishment_kind": Establishment.kind,
+    }
+
+
+def _rank(score):
     unscored = case((score.is_(None), 1), else_=0)
-    rank = (
-        case((score.is_(None), None), else_=func.rank().over(order_by=(unscored, score.desc())))
-        if ranked
-        else literal(None, Integer)
-    )
+    return case((score.is_(None), None), else_=func.rank().over(order_by=(unscored, score.desc())))
+
+
+def ranked_subquery(
+    user: User, call: Call, settings: ReviewSettings, *, ranked: bool = True, states=None
+):
+    """Every dossier the user may see in the ranking, with its figures (hundredths) and rank:
+    one row per dossier read from `dossier_standing` (no aggregate over the call's reviews).
+    Without `ranked` the rank is NULL (no window: for counts, and for orders that only need the
+    score); `states` keeps only the dossiers in those states (the rank is then among them)."""
+    where = list(_visible_ranked(user, call))
+    if states is not None:
+        where.append(Dossier.status.in_(states))
+    f = DossierStanding.__table__
+    columns = _columns(settings)
+    columns["rank"] = _rank(f.c.score) if ranked else literal(None, Integer)
     return (
-        select(
-            Dossier.id.label("id"),
-            f.c.state_mean.label("state_mean"),
-            f.c.region_mean.label("region_mean"),
-            score.label("score"),
-            gap.label("gap"),
-            spread.label("spread"),
-            n_s.label("n_state"),
-            n_r.label("n_region"),
-            flagged.label("flagged"),
-            unscored.label("unscored"),
-            rank.label("rank"),
-            func.coalesce(f.c.asked_region_cents, 0).label("asked_region"),
-            func.coalesce(f.c.asked_state_cents, 0).label("asked_state"),
-            # what the sorts and filters read, so that they need no second join
-            Dossier.reference.label("reference"),
-            Dossier.main_axis.label("main_axis"),
-            cast(Dossier.fields, String).label("fields_text"),
-            func.lower(Establishment.name).label("establishment_name"),
-            Establishment.department_code.label("department_code"),
-            Establishment.network_id.label("network_id"),
-            Establishment.kind.label("establishment_kind"),
-        )
+        select(*(c.label(name) for name, c in columns.items()))
         .select_from(Dossier)
         .join(Establishment, Establishment.id == Dossier.establishment_id)
         .outerjoin(f, f.c.dossier_id == Dossier.id)
         .where(*where)
         .subquery("ranked")
     )
+
+
+def narrow_ranked(
+    user: User, call: Call, settings: ReviewSettings, names=(), *, ranked=True, states=None
+):
+    """The visible ranked rows on narrow columns: id, reference, score, unscored, rank (over all
+    of them) and only the named extra columns; the establishment is joined only when one of
+    those is the establishment's. Sorting and windows over 5,000 such rows cost a few ms where
+    the wide rows of `ranked_subquery` cost tens."""
+    where = list(_visible_ranked(user, call))
+    if states is not None:
+        where.append(Dossier.status.in_(states))
+    f = DossierStanding.__table__
+    every = _columns(settings)
+    wanted = ["id", "reference", "score", "unscored", *(n for n in names if n != "rank")]
+    statement = select(
+        *(every[name].label(name) for name in dict.fromkeys(wanted)),
+        (_rank(f.c.score) if ranked else literal(None, Integer)).label("rank"),
+    ).select_from(Dossier)
+    if _ESTABLISHMENT_COLUMNS.intersection(names):
+        statement = statement.join(Establishment, Establishment.id == Dossier.establishment_id)
+    return statement.outerjoin(f, f.c.dossier_id == Dossier.id).where(*where)
 
 
 def _figure(value) -> Decimal | None:
@@ -149,21 +184,30 @@ def row_of(dossier: Dossier, r, settings: ReviewSettings) -> RankingRow:
     )
 
 
+_SORT_KEYS = {
+    "rang": "rank",
+    "reference": "reference",
+    "etablissement": "establishment_name",
+    "montant_region": "asked_region",
+    "montant_etat": "asked_state",
+    "moyenne_etat": "state_mean",
+    "moyenne_region": "region_mean",
+    "score": "score",
+    "dispersion": "spread",
+    "signalement": "flagged",
+}
+_FILTER_COLUMNS = (
+    ("axis", "main_axis"),
+    ("field", "fields_text"),
+    ("department", "department_code"),
+    ("network", "network_id"),
+    ("kind", "establishment_kind"),
+)
+
+
 def _sort_columns(ranked, query: RankingQuery):
     """ORDER BY of the query's sort: empty figures last, ties in rank order."""
-    keys = {
-        "rang": ranked.c.rank,
-        "reference": ranked.c.reference,
-        "etablissement": ranked.c.establishment_name,
-        "montant_region": ranked.c.asked_region,
-        "montant_etat": ranked.c.asked_state,
-        "moyenne_etat": ranked.c.state_mean,
-        "moyenne_region": ranked.c.region_mean,
-        "score": ranked.c.score,
-        "dispersion": ranked.c.spread,
-        "signalement": ranked.c.flagged,
-    }
-    key = keys[query.sort]
+    key = ranked.c[_SORT_KEYS[query.sort]]
     return (
         case((key.is_(None), 1), else_=0),
         key.desc() if query.order == "desc" else key.asc(),
@@ -222,35 +266,66 @@ class RankingPage:
         return max(1, -(-self.matched // self.per_page))
 
 
+def _needed(query: RankingQuery) -> list[str]:
+    """The columns the query's filters and sort read."""
+    names = [column for attr, column in _FILTER_COLUMNS if getattr(query, attr) is not None]
+    if query.flagged_only:
+        names.append("flagged")
+    return [*names, _SORT_KEYS[query.sort]]
+
+
 def ranking_page(
     user: User, call: Call, query: RankingQuery, page: int = 1, per_page: int = PER_PAGE
 ) -> RankingPage:
     """A page of the ranking (VIEW_RANKING, else PermissionDenied); a page past the last is
-    the last. Three statements whatever the number of dossiers (settings, counts, the page)."""
+    the last. Three statements whatever the number of dossiers (settings, counts, the page).
+    Both work on narrow rows (`narrow_ranked`: the establishment is joined only when a filter
+    or the sort reads it); only the page's rows are joined to their dossiers and figures."""
     require(user, Permission.VIEW_RANKING, call)
     settings = settings_for(call)
-    unranked = ranked_subquery(user, call, settings, ranked=False)
-    filters = _filters(unranked, query)
+    needed = _needed(query)
+    counted = narrow_ranked(user, call, settings, needed, ranked=False).subquery("ranked")
+    filters = _filters(counted, query)
     kept = func.sum(case((and_(*filters), 1), else_=0)) if filters else func.count()
-    total, matched = db.session.execute(select(func.count(), kept).select_from(unranked)).one()
+    total, matched = db.session.execute(select(func.count(), kept).select_from(counted)).one()
     matched = int(matched or 0)
-    ranked = ranked_subquery(user, call, settings)
     pages = max(1, -(-matched // per_page))
     page = min(max(1, page), pages)
-    # The page's rows are chosen on the narrow ranked rows, then joined to their dossiers.
+    ranked = narrow_ranked(user, call, settings, needed).subquery("ranked")
+    keys = dict.fromkeys(("id", "rank", "unscored", "score", "reference", _SORT_KEYS[query.sort]))
     chosen = (
-        select(ranked)
+        select(*(ranked.c[name] for name in keys))
         .where(*_filters(ranked, query))
         .order_by(*_sort_columns(ranked, query))
         .limit(per_page)
         .offset((page - 1) * per_page)
         .subquery("chosen")
     )
-    result = db.session.execute(
-        _select(chosen, RankingQuery()).order_by(*_sort_columns(chosen, query))
-    ).unique()
-    rows = [row_of(r[0], r, settings) for r in result]
-    return RankingPage(call, settings, rows, total, matched, page, per_page)
+    f = DossierStanding.__table__
+    figures = _columns(settings)
+    statement = (
+        select(Dossier, chosen.c.rank, *(figures[name].label(name) for name in _ROW_FIGURES))
+        .join(chosen, chosen.c.id == Dossier.id)
+        .join(Dossier.establishment)
+        .outerjoin(f, f.c.dossier_id == Dossier.id)
+        .options(contains_eager(Dossier.establishment))
+        .order_by(*_sort_columns(chosen, query))
+    )
+    rows = [row_of(r.Dossier, r, settings) for r in db.session.execute(statement)]
+    return RankingPage(call, settings, rows, int(total), matched, page, per_page)
+
+
+_ROW_FIGURES = (
+    "state_mean",
+    "region_mean",
+    "score",
+    "gap",
+    "spread",
+    "n_state",
+    "n_region",
+    "asked_region",
+    "asked_state",
+)
 
 
 def iter_ranking(user: User, call: Call, query: RankingQuery) -> Iterator[RankingRow]:
@@ -265,44 +340,6 @@ def iter_ranking(user: User, call: Call, query: RankingQuery) -> Iterator[Rankin
     )
     for r in db.session.execute(statement):
         yield row_of(r[0], r, settings)
-
-
-def reviewer_summaries(user: User, call: Call) -> list[ReviewerSummary]:
-    """Each reviewer's number of submitted totals and mean among the rows the user may see,
-    harshest first (as `Ranking.reviewers`), in one GROUP BY."""
-    require(user, Permission.VIEW_RANKING, call)
-    where = _visible_ranked(user, call)
-    rows = db.session.execute(
-        select(
-            Review.reviewer_id,
-            Review.institution,
-            User.full_name,
-            func.count(Review.total_cents),
-            func.coalesce(func.sum(Review.total_cents), 0),
-        )
-        .join(User, User.id == Review.reviewer_id)
-        .join(Dossier, Dossier.id == Review.dossier_id)
-        .where(Review.status == ReviewStatus.submitted, *where)
-        .group_by(Review.reviewer_id, Review.institution, User.full_name)
-        .order_by(Review.reviewer_id, Review.institution)
-    ).all()
-    names = shows_reviewer_names(user)
-    numbers: dict = {}
-    out = []
-    for reviewer_id, institution, full_name, count, total in rows:
-        numbers.setdefault(institution, 0)
-        numbers[institution] += 1
-        if names or reviewer_id == user.id:
-            label = full_name
-        else:
-            label = f"Instructeur {INSTITUTION_SHORT_LABELS[institution]} {numbers[institution]}"
-        mean = (
-            (Decimal(int(total)) / _HUNDRED / count).quantize(Decimal("0.01"), ROUND_HALF_UP)
-            if count
-            else None
-        )
-        out.append(ReviewerSummary(label, institution, int(count), mean))
-    return sorted(out, key=lambda s: (s.mean is None, s.mean or 0, s.label))
 
 
 def ranked_in(user: User, call: Call, states) -> list[tuple[Dossier, Decimal | None, bool]]:

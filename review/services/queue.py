@@ -49,7 +49,7 @@ class QueueRow:
         return self.phase.label if self.phase else "Phase non ouverte"
 
 
-def _in_queue(user: User, stmt, establishment: bool = False):
+def _in_queue(user: User, stmt, establishment: bool = False, phases: bool = True):
     """`stmt` joined and filtered to the user's queue: non-declined reviews of dossiers the user
     may read (`visible_dossiers`), never a dossier they are conflicted with (declared, or their
     own establishment's), never a withdrawn dossier."""
@@ -59,36 +59,55 @@ def _in_queue(user: User, stmt, establishment: bool = False):
     stmt = stmt.select_from(Review).join(Dossier, Review.dossier_id == Dossier.id)
     if establishment:
         stmt = stmt.join(Establishment, Dossier.establishment_id == Establishment.id)
-    stmt = (
-        stmt.join(Call, Dossier.call_id == Call.id)
-        .outerjoin(ReviewSettings, ReviewSettings.call_id == Dossier.call_id)
-        .outerjoin(ReviewPhase, ReviewPhase.id == ReviewSettings.current_phase_id)
-        .where(
-            Review.reviewer_id == user.id,
-            Review.status != ReviewStatus.declined,
-            Dossier.status != DossierStatus.withdrawn,
-            visible_dossiers(user),
-            not_declared,
-        )
+    if phases:
+        stmt = _phases(stmt)
+    stmt = stmt.where(
+        Review.reviewer_id == user.id,
+        Review.status != ReviewStatus.declined,
+        Dossier.status != DossierStatus.withdrawn,
+        visible_dossiers(user),
+        not_declared,
     )
     if user.establishment_id is not None:
         stmt = stmt.where(Dossier.establishment_id != user.establishment_id)
     return stmt
 
 
+def _phases(stmt):
+    return (
+        stmt.join(Call, Dossier.call_id == Call.id)
+        .outerjoin(ReviewSettings, ReviewSettings.call_id == Dossier.call_id)
+        .outerjoin(ReviewPhase, ReviewPhase.id == ReviewSettings.current_phase_id)
+    )
+
+
 QUEUE_ORDER = (Dossier.call_id, Dossier.reference, Review.id)
+_ROW = (Review, Dossier, Call.title, Establishment.name, ReviewPhase.kind, ReviewPhase.ends_at)
 
 
 def _rows(user: User, offset: int | None = None, limit: int | None = None) -> list[QueueRow]:
-    query = _in_queue(
-        user,
-        select(
-            Review, Dossier, Call.title, Establishment.name, ReviewPhase.kind, ReviewPhase.ends_at
-        ),
-        establishment=True,
-    ).order_by(*QUEUE_ORDER)
-    if limit is not None:
-        query = query.offset(offset or 0).limit(limit)
+    if limit is None:
+        query = _in_queue(user, select(*_ROW), establishment=True).order_by(*QUEUE_ORDER)
+    else:
+        # The page's reviews are chosen on narrow columns, then joined to what the rows show.
+        chosen = (
+            _in_queue(
+                user,
+                select(Review.id.label("id"), *QUEUE_ORDER[:2]),
+                phases=False,
+            )
+            .order_by(*QUEUE_ORDER)
+            .offset(offset or 0)
+            .limit(limit)
+            .subquery("chosen")
+        )
+        query = _phases(
+            select(*_ROW)
+            .select_from(chosen)
+            .join(Review, Review.id == chosen.c.id)
+            .join(Dossier, Review.dossier_id == Dossier.id)
+            .join(Establishment, Dossier.establishment_id == Establishment.id)
+        ).order_by(chosen.c.call_id, chosen.c.reference, chosen.c.id)
     return [
         QueueRow(review, dossier, title, establishment, kind, ends_at)
         for review, dossier, title, establishment, kind, ends_at in db.session.execute(query)
@@ -124,13 +143,11 @@ def queue_summary(user: User) -> list[dict]:
     if not user.has_role(Role.reviewer, Role.copilot):
         return []
     submitted = case((Review.status == ReviewStatus.submitted, 1), else_=0)
+    # the windows run on the narrow rows; the call's title and phase join the few rows kept
     inner = _in_queue(
         user,
         select(
             Dossier.call_id.label("call_id"),
-            Call.title.label("call_title"),
-            ReviewPhase.kind.label("phase"),
-            ReviewPhase.ends_at.label("phase_ends_at"),
             Review.id.label("review_id"),
             submitted.label("submitted"),
             func.row_number()
@@ -139,11 +156,23 @@ def queue_summary(user: User) -> list[dict]:
             func.count().over(partition_by=Dossier.call_id).label("total"),
             func.sum(submitted).over(partition_by=Dossier.call_id).label("done"),
         ),
+        phases=False,
     ).subquery()
     calls: dict[int, dict] = {}
-    for row in db.session.execute(
-        select(inner).where(inner.c.position == 1).order_by(inner.c.call_id)
-    ):
+    statement = (
+        select(
+            inner,
+            Call.title.label("call_title"),
+            ReviewPhase.kind.label("phase"),
+            ReviewPhase.ends_at.label("phase_ends_at"),
+        )
+        .join(Call, Call.id == inner.c.call_id)
+        .outerjoin(ReviewSettings, ReviewSettings.call_id == inner.c.call_id)
+        .outerjoin(ReviewPhase, ReviewPhase.id == ReviewSettings.current_phase_id)
+        .where(inner.c.position == 1)
+        .order_by(inner.c.call_id)
+    )
+    for row in db.session.execute(statement):
         entry = calls.setdefault(
             row.call_id,
             {

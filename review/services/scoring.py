@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask import current_app, url_for
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
 from applications import workflow
@@ -78,7 +78,7 @@ def visible_reviews(user: User, review: Review) -> list[Review]:
     """The other reviews of the same dossier that the policy lets `user` read (phase, setting)."""
     others = db.session.scalars(
         select(Review)
-        .options(selectinload(Review.scores), selectinload(Review.reviewer))
+        .options(selectinload(Review.scores), joinedload(Review.reviewer).lazyload(User.grants))
         .where(
             Review.dossier_id == review.dossier_id,
             Review.id != review.id,

@@ -9,13 +9,16 @@ import io
 
 from flask import current_app, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
 from applications.models import Dossier
 from applications.policy import require_dossier
+from portal.db import db
 from portal.errors import NotFound, ServiceError
 from portal.formatting import format_decimal, parse_amount
-from portal.models import INSTITUTION_LABELS, Call
+from portal.models import INSTITUTION_LABELS, Call, User
 from portal.pagecache import cached_page
 from portal.permissions import Permission
 from portal.web import REFUSED, done, load
@@ -34,8 +37,23 @@ def session_call(call_id: int) -> Call:
     return load(Call, call_id, Permission.RUN_SESSION)
 
 
-def _session(session_id: int) -> tuple[CommissionSession, Call]:
-    session = load(CommissionSession, session_id)
+def _session(session_id: int, attendees: bool = False) -> tuple[CommissionSession, Call]:
+    """The session and its call (RUN_SESSION); with `attendees`, its attendees' names in the same
+    statement (the session page lists them)."""
+    if not attendees:
+        session = load(CommissionSession, session_id)
+    else:
+        session = (
+            db.session.scalars(
+                select(CommissionSession)
+                .where(CommissionSession.id == session_id)
+                .options(joinedload(CommissionSession.attendees).lazyload(User.grants))
+            )
+            .unique()
+            .one_or_none()
+        )
+        if session is None:
+            raise NotFound()
     return session, session_call(session.call_id)
 
 
@@ -85,10 +103,10 @@ def sessions(call_id: int):
     )
 
 
-def _envelopes(call) -> tuple[EnvelopeForm, dict]:
+def _envelopes(call) -> tuple[EnvelopeForm, dict, dict]:
     """Envelopes typed in the query string (?enveloppe_etat=…&enveloppe_region=…, to try another
-    amount), else the call's envelopes as the funding area holds them; an unreadable amount is
-    reported on its field and ignored."""
+    amount), else the call's envelopes as the funding area holds them (also returned: the call's
+    own); an unreadable amount is reported on its field and ignored."""
     form = EnvelopeForm(request.args)
     known = envelopes_of(call.id)
     values = {}
@@ -101,19 +119,18 @@ def _envelopes(call) -> tuple[EnvelopeForm, dict]:
                 getattr(form, name).errors = [str(exc)]
         elif known.get(funder) is not None:
             values[funder] = known[funder]
-    return form, values
+    return form, values, known
 
 
 @bp.get("/seances/<int:session_id>")
 @login_required
 @cached_page
 def session(session_id: int):
-    session, call = _session(session_id)
-    envelope_form, envelopes = _envelopes(call)
+    session, call = _session(session_id, attendees=True)
+    envelope_form, envelopes, known = _envelopes(call)
     value = request.args.get("page", "")
     number = int(value) if value.isdigit() and 0 < len(value) < 7 else None
     table = svc.session_page(current_user, call, envelopes, number)
-    known = envelopes_of(call.id)
     args = {k: v for k, v in request.args.items() if k in ("enveloppe_etat", "enveloppe_region")}
     return render_template(
         "review/commission/session.html",

@@ -16,7 +16,8 @@ from portal.permissions import Permission, require
 
 from .. import exports
 from ..ranking import SORTS, RankingQuery, build_ranking, filter_choices
-from ..standings import ranking_page, reviewer_summaries
+from ..reviewer_store import reviewer_summaries
+from ..standings import ranking_page
 from . import bp
 
 

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
+from applications.models import Attachment, Dossier
 from applications.views import form_labels
-from portal.db import db, utcnow
-from portal.errors import PermissionDenied, ServiceError
+from portal.db import db, memo, utcnow
+from portal.errors import NotFound, PermissionDenied, ServiceError
 from portal.models import Role
 from portal.pagecache import cached_page
 from portal.permissions import Permission, can, require
-from portal.web import done, load, refused
+from portal.web import done, refused
 
 from ..forms import ReopenForm, review_form
 from ..models import Review
@@ -23,8 +26,30 @@ from . import bp, refused_here
 
 def _load(review_id: int) -> Review:
     """The review, if the user may read both it and its dossier: 404 when even the dossier is
-    out of reach (existence is confidential), 403 when the dossier is readable but not the review."""
-    review = load(Review, review_id)
+    out of reach (existence is confidential), 403 when the dossier is readable but not the review.
+    Loaded in one statement with its scores, dossier, establishment and call (the page shows them
+    all), the dossier's attachments with their kinds in one more; the policy's « own review of
+    this dossier » question is answered by the review itself when it is the user's."""
+    review = (
+        db.session.scalars(
+            select(Review)
+            .where(Review.id == review_id)
+            .options(
+                joinedload(Review.scores),
+                joinedload(Review.dossier).joinedload(Dossier.establishment),
+                joinedload(Review.dossier).joinedload(Dossier.call),
+                joinedload(Review.dossier)
+                .selectinload(Dossier.attachments)
+                .joinedload(Attachment.kind),
+            )
+        )
+        .unique()
+        .one_or_none()
+    )
+    if review is None:
+        raise NotFound()
+    if review.reviewer_id == current_user.id:
+        memo(("own_review", current_user.id, review.dossier_id), lambda: review)
     require(current_user, Permission.VIEW_DOSSIER, review.dossier, hide=True)
     require(current_user, Permission.VIEW_REVIEW, review)
     return review

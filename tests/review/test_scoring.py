@@ -542,3 +542,18 @@ def test_the_queue_runs_a_constant_number_of_queries(client, sw, factory, count_
     with count_queries() as home_many:
         assert "0 / 30" in page(client.get("/"))
     assert home_many.count == home_few.count
+
+
+def test_the_scoring_page_loads_its_dossier_in_few_statements(client, sw, count_queries):
+    login(client, sw.state_reviewer)
+    url = f"/instruction/evaluations/{sw.r_state.id}"
+    client.get(url)
+    db.session.expunge_all()
+    with count_queries() as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    # session; the review with its scores, dossier, establishment and call; the attachments with
+    # their kinds; the conflict check, grid, phase, the other reviews and their scores; then one
+    # statement per part of the dossier the page shows (labels, axes, themes, targets, partners,
+    # actions, indicators, budget lines)
+    assert queries.count <= 16, "\n".join(q[:100] for q in queries.statements)

@@ -200,3 +200,5 @@ def test_the_session_page_costs_the_same_statements_at_20_and_200_rows(client, w
         make_review(d, r.s1, Institution.state, (i % 6, (i + 1) % 6))
     db.session.commit()
     assert statements() == few
+    # session with its attendees, call, membership, envelopes, settings, figures, the page
+    assert few <= 8

@@ -13,7 +13,8 @@ from portal.db import db
 from portal.models import Institution
 from review.models import Review, ReviewSettings, ReviewStatus
 from review.ranking import RankingQuery, build_ranking
-from review.standings import ranking_page, reviewer_summaries
+from review.reviewer_store import reviewer_summaries, summaries_by_aggregate
+from review.standings import ranking_page
 from review.totals import refresh_call
 
 from ..conftest import login
@@ -35,6 +36,7 @@ def _compare(user, call):
     assert [_figures(r) for r in page.rows] == [_figures(r) for r in reference.rows]
     assert page.total == page.matched == len(reference.rows)
     assert reviewer_summaries(user, call) == reference.reviewers()
+    assert summaries_by_aggregate(user, call) == reference.reviewers()
 
 
 REVIEW = st.tuples(
