@@ -131,6 +131,9 @@ def _sessions(base: str, page_list, log) -> dict:
                 out[key] = {"authorization": f"Bearer {inprocess.api_token(page.who)}"}
         else:
             session = server.login(base, inprocess.email(page.who), PASSWORD)
+            for other in page_list:  # opened once, as a browser would: the cookie then holds
+                if (other.who, other.api) == key:  # what pages put in the session (CSRF token)
+                    session.get(base + other.path, timeout=120)
             out[key] = {"cookie": server.cookie_header(session)}
         if page.who:
             log(f"  logged in: {page.who}{' (API token)' if page.api else ''}")

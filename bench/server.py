@@ -17,6 +17,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
+AGENT = "aap-bench"  # one browser: the login's User-Agent is the one wrk sends
 PAGE_CACHE_URL = os.environ.get("BENCH_PAGE_CACHE_URL", "redis://127.0.0.1:6379/15")
 
 
@@ -125,6 +126,7 @@ def login(
     """A requests session logged in as `email` (the form's CSRF token included); the POST's
     milliseconds (what a person waits after « Se connecter ») are appended to `timings`."""
     session = session or requests.Session()
+    session.headers["User-Agent"] = AGENT  # wrk sends the same (bench/wrk.py)
     page = session.get(base + "/connexion", timeout=120)
     start = time.perf_counter()
     response = session.post(

@@ -11,13 +11,15 @@ from pathlib import Path
 
 WRK = os.environ.get("BENCH_WRK", "/usr/bin/wrk")
 
-# Each thread sends the header and counts answers other than 200 (a lost session answers a fast
+# Each thread sends the header (and the User-Agent of the login: flask-login's session
+# protection marks a session seen from another browser not fresh, in its cookie) and counts answers other than 200 (a lost session answers a fast
 # 302 to the login page: it must not pass for a fast page); done() prints one JSON line.
 LUA = r"""
 local cookie = os.getenv("BENCH_COOKIE") or ""
 local authorization = os.getenv("BENCH_AUTHORIZATION") or ""
 if cookie ~= "" then wrk.headers["Cookie"] = cookie end
 if authorization ~= "" then wrk.headers["Authorization"] = authorization end
+wrk.headers["User-Agent"] = "aap-bench"  -- the browser that logged in (bench/server.py AGENT)
 local threads = {}
 function setup(thread) table.insert(threads, thread) end
 function init(args) not_200 = 0 end

@@ -107,12 +107,19 @@ def _text_search(stmt, q: str):
         return stmt
     roots = families(q)
     if db.engine.dialect.name == "postgresql":
-        document = literal_column(FTS_DOCUMENT)
-        match = document.op("@@")(func.websearch_to_tsquery("french", q))
+        query = func.websearch_to_tsquery("french", q)
         if roots:  # letters only: nothing of to_tsquery's syntax can come through
             prefixes = " & ".join(f"{root}:*" for root in roots)
-            match = or_(match, document.op("@@")(func.to_tsquery("french", prefixes)))
-        return stmt.where(match)
+            # one tsquery (q || families): the document is computed once per candidate row
+            query = query.op("||")(func.to_tsquery("french", prefixes))
+        # the matching ids on their own (the GIN index), not a filter on every published sheet
+        found = (
+            select(PracticeSheet.id)
+            .where(literal_column(FTS_DOCUMENT).op("@@")(query))
+            .cte("fts_found")
+            .prefix_with("MATERIALIZED")
+        )
+        return stmt.where(PracticeSheet.id.in_(select(found.c.id)))
     # SQLite: every word (or its root) somewhere in the public wording (case-insensitive for
     # ASCII letters).
     text = func.lower(
