@@ -93,6 +93,9 @@ def _dossier_response(dossier: Dossier):
     return jsonify(s.DossierSchema().dump(dossier))
 
 
+MAX_ID = 2**31 - 1  # the database's integer ids (as portal.DatabaseIntConverter in URLs)
+
+
 @bp.get("/dossiers")
 @doc(
     "Dossiers visibles",
@@ -114,6 +117,8 @@ def list_dossiers():
     if call_id is not None:
         if not call_id.isdigit():
             raise ServiceError("call_id doit être un nombre entier.", field="call_id")
+        if int(call_id) > MAX_ID:  # beyond the database's integer ids: no call has it
+            return items(s.DossierListItemSchema, [])
         query = query.where(Dossier.call_id == int(call_id))
     return items(s.DossierListItemSchema, db.session.scalars(query).all())
 

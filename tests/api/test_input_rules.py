@@ -238,6 +238,19 @@ def test_an_id_beyond_the_database_integers_is_404(client, api, method):
     assert response.is_json
 
 
+def test_a_filter_on_a_call_id_beyond_the_database_integers_lists_nothing(client, api, draft):
+    """No call has such an id: an empty list (PostgreSQL would refuse the comparison)."""
+    assert client.get("/api/v1/dossiers", headers=bearer(api.head_a)).get_json()["items"]
+    for call_id in (2**31, 1307674368001):
+        response = client.get(f"/api/v1/dossiers?call_id={call_id}", headers=bearer(api.head_a))
+        assert response.status_code == 200
+        assert response.get_json()["items"] == []
+    response = client.get(
+        f"/api/v1/dossiers?call_id={draft.call_id}", headers=bearer(api.head_a)
+    ).get_json()
+    assert [item["id"] for item in response["items"]] == [draft.id]
+
+
 def test_a_control_character_in_a_new_dossier_title_is_refused_on_its_field(client, world):
     login(client, world.head_a)
     before = db.session.query(Dossier).count()
