@@ -11,7 +11,7 @@ import io
 
 from flask import jsonify, request, send_file, url_for
 from marshmallow import Schema, fields
-from sqlalchemy import select
+from sqlalchemy import false, select
 from sqlalchemy.orm import selectinload
 
 from portal.api import (
@@ -93,9 +93,6 @@ def _dossier_response(dossier: Dossier):
     return jsonify(s.DossierSchema().dump(dossier))
 
 
-MAX_ID = 2**31 - 1  # the database's integer ids (as portal.DatabaseIntConverter in URLs)
-
-
 @bp.get("/dossiers")
 @doc(
     "Dossiers visibles",
@@ -107,19 +104,15 @@ MAX_ID = 2**31 - 1  # the database's integer ids (as portal.DatabaseIntConverter
 )
 def list_dossiers():
     """The dossiers the user may read, by the same clause as the pages' lists."""
-    query = (
-        select(Dossier)
-        .where(visible_dossiers(api_user()))
-        .options(selectinload(Dossier.establishment))
-        .order_by(Dossier.id)
-    )
+    query = select(Dossier).where(visible_dossiers(api_user())).order_by(Dossier.id)
+    query = query.options(selectinload(Dossier.establishment))
     call_id = request.args.get("call_id")
     if call_id is not None:
         if not call_id.isdigit():
             raise ServiceError("call_id doit être un nombre entier.", field="call_id")
-        if int(call_id) > MAX_ID:  # beyond the database's integer ids: no call has it
-            return items(s.DossierListItemSchema, [])
-        query = query.where(Dossier.call_id == int(call_id))
+        query = query.where(  # beyond the database's integer ids, no call has it
+            Dossier.call_id == int(call_id) if int(call_id) < 2**31 else false()
+        )
     return items(s.DossierListItemSchema, db.session.scalars(query).all())
 
 
