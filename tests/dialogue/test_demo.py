@@ -12,7 +12,7 @@ from portal.todo import todo_list
 from review.models import InternalNote
 
 # A demo account of each role, and a word of what waits for it.
-TODO = {
+WAITING = {
     "chef.dautet": "Déposer le dossier",  # head: a draft to submit before the deadline
     "chef.mace": "Compléter le dossier",  # head: a completion request
     "chef.dolmen": "message non lu",  # head: a message
@@ -35,6 +35,6 @@ def test_demo_has_threads_notes_and_to_do_lists(app):
     assert services.unread_count(people["chef.dolmen"]) == 1
     assert len(services.inbox(office)) == 3
     now = utcnow()
-    for login, words in TODO.items():
+    for login, words in WAITING.items():
         labels = [item["label"] for item in todo_list(people[login], now)]
         assert any(words in label for label in labels), (login, labels)
