@@ -4,8 +4,17 @@ from __future__ import annotations
 
 
 def modes_of(args) -> list[str]:
-    """The page cache's settings measured: off, on, or both (each page under each)."""
-    return ["off", "on"] if args.page_cache == "both" else [args.page_cache]
+    """The page cache's settings measured: off, on, or both (each page under each); with
+    `--writes-per-second`, also on while the data revision is raised that often ("writes")."""
+    modes = ["off", "on"] if args.page_cache == "both" else [args.page_cache]
+    if getattr(args, "writes_per_second", 0) and "on" in modes:
+        modes.append("writes")
+    return modes
+
+
+def titles_of(args) -> dict[str, str]:
+    rate = getattr(args, "writes_per_second", 0)
+    return {"off": "", "on": "cached ", "writes": f"cached, {rate:g} writes/s, "}
 
 
 def report(args, info, counts, small_counts, page_rows, bare, export_rows, rush_result) -> str:
@@ -18,7 +27,7 @@ def report(args, info, counts, small_counts, page_rows, bare, export_rows, rush_
         "",
     ]
     modes = modes_of(args)
-    titles = {"off": "", "on": "cached "}
+    titles = titles_of(args)
     if page_rows:
         columns = "".join(
             f" {titles[m]}req/s | {titles[m]}p50 ms | {titles[m]}p95 ms | {titles[m]}ratio |"
@@ -30,7 +39,14 @@ def report(args, info, counts, small_counts, page_rows, bare, export_rows, rush_
         lines += [
             f"wrk -t{args.threads} -c{args.connections} -d{args.seconds}s, gunicorn -w 2 sync, "
             f"{args.rounds} round(s), medians; page cache: {', '.join(modes)} "
-            "(ratio: to the bare 50-row page):",
+            "(ratio: to the bare 50-row page"
+            + (
+                f"; writes: the data revision raised {args.writes_per_second:g} times a second "
+                "during wrk, as that many commits anywhere in the portal would"
+                if "writes" in modes
+                else ""
+            )
+            + "):",
             "",
             f"| page |{columns} SQL statements at {args.small or '–'} / {args.dossiers} |",
             "|---|" + "---:|" * 4 * len(modes) + "---|",

@@ -140,6 +140,34 @@ def _sessions(base: str, page_list, log) -> dict:
     return out
 
 
+class Writer:
+    """While in its `with`, raises the page cache's data revision `rate` times a second, as that
+    many commits anywhere in the portal would (each one makes every stored page stale)."""
+
+    def __init__(self, url: str, rate: float) -> None:
+        from bench import database, server
+
+        app = database.app_for(url, PAGE_CACHE_URL=server.PAGE_CACHE_URL)
+        self.cache, self.rate, self.done = app.extensions["page_cache"], rate, 0
+
+    def __enter__(self):
+        import threading
+
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self.stop.wait(1 / self.rate):
+            self.cache.bump()
+            self.done += 1
+
+    def __exit__(self, *_):
+        self.stop.set()
+        self.thread.join()
+
+
 def pages(url: str, built, args, log) -> tuple[list, dict]:
     """wrk on each page, the bare page just before it, `rounds` times, on a portal without and
     one with the page cache (`--page-cache`); (rows, bare medians)."""
@@ -161,10 +189,11 @@ def pages(url: str, built, args, log) -> tuple[list, dict]:
         bare, _ = stack.enter_context(server.gunicorn("bench.baseline:app", url, workers=2))
         portals = {
             mode: stack.enter_context(
-                server.gunicorn("wsgi:app", url, workers=2, page_cache=mode == "on")
+                server.gunicorn("wsgi:app", url, workers=2, page_cache=mode != "off")
             )[0]
             for mode in modes
         }
+        writer = Writer(url, args.writes_per_second) if "writes" in modes else None
         headers = _sessions(portals[modes[0]], page_list, log)
         for page in page_list:  # every page answers 200 with its session before it is timed
             h = headers[(page.who, page.api)]
@@ -181,7 +210,10 @@ def pages(url: str, built, args, log) -> tuple[list, dict]:
             for page in page_list:
                 for mode, portal in portals.items():
                     base = wrk.run(bare + "/", **options)
-                    result = wrk.run(portal + page.path, **headers[(page.who, page.api)], **options)
+                    with writer if mode == "writes" else contextlib.nullcontext():
+                        result = wrk.run(
+                            portal + page.path, **headers[(page.who, page.api)], **options
+                        )
                     server.drain(portal, 2)
                     bare_runs.append(base)
                     ratio = result.rps / base.rps if base.rps else 0
@@ -318,6 +350,12 @@ def main(argv: list[str] | None = None) -> None:
         choices=("on", "off", "both"),
         default="both",
         help="pages measured with the page cache, without, or both (two portals)",
+    )
+    p.add_argument(
+        "--writes-per-second",
+        type=float,
+        default=0,
+        help="also time the cached pages while the data revision is raised this often",
     )
     p.add_argument(
         "--parts",

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 
 from flask import Flask, g, jsonify, make_response, render_template, request
-from flask import session as cookie
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import update
 from sqlalchemy.exc import DataError, OperationalError
-from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import NotFound as NotFoundError
 from werkzeug.routing import IntegerConverter
@@ -18,7 +14,6 @@ from werkzeug.routing import IntegerConverter
 from . import pagecache, security
 from .config import ROOT, load_config
 from .db import db as database
-from .db import utcnow
 from .errors import ServiceError
 from .extensions import csrf, limiter, login_manager
 from .storage import StorageUnavailable
@@ -53,44 +48,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.extensions["document_store"] = make_store(app.config)
 
-    from . import models
-    from .auth.services import SESSION_KEY, session_digest
+    from .auth.loader import load_user
 
-    @login_manager.user_loader
-    def _load_user(session_id: str):
-        """The user of this browser session, or None (the person is asked to log in again).
-
-        One query by primary key: the live session row, its user joined. The cookie names the
-        user and session_version (raised by a password reset: logged out everywhere) and carries
-        the token of its server-side session row (revoked by logout: that session only).
-        """
-        user_id, _, version = session_id.partition(".")
-        token = cookie.get(SESSION_KEY)
-        if not user_id.isdigit() or not version.isdigit() or not isinstance(token, str):
-            return None
-        row = database.session.get(
-            models.UserSession,
-            session_digest(token),
-            options=[
-                joinedload(models.UserSession.user).joinedload(models.User.grants),
-                joinedload(models.UserSession.user).joinedload(models.User.establishment),
-            ],
-        )
-        if row is None or row.revoked_at is not None or row.user_id != int(user_id):
-            return None
-        user = row.user
-        if not user.active or (user.session_version or 1) != int(version):
-            return None  # deactivated, or logged out everywhere since (password reset)
-        now = utcnow()
-        if now - row.last_seen_at > dt.timedelta(minutes=5):  # a write every few minutes at most
-            database.session.execute(
-                update(models.UserSession)
-                .where(models.UserSession.id == row.id)
-                .values(last_seen_at=now)
-                .execution_options(synchronize_session=False)
-            )
-            database.session.commit()
-        return user
+    login_manager.user_loader(load_user)
 
     # Ids in URLs are database integers: anything larger names nothing (404, not a DB error).
     app.url_map.converters["int"] = DatabaseIntConverter

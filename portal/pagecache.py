@@ -4,7 +4,8 @@ Only views that opt in with `@cached_page` are cached, and only their GET/HEAD a
 200, not streamed, set no cookie, left the session unmodified, had no flash to show and wrote
 nothing. An entry's key holds everything its bytes depend on:
 
-- the namespace: a hash of the database URL (two databases on one Redis never mix);
+- the namespace: a hash of the database URL (two databases on one Redis never mix) and of the
+  code (`code_version`: a deploy never serves the pages of the code before it);
 - the data revision: one counter per database, raised after every commit that wrote through
   `db.session` (ORM flushes and Core INSERT/UPDATE/DELETE run through the session; the portal
   writes through nothing else — a write on a connection of its own, or from psql, shows after
@@ -19,9 +20,12 @@ nothing. An entry's key holds everything its bytes depend on:
   API token by its hash, once the API's check accepted it; an anonymous reader with an empty
   session by nothing (shared), any other anonymous reader by the hash of its session.
 
-A hit is served from inside the view's decorator, so every `before_request` (the API's token
-check, the second-factor rule) has run and the user loader has verified the session first. A
-Redis failure never breaks a page: a warning is logged and the page renders uncached.
+A browser's hit is served from the first `before_request`, once the session it claims is
+verified without building the user (`_claim_holds`: the session row live, the browser's
+identifier unchanged); any other hit is served from inside the view's decorator, once every
+`before_request` (the API's token check, the second-factor rule) has run and the user loader
+has verified the reader. A Redis failure never breaks a page: a warning is logged and the page
+renders uncached.
 """
 
 from __future__ import annotations
@@ -67,11 +71,29 @@ def cached_page(view):
     return wrapper
 
 
+@functools.cache
+def code_version() -> str:
+    """A hash of what renders the pages: the Python and template files' contents, the static
+    files' names and sizes (the same code on two hosts gives the same hash)."""
+    from .config import ROOT
+
+    digest = hashlib.sha256()
+    for folder in ("portal", "applications", "review", "funding", "outcomes", "templates"):
+        for path in sorted((ROOT / folder).rglob("*")):
+            if path.suffix in (".py", ".html", ".txt", ".xml"):
+                digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    for path in sorted((ROOT / "static").rglob("*")):
+        if path.is_file():
+            digest.update(f"{path.relative_to(ROOT)}\0{path.stat().st_size}".encode())
+    return digest.hexdigest()
+
+
 class PageCache:
     def __init__(self, app: Flask) -> None:
         self.client = None
         self.seconds = int(app.config.get("PAGE_CACHE_SECONDS") or 60)
-        self.namespace = hashlib.sha256(str(app.config["DATABASE_URL"]).encode()).hexdigest()[:16]
+        database = str(app.config["DATABASE_URL"]).encode()
+        self.namespace = hashlib.sha256(database + code_version().encode()).hexdigest()[:16]
         self.down_until = 0.0
         if app.config.get("PAGE_CACHE_URL"):
             self.connect(app.config["PAGE_CACHE_URL"])
@@ -142,6 +164,9 @@ class PageCache:
             self._failed("reading the revision", exc)
             return
         stored = found[1] if len(found) > 1 else None
+        if stored is not None and _claim_holds(claimed):
+            g._page_cache_hit = True
+            return _response(stored)  # the other hooks, the loader and the view never run
         g._page_cache = (found[0].decode(), minute, claimed, stored)
 
     def serve(self, view, args, kwargs):
@@ -256,6 +281,33 @@ def _reader(verified: bool) -> str | None:
         return "anonymous:" + contents
     # Verified: the loader found the live row of this digest, for this user.
     return f"session:{session_digest(token)}:{user_id}:{contents}"
+
+
+def _claim_holds(claimed: str) -> bool:
+    """May a page stored for the reader this request claims to be be served at once, before
+    the other hooks? Only when every check they would make on this request is known to pass:
+
+    - the page was stored for this very reader (session row, user, signed contents) under the
+      current revision, so every rule that reads the database (roles, second factor, object
+      permissions) passed then on the data as it still is;
+    - what does not sit in the database is checked here as flask-login's loader checks it: the
+      session row still live for this user and version (`session_holds`, five columns, no ORM
+      object), the session's identifier (browser and address) unchanged, no remember cookie,
+      no message waiting to be shown.
+
+    The API (its token check runs first) and anything unusual take the usual way (`serve`)."""
+    if request.blueprint == "api" or _flash_pending():
+        return False
+    manager = current_app.login_manager
+    if request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")):
+        return False
+    if session and session.get("_id") != manager._session_identifier_generator():
+        return False  # flask-login would mark the session not fresh (or log it out)
+    if not claimed.startswith("session:"):
+        return True  # anonymous: nothing to verify
+    from .auth.loader import session_holds
+
+    return session_holds(session.get("_user_id"))
 
 
 def _storable(response: Response) -> bool:

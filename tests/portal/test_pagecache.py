@@ -309,3 +309,23 @@ def test_the_session_s_last_seen_time_raises_no_revision(client, world, page_cac
     assert any("UPDATE user_session" in q for q in queries)  # the loader wrote last_seen_at
     assert page_cache.client.get(page_cache.key("rev")) == revision
     assert get(client, "/")[2]  # and the page it rendered was kept
+
+
+def test_the_code_s_version_is_part_of_the_namespace(monkeypatch, tmp_path):
+    """A deploy (a template or a module changed) never serves the pages of the code before it;
+    the same code in another folder (another host) shares the entries."""
+    import portal.config
+
+    def version_of(root, template: str) -> str:
+        (root / "templates").mkdir(parents=True, exist_ok=True)
+        (root / "portal").mkdir(exist_ok=True)
+        (root / "static").mkdir(exist_ok=True)
+        (root / "portal" / "views.py").write_text("VIEW = 1\n")
+        (root / "templates" / "page.html").write_text(template)
+        (root / "static" / "site.css").write_text("a{}")
+        monkeypatch.setattr(portal.config, "ROOT", root)
+        return pagecache.code_version.__wrapped__()
+
+    before = version_of(tmp_path / "a", "<p>Bonjour</p>")
+    assert version_of(tmp_path / "b", "<p>Bonjour</p>") == before
+    assert version_of(tmp_path / "a", "<p>Bonjour !</p>") != before
