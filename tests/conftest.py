@@ -112,7 +112,7 @@ def app(database_url, tmp_path_factory):
 @pytest.fixture(autouse=True)
 def _transaction(request, app):
     """Every test in a transaction that is rolled back; the app context is pushed."""
-    if "live_database_url" in request.fixturenames:
+    if {"live_database_url", "live_demo_database_url"} & set(request.fixturenames):
         yield
         return
     connection = db.engine.connect()
@@ -559,22 +559,119 @@ def s3_proxy(s3_server):
 # ------------------------------------------------------------------ live server + browser
 
 
-def _live_database_url(tmp_path) -> str:
-    """A database of its own for the served app: it commits for real."""
-    url = os.environ.get("TEST_DATABASE_URL")
-    if not url:
-        return f"sqlite:///{tmp_path / 'live.db'}"
+# The live databases are copies of templates built once per test process (a worker): the schema
+# (`alembic upgrade head`), and that schema with the demo loaded by `flask --app wsgi demo`, the
+# command PortalProcess runs (it then finds the data there). SQLite: a file copied by the backup
+# API; PostgreSQL: CREATE DATABASE … TEMPLATE. A served demo also needs the template's files.
+LIVE_PASSWORD = "demo-navigateur-2014"
+LIVE_SECRET_KEY = "live-test-secret"
+_TEMPLATES: dict[str, tuple[str, str]] = {}  # kind → (database URL, instance directory)
+_DEMO_INSTANCE: dict[str, str] = {}  # a live demo database's URL → its template's instance
+
+
+def _admin_connect(url: str):
     import psycopg
     from sqlalchemy.engine import make_url
 
-    parsed = make_url(url)
+    admin = make_url(url).set(drivername="postgresql", database="postgres")
+    return psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True)
+
+
+def _pg_url(name: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    url = make_url(os.environ["TEST_DATABASE_URL"]).set(database=name)
+    return url.render_as_string(hide_password=False)
+
+
+def _pg_name(suffix: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    base = make_url(os.environ["TEST_DATABASE_URL"]).database
     worker = os.environ.get("PYTEST_XDIST_WORKER")
-    name = f"{parsed.database}_{worker}_live" if worker else f"{parsed.database}_live"
-    admin = parsed.set(drivername="postgresql", database="postgres")
-    with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return parsed.set(database=name).render_as_string(hide_password=False)
+    return f"{base}_{worker}_{suffix}" if worker else f"{base}_{suffix}"
+
+
+def _drop_templates() -> None:
+    for url, _instance in _TEMPLATES.values():
+        if url.startswith("postgresql"):
+            helpers.drop_database(url)
+
+
+def _template(kind: str) -> tuple[str, str]:
+    """The template database of `kind` ("schema" or "demo") and its instance directory."""
+    if kind in _TEMPLATES:
+        return _TEMPLATES[kind]
+    import atexit
+    import subprocess
+    import sys
+    import tempfile
+
+    from portal.migrate import upgrade
+
+    root = tempfile.mkdtemp(prefix=f"aap-live-{kind}-")
+    instance = os.path.join(root, "instance")
+    if os.environ.get("TEST_DATABASE_URL"):
+        name = _pg_name(f"tmpl_{kind}")
+        with _admin_connect(os.environ["TEST_DATABASE_URL"]) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        url = _pg_url(name)
+    else:
+        url = f"sqlite:///{os.path.join(root, 'template.db')}"
+    if not _TEMPLATES:
+        atexit.register(_drop_templates)
+    _TEMPLATES[kind] = (url, instance)
+    if kind == "schema":
+        upgrade(url)
+    else:
+        done = subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "demo", "--no-serve"],
+            env=dict(
+                os.environ,
+                DATABASE_URL=url,
+                INSTANCE_PATH=instance,
+                DEMO_PASSWORD=LIVE_PASSWORD,
+                SECRET_KEY=LIVE_SECRET_KEY,
+            ),
+            cwd=os.path.dirname(os.path.dirname(__file__)),
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+        assert "Données de démonstration chargées." in done.stdout, done.stdout[-3000:]
+    return _TEMPLATES[kind]
+
+
+def _live_database_url(tmp_path, demo: bool = False) -> str:
+    """A database of its own for the served app, migrated (and the demo loaded when `demo`): it
+    commits for real."""
+    from sqlalchemy.engine import make_url
+
+    template, instance = _template("demo" if demo else "schema")
+    if template.startswith("sqlite"):
+        import sqlite3
+
+        url = f"sqlite:///{tmp_path / ('live-demo.db' if demo else 'live.db')}"
+        source = sqlite3.connect(template.removeprefix("sqlite:///"))
+        target = sqlite3.connect(url.removeprefix("sqlite:///"))
+        with target:
+            source.backup(target)
+        source.close()
+        target.close()
+    else:
+        name = _pg_name("live")
+        with _admin_connect(template) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            source = make_url(template).database
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
+        url = _pg_url(name)
+    if demo:
+        _DEMO_INSTANCE[url] = instance
+    else:
+        _DEMO_INSTANCE.pop(url, None)
+    return url
 
 
 class PortalProcess:
@@ -586,14 +683,20 @@ class PortalProcess:
 
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.password = "demo-navigateur-2014"
+        self.password = LIVE_PASSWORD
         self.log_path = tmp_path / f"{name}.log"
+        if database_url in _DEMO_INSTANCE:  # the demo's files, with its database
+            import shutil
+
+            shutil.copytree(
+                _DEMO_INSTANCE[database_url], tmp_path / f"instance-{name}", dirs_exist_ok=True
+            )
         full_env = dict(
             os.environ,
             DATABASE_URL=database_url,
             INSTANCE_PATH=str(tmp_path / f"instance-{name}"),
             DEMO_PASSWORD=self.password,
-            SECRET_KEY="live-test-secret",
+            SECRET_KEY=LIVE_SECRET_KEY,
             PUBLIC_URL=self.url,
             **env,
         )
@@ -637,20 +740,28 @@ class PortalProcess:
 
 @pytest.fixture
 def live_database_url(tmp_path):
+    """A migrated database of its own (commits for real)."""
     return _live_database_url(tmp_path)
 
 
 @pytest.fixture
-def live_server(tmp_path, live_database_url):
+def live_demo_database_url(tmp_path):
+    """A database of its own holding the demo (commits for real), for PortalProcess."""
+    return _live_database_url(tmp_path, demo=True)
+
+
+@pytest.fixture
+def live_server(tmp_path, live_demo_database_url):
     """One host serving the demo data on its own database (commits for real)."""
-    server = PortalProcess(tmp_path, live_database_url)
+    server = PortalProcess(tmp_path, live_demo_database_url)
     yield server
     server.stop()
 
 
-@pytest.fixture
-def browser_page(tmp_path):
-    """A page of Debian's Chromium driven by Playwright (no browser download)."""
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium driven by Playwright (no browser download), launched once per test
+    process: each test has a browser context of its own (cookies, storage, pages)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -667,12 +778,18 @@ def browser_page(tmp_path):
                 "--disable-dev-shm-usage",
             ],
         )
-        context = browser.new_context(accept_downloads=True, locale="fr-FR")
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        yield page
-        context.close()
+        yield browser
         browser.close()
+
+
+@pytest.fixture
+def browser_page(chromium):
+    """A page in a fresh context of the shared Chromium."""
+    context = chromium.new_context(accept_downloads=True, locale="fr-FR")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
 
 
 # Redis db 12 is the page cache tests' own (0: limiter tests, 11: worker tests, 14: bench).

@@ -47,11 +47,11 @@ with app.app_context():
 """
 
 
-def _sign_awaiting_agreement(live_server, live_database_url, tmp_path) -> str:
+def _sign_awaiting_agreement(live_server, live_demo_database_url, tmp_path) -> str:
     """Run the script against the served app's database and files; returns the reference."""
     env = dict(
         os.environ,
-        DATABASE_URL=live_database_url,
+        DATABASE_URL=live_demo_database_url,
         INSTANCE_PATH=str(tmp_path / "instance-live"),
         SECRET_KEY="live-test-secret",
         PUBLIC_URL=live_server.url,
@@ -82,9 +82,9 @@ def _login(page, base, email, password):
 
 
 def test_officer_records_an_advance_and_the_dashboard_follows(
-    live_server, live_database_url, browser_page, tmp_path
+    live_server, live_demo_database_url, browser_page, tmp_path
 ):
-    reference = _sign_awaiting_agreement(live_server, live_database_url, tmp_path)
+    reference = _sign_awaiting_agreement(live_server, live_demo_database_url, tmp_path)
     page = browser_page
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))

@@ -143,17 +143,12 @@ PAGES: list[tuple[str, str | Via]] = [
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    """The demo served once, one Chromium, and one logged-in browser page per role."""
-    from playwright.sync_api import sync_playwright
-
+def site(tmp_path_factory, chromium):
+    """The demo served once, and one logged-in browser page per role (each in its own context
+    of the shared Chromium)."""
     tmp_path = tmp_path_factory.mktemp("layout")
-    server = PortalProcess(tmp_path, _live_database_url(tmp_path), name="layout")
-    pw = sync_playwright().start()
-    browser = pw.chromium.launch(
-        executable_path="/usr/bin/chromium",
-        args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"],
-    )
+    server = PortalProcess(tmp_path, _live_database_url(tmp_path, demo=True), name="layout")
+    browser = chromium
     pages = {}
 
     def page_of(role: str):
@@ -173,8 +168,8 @@ def site(tmp_path_factory):
         return pages[role]
 
     yield server, page_of
-    browser.close()
-    pw.stop()
+    for page in pages.values():
+        page.context.close()
     server.stop()
 
 

@@ -68,17 +68,19 @@ def _wait(check, what):
 
 
 def test_the_head_s_to_do_and_the_reminder_from_the_worker(
-    tmp_path, live_database_url, browser_page
+    tmp_path, live_demo_database_url, browser_page
 ):
     worker_dir = tmp_path / "worker"
     worker_dir.mkdir()
-    worker = Worker(worker_dir, live_database_url)  # it opens the database at its first task
+    worker = Worker(worker_dir, live_demo_database_url)  # it opens the database at its first task
     server = None
     try:
         server = PortalProcess(
-            tmp_path, live_database_url, CELERY_BROKER_URL=REDIS_URL, CELERY_QUEUE=worker.queue
+            tmp_path, live_demo_database_url, CELERY_BROKER_URL=REDIS_URL, CELERY_QUEUE=worker.queue
         )
-        env = dict(os.environ, DATABASE_URL=live_database_url, INSTANCE_PATH=str(tmp_path / "s"))
+        env = dict(
+            os.environ, DATABASE_URL=live_demo_database_url, INSTANCE_PATH=str(tmp_path / "s")
+        )
         done = subprocess.run(
             [sys.executable, "-c", DEADLINE_IN_THREE_DAYS],
             env=env,
@@ -114,7 +116,7 @@ def test_the_head_s_to_do_and_the_reminder_from_the_worker(
         client = jobs.make_celery(worker.client_config())
         client.send_task(jobs.REMINDERS)
         client.send_task(jobs.REMINDERS)
-        engine = create_engine(live_database_url)
+        engine = create_engine(live_demo_database_url)
         try:
             rows = _wait(
                 lambda: [r for r in _reminders(engine) if r.sent_at is not None],

@@ -37,15 +37,15 @@ def redis_url():
     return url
 
 
-def test_failed_logins_on_one_host_count_on_the_other(tmp_path, live_database_url, redis_url):
+def test_failed_logins_on_one_host_count_on_the_other(tmp_path, live_demo_database_url, redis_url):
     prefix = f"aap-test-{uuid.uuid4().hex[:8]}"
     env = {
         "RATELIMIT_STORAGE_URI": redis_url,
         "RATELIMIT_KEY_PREFIX": prefix,
         "LOGIN_RATE_LIMIT": "5 per minute",
     }
-    host_a = PortalProcess(tmp_path, live_database_url, name="host-a", **env)
-    host_b = PortalProcess(tmp_path, live_database_url, name="host-b", **env)
+    host_a = PortalProcess(tmp_path, live_demo_database_url, name="host-a", **env)
+    host_b = PortalProcess(tmp_path, live_demo_database_url, name="host-b", **env)
     try:
         # Cookies are per host name, not per port: one jar serves both hosts, as behind a proxy.
         opener = urllib.request.build_opener(
@@ -67,7 +67,7 @@ def test_failed_logins_on_one_host_count_on_the_other(tmp_path, live_database_ur
 
 
 def test_failures_on_one_account_from_many_addresses_count_on_every_host(
-    tmp_path, live_database_url, redis_url
+    tmp_path, live_demo_database_url, redis_url
 ):
     prefix = f"aap-test-{uuid.uuid4().hex[:8]}"
     env = {
@@ -76,8 +76,8 @@ def test_failures_on_one_account_from_many_addresses_count_on_every_host(
         "PROXY_COUNT": "1",
         "LOGIN_ACCOUNT_RATE_LIMIT": "4 per minute",
     }
-    host_a = PortalProcess(tmp_path, live_database_url, name="host-a", **env)
-    host_b = PortalProcess(tmp_path, live_database_url, name="host-b", **env)
+    host_a = PortalProcess(tmp_path, live_demo_database_url, name="host-a", **env)
+    host_b = PortalProcess(tmp_path, live_demo_database_url, name="host-b", **env)
     try:
         opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()),
