@@ -7,6 +7,7 @@ add, flush and raise.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import weakref
 from decimal import Decimal
@@ -94,14 +95,19 @@ def make_engine(url: str) -> Engine:
 # A statement that may change something: not a SELECT (or WITH … SELECT), or one that writes,
 # locks, notifies or moves a sequence. Conservative: a false "may write" only costs the plans.
 _READ = re.compile(r"\s*(SELECT|WITH)\b", re.IGNORECASE)
-_MAY_WRITE = re.compile(
-    r"\b(INSERT|UPDATE|DELETE|MERGE|SHARE)\b|nextval|setval|set_config|advisory|notify",
-    re.IGNORECASE,
-)
+_WORDS = ("INSERT", "UPDATE", "DELETE", "MERGE", "SHARE")
+_MAY_WRITE = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE|SHARE)\b")
+_CALLS = ("NEXTVAL", "SETVAL", "SET_CONFIG", "ADVISORY", "NOTIFY")
 
 
-def may_write(statement: str) -> bool:
-    return not _READ.match(statement) or bool(_MAY_WRITE.search(statement))
+@functools.lru_cache(maxsize=512)  # a page's statements come from SQLAlchemy's cache: the same
+def may_write(statement: str) -> bool:  # strings, their hash kept
+    if not _READ.match(statement):
+        return True
+    upper = statement.upper()
+    if any(call in upper for call in _CALLS):
+        return True
+    return any(word in upper for word in _WORDS) and bool(_MAY_WRITE.search(upper))
 
 
 def _end_reads_with_commit(engine: Engine) -> None:
