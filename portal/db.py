@@ -148,6 +148,15 @@ def _end_reads_with_commit(engine: Engine) -> None:
 
     dialect.do_commit, dialect.do_rollback = do_commit, do_rollback
 
+    def do_execute(cursor, statement, parameters, context=None):
+        # A LIKE on a bound pattern (a search) is never prepared: a generic plan cannot know how
+        # selective the pattern is (the dossier search's ran 4x slower); planned each time as
+        # before, with its value.
+        prepare = False if " LIKE %(" in statement else None
+        cursor.execute(statement, parameters, prepare=prepare)
+
+    dialect.do_execute = do_execute
+
 
 def _sqlite_pragmas(dbapi_conn, _record):
     dbapi_conn.isolation_level = None

@@ -94,3 +94,19 @@ def test_what_may_write():
         "SELECT set_config('a.b', '1', true)",
     ):
         assert may_write(statement), statement
+
+
+def test_a_search_on_a_bound_pattern_is_never_prepared():
+    """A generic plan cannot know how selective a LIKE pattern is: planned with its value."""
+    engine = make_engine(os.environ.get("TEST_DATABASE_URL") or SERVER)
+    try:
+        for _ in range(7):
+            with engine.connect() as conn:
+                assert conn.execute(text("SELECT 'lycée' LIKE :p"), {"p": "%ly%"}).scalar()
+        with engine.connect() as conn:
+            prepared = conn.execute(
+                text("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%LIKE $1%'")
+            ).scalar()
+        assert prepared == 0
+    finally:
+        engine.dispose()
