@@ -116,6 +116,7 @@ def _end_reads_with_commit(engine: Engine) -> None:
     a page's queries were parsed and planned again on every request (2-3 ms of a budget or
     outcome dashboard). Any statement that may write, a failed transaction or a broken
     connection still ends with a real ROLLBACK."""
+    from psycopg import ServerCursor
     from psycopg.pq import TransactionStatus
 
     wrote: weakref.WeakSet = weakref.WeakSet()
@@ -152,8 +153,10 @@ def _end_reads_with_commit(engine: Engine) -> None:
         # A LIKE on a bound pattern (a search) is never prepared: a generic plan cannot know how
         # selective the pattern is (the dossier search's ran 4x slower); planned each time as
         # before, with its value.
-        prepare = False if " LIKE %(" in statement else None
-        cursor.execute(statement, parameters, prepare=prepare)
+        if " LIKE %(" in statement and not isinstance(cursor, ServerCursor):
+            cursor.execute(statement, parameters, prepare=False)
+        else:  # a server-side cursor (streamed rows) is never prepared, and takes no `prepare`
+            cursor.execute(statement, parameters)
 
     dialect.do_execute = do_execute
 

@@ -110,3 +110,15 @@ def test_a_search_on_a_bound_pattern_is_never_prepared():
         assert prepared == 0
     finally:
         engine.dispose()
+
+
+def test_a_search_streamed_through_a_server_side_cursor():
+    engine = make_engine(os.environ.get("TEST_DATABASE_URL") or SERVER)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execution_options(stream_results=True).execute(
+                text("SELECT 'lycée' LIKE :p"), {"p": "%ly%"}
+            )
+            assert rows.scalar() is True
+    finally:
+        engine.dispose()
