@@ -7,6 +7,9 @@ add, flush and raise.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import re
+import weakref
 from decimal import Decimal
 
 from sqlalchemy import DateTime, MetaData, Numeric, create_engine, event
@@ -80,11 +83,82 @@ def make_engine(url: str) -> Engine:
         # 250; a web request's query never runs long enough to earn the compilation back.
         kwargs["connect_args"] = {"options": "-c jit=off"}
     engine = create_engine(url, **kwargs)
+    if url.startswith("postgresql+psycopg"):
+        _end_reads_with_commit(engine)
     if url.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_pragmas)
         # Let SQLAlchemy, not pysqlite, open transactions, so SAVEPOINTs behave.
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
     return engine
+
+
+# A statement that may change something: not a SELECT (or WITH … SELECT), or one that writes,
+# locks, notifies or moves a sequence. Conservative: a false "may write" only costs the plans.
+_READ = re.compile(r"\s*(SELECT|WITH)\b", re.IGNORECASE)
+_WORDS = ("INSERT", "UPDATE", "DELETE", "MERGE", "SHARE")
+_MAY_WRITE = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE|SHARE)\b")
+_CALLS = ("NEXTVAL", "SETVAL", "SET_CONFIG", "ADVISORY", "NOTIFY")
+
+
+@functools.lru_cache(maxsize=512)  # a page's statements come from SQLAlchemy's cache: the same
+def may_write(statement: str) -> bool:  # strings, their hash kept
+    if not _READ.match(statement):
+        return True
+    upper = statement.upper()
+    if any(call in upper for call in _CALLS):
+        return True
+    return any(word in upper for word in _WORDS) and bool(_MAY_WRITE.search(upper))
+
+
+def _end_reads_with_commit(engine: Engine) -> None:
+    """A transaction that only read ends with COMMIT rather than ROLLBACK: the same end (nothing
+    to keep, nothing to undo), but psycopg forgets its prepared statements on every ROLLBACK, so
+    a page's queries were parsed and planned again on every request (2-3 ms of a budget or
+    outcome dashboard). Any statement that may write, a failed transaction or a broken
+    connection still ends with a real ROLLBACK."""
+    from psycopg import ServerCursor
+    from psycopg.pq import TransactionStatus
+
+    wrote: weakref.WeakSet = weakref.WeakSet()
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _note(conn, cursor, statement, parameters, context, executemany):
+        if executemany or may_write(statement):
+            wrote.add(cursor.connection)
+
+    dialect = engine.dialect
+    commit, rollback = dialect.do_commit, dialect.do_rollback
+
+    def driver(connection):  # the pool may hand its own wrapper of psycopg's connection
+        return getattr(connection, "driver_connection", None) or connection
+
+    def do_commit(dbapi_connection):
+        wrote.discard(driver(dbapi_connection))
+        commit(dbapi_connection)
+
+    def do_rollback(dbapi_connection):
+        psycopg_connection = driver(dbapi_connection)
+        if (
+            psycopg_connection in wrote
+            or psycopg_connection.info.transaction_status != TransactionStatus.INTRANS
+        ):
+            wrote.discard(psycopg_connection)
+            rollback(dbapi_connection)
+        else:
+            commit(dbapi_connection)
+
+    dialect.do_commit, dialect.do_rollback = do_commit, do_rollback
+
+    def do_execute(cursor, statement, parameters, context=None):
+        # A LIKE on a bound pattern (a search) is never prepared: a generic plan cannot know how
+        # selective the pattern is (the dossier search's ran 4x slower); planned each time as
+        # before, with its value.
+        if " LIKE %(" in statement and not isinstance(cursor, ServerCursor):
+            cursor.execute(statement, parameters, prepare=False)
+        else:  # a server-side cursor (streamed rows) is never prepared, and takes no `prepare`
+            cursor.execute(statement, parameters)
+
+    dialect.do_execute = do_execute
 
 
 def _sqlite_pragmas(dbapi_conn, _record):

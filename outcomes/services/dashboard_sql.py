@@ -128,7 +128,11 @@ def figures_statement(base):
         part(b, "theme", cast(DossierTheme.theme_id, String)).join(
             DossierTheme, DossierTheme.dossier_id == b.id
         ),
-        *[part(b, "field", _const(code)).where(b.fields.like(f'%"{code}"%')) for code in FIELDS],
+        # the patterns as constants: a statement with a bound LIKE pattern is never prepared
+        *[
+            part(b, "field", _const(code)).where(b.fields.like(_const(f'%"{code}"%')))
+            for code in FIELDS
+        ],
     ).subquery("membership")
     m = union.c
     return select(
