@@ -19,6 +19,7 @@ from outcomes.models import LetterIssue
 from outcomes.services import letter, letter_figures
 from portal.db import db, utcnow
 from portal.errors import Conflict, PermissionDenied
+from portal.formatting import PARIS
 
 from ..conftest import login
 from .letter_helpers import data, form, issue, sheet
@@ -227,7 +228,7 @@ def test_key_figures_cover_the_period(money_world):
         )
     )
     db.session.flush()
-    today = dt.date.today()
+    today = utcnow().astimezone(PARIS).date()  # the period's days are Paris days
     figures = letter_figures.key_figures(today - dt.timedelta(days=30), today)
     values = {item["label"]: item["value"] for item in figures["items"]}
     assert values["Projets financés"] == "1"
