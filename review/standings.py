@@ -291,7 +291,7 @@ def ranking_page(
     matched = int(matched or 0)
     pages = max(1, -(-matched // per_page))
     page = min(max(1, page), pages)
-    ranked = narrow_ranked(user, call, settings, needed).subquery("ranked")
+    ranked = _ranked_for_page(user, call, settings, query, needed, page * per_page)
     keys = dict.fromkeys(("id", "rank", "unscored", "score", "reference", _SORT_KEYS[query.sort]))
     chosen = (
         select(*(ranked.c[name] for name in keys))
@@ -313,6 +313,36 @@ def ranking_page(
     )
     rows = [row_of(r.Dossier, r, settings) for r in db.session.execute(statement)]
     return RankingPage(call, settings, rows, int(total), matched, page, per_page)
+
+
+def _rank_ordered(query: RankingQuery) -> bool:
+    """The sort is the rank's own order (score from best, or rank from first), no filter: any
+    row ranked before one of the page's is before it in the sort too."""
+    if any(getattr(query, attr) is not None for attr, _ in _FILTER_COLUMNS) or query.flagged_only:
+        return False
+    return (query.sort, query.order) in (("score", "desc"), ("rang", "asc"))
+
+
+def _ranked_for_page(user, call, settings, query: RankingQuery, needed, rows_up_to: int):
+    """The narrow ranked rows the page is chosen from. In the rank's own order without filters
+    (`_rank_ordered`: the default page) the rank of the first `rows_up_to` rows in that order
+    is their rank among all the visible rows (every row ahead of one of them is among them), so
+    those rows are kept first (a top-N sort) and the window ranks only them, not every row of
+    the call; otherwise the window ranks every visible row."""
+    if not _rank_ordered(query):
+        return narrow_ranked(user, call, settings, needed).subquery("ranked")
+    f = DossierStanding.__table__
+    prefix = (
+        narrow_ranked(user, call, settings, needed, ranked=False)
+        .order_by(case((f.c.score.is_(None), 1), else_=0), f.c.score.desc(), Dossier.reference)
+        .order_by(Dossier.id)
+        .limit(rows_up_to)
+        .subquery("prefix")
+    )
+    return select(
+        *(column for column in prefix.c if column.key != "rank"),
+        _rank(prefix.c.score).label("rank"),
+    ).subquery("ranked")
 
 
 _ROW_FIGURES = (
