@@ -24,13 +24,10 @@ from portal.db import db
 from portal.models import (
     FIELDS,
     INSTITUTION_SHORT_LABELS,
-    KIND_LABELS,
     Call,
-    Department,
     Establishment,
     EstablishmentKind,
     Institution,
-    Network,
     Role,
     User,
 )
@@ -420,19 +417,3 @@ class RankingQuery:
         if self.flagged_only:
             out["signales"] = "1"
         return out
-
-
-def filter_choices(call: Call) -> dict:
-    """The options of the filter form (three small queries, whatever the number of dossiers)."""
-    return {
-        "axes": [(a.number, a.label) for a in call.axes],
-        "fields": list(FIELDS.items()),
-        "departments": [
-            (d.code, d.name)
-            for d in db.session.scalars(select(Department).order_by(Department.code))
-        ],
-        "networks": [
-            (n.id, n.name) for n in db.session.scalars(select(Network).order_by(Network.name))
-        ],
-        "kinds": [(k.value, label) for k, label in KIND_LABELS.items()],
-    }

@@ -278,21 +278,44 @@ def ranking_page(
     user: User, call: Call, query: RankingQuery, page: int = 1, per_page: int = PER_PAGE
 ) -> RankingPage:
     """A page of the ranking (VIEW_RANKING, else PermissionDenied); a page past the last is
-    the last. Three statements whatever the number of dossiers (settings, counts, the page).
-    Both work on narrow rows (`narrow_ranked`: the establishment is joined only when a filter
-    or the sort reads it); only the page's rows are joined to their dossiers and figures."""
+    the last. Three statements whatever the number of dossiers (settings, counts, the page);
+    two in the rank's own order without filters (the default page, `_rank_ordered`), where the
+    page's rows carry the count of the visible rows (a window over them before the LIMIT), the
+    counts' statement then only run for a page found empty past the first. Both work on narrow
+    rows (`narrow_ranked`: the establishment is joined only when a filter or the sort reads
+    it); only the page's rows are joined to their dossiers and figures."""
     require(user, Permission.VIEW_RANKING, call)
     settings = settings_for(call)
     needed = _needed(query)
+    page = max(1, page)
+    if _rank_ordered(query):
+        found = list(
+            db.session.execute(_page_statement(user, call, settings, query, page, per_page, True))
+        )
+        if found or page == 1:
+            total = int(found[0].total) if found else 0
+            rows = [row_of(r.Dossier, r, settings) for r in found]
+            return RankingPage(call, settings, rows, total, total, page, per_page)
     counted = narrow_ranked(user, call, settings, needed, ranked=False).subquery("ranked")
     filters = _filters(counted, query)
     kept = func.sum(case((and_(*filters), 1), else_=0)) if filters else func.count()
     total, matched = db.session.execute(select(func.count(), kept).select_from(counted)).one()
     matched = int(matched or 0)
     pages = max(1, -(-matched // per_page))
-    page = min(max(1, page), pages)
-    ranked = narrow_ranked(user, call, settings, needed).subquery("ranked")
+    page = min(page, pages)
+    statement = _page_statement(user, call, settings, query, page, per_page, False)
+    rows = [row_of(r.Dossier, r, settings) for r in db.session.execute(statement)]
+    return RankingPage(call, settings, rows, int(total), matched, page, per_page)
+
+
+def _page_statement(user, call, settings, query: RankingQuery, page, per_page, with_total):
+    """The page's rows: chosen on the narrow ranked rows, joined to their dossiers, figures
+    (and, `with_total`, the number of visible rows: only in the rank's own order)."""
+    needed = _needed(query)
+    ranked = _ranked_for_page(user, call, settings, query, needed, page * per_page, with_total)
     keys = dict.fromkeys(("id", "rank", "unscored", "score", "reference", _SORT_KEYS[query.sort]))
+    if with_total:
+        keys["total"] = None
     chosen = (
         select(*(ranked.c[name] for name in keys))
         .where(*_filters(ranked, query))
@@ -303,16 +326,56 @@ def ranking_page(
     )
     f = DossierStanding.__table__
     figures = _columns(settings)
-    statement = (
-        select(Dossier, chosen.c.rank, *(figures[name].label(name) for name in _ROW_FIGURES))
+    extra = [chosen.c.total] if with_total else []
+    return (
+        select(
+            Dossier,
+            chosen.c.rank,
+            *extra,
+            *(figures[name].label(name) for name in _ROW_FIGURES),
+        )
         .join(chosen, chosen.c.id == Dossier.id)
         .join(Dossier.establishment)
         .outerjoin(f, f.c.dossier_id == Dossier.id)
         .options(contains_eager(Dossier.establishment))
         .order_by(*_sort_columns(chosen, query))
     )
-    rows = [row_of(r.Dossier, r, settings) for r in db.session.execute(statement)]
-    return RankingPage(call, settings, rows, int(total), matched, page, per_page)
+
+
+def _rank_ordered(query: RankingQuery) -> bool:
+    """The sort is the rank's own order (score from best, or rank from first), no filter: any
+    row ranked before one of the page's is before it in the sort too."""
+    if any(getattr(query, attr) is not None for attr, _ in _FILTER_COLUMNS) or query.flagged_only:
+        return False
+    return (query.sort, query.order) in (("score", "desc"), ("rang", "asc"))
+
+
+def _ranked_for_page(
+    user, call, settings, query: RankingQuery, needed, rows_up_to: int, with_total=False
+):
+    """The narrow ranked rows the page is chosen from. In the rank's own order without filters
+    (`_rank_ordered`: the default page) the rank of the first `rows_up_to` rows in that order
+    is their rank among all the visible rows (every row ahead of one of them is among them), so
+    those rows are kept first (a top-N sort) and the window ranks only them, not every row of
+    the call; otherwise the window ranks every visible row."""
+    if not _rank_ordered(query):
+        return narrow_ranked(user, call, settings, needed).subquery("ranked")
+    f = DossierStanding.__table__
+    prefix = narrow_ranked(user, call, settings, needed, ranked=False)
+    if with_total:  # every visible row's count, taken before the LIMIT
+        prefix = prefix.add_columns(func.count().over().label("total"))
+    prefix = (
+        prefix.order_by(
+            case((f.c.score.is_(None), 1), else_=0), f.c.score.desc(), Dossier.reference
+        )
+        .order_by(Dossier.id)
+        .limit(rows_up_to)
+        .subquery("prefix")
+    )
+    return select(
+        *(column for column in prefix.c if column.key != "rank"),
+        _rank(prefix.c.score).label("rank"),
+    ).subquery("ranked")
 
 
 _ROW_FIGURES = (

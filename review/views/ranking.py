@@ -15,7 +15,8 @@ from portal.pagecache import cached_page
 from portal.permissions import Permission, require
 
 from .. import exports
-from ..ranking import SORTS, RankingQuery, build_ranking, filter_choices
+from ..ranking import SORTS, RankingQuery, build_ranking
+from ..ranking_choices import filter_choices
 from ..reviewer_store import reviewer_summaries
 from ..standings import ranking_page
 from . import bp

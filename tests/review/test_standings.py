@@ -35,6 +35,15 @@ def _compare(user, call):
     page = ranking_page(user, call, RankingQuery(), per_page=1000)
     assert [_figures(r) for r in page.rows] == [_figures(r) for r in reference.rows]
     assert page.total == page.matched == len(reference.rows)
+    # small pages in the rank's own orders (the window then ranks only the rows up to the page)
+    for query in (RankingQuery(), RankingQuery(sort="rang", order="asc")):
+        pages = max(1, -(-len(reference.rows) // 2))
+        paged = [
+            row
+            for number in range(1, pages + 1)
+            for row in ranking_page(user, call, query, page=number, per_page=2).rows
+        ]
+        assert [_figures(r) for r in paged] == [_figures(r) for r in reference.rows]
     assert reviewer_summaries(user, call) == reference.reviewers()
     assert summaries_by_aggregate(user, call) == reference.reviewers()
 
