@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from sqlalchemy import text
 
 from portal.db import make_engine
@@ -12,14 +13,18 @@ from portal.db import make_engine
 SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
-def test_postgresql_connections_run_without_jit():
-    # the production database, on this machine's server (.ci/run starts it for both suites)
+@pytest.fixture
+def engine():
+    """The production database's engine, on this machine's server (.ci/run starts it for both
+    suites)."""
     engine = make_engine(os.environ.get("TEST_DATABASE_URL") or SERVER)
-    try:
-        with engine.connect() as conn:
-            assert conn.execute(text("SHOW jit")).scalar() == "off"
-    finally:
-        engine.dispose()
+    yield engine
+    engine.dispose()
+
+
+def test_postgresql_connections_run_without_jit(engine):
+    with engine.connect() as conn:
+        assert conn.execute(text("SHOW jit")).scalar() == "off"
 
 
 def test_sqlite_keeps_its_own_options(tmp_path):
@@ -31,48 +36,36 @@ def test_sqlite_keeps_its_own_options(tmp_path):
         engine.dispose()
 
 
-def test_a_read_only_transaction_keeps_its_prepared_statements():
+def test_a_read_only_transaction_keeps_its_prepared_statements(engine):
     """Ending a read with COMMIT, not ROLLBACK (psycopg forgets its prepared statements on every
     ROLLBACK): the page's queries stay parsed and planned from one request to the next."""
-    engine = make_engine(os.environ.get("TEST_DATABASE_URL") or SERVER)
-    try:
-        for _ in range(7):  # psycopg prepares a statement at its fifth run
-            with engine.connect() as conn:  # each ends with the pool's reset: a rollback
-                conn.execute(text("SELECT 1 + :x"), {"x": 1}).scalar()
-        with engine.connect() as conn:
-            prepared = conn.execute(
-                text(
-                    "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE 'SELECT 1 + %'"
-                )
-            ).scalar()
-        assert prepared == 1
-    finally:
-        engine.dispose()
+    for _ in range(7):  # psycopg prepares a statement at its fifth run
+        with engine.connect() as conn:  # each ends with the pool's reset: a rollback
+            conn.execute(text("SELECT 1 + :x"), {"x": 1}).scalar()
+    with engine.connect() as conn:
+        prepared = conn.execute(
+            text("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE 'SELECT 1 + %'")
+        ).scalar()
+    assert prepared == 1
 
 
-def test_a_write_is_still_rolled_back():
-    engine = make_engine(os.environ.get("TEST_DATABASE_URL") or SERVER)
-    try:
-        with engine.connect() as conn:
-            conn.execute(text("CREATE TEMP TABLE kept (x int)"))
-            conn.commit()
-            conn.execute(text("SELECT count(*) FROM kept")).scalar()
-            conn.execute(text("INSERT INTO kept VALUES (1)"))
-            conn.execute(text("SELECT count(*) FROM kept")).scalar()
+def test_a_write_is_still_rolled_back(engine):
+    with engine.connect() as conn:
+        conn.execute(text("CREATE TEMP TABLE kept (x int)"))
+        conn.commit()
+        conn.execute(text("SELECT count(*) FROM kept")).scalar()
+        conn.execute(text("INSERT INTO kept VALUES (1)"))
+        conn.execute(text("SELECT count(*) FROM kept")).scalar()
+        conn.rollback()
+        assert conn.execute(text("SELECT count(*) FROM kept")).scalar() == 0
+        conn.execute(text("WITH n AS (INSERT INTO kept VALUES (2) RETURNING x) SELECT * FROM n"))
+        conn.rollback()
+        assert conn.execute(text("SELECT count(*) FROM kept")).scalar() == 0
+        try:  # a failed transaction: rolled back, the connection usable again
+            conn.execute(text("SELECT 1 / 0"))
+        except Exception:
             conn.rollback()
-            assert conn.execute(text("SELECT count(*) FROM kept")).scalar() == 0
-            conn.execute(
-                text("WITH n AS (INSERT INTO kept VALUES (2) RETURNING x) SELECT * FROM n")
-            )
-            conn.rollback()
-            assert conn.execute(text("SELECT count(*) FROM kept")).scalar() == 0
-            try:  # a failed transaction: rolled back, the connection usable again
-                conn.execute(text("SELECT 1 / 0"))
-            except Exception:
-                conn.rollback()
-            assert conn.execute(text("SELECT count(*) FROM kept")).scalar() == 0
-    finally:
-        engine.dispose()
+        assert conn.execute(text("SELECT count(*) FROM kept")).scalar() == 0
 
 
 def test_what_may_write():
@@ -96,29 +89,21 @@ def test_what_may_write():
         assert may_write(statement), statement
 
 
-def test_a_search_on_a_bound_pattern_is_never_prepared():
+def test_a_search_on_a_bound_pattern_is_never_prepared(engine):
     """A generic plan cannot know how selective a LIKE pattern is: planned with its value."""
-    engine = make_engine(os.environ.get("TEST_DATABASE_URL") or SERVER)
-    try:
-        for _ in range(7):
-            with engine.connect() as conn:
-                assert conn.execute(text("SELECT 'lycée' LIKE :p"), {"p": "%ly%"}).scalar()
+    for _ in range(7):
         with engine.connect() as conn:
-            prepared = conn.execute(
-                text("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%LIKE $1%'")
-            ).scalar()
-        assert prepared == 0
-    finally:
-        engine.dispose()
+            assert conn.execute(text("SELECT 'lycée' LIKE :p"), {"p": "%ly%"}).scalar()
+    with engine.connect() as conn:
+        prepared = conn.execute(
+            text("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%LIKE $1%'")
+        ).scalar()
+    assert prepared == 0
 
 
-def test_a_search_streamed_through_a_server_side_cursor():
-    engine = make_engine(os.environ.get("TEST_DATABASE_URL") or SERVER)
-    try:
-        with engine.connect() as conn:
-            rows = conn.execution_options(stream_results=True).execute(
-                text("SELECT 'lycée' LIKE :p"), {"p": "%ly%"}
-            )
-            assert rows.scalar() is True
-    finally:
-        engine.dispose()
+def test_a_search_streamed_through_a_server_side_cursor(engine):
+    with engine.connect() as conn:
+        rows = conn.execution_options(stream_results=True).execute(
+            text("SELECT 'lycée' LIKE :p"), {"p": "%ly%"}
+        )
+        assert rows.scalar() is True
